@@ -1,0 +1,189 @@
+"""The ``GraphStore`` contract every backend implements, and the batched writes built on it.
+
+Backends: :mod:`graph.falkordb_store` (embedded default, or a running FalkorDB) and
+:mod:`graph.neo4j_store` (Neo4j through the official driver). Differences in Cypher text live in
+:mod:`graph.dialect`; everything else is written once, here.
+
+Example::
+
+    from graph import open_store
+    with open_store(settings) as store:
+        store.upsert_nodes([NodeRecord("E1001", ("Employee",), {"name": "张伟"})])
+        rows = store.query(queries.load("entity_by_id").text, {"id": "E1001"})
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol, Self, runtime_checkable
+
+from graph.dialect import Dialect
+from queries import load as load_query
+from zhiku.errors import InvalidIdentifier
+from zhiku.types import RESOURCE_LABEL, EdgeRecord, GraphSchema, NodeRecord, WriteStats
+
+Params = Mapping[str, Any]
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` if it is a safe label/type/property name, else raise ``InvalidIdentifier``.
+
+    Labels and relationship types cannot be query parameters in Cypher, so they are the only thing
+    ever spliced into query text — and only after this check.
+    """
+    if not _IDENTIFIER.match(name):
+        raise InvalidIdentifier(
+            f"非法的标识符 {name!r}（只允许字母、数字、下划线）",
+            f"unsafe Cypher identifier {name!r}",
+        )
+    return name
+
+
+@dataclass(slots=True)
+class Statement:
+    """One parameterised Cypher statement inside a unit of work."""
+
+    cypher: str
+    params: Params = field(default_factory=dict)
+
+
+class UnitOfWork:
+    """Statements collected in a ``with`` block and committed together when it exits cleanly.
+
+    Nothing is sent before the block ends, so an exception inside it discards everything. On commit,
+    the backend runs all statements as one unit: Neo4j in one transaction (rolled back on any error);
+    FalkorDB compiles every statement first (a syntax error or unknown function aborts before anything
+    runs) and then runs them in one MULTI/EXEC block that no other client interleaves. FalkorDB has no
+    rollback, so a *runtime* failure of statement k leaves statements before k applied: write with
+    MERGE so a retry converges. ``results`` holds each statement's rows after commit.
+    """
+
+    def __init__(self, store: GraphStore) -> None:
+        self._store = store
+        self.statements: list[Statement] = []
+        self.results: list[list[dict[str, Any]]] = []
+
+    def run(self, cypher: str, params: Params | None = None) -> None:
+        self.statements.append(Statement(cypher, dict(params or {})))
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None and self.statements:
+            self.results = self._store.run_unit(self.statements)
+
+
+@runtime_checkable
+class GraphStore(Protocol):
+    """What Zhiku needs from a property-graph database."""
+
+    backend: str
+    dialect: Dialect
+
+    def query(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:
+        """Run a read-only query; rows map column names to values (nodes as property maps)."""
+        ...
+
+    def execute(self, cypher: str, params: Params | None = None) -> WriteStats:
+        """Run a write query and return its counters."""
+        ...
+
+    def run_unit(self, statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
+        """Run statements as one unit of work (see :class:`UnitOfWork`)."""
+        ...
+
+    def apply_schema(self, schema: GraphSchema) -> list[str]:
+        """Create the indexes and constraints that do not exist yet; return what was created."""
+        ...
+
+    def health(self) -> dict[str, Any]:
+        """Whether the store answers, and how fast; never raises."""
+        ...
+
+    def close(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(self, *exc: object) -> None: ...
+
+    # Batched writes, shared by all backends through BatchWriter below.
+    def upsert_nodes(self, records: Iterable[NodeRecord]) -> WriteStats: ...
+
+    def upsert_relationships(self, records: Iterable[EdgeRecord]) -> WriteStats: ...
+
+    def delete_nodes(self, ids: Iterable[str]) -> WriteStats: ...
+
+
+def _batches[T](items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class BatchWriter:
+    """Mixin: idempotent ``UNWIND $rows … MERGE`` upserts in batches, written once for every backend.
+
+    The Cypher comes from ``queries/upsert_nodes.cypher`` and ``queries/upsert_relationships.cypher``;
+    only checked identifiers (labels, relationship types) are substituted into it.
+    """
+
+    batch_size: int = 5000
+
+    def execute(self, cypher: str, params: Params | None = None) -> WriteStats:  # pragma: no cover
+        raise NotImplementedError
+
+    def query(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:  # pragma: no cover
+        raise NotImplementedError
+
+    def upsert_nodes(self, records: Iterable[NodeRecord]) -> WriteStats:
+        """MERGE nodes by id; ``SET n += props`` (a ``None`` value removes that property)."""
+        groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for rec in records:
+            labels = tuple(sorted({check_identifier(lb) for lb in rec.labels} - {RESOURCE_LABEL}))
+            for prop in rec.properties:
+                check_identifier(prop)
+            groups[labels].append({"id": rec.id, "props": dict(rec.properties)})
+        template = load_query("upsert_nodes")
+        stats = WriteStats()
+        for labels, rows in groups.items():
+            set_labels = "SET n" + "".join(f":`{lb}`" for lb in labels) if labels else ""
+            cypher = template.render(set_labels=set_labels)
+            for batch in _batches(rows, self.batch_size):
+                stats += self.execute(cypher, {"rows": list(batch)})
+        return stats
+
+    def upsert_relationships(self, records: Iterable[EdgeRecord]) -> WriteStats:
+        """MERGE one relationship per (start, type, end); endpoints must exist (else ``unmatched``)."""
+        groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for rec in records:
+            for prop in rec.properties:
+                check_identifier(prop)
+            groups[check_identifier(rec.type)].append(
+                {"start": rec.start, "end": rec.end, "props": dict(rec.properties)}
+            )
+        template = load_query("upsert_relationships")
+        stats = WriteStats()
+        for rel_type, rows in groups.items():
+            cypher = template.render(type=f":`{rel_type}`")
+            for batch in _batches(rows, self.batch_size):
+                merged = self.query_write_count(cypher, {"rows": list(batch)}, stats)
+                stats.unmatched += len(batch) - merged
+        return stats
+
+    def query_write_count(self, cypher: str, params: Params, stats: WriteStats) -> int:
+        """Run a write that returns ``count(*) AS n``; add its counters to ``stats``; return n."""
+        raise NotImplementedError  # pragma: no cover - each backend implements it
+
+    def delete_nodes(self, ids: Iterable[str]) -> WriteStats:
+        """DETACH DELETE nodes by id (their relationships go with them)."""
+        cypher = load_query("delete_nodes").text
+        stats = WriteStats()
+        id_list = list(ids)
+        for batch in _batches(id_list, self.batch_size):
+            stats += self.execute(cypher, {"ids": list(batch)})
+        return stats

@@ -1,0 +1,283 @@
+"""``GraphStore`` on FalkorDB: the embedded default (falkordblite) or a running FalkorDB server.
+
+Example::
+
+    store = FalkorDBStore.embedded(Path(".zhiku/graph"))
+    store.upsert_nodes([NodeRecord("D01", ("Department",), {"name": "人力资源部"})])
+    store.close()
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Self
+from urllib.parse import unquote, urlparse
+
+import falkordb
+import redis
+from falkordb.edge import Edge
+from falkordb.node import Node
+from falkordb.path import Path as FalkorPath
+from falkordb.query_result import QueryResult
+
+from graph.base import BatchWriter, Params, Statement
+from graph.dialect import FalkorDialect
+from graph.embedded import EmbeddedServer
+from graph.supervisor import CLIENT_PREFIX
+from zhiku.errors import GraphError, GraphUnavailable
+from zhiku.types import GraphSchema, WriteStats
+
+_TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, ConnectionError)
+
+
+def _plain(value: Any) -> Any:
+    """Nodes and edges become property maps, paths lists of them (the same shape Neo4j's .data() gives)."""
+    if isinstance(value, Node | Edge):
+        return dict(value.properties)
+    if isinstance(value, FalkorPath):
+        return [_plain(n) for n in value.nodes()]
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def _stats(result: Any) -> WriteStats:
+    return WriteStats(
+        nodes_created=int(result.nodes_created),
+        nodes_deleted=int(result.nodes_deleted),
+        relationships_created=int(result.relationships_created),
+        relationships_deleted=int(result.relationships_deleted),
+        properties_set=int(result.properties_set),
+        labels_added=int(result.labels_added),
+    )
+
+
+def _rows(result: Any) -> list[dict[str, Any]]:
+    names = [col[1] for col in result.header]
+    return [dict(zip(names, (_plain(v) for v in row), strict=True)) for row in result.result_set]
+
+
+class FalkorDBStore(BatchWriter):
+    """FalkorDB through falkordb-py; reconnects (and restarts the embedded server) once on failure."""
+
+    backend = "falkordb"
+    dialect = FalkorDialect()
+
+    def __init__(
+        self,
+        connect: Callable[[], falkordb.FalkorDB],
+        graph_name: str,
+        *,
+        server: EmbeddedServer | None = None,
+        batch_size: int = 5000,
+        location: str = "",
+    ) -> None:
+        self._connect = connect
+        self.graph_name = graph_name
+        self.server = server
+        self.batch_size = batch_size
+        self.location = location
+        self._db: falkordb.FalkorDB | None = None
+        self._graph: Any = None
+        self._open()
+
+    @classmethod
+    def embedded(
+        cls,
+        graph_dir: Path,
+        graph_name: str = "zhiku",
+        *,
+        start_timeout_s: float = 20.0,
+        idle_shutdown_s: float = 3.0,
+        batch_size: int = 5000,
+    ) -> Self:
+        """Open (starting if needed) the embedded server of ``graph_dir``."""
+        server = EmbeddedServer(graph_dir, start_timeout_s=start_timeout_s, idle_shutdown_s=idle_shutdown_s)
+
+        def connect() -> falkordb.FalkorDB:
+            socket_path = server.ensure_running()
+            return falkordb.FalkorDB(
+                unix_socket_path=str(socket_path), client_name=f"{CLIENT_PREFIX}{os.getpid()}"
+            )
+
+        return cls(connect, graph_name, server=server, batch_size=batch_size, location=str(graph_dir))
+
+    @classmethod
+    def remote(cls, uri: str, graph_name: str, *, password: str = "", timeout_s: float = 5.0,
+               batch_size: int = 5000) -> Self:
+        """Connect to a running FalkorDB: ``falkordb://[:password@]host:port`` or ``unix:///path``."""
+        parsed = urlparse(uri)
+
+        def connect() -> falkordb.FalkorDB:
+            common: dict[str, Any] = {
+                "password": unquote(parsed.password or "") or password or None,
+                "socket_connect_timeout": timeout_s,
+                "client_name": f"{CLIENT_PREFIX}{os.getpid()}",
+            }
+            if parsed.scheme == "unix":
+                return falkordb.FalkorDB(unix_socket_path=parsed.path, **common)
+            return falkordb.FalkorDB(host=parsed.hostname or "localhost", port=parsed.port or 6379, **common)
+
+        return cls(connect, graph_name, batch_size=batch_size, location=uri)
+
+    # -- connection -----------------------------------------------------------------------------
+
+    def _open(self) -> None:
+        try:
+            self._db = self._connect()
+            self._graph = self._db.select_graph(self.graph_name)
+        except _TRANSIENT as exc:
+            raise GraphUnavailable(
+                f"无法连接图数据库 FalkorDB（{self.location}）：{exc}",
+                f"cannot reach FalkorDB at {self.location}: {exc}",
+                hint="检查 ZHIKU_GRAPH_URI，或改用默认的嵌入式数据库 / check ZHIKU_GRAPH_URI",
+            ) from None
+
+    def _call[T](self, fn: Callable[[], T]) -> T:
+        """Run one call; on a dropped connection reconnect (restarting the embedded server) and retry once."""
+        try:
+            return self._with_errors(fn)
+        except GraphUnavailable:
+            self._open()
+            return self._with_errors(fn)
+
+    def _with_errors[T](self, fn: Callable[[], T]) -> T:
+        try:
+            return fn()
+        except _TRANSIENT as exc:
+            raise GraphUnavailable(
+                f"图数据库连接中断：{exc}", f"graph database connection lost: {exc}"
+            ) from None
+        except redis.ResponseError as exc:
+            raise GraphError(f"图查询失败：{exc}", f"graph query failed: {exc}") from None
+
+    # -- GraphStore -----------------------------------------------------------------------------
+
+    def query(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:
+        result = self._call(lambda: self._graph.ro_query(cypher, dict(params or {})))
+        return _rows(result)
+
+    def execute(self, cypher: str, params: Params | None = None) -> WriteStats:
+        return _stats(self._call(lambda: self._graph.query(cypher, dict(params or {}))))
+
+    def query_write_count(self, cypher: str, params: Params, stats: WriteStats) -> int:
+        result = self._call(lambda: self._graph.query(cypher, dict(params)))
+        stats += _stats(result)
+        return int(result.result_set[0][0]) if result.result_set else 0
+
+    def run_unit(self, statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
+        def run() -> list[list[dict[str, Any]]]:
+            # Compile everything first: a syntax error or unknown function aborts before any write.
+            for st in statements:
+                self._graph.explain(st.cypher, dict(st.params))
+            assert self._db is not None
+            pipe = self._db.connection.pipeline(transaction=True)
+            for st in statements:
+                # falkordb-py's own parameter encoder (the CYPHER k=v header), then the raw command so
+                # all statements travel in one MULTI/EXEC.
+                text = self._graph._build_params_header(dict(st.params)) + st.cypher
+                pipe.execute_command("GRAPH.QUERY", self.graph_name, text, "--compact")
+            return [_rows(QueryResult(self._graph, raw)) for raw in pipe.execute()]
+
+        return self._call(run)
+
+    def apply_schema(self, schema: GraphSchema) -> list[str]:
+        existing_idx = {
+            (row["label"], prop)
+            for row in self._query_graph("CALL db.indexes() YIELD label, properties RETURN label, properties")
+            for prop in row["properties"]
+        }
+        existing_unique = {
+            (row["label"], prop)
+            for row in self._query_graph(
+                "CALL db.constraints() YIELD type, label, properties RETURN type, label, properties"
+            )
+            if row["type"] == "UNIQUE"
+            for prop in row["properties"]
+        }
+        created: list[str] = []
+        for spec in schema.indexes:
+            for op in self.dialect.index_ops(spec, self.graph_name):
+                key = (spec.label, spec.property)
+                if op.kind == "cypher":
+                    if key in existing_idx:
+                        continue
+                    self.execute(op.text)
+                    existing_idx.add(key)
+                else:
+                    if key in existing_unique:
+                        continue
+                    conn = self._db.connection if self._db is not None else None
+                    if conn is None:  # pragma: no cover - _open guarantees a connection
+                        raise GraphUnavailable("图数据库未连接", "graph database not connected")
+                    self._call(lambda op=op, conn=conn: conn.execute_command(op.text, *op.args))
+                    existing_unique.add(key)
+                created.append(op.description)
+        self._wait_constraints()
+        return created
+
+    def _query_graph(self, cypher: str) -> list[dict[str, Any]]:
+        """A read that treats a graph that does not exist yet (no write so far) as empty."""
+        try:
+            return self.query(cypher)
+        except GraphError as exc:
+            if "empty key" in str(exc):
+                return []
+            raise
+
+    def _wait_constraints(self, timeout_s: float = 30.0) -> None:
+        """FalkorDB builds constraints in the background; wait until none is pending."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            rows = self._query_graph("CALL db.constraints() YIELD status RETURN status")
+            if all(r["status"] == "OPERATIONAL" for r in rows):
+                return
+            failed = [r for r in rows if r["status"] == "FAILED"]
+            if failed:
+                raise GraphError(
+                    "唯一性约束创建失败：已有重复数据", "a uniqueness constraint failed: duplicate data exists"
+                )
+            time.sleep(0.05)
+
+    def health(self) -> dict[str, Any]:
+        start = time.perf_counter()
+        try:
+            self._call(lambda: self._graph.ro_query("RETURN 1"))
+        except Exception as exc:  # health never raises
+            return {"ok": False, "backend": self.backend, "location": self.location, "error": str(exc)}
+        return {
+            "ok": True,
+            "backend": self.backend,
+            "location": self.location,
+            "embedded": self.server is not None,
+            "latency_ms": round((time.perf_counter() - start) * 1000, 2),
+        }
+
+    def reset(self) -> None:
+        """Delete the whole graph (nodes, relationships, indexes, constraints)."""
+        try:
+            self._call(lambda: self._graph.delete())
+        except GraphError as exc:
+            if "empty key" not in str(exc) and "Invalid graph operation" not in str(exc):
+                raise
+
+    def close(self) -> None:
+        if self._db is not None:
+            try:
+                self._db.connection.connection_pool.disconnect()
+                self._db.connection.close()
+            except redis.RedisError:
+                pass
+            self._db = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+

@@ -1,0 +1,89 @@
+"""The named Cypher library: one ``NAME.cypher`` file per query, loaded by name.
+
+The pipeline, the API's ``namedQuery`` and the notebooks all load the same files. A file starts with
+comment lines: a one-line description, then ``@mode read|write`` and one ``@param NAME TYPE text``
+per parameter. Values always travel as parameters (``$name``). A few internal write templates also
+take ``{{labels}}`` / ``{{type}}`` placeholders, filled only with identifiers that
+:func:`graph.base.check_identifier` accepted (Cypher cannot parameterise labels).
+
+Example::
+
+    q = queries.load("entity_by_id")
+    rows = store.query(q.text, {"id": "E1001"})
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from zhiku.errors import QueryNotFound
+
+QUERY_DIR = Path(__file__).parent
+_PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
+_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+@dataclass(frozen=True, slots=True)
+class QueryParam:
+    name: str
+    type: str
+    description: str
+
+
+@dataclass(frozen=True, slots=True)
+class NamedQuery:
+    """One ``.cypher`` file: its text and what its header says about it."""
+
+    name: str
+    text: str
+    description: str
+    mode: str = "read"
+    params: tuple[QueryParam, ...] = field(default_factory=tuple)
+
+    @property
+    def placeholders(self) -> set[str]:
+        return set(_PLACEHOLDER.findall(self.text))
+
+    def render(self, **identifiers: str) -> str:
+        """Fill ``{{name}}`` placeholders; every placeholder must be given."""
+        missing = self.placeholders - identifiers.keys()
+        if missing:
+            raise KeyError(f"query {self.name} needs {sorted(missing)}")
+        return _PLACEHOLDER.sub(lambda m: identifiers[m.group(1)], self.text)
+
+
+def _parse(name: str, source: str) -> NamedQuery:
+    description, mode, params, body = "", "read", [], []
+    for line in source.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("//") and not body:
+            content = stripped[2:].strip()
+            if content.startswith("@mode"):
+                mode = content.split()[1]
+            elif content.startswith("@param"):
+                parts = content.split(maxsplit=3)
+                params.append(QueryParam(parts[1], parts[2], parts[3] if len(parts) > 3 else ""))
+            elif content and not description:
+                description = content
+        elif stripped or body:
+            body.append(line)
+    if mode not in ("read", "write"):
+        raise ValueError(f"{name}.cypher: @mode must be read or write, not {mode!r}")
+    return NamedQuery(name, "\n".join(body).strip(), description, mode, tuple(params))
+
+
+@cache
+def load(name: str) -> NamedQuery:
+    """Load ``queries/NAME.cypher``; raise ``QueryNotFound`` for an unknown name."""
+    path = QUERY_DIR / f"{name}.cypher"
+    if not _NAME.match(name) or not path.is_file():
+        raise QueryNotFound(f"没有名为 {name!r} 的查询", f"no named query {name!r}")
+    return _parse(name, path.read_text(encoding="utf-8"))
+
+
+def names() -> list[str]:
+    """All query names, sorted."""
+    return sorted(p.stem for p in QUERY_DIR.glob("*.cypher"))

@@ -1,0 +1,110 @@
+"""One root exception; a subclass per domain.
+
+Every error carries a stable ``code``, a Chinese message (what users read) and an English one
+(what logs and English speakers read), plus an optional ``hint`` saying what to do. The API and the
+CLI turn them into GraphQL errors / one-line messages; nobody sees a traceback.
+"""
+
+from __future__ import annotations
+
+
+class ZhikuError(Exception):
+    """Root of every error Zhiku raises on purpose."""
+
+    code = "ZHIKU_ERROR"
+    retryable = False
+
+    def __init__(self, message_zh: str, message_en: str = "", *, hint: str = "") -> None:
+        super().__init__(message_en or message_zh)
+        self.message_zh = message_zh
+        self.message_en = message_en or message_zh
+        self.hint = hint
+
+    def one_line(self) -> str:
+        """The single line the CLI prints: code, Chinese, English, what to do."""
+        text = f"错误 [{self.code}]: {self.message_zh} | {self.message_en}"
+        if self.hint:
+            text += f" — {self.hint}"
+        return text
+
+
+class RetryableError(ZhikuError):
+    """A transient failure: the same call may succeed later (database restarting, rate limited)."""
+
+    retryable = True
+
+
+class ConfigError(ZhikuError):
+    """Settings are invalid or unsafe (placeholder secret in production, bad URI)."""
+
+    code = "CONFIG_INVALID"
+
+
+class DataDirError(ZhikuError):
+    """The data directory cannot be created or written."""
+
+    code = "DATA_DIR_UNWRITABLE"
+
+
+class GraphError(ZhikuError):
+    """A graph query failed for a reason a retry will not fix (syntax, constraint)."""
+
+    code = "GRAPH_QUERY_FAILED"
+
+
+class GraphUnavailable(RetryableError):
+    """The graph database cannot be reached or did not start."""
+
+    code = "GRAPH_UNAVAILABLE"
+
+
+class InvalidIdentifier(GraphError):
+    """A label, relationship type or property name is not a safe Cypher identifier."""
+
+    code = "INVALID_IDENTIFIER"
+
+
+class OntologyError(ZhikuError):
+    """The ontology files cannot be read or parsed."""
+
+    code = "ONTOLOGY_INVALID"
+
+
+class ShaclViolation(ZhikuError):
+    """Instance data breaks the ontology's SHACL shapes; nothing was written."""
+
+    code = "SHACL_VIOLATION"
+
+    def __init__(self, violations: list[str]) -> None:
+        first = violations[0] if violations else ""
+        more = f"（另有 {len(violations) - 1} 处）" if len(violations) > 1 else ""
+        super().__init__(
+            f"数据不符合本体约束：{first}{more}",
+            f"data violates the ontology's SHACL shapes: {len(violations)} violation(s)",
+            hint="修正数据后重试；未写入任何内容 / fix the data and retry; nothing was written",
+        )
+        self.violations = violations
+
+
+class NotFoundError(ZhikuError):
+    """The thing asked for does not exist (or the caller may not know it exists)."""
+
+    code = "NOT_FOUND"
+
+
+class QueryNotFound(NotFoundError):
+    """No named query in ``queries/`` has that name."""
+
+    code = "QUERY_NOT_FOUND"
+
+
+class InputError(ZhikuError):
+    """The caller sent something malformed."""
+
+    code = "BAD_INPUT"
+
+
+class PortInUse(ZhikuError):
+    """The API port is already taken."""
+
+    code = "PORT_IN_USE"

