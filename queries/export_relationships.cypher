@@ -1,0 +1,5 @@
+// 导出全部关系 / Every relationship between resources, for RDF export and backups.
+// @mode read
+MATCH (a:Resource)-[r]->(b:Resource)
+RETURN a.id AS start, type(r) AS type, b.id AS end
+ORDER BY start, type, end
