@@ -20,6 +20,7 @@ from pathlib import Path
 
 import redis
 
+from graph.supervisor import EXIT_FILE
 from zhiku.errors import DataDirError, GraphUnavailable
 
 #: Unix socket paths longer than this do not fit in sockaddr_un (108 bytes with the terminator).
@@ -121,27 +122,44 @@ class EmbeddedServer:
             "--redis-server", str(server),
             "--module", str(module),
             "--idle", str(self.idle_shutdown_s),
+            "--daemonize",
         ]  # fmt: skip
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
-        supervisor = subprocess.Popen(  # noqa: S603 - fixed arguments
-            cmd,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,  # Ctrl-C in the terminal must not kill a server others share
-            env=env,
-        )
+        exit_file = self.graph_dir / EXIT_FILE
+        exit_file.unlink(missing_ok=True)
+        # The supervisor forks into its own session (Ctrl-C in this terminal must not kill a server
+        # other processes share) and the launcher reaps the intermediate process at once.
+        # Its stderr goes to a file, not a pipe: the daemon keeps it open, and a pipe would block us.
+        with open(self.graph_dir / "supervisor.log", "ab") as errors:
+            launched = subprocess.run(  # noqa: S603 - fixed arguments
+                cmd,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=errors,
+                start_new_session=True,
+                env=env,
+                timeout=30,
+                check=False,
+            )
+        if launched.returncode != 0:
+            log = (self.graph_dir / "supervisor.log").read_text(errors="replace").strip().splitlines()
+            reason = log[-1:] or ["?"]
+            raise GraphUnavailable(
+                f"无法启动图数据库守护进程：{reason[0]}", f"cannot launch the graph supervisor: {reason[0]}"
+            )
         deadline = time.monotonic() + self.start_timeout_s
+        exited = False
         while time.monotonic() < deadline:
             if self.ping():
                 return
-            if supervisor.poll() is not None:
+            if exit_file.exists():
+                exited = True
                 break
             time.sleep(0.05)
-        if supervisor.poll() is None:
-            supervisor.terminate()
+        if not exited:
+            self.stop(timeout_s=5)
         tail = self._log_tail(log_offset)
         raise GraphUnavailable(
             f"嵌入式图数据库未能启动：{tail or '超时'}",

@@ -131,6 +131,10 @@ class FalkorDBStore(BatchWriter):
         try:
             self._db = self._connect()
             self._graph = self._db.select_graph(self.graph_name)
+            if not self._db.connection.exists(self.graph_name):
+                # Reads on a graph key that does not exist yet fail in FalkorDB ("empty key");
+                # any write query creates the (empty) graph, so reads behave as on Neo4j.
+                self._graph.query("RETURN 1")
         except _TRANSIENT as exc:
             raise GraphUnavailable(
                 f"无法连接图数据库 FalkorDB（{self.location}）：{exc}",

