@@ -8,10 +8,12 @@ once start one server. Its lifetime is managed by :mod:`graph.supervisor`.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -20,7 +22,7 @@ from pathlib import Path
 
 import redis
 
-from graph.supervisor import EXIT_FILE
+from graph.supervisor import EXIT_FILE, NO_RETRY
 from zhiku.errors import DataDirError, GraphUnavailable
 
 #: Unix socket paths longer than this do not fit in sockaddr_un (108 bytes with the terminator).
@@ -89,7 +91,7 @@ class EmbeddedServer:
         """True when a server answers on this directory's socket and has finished loading."""
         if not self.socket_path.exists():
             return False
-        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=2)
+        client = redis.Redis(unix_socket_path=str(self.socket_path), socket_timeout=2, retry=NO_RETRY)
         try:
             return bool(client.ping())
         except (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, OSError):
@@ -177,15 +179,20 @@ class EmbeddedServer:
         return lines[-1].split(" # ", 1)[1].strip() if lines else ""
 
     def stop(self, timeout_s: float = 30.0) -> bool:
-        """Ask a running server to save and exit; True if one was running."""
+        """Ask a running server to save and exit (through its supervisor); True if one was running."""
         if not self.ping():
             return False
-        client = redis.Redis(unix_socket_path=str(self.socket_path))
+        pid_file = self.graph_dir / "supervisor.pid"
         try:
-            client.shutdown(save=True)
-        except redis.ConnectionError:
-            pass
+            os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
+        except (OSError, ValueError):
+            # No supervisor (started by hand?): ask the server itself.
+            client = redis.Redis(unix_socket_path=str(self.socket_path), retry=NO_RETRY)
+            with contextlib.suppress(redis.ConnectionError):
+                client.shutdown(save=True)
         deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline and self.socket_path.exists() and self.ping():
+        while time.monotonic() < deadline and self.ping():
+            time.sleep(0.05)
+        while time.monotonic() < deadline and pid_file.exists():
             time.sleep(0.05)
         return True

@@ -23,12 +23,16 @@ import time
 from pathlib import Path
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 CLIENT_PREFIX = "zhiku:"
 SUPERVISOR_NAME = "zhiku-supervisor"
 _PR_SET_PDEATHSIG = 1
 #: A freshly started server gets this long to see its first client before idling counts.
 FIRST_CLIENT_GRACE_S = 5.0
+#: Probes fail fast: a dead socket must not cost seconds of reconnect back-off.
+NO_RETRY = Retry(NoBackoff(), 0)
 #: Written when the supervisor ends, holding the server's exit code.
 EXIT_FILE = "supervisor.exit"
 #: A server whose socket cannot be reached this long is stopped.
@@ -90,7 +94,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     (data_dir / "supervisor.pid").write_text(str(os.getpid()))
-    client = redis.Redis(unix_socket_path=str(socket_path), client_name=SUPERVISOR_NAME)
+    client = redis.Redis(unix_socket_path=str(socket_path), client_name=SUPERVISOR_NAME, retry=NO_RETRY)
     last_seen = time.monotonic() + FIRST_CLIENT_GRACE_S
     unreachable_since: float | None = None
     try:
@@ -114,10 +118,7 @@ def run(args: argparse.Namespace) -> int:
             elif args.idle >= 0 and time.monotonic() - last_seen > args.idle:
                 break
         if proc.poll() is None:
-            try:
-                client.shutdown(save=True)
-            except redis.ConnectionError:
-                pass  # the server closes the connection as it shuts down
+            proc.terminate()  # Redis treats SIGTERM as SHUTDOWN: fsync the AOF, save, remove the socket
             try:
                 proc.wait(timeout=30)
             except subprocess.TimeoutExpired:
