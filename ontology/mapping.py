@@ -1,18 +1,16 @@
 """RDF instance data ⇄ the property graph, both directions, driven by the compiled ontology.
 
 RDF → graph: a typed instance ``kg:ID`` becomes a node with id ``ID`` and labels = its classes and
-their superclasses; ``skos:prefLabel@zh`` → ``name``, ``@en`` → ``nameEn``, ``skos:altLabel`` →
-``aliases`` (a list), ``skos:definition`` → ``definition``; datatype properties → node properties
+their superclasses; ``skos:prefLabel@zh`` → ``name``, ``@en`` → ``nameEn``, ``skos:altLabel@zh`` →
+``aliases`` and ``@en`` → ``aliasesEn`` (lists), ``skos:definition`` → ``definition``; datatype properties → node properties
 (several values → a sorted list); object properties → relationships.
 
-Graph → RDF (export): the inverse. Literals get the datatype the ontology's ``rdfs:range`` declares;
-an alias gets ``@zh`` when it contains CJK characters, ``@en`` otherwise.
+Graph → RDF (export): the inverse. Literals get the datatype the ontology's ``rdfs:range`` declares.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections import defaultdict
 from collections.abc import Iterable
 from decimal import Decimal
@@ -24,9 +22,6 @@ from rdflib.term import Node
 from ontology.model import KG, ZK, Ontology
 from zhiku.errors import OntologyError
 from zhiku.types import RESOURCE_LABEL, EdgeRecord, NodeRecord, PropertyValue
-
-_CJK = re.compile(r"[\u3400-\u9fff]")
-
 
 def _node_id(iri: Node) -> str:
     text = str(iri)
@@ -68,8 +63,9 @@ def rdf_to_records(data: Graph, onto: Ontology) -> tuple[list[NodeRecord], list[
             if pred == SKOS.prefLabel and isinstance(obj, Literal):
                 lang = obj.language or ""
                 props["nameEn" if lang.startswith("en") else "name"].append(str(obj))
-            elif pred == SKOS.altLabel:
-                props["aliases"].append(str(obj))
+            elif pred == SKOS.altLabel and isinstance(obj, Literal):
+                lang = obj.language or ""
+                props["aliasesEn" if lang.startswith("en") else "aliases"].append(str(obj))
             elif pred == SKOS.definition:
                 props["definition"].append(str(obj))
             elif pred in datatype_by_iri:
@@ -78,7 +74,7 @@ def rdf_to_records(data: Graph, onto: Ontology) -> tuple[list[NodeRecord], list[
                 edges.append(EdgeRecord(node_id, object_by_iri[pred].graph_name, _node_id(obj)))
         flat: dict[str, PropertyValue] = {}
         for key, values in props.items():
-            if key == "aliases" or len(values) > 1:
+            if key in ("aliases", "aliasesEn") or len(values) > 1:
                 flat[key] = sorted(values, key=str)  # type: ignore[assignment]
             else:
                 flat[key] = values[0]
@@ -127,7 +123,9 @@ def records_to_rdf(
                 elif key == "nameEn":
                     graph.add((subject, SKOS.prefLabel, Literal(v, lang="en")))
                 elif key == "aliases":
-                    graph.add((subject, SKOS.altLabel, Literal(v, lang="zh" if _CJK.search(v) else "en")))
+                    graph.add((subject, SKOS.altLabel, Literal(v, lang="zh")))
+                elif key == "aliasesEn":
+                    graph.add((subject, SKOS.altLabel, Literal(v, lang="en")))
                 elif key == "definition":
                     graph.add((subject, SKOS.definition, Literal(v, lang="zh")))
                 elif key in onto.datatype_properties:
