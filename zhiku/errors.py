@@ -25,7 +25,7 @@ class ZhikuError(Exception):
         text = f"错误 [{self.code}]: {self.message_zh} | {self.message_en}"
         if self.hint:
             text += f" — {self.hint}"
-        return text
+        return " ".join(text.split())  # driver messages can span lines; the CLI prints exactly one
 
 
 class RetryableError(ZhikuError):

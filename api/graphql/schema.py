@@ -176,13 +176,15 @@ class ZhikuErrors(SchemaExtension):
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the limits and production switches the settings ask for."""
     production = settings.env is Environment.production
+    # Factories, not instances: a fresh extension per request (the parser and validation caches
+    # themselves live at module level in Strawberry and are shared across requests).
     extensions: list[Any] = [
         ZhikuErrors,
-        ParserCache(maxsize=1024),
-        ValidationCache(maxsize=1024),
-        QueryDepthLimiter(max_depth=settings.graphql_max_depth),
-        MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
-        MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        lambda: ParserCache(maxsize=1024),
+        lambda: ValidationCache(maxsize=1024),
+        lambda: QueryDepthLimiter(max_depth=settings.graphql_max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases),
+        lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
     ]
     if production:
         extensions.append(DisableIntrospection)

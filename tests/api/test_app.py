@@ -1,0 +1,129 @@
+"""The API on the real embedded store: /healthz, GraphQL entity and stats, errors and hardening."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from demo.load import load_demo
+from graph.embedded import EmbeddedServer
+from graph.falkordb_store import FalkorDBStore
+from zhiku.settings import Settings
+
+SECRET = "x" * 40
+
+
+@pytest.fixture
+def client(store, onto) -> Iterator[TestClient]:
+    load_demo(store, onto)
+    with TestClient(create_app(Settings(), store=store)) as c:
+        yield c
+
+
+def _gql(client: TestClient, query: str, **variables) -> dict:
+    response = client.post("/graphql", json={"query": query, "variables": variables})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_healthz_reports_the_graph(client: TestClient) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok"
+    assert body["graph"]["ok"] is True
+    assert body["graph"]["backend"] == "falkordb"
+
+
+def test_entity_by_id_with_relations(client: TestClient) -> None:
+    data = _gql(
+        client,
+        "query($id: ID!) { entity(id: $id) { id type name labels aliases relations(first: 50) "
+        "{ type direction targetId targetName } } }",
+        id="LEAVE-annual",
+    )["data"]["entity"]
+    assert data["type"] == "LeaveType"
+    assert data["name"] == "年假"
+    assert set(data["labels"]) == {"LeaveType", "Benefit"}
+    assert "带薪年假" in data["aliases"]
+    rels = {(r["type"], r["direction"], r["targetId"]) for r in data["relations"]}
+    assert ("REQUIRES_APPROVAL", "out", "PROC-LEAVE") in rels
+    assert ("GOVERNS", "in", "POL-annual-leave") in rels
+
+
+def test_unknown_entity_is_null_not_an_error(client: TestClient) -> None:
+    body = _gql(client, '{ entity(id: "NOPE") { id } }')
+    assert body == {"data": {"entity": None}}
+
+
+def test_stats_count_the_demo(client: TestClient, store) -> None:
+    stats = _gql(client, "{ stats { backend nodes relationships byLabel { label count } } }")["data"]["stats"]
+    by_label = {x["label"]: x["count"] for x in stats["byLabel"]}
+    assert stats["backend"] == "falkordb"
+    assert by_label["Employee"] == 56
+    assert stats["nodes"] == store.query("MATCH (n:Resource) RETURN count(n) AS c")[0]["c"]
+    assert stats["relationships"] == store.query("MATCH ()-[r]->() RETURN count(r) AS c")[0]["c"] > 400
+
+
+def test_invalid_query_gets_a_coded_chinese_error(client: TestClient) -> None:
+    body = _gql(client, "{ entity(id: 1) { nope } }")
+    assert body["data"] is None
+    assert body["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert body["errors"][0]["message"].startswith("查询无效")
+
+
+def test_depth_alias_and_token_limits(store, onto) -> None:
+    load_demo(store, onto)
+    settings = Settings(graphql_max_depth=1, graphql_max_aliases=2, graphql_max_tokens=40)
+    with TestClient(create_app(settings, store=store)) as c:
+        shallow = _gql(c, '{ entity(id: "E1001") { name } }')
+        assert shallow == {"data": {"entity": {"name": "陈建国"}}}
+        deep = _gql(c, '{ entity(id: "E1001") { relations { targetId } } }')
+        assert deep["data"] is None
+        assert "depth" in deep["errors"][0]["message"]
+        aliases = _gql(c, "{ a: stats { nodes } b: stats { nodes } c: stats { nodes } }")
+        assert "alias" in aliases["errors"][0]["message"].lower()
+        tokens = _gql(c, "{ " + " ".join(f"stats {{ nodes }}" for _ in range(12)) + " }")
+        assert "token" in tokens["errors"][0]["message"].lower()
+
+
+def test_production_hides_introspection_suggestions_and_ide(store) -> None:
+    with TestClient(create_app(Settings(env="production", secret_key=SECRET), store=store)) as c:
+        intro = _gql(c, "{ __schema { types { name } } }")
+        assert intro["errors"]
+        typo = _gql(c, '{ entity(id: "E1") { nam } }')
+        assert "Did you mean" not in typo["errors"][0]["message"]
+        assert c.get("/graphql", headers={"accept": "text/html"}).status_code != 200
+        assert c.get("/docs").status_code == 404
+
+
+def test_development_offers_graphiql(client: TestClient) -> None:
+    page = client.get("/graphql", headers={"accept": "text/html"})
+    assert page.status_code == 200
+    assert "graphiql" in page.text.lower()
+
+
+def test_oversized_request_is_refused_with_413(store) -> None:
+    with TestClient(create_app(Settings(max_request_bytes=1000), store=store)) as c:
+        response = c.post("/graphql", json={"query": "{ stats { nodes } }", "pad": "x" * 5000})
+        assert response.status_code == 413
+        assert response.json()["error"]["code"] == "REQUEST_TOO_LARGE"
+
+
+def test_health_is_503_when_the_graph_is_gone(tmp_path: Path) -> None:
+    """A store on a server that then stops: health says so instead of failing."""
+    server = EmbeddedServer(tmp_path / "graph")
+    socket_path = server.ensure_running()
+    store = FalkorDBStore.remote(f"unix://{socket_path}", "zhiku")
+    with TestClient(create_app(Settings(), store=store)) as c:
+        assert c.get("/healthz").status_code == 200
+        server.stop()
+        response = c.get("/healthz")
+        assert response.status_code == 503
+        assert response.json()["status"] == "degraded"
+        body = _gql(c, "{ stats { nodes } }")
+        assert body["errors"][0]["extensions"]["code"] == "GRAPH_UNAVAILABLE"
+        assert body["errors"][0]["extensions"]["retryable"] is True
+    store.close()

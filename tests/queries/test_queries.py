@@ -1,0 +1,51 @@
+"""The named query library: files parse, headers are honest, every read query runs on the store."""
+
+from __future__ import annotations
+
+import pytest
+
+import queries
+from demo.load import load_demo
+from zhiku.errors import QueryNotFound
+
+
+def test_every_query_has_a_description_and_mode() -> None:
+    for name in queries.names():
+        q = queries.load(name)
+        assert q.description, name
+        assert q.mode in ("read", "write"), name
+        assert q.text and not q.text.startswith("//"), name
+
+
+def test_unknown_and_path_like_names_are_refused() -> None:
+    for bad in ("nope", "../pyproject", "entity_by_id.cypher", "Entity_By_Id"):
+        with pytest.raises(QueryNotFound):
+            queries.load(bad)
+
+
+def test_declared_parameters_match_the_text() -> None:
+    import re
+
+    for name in queries.names():
+        q = queries.load(name)
+        used = set(re.findall(r"\$(\w+)", q.text))
+        declared = {p.name for p in q.params}
+        assert used == declared, f"{name}: uses {used}, declares {declared}"
+
+
+def test_placeholders_must_all_be_filled() -> None:
+    q = queries.load("upsert_nodes")
+    with pytest.raises(KeyError):
+        q.render()
+    assert "{{" not in q.render(set_labels="SET n:`Employee`")
+
+
+def test_read_queries_run_on_the_demo(store, onto) -> None:
+    load_demo(store, onto)
+    samples = {"id": "E1011", "limit": 5}
+    for name in queries.names():
+        q = queries.load(name)
+        if q.mode != "read":
+            continue
+        rows = store.query(q.text, {p.name: samples[p.name] for p in q.params})
+        assert rows, f"{name} returned nothing on the demo"

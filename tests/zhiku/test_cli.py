@@ -1,0 +1,130 @@
+"""The ``zhiku`` command as a user runs it (a real subprocess, the real embedded database)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def zhiku(*args: str, data_dir: Path, env: dict[str, str] | None = None, timeout: float = 120):
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_")}
+    full_env.update({"ZHIKU_DATA_DIR": str(data_dir), "ZHIKU_GRAPH_IDLE_SHUTDOWN_S": "0.5"})
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "zhiku.cli", *args],
+        capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+def one_error_line(stderr: str) -> str:
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    assert len(lines) == 1, stderr
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_help_is_bilingual(tmp_path: Path) -> None:
+    result = zhiku("--help", data_dir=tmp_path)
+    assert result.returncode == 0
+    assert "知库" in result.stdout
+    assert "demo" in result.stdout and "ontology" in result.stdout and "serve" in result.stdout
+
+
+def test_demo_load_then_stats_then_export(tmp_path: Path) -> None:
+    loaded = zhiku("demo", "load", data_dir=tmp_path)
+    assert loaded.returncode == 0, loaded.stderr
+    assert "Employee" in loaded.stdout
+    stats = zhiku("graph", "stats", data_dir=tmp_path)
+    assert stats.returncode == 0, stats.stderr
+    assert "REPORTS_TO" in stats.stdout
+    out = tmp_path / "kg.ttl"
+    exported = zhiku("ontology", "export", "--source", "graph", "-o", str(out), data_dir=tmp_path)
+    assert exported.returncode == 0, exported.stderr
+    from rdflib import Graph
+
+    assert len(Graph().parse(out)) > 1500
+
+
+def test_ontology_validate_and_stats(tmp_path: Path) -> None:
+    valid = zhiku("ontology", "validate", data_dir=tmp_path)
+    assert valid.returncode == 0, valid.stderr
+    assert "通过" in valid.stdout
+    stats = zhiku("ontology", "stats", data_dir=tmp_path)
+    assert "classes" in stats.stdout
+
+
+def test_shacl_violations_are_listed_and_exit_nonzero(tmp_path: Path) -> None:
+    data = tmp_path / "bad.ttl"
+    data.write_text(
+        "@prefix zk: <http://zhiku.example.org/ontology#> .\n"
+        "@prefix kg: <http://zhiku.example.org/kg/> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        'kg:E9 a zk:Employee ; skos:prefLabel "测试员工"@zh .\n',
+        encoding="utf-8",
+    )
+    result = zhiku("ontology", "validate", "--data", str(data), data_dir=tmp_path)
+    assert result.returncode == 1
+    assert "节点 E9（测试员工）：belongsTo" in result.stderr
+
+
+def test_invalid_turtle_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("this is not turtle", encoding="utf-8")
+    result = zhiku("ontology", "validate", "--data", str(bad), data_dir=tmp_path)
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert line.startswith("错误 [ONTOLOGY_INVALID]")
+    assert "bad.ttl" in line
+
+
+def test_unwritable_data_dir_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = zhiku("graph", "stats", data_dir=blocker / "data")
+    assert result.returncode == 1
+    assert one_error_line(result.stderr).startswith("错误 [DATA_DIR_UNWRITABLE]")
+
+
+def test_unreachable_neo4j_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = zhiku(
+        "graph", "stats", data_dir=tmp_path,
+        env={"ZHIKU_GRAPH_URI": f"bolt://127.0.0.1:{port}", "ZHIKU_GRAPH_CONNECT_TIMEOUT_S": "2"},
+    )  # fmt: skip
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert line.startswith("错误 [GRAPH_UNAVAILABLE]: 无法连接 Neo4j")
+
+
+def test_port_in_use_is_one_line_and_exit_1(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = zhiku("serve", "--port", str(port), data_dir=tmp_path)
+    assert result.returncode == 1
+    assert one_error_line(result.stderr).startswith("错误 [PORT_IN_USE]")
+
+
+def test_production_refuses_the_placeholder_secret(tmp_path: Path) -> None:
+    result = zhiku("graph", "stats", data_dir=tmp_path, env={"ZHIKU_ENV": "production"})
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert line.startswith("错误 [CONFIG_INVALID]")
+    assert "ZHIKU_SECRET_KEY" in line
+
+
+@pytest.mark.parametrize("uri", ["mysql://db", "ftp://x"])
+def test_unknown_graph_uri_scheme_is_refused(tmp_path: Path, uri: str) -> None:
+    result = zhiku("graph", "stats", data_dir=tmp_path, env={"ZHIKU_GRAPH_URI": uri})
+    assert result.returncode == 1
+    assert "CONFIG_INVALID" in one_error_line(result.stderr)
