@@ -32,7 +32,9 @@ log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[
+    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
+]
 
 
 class BodySizeLimit:
@@ -71,9 +73,13 @@ class BodySizeLimit:
     async def _reject(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
                       send: Callable[[Message], Awaitable[None]]) -> None:  # fmt: skip
         response = JSONResponse(
-            {"error": {"code": "REQUEST_TOO_LARGE",
-                       "message": f"请求体超过 {self.max_bytes} 字节上限",
-                       "message_en": f"request body exceeds {self.max_bytes} bytes"}},  # fmt: skip
+            {
+                "error": {
+                    "code": "REQUEST_TOO_LARGE",
+                    "message": f"请求体超过 {self.max_bytes} 字节上限",
+                    "message_en": f"request body exceeds {self.max_bytes} bytes",
+                }
+            },
             status_code=413,
         )
         await response(scope, receive, send)

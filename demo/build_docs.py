@@ -43,7 +43,10 @@ _HTML_TEMPLATE = """<!DOCTYPE html>
 </main>
 <aside class="related">
   <h3>相关链接</h3>
-  <ul><li><a href="/policies">全部制度</a></li><li><a href="/oa">发起审批</a></li><li><a href="/faq">常见问题</a></li></ul>
+  <ul>
+    <li><a href="/policies">全部制度</a></li><li><a href="/oa">发起审批</a></li>
+    <li><a href="/faq">常见问题</a></li>
+  </ul>
 </aside>
 <footer class="site-footer">
   <p>© 2026 云杉科技有限公司 版权所有 | 内部资料，请勿外传 | 技术支持：信息技术部 分机 8000</p>

@@ -50,7 +50,9 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _add_names(g: Graph, subject: URIRef, name: str, name_en: str = "", aliases: list[str] | None = None) -> None:
+def _add_names(
+    g: Graph, subject: URIRef, name: str, name_en: str = "", aliases: list[str] | None = None
+) -> None:
     g.add((subject, SKOS.prefLabel, Literal(name, lang="zh")))
     if name_en:
         g.add((subject, SKOS.prefLabel, Literal(name_en, lang="en")))
@@ -173,7 +175,8 @@ def load_rdf(store: GraphStore, data: Graph, onto: Ontology) -> LoadReport:
     report.stats += store.upsert_relationships(edges)
     if report.stats.unmatched:
         raise InputError(
-            f"{report.stats.unmatched} 条关系的端点不存在", f"{report.stats.unmatched} relationships had no endpoints"
+            f"{report.stats.unmatched} 条关系的端点不存在",
+            f"{report.stats.unmatched} relationships had no endpoints",
         )
     for node in nodes:
         for label in node.labels:

@@ -135,7 +135,7 @@ class EmbeddedServer:
         # other processes share) and the launcher reaps the intermediate process at once.
         # Its stderr goes to a file, not a pipe: the daemon keeps it open, and a pipe would block us.
         with open(self.graph_dir / "supervisor.log", "ab") as errors:
-            launched = subprocess.run(  # noqa: S603 - fixed arguments
+            launched = subprocess.run(
                 cmd,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

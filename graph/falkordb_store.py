@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Callable, Sequence
@@ -24,7 +25,7 @@ from falkordb.path import Path as FalkorPath
 from falkordb.query_result import QueryResult
 
 from graph.base import BatchWriter, Params, Statement
-from graph.dialect import FalkorDialect
+from graph.dialect import Dialect, FalkorDialect
 from graph.embedded import EmbeddedServer
 from graph.supervisor import CLIENT_PREFIX
 from zhiku.errors import GraphError, GraphUnavailable
@@ -66,7 +67,7 @@ class FalkorDBStore(BatchWriter):
     """FalkorDB through falkordb-py; reconnects (and restarts the embedded server) once on failure."""
 
     backend = "falkordb"
-    dialect = FalkorDialect()
+    dialect: Dialect = FalkorDialect()
 
     def __init__(
         self,
@@ -108,8 +109,9 @@ class FalkorDBStore(BatchWriter):
         return cls(connect, graph_name, server=server, batch_size=batch_size, location=str(graph_dir))
 
     @classmethod
-    def remote(cls, uri: str, graph_name: str, *, password: str = "", timeout_s: float = 5.0,
-               batch_size: int = 5000) -> Self:
+    def remote(
+        cls, uri: str, graph_name: str, *, password: str = "", timeout_s: float = 5.0, batch_size: int = 5000
+    ) -> Self:
         """Connect to a running FalkorDB: ``falkordb://[:password@]host:port`` or ``unix:///path``."""
         parsed = urlparse(uri)
 
@@ -219,7 +221,7 @@ class FalkorDBStore(BatchWriter):
                     conn = self._db.connection if self._db is not None else None
                     if conn is None:  # pragma: no cover - _open guarantees a connection
                         raise GraphUnavailable("图数据库未连接", "graph database not connected")
-                    self._call(lambda op=op, conn=conn: conn.execute_command(op.text, *op.args))
+                    self._call(functools.partial(conn.execute_command, op.text, *op.args))
                     existing_unique.add(key)
                 created.append(op.description)
         self._wait_constraints()
@@ -244,7 +246,8 @@ class FalkorDBStore(BatchWriter):
             failed = [r for r in rows if r["status"] == "FAILED"]
             if failed:
                 raise GraphError(
-                    "唯一性约束创建失败：已有重复数据", "a uniqueness constraint failed: duplicate data exists"
+                    "唯一性约束创建失败：已有重复数据",
+                    "a uniqueness constraint failed: duplicate data exists",
                 )
             time.sleep(0.05)
 
@@ -284,4 +287,3 @@ class FalkorDBStore(BatchWriter):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-

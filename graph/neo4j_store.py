@@ -19,7 +19,7 @@ from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
 from graph.base import BatchWriter, Params, Statement
-from graph.dialect import Neo4jDialect
+from graph.dialect import Dialect, Neo4jDialect
 from zhiku.errors import ConfigError, GraphError, GraphUnavailable
 from zhiku.types import GraphSchema, WriteStats
 
@@ -39,7 +39,7 @@ class Neo4jStore(BatchWriter):
     """Neo4j 5; transactions are real (a failed unit of work rolls back entirely)."""
 
     backend = "neo4j"
-    dialect = Neo4jDialect()
+    dialect: Dialect = Neo4jDialect()
 
     def __init__(
         self,

@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         _daemonize()
     socket_path = Path(args.socket)
     cmd = server_command(Path(args.redis_server), Path(args.module), data_dir, socket_path)
-    proc = subprocess.Popen(  # noqa: S603 - our own binary, fixed arguments
+    proc = subprocess.Popen(
         cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, preexec_fn=_die_with_parent
     )
     stopping = False

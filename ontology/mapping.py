@@ -2,7 +2,8 @@
 
 RDF → graph: a typed instance ``kg:ID`` becomes a node with id ``ID`` and labels = its classes and
 their superclasses; ``skos:prefLabel@zh`` → ``name``, ``@en`` → ``nameEn``, ``skos:altLabel@zh`` →
-``aliases`` and ``@en`` → ``aliasesEn`` (lists), ``skos:definition`` → ``definition``; datatype properties → node properties
+``aliases`` and ``@en`` → ``aliasesEn`` (lists), ``skos:definition`` → ``definition``; datatype
+properties → node properties
 (several values → a sorted list); object properties → relationships.
 
 Graph → RDF (export): the inverse. Literals get the datatype the ontology's ``rdfs:range`` declares.
@@ -23,6 +24,7 @@ from ontology.model import KG, ZK, Ontology
 from zhiku.errors import OntologyError
 from zhiku.types import RESOURCE_LABEL, EdgeRecord, NodeRecord, PropertyValue
 
+
 def _node_id(iri: Node) -> str:
     text = str(iri)
     if not isinstance(iri, URIRef) or not text.startswith(str(KG)):
@@ -34,7 +36,9 @@ def _node_id(iri: Node) -> str:
 
 def _python(value: Node) -> PropertyValue:
     if not isinstance(value, Literal):
-        raise OntologyError(f"数据属性的值必须是字面量：{value}", f"datatype value must be a literal: {value}")
+        raise OntologyError(
+            f"数据属性的值必须是字面量：{value}", f"datatype value must be a literal: {value}"
+        )
     py = value.toPython()
     if isinstance(py, bool | int | float | str):
         return py
@@ -68,9 +72,9 @@ def rdf_to_records(data: Graph, onto: Ontology) -> tuple[list[NodeRecord], list[
                 props["aliasesEn" if lang.startswith("en") else "aliases"].append(str(obj))
             elif pred == SKOS.definition:
                 props["definition"].append(str(obj))
-            elif pred in datatype_by_iri:
+            elif isinstance(pred, URIRef) and pred in datatype_by_iri:
                 props[datatype_by_iri[pred].graph_name].append(_python(obj))
-            elif pred in object_by_iri:
+            elif isinstance(pred, URIRef) and pred in object_by_iri:
                 edges.append(EdgeRecord(node_id, object_by_iri[pred].graph_name, _node_id(obj)))
         flat: dict[str, PropertyValue] = {}
         for key, values in props.items():
@@ -146,5 +150,7 @@ def export_graph(store: Any, onto: Ontology) -> Graph:
         for row in store.query(load("export_nodes").text)
         if RESOURCE_LABEL in row["labels"]
     ]
-    edges = [(row["start"], row["type"], row["end"]) for row in store.query(load("export_relationships").text)]
+    edges = [
+        (row["start"], row["type"], row["end"]) for row in store.query(load("export_relationships").text)
+    ]
     return records_to_rdf(nodes, edges, onto)

@@ -164,18 +164,20 @@ class Ontology:
 
     def _classes(self) -> dict[str, ClassTerm]:
         out: dict[str, ClassTerm] = {}
-        for iri in sorted(set(self.graph.subjects(RDF.type, OWL.Class))):
+        for iri in sorted({s for s in self.graph.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef)}):
             if not isinstance(iri, URIRef):
                 continue  # anonymous class expressions (restrictions, unions)
             parents = tuple(
-                sorted(local_name(p) for p in self.graph.objects(iri, RDFS.subClassOf) if isinstance(p, URIRef))
+                sorted(
+                    local_name(p) for p in self.graph.objects(iri, RDFS.subClassOf) if isinstance(p, URIRef)
+                )
             )
             out[local_name(iri)] = ClassTerm(iri, local_name(iri), *self._labels(iri), parents=parents)
         return out
 
     def _properties(self, kind_iri: URIRef, kind: Literal["object", "datatype"]) -> dict[str, PropertyTerm]:
         out: dict[str, PropertyTerm] = {}
-        for iri in sorted(set(self.graph.subjects(RDF.type, kind_iri))):
+        for iri in sorted({s for s in self.graph.subjects(RDF.type, kind_iri) if isinstance(s, URIRef)}):
             if not isinstance(iri, URIRef):
                 continue
             local = local_name(iri)
@@ -202,7 +204,8 @@ class Ontology:
         clash = set(self.datatype_properties) & set(SKOS_PROPERTIES)
         if clash:
             raise OntologyError(
-                f"数据属性与保留属性重名：{sorted(clash)}", f"datatype properties clash with reserved: {clash}"
+                f"数据属性与保留属性重名：{sorted(clash)}",
+                f"datatype properties clash with reserved: {clash}",
             )
         if RESOURCE_LABEL in self.classes:
             raise OntologyError(
@@ -243,7 +246,9 @@ class Ontology:
 
     def gazetteer(self) -> list[GazetteerEntry]:
         """Surface forms of classes and relations (entities come from the graph; see ``graph_gazetteer``)."""
-        entries = [GazetteerEntry(s, "class", c.local) for c in self.classes.values() for s in c.surface_forms]
+        entries = [
+            GazetteerEntry(s, "class", c.local) for c in self.classes.values() for s in c.surface_forms
+        ]
         entries += [
             GazetteerEntry(s, "relation", p.graph_name)
             for p in self.object_properties.values()

@@ -56,7 +56,9 @@ class NamedQuery:
 
 
 def _parse(name: str, source: str) -> NamedQuery:
-    description, mode, params, body = "", "read", [], []
+    description, mode = "", "read"
+    params: list[QueryParam] = []
+    body: list[str] = []
     for line in source.splitlines():
         stripped = line.strip()
         if stripped.startswith("//") and not body:

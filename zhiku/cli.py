@@ -13,7 +13,7 @@ import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,8 +21,6 @@ from rich.table import Table
 
 from zhiku.errors import DataDirError, InputError, PortInUse, ZhikuError
 from zhiku.settings import Settings, load_settings
-
-F = TypeVar("F", bound=Callable[..., Any])
 
 app = typer.Typer(
     name="zhiku",
@@ -33,8 +31,12 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 demo_app = typer.Typer(help="演示数据 / the demo knowledge base", no_args_is_help=True)
-ontology_app = typer.Typer(help="本体：校验、导出、统计 / ontology: validate, export, stats", no_args_is_help=True)
-graph_app = typer.Typer(help="图数据库：统计、清空、停止 / the graph store: stats, reset, stop", no_args_is_help=True)
+ontology_app = typer.Typer(
+    help="本体：校验、导出、统计 / ontology: validate, export, stats", no_args_is_help=True
+)
+graph_app = typer.Typer(
+    help="图数据库：统计、清空、停止 / the graph store: stats, reset, stop", no_args_is_help=True
+)
 app.add_typer(demo_app, name="demo")
 app.add_typer(ontology_app, name="ontology")
 app.add_typer(graph_app, name="graph")
@@ -43,7 +45,7 @@ out = Console()
 err = Console(stderr=True)
 
 
-def cli_errors(fn: F) -> F:
+def cli_errors[F: Callable[..., Any]](fn: F) -> F:
     """Print a ``ZhikuError`` as one line on stderr and exit 1; Ctrl-C exits 130 quietly."""
 
     @functools.wraps(fn)
@@ -142,7 +144,8 @@ def ontology_validate(
         typer.Option("--data", "-d", help="要校验的实例数据文件 / instance data files (default: the demo)"),
     ] = None,
     extra: Annotated[
-        list[Path] | None, typer.Option("--extra", "-e", help="附加本体文件（如 Protégé 导出）/ extra ontology")
+        list[Path] | None,
+        typer.Option("--extra", "-e", help="附加本体文件（如 Protégé 导出）/ extra ontology"),
     ] = None,
 ) -> None:
     """校验本体与实例数据（SHACL）/ check the ontology and validate instance data with SHACL."""
@@ -199,7 +202,9 @@ def ontology_export(
     from ontology.model import load_ontology
 
     if fmt not in ("turtle", "json-ld", "xml", "nt"):
-        raise InputError(f"不支持的格式 {fmt}", f"unsupported format {fmt}", hint="turtle | json-ld | xml | nt")
+        raise InputError(
+            f"不支持的格式 {fmt}", f"unsupported format {fmt}", hint="turtle | json-ld | xml | nt"
+        )
     settings = _settings(ctx)
     onto = load_ontology(extra_dir=settings.ontology_dir)
     if source == "ontology":
@@ -244,7 +249,9 @@ def graph_reset(
     """清空图谱（不可恢复）/ delete every node, relationship and index."""
     settings = _settings(ctx)
     if not yes:
-        typer.confirm(f"确定清空图谱 {settings.graph_uri}（{settings.data_dir}）？/ really empty the graph?", abort=True)
+        typer.confirm(
+            f"确定清空图谱 {settings.graph_uri}（{settings.data_dir}）？/ really empty the graph?", abort=True
+        )
     with _open(settings) as store:
         store.reset()
     out.print("图谱已清空 / graph emptied")
@@ -307,7 +314,9 @@ def serve(
     # Fail fast with a clear message if the graph cannot be opened, before uvicorn starts.
     with _open(settings) as store:
         store.health()
-    out.print(f"知库已启动 / serving on http://{host}:{port}  (GraphQL /graphql, /healthz)  Ctrl-C 停止 / to stop")
+    out.print(
+        f"知库已启动 / serving on http://{host}:{port}  (GraphQL /graphql, /healthz)  Ctrl-C 停止 / to stop"
+    )
     uvicorn.run(
         "api.main:app",
         host=host,

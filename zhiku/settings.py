@@ -42,9 +42,7 @@ class Settings(BaseSettings):
         Environment.development,
         description="development: GraphiQL, introspection on; production: both off, real secret required.",
     )
-    data_dir: Path = Field(
-        Path(".zhiku"), description="Where the embedded graph, indexes and state live."
-    )
+    data_dir: Path = Field(Path(".zhiku"), description="Where the embedded graph, indexes and state live.")
     graph_uri: str = Field(
         "embedded",
         description=(

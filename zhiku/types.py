@@ -54,7 +54,7 @@ class WriteStats:
     unmatched: int = 0
 
     def __iadd__(self, other: WriteStats) -> WriteStats:
-        for name in self.__slots__:  # type: ignore[attr-defined]
+        for name in self.__slots__:
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
@@ -75,4 +75,3 @@ class GraphSchema:
     labels: tuple[str, ...]
     relationship_types: tuple[str, ...]
     indexes: tuple[IndexSpec, ...]
-

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, cast
 
 import strawberry
 from graphql import GraphQLError
@@ -64,7 +64,9 @@ class Entity:
     @strawberry.field(description="直接关系（双向）/ direct relationships, both directions")
     def relations(self, info: Info, first: int = 20) -> list[Relation]:
         first = max(0, min(first, 200))
-        rows = _state(info).store.query(load_query("entity_relations").text, {"id": str(self.id), "limit": first})
+        rows = _state(info).store.query(
+            load_query("entity_relations").text, {"id": str(self.id), "limit": first}
+        )
         return [
             Relation(
                 type=r["type"],
@@ -113,7 +115,7 @@ class Query:
             name=props.get("name"),
             name_en=props.get("nameEn"),
             aliases=list(aliases) if isinstance(aliases, list) else [str(aliases)],
-            properties=props,
+            properties=cast(JSON, props),
         )
 
     @strawberry.field(description="图谱统计 / graph statistics")
@@ -121,7 +123,9 @@ class Query:
         store = _state(info).store
         labels = store.query(load_query("label_counts").text)
         types = store.query(load_query("relationship_counts").text)
-        by_label = [LabelCount(label=r["label"], count=r["count"]) for r in labels if r["label"] != "Resource"]
+        by_label = [
+            LabelCount(label=r["label"], count=r["count"]) for r in labels if r["label"] != "Resource"
+        ]
         total = next((r["count"] for r in labels if r["label"] == "Resource"), 0)
         return GraphStats(
             backend=store.backend,
@@ -150,8 +154,11 @@ class ZhikuErrors(SchemaExtension):
                 original.message_zh,
                 nodes=error.nodes,
                 path=error.path,
-                extensions={"code": original.code, "message_en": original.message_en,
-                            "retryable": original.retryable},  # fmt: skip
+                extensions={
+                    "code": original.code,
+                    "message_en": original.message_en,
+                    "retryable": original.retryable,
+                },
             )
         if original is not None:
             log.error("unexpected error in resolver", exc_info=original)

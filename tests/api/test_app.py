@@ -85,7 +85,7 @@ def test_depth_alias_and_token_limits(store, onto) -> None:
         assert "depth" in deep["errors"][0]["message"]
         aliases = _gql(c, "{ a: stats { nodes } b: stats { nodes } c: stats { nodes } }")
         assert "alias" in aliases["errors"][0]["message"].lower()
-        tokens = _gql(c, "{ " + " ".join(f"stats {{ nodes }}" for _ in range(12)) + " }")
+        tokens = _gql(c, "{ " + " ".join("stats { nodes }" for _ in range(12)) + " }")
         assert "token" in tokens["errors"][0]["message"].lower()
 
 

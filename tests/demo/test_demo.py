@@ -32,7 +32,9 @@ def test_org_chart_has_50_employees_in_8_departments(store, onto) -> None:
     # Everyone but the CEO has a manager, and every department has a head.
     assert _count(store, "MATCH (e:Employee) WHERE NOT (e)-[:REPORTS_TO]->() RETURN count(e) AS c") == 1
     assert _count(store, "MATCH (d:Department) WHERE NOT ()-[:HEAD_OF]->(d) RETURN count(d) AS c") == 0
-    roles = {r["r"] for r in store.query("MATCH (:Employee)-[:HAS_ROLE]->(r:Role) RETURN DISTINCT r.nameEn AS r")}
+    roles = {
+        r["r"] for r in store.query("MATCH (:Employee)-[:HAS_ROLE]->(r:Role) RETURN DISTINCT r.nameEn AS r")
+    }
     assert {"employee", "manager", "hr", "knowledge_engineer", "analyst", "agent", "admin"} <= roles
 
 
@@ -55,7 +57,10 @@ def test_processes_cover_sequential_countersign_anysign_and_conditions(store, on
         "RETURN s.order AS o, r.name AS role, s.minAmount AS min ORDER BY o"
     )
     assert [(c["role"], c["min"]) for c in chain] == [
-        ("直属上级", None), ("会计审核", None), ("财务总监审批", 5000.0), ("总经理审批", 20000.0)
+        ("直属上级", None),
+        ("会计审核", None),
+        ("财务总监审批", 5000.0),
+        ("总经理审批", 20000.0),
     ]
 
 
@@ -74,7 +79,9 @@ def test_invalid_demo_data_writes_nothing(store, onto, tmp_path: Path) -> None:
     from zhiku.errors import ShaclViolation
 
     broken = tmp_path / "demo"
-    shutil.copytree(DEMO_DIR, broken, ignore=shutil.ignore_patterns("*.pdf", "*.docx", "*.html", "__pycache__"))
+    shutil.copytree(
+        DEMO_DIR, broken, ignore=shutil.ignore_patterns("*.pdf", "*.docx", "*.html", "__pycache__")
+    )
     text = (broken / "processes.yaml").read_text(encoding="utf-8")
     (broken / "processes.yaml").write_text(text.replace("mode: 会签", "mode: 全签", 1), encoding="utf-8")
     with pytest.raises(ShaclViolation) as info:

@@ -21,7 +21,9 @@ def _count(store: Any, cypher: str, params: dict[str, Any] | None = None) -> int
 
 
 def _people(n: int) -> list[NodeRecord]:
-    return [NodeRecord(f"E{i:04d}", ("Employee",), {"name": f"员工{i}", "level": i % 12 + 1}) for i in range(n)]
+    return [
+        NodeRecord(f"E{i:04d}", ("Employee",), {"name": f"员工{i}", "level": i % 12 + 1}) for i in range(n)
+    ]
 
 
 class GraphStoreConformance:
@@ -49,9 +51,11 @@ class GraphStoreConformance:
         assert _count(store, "MATCH (n:Resource {id: 'L1'}) RETURN count(n) AS c") == 1
 
     def test_text_with_quotes_newlines_and_chinese_round_trips(self, store: Any) -> None:
-        tricky = "报销\"超过\"5000元'需要\n财务总监\\审批 — ✓"
+        tricky = '报销"超过"5000元\'需要\n财务总监\\审批 — ✓'
         store.upsert_nodes([NodeRecord("T1", ("Topic",), {"name": tricky, "aliases": ["甲", "乙"]})])
-        row = store.query("MATCH (n:Resource {id: $id}) RETURN n.name AS name, n.aliases AS a", {"id": "T1"})[0]
+        row = store.query("MATCH (n:Resource {id: $id}) RETURN n.name AS name, n.aliases AS a", {"id": "T1"})[
+            0
+        ]
         assert row == {"name": tricky, "a": ["甲", "乙"]}
 
     def test_upsert_relationships_is_idempotent_and_counts_missing_endpoints(self, store: Any) -> None:
