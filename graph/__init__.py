@@ -44,5 +44,6 @@ def open_store(settings: Settings) -> GraphStore:
         settings.graph_database,
         start_timeout_s=settings.graph_start_timeout_s,
         idle_shutdown_s=settings.graph_idle_shutdown_s,
+        snapshot_s=settings.graph_snapshot_s,
         batch_size=settings.graph_batch_size,
     )

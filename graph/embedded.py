@@ -57,10 +57,18 @@ class EmbeddedServer:
     >>> socket_path = server.ensure_running()                   # doctest: +SKIP
     """
 
-    def __init__(self, graph_dir: Path, *, start_timeout_s: float = 20.0, idle_shutdown_s: float = 3.0):
+    def __init__(
+        self,
+        graph_dir: Path,
+        *,
+        start_timeout_s: float = 20.0,
+        idle_shutdown_s: float = 3.0,
+        snapshot_s: int = 5,
+    ) -> None:
         self.graph_dir = graph_dir.absolute()
         self.start_timeout_s = start_timeout_s
         self.idle_shutdown_s = idle_shutdown_s
+        self.snapshot_s = snapshot_s
         self.socket_path = self._socket_path()
 
     def _socket_path(self) -> Path:
@@ -124,6 +132,7 @@ class EmbeddedServer:
             "--redis-server", str(server),
             "--module", str(module),
             "--idle", str(self.idle_shutdown_s),
+            "--snapshot", str(self.snapshot_s),
             "--daemonize",
         ]  # fmt: skip
         env = dict(os.environ)

@@ -28,6 +28,7 @@ from graph.base import BatchWriter, Params, Statement
 from graph.dialect import Dialect, FalkorDialect
 from graph.embedded import EmbeddedServer
 from graph.supervisor import CLIENT_PREFIX
+from queries import load as load_query
 from zhiku.errors import GraphError, GraphUnavailable
 from zhiku.types import GraphSchema, WriteStats
 
@@ -95,10 +96,13 @@ class FalkorDBStore(BatchWriter):
         *,
         start_timeout_s: float = 20.0,
         idle_shutdown_s: float = 3.0,
+        snapshot_s: int = 5,
         batch_size: int = 5000,
     ) -> Self:
         """Open (starting if needed) the embedded server of ``graph_dir``."""
-        server = EmbeddedServer(graph_dir, start_timeout_s=start_timeout_s, idle_shutdown_s=idle_shutdown_s)
+        server = EmbeddedServer(
+            graph_dir, start_timeout_s=start_timeout_s, idle_shutdown_s=idle_shutdown_s, snapshot_s=snapshot_s
+        )
 
         def connect() -> falkordb.FalkorDB:
             socket_path = server.ensure_running()
@@ -134,9 +138,11 @@ class FalkorDBStore(BatchWriter):
             self._db = self._connect()
             self._graph = self._db.select_graph(self.graph_name)
             if not self._db.connection.exists(self.graph_name):
-                # Reads on a graph key that does not exist yet fail in FalkorDB ("empty key");
-                # any write query creates the (empty) graph, so reads behave as on Neo4j.
-                self._graph.query("RETURN 1")
+                # Reads on a graph key that does not exist yet fail in FalkorDB ("empty key"), so
+                # create the graph — with a write that reaches the append-only log. A non-writing
+                # query also creates the key but is not logged; replaying later commands against
+                # that key (GRAPH.DELETE, constraints) then diverges and crashed FalkorDB 4.22.
+                self._graph.query(load_query("ensure_graph").text)
         except _TRANSIENT as exc:
             raise GraphUnavailable(
                 f"无法连接图数据库 FalkorDB（{self.location}）：{exc}",

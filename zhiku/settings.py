@@ -65,6 +65,9 @@ class Settings(BaseSettings):
             "(negative: keep running until `zhiku graph stop`)."
         ),
     )
+    graph_snapshot_s: int = Field(
+        5, ge=1, description="The embedded server snapshots to disk within this many seconds of a change."
+    )
     graph_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch in upserts.")
     ontology_dir: Path | None = Field(
         None, description="Extra ontology files (*.ttl, *.owl, *.rdf, *.jsonld) loaded after the core."

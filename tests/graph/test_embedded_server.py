@@ -63,12 +63,26 @@ def test_data_persists_across_a_server_restart(tmp_path: Path) -> None:
         reopened.close()
 
 
-def test_data_survives_kill_9_of_the_server(tmp_path: Path) -> None:
-    """AOF (fsync every second) keeps acknowledged writes when the server dies without saving."""
+def _wait_snapshot(graph_dir: Path, timeout: float = 30.0) -> None:
+    import redis
+
+    client = redis.Redis(unix_socket_path=str(graph_dir / "falkordb.sock"))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = client.info("persistence")
+        if info["rdb_changes_since_last_save"] == 0 and not info["rdb_bgsave_in_progress"]:
+            client.close()
+            return
+        time.sleep(0.1)
+    raise AssertionError("no snapshot was written")
+
+
+def test_snapshotted_data_survives_kill_9_of_the_server(tmp_path: Path) -> None:
+    """A change is snapshotted within ``snapshot_s``; after that a kill -9 loses nothing."""
     graph_dir = tmp_path / "graph"
-    store = FalkorDBStore.embedded(graph_dir)
+    store = FalkorDBStore.embedded(graph_dir, snapshot_s=1)
     store.upsert_nodes([NodeRecord("E1", ("Employee",), {"name": "张伟"})])
-    time.sleep(1.5)  # let the every-second fsync happen
+    _wait_snapshot(graph_dir)
     pid = _server_pid(graph_dir)
     os.kill(pid, signal.SIGKILL)
     assert _wait_gone(pid)
@@ -77,6 +91,36 @@ def test_data_survives_kill_9_of_the_server(tmp_path: Path) -> None:
     assert rows == [{"name": "张伟"}]
     assert _server_pid(graph_dir) != pid
     store.close()
+
+
+def test_graphs_created_written_and_deleted_across_restarts_reload(tmp_path: Path) -> None:
+    """Regression: this sequence crashed FalkorDB 4.22 when it replayed its append-only log."""
+    import uuid
+
+    from zhiku.types import GraphSchema, IndexSpec
+
+    graph_dir = tmp_path / "graph"
+    schema = GraphSchema(
+        ("E",), (), (IndexSpec("Resource", "id", unique=True), IndexSpec("Resource", "name"))
+    )
+    kept = []
+    for _ in range(3):
+        for i in range(4):
+            name = f"t_{uuid.uuid4().hex[:8]}"
+            s = FalkorDBStore.embedded(graph_dir, name)
+            if i % 2 == 0:
+                s.apply_schema(schema)
+            s.upsert_nodes([NodeRecord(f"E{j}", ("E",), {"name": "x"}) for j in range(10)])
+            if i == 3:
+                kept.append(name)
+            else:
+                s.reset()
+            s.close()
+        assert EmbeddedServer(graph_dir).stop()
+    for name in kept:
+        s = FalkorDBStore.embedded(graph_dir, name)
+        assert s.query("MATCH (n:E) RETURN count(n) AS c") == [{"c": 10}]
+        s.close()
 
 
 def test_two_processes_share_one_server(tmp_path: Path) -> None:

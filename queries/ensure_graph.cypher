@@ -1,0 +1,3 @@
+// Internal: create the graph with the index every upsert relies on (a logged write; see FalkorDBStore).
+// @mode write
+CREATE INDEX FOR (n:Resource) ON (n.id)
