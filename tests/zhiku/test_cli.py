@@ -128,3 +128,51 @@ def test_unknown_graph_uri_scheme_is_refused(tmp_path: Path, uri: str) -> None:
     result = zhiku("graph", "stats", data_dir=tmp_path, env={"ZHIKU_GRAPH_URI": uri})
     assert result.returncode == 1
     assert "CONFIG_INVALID" in one_error_line(result.stderr)
+
+
+def test_serve_answers_then_ctrl_c_stops_everything(tmp_path: Path) -> None:
+    """`zhiku serve` on loopback: /healthz and GraphQL answer; SIGINT stops the API and the database."""
+    import json
+    import signal
+    import time
+    import urllib.request
+
+    assert zhiku("demo", "load", data_dir=tmp_path).returncode == 0
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_")}
+    env.update({"ZHIKU_DATA_DIR": str(tmp_path), "ZHIKU_GRAPH_IDLE_SHUTDOWN_S": "0.5"})
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        health = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                    health = json.load(r)
+                    break
+            except OSError:
+                time.sleep(0.2)
+        assert health is not None and health["status"] == "ok", proc.stderr
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/graphql",
+            data=json.dumps({"query": '{ entity(id: "D-HR") { name } }'}).encode(),
+            headers={"content-type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as r:
+            assert json.load(r) == {"data": {"entity": {"name": "人力资源部"}}}
+        server_pid = int((tmp_path / "graph" / "redis.pid").read_text())
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.communicate()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and Path(f"/proc/{server_pid}").exists():
+        time.sleep(0.1)
+    assert not Path(f"/proc/{server_pid}").exists(), "the graph server outlived the API"
