@@ -75,3 +75,92 @@ class GraphSchema:
     labels: tuple[str, ...]
     relationship_types: tuple[str, ...]
     indexes: tuple[IndexSpec, ...]
+
+
+# -- documents in -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AccessScope:
+    """Who may see a document: empty departments and roles mean everyone; ``level`` is the minimum rank.
+
+    >>> AccessScope(departments=("D-HR",), roles=("hr",), level=7).is_public
+    False
+    """
+
+    departments: tuple[str, ...] = ()
+    roles: tuple[str, ...] = ()
+    level: int = 0
+
+    @property
+    def is_public(self) -> bool:
+        return not self.departments and not self.roles and self.level <= 0
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A structural piece of a document: a heading (with level), a paragraph, a list item, or a Q&A
+    (``tag`` holds a FAQ row's category)."""
+
+    kind: str  # "heading" | "paragraph" | "item" | "qa"
+    text: str
+    level: int = 0
+    tag: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """A loaded document: its text as structural blocks plus the metadata ingestion needs."""
+
+    id: str
+    uri: str
+    title: str
+    format: str
+    blocks: tuple[Block, ...]
+    content_hash: str
+    modified_at: str = ""
+    scope: AccessScope = field(default_factory=AccessScope)
+    metadata: Mapping[str, PropertyValue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Chunk:
+    """A retrievable piece of a document, with the headings above it (``heading_path``)."""
+
+    id: str
+    document_id: str
+    ordinal: int
+    text: str
+    heading_path: tuple[str, ...]
+    kind: str = "text"  # "text" | "faq"
+
+
+# -- extraction and linking ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Mention:
+    """A typed span of a chunk's text; ``entity_id`` is set once linked (``None``: not linked)."""
+
+    text: str
+    type: str
+    start: int
+    end: int
+    chunk_id: str
+    source: str  # which extractor found it: gazetteer, rule, jieba, model
+    entity_id: str | None = None
+    value: PropertyValue = None  # normalised value for amounts, durations, dates
+    confidence: float = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractedRelation:
+    """A relation between two linked entities, found in one sentence of one chunk."""
+
+    start: str
+    type: str
+    end: str
+    chunk_id: str
+    sentence: str
+    confidence: float
+    properties: Mapping[str, PropertyValue] = field(default_factory=dict)

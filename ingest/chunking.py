@@ -1,0 +1,95 @@
+"""Split a document into chunks along its structure.
+
+Rules, in order: a heading closes the current chunk and updates the heading path; a numbered clause
+(第五条, 一、, 1.1) starts a new chunk; list items stay with the paragraph that introduces them; each
+FAQ pair is its own chunk; a chunk grows to about ``max_chars`` and a longer paragraph is split at
+sentence ends. Every chunk keeps its heading path, e.g. ``("费用报销管理办法", "第三章 报销流程")``.
+
+Example::
+
+    chunks = chunk_document(doc)          # list[Chunk]
+"""
+
+from __future__ import annotations
+
+import re
+
+from zhiku.types import Block, Chunk, Document
+
+DEFAULT_MAX_CHARS = 600
+_CLAUSE = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+条|[一二三四五六七八九十]+、|\d+(?:\.\d+)+\s)")
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?])")
+
+
+def _split_long(text: str, max_chars: int) -> list[str]:
+    if len(text) <= max_chars:
+        return [text]
+    parts, current = [], ""
+    for sentence in (s for s in _SENTENCE_END.split(text) if s):
+        if current and len(current) + len(sentence) > max_chars:
+            parts.append(current)
+            current = ""
+        while len(sentence) > max_chars:  # a sentence longer than a chunk: hard split
+            parts.append(sentence[:max_chars])
+            sentence = sentence[max_chars:]
+        current += sentence
+    if current:
+        parts.append(current)
+    return parts
+
+
+def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
+    """The document's chunks, in order, with ids ``<document id>-c<ordinal>``."""
+    chunks: list[Chunk] = []
+    headings: list[tuple[int, str]] = []
+    body: list[str] = []
+
+    def path() -> tuple[str, ...]:
+        return tuple(text for _, text in headings)
+
+    def emit(text: str, kind: str = "text", heading_path: tuple[str, ...] | None = None) -> None:
+        ordinal = len(chunks)
+        chunks.append(
+            Chunk(
+                id=f"{doc.id}-c{ordinal:04d}",
+                document_id=doc.id,
+                ordinal=ordinal,
+                text=text,
+                heading_path=heading_path if heading_path is not None else path(),
+                kind=kind,
+            )
+        )
+
+    def flush() -> None:
+        if body:
+            for part in _split_long("\n".join(body), max_chars):
+                emit(part)
+            body.clear()
+
+    for block in doc.blocks:
+        if block.kind == "qa":
+            flush()
+            emit(block.text, kind="faq", heading_path=(doc.title, block.tag) if block.tag else (doc.title,))
+            continue
+        if block.kind == "heading":
+            flush()
+            level = block.level or 1
+            while headings and headings[-1][0] >= level:
+                headings.pop()
+            headings.append((level, block.text))
+            continue
+        starts_clause = block.kind == "paragraph" and bool(_CLAUSE.match(block.text))
+        size = sum(len(b) for b in body)
+        if body and (starts_clause or (block.kind == "paragraph" and size + len(block.text) > max_chars)):
+            flush()
+        body.append(_render(block))
+        if sum(len(b) for b in body) > max_chars * 1.5:
+            flush()
+    flush()
+    if not chunks and doc.title:
+        emit(doc.title)
+    return chunks
+
+
+def _render(block: Block) -> str:
+    return f"• {block.text}" if block.kind == "item" else block.text
