@@ -98,6 +98,10 @@ class GraphStore(Protocol):
         """Run statements as one unit of work (see :class:`UnitOfWork`)."""
         ...
 
+    def query_write_count(self, cypher: str, params: Params, stats: WriteStats) -> int:
+        """Run a write returning ``count(*) AS n``; add its counters to ``stats``; return n."""
+        ...
+
     def apply_schema(self, schema: GraphSchema) -> list[str]:
         """Create the indexes and constraints that do not exist yet; return what was created."""
         ...

@@ -149,7 +149,8 @@ class Mention:
     chunk_id: str
     source: str  # which extractor found it: gazetteer, rule, jieba, model
     entity_id: str | None = None
-    value: PropertyValue = None  # normalised value for amounts, durations, dates
+    value: PropertyValue = None  # normalised value: yuan for amounts, days for durations, ISO dates
+    qualifier: str = ""  # for amounts and durations: ">" (超过/以上), "<=" (不超过/以内) or "="
     confidence: float = 1.0
 
 

@@ -109,7 +109,9 @@ def load_bytes(
     )
 
 
-def load_file(path: Path, *, meta: Mapping[str, Any] | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Document:
+def load_file(
+    path: Path, *, meta: Mapping[str, Any] | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> Document:
     """Read one file (its URI is ``file://`` + absolute path)."""
     try:
         size = path.stat().st_size
@@ -123,7 +125,12 @@ def load_file(path: Path, *, meta: Mapping[str, Any] | None = None, max_bytes: i
     except OSError as exc:
         raise reject(f"无法读取文件：{exc.strerror}", f"cannot read file: {exc}") from None
     return load_bytes(
-        data, uri=path.resolve().as_uri(), suffix=path.suffix, meta=meta, modified_at=modified, max_bytes=max_bytes
+        data,
+        uri=path.resolve().as_uri(),
+        suffix=path.suffix,
+        meta=meta,
+        modified_at=modified,
+        max_bytes=max_bytes,
     )
 
 

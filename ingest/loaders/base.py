@@ -134,7 +134,9 @@ def text_blocks(lines: list[str]) -> list[Block]:
         ends_sentence = line.endswith(("。", "；", "，", "：", "！", "？", "、"))
         is_heading = bool(_TEXT_HEADING.match(line)) and len(line) <= 40 and not ends_sentence
         # A short unpunctuated line that starts a paragraph is a title ("第一条 婚假", "二、适用范围").
-        is_heading = is_heading or (not buffer and len(line) <= 24 and not ends_sentence and not _ITEM.match(line))
+        is_heading = is_heading or (
+            not buffer and len(line) <= 24 and not ends_sentence and not _ITEM.match(line)
+        )
         item = _ITEM.match(line)
         if is_heading or item:
             if buffer:

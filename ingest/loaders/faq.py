@@ -31,7 +31,9 @@ def _rows_xlsx(data: bytes) -> list[dict[str, str]]:
     if not rows:
         return []
     header = [str(h or "").strip() for h in rows[0]]
-    return [{header[i]: "" if v is None else str(v) for i, v in enumerate(r) if i < len(header)} for r in rows[1:]]
+    return [
+        {header[i]: "" if v is None else str(v) for i, v in enumerate(r) if i < len(header)} for r in rows[1:]
+    ]
 
 
 def load(data: bytes, *, xlsx: bool = False) -> Parsed:
@@ -49,6 +51,8 @@ def load(data: bytes, *, xlsx: bool = False) -> Parsed:
         question = normalise(row.get(pick["question"] or "", "") or "").strip()
         answer = normalise(row.get(pick["answer"] or "", "") or "").strip()
         if question and answer:
-            category = normalise(row.get(pick["category"] or "", "") or "").strip() if pick["category"] else ""
+            category = (
+                normalise(row.get(pick["category"] or "", "") or "").strip() if pick["category"] else ""
+            )
             blocks.append(Block("qa", f"问：{question}\n答：{answer}", tag=category))
     return Parsed(tuple(blocks), "")

@@ -1,0 +1,115 @@
+"""The gazetteer: every name and synonym of every known entity, matched by HanLP's trie.
+
+Compiled from the graph (entities carry ``name``, ``nameEn``, ``aliases``, ``aliasesEn`` and
+``code`` from the ontology-governed load) — so the ontology's SKOS labels and the org chart are what
+extraction recognises, and each match already names its entity id for linking. Matching is
+longest-match-first (``hanlp_trie.TrieDict``), case-insensitive for Latin letters.
+
+Example::
+
+    gaz = Gazetteer.from_store(store)
+    for hit in gaz.find("报销超过5000元需财务总监审批"):
+        hit.surface, hit.candidates     # '财务总监', (('POS-CFO', 'Role'),)
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hanlp_trie.dictionary import TrieDict
+
+from queries import load as load_query
+
+#: Graph label → mention type (the issue's typed mentions), in linking priority order: when one
+#: surface names several entities, the earlier type wins unless context says otherwise.
+MENTION_TYPES: dict[str, str] = {
+    "LeaveType": "LeaveType",
+    "ApprovalProcess": "ApprovalProcess",
+    "Form": "Form",
+    "Policy": "Policy",
+    "ITSystem": "ITSystem",
+    "Department": "Department",
+    "Employee": "Person",
+    "Position": "Role",
+    "ApproverRole": "Role",
+    "Benefit": "Benefit",
+    "Location": "Location",
+    "Organization": "Organization",
+    "Topic": "Topic",
+}
+PRIORITY = {t: i for i, t in enumerate(MENTION_TYPES)}
+#: Short synonyms of these types are ordinary words (产品, 测试, 行政); only their full names count.
+_STRICT_ALIAS_TYPES = {"Role", "Person"}
+_LATIN_UPPER = {c: c + 32 for c in range(0x41, 0x5B)}
+
+
+def fold(text: str) -> str:
+    """Lower-case Latin letters only (same length, so offsets stay valid)."""
+    return text.translate(_LATIN_UPPER)
+
+
+@dataclass(frozen=True, slots=True)
+class GazetteerHit:
+    start: int
+    end: int
+    surface: str
+    candidates: tuple[tuple[str, str], ...]  # (entity id, mention type), best first
+
+
+class Gazetteer:
+    """Surface form → candidate entities."""
+
+    def __init__(self, surfaces: Mapping[str, Iterable[tuple[str, str]]]) -> None:
+        table: dict[str, tuple[tuple[str, str], ...]] = {}
+        for surface, candidates in surfaces.items():
+            unique = sorted(set(candidates), key=lambda c: (PRIORITY.get(c[1], 99), c[0]))
+            table[fold(surface)] = tuple(unique)
+        self.table = table
+        self._trie = TrieDict({surface: surface for surface in table})
+        self.names: dict[str, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def find(self, text: str) -> list[GazetteerHit]:
+        """Longest, leftmost matches in ``text``."""
+        folded = fold(text)
+        return [
+            GazetteerHit(start, end, text[start:end], self.table[key])
+            for start, end, key in self._trie.tokenize(folded)
+        ]
+
+    def lookup(self, surface: str) -> tuple[tuple[str, str], ...]:
+        return self.table.get(fold(surface), ())
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> Gazetteer:
+        """Build from ``gazetteer_entities`` query rows (id, labels, name, nameEn, aliases, aliasesEn, code)."""
+        surfaces: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        names: dict[str, str] = {}
+        for row in rows:
+            mention_type = next((MENTION_TYPES[lb] for lb in MENTION_TYPES if lb in row["labels"]), None)
+            if mention_type is None or row.get("status") == "candidate":
+                continue
+            entity_id = row.get("resolvesTo") or row["id"]
+            preferred = [row.get("name"), row.get("nameEn"), row.get("code")]
+            aliases = [*(row.get("aliases") or []), *(row.get("aliasesEn") or [])]
+            for surface in preferred:
+                if surface and len(surface) >= 2:
+                    surfaces[surface].add((entity_id, mention_type))
+            for surface in aliases:
+                short = len(surface) <= 2 and mention_type in _STRICT_ALIAS_TYPES
+                if surface and len(surface) >= 2 and not short:
+                    surfaces[surface].add((entity_id, mention_type))
+            if row.get("name"):
+                names[row["id"]] = row["name"]
+        gazetteer = cls(surfaces)
+        gazetteer.names = names
+        return gazetteer
+
+    @classmethod
+    def from_store(cls, store: Any) -> Gazetteer:
+        return cls.from_rows(store.query(load_query("gazetteer_entities").text))

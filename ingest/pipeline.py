@@ -1,0 +1,193 @@
+"""The one place the ingestion stage order is written: load ▸ chunk ▸ extract ▸ link ▸ relate ▸ write.
+
+Incremental: a document whose content hash matches the graph's is skipped; a changed one has exactly
+its own facts replaced; files gone from an ingested directory are removed with their facts. Bad files
+are rejected with a reason and the batch goes on.
+
+Example::
+
+    report = Pipeline(store, onto).ingest([Path("demo/docs")], progress=print)
+    report.summary()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from graph.base import GraphStore
+from ingest.chunking import chunk_document
+from ingest.extract import Extractor
+from ingest.extract.gazetteer import Gazetteer
+from ingest.extract.relations import extract_relations
+from ingest.link import Linker
+from ingest.loaders import DocumentRejected, discover, load_file
+from ingest.loaders.base import DEFAULT_MAX_BYTES
+from ingest.writer import DocumentWrite, remove_documents, write_document
+from queries import load as load_query
+from zhiku.types import Chunk, Document, Mention
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """What one ingestion run did."""
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    rejected: list[tuple[str, str]] = field(default_factory=list)
+    chunks: int = 0
+    mentions: int = 0
+    linked: int = 0
+    candidates: int = 0
+    relations: int = 0
+    dry_run: bool = False
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "documents": len(self.new) + len(self.changed) + len(self.unchanged),
+            "new": len(self.new),
+            "changed": len(self.changed),
+            "unchanged": len(self.unchanged),
+            "removed": len(self.removed),
+            "rejected": len(self.rejected),
+            "chunks": self.chunks,
+            "mentions": self.mentions,
+            "linked": self.linked,
+            "candidates": self.candidates,
+            "relations": self.relations,
+        }
+
+
+class Pipeline:
+    """Ingests files into the graph. Clients are passed in; nothing global."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        *,
+        gazetteer: Gazetteer | None = None,
+        open_ner: bool = True,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+    ) -> None:
+        self.store = store
+        self.gazetteer = gazetteer or Gazetteer.from_store(store)
+        self.extractor = Extractor(self.gazetteer, open_ner=open_ner)
+        self.linker = Linker(self.gazetteer)
+        self.max_bytes = max_bytes
+
+    # -- stages -------------------------------------------------------------------------------------
+
+    def analyse(self, doc: Document) -> DocumentWrite:
+        """Chunk, extract, link and relate one document (no I/O)."""
+        chunks = chunk_document(doc)
+        policy = doc.metadata.get("policy")
+        processes = doc.metadata.get("processes")
+        process_list = [str(p) for p in processes] if isinstance(processes, list) else []
+        mentions: list[Mention] = []
+        relations = []
+        topics: dict[str, str] = {}
+        heading_cache: dict[tuple[str, ...], list[Mention]] = {}
+        for chunk in chunks:
+            found, hits = self.extractor.extract(chunk)
+            linked = self.linker.link(chunk, found, hits)
+            mentions.extend(linked)
+            if chunk.heading_path not in heading_cache:
+                heading_cache[chunk.heading_path] = self._heading_mentions(chunk)
+            relations.extend(
+                extract_relations(
+                    chunk,
+                    linked,
+                    heading_mentions=heading_cache[chunk.heading_path],
+                    policy_id=policy if isinstance(policy, str) else None,
+                    document_processes=process_list,
+                )
+            )
+            topic = self._chunk_topic(chunk)
+            if topic:
+                topics[chunk.id] = topic
+        return DocumentWrite(doc, chunks, mentions, relations, topics)
+
+    def _heading_mentions(self, chunk: Chunk) -> list[Mention]:
+        text = " / ".join(chunk.heading_path)
+        probe = Chunk(chunk.id, chunk.document_id, chunk.ordinal, text, ())
+        found, hits = self.extractor.extract(probe)
+        return [m for m in self.linker.link(probe, found, hits) if m.entity_id]
+
+    def _chunk_topic(self, chunk: Chunk) -> str | None:
+        if chunk.kind != "faq" or len(chunk.heading_path) < 2:
+            return None
+        tag = chunk.heading_path[-1]
+        if tag in self.gazetteer.names:
+            return tag
+        for entity_id, mention_type in self.gazetteer.lookup(tag):
+            if mention_type == "Topic":
+                return entity_id
+        return None
+
+    # -- runs ---------------------------------------------------------------------------------------
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        *,
+        dry_run: bool = False,
+        prune: bool = True,
+        progress: Callable[[str, str], None] | None = None,
+    ) -> IngestReport:
+        """Ingest files and directories. ``progress(uri, outcome)`` is called once per file."""
+        report = IngestReport(dry_run=dry_run)
+        roots = [p.resolve() for p in paths]
+        seen: set[str] = set()
+        for path, meta in discover(roots):
+            uri = path.resolve().as_uri()
+            seen.add(uri)
+            try:
+                doc = load_file(path, meta=meta, max_bytes=self.max_bytes)
+            except DocumentRejected as exc:
+                report.rejected.append((uri, exc.message_zh))
+                if progress:
+                    progress(uri, "rejected")
+                continue
+            outcome = self.ingest_document(doc, report, dry_run=dry_run)
+            if progress:
+                progress(uri, outcome)
+        if prune:
+            for root in (r for r in roots if r.is_dir()):
+                prefix = root.as_uri().rstrip("/") + "/"
+                gone = [
+                    row["id"]
+                    for row in self.store.query(load_query("documents_under").text, {"prefix": prefix})
+                    if row["uri"] not in seen
+                ]
+                report.removed.extend(gone)
+                if gone and not dry_run:
+                    remove_documents(self.store, gone)
+        return report
+
+    def ingest_document(self, doc: Document, report: IngestReport, *, dry_run: bool = False) -> str:
+        """Ingest one loaded document; return new, changed or unchanged."""
+        state = self.store.query(load_query("document_state").text, {"id": doc.id})
+        previous = state[0]["hash"] if state else None
+        if previous == doc.content_hash:
+            report.unchanged.append(doc.uri)
+            return "unchanged"
+        outcome = "changed" if state else "new"
+        (report.changed if state else report.new).append(doc.uri)
+        item = self.analyse(doc)
+        report.chunks += len(item.chunks)
+        entity_mentions = [m for m in item.mentions if m.type not in ("Amount", "Duration", "Date")]
+        report.mentions += len(entity_mentions)
+        report.linked += sum(
+            1 for m in entity_mentions if m.entity_id and not m.entity_id.startswith("cand-")
+        )
+        report.candidates += len(
+            {m.entity_id for m in entity_mentions if m.entity_id and m.entity_id.startswith("cand-")}
+        )
+        report.relations += len({(r.start, r.type, r.end) for r in item.relations})
+        if not dry_run:
+            write_document(self.store, item)
+        return outcome

@@ -1,0 +1,176 @@
+"""Write one document's chunks, mentions and facts to the graph — replaceable exactly, crash-safe.
+
+Order matters: first the document's previous chunks and their support for facts are removed, then
+chunks, mentions, candidates and facts are written, and *last* the document's ``contentHash`` is set.
+A crash anywhere leaves an old or missing hash, so the next run redoes the document from scratch;
+every step is an idempotent MERGE. Facts carry ``chunkIds`` (provenance); a fact loses a chunk when
+that chunk's document changes or goes, and is deleted when no chunk supports it — unless it was there
+before extraction (curated data), which is never deleted.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.base import GraphStore, check_identifier
+from queries import load as load_query
+from zhiku.types import Chunk, Document, EdgeRecord, ExtractedRelation, Mention, NodeRecord, WriteStats
+
+CANDIDATE_LABEL = "Candidate"
+
+
+@dataclass(slots=True)
+class DocumentWrite:
+    """Everything ingestion derived from one document."""
+
+    document: Document
+    chunks: list[Chunk]
+    mentions: list[Mention]
+    relations: list[ExtractedRelation]
+    chunk_topics: dict[str, str] = field(default_factory=dict)
+
+
+def fact_key(start: str, rel_type: str, end: str) -> str:
+    return f"{start}|{rel_type}|{end}"
+
+
+def _split_key(key: str) -> tuple[str, str, str]:
+    start, rel_type, end = key.split("|", 2)
+    return start, rel_type, end
+
+
+def remove_document_facts(store: GraphStore, doc_id: str, *, delete_document: bool = False) -> WriteStats:
+    """Remove a document's chunks (and their mentions) and its support for facts."""
+    stats = WriteStats()
+    rows = store.query(load_query("document_state").text, {"id": doc_id})
+    if not rows:
+        return stats
+    chunks = [c for c in rows[0]["chunks"] if c]
+    facts = rows[0]["facts"] or []
+    by_type: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for key in facts:
+        start, rel_type, end = _split_key(key)
+        by_type[check_identifier(rel_type)].append({"start": start, "end": end})
+    template = load_query("strip_facts")
+    for rel_type, fact_rows in by_type.items():
+        stats += store.execute(template.render(type=f":`{rel_type}`"), {"rows": fact_rows, "chunks": chunks})
+    stats += store.delete_nodes(chunks)
+    if delete_document:
+        stats += store.delete_nodes([doc_id])
+    stats += store.execute(load_query("orphan_candidates").text)
+    return stats
+
+
+def _document_node(doc: Document, facts: Sequence[str], chunk_count: int) -> NodeRecord:
+    props: dict[str, Any] = {
+        "name": doc.title,
+        "sourceUri": doc.uri,
+        "format": doc.format,
+        "modifiedAt": doc.modified_at or None,
+        "accessDepartments": list(doc.scope.departments),
+        "accessRoles": list(doc.scope.roles),
+        "level": doc.scope.level,
+        "factKeys": list(facts),
+        "chunkCount": chunk_count,
+        "contentHash": None,  # set last, once everything else is written
+    }
+    return NodeRecord(doc.id, ("Document",), props)
+
+
+def write_document(store: GraphStore, item: DocumentWrite) -> WriteStats:
+    """Replace the document's facts in the graph with ``item``'s."""
+    doc = item.document
+    stats = remove_document_facts(store, doc.id)
+
+    facts: dict[tuple[str, str, str], list[ExtractedRelation]] = defaultdict(list)
+    for rel in item.relations:
+        facts[(rel.start, rel.type, rel.end)].append(rel)
+    keys = sorted(fact_key(*k) for k in facts)
+
+    nodes = [_document_node(doc, keys, len(item.chunks))]
+    edges: list[EdgeRecord] = []
+    for chunk in item.chunks:
+        nodes.append(
+            NodeRecord(
+                chunk.id,
+                ("Chunk",),
+                {
+                    "text": chunk.text,
+                    "ordinal": chunk.ordinal,
+                    "headingPath": list(chunk.heading_path),
+                    "documentId": doc.id,
+                    "kind": chunk.kind,
+                    "accessDepartments": list(doc.scope.departments),
+                    "accessRoles": list(doc.scope.roles),
+                    "level": doc.scope.level,
+                },
+            )
+        )
+        edges.append(EdgeRecord(doc.id, "HAS_CHUNK", chunk.id, {"ordinal": chunk.ordinal}))
+        topic = item.chunk_topics.get(chunk.id)
+        if topic:
+            edges.append(EdgeRecord(chunk.id, "HAS_TOPIC", topic))
+
+    grouped: dict[tuple[str, str], list[Mention]] = defaultdict(list)
+    for m in item.mentions:
+        if m.entity_id and m.type not in ("Amount", "Duration", "Date"):
+            grouped[(m.chunk_id, m.entity_id)].append(m)
+    for (chunk_id, entity_id), group in grouped.items():
+        first = group[0]
+        if entity_id.startswith("cand-"):
+            nodes.append(
+                NodeRecord(
+                    entity_id,
+                    (CANDIDATE_LABEL,),
+                    {"name": first.text, "candidateType": first.type, "status": "candidate"},
+                )  # fmt: skip
+            )
+        edges.append(
+            EdgeRecord(
+                chunk_id,
+                "MENTIONS",
+                entity_id,
+                {
+                    "count": len(group),
+                    "surfaces": sorted({m.text for m in group}),
+                    "type": first.type,
+                    "source": first.source,
+                    "confidence": max(m.confidence for m in group),
+                },
+            )
+        )
+    policy = doc.metadata.get("policy")
+    stats += store.upsert_nodes(nodes)
+    stats += store.upsert_relationships(edges)
+    if isinstance(policy, str) and policy:
+        stats += store.upsert_relationships([EdgeRecord(policy, "DEFINED_IN", doc.id)])
+
+    by_type: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for (start, rel_type, end), rels in facts.items():
+        best = max(rels, key=lambda r: r.confidence)
+        by_type[check_identifier(rel_type)].append(
+            {
+                "start": start,
+                "end": end,
+                "chunks": sorted({r.chunk_id for r in rels}),
+                "confidence": best.confidence,
+                "sentence": best.sentence,
+                "props": dict(best.properties),
+            }
+        )
+    template = load_query("merge_facts")
+    for rel_type, rows in by_type.items():
+        merged = store.query_write_count(template.render(type=f":`{rel_type}`"), {"rows": rows}, stats)
+        stats.unmatched += len(rows) - merged
+    stats += store.upsert_nodes([NodeRecord(doc.id, ("Document",), {"contentHash": doc.content_hash})])
+    return stats
+
+
+def remove_documents(store: GraphStore, doc_ids: Iterable[str]) -> WriteStats:
+    stats = WriteStats()
+    for doc_id in doc_ids:
+        stats += remove_document_facts(store, doc_id, delete_document=True)
+    return stats

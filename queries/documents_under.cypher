@@ -1,0 +1,6 @@
+// Internal: ingested documents whose source URI starts with a prefix (to find deleted files).
+// @mode read
+// @param prefix string URI 前缀
+MATCH (d:Document)
+WHERE d.sourceUri STARTS WITH $prefix
+RETURN d.id AS id, d.sourceUri AS uri
