@@ -185,5 +185,10 @@ def load_rdf(store: GraphStore, data: Graph, onto: Ontology) -> LoadReport:
 
 
 def load_demo(store: GraphStore, onto: Ontology, demo_dir: Path = DEMO_DIR) -> LoadReport:
-    """Load the demo company into ``store``."""
+    """Load the demo company (org, vocabulary, processes, policy metadata) into ``store``."""
     return load_rdf(store, demo_rdf(demo_dir), onto)
+
+
+def demo_document_paths(demo_dir: Path = DEMO_DIR) -> list[Path]:
+    """What ``zhiku demo load`` ingests: the policy documents and the FAQ sheet."""
+    return [demo_dir / "docs", demo_dir / "faq.csv"]

@@ -66,7 +66,8 @@ class Linker:
         return candidates[0] if candidates else None
 
     def link(self, chunk: Chunk, mentions: list[Mention], hits: dict[int, GazetteerHit]) -> list[Mention]:
-        """Linked mentions (entity_id set); unresolvable gazetteer mentions are dropped, open ones become candidates."""
+        """Linked mentions (entity_id set). Gazetteer mentions context rejects are dropped; open-domain
+        mentions that match nothing become candidates."""
         out: list[Mention] = []
         for index, mention in enumerate(mentions):
             if mention.type in ("Amount", "Duration", "Date"):

@@ -126,7 +126,7 @@ def write_document(store: GraphStore, item: DocumentWrite) -> WriteStats:
                     entity_id,
                     (CANDIDATE_LABEL,),
                     {"name": first.text, "candidateType": first.type, "status": "candidate"},
-                )  # fmt: skip
+                )
             )
         edges.append(
             EdgeRecord(

@@ -2,7 +2,8 @@
 
 The pipeline, the API's ``namedQuery`` and the notebooks all load the same files. A file starts with
 comment lines: a one-line description, then ``@mode read|write`` and one ``@param NAME TYPE text``
-per parameter. Values always travel as parameters (``$name``). A few internal write templates also
+per parameter, and ``@internal`` for queries Zhiku's own stages use (not offered to analysts).
+Values always travel as parameters (``$name``). A few internal write templates also
 take ``{{labels}}`` / ``{{type}}`` placeholders, filled only with identifiers that
 :func:`graph.base.check_identifier` accepted (Cypher cannot parameterise labels).
 
@@ -42,6 +43,7 @@ class NamedQuery:
     description: str
     mode: str = "read"
     params: tuple[QueryParam, ...] = field(default_factory=tuple)
+    internal: bool = False  # used by Zhiku itself; not offered to analysts
 
     @property
     def placeholders(self) -> set[str]:
@@ -56,7 +58,7 @@ class NamedQuery:
 
 
 def _parse(name: str, source: str) -> NamedQuery:
-    description, mode = "", "read"
+    description, mode, internal = "", "read", False
     params: list[QueryParam] = []
     body: list[str] = []
     for line in source.splitlines():
@@ -65,6 +67,8 @@ def _parse(name: str, source: str) -> NamedQuery:
             content = stripped[2:].strip()
             if content.startswith("@mode"):
                 mode = content.split()[1]
+            elif content.startswith("@internal"):
+                internal = True
             elif content.startswith("@param"):
                 parts = content.split(maxsplit=3)
                 params.append(QueryParam(parts[1], parts[2], parts[3] if len(parts) > 3 else ""))
@@ -74,7 +78,7 @@ def _parse(name: str, source: str) -> NamedQuery:
             body.append(line)
     if mode not in ("read", "write"):
         raise ValueError(f"{name}.cypher: @mode must be read or write, not {mode!r}")
-    return NamedQuery(name, "\n".join(body).strip(), description, mode, tuple(params))
+    return NamedQuery(name, "\n".join(body).strip(), description, mode, tuple(params), internal)
 
 
 @cache

@@ -1,4 +1,5 @@
 // Internal write: delete nodes by id together with their relationships.
+// @internal
 // @mode write
 // @param ids list 要删除的节点 ID
 UNWIND $ids AS id

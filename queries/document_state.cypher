@@ -1,4 +1,5 @@
 // Internal: an ingested document's content hash, its chunks and the facts it supports.
+// @internal
 // @mode read
 // @param id string 文档 ID
 MATCH (d:Document {id: $id})

@@ -1,4 +1,5 @@
 // Internal: ingested documents whose source URI starts with a prefix (to find deleted files).
+// @internal
 // @mode read
 // @param prefix string URI 前缀
 MATCH (d:Document)

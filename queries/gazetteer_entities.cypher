@@ -1,4 +1,5 @@
 // 实体词典：所有有名称的实体及其同义词 / Every named entity with its synonyms, for the extraction gazetteer.
+// @internal
 // An approver role that stands for a fixed position (财务总监审批 → 财务总监) names that position.
 // @mode read
 MATCH (n:Resource)

@@ -1,4 +1,5 @@
 // Internal write template: add extracted facts with provenance (chunk ids) and their best confidence.
+// @internal
 // A relationship that existed before extraction (loaded from curated data) is marked curated and is
 // never deleted when its supporting documents go away.
 // @mode write

@@ -1,4 +1,5 @@
 // Internal write: delete candidate entities no chunk mentions any more.
+// @internal
 // @mode write
 MATCH (n:Candidate)
 WHERE NOT ()-[:MENTIONS]->(n)

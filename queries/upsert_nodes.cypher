@@ -1,4 +1,5 @@
 // Internal write template: MERGE nodes by id and merge their properties (null removes one).
+// @internal
 // @mode write
 // @param rows list [{id, props}]
 UNWIND $rows AS row

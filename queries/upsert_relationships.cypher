@@ -1,4 +1,5 @@
 // Internal write template: MERGE one relationship per (start, type, end); returns how many matched.
+// @internal
 // @mode write
 // @param rows list [{start, end, props}]
 UNWIND $rows AS row

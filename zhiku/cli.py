@@ -111,15 +111,17 @@ def demo_load(
     reset: Annotated[bool, typer.Option("--reset", help="先清空图谱 / empty the graph first")] = False,
 ) -> None:
     """加载演示企业（组织、本体词表、审批流程、制度）/ load the demo company into the graph."""
-    from demo.load import load_demo
+    from demo.load import demo_document_paths, load_demo
     from ontology.model import load_ontology
 
     settings = _settings(ctx)
     onto = load_ontology(extra_dir=settings.ontology_dir)
-    with out.status("校验并加载演示数据 / validating and loading the demo…"), _open(settings) as store:
-        if reset:
-            store.reset()
-        report = load_demo(store, onto)
+    with _open(settings) as store:
+        with out.status("校验并加载演示数据 / validating and loading the demo…"):
+            if reset:
+                store.reset()
+            report = load_demo(store, onto)
+        ingested = _run_ingest(store, demo_document_paths(), dry_run=False, prune=True)
     _table(
         "演示数据已加载 / demo loaded",
         ["类 / label", "节点 / nodes"],
@@ -130,6 +132,64 @@ def demo_load(
         f"新建关系 {report.stats.relationships_created}）/ {report.nodes} nodes, "
         f"{report.relationships} relationships"
     )
+    _print_ingest(ingested)
+
+
+# -- ingest -------------------------------------------------------------------------------------
+
+
+def _run_ingest(store: Any, paths: list[Path], *, dry_run: bool, prune: bool) -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from ingest.loaders import discover
+    from ingest.pipeline import Pipeline
+
+    files = list(discover(p.resolve() for p in paths))
+    pipeline = Pipeline(store)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task("抽取与写入 / ingesting", total=len(files))
+        report = pipeline.ingest(
+            paths, dry_run=dry_run, prune=prune, progress=lambda uri, outcome: bar.advance(task)
+        )
+    return report
+
+
+def _print_ingest(report: Any) -> None:
+    summary = report.summary()
+    names = {
+        "documents": "文档 / documents", "new": "新增 / new", "changed": "变更 / changed",
+        "unchanged": "未变 / unchanged", "removed": "删除 / removed", "rejected": "拒收 / rejected",
+        "chunks": "文本块 / chunks", "mentions": "实体提及 / mentions", "linked": "已链接 / linked",
+        "candidates": "待审核实体 / candidates", "relations": "关系 / relations",
+    }  # fmt: skip
+    title = "摄取结果（试运行，未写入）/ ingest (dry run)" if report.dry_run else "摄取结果 / ingest"
+    _table(title, ["项 / item", "数量 / count"], [[names[k], v] for k, v in summary.items()])
+    for uri, reason in report.rejected:
+        err.print(f"拒收 / rejected: {uri} — {reason}", markup=False, highlight=False)
+
+
+@app.command("ingest")
+@cli_errors
+def ingest(
+    ctx: typer.Context,
+    paths: Annotated[list[Path], typer.Argument(help="文件或目录 / files or directories", exists=True)],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只显示将发生的变化 / show what would change")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune/--no-prune", help="删除目录中已不存在的文档 / remove documents gone from a directory"
+        ),
+    ] = True,
+) -> None:
+    """摄取文档：加载、切分、抽取、链接、写入图谱 / ingest documents into the graph."""
+    with _open(_settings(ctx)) as store:
+        report = _run_ingest(store, paths, dry_run=dry_run, prune=prune)
+    _print_ingest(report)
+    if report.rejected and not (report.new or report.changed or report.unchanged):
+        raise typer.Exit(1)
 
 
 # -- ontology -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from typing import Any
 
 from ingest.extract.gazetteer import Gazetteer, GazetteerHit
 from ingest.extract.rules import find_values
@@ -56,9 +57,9 @@ class Extractor:
     def __init__(self, gazetteer: Gazetteer, *, open_ner: bool = True) -> None:
         self.gazetteer = gazetteer
         self.open_ner = open_ner
-        self._posseg = None
+        self._posseg: Any = None
 
-    def _tagger(self):  # type: ignore[no-untyped-def]
+    def _tagger(self) -> Any:
         """A private jieba tokenizer with the gazetteer as its user dictionary (built on first use)."""
         if self._posseg is None:
             import logging

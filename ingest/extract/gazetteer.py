@@ -87,7 +87,7 @@ class Gazetteer:
 
     @classmethod
     def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> Gazetteer:
-        """Build from ``gazetteer_entities`` query rows (id, labels, name, nameEn, aliases, aliasesEn, code)."""
+        """Build from ``gazetteer_entities`` rows (id, labels, names, aliases, code, resolvesTo)."""
         surfaces: dict[str, set[tuple[str, str]]] = defaultdict(set)
         names: dict[str, str] = {}
         for row in rows:

@@ -108,7 +108,7 @@ def extract_relations(
             for m in mentions
             if m.type in ("Amount", "Duration") and offset <= m.start < offset + len(sentence)
         ]
-        processes = [m.entity_id for m in inside if m.type == "ApprovalProcess"]
+        processes = [m.entity_id for m in inside if m.type == "ApprovalProcess" and m.entity_id]
         process = processes[0] if processes else default_process
         confidence = 0.9 if processes else 0.75
         clean = sentence.strip()

@@ -130,6 +130,6 @@ def find_values(text: str, chunk_id: str) -> list[Mention]:
         d
         for d in find_durations(text, chunk_id)
         if not any(s < d.end and d.start < e for s, e in taken)
-        and not (d.text.endswith("年") and d.value and d.value > 365 * 100)
+        and not (d.text.endswith("年") and isinstance(d.value, float) and d.value > 365 * 100)
     ]
     return [*find_amounts(text, chunk_id), *durations, *dates]

@@ -23,7 +23,7 @@ def load(data: bytes) -> Parsed:
         for page in reader.pages:
             lines.extend((page.extract_text() or "").splitlines())
             lines.append("")
-        title = str((reader.metadata or {}).get("/Title") or "")
+        title = str(reader.metadata.get("/Title") or "") if reader.metadata else ""
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise reject(f"PDF 已损坏或无法解析：{exc}", f"corrupt or unreadable PDF: {exc}") from None
     except Exception as exc:  # pypdf raises assorted errors on junk; the batch must go on

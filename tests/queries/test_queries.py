@@ -42,10 +42,11 @@ def test_placeholders_must_all_be_filled() -> None:
 
 def test_read_queries_run_on_the_demo(store, onto) -> None:
     load_demo(store, onto)
-    samples = {"id": "E1011", "limit": 5}
+    samples = {"id": "E1011", "limit": 5, "prefix": "file:"}
     for name in queries.names():
         q = queries.load(name)
         if q.mode != "read":
             continue
         rows = store.query(q.text, {p.name: samples[p.name] for p in q.params})
-        assert rows, f"{name} returned nothing on the demo"
+        if not q.internal:  # internal ones are exercised by the stages that use them
+            assert rows, f"{name} returned nothing on the demo"

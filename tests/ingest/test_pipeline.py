@@ -1,0 +1,211 @@
+"""End to end on the real embedded store: the demo corpus in, facts with provenance out; re-ingest,
+change, delete and crash behave exactly."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from demo.load import DEMO_DIR, demo_document_paths, load_demo
+from ingest.pipeline import Pipeline
+
+DOCS = DEMO_DIR / "docs"
+
+
+def checksum(store) -> str:
+    """A digest of every node and relationship with their properties."""
+    nodes = store.query("MATCH (n) RETURN n.id AS id, labels(n) AS l, properties(n) AS p ORDER BY id")
+    rels = store.query(
+        "MATCH (a)-[r]->(b) RETURN a.id AS a, type(r) AS t, b.id AS b, properties(r) AS p ORDER BY a, t, b"
+    )
+    for row in nodes:
+        row["l"] = sorted(row["l"])
+    for row in rels:
+        if isinstance(row["p"].get("chunkIds"), list):
+            row["p"]["chunkIds"] = sorted(row["p"]["chunkIds"])
+    return hashlib.sha256(json.dumps([nodes, rels], sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+def facts(store, rel_type: str, start: str) -> dict[str, dict]:
+    rows = store.query(
+        f"MATCH (a:Resource {{id: $id}})-[r:{rel_type}]->(b) RETURN b.id AS b, properties(r) AS p",
+        {"id": start},
+    )
+    return {r["b"]: r["p"] for r in rows}
+
+
+@pytest.fixture
+def demo_store(store, onto):
+    load_demo(store, onto)
+    return store
+
+
+def test_demo_corpus_ingests_with_linked_mentions_and_facts(demo_store) -> None:
+    report = Pipeline(demo_store).ingest(demo_document_paths())
+    summary = report.summary()
+    assert summary["documents"] == 33
+    assert summary["rejected"] == 0
+    assert summary["chunks"] > 250
+    assert summary["linked"] / summary["mentions"] > 0.95
+    expense = facts(demo_store, "APPROVED_BY", "PROC-EXPENSE")
+    assert expense["POS-CFO"]["minAmount"] == 5000.0
+    assert expense["POS-CEO"]["minAmount"] == 20000.0
+    assert "POS-CASHIER" not in expense  # “审批通过后，出纳…付款” is not an approval
+    purchase = facts(demo_store, "APPROVED_BY", "PROC-PURCHASE")
+    assert purchase["POS-LEGAL-MGR"]["mode"] == "会签"
+    assert purchase["POS-LEGAL-MGR"]["minAmount"] == 50000.0
+    leave = facts(demo_store, "APPROVED_BY", "PROC-LEAVE")
+    assert leave["AR-dept-head"]["minDays"] == 3.0
+    assert leave["POS-VP"]["minDays"] == 10.0
+    assert facts(demo_store, "USES_FORM", "PROC-LEAVE")["FORM-leave"]["extracted"] is True
+
+
+def test_facts_carry_provenance_to_chunks_and_documents(demo_store) -> None:
+    Pipeline(demo_store).ingest(demo_document_paths())
+    cfo = facts(demo_store, "APPROVED_BY", "PROC-EXPENSE")["POS-CFO"]
+    assert cfo["chunkIds"] and 0 < cfo["confidence"] <= 1 and "财务总监" in cfo["sentence"]
+    rows = demo_store.query(
+        "MATCH (d:Document)-[:HAS_CHUNK]->(c:Chunk {id: $id}) RETURN d.name AS title",
+        {"id": cfo["chunkIds"][0]},
+    )
+    assert rows and rows[0]["title"]
+
+
+def test_synonyms_and_abbreviations_link_to_one_entity(demo_store, tmp_path: Path) -> None:
+    page = tmp_path / "hr.md"
+    page.write_text(
+        "# 说明\n\n人事部、人力资源部和HR部门是同一个部门。费控系统即报销系统。"
+        "请联系行政部高峰（分机 8033）。\n",
+        encoding="utf-8",
+    )
+    Pipeline(demo_store).ingest([page])
+    rows = demo_store.query("MATCH (:Chunk)-[m:MENTIONS]->(e) RETURN e.id AS id, m.surfaces AS s ORDER BY id")
+    linked = {r["id"]: set(r["s"]) for r in rows}
+    assert linked["D-HR"] == {"人事部", "人力资源部", "HR部门"}
+    assert linked["SYS-EXPENSE"] == {"费控系统", "报销系统"}
+    assert "E1033" in linked  # 高峰 is a person here: a department and an extension number surround it
+    assert demo_store.query("MATCH (d:Department {id: 'D-HR'}) RETURN count(d) AS c") == [{"c": 1}]
+
+
+def test_a_common_word_that_is_also_a_name_is_not_linked_without_context(demo_store, tmp_path: Path) -> None:
+    page = tmp_path / "peak.md"
+    page.write_text("# 说明\n\n用电高峰期请节约用电，田野调查另行安排。\n", encoding="utf-8")
+    Pipeline(demo_store).ingest([page])
+    people = demo_store.query("MATCH (:Chunk)-[:MENTIONS]->(e:Employee) RETURN e.id AS id")
+    assert people == []
+
+
+def test_unknown_organisations_become_candidates_for_review(demo_store, tmp_path: Path) -> None:
+    page = tmp_path / "bank.md"
+    page.write_text("# 工资卡\n\n工资卡请办理招商银行储蓄卡。\n", encoding="utf-8")
+    Pipeline(demo_store).ingest([page])
+    rows = demo_store.query("MATCH (c:Candidate) RETURN c.name AS name, c.status AS status")
+    assert {"name": "招商银行", "status": "candidate"} in rows
+
+
+def test_reingesting_unchanged_documents_changes_nothing(demo_store) -> None:
+    Pipeline(demo_store).ingest(demo_document_paths())
+    before = checksum(demo_store)
+    report = Pipeline(demo_store).ingest(demo_document_paths())
+    assert report.summary()["unchanged"] == 33
+    assert report.summary()["new"] == report.summary()["changed"] == 0
+    assert checksum(demo_store) == before
+
+
+def _single_doc_dir(tmp_path: Path) -> Path:
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    shutil.copy(DOCS / "expense.html", folder / "expense.html")
+    (folder / "index.yaml").write_text(
+        "- {file: expense.html, policy: POL-expense, processes: [PROC-EXPENSE]}\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_a_changed_document_replaces_exactly_its_facts(demo_store, tmp_path: Path) -> None:
+    folder = _single_doc_dir(tmp_path)
+    pipeline = Pipeline(demo_store)
+    pipeline.ingest([folder])
+    assert facts(demo_store, "APPROVED_BY", "PROC-EXPENSE")["POS-CFO"]["minAmount"] == 5000.0
+    assert "POS-CEO" in facts(demo_store, "APPROVED_BY", "PROC-EXPENSE")
+    html = (folder / "expense.html").read_text(encoding="utf-8")
+    html = html.replace("超过5000元的，需财务总监审批", "超过8000元的，需财务总监审批")
+    html = html.replace("<li>单笔报销金额超过20000元的，还需总经理审批。</li>", "")
+    (folder / "expense.html").write_text(html, encoding="utf-8")
+    report = pipeline.ingest([folder])
+    assert report.summary()["changed"] == 1
+    expense = facts(demo_store, "APPROVED_BY", "PROC-EXPENSE")
+    assert expense["POS-CFO"]["minAmount"] == 8000.0
+    assert "POS-CEO" not in expense  # its only support was the removed sentence
+    chunks = demo_store.query("MATCH (:Document)-[:HAS_CHUNK]->(c) RETURN count(c) AS c")[0]["c"]
+    assert chunks == report.chunks  # old chunks are gone, not accumulated
+
+
+def test_a_deleted_document_takes_its_facts_but_not_curated_ones(demo_store, tmp_path: Path) -> None:
+    folder = _single_doc_dir(tmp_path)
+    before = checksum(demo_store)
+    Pipeline(demo_store).ingest([folder])
+    assert facts(demo_store, "REQUIRES_APPROVAL", "POL-expense")["PROC-EXPENSE"]["curated"] is True
+    (folder / "expense.html").unlink()
+    report = Pipeline(demo_store).ingest([folder])
+    assert len(report.removed) == 1
+    assert demo_store.query("MATCH (d:Document) RETURN count(d) AS c") == [{"c": 0}]
+    assert demo_store.query("MATCH (c:Chunk) RETURN count(c) AS c") == [{"c": 0}]
+    assert facts(demo_store, "APPROVED_BY", "PROC-EXPENSE") == {}
+    # The curated REQUIRES_APPROVAL edge from the demo load survives (only its provenance list is left).
+    assert "PROC-EXPENSE" in facts(demo_store, "REQUIRES_APPROVAL", "POL-expense")
+    assert before != checksum(demo_store)  # curated edges keep their (now empty) provenance fields
+
+
+def test_dry_run_writes_nothing(demo_store) -> None:
+    before = checksum(demo_store)
+    report = Pipeline(demo_store).ingest(demo_document_paths(), dry_run=True)
+    assert report.summary()["new"] == 33 and report.relations > 100
+    assert checksum(demo_store) == before
+
+
+def test_a_crash_mid_ingest_then_a_rerun_gives_the_same_graph(
+    demo_store, store, onto, tmp_path: Path
+) -> None:
+    """The store failing half-way through writing (injected: the Nth relationship batch raises)."""
+    from graph.falkordb_store import FalkorDBStore
+    from zhiku.errors import GraphUnavailable
+
+    clean = FalkorDBStore.embedded(tmp_path / "clean", "clean")
+    load_demo(clean, onto)
+    Pipeline(clean).ingest(demo_document_paths())
+    expected = checksum(clean)
+    clean.reset()
+    clean.close()
+
+    real = demo_store.upsert_relationships
+    calls = {"n": 0}
+
+    def failing(records):
+        calls["n"] += 1
+        if calls["n"] == 25:
+            raise GraphUnavailable("模拟中断", "simulated outage")
+        return real(records)
+
+    demo_store.upsert_relationships = failing
+    with pytest.raises(GraphUnavailable):
+        Pipeline(demo_store).ingest(demo_document_paths())
+    demo_store.upsert_relationships = real
+    Pipeline(demo_store).ingest(demo_document_paths())
+    assert checksum(demo_store) == expected
+
+
+def test_rejected_files_do_not_stop_the_batch(demo_store, tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "empty.md").write_bytes(b"")
+    (folder / "broken.pdf").write_bytes(b"%PDF-1.4 nonsense")
+    shutil.copy(DOCS / "sick-leave.md", folder / "sick-leave.md")
+    report = Pipeline(demo_store).ingest([folder])
+    assert report.summary()["new"] == 1
+    assert {Path(uri).name for uri, _ in report.rejected} == {"empty.md", "broken.pdf"}
+    assert all(reason for _, reason in report.rejected)
