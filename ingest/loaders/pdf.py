@@ -7,8 +7,13 @@ layer are refused (no OCR here).
 from __future__ import annotations
 
 import io
+import logging
 
 from ingest.loaders.base import Parsed, reject, text_blocks
+
+
+# pypdf logs a warning per glyph it cannot map (e.g. TeX math fonts); the text is still extracted.
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
 def load(data: bytes) -> Parsed:
