@@ -11,7 +11,6 @@ import logging
 
 from ingest.loaders.base import Parsed, reject, text_blocks
 
-
 # pypdf logs a warning per glyph it cannot map (e.g. TeX math fonts); the text is still extracted.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
