@@ -166,7 +166,7 @@ def _print_ingest(report: Any) -> None:
     title = "摄取结果（试运行，未写入）/ ingest (dry run)" if report.dry_run else "摄取结果 / ingest"
     _table(title, ["项 / item", "数量 / count"], [[names[k], v] for k, v in summary.items()])
     for uri, reason in report.rejected:
-        err.print(f"拒收 / rejected: {uri} — {reason}", markup=False, highlight=False)
+        err.print(f"拒收 / rejected: {uri} — {reason}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("ingest")
@@ -326,6 +326,34 @@ def graph_stop(ctx: typer.Context) -> None:
     settings = _settings(ctx)
     stopped = EmbeddedServer(settings.graph_dir).stop()
     out.print("已停止 / stopped" if stopped else "没有运行中的嵌入式服务器 / no embedded server running")
+
+
+@app.command("review")
+@cli_errors
+def review(
+    ctx: typer.Context,
+    limit: Annotated[int, typer.Option(help="最多列出多少个 / how many to list")] = 50,
+) -> None:
+    """列出待审核实体及可能合并的已有实体 / candidate entities and what they might be merged into."""
+    from rapidfuzz import fuzz, process
+
+    from ingest.extract.gazetteer import Gazetteer
+    from queries import load
+
+    with _open(_settings(ctx)) as store:
+        rows = store.query(load("candidates_for_review").text)[:limit]
+        gazetteer = Gazetteer.from_store(store)
+    names = {name: entity_id for entity_id, name in gazetteer.names.items()}
+    table_rows = []
+    for row in rows:
+        best = process.extractOne(row["name"], list(names), scorer=fuzz.WRatio, score_cutoff=60)
+        suggestion = f"{best[0]}（{names[best[0]]}，{best[1]:.0f}）" if best else "—"
+        table_rows.append([row["name"], row["type"], row["mentions"], suggestion, row["id"]])
+    _table(
+        f"待审核实体 / candidates ({len(rows)})",
+        ["名称 / name", "类型 / type", "提及 / mentions", "可能是 / maybe", "ID"],
+        table_rows,
+    )
 
 
 # -- serve --------------------------------------------------------------------------------------

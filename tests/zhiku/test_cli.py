@@ -176,3 +176,25 @@ def test_serve_answers_then_ctrl_c_stops_everything(tmp_path: Path) -> None:
     while time.monotonic() < deadline and Path(f"/proc/{server_pid}").exists():
         time.sleep(0.1)
     assert not Path(f"/proc/{server_pid}").exists(), "the graph server outlived the API"
+
+
+def test_ingest_dry_run_then_ingest_then_review(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert zhiku("demo", "load", data_dir=data).returncode == 0
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "bank.md").write_text(
+        "# 工资卡\n\n请到中国工商银行办理工资卡，报销超过5000元需财务总监审批。\n", encoding="utf-8"
+    )
+    (folder / "empty.txt").write_bytes(b"")
+    dry = zhiku("ingest", "--dry-run", str(folder), data_dir=data)
+    assert dry.returncode == 0, dry.stderr
+    assert "试运行" in dry.stdout
+    assert "拒收 / rejected" in dry.stderr and "empty.txt" in dry.stderr
+    review_before = zhiku("review", data_dir=data)
+    assert "中国工商银行" not in review_before.stdout  # the dry run wrote nothing
+    real = zhiku("ingest", str(folder), data_dir=data)
+    assert real.returncode == 0, real.stderr
+    review = zhiku("review", data_dir=data)
+    assert review.returncode == 0
+    assert "中国工商银行" in review.stdout
