@@ -121,7 +121,9 @@ def demo_load(
             if reset:
                 store.reset()
             report = load_demo(store, onto)
-        ingested = _run_ingest(store, demo_document_paths(), dry_run=False, prune=True)
+        ingested = _run_ingest(
+            store, demo_document_paths(), dry_run=False, prune=True, max_bytes=settings.ingest_max_bytes
+        )
     _table(
         "演示数据已加载 / demo loaded",
         ["类 / label", "节点 / nodes"],
@@ -138,14 +140,14 @@ def demo_load(
 # -- ingest -------------------------------------------------------------------------------------
 
 
-def _run_ingest(store: Any, paths: list[Path], *, dry_run: bool, prune: bool) -> Any:
+def _run_ingest(store: Any, paths: list[Path], *, dry_run: bool, prune: bool, max_bytes: int) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.loaders import discover
     from ingest.pipeline import Pipeline
 
     files = list(discover(p.resolve() for p in paths))
-    pipeline = Pipeline(store)
+    pipeline = Pipeline(store, max_bytes=max_bytes)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("抽取与写入 / ingesting", total=len(files))
@@ -185,8 +187,9 @@ def ingest(
     ] = True,
 ) -> None:
     """摄取文档：加载、切分、抽取、链接、写入图谱 / ingest documents into the graph."""
-    with _open(_settings(ctx)) as store:
-        report = _run_ingest(store, paths, dry_run=dry_run, prune=prune)
+    settings = _settings(ctx)
+    with _open(settings) as store:
+        report = _run_ingest(store, paths, dry_run=dry_run, prune=prune, max_bytes=settings.ingest_max_bytes)
     _print_ingest(report)
     if report.rejected and not (report.new or report.changed or report.unchanged):
         raise typer.Exit(1)
