@@ -42,6 +42,10 @@ __all__ = ["LOADERS", "DocumentRejected", "discover", "document_id", "load_bytes
 _SKIP = {"index.yaml", "index.yml"}
 
 
+def _size(n: int) -> str:
+    return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.1f} KB"
+
+
 def document_id(uri: str) -> str:
     """A stable id for a document, from its source URI."""
     return "doc-" + hashlib.sha1(uri.encode(), usedforsecurity=False).hexdigest()[:16]
@@ -83,7 +87,7 @@ def load_bytes(
     meta = meta or {}
     if len(data) > max_bytes:
         raise reject(
-            f"文件过大（{len(data) / 1_048_576:.1f} MB，上限 {max_bytes / 1_048_576:.0f} MB）",
+            f"文件过大（{_size(len(data))}，上限 {_size(max_bytes)}）",
             f"file too large ({len(data)} bytes > {max_bytes})",
         )
     if not data.strip():
@@ -117,7 +121,7 @@ def load_file(
         size = path.stat().st_size
         if size > max_bytes:  # do not even read it
             raise reject(
-                f"文件过大（{size / 1_048_576:.1f} MB，上限 {max_bytes / 1_048_576:.0f} MB）",
+                f"文件过大（{_size(size)}，上限 {_size(max_bytes)}）",
                 f"file too large ({size} bytes > {max_bytes})",
             )
         data = path.read_bytes()
