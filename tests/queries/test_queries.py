@@ -41,7 +41,11 @@ def test_placeholders_must_all_be_filled() -> None:
 
 
 def test_read_queries_run_on_the_demo(store, onto) -> None:
+    from demo.load import demo_document_paths
+    from ingest.pipeline import Pipeline
+
     load_demo(store, onto)
+    Pipeline(store).ingest(demo_document_paths())
     samples = {"id": "E1011", "limit": 5, "prefix": "file:"}
     for name in queries.names():
         q = queries.load(name)
