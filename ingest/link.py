@@ -27,7 +27,8 @@ from zhiku.types import Chunk, Mention
 
 _PROCESS_CONTEXT = re.compile(r"^[”\"」』]?\s*(?:审批)?(?:流程|审批|申请|单)")
 _PERSON_AFTER = re.compile(r"^\s*(?:[（(]|分机|电话|、|或|和|负责|确认|审批)")
-_CONTEXT_TYPES = {"Role", "Department", "Person"}
+_CONTEXT_TYPES = {"Role", "Department"}
+_NAME_JOIN = re.compile(r"^[、和或及与]$")
 FUZZY_CUTOFF = 90.0
 
 
@@ -52,7 +53,7 @@ class Linker:
         after = text[hit.end : hit.end + 6]
         before = text[max(0, hit.start - 1) : hit.start]
         types = [t for _, t in candidates]
-        if "ApprovalProcess" in types and len(types) > 1:
+        if "ApprovalProcess" in types and (len(types) > 1 or len(hit.surface) <= 2):
             quoted = before in ("“", '"', "「")
             if not (quoted or _PROCESS_CONTEXT.match(after)):
                 candidates = [c for c in candidates if c[1] != "ApprovalProcess"]
@@ -61,7 +62,12 @@ class Linker:
                 m.type in _CONTEXT_TYPES and 0 <= hit.start - m.end <= 6 and m.start != hit.start
                 for m in neighbours
             )
-            if not (near or _PERSON_AFTER.match(after)):
+            # 张敏或刘洋: a name joined to an already confirmed name by 或/、/和 is a name too.
+            joined = any(
+                m.type == "Person" and m.entity_id and _NAME_JOIN.match(text[m.end : hit.start] or "x")
+                for m in neighbours
+            )
+            if not (near or joined or _PERSON_AFTER.match(after)):
                 candidates = [c for c in candidates if c[1] != "Person"]
         return candidates[0] if candidates else None
 
@@ -75,7 +81,8 @@ class Linker:
                 continue
             hit = hits.get(index)
             if hit is not None:
-                chosen = self._choose(chunk.text, hit, mentions)
+                # Neighbours: what is already linked before this mention, raw candidates after it.
+                chosen = self._choose(chunk.text, hit, [*out, *mentions[index + 1 :]])
                 if chosen is not None:
                     out.append(replace(mention, entity_id=chosen[0], type=chosen[1]))
                 continue

@@ -41,8 +41,11 @@ MENTION_TYPES: dict[str, str] = {
     "Topic": "Topic",
 }
 PRIORITY = {t: i for i, t in enumerate(MENTION_TYPES)}
-#: Short synonyms of these types are ordinary words (产品, 测试, 行政); only their full names count.
-_STRICT_ALIAS_TYPES = {"Role", "Person"}
+#: Rank of a graph label when one surface names entities of several labels (Position before
+#: ApproverRole: 部门经理 is a job title first).
+LABEL_RANK = {label: i for i, label in enumerate(MENTION_TYPES)}
+#: Short synonyms of these types are ordinary words (产品, 测试, 行政, 采购); only full names count.
+_STRICT_ALIAS_TYPES = {"Role", "Person", "Department"}
 _LATIN_UPPER = {c: c + 32 for c in range(0x41, 0x5B)}
 
 
@@ -62,10 +65,15 @@ class GazetteerHit:
 class Gazetteer:
     """Surface form → candidate entities."""
 
-    def __init__(self, surfaces: Mapping[str, Iterable[tuple[str, str]]]) -> None:
+    def __init__(
+        self, surfaces: Mapping[str, Iterable[tuple[str, str]]], ranks: Mapping[str, int] | None = None
+    ) -> None:
+        ranks = ranks or {}
         table: dict[str, tuple[tuple[str, str], ...]] = {}
         for surface, candidates in surfaces.items():
-            unique = sorted(set(candidates), key=lambda c: (PRIORITY.get(c[1], 99), c[0]))
+            unique = sorted(
+                set(candidates), key=lambda c: (PRIORITY.get(c[1], 99), ranks.get(c[0], 99), c[0])
+            )
             table[fold(surface)] = tuple(unique)
         self.table = table
         self._trie = TrieDict({surface: surface for surface in table})
@@ -90,12 +98,19 @@ class Gazetteer:
         """Build from ``gazetteer_entities`` rows (id, labels, names, aliases, code, resolvesTo)."""
         surfaces: dict[str, set[tuple[str, str]]] = defaultdict(set)
         names: dict[str, str] = {}
+        ranks: dict[str, int] = {}
         for row in rows:
-            mention_type = next((MENTION_TYPES[lb] for lb in MENTION_TYPES if lb in row["labels"]), None)
-            if mention_type is None or row.get("status") == "candidate":
+            label = next((lb for lb in MENTION_TYPES if lb in row["labels"]), None)
+            if label is None or row.get("status") == "candidate" or row.get("resolvesTo"):
+                # An approver role that stands for a position (财务总监审批) is found through the
+                # position's own names.
                 continue
-            entity_id = row.get("resolvesTo") or row["id"]
-            preferred = [row.get("name"), row.get("nameEn"), row.get("code")]
+            mention_type = MENTION_TYPES[label]
+            entity_id = row["id"]
+            ranks[entity_id] = LABEL_RANK[label]
+            # Codes name forms in text (HR-F-001); department codes (HR, IT) are ordinary letters.
+            code = row.get("code") if label == "Form" else None
+            preferred = [row.get("name"), row.get("nameEn"), code]
             aliases = [*(row.get("aliases") or []), *(row.get("aliasesEn") or [])]
             for surface in preferred:
                 if surface and len(surface) >= 2:
@@ -106,7 +121,7 @@ class Gazetteer:
                     surfaces[surface].add((entity_id, mention_type))
             if row.get("name"):
                 names[row["id"]] = row["name"]
-        gazetteer = cls(surfaces)
+        gazetteer = cls(surfaces, ranks)
         gazetteer.names = names
         return gazetteer
 

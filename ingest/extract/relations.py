@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 from zhiku.types import Chunk, ExtractedRelation, Mention
 
 _SENTENCES = re.compile(r"[^。；！？\n]+[。；！？]?")
-_APPROVE = re.compile(r"审批|审核|会签|签批|批准|用印|确认|处理|同意")
-_FORM_VERB = re.compile(r"提交|填写|填报|填")
+_APPROVE = re.compile(r"审批|审核|会签|或签|签批|批准|用印|盖章|加盖|确认|处理|同意|发放|备案")
+_FORM_VERB = re.compile(r"提交|填写|填报|填|附")
 _PROCESS_VERB = re.compile(r"流程|审批|申请")
 _OWNER = re.compile(r"归口部门[：:]\s*|由(?=.{0,12}负责解释)|发布[：:]\s*")
 _APPROVER_TYPES = {"Role"}
@@ -80,7 +80,8 @@ def _approvals(
             # 会计审核), so that “审批通过后，出纳付款” does not make the cashier an approver;
             # a step of an arrow chain needs no verb.
             after = text[approver.start : min(end, approver.end + 14)]
-            if is_step or _APPROVE.search(after):
+            listed = mode in ("会签", "或签")  # “HRBP、会计、系统管理员、行政主管四方会签”
+            if is_step or listed or _APPROVE.search(after):
                 assert approver.entity_id is not None
                 yield approver.entity_id, {"mode": mode, **conditions}
 
