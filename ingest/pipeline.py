@@ -21,6 +21,7 @@ from graph.base import GraphStore
 from ingest.chunking import chunk_document
 from ingest.extract import Extractor
 from ingest.extract.gazetteer import Gazetteer
+from ingest.extract.ner import DEFAULT_MODEL, load_ner
 from ingest.extract.relations import extract_relations
 from ingest.link import Linker
 from ingest.loaders import DocumentRejected, discover, load_file
@@ -71,11 +72,15 @@ class Pipeline:
         *,
         gazetteer: Gazetteer | None = None,
         open_ner: bool = True,
+        ner_model: Path | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.store = store
         self.gazetteer = gazetteer or Gazetteer.from_store(store)
-        self.extractor = Extractor(self.gazetteer, open_ner=open_ner)
+        ner = None
+        if open_ner and (ner_model is not None or DEFAULT_MODEL.exists()):
+            ner = load_ner(ner_model)
+        self.extractor = Extractor(self.gazetteer, open_ner=open_ner, ner=ner)
         self.linker = Linker(self.gazetteer)
         self.max_bytes = max_bytes
 

@@ -122,7 +122,12 @@ def demo_load(
                 store.reset()
             report = load_demo(store, onto)
         ingested = _run_ingest(
-            store, demo_document_paths(), dry_run=False, prune=True, max_bytes=settings.ingest_max_bytes
+            store,
+            demo_document_paths(),
+            dry_run=False,
+            prune=True,
+            max_bytes=settings.ingest_max_bytes,
+            ner_model=settings.ner_model,
         )
     _table(
         "演示数据已加载 / demo loaded",
@@ -140,14 +145,22 @@ def demo_load(
 # -- ingest -------------------------------------------------------------------------------------
 
 
-def _run_ingest(store: Any, paths: list[Path], *, dry_run: bool, prune: bool, max_bytes: int) -> Any:
+def _run_ingest(
+    store: Any,
+    paths: list[Path],
+    *,
+    dry_run: bool,
+    prune: bool,
+    max_bytes: int,
+    ner_model: Path | None = None,
+) -> Any:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from ingest.loaders import discover
     from ingest.pipeline import Pipeline
 
     files = list(discover(p.resolve() for p in paths))
-    pipeline = Pipeline(store, max_bytes=max_bytes)
+    pipeline = Pipeline(store, max_bytes=max_bytes, ner_model=ner_model)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task("抽取与写入 / ingesting", total=len(files))
@@ -189,7 +202,14 @@ def ingest(
     """摄取文档：加载、切分、抽取、链接、写入图谱 / ingest documents into the graph."""
     settings = _settings(ctx)
     with _open(settings) as store:
-        report = _run_ingest(store, paths, dry_run=dry_run, prune=prune, max_bytes=settings.ingest_max_bytes)
+        report = _run_ingest(
+            store,
+            paths,
+            dry_run=dry_run,
+            prune=prune,
+            max_bytes=settings.ingest_max_bytes,
+            ner_model=settings.ner_model,
+        )
     _print_ingest(report)
     if report.rejected and not (report.new or report.changed or report.unchanged):
         raise typer.Exit(1)

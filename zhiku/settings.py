@@ -69,6 +69,10 @@ class Settings(BaseSettings):
         5, ge=1, description="The embedded server snapshots to disk within this many seconds of a change."
     )
     graph_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch in upserts.")
+    ner_model: Path | None = Field(
+        None,
+        description="Open-domain NER: a .crfsuite file or a HanLP model dir (default: the shipped CRF).",
+    )
     ingest_max_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Larger files are rejected by ingest.")
     ontology_dir: Path | None = Field(
         None, description="Extra ontology files (*.ttl, *.owl, *.rdf, *.jsonld) loaded after the core."

@@ -1,5 +1,7 @@
 """Chinese mention extraction: the ontology gazetteer (HanLP trie), domain rules (amounts,
-durations, dates), and jieba's person/organisation tags for names no dictionary holds.
+durations, dates), and open-domain NER for names no dictionary holds — the character CRF we train
+on MSRA (:mod:`ingest.extract.ner`, F1 0.79+ on the MSRA test set vs. jieba's 0.585), or jieba's
+person/organisation tags when no model is available.
 
 Example::
 
@@ -14,12 +16,14 @@ from collections.abc import Iterable
 from typing import Any
 
 from ingest.extract.gazetteer import Gazetteer, GazetteerHit
+from ingest.extract.ner import NerModel
 from ingest.extract.rules import find_values
 from zhiku.types import Chunk, Mention
 
 #: jieba POS tags used as open-domain NER: nr person, nt organisation.
 _OPEN_TAGS = {"nr": "Person", "nt": "Organization"}
-_OPEN_STOP = {"上级", "员工", "公司", "本人", "经理", "主管", "专员", "同事", "部门"}
+_OPEN_STOP = {"上级", "员工", "公司", "本人", "经理", "主管", "专员", "同事", "部门",
+              "周一", "周二", "周三", "周四", "周五", "周六", "周日"}  # fmt: skip
 #: jieba's nr tag alone is noisy on policy text (旷工, 司龄 come out as names): a person candidate
 #: must start with a common surname and be 2–3 characters; an organisation must end like one.
 _SURNAMES = set(
@@ -54,9 +58,10 @@ _JIEBA_LOCK = threading.Lock()
 class Extractor:
     """Finds typed mentions in chunks. Gazetteer hits carry their candidate entities."""
 
-    def __init__(self, gazetteer: Gazetteer, *, open_ner: bool = True) -> None:
+    def __init__(self, gazetteer: Gazetteer, *, open_ner: bool = True, ner: NerModel | None = None) -> None:
         self.gazetteer = gazetteer
         self.open_ner = open_ner
+        self.ner = ner
         self._posseg: Any = None
 
     def _tagger(self) -> Any:
@@ -96,8 +101,24 @@ class Extractor:
             mentions.extend(self._open_mentions(text, chunk.id, taken))
         return mentions, hits
 
+    def _model_mentions(self, text: str, chunk_id: str, spans: list[tuple[int, int]]) -> list[Mention]:
+        """Names the trained NER finds outside the gazetteer's matches."""
+        assert self.ner is not None
+        out = []
+        for start, end, label in self.ner.find(text):
+            kind = _MODEL_KINDS.get(label)
+            word = text[start:end]
+            if kind is None or len(word) < 2 or word in _OPEN_STOP or _overlaps(start, end, spans):
+                continue
+            if kind == "Person" and len(word) > 4:
+                continue
+            out.append(Mention(word, kind, start, end, chunk_id, "model", confidence=0.6))
+        return out
+
     def _open_mentions(self, text: str, chunk_id: str, taken: Iterable[tuple[int, int]]) -> list[Mention]:
         spans = list(taken)
+        if self.ner is not None:
+            return self._model_mentions(text, chunk_id, spans)
         out = []
         position = 0
         for pair in self._tagger().cut(text):
@@ -113,6 +134,9 @@ class Extractor:
                 continue
             out.append(Mention(word, kind, start, position, chunk_id, "jieba", confidence=0.5))
         return out
+
+
+_MODEL_KINDS = {"PER": "Person", "ORG": "Organization", "LOC": "Location"}
 
 
 def _overlaps(start: int, end: int, spans: Iterable[tuple[int, int]]) -> bool:

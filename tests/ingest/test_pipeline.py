@@ -101,10 +101,10 @@ def test_a_common_word_that_is_also_a_name_is_not_linked_without_context(demo_st
 
 def test_unknown_organisations_become_candidates_for_review(demo_store, tmp_path: Path) -> None:
     page = tmp_path / "bank.md"
-    page.write_text("# 工资卡\n\n工资卡请办理招商银行储蓄卡。\n", encoding="utf-8")
+    page.write_text("# 工资卡\n\n请到中国工商银行办理工资卡。\n", encoding="utf-8")
     Pipeline(demo_store).ingest([page])
     rows = demo_store.query("MATCH (c:Candidate) RETURN c.name AS name, c.status AS status")
-    assert {"name": "招商银行", "status": "candidate"} in rows
+    assert {"name": "中国工商银行", "status": "candidate"} in rows
 
 
 def test_reingesting_unchanged_documents_changes_nothing(demo_store) -> None:
