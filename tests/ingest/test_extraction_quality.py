@@ -1,9 +1,10 @@
 """Extraction and linking quality on hand-labelled sentences (``tests/data/``).
 
 ``extraction_eval.jsonl`` (116 sentences from and around the demo documents) was used while
-developing the rules; ``extraction_heldout.jsonl`` (50 new sentences, paraphrases and questions) was
-scored once, after. The floors below sit just under the measured figures: they catch regressions,
-they are not the targets. ``bench/extraction_quality.py`` prints the full report.
+developing the rules; ``extraction_heldout.jsonl`` (70 new sentences, paraphrases and questions)
+was scored after, without changing the rules for it. The floors sit just under the measured
+figures: they catch regressions, they are not the targets. ``bench/extraction_quality.py`` prints
+the full report.
 """
 
 from __future__ import annotations
@@ -32,22 +33,20 @@ def pipeline(graph_dir: Path, onto):
     store.close()
 
 
-def test_development_set_scores(pipeline) -> None:
-    scores = evaluate(pipeline, load_items(DATA / "extraction_eval.jsonl"))
-    print("\n" + scores.report())
-    assert scores.mention_tp + scores.mention_fn >= 220
-    assert scores.mention_prf[2] >= 0.97
-    assert scores.linking_accuracy >= 0.98
-    assert scores.relation_prf[2] >= 0.93
-
-
-def test_held_out_set_scores(pipeline) -> None:
-    scores = evaluate(pipeline, load_items(DATA / "extraction_heldout.jsonl"))
-    print("\n" + scores.report())
-    assert scores.mention_tp + scores.mention_fn >= 95
-    assert scores.mention_prf[2] >= 0.95
-    assert scores.linking_accuracy >= 0.97
-    assert scores.relation_prf[2] >= 0.9
+@pytest.mark.parametrize(
+    ("name", "min_mentions", "mention_f1", "linking", "relation_f1"),
+    [
+        ("extraction_eval.jsonl", 220, 0.97, 0.98, 0.93),  # development set
+        ("extraction_heldout.jsonl", 130, 0.95, 0.97, 0.93),  # held out
+    ],
+)
+def test_scores_on_labelled_sentences(pipeline, name, min_mentions, mention_f1, linking, relation_f1) -> None:
+    scores = evaluate(pipeline, load_items(DATA / name))
+    print(f"\n{name}: {scores.report()}")
+    assert scores.mention_tp + scores.mention_fn >= min_mentions
+    assert scores.mention_prf[2] >= mention_f1
+    assert scores.linking_accuracy >= linking
+    assert scores.relation_prf[2] >= relation_f1
 
 
 def test_labels_name_entities_that_exist(pipeline) -> None:
