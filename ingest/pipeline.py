@@ -27,8 +27,9 @@ from ingest.link import Linker
 from ingest.loaders import DocumentRejected, discover, load_file
 from ingest.loaders.base import DEFAULT_MAX_BYTES
 from ingest.writer import DocumentWrite, remove_documents, write_document
+from ontology.model import Ontology, load_ontology
 from queries import load as load_query
-from zhiku.types import Chunk, Document, Mention
+from zhiku.types import Chunk, Document, ExtractedRelation, Mention
 
 
 @dataclass(slots=True)
@@ -40,6 +41,7 @@ class IngestReport:
     unchanged: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
+    rejected_facts: list[tuple[str, str]] = field(default_factory=list)
     chunks: int = 0
     mentions: int = 0
     linked: int = 0
@@ -60,6 +62,7 @@ class IngestReport:
             "linked": self.linked,
             "candidates": self.candidates,
             "relations": self.relations,
+            "facts_rejected": len(self.rejected_facts),
         }
 
 
@@ -71,11 +74,13 @@ class Pipeline:
         store: GraphStore,
         *,
         gazetteer: Gazetteer | None = None,
+        ontology: Ontology | None = None,
         open_ner: bool = True,
         ner_model: Path | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.store = store
+        self.ontology = ontology or load_ontology()
         self.gazetteer = gazetteer or Gazetteer.from_store(store)
         ner = None
         if open_ner and (ner_model is not None or DEFAULT_MODEL.exists()):
@@ -115,6 +120,31 @@ class Pipeline:
             if topic:
                 topics[chunk.id] = topic
         return DocumentWrite(doc, chunks, mentions, relations, topics)
+
+    def check_facts(
+        self, relations: list[ExtractedRelation]
+    ) -> tuple[list[ExtractedRelation], list[tuple[str, str]]]:
+        """Keep facts whose ends exist and satisfy the ontology's rdfs:domain/range; report the rest."""
+        ids = sorted({r.start for r in relations} | {r.end for r in relations})
+        labels = {
+            row["id"]: set(row["labels"])
+            for row in self.store.query(load_query("entity_labels").text, {"ids": ids})
+        }
+        kept, rejected = [], []
+        for rel in relations:
+            prop = self.ontology.rel_types.get(rel.type)
+            fact = f"{rel.start} -[{rel.type}]-> {rel.end}"
+            if prop is None:
+                rejected.append((fact, f"本体中没有关系 {rel.type}"))
+            elif rel.start not in labels or rel.end not in labels:
+                rejected.append((fact, "实体不存在"))
+            elif prop.domain and prop.domain not in labels[rel.start]:
+                rejected.append((fact, f"起点不是 {prop.domain}（rdfs:domain）"))
+            elif prop.range and prop.range in self.ontology.classes and prop.range not in labels[rel.end]:
+                rejected.append((fact, f"终点不是 {prop.range}（rdfs:range）"))
+            else:
+                kept.append(rel)
+        return kept, rejected
 
     def _heading_mentions(self, chunk: Chunk) -> list[Mention]:
         text = " / ".join(chunk.heading_path)
@@ -183,6 +213,8 @@ class Pipeline:
         outcome = "changed" if state else "new"
         (report.changed if state else report.new).append(doc.uri)
         item = self.analyse(doc)
+        item.relations, rejected = self.check_facts(item.relations)
+        report.rejected_facts.extend(rejected)
         report.chunks += len(item.chunks)
         entity_mentions = [m for m in item.mentions if m.type not in ("Amount", "Duration", "Date")]
         report.mentions += len(entity_mentions)

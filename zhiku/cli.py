@@ -177,11 +177,14 @@ def _print_ingest(report: Any) -> None:
         "unchanged": "未变 / unchanged", "removed": "删除 / removed", "rejected": "拒收 / rejected",
         "chunks": "文本块 / chunks", "mentions": "实体提及 / mentions", "linked": "已链接 / linked",
         "candidates": "待审核实体 / candidates", "relations": "关系 / relations",
+        "facts_rejected": "不合本体的关系 / facts rejected",
     }  # fmt: skip
     title = "摄取结果（试运行，未写入）/ ingest (dry run)" if report.dry_run else "摄取结果 / ingest"
     _table(title, ["项 / item", "数量 / count"], [[names[k], v] for k, v in summary.items()])
     for uri, reason in report.rejected:
         err.print(f"拒收 / rejected: {uri} — {reason}", markup=False, highlight=False, soft_wrap=True)
+    for fact, reason in report.rejected_facts:
+        err.print(f"未写入 / not written: {fact} — {reason}", markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command("ingest")

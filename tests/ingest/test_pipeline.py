@@ -209,3 +209,20 @@ def test_rejected_files_do_not_stop_the_batch(demo_store, tmp_path: Path) -> Non
     assert report.summary()["new"] == 1
     assert {Path(uri).name for uri, _ in report.rejected} == {"empty.md", "broken.pdf"}
     assert all(reason for _, reason in report.rejected)
+
+
+def test_facts_that_break_the_ontology_are_reported_not_written(demo_store, tmp_path: Path) -> None:
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "note.md").write_text("# 年假说明\n\n本办法由人力资源部负责解释。\n", encoding="utf-8")
+    # The sidecar names a department as the document's "policy": GOVERNS needs a Policy as its start.
+    (folder / "index.yaml").write_text("- {file: note.md, policy: D-HR}\n", encoding="utf-8")
+    report = Pipeline(demo_store).ingest([folder])
+    reasons = dict(report.rejected_facts)
+    assert reasons["D-HR -[GOVERNS]-> LEAVE-annual"] == "起点不是 Policy（rdfs:domain）"
+    assert facts(demo_store, "GOVERNS", "D-HR") == {}
+
+
+def test_the_demo_corpus_yields_no_fact_the_ontology_rejects(demo_store) -> None:
+    report = Pipeline(demo_store).ingest(demo_document_paths())
+    assert report.rejected_facts == []

@@ -46,7 +46,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
 
     load_demo(store, onto)
     Pipeline(store).ingest(demo_document_paths())
-    samples = {"id": "E1011", "limit": 5, "prefix": "file:"}
+    samples = {"id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"]}
     for name in queries.names():
         q = queries.load(name)
         if q.mode != "read":
