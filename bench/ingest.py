@@ -29,21 +29,39 @@ from ontology.model import load_ontology
 CACHE = Path(__file__).resolve().parent / ".cache"
 
 
-def debian_reference() -> Path | None:
-    """Unpack debian-reference-zh-cn (HTML chapters) into the cache; None if apt cannot fetch it."""
-    target = CACHE / "debian-reference-zh-cn"
-    html_dir = target / "usr" / "share" / "debian-reference"
-    if html_dir.is_dir():
-        return html_dir
+#: Debian packages with real Chinese documentation (HTML and PDF), and where they put it.
+DEBIAN_DOCS = {
+    "debian-reference-zh-cn": "usr/share/debian-reference",
+    "maint-guide-zh-cn": "usr/share/doc/maint-guide-zh-cn",
+    "debian-edu-doc-zh-cn": "usr/share/doc/debian-edu-doc-zh-cn",
+}
+
+
+def debian_package(name: str) -> Path | None:
+    """Unpack a Debian documentation package into the cache; None if apt cannot fetch it."""
+    target = CACHE / name
+    docs = target / DEBIAN_DOCS[name]
+    if docs.is_dir():
+        return docs
     CACHE.mkdir(parents=True, exist_ok=True)
     try:
-        subprocess.run(["apt-get", "download", "debian-reference-zh-cn"], cwd=CACHE, check=True,
-                       capture_output=True, timeout=300)  # fmt: skip
-        deb = next(CACHE.glob("debian-reference-zh-cn_*.deb"))
+        subprocess.run(["apt-get", "download", name], cwd=CACHE, check=True, capture_output=True, timeout=300)
+        deb = next(CACHE.glob(f"{name}_*.deb"))
         subprocess.run(["dpkg", "-x", str(deb), str(target)], check=True, capture_output=True, timeout=300)
     except (OSError, subprocess.SubprocessError, StopIteration):
         return None
-    return html_dir if html_dir.is_dir() else None
+    return docs if docs.is_dir() else None
+
+
+def pdf_pages(paths: list[Path]) -> int:
+    from pypdf import PdfReader
+
+    total = 0
+    for root in paths:
+        for pdf in root.rglob("*.pdf") if root.is_dir() else [root]:
+            if pdf.suffix == ".pdf":
+                total += len(PdfReader(pdf).pages)
+    return total
 
 
 def run(label: str, paths: list[Path], store: FalkorDBStore) -> None:
@@ -70,7 +88,9 @@ def run(label: str, paths: list[Path], store: FalkorDBStore) -> None:
     ingest_s = time.perf_counter() - start
     summary = report.summary()
 
-    print(f"[{label}] {len(docs)} documents, {chars:,} characters, {summary['chunks']:,} chunks")
+    pages = pdf_pages(paths)
+    print(f"[{label}] {len(docs)} documents (PDFs among them: {pages} pages), {chars:,} characters, "
+          f"{summary['chunks']:,} chunks")  # fmt: skip
     print(f"  load (parse files):        {load_s:7.2f} s")
     print(f"  extract + link + relate:   {analyse_s:7.2f} s = {chars / analyse_s:>10,.0f} chars/s "
           f"({mentions:,} mentions, {relations:,} relations)")  # fmt: skip
@@ -92,17 +112,18 @@ def main() -> None:
         store = FalkorDBStore.embedded(Path(tmp) / "graph", "bench")
         load_demo(store, onto)
         run("demo corpus", demo_document_paths(), store)
-        corpora = []
         if args.corpus:
-            corpora.append(("corpus", args.corpus))
+            run("corpus", [args.corpus], store)
         elif not args.no_debian:
-            found = debian_reference()
-            if found is None:
-                print("[debian-reference-zh-cn] not available (apt-get download failed); skipped")
-            else:
-                corpora.append(("debian-reference-zh-cn", found))
-        for label, path in corpora:
-            run(label, [path], store)
+            found = []
+            for name in DEBIAN_DOCS:
+                path = debian_package(name)
+                if path is None:
+                    print(f"[{name}] not available (apt-get download failed); skipped")
+                else:
+                    found.append(path)
+            if found:
+                run("Debian Chinese documentation: " + ", ".join(p.parts[-1] for p in found), found, store)
         store.reset()
         store.close()
 
