@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from zhiku.errors import ConfigError
 
@@ -123,6 +123,13 @@ def load_ner(path: Path | None = None) -> NerModel:
     return HanlpNer(path) if path.is_dir() else CrfNer.load(path)
 
 
+#: A span is kept only if every character's tag has at least this marginal probability: on
+#: out-of-domain text (technical manuals) the CRF otherwise proposes many doubtful names. On 2,000
+#: MSRA test sentences: threshold 0 → P 0.921 R 0.790 F1 0.850; 0.6 → P 0.955 R 0.759 F1 0.846;
+#: 0.8 → P 0.975 R 0.695 F1 0.811.
+MIN_MARGINAL = 0.6
+
+
 class CrfNer:
     """A trained character CRF."""
 
@@ -142,5 +149,15 @@ class CrfNer:
             return []
         return list(self._tagger.tag(char_features(text)))  # type: ignore[attr-defined]
 
-    def find(self, text: str) -> list[tuple[int, int, str]]:
-        return spans(self.tag(text))
+    def find(self, text: str, min_marginal: float = MIN_MARGINAL) -> list[tuple[int, int, str]]:
+        """Entity spans whose every character's tag has marginal probability ≥ ``min_marginal``."""
+        if not text:
+            return []
+        tagger: Any = self._tagger
+        tagger.set(char_features(text))
+        tags = list(tagger.tag())
+        out = []
+        for start, end, kind in spans(tags):
+            if min(tagger.marginal(tags[i], i) for i in range(start, end)) >= min_marginal:
+                out.append((start, end, kind))
+        return out
