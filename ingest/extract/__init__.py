@@ -1,6 +1,6 @@
 """Chinese mention extraction: the ontology gazetteer (HanLP trie), domain rules (amounts,
 durations, dates), and open-domain NER for names no dictionary holds — the character CRF we train
-X
+on MSRA (:mod:`ingest.extract.ner`, F1 0.852 on the MSRA test set vs. jieba's 0.585), or jieba's
 person/organisation tags when no model is available.
 
 Example::
