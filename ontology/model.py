@@ -245,7 +245,10 @@ class Ontology:
         )
 
     def gazetteer(self) -> list[GazetteerEntry]:
-        """Surface forms of classes and relations (entities come from the graph; see ``graph_gazetteer``)."""
+        """Surface forms of classes and relations.
+
+        Entities' names come from the graph: ``ingest.extract.gazetteer.Gazetteer.from_store``.
+        """
         entries = [
             GazetteerEntry(s, "class", c.local) for c in self.classes.values() for s in c.surface_forms
         ]

@@ -80,9 +80,6 @@ class Extractor:
                 self._posseg = jieba.posseg.POSTokenizer(tokenizer)
         return self._posseg
 
-    def candidates(self, text: str) -> list[GazetteerHit]:
-        return self.gazetteer.find(text)
-
     def extract(self, chunk: Chunk) -> tuple[list[Mention], dict[int, GazetteerHit]]:
         """Mentions in the chunk's text, plus the gazetteer hit behind each gazetteer mention (by index)."""
         text = chunk.text
