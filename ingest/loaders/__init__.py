@@ -46,6 +46,14 @@ def _size(n: int) -> str:
     return f"{n / 1_048_576:.1f} MB" if n >= 1_048_576 else f"{n / 1024:.1f} KB"
 
 
+def _check_size(size: int, max_bytes: int) -> None:
+    if size > max_bytes:
+        raise reject(
+            f"文件过大（{_size(size)}，上限 {_size(max_bytes)}）",
+            f"file too large ({size} bytes > {max_bytes})",
+        )
+
+
 def document_id(uri: str) -> str:
     """A stable id for a document, from its source URI."""
     return "doc-" + hashlib.sha1(uri.encode(), usedforsecurity=False).hexdigest()[:16]
@@ -85,11 +93,7 @@ def load_bytes(
 ) -> Document:
     """Parse bytes of a known type into a ``Document``; raise ``DocumentRejected`` with the reason."""
     meta = meta or {}
-    if len(data) > max_bytes:
-        raise reject(
-            f"文件过大（{_size(len(data))}，上限 {_size(max_bytes)}）",
-            f"file too large ({len(data)} bytes > {max_bytes})",
-        )
+    _check_size(len(data), max_bytes)
     if not data.strip():
         raise reject("文件为空", "the file is empty")
     entry = LOADERS.get(suffix.lower())
@@ -118,12 +122,7 @@ def load_file(
 ) -> Document:
     """Read one file (its URI is ``file://`` + absolute path)."""
     try:
-        size = path.stat().st_size
-        if size > max_bytes:  # do not even read it
-            raise reject(
-                f"文件过大（{_size(size)}，上限 {_size(max_bytes)}）",
-                f"file too large ({size} bytes > {max_bytes})",
-            )
+        _check_size(path.stat().st_size, max_bytes)  # before reading it
         data = path.read_bytes()
         modified = dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC).isoformat(timespec="seconds")
     except OSError as exc:
