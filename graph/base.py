@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import re
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -137,6 +138,33 @@ class BatchWriter:
     """
 
     batch_size: int = 5000
+    backend: str = ""
+    location: str = ""
+    is_embedded: bool = False
+
+    def close(self) -> None:  # pragma: no cover - each backend implements it
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def health(self) -> dict[str, Any]:
+        """Whether the store answers a trivial query, and how fast; never raises."""
+        start = time.perf_counter()
+        try:
+            self.query("RETURN 1 AS ok")
+        except Exception as exc:  # health never raises
+            return {"ok": False, "backend": self.backend, "location": self.location, "error": str(exc)}
+        return {
+            "ok": True,
+            "backend": self.backend,
+            "location": self.location,
+            "embedded": self.is_embedded,
+            "latency_ms": round((time.perf_counter() - start) * 1000, 2),
+        }
 
     def execute(self, cypher: str, params: Params | None = None) -> WriteStats:  # pragma: no cover
         raise NotImplementedError

@@ -84,6 +84,7 @@ class FalkorDBStore(BatchWriter):
         self.server = server
         self.batch_size = batch_size
         self.location = location
+        self.is_embedded = server is not None
         self._db: falkordb.FalkorDB | None = None
         self._graph: Any = None
         self._open()
@@ -257,20 +258,6 @@ class FalkorDBStore(BatchWriter):
                 )
             time.sleep(0.05)
 
-    def health(self) -> dict[str, Any]:
-        start = time.perf_counter()
-        try:
-            self._call(lambda: self._graph.ro_query("RETURN 1"))
-        except Exception as exc:  # health never raises
-            return {"ok": False, "backend": self.backend, "location": self.location, "error": str(exc)}
-        return {
-            "ok": True,
-            "backend": self.backend,
-            "location": self.location,
-            "embedded": self.server is not None,
-            "latency_ms": round((time.perf_counter() - start) * 1000, 2),
-        }
-
     def reset(self) -> None:
         """Delete the whole graph (nodes, relationships, indexes, constraints)."""
         try:
@@ -287,9 +274,3 @@ class FalkorDBStore(BatchWriter):
             except redis.RedisError:
                 pass
             self._db = None
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()

@@ -10,9 +10,8 @@ Example::
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Sequence
-from typing import Any, Self
+from typing import Any
 
 import neo4j
 from neo4j import GraphDatabase, RoutingControl
@@ -133,20 +132,6 @@ class Neo4jStore(BatchWriter):
         self._call(lambda: self._driver.execute_query("CALL db.awaitIndexes(60)", database_=self.database))
         return created
 
-    def health(self) -> dict[str, Any]:
-        start = time.perf_counter()
-        try:
-            self.query("RETURN 1 AS ok")
-        except Exception as exc:  # health never raises
-            return {"ok": False, "backend": self.backend, "location": self.location, "error": str(exc)}
-        return {
-            "ok": True,
-            "backend": self.backend,
-            "location": self.location,
-            "embedded": False,
-            "latency_ms": round((time.perf_counter() - start) * 1000, 2),
-        }
-
     def reset(self) -> None:
         """Delete every node and relationship, then every index and constraint."""
         self.execute("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
@@ -157,9 +142,3 @@ class Neo4jStore(BatchWriter):
 
     def close(self) -> None:
         self._driver.close()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
