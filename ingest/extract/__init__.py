@@ -55,6 +55,21 @@ def _plausible(word: str, kind: str) -> bool:
 _JIEBA_LOCK = threading.Lock()
 
 
+def jieba_tokenizer(words: Iterable[str]) -> Any:
+    """A private jieba tokenizer with ``words`` (the gazetteer's surfaces) as its user dictionary."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    with _JIEBA_LOCK:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word in words:
+            tokenizer.add_word(word, freq=20000, tag="nz")
+    return tokenizer
+
+
 class Extractor:
     """Finds typed mentions in chunks. Gazetteer hits carry their candidate entities."""
 
@@ -67,17 +82,9 @@ class Extractor:
     def _tagger(self) -> Any:
         """A private jieba tokenizer with the gazetteer as its user dictionary (built on first use)."""
         if self._posseg is None:
-            import logging
-
-            import jieba
             import jieba.posseg
 
-            jieba.setLogLevel(logging.WARNING)
-            with _JIEBA_LOCK:
-                tokenizer = jieba.Tokenizer()
-                for surface in self.gazetteer.table:
-                    tokenizer.add_word(surface, freq=20000, tag="nz")
-                self._posseg = jieba.posseg.POSTokenizer(tokenizer)
+            self._posseg = jieba.posseg.POSTokenizer(jieba_tokenizer(self.gazetteer.table))
         return self._posseg
 
     def extract(self, chunk: Chunk) -> tuple[list[Mention], dict[int, GazetteerHit]]:

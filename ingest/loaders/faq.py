@@ -55,4 +55,4 @@ def load(data: bytes, *, xlsx: bool = False) -> Parsed:
                 normalise(row.get(pick["category"] or "", "") or "").strip() if pick["category"] else ""
             )
             blocks.append(Block("qa", f"问：{question}\n答：{answer}", tag=category))
-    return Parsed(tuple(blocks), "")
+    return Parsed(tuple(blocks), "常见问题（FAQ）")

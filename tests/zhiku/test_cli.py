@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -14,13 +15,18 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def zhiku(*args: str, data_dir: Path, env: dict[str, str] | None = None, timeout: float = 120):
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_")}
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
     full_env.update({"ZHIKU_DATA_DIR": str(data_dir), "ZHIKU_GRAPH_IDLE_SHUTDOWN_S": "0.5"})
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "zhiku.cli", *args],
         capture_output=True, text=True, cwd=ROOT, env=full_env, timeout=timeout, check=False,
     )  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _shared_embeddings(embed_cache: Path) -> None:
+    """CLI runs share the session's embedding cache (each text is embedded once per session)."""
 
 
 def one_error_line(stderr: str) -> str:
@@ -41,6 +47,19 @@ def test_demo_load_then_stats_then_export(tmp_path: Path) -> None:
     loaded = zhiku("demo", "load", data_dir=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert "Employee" in loaded.stdout
+    assert "检索索引 / search index: 311" in loaded.stdout
+    found = zhiku("search", "公司有班车吗", "--as", "E1030", "-k", "3", data_dir=tmp_path)
+    assert found.returncode == 0, found.stderr
+    assert "通勤巴士" in found.stdout or "班车" in found.stdout
+    hidden = zhiku("search", "2026调薪", "--as", "E1030", "-k", "20", "--json", data_dir=tmp_path)
+    titles = [h["title"] for h in json.loads(hidden.stdout)["hits"]]
+    assert len(titles) == 20 and not any("仅限人力资源部" in t for t in titles)
+    shown = zhiku("search", "2026调薪", "--as", "E1010", "-k", "3", "--json", data_dir=tmp_path)
+    assert "仅限人力资源部" in json.loads(shown.stdout)["hits"][0]["title"]
+    nobody = zhiku("search", "年假", "--as", "E9999", data_dir=tmp_path)
+    assert nobody.returncode == 1 and "E9999" in one_error_line(nobody.stderr)
+    stats = zhiku("index", "stats", data_dir=tmp_path)
+    assert "e5-small" in stats.stdout and "311" in stats.stdout
     stats = zhiku("graph", "stats", data_dir=tmp_path)
     assert stats.returncode == 0, stats.stderr
     assert "REPORTS_TO" in stats.stdout

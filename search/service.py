@@ -1,0 +1,520 @@
+"""Hybrid, entity-aware, permission-filtered retrieval over the graph's chunks.
+
+``SearchService.sync()`` brings the index level with the graph (the source of truth): documents whose
+content hash changed have their chunks replaced, documents gone from the graph are dropped, and only
+text never seen before is embedded (vectors are cached by content hash). ``search()`` fuses three
+ranked lists with reciprocal rank fusion — BM25 over jieba tokens, dense (FAISS) and chunks that
+mention the entities recognised in the query — each computed **only over chunks the caller may see**
+(a FAISS ``IDSelector`` and a BM25 weight mask), so filtering never happens after pagination.
+
+Writers take a file lock; readers in other processes notice the catalogue's version change and
+reload, so the API keeps serving the old snapshot while a sync or rebuild runs.
+
+Example::
+
+    service = SearchService.open(store, settings)
+    service.sync()
+    result = service.search("年假怎么请", principal, k=5)
+    for hit in result.hits:
+        hit.title, hit.heading_path, hit.snippet, hit.score
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import threading
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from graph.base import GraphStore
+from ingest.extract.gazetteer import Gazetteer
+from queries import load as load_query
+from search.catalog import Catalog, ChunkRow, DocRow
+from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
+from search.text import NormalisedQuery, Tokenizer, has_content, normalise_query
+from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
+from zhiku.access import SYSTEM, Principal, admits_parts
+
+log = logging.getLogger(__name__)
+
+RRF_K = 60
+#: Weights of the fused lists (tuned on tests/data/retrieval_eval.jsonl; see the README).
+WEIGHTS = {"keyword": 1.0, "dense": 1.0}
+DEPTH = 50
+ENTITY_MAX_SHARE = 0.05
+ENTITY_BOOST = 0.05
+RELOAD_CHECK_S = 1.0
+
+AccessKey = tuple[tuple[str, ...], tuple[str, ...], int]
+
+
+@dataclass(slots=True)
+class Hit:
+    """One retrieved chunk with where it came from."""
+
+    chunk_id: str
+    document_id: str
+    title: str
+    uri: str
+    heading_path: tuple[str, ...]
+    text: str
+    kind: str
+    score: float
+    entities: tuple[tuple[str, str], ...]
+    dense_score: float | None = None
+    keyword_rank: int | None = None
+    dense_rank: int | None = None
+
+    @property
+    def snippet(self) -> str:
+        return self.text if len(self.text) <= 160 else self.text[:158] + "……"
+
+
+@dataclass(slots=True)
+class SearchResult:
+    query: str
+    hits: list[Hit]
+    total: int  # fused candidates the caller may see (at most ~2×DEPTH; for pagination)
+    entities: list[tuple[str, str]] = field(default_factory=list)  # (id, surface) recognised in the query
+    message: str = ""  # a clear word when the query could not be used as typed
+    truncated: bool = False
+
+
+@dataclass(slots=True)
+class SyncReport:
+    documents_changed: int = 0
+    documents_removed: int = 0
+    chunks_added: int = 0
+    chunks_removed: int = 0
+    embedded: int = 0
+    cached: int = 0
+    rebuilt: bool = False
+    seconds: float = 0.0
+    total_chunks: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def search_text(title: str, heading: Sequence[str], text: str, kind: str) -> str:
+    """What gets embedded and indexed: the document title and heading path give a chunk its topic."""
+    if kind == "faq":
+        return text
+    path = [h for h in heading if h and h != title]
+    return "\n".join([" / ".join([title, *path]), text])
+
+
+class _Snapshot:
+    """An immutable, in-memory view of the index that queries read (swapped whole on change)."""
+
+    def __init__(
+        self, version: int, docs: dict[str, DocRow], chunks: list[ChunkRow], vector: VectorIndex
+    ) -> None:
+        import bm25s
+
+        self.version = version
+        self.docs = docs
+        self.chunks = chunks
+        self.vector = vector
+        self.nums = np.array([c.num for c in chunks], dtype=np.int64)
+        self.pos_of = {c.num: i for i, c in enumerate(chunks)}
+        groups: dict[AccessKey, list[int]] = defaultdict(list)
+        entity_positions: dict[str, list[int]] = defaultdict(list)
+        for i, c in enumerate(chunks):
+            doc = docs.get(c.doc_id)
+            groups[doc.access_key if doc else ((), (), 0)].append(i)
+            for entity_id, _ in c.entities:
+                entity_positions[entity_id].append(i)
+        self.groups = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
+        self.entity_positions = {k: np.array(v, dtype=np.int64) for k, v in entity_positions.items()}
+        self._masks: dict[tuple[AccessKey, ...], np.ndarray | None] = {}
+        self._mask_lock = threading.Lock()
+        self.bm25: Any = None
+        self.vocab: set[str] = set()
+        corpus = [list(c.tokens) or ["∅"] for c in chunks]
+        if corpus:
+            self.bm25 = bm25s.BM25()
+            self.bm25.index(corpus, show_progress=False)
+            self.vocab = {t for tokens in corpus for t in tokens}
+
+    def mask_for(self, who: Principal) -> np.ndarray | None:
+        """Boolean mask of positions the caller may see (``None``: everything)."""
+        admitted = tuple(sorted(k for k in self.groups if admits_parts(k[0], k[1], k[2], who)))
+        if len(admitted) == len(self.groups):
+            return None
+        with self._mask_lock:
+            if admitted not in self._masks:
+                mask = np.zeros(len(self.chunks), dtype=bool)
+                for key in admitted:
+                    mask[self.groups[key]] = True
+                self._masks[admitted] = mask
+            return self._masks[admitted]
+
+
+class SearchService:
+    """The search index of one data directory, kept in step with one graph store."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        directory: Path,
+        embedder: Embedder,
+        *,
+        ann_threshold: int = DEFAULT_ANN_THRESHOLD,
+        nprobe: int = DEFAULT_NPROBE,
+        cache_path: Path | None = None,
+    ) -> None:
+        self.store = store
+        self.directory = directory
+        self.embedder = embedder
+        self.ann_threshold = ann_threshold
+        self.nprobe = nprobe
+        directory.mkdir(parents=True, exist_ok=True)
+        self.catalog = Catalog(directory / "search.sqlite")
+        self.cache = EmbeddingCache(cache_path or directory / "embeddings.sqlite")
+        self._vector_path = directory / "vectors.faiss"
+        self._lock_path = directory / ".lock"
+        self._snapshot: _Snapshot | None = None
+        self._checked_at = 0.0
+        self._gazetteer: Gazetteer | None = None
+        self._tokenizer: Tokenizer | None = None
+        self._swap = threading.Lock()
+
+    @classmethod
+    def open(cls, store: GraphStore, settings: Any, *, embedder: Embedder | None = None) -> SearchService:
+        return cls(
+            store,
+            settings.search_dir,
+            embedder or load_embedder(settings.embed_model),
+            ann_threshold=settings.search_ann_threshold,
+            nprobe=settings.search_nprobe,
+            cache_path=settings.embed_cache,
+        )
+
+    def close(self) -> None:
+        self.catalog.close()
+        self.cache.close()
+
+    # -- language ------------------------------------------------------------------------------------
+
+    @property
+    def gazetteer(self) -> Gazetteer:
+        if self._gazetteer is None:
+            self._gazetteer = Gazetteer.from_store(self.store)
+        return self._gazetteer
+
+    @property
+    def tokenizer(self) -> Tokenizer:
+        if self._tokenizer is None:
+            self._tokenizer = Tokenizer(self.gazetteer.table)
+        return self._tokenizer
+
+    def refresh_language(self) -> None:
+        """Re-read the gazetteer (new entities) — the next sync re-tokenises with it."""
+        self._gazetteer = None
+        self._tokenizer = None
+
+    # -- writing -------------------------------------------------------------------------------------
+
+    @contextmanager
+    def _writer(self) -> Iterator[None]:
+        with self._lock_path.open("a") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(fh, fcntl.LOCK_UN)
+
+    def sync(self, *, progress: Callable[[str, int, int], None] | None = None) -> SyncReport:
+        """Bring the index level with the graph; cheap when nothing changed."""
+        started = time.perf_counter()
+        report = SyncReport()
+        with self._writer():
+            model_changed = self.catalog.get("model") not in ("", self.embedder.name) or self.catalog.get(
+                "dim"
+            ) not in ("", str(self.embedder.dim))
+            graph_docs = {row["id"]: row for row in self.store.query(load_query("index_documents").text)}
+            known = self.catalog.docs()
+            ready = {i: r for i, r in graph_docs.items() if r["hash"]}  # hash set last: fully written
+            changed = [i for i, r in ready.items() if i not in known or known[i].hash != r["hash"]]
+            # A document mid-rewrite (hash unset) keeps its old chunks until it is complete again.
+            gone = [i for i in known if i not in graph_docs]
+            vector = self._load_vector(self.catalog.count())
+            if model_changed:
+                log.warning("embedding model changed to %s: re-embedding every chunk", self.embedder.name)
+            if not changed and not gone and not model_changed and vector is not None:
+                report.total_chunks = self.catalog.count()
+                report.seconds = time.perf_counter() - started
+                self._ensure_snapshot()
+                return report
+            removed: list[int] = []
+            added: list[tuple[int, str]] = []
+            with self.catalog.transaction():
+                for doc_id in gone + changed:
+                    removed.extend(self.catalog.delete_doc(doc_id))
+                report.documents_removed = len(gone)
+                report.documents_changed = len(changed)
+                for start in range(0, len(changed), 200):
+                    ids = changed[start : start + 200]
+                    rows = self.store.query(load_query("index_chunks").text, {"ids": ids})
+                    by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
+                    for row in rows:
+                        by_doc[row["document"]].append(row)
+                    for doc_id in ids:
+                        doc = self._doc_row(ready[doc_id])
+                        self.catalog.put_doc(doc)
+                        chunk_rows = sorted(by_doc.get(doc_id, []), key=lambda r: r["ordinal"] or 0)
+                        prepared = []
+                        for row in chunk_rows:
+                            # FAQ categories arrive as entity ids (TOPIC-leave): show their names.
+                            names = self.gazetteer.names
+                            heading = tuple(names.get(h, h) for h in row["heading"] or ())
+                            kind = row["kind"] or "text"
+                            st = search_text(doc.title, heading, row["text"] or "", kind)
+                            entities = sorted(
+                                {
+                                    (e, n or e)
+                                    for e, n in zip(row["entityIds"], row["entityNames"], strict=False)
+                                    if e
+                                }
+                            )
+                            prepared.append(
+                                (
+                                    row["id"],
+                                    doc_id,
+                                    int(row["ordinal"] or 0),
+                                    kind,
+                                    heading,
+                                    row["text"] or "",
+                                    st,
+                                    text_hash(st),
+                                    self.tokenizer.tokens(st),
+                                    entities,
+                                )
+                            )
+                        nums = self.catalog.add_chunks(prepared)
+                        added.extend((n, p[6]) for n, p in zip(nums, prepared, strict=True))
+                    if progress:
+                        progress("documents", min(start + 200, len(changed)), len(changed))
+                report.chunks_added = len(added)
+                report.chunks_removed = len(removed)
+                self.catalog.set("model", self.embedder.name)
+                self.catalog.set("dim", self.embedder.dim)
+                if model_changed or vector is None or vector.dim != self.embedder.dim:
+                    vector = self._rebuild_vector(report, progress)
+                else:
+                    vector.remove(np.array(removed, dtype=np.int64))
+                    vectors = self._embed([t for _, t in added], report, progress)
+                    vector.add(np.array([n for n, _ in added], dtype=np.int64), vectors)
+                    if vector.stale(self.ann_threshold):
+                        vector = self._rebuild_vector(report, progress)
+                vector.save(self._vector_path)
+                self.catalog.set("trained_at", vector.trained_at)
+                self.catalog.set("version", self.catalog.version + 1)
+            report.total_chunks = self.catalog.count()
+        self._publish(vector)
+        report.seconds = time.perf_counter() - started
+        return report
+
+    def rebuild(self, *, progress: Callable[[str, int, int], None] | None = None) -> SyncReport:
+        """Drop the index and build it again from the graph (embeddings come from the cache)."""
+        with self._writer(), self.catalog.transaction():
+            for doc_id in list(self.catalog.docs()):
+                self.catalog.delete_doc(doc_id)
+            self.catalog.set("version", self.catalog.version + 1)
+        self._vector_path.unlink(missing_ok=True)
+        self.refresh_language()
+        report = self.sync(progress=progress)
+        report.rebuilt = True
+        return report
+
+    def _doc_row(self, row: dict[str, Any]) -> DocRow:
+        return DocRow(
+            row["id"],
+            row["hash"],
+            row["title"] or row["id"],
+            row["uri"] or "",
+            row["format"] or "",
+            tuple(row["departments"] or ()),
+            tuple(row["roles"] or ()),
+            int(row["level"] or 0),
+            row["modifiedAt"] or "",
+        )
+
+    def _embed(
+        self, texts: list[str], report: SyncReport, progress: Callable[[str, int, int], None] | None
+    ) -> np.ndarray:
+        done = 0
+
+        def step(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress("embeddings", done, len(texts))
+
+        misses = self.cache.misses
+        vectors = self.cache.embed(self.embedder, texts, progress=step)
+        report.embedded += self.cache.misses - misses
+        report.cached += len(texts) - (self.cache.misses - misses)
+        return vectors
+
+    def _rebuild_vector(
+        self, report: SyncReport, progress: Callable[[str, int, int], None] | None
+    ) -> VectorIndex:
+        chunks = self.catalog.chunks()
+        vectors = self._embed([c.search_text for c in chunks], report, progress)
+        ids = np.array([c.num for c in chunks], dtype=np.int64)
+        report.rebuilt = True
+        return VectorIndex.build(ids, vectors, ann_threshold=self.ann_threshold, nprobe=self.nprobe)
+
+    def _load_vector(self, expected: int) -> VectorIndex | None:
+        """The saved vector index, or ``None`` when it is missing or disagrees with the catalogue."""
+        if not self._vector_path.exists():
+            return None if expected else VectorIndex.empty(self.embedder.dim)
+        try:
+            vector = VectorIndex.load(
+                self._vector_path,
+                trained_at=int(self.catalog.get("trained_at", "0") or 0),
+                nprobe=self.nprobe,
+            )
+        except RuntimeError:
+            log.warning("vector index unreadable; rebuilding from the embedding cache")
+            return None
+        if len(vector) != expected:
+            log.warning("vector index has %d vectors, catalogue %d: rebuilding", len(vector), expected)
+            return None
+        return vector
+
+    # -- reading -------------------------------------------------------------------------------------
+
+    def _publish(self, vector: VectorIndex) -> None:
+        snapshot = _Snapshot(self.catalog.version, self.catalog.docs(), self.catalog.chunks(), vector)
+        with self._swap:
+            self._snapshot = snapshot
+
+    def _ensure_snapshot(self) -> _Snapshot:
+        now = time.monotonic()
+        current = self._snapshot
+        if current is not None and now - self._checked_at < RELOAD_CHECK_S:
+            return current
+        self._checked_at = now
+        version = self.catalog.version
+        if current is None or current.version != version:
+            vector = self._load_vector(self.catalog.count())
+            if vector is None:
+                # Another writer is mid-sync, or the file was lost: bring it level ourselves.
+                self.sync()
+                assert self._snapshot is not None
+                return self._snapshot
+            self._publish(vector)
+        assert self._snapshot is not None
+        return self._snapshot
+
+    def search(
+        self,
+        query: str,
+        who: Principal = SYSTEM,
+        *,
+        k: int = 10,
+        offset: int = 0,
+        lists: Sequence[str] = ("keyword", "dense", "entity"),
+    ) -> SearchResult:
+        """The caller's best ``k`` chunks after ``offset`` (hybrid, entity-boosted, permission-filtered).
+
+        ``lists`` selects the fused rankings (the evaluation compares keyword, dense and hybrid)."""
+        norm: NormalisedQuery = normalise_query(query)
+        if not has_content(norm.text):
+            return SearchResult(
+                norm.text, [], 0, message="请输入要查询的问题（至少包含一个汉字、字母或数字）。"
+            )
+        snap = self._ensure_snapshot()
+        k = max(0, min(k, 100))
+        offset = max(0, offset)
+        if not snap.chunks:
+            return SearchResult(norm.text, [], 0, message="知识库还没有内容。")
+        mask = snap.mask_for(who)
+        if mask is not None and not mask.any():
+            return SearchResult(norm.text, [], 0)
+        depth = max(DEPTH, offset + k)
+        ranked: dict[str, list[int]] = {}
+
+        tokens = [t for t in self.tokenizer.tokens(norm.text) if t in snap.vocab]
+        if tokens and snap.bm25 is not None and "keyword" in lists:
+            weight = None if mask is None else mask.astype(np.float32)
+            docs, scores = snap.bm25.retrieve(
+                [tokens], k=min(depth, len(snap.chunks)), show_progress=False, weight_mask=weight, n_threads=1
+            )
+            ranked["keyword"] = [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+        allowed: Ids | None = None if mask is None else snap.nums[mask]
+        qvec = self.embedder.embed_query(norm.text)
+        ids, sims = snap.vector.search(qvec, depth, allowed=allowed)
+        dense = [snap.pos_of[int(i)] for i in ids if int(i) in snap.pos_of]
+        if "dense" in lists:
+            ranked["dense"] = dense
+        dense_score = {
+            snap.pos_of[int(i)]: float(s) for i, s in zip(ids, sims, strict=True) if int(i) in snap.pos_of
+        }
+
+        recognised = []
+        for hit in self.gazetteer.find(norm.text):
+            recognised.append((hit.candidates[0][0], hit.surface))
+        # Entities most chunks mention (公司, 员工) say nothing about which chunk answers.
+        limit = max(3, int(len(snap.chunks) * ENTITY_MAX_SHARE))
+        entity_ids = {e for e, _ in recognised if len(snap.entity_positions.get(e, ())) <= limit}
+        fused: dict[int, float] = defaultdict(float)
+        for name, positions in ranked.items():
+            for rank, pos in enumerate(positions):
+                fused[pos] += WEIGHTS[name] / (RRF_K + rank + 1)
+        if entity_ids and "entity" in lists:
+            # Entity boost: among the candidates, chunks linked to more of the query's entities rise.
+            for pos in fused:
+                linked = sum(1 for e, _ in snap.chunks[pos].entities if e in entity_ids)
+                fused[pos] *= 1.0 + ENTITY_BOOST * linked / len(entity_ids)
+        order_all = sorted(fused, key=lambda p: -fused[p])
+        kw_rank = {p: r for r, p in enumerate(ranked.get("keyword", []))}
+        dn_rank = {p: r for r, p in enumerate(dense)}
+        hits = []
+        for pos in order_all[offset : offset + k]:
+            c = snap.chunks[pos]
+            doc = snap.docs.get(c.doc_id)
+            hits.append(
+                Hit(
+                    chunk_id=c.id,
+                    document_id=c.doc_id,
+                    title=doc.title if doc else c.doc_id,
+                    uri=doc.uri if doc else "",
+                    heading_path=c.heading,
+                    text=c.text,
+                    kind=c.kind,
+                    score=round(fused[pos], 6),
+                    entities=c.entities,
+                    dense_score=dense_score.get(pos),
+                    keyword_rank=kw_rank.get(pos),
+                    dense_rank=dn_rank.get(pos),
+                )
+            )
+        message = "问题过长，只使用了前 256 个字。" if norm.truncated else ""
+        return SearchResult(norm.text, hits, len(order_all), recognised, message, norm.truncated)
+
+    def stats(self) -> dict[str, Any]:
+        snap = self._ensure_snapshot()
+        return {
+            "model": self.embedder.name,
+            "dim": self.embedder.dim,
+            "documents": len(snap.docs),
+            "chunks": len(snap.chunks),
+            "vector_index": snap.vector.kind,
+            "vectors": len(snap.vector),
+            "access_groups": len(snap.groups),
+            "version": snap.version,
+            "directory": str(self.directory),
+        }

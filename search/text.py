@@ -1,0 +1,82 @@
+"""Query normalisation and the Chinese tokens BM25 indexes.
+
+Queries arrive as employees type them: traditional characters (converted with OpenCC ``t2s``),
+full-width letters (NFKC), stray whitespace, emoji, 10,000-character pastes (cut to
+:data:`MAX_QUERY_CHARS`). Tokens are jieba's search-mode segmentation with the gazetteer's surfaces
+as its user dictionary — the same segmentation extraction uses — lower-cased, without punctuation
+and function words.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from ingest.extract import jieba_tokenizer
+
+MAX_QUERY_CHARS = 256
+_WORDY = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
+_SPACES = re.compile(r"\s+")
+STOPWORDS = frozenset({
+    "的", "了", "吗", "呢", "吧", "啊", "呀", "么", "嘛", "是", "在", "和",
+    "与", "及", "或", "就", "都", "也", "还", "要", "会", "能", "可以", "怎么",
+    "怎样", "如何", "什么", "哪些", "哪个", "哪里", "多少", "几", "请问", "我",
+    "我们", "你", "你们", "他", "她", "它", "这", "那", "这个", "那个", "有",
+    "没有", "一下", "一个", "需要", "应该", "可", "公司", "请", "想", "问",
+})  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisedQuery:
+    text: str
+    truncated: bool = False
+    converted: bool = False  # traditional → simplified happened
+
+
+@lru_cache(maxsize=1)
+def _t2s() -> Any:
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+_T2S_LOCK = threading.Lock()
+
+
+def to_simplified(text: str) -> str:
+    with _T2S_LOCK:
+        return str(_t2s().convert(text))
+
+
+def normalise_query(raw: str) -> NormalisedQuery:
+    """NFKC, traditional → simplified, whitespace collapsed, cut to :data:`MAX_QUERY_CHARS`."""
+    text = unicodedata.normalize("NFKC", raw or "")
+    text = _SPACES.sub(" ", text).strip()
+    truncated = len(text) > MAX_QUERY_CHARS
+    text = text[:MAX_QUERY_CHARS]
+    simplified = to_simplified(text)
+    return NormalisedQuery(simplified, truncated, simplified != text)
+
+
+def has_content(text: str) -> bool:
+    """Whether the text has any letter, digit or CJK character (not only punctuation or emoji)."""
+    return bool(_WORDY.search(text))
+
+
+class Tokenizer:
+    """jieba search-mode tokens with the gazetteer as user dictionary (thread-safe after build)."""
+
+    def __init__(self, words: Iterable[str] = ()) -> None:
+        self._jieba = jieba_tokenizer(words)
+        self._lock = threading.Lock()
+
+    def tokens(self, text: str) -> list[str]:
+        text = unicodedata.normalize("NFKC", text).lower()
+        with self._lock:
+            pieces = list(self._jieba.cut_for_search(text))
+        return [p for p in (p.strip() for p in pieces) if p and p not in STOPWORDS and has_content(p)]
