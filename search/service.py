@@ -126,6 +126,7 @@ class _Snapshot:
         self.vector = vector
         self.nums = np.array([c.num for c in chunks], dtype=np.int64)
         self.pos_of = {c.num: i for i, c in enumerate(chunks)}
+        self.pos_by_id = {c.id: i for i, c in enumerate(chunks)}
         groups: dict[AccessKey, list[int]] = defaultdict(list)
         entity_positions: dict[str, list[int]] = defaultdict(list)
         for i, c in enumerate(chunks):

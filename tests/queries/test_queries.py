@@ -46,7 +46,12 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
 
     load_demo(store, onto)
     Pipeline(store).ingest(demo_document_paths())
-    samples = {"id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"]}
+    # a colleague of E1011 (人力资源部) read a document, so colleague_views has something to show
+    doc = store.query("MATCH (d:Document) RETURN d.id AS id LIMIT 1")[0]["id"]
+    store.execute(
+        queries.load("record_view").text, {"employee": "E1010", "document": doc, "at": "2026-11-24"}
+    )
+    samples = {"id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"], "employee": "E1011"}
     for name in queries.names():
         q = queries.load(name)
         if q.mode != "read":
