@@ -13,17 +13,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocketException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from starlette.requests import HTTPConnection
 from strawberry.fastapi import GraphQLRouter
 
+from api.auth import PrincipalCache
 from api.deps import AppState
+from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.rest.health import router as health_router
 from graph import open_store
 from graph.base import GraphStore
 from ontology.model import load_ontology
+from search.recommend import Recommender
+from search.service import SearchService
 from zhiku import __version__
 from zhiku.errors import ZhikuError
 from zhiku.settings import Environment, Settings
@@ -44,8 +49,12 @@ class BodySizeLimit:
         self.app = app
         self.max_bytes = max_bytes
 
-    async def __call__(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
-                       send: Callable[[Message], Awaitable[None]]) -> None:  # fmt: skip
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
@@ -70,8 +79,12 @@ class BodySizeLimit:
         except _TooLarge:
             await self._reject(scope, receive, send)
 
-    async def _reject(self, scope: Scope, receive: Callable[[], Awaitable[Message]],
-                      send: Callable[[Message], Awaitable[None]]) -> None:  # fmt: skip
+    async def _reject(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
         response = JSONResponse(
             {
                 "error": {
@@ -89,8 +102,67 @@ class _TooLarge(Exception):
     pass
 
 
-def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
-    """Build the app. With ``store`` given the app uses (and does not close) it; else it opens one."""
+class JsonHttpErrors:
+    """Strawberry answers HTTP-level mistakes (body is not JSON, ``query`` not a string) with plain
+    text; clients get the same JSON error shape as every other failure instead."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(
+        self,
+        scope: Scope,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        if scope["type"] != "http" or not scope.get("path", "").startswith("/graphql"):
+            await self.app(scope, receive, send)
+            return
+        held: Message | None = None
+
+        async def wrapped(message: Message) -> None:
+            nonlocal held
+            if message["type"] == "http.response.start":
+                headers = dict(message.get("headers") or [])
+                plain = headers.get(b"content-type", b"").startswith(b"text/plain")
+                if 400 <= message["status"] < 500 and plain:
+                    held = message
+                    return
+            elif message["type"] == "http.response.body" and held is not None:
+                detail = bytes(message.get("body", b"")).decode("utf-8", "replace")
+                response = JSONResponse(
+                    {
+                        "errors": [
+                            {
+                                "message": f"请求无效：{detail}",
+                                "extensions": {"code": "BAD_REQUEST", "message_en": detail},
+                            }
+                        ]
+                    },
+                    status_code=held["status"],
+                )
+                await response({"type": "http"}, receive, send)
+                return
+            await send(message)
+
+        await self.app(scope, receive, wrapped)
+
+
+def _check_ws_origin(connection: HTTPConnection, settings: Settings) -> None:
+    """Browsers send Origin: only the API's own origin and ZHIKU_CORS_ORIGINS may open a socket."""
+    origin = connection.headers.get("origin")
+    if origin is None:
+        return  # not a browser (mini-program, server-side client)
+    own = {f"http://{connection.headers.get('host')}", f"https://{connection.headers.get('host')}"}
+    if origin not in own and origin not in settings.cors_origins:
+        raise WebSocketException(code=1008, reason="origin not allowed")
+
+
+def create_app(
+    settings: Settings, store: GraphStore | None = None, search: SearchService | None = None
+) -> FastAPI:
+    """Build the app. With ``store`` (and ``search``) given the app uses (and does not close) them;
+    else it opens the configured store and search index (and syncs the index with the graph)."""
     ontology = load_ontology(extra_dir=settings.ontology_dir)
 
     @asynccontextmanager
@@ -99,11 +171,24 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         active = open_store(settings) if own else store
         assert active is not None
         active.apply_schema(ontology.schema())
-        app.state.zhiku = AppState(settings=settings, store=active, ontology=ontology)
+        service = search or SearchService.open(active, settings)
+        if search is None:
+            report = service.sync()
+            log.info("search index: %d chunks (%d embedded now)", report.total_chunks, report.embedded)
+        app.state.zhiku = AppState(
+            settings=settings,
+            store=active,
+            ontology=ontology,
+            search=service,
+            recommender=Recommender(service),
+            principals=PrincipalCache(active),
+        )
         log.info("Zhiku %s serving with graph backend %s", __version__, active.backend)
         try:
             yield
         finally:
+            if search is None:
+                service.close()
             if own:
                 active.close()
 
@@ -117,9 +202,14 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
         openapi_url=None if production else "/openapi.json",
     )
 
-    async def context_getter(request: Request) -> dict[str, Any]:
-        # Keep Strawberry's own "request" key; add ours beside it.
-        return {"request": request, "state": request.app.state.zhiku}
+    async def context_getter(connection: HTTPConnection) -> dict[str, Any]:
+        # Keep Strawberry's own "request" key; add ours beside it. WebSocket clients send the token
+        # in the upgrade request's Authorization header or in connection_init's payload.
+        state: AppState = connection.app.state.zhiku
+        if connection.scope["type"] == "websocket":
+            _check_ws_origin(connection, settings)
+        auth = connection.headers.get("authorization")
+        return {"state": state, "zhiku": Context(state, auth, connection)}
 
     graphql = GraphQLRouter(
         build_schema(settings),
@@ -146,5 +236,6 @@ def create_app(settings: Settings, store: GraphStore | None = None) -> FastAPI:
             allow_methods=["GET", "POST"],
             allow_headers=["Authorization", "Content-Type"],
         )
+    app.add_middleware(JsonHttpErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     return app

@@ -13,8 +13,11 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.auth import PrincipalCache
 from graph.base import GraphStore
 from ontology.model import Ontology
+from search.recommend import Recommender
+from search.service import SearchService
 from zhiku.settings import Settings
 
 
@@ -25,6 +28,9 @@ class AppState:
     settings: Settings
     store: GraphStore
     ontology: Ontology
+    search: SearchService
+    recommender: Recommender
+    principals: PrincipalCache
 
 
 def get_state(request: Request) -> AppState:

@@ -19,8 +19,9 @@ import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
-from zhiku.errors import QueryNotFound
+from zhiku.errors import InputError, QueryNotFound
 
 QUERY_DIR = Path(__file__).parent
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
@@ -93,3 +94,42 @@ def load(name: str) -> NamedQuery:
 def names() -> list[str]:
     """All query names, sorted."""
     return sorted(p.stem for p in QUERY_DIR.glob("*.cypher"))
+
+
+_PARAM_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "int": (int,),
+    "float": (int, float),
+    "boolean": (bool,),
+    "list": (list,),
+}
+MAX_ROWS = 1000
+
+
+def run_named_query(store: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Run an analyst-facing query: read-only, not internal, parameters checked against its header.
+
+    Missing parameters are ``null``; unknown ones and wrong types are an :class:`InputError`; at most
+    :data:`MAX_ROWS` rows come back."""
+    query = load(name)
+    if query.internal or query.mode != "read":
+        raise QueryNotFound(f"没有名为 {name!r} 的查询", f"no named query {name!r}")
+    given = dict(params or {})
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(given) - set(declared))
+    if unknown:
+        raise InputError(
+            f"查询 {name} 没有参数 {', '.join(unknown)}", f"unknown parameters for {name}: {unknown}"
+        )
+    values: dict[str, Any] = {}
+    for pname, param in declared.items():
+        value = given.get(pname)
+        expected = _PARAM_TYPES.get(param.type, (object,))
+        bad_bool = isinstance(value, bool) and param.type in ("int", "float")
+        if value is not None and (not isinstance(value, expected) or bad_bool):
+            raise InputError(
+                f"参数 {pname} 应为 {param.type}", f"parameter {pname} must be {param.type}, got {value!r}"
+            )
+        values[pname] = value
+    rows: list[dict[str, Any]] = store.query(query.text, values)
+    return rows[:MAX_ROWS]

@@ -25,7 +25,7 @@ import fcntl
 import logging
 import threading
 import time
-from collections import defaultdict
+from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -52,6 +52,10 @@ DEPTH = 50
 ENTITY_MAX_SHARE = 0.05
 ENTITY_BOOST = 0.05
 RELOAD_CHECK_S = 1.0
+#: Results kept per index version (keyed by query, page and the caller's access groups); popular
+#: questions repeat, and a new version of the index starts an empty cache.
+RESULT_CACHE = 4096
+QUERY_VECTOR_CACHE = 4096
 
 AccessKey = tuple[tuple[str, ...], tuple[str, ...], int]
 
@@ -137,6 +141,7 @@ class _Snapshot:
         self.groups = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
         self.entity_positions = {k: np.array(v, dtype=np.int64) for k, v in entity_positions.items()}
         self._masks: dict[tuple[AccessKey, ...], np.ndarray | None] = {}
+        self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._mask_lock = threading.Lock()
         self.bm25: Any = None
         self.vocab: set[str] = set()
@@ -146,9 +151,26 @@ class _Snapshot:
             self.bm25.index(corpus, show_progress=False)
             self.vocab = {t for tokens in corpus for t in tokens}
 
+    def admitted(self, who: Principal) -> tuple[AccessKey, ...]:
+        """The access groups the caller may see (callers with the same groups get the same results)."""
+        return tuple(sorted(k for k in self.groups if admits_parts(k[0], k[1], k[2], who)))
+
+    def cached(self, key: tuple[Any, ...]) -> SearchResult | None:
+        with self._mask_lock:
+            hit = self._results.get(key)
+            if hit is not None:
+                self._results.move_to_end(key)
+            return hit
+
+    def remember(self, key: tuple[Any, ...], result: SearchResult) -> None:
+        with self._mask_lock:
+            self._results[key] = result
+            if len(self._results) > RESULT_CACHE:
+                self._results.popitem(last=False)
+
     def mask_for(self, who: Principal) -> np.ndarray | None:
         """Boolean mask of positions the caller may see (``None``: everything)."""
-        admitted = tuple(sorted(k for k in self.groups if admits_parts(k[0], k[1], k[2], who)))
+        admitted = self.admitted(who)
         if len(admitted) == len(self.groups):
             return None
         with self._mask_lock:
@@ -188,6 +210,7 @@ class SearchService:
         self._gazetteer: Gazetteer | None = None
         self._tokenizer: Tokenizer | None = None
         self._swap = threading.Lock()
+        self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()
 
     @classmethod
     def open(cls, store: GraphStore, settings: Any, *, embedder: Embedder | None = None) -> SearchService:
@@ -441,6 +464,34 @@ class SearchService:
         offset = max(0, offset)
         if not snap.chunks:
             return SearchResult(norm.text, [], 0, message="知识库还没有内容。")
+        cache_key = (snap.admitted(who), norm.text, k, offset, tuple(lists))
+        cached = snap.cached(cache_key)
+        if cached is not None:
+            return cached
+        result = self._search(snap, norm, who, k, offset, lists)
+        snap.remember(cache_key, result)
+        return result
+
+    def _query_vector(self, text: str) -> np.ndarray:
+        with self._swap:
+            vec = self._qvecs.get(text)
+        if vec is None:
+            vec = self.embedder.embed_query(text)
+            with self._swap:
+                self._qvecs[text] = vec
+                if len(self._qvecs) > QUERY_VECTOR_CACHE:
+                    self._qvecs.popitem(last=False)
+        return vec
+
+    def _search(
+        self,
+        snap: _Snapshot,
+        norm: NormalisedQuery,
+        who: Principal,
+        k: int,
+        offset: int,
+        lists: Sequence[str],
+    ) -> SearchResult:
         mask = snap.mask_for(who)
         if mask is not None and not mask.any():
             return SearchResult(norm.text, [], 0)
@@ -456,7 +507,7 @@ class SearchService:
             ranked["keyword"] = [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
         allowed: Ids | None = None if mask is None else snap.nums[mask]
-        qvec = self.embedder.embed_query(norm.text)
+        qvec = self._query_vector(norm.text)
         ids, sims = snap.vector.search(qvec, depth, allowed=allowed)
         dense = [snap.pos_of[int(i)] for i in ids if int(i) in snap.pos_of]
         if "dense" in lists:

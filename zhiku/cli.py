@@ -314,6 +314,31 @@ def _index_update(ctx: typer.Context, *, rebuild: bool) -> None:
     _print_sync(report)
 
 
+@app.command("token")
+@cli_errors
+def token_cmd(
+    ctx: typer.Context,
+    employee_id: Annotated[str, typer.Argument(help="员工 ID / employee id, e.g. E1030")],
+    ttl: Annotated[int | None, typer.Option("--ttl", help="有效期（秒）/ lifetime in seconds")] = None,
+) -> None:
+    """签发开发用 API 令牌（生产环境由企业微信登录签发）/ issue a development API token."""
+    from api.auth import issue_token
+    from zhiku.access import load_principal
+    from zhiku.settings import Environment
+
+    settings = _settings(ctx)
+    if settings.env is Environment.production:
+        raise InputError(
+            "生产环境不通过命令行签发令牌",
+            "tokens are not issued from the command line in production",
+            hint="员工通过企业微信单点登录获取令牌",
+        )
+    with _open(settings) as store:
+        who = load_principal(store, employee_id)
+    err.print(f"{who.name}（{who.id}）角色 roles: {', '.join(who.roles)}", markup=False)
+    print(issue_token(settings, who.id, ttl_s=ttl))
+
+
 @index_app.command("sync")
 @cli_errors
 def index_sync(ctx: typer.Context) -> None:

@@ -19,7 +19,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhiku.errors import ConfigError
 
-PLACEHOLDER_SECRET = "change-me-in-production"  # noqa: S105 - the refused placeholder itself
+PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused in production
 
 
 class Environment(StrEnum):
@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     graphql_max_tokens: int = Field(2000, description="Most tokens in one GraphQL query.")
     secret_key: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET), description="Signs API tokens; must be set in production."
+    )
+    token_ttl_s: int = Field(8 * 3600, ge=60, description="Lifetime of API tokens issued by Zhiku.")
+    ingest_roots: list[Path] = Field(
+        default_factory=list,
+        description="Directories an admin may ingest through the API (empty: the demo documents only).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

@@ -1,5 +1,6 @@
-"""The GraphQL schema (Strawberry). This first cut serves ``entity(id)`` and ``stats``; the search,
-ask, recommendation and approval fields arrive with their issues.
+"""The GraphQL schema (Strawberry): entities, search, answers, recommendations, approval lookups and
+the analysts' named queries — every resolver authenticates the caller and checks roles, and document
+access scopes filter every answer, hit, entity and neighbourhood.
 
 Hardening is on from the start: parser and validation caches, depth/alias/token limits, no
 batching; in production no introspection, no field suggestions and no IDE. Errors reach clients as
@@ -8,8 +9,12 @@ GraphQL errors with a stable ``extensions.code`` and a Chinese message — never
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Iterator
+import uuid
+from collections.abc import AsyncGenerator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, cast
 
 import strawberry
@@ -27,56 +32,21 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from api.deps import AppState
+from api.graphql import types as T  # noqa: N812
+from api.graphql.context import ctx
+from approvals.chain import ChainStep as ChainStepData
+from approvals.chain import find_process, resolve_chain
+from chat.answer import compose_answer
 from queries import load as load_query
-from zhiku.errors import ZhikuError
+from queries import names, run_named_query
+from zhiku.errors import InputError, ZhikuError
 from zhiku.settings import Environment, Settings
+
+MAX_PAGE = 100
 
 log = logging.getLogger(__name__)
 
 __all__ = ["build_schema"]
-
-
-def _state(info: Info) -> AppState:
-    state: AppState = info.context["state"]
-    return state
-
-
-@strawberry.type(description="实体的一条直接关系 / one direct relationship of an entity")
-class Relation:
-    type: str
-    direction: str = strawberry.field(description="out：本实体指向对方；in：对方指向本实体")
-    target_id: strawberry.ID
-    target_name: str | None
-    target_labels: list[str]
-
-
-@strawberry.type(description="知识图谱中的实体 / an entity of the knowledge graph")
-class Entity:
-    id: strawberry.ID
-    labels: list[str]
-    type: str = strawberry.field(description="最具体的本体类 / the most specific ontology class")
-    name: str | None
-    name_en: str | None
-    aliases: list[str]
-    properties: JSON = strawberry.field(description="全部属性 / every property, as a JSON object")
-
-    @strawberry.field(description="直接关系（双向）/ direct relationships, both directions")
-    def relations(self, info: Info, first: int = 20) -> list[Relation]:
-        first = max(0, min(first, 200))
-        rows = _state(info).store.query(
-            load_query("entity_relations").text, {"id": str(self.id), "limit": first}
-        )
-        return [
-            Relation(
-                type=r["type"],
-                direction=r["direction"],
-                target_id=strawberry.ID(r["id"]),
-                target_name=r["name"],
-                target_labels=[lb for lb in r["labels"] if lb != "Resource"],
-            )
-            for r in rows
-        ]
 
 
 @strawberry.type
@@ -94,33 +64,284 @@ class GraphStats:
     by_relationship_type: list[LabelCount]
 
 
+def _chain_step(step: ChainStepData) -> T.ChainStep:
+    return T.ChainStep(
+        name=step.name,
+        order=step.ordinal,
+        mode=step.mode,
+        condition=step.condition,
+        applies=step.applies,
+        approvers=[
+            T.ApproverPerson(id=strawberry.ID(a.id), name=a.name, role=a.role) for a in step.approvers
+        ],
+        unresolved_roles=list(step.unresolved),
+    )
+
+
+def _page(first: int) -> int:
+    if first < 0 or first > MAX_PAGE:
+        raise InputError(f"first 应在 0 到 {MAX_PAGE} 之间", f"first must be between 0 and {MAX_PAGE}")
+    return first
+
+
 @strawberry.type
 class Query:
-    @strawberry.field(description="按 ID 查实体 / one entity by id")
-    def entity(self, info: Info, id: strawberry.ID) -> Entity | None:
-        state = _state(info)
-        rows = state.store.query(load_query("entity_by_id").text, {"id": str(id)})
-        if not rows:
-            return None
-        row = rows[0]
-        labels = [lb for lb in row["labels"] if lb != "Resource"]
-        inherited = {a for lb in labels for a in state.ontology.ancestors(lb)[1:]}
-        specific = [lb for lb in labels if lb not in inherited] or labels or ["Resource"]
-        props: dict[str, Any] = dict(row["properties"])
-        aliases = props.get("aliases") or []
-        return Entity(
-            id=strawberry.ID(row["id"]),
-            labels=labels,
-            type=specific[0],
-            name=props.get("name"),
-            name_en=props.get("nameEn"),
-            aliases=list(aliases) if isinstance(aliases, list) else [str(aliases)],
-            properties=cast(JSON, props),
+    @strawberry.field(description="当前登录的员工 / the caller")
+    def me(self, info: Info) -> T.Me:
+        who = ctx(info).principal
+        return T.Me(
+            id=strawberry.ID(who.id),
+            name=who.name,
+            roles=list(who.roles),
+            departments=[strawberry.ID(d) for d in who.departments],
+            level=who.level,
         )
+
+    @strawberry.field(description="按 ID 查实体（无权查看的文档视为不存在）/ one entity by id")
+    async def entity(self, info: Info, id: strawberry.ID) -> T.Entity | None:
+        ctx(info).require()
+        return await T.load_entity(info, str(id))
+
+    @strawberry.field(description="按类型和名称列出实体（Relay 分页）/ entities by type and name")
+    def entities(
+        self,
+        info: Info,
+        type: T.EntityType | None = None,
+        name: str | None = None,
+        first: int = 20,
+        after: str | None = None,
+    ) -> T.EntityConnection:
+        who = ctx(info).require()
+        first = _page(first)
+        skip = T.decode_cursor(after)
+        rows = ctx(info).state.store.query(
+            load_query("entities_page").text,
+            {
+                "type": type.value if type is not None else None,
+                "name": name or None,
+                "skip": skip,
+                "limit": first + 1,
+                "admin": who.is_admin,
+                "level": who.level,
+                "departments": list(who.departments),
+                "roles": list(who.roles),
+            },
+        )
+        edges = [
+            T.EntityEdge(cursor=T.encode_cursor(skip + i), node=T.to_entity(info, r))
+            for i, r in enumerate(rows[:first])
+        ]
+        return T.EntityConnection(
+            edges=edges,
+            page_info=T.PageInfo(
+                has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
+            ),
+        )
+
+    @strawberry.field(description="实体的邻域（1–3 跳）/ an entity's neighbourhood")
+    async def neighborhood(
+        self, info: Info, id: strawberry.ID, depth: int = 1, rel_types: list[str] | None = None
+    ) -> T.Neighborhood | None:
+        c = ctx(info)
+        c.require()
+        if not 1 <= depth <= 3:
+            raise InputError("depth 应为 1 到 3", "depth must be 1, 2 or 3")
+        if await T.load_entity(info, str(id)) is None:
+            return None
+        rows = c.state.store.query(
+            load_query("neighborhood").text,
+            {"id": str(id), "depth": depth, "types": rel_types or [], "limit": 500},
+        )
+        ids = sorted({r["source"] for r in rows} | {r["target"] for r in rows})
+        nodes = await T.load_entities(info, ids)
+        loaded = {str(e.id): e for e in nodes}
+        edges = [
+            T.GraphEdge(source=strawberry.ID(r["source"]), type=r["type"], target=strawberry.ID(r["target"]))
+            for r in rows
+            if loaded.get(r["source"]) and loaded.get(r["target"])
+        ]
+        return T.Neighborhood(center=id, nodes=nodes, edges=edges)
+
+    @strawberry.field(description="混合检索（按调用者权限过滤）/ hybrid search, permission-filtered")
+    def search(self, info: Info, query: str, first: int = 10, after: str | None = None) -> T.SearchConnection:
+        c = ctx(info)
+        who = c.require()
+        first = _page(first)
+        offset = T.decode_cursor(after)
+        result = c.state.search.search(query, who, k=first + 1, offset=offset)
+        edges = [
+            T.SearchEdge(
+                cursor=T.encode_cursor(offset + i),
+                node=T.SearchHit(
+                    chunk_id=strawberry.ID(h.chunk_id),
+                    document_id=strawberry.ID(h.document_id),
+                    title=h.title,
+                    uri=h.uri,
+                    section=" / ".join(p for p in h.heading_path if p != h.title),
+                    snippet=h.snippet,
+                    text=h.text,
+                    kind=h.kind,
+                    score=h.score,
+                    entity_ids=[strawberry.ID(e) for e, _ in h.entities],
+                ),
+            )
+            for i, h in enumerate(result.hits[:first])
+        ]
+        return T.SearchConnection(
+            edges=edges,
+            page_info=T.PageInfo(
+                has_next_page=len(result.hits) > first, end_cursor=edges[-1].cursor if edges else None
+            ),
+            message=result.message,
+            recognized=[T.RecognizedEntity(id=strawberry.ID(e), surface=s) for e, s in result.entities],
+        )
+
+    @strawberry.field(description="提问：带引用来源、置信度和追问建议的答案 / ask a question")
+    def ask(self, info: Info, question: str, session_id: str | None = None) -> T.Answer:
+        c = ctx(info)
+        who = c.require()
+        answer = compose_answer(c.state.search, c.state.recommender, question, who)
+        if answer.answered and answer.citations:
+            c.state.recommender.record_view(who, answer.citations[0].document_id)
+        return T.Answer(
+            id=strawberry.ID(answer.id),
+            question=answer.question,
+            text=answer.text,
+            answered=answer.answered,
+            confidence=answer.confidence,
+            citations=[
+                T.Citation(
+                    document_id=strawberry.ID(x.document_id),
+                    title=x.title,
+                    uri=x.uri,
+                    section=x.section,
+                    snippet=x.snippet,
+                    chunk_id=strawberry.ID(x.chunk_id),
+                )
+                for x in answer.citations
+            ],
+            about=[T.RecognizedEntity(id=strawberry.ID(e), surface=s) for e, s in answer.entities],
+            follow_ups=answer.follow_ups,
+        )
+
+    @strawberry.field(description="推荐：针对实体、文档或当前员工 / recommendations")
+    def recommendations(
+        self,
+        info: Info,
+        for_entity: strawberry.ID | None = None,
+        for_document: strawberry.ID | None = None,
+        for_me: bool = False,
+        first: int = 6,
+    ) -> list[T.Recommendation]:
+        c = ctx(info)
+        who = c.require()
+        first = _page(first)
+        chosen = sum(x is not None for x in (for_entity, for_document)) + int(for_me)
+        if chosen != 1:
+            raise InputError(
+                "forEntity、forDocument、forMe 三选一", "give exactly one of forEntity, forDocument, forMe"
+            )
+        rec = c.state.recommender
+        if for_entity is not None:
+            items = rec.for_entity(str(for_entity), who, k=first)
+        elif for_document is not None:
+            items = rec.for_document(str(for_document), who, k=first)
+        else:
+            items = rec.for_user(who, k=first)
+        return [
+            T.Recommendation(
+                kind=r.kind,
+                id=strawberry.ID(r.id),
+                title=r.title,
+                score=r.score,
+                reason=r.reason,
+                document_id=strawberry.ID(r.document_id) if r.document_id else None,
+            )
+            for r in items
+        ]
+
+    @strawberry.field(description="按 ID 或名称查审批流程 / one approval process by id or name")
+    async def approval_process(
+        self, info: Info, id: strawberry.ID | None = None, name: str | None = None
+    ) -> T.Entity | None:
+        c = ctx(info)
+        c.require()
+        if (id is None) == (name is None):
+            raise InputError("id 与 name 二选一", "give exactly one of id, name")
+        process_id = str(id) if id is not None else find_process(c.state.store, str(name))[0]
+        entity = await T.load_entity(info, process_id)
+        return entity if isinstance(entity, T.ApprovalProcess) else None
+
+    @strawberry.field(description="审批流程列表 / approval processes")
+    async def approval_processes(
+        self,
+        info: Info,
+        name: str | None = None,
+        topic: strawberry.ID | None = None,
+        owner: strawberry.ID | None = None,
+    ) -> list[T.Entity]:
+        c = ctx(info)
+        c.require()
+        rows = c.state.store.query(
+            load_query("process_list").text,
+            {
+                "name": name or None,
+                "topic": str(topic) if topic else None,
+                "owner": str(owner) if owner else None,
+            },
+        )
+        return await T.load_entities(info, [r["id"] for r in rows])
+
+    @strawberry.field(description="谁来审批：该申请人在此金额/天数下的具体审批链 / who approves")
+    def who_approves(
+        self,
+        info: Info,
+        process: str,
+        amount: float | None = None,
+        days: float | None = None,
+        applicant: strawberry.ID | None = None,
+    ) -> T.ApprovalChain:
+        c = ctx(info)
+        who = c.require()
+        applicant_id = str(applicant) if applicant else who.id
+        if applicant_id != who.id:
+            c.require("manager", "hr")  # least privilege: others' chains only for managers and HR
+        chain = resolve_chain(c.state.store, process, applicant=applicant_id, amount=amount, days=days)
+        return T.ApprovalChain(
+            process_id=strawberry.ID(chain.process_id),
+            process_name=chain.process_name,
+            applicant_id=strawberry.ID(chain.applicant_id),
+            applicant_name=chain.applicant_name,
+            amount=amount,
+            days=days,
+            steps=[_chain_step(s) for s in chain.active_steps],
+            skipped=[_chain_step(s) for s in chain.steps if not s.applies],
+        )
+
+    @strawberry.field(description="运行 queries/ 中的命名查询（只读，分析师）/ run a named query")
+    def named_query(self, info: Info, name: str, params: JSON | None = None) -> JSON:
+        c = ctx(info)
+        c.require("analyst", "knowledge_engineer")
+        return cast(JSON, run_named_query(c.state.store, name, cast(dict[str, Any] | None, params)))
+
+    @strawberry.field(description="命名查询目录 / the named queries analysts may run")
+    def named_queries(self, info: Info) -> list[NamedQueryInfo]:
+        ctx(info).require("analyst", "knowledge_engineer")
+        out = []
+        for n in names():
+            q = load_query(n)
+            if not q.internal and q.mode == "read":
+                out.append(
+                    NamedQueryInfo(
+                        name=n, description=q.description, params=[f"{p.name}: {p.type}" for p in q.params]
+                    )
+                )
+        return out
 
     @strawberry.field(description="图谱统计 / graph statistics")
     def stats(self, info: Info) -> GraphStats:
-        store = _state(info).store
+        ctx(info).require()
+        store = ctx(info).state.store
         labels = store.query(load_query("label_counts").text)
         types = store.query(load_query("relationship_counts").text)
         by_label = [
@@ -136,6 +357,103 @@ class Query:
         )
 
 
+@strawberry.type(description="检索索引状态 / the search index's state")
+class IndexStatus:
+    version: int
+    documents: int
+    chunks: int
+    model: str
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(
+        description="检索索引状态：订阅时推送一次，此后每次更新推送 / index status updates"
+    )
+    async def index_status(self, info: Info, poll_seconds: float = 1.0) -> AsyncGenerator[IndexStatus, None]:
+        c = ctx(info)
+        c.use_connection_params(info.context.get("connection_params"))
+        try:
+            c.require()
+        except ZhikuError as exc:  # subscriptions bypass the operation hook: convert here
+            raise ZhikuErrors.coded(exc) from None
+        interval = max(0.2, min(poll_seconds, 60.0))
+        last = None
+        while True:
+            stats = c.state.search.stats()
+            if stats["version"] != last:
+                last = stats["version"]
+                yield IndexStatus(
+                    version=stats["version"],
+                    documents=stats["documents"],
+                    chunks=stats["chunks"],
+                    model=stats["model"],
+                )
+            await asyncio.sleep(interval)
+
+
+@strawberry.type
+class NamedQueryInfo:
+    name: str
+    description: str
+    params: list[str]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="对答案的反馈（无帮助的问题进入知识缺口分析）/ feedback on an answer")
+    def feedback(
+        self, info: Info, answer_id: strawberry.ID, question: str, helpful: bool, comment: str | None = None
+    ) -> T.FeedbackResult:
+        c = ctx(info)
+        who = c.require()
+        if len(question) > 2000 or (comment and len(comment) > 2000):
+            raise InputError(
+                "问题或评论过长（上限 2000 字）", "question or comment too long (2,000 characters)"
+            )
+        feedback_id = f"fb-{uuid.uuid4().hex[:16]}"
+        c.state.store.execute(
+            load_query("record_feedback").text,
+            {
+                "id": feedback_id,
+                "employee": who.id,
+                "answer": str(answer_id),
+                "question": question,
+                "helpful": helpful,
+                "comment": comment or "",
+                "at": datetime.now(UTC).isoformat(timespec="seconds"),
+            },
+        )
+        return T.FeedbackResult(id=strawberry.ID(feedback_id), recorded=True)
+
+    @strawberry.mutation(description="管理员触发摄取（仅限 ZHIKU_INGEST_ROOTS 下的目录）/ admin ingestion")
+    def ingest(self, info: Info, paths: list[str]) -> T.IngestResult:
+        c = ctx(info)
+        c.require("admin")
+        from demo.load import demo_document_paths
+        from ingest.pipeline import Pipeline
+
+        roots = [r.resolve() for r in (c.state.settings.ingest_roots or demo_document_paths())]
+        chosen = []
+        for raw in paths:
+            path = Path(raw).resolve()
+            if not any(path == r or path.is_relative_to(r) for r in roots) or not path.exists():
+                raise InputError(f"不允许摄取该路径：{raw}", f"path not under ZHIKU_INGEST_ROOTS: {raw}")
+            chosen.append(path)
+        report = Pipeline(c.state.store, ontology=c.state.ontology).ingest(chosen)
+        synced = c.state.search.sync()
+        summary = report.summary()
+        return T.IngestResult(
+            documents=summary["documents"],
+            new=summary["new"],
+            changed=summary["changed"],
+            unchanged=summary["unchanged"],
+            removed=summary["removed"],
+            rejected=[f"{uri}: {reason}" for uri, reason in report.rejected],
+            chunks_indexed=synced.total_chunks,
+        )
+
+
 class ZhikuErrors(SchemaExtension):
     """Turn every error into a GraphQL error with a stable code and a Chinese message."""
 
@@ -147,19 +465,19 @@ class ZhikuErrors(SchemaExtension):
         result.errors = [self._convert(e) for e in result.errors]
 
     @staticmethod
+    def coded(exc: ZhikuError, error: GraphQLError | None = None) -> GraphQLError:
+        return GraphQLError(
+            exc.message_zh,
+            nodes=error.nodes if error else None,
+            path=error.path if error else None,
+            extensions={"code": exc.code, "message_en": exc.message_en, "retryable": exc.retryable},
+        )
+
+    @staticmethod
     def _convert(error: GraphQLError) -> GraphQLError:
         original = error.original_error
         if isinstance(original, ZhikuError):
-            return GraphQLError(
-                original.message_zh,
-                nodes=error.nodes,
-                path=error.path,
-                extensions={
-                    "code": original.code,
-                    "message_en": original.message_en,
-                    "retryable": original.retryable,
-                },
-            )
+            return ZhikuErrors.coded(original, error)
         if original is not None:
             log.error("unexpected error in resolver", exc_info=original)
             return GraphQLError(
@@ -197,6 +515,9 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         extensions.append(DisableIntrospection)
     return strawberry.Schema(
         query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=list(T.ALL_ENTITY_TYPES),
         extensions=extensions,
         config=StrawberryConfig(disable_field_suggestions=production),
     )

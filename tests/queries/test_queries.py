@@ -51,11 +51,18 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
     store.execute(
         queries.load("record_view").text, {"employee": "E1010", "document": doc, "at": "2026-11-24"}
     )
-    samples = {"id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"], "employee": "E1011"}
+    samples = {
+        "id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"], "employee": "E1011",
+        "type": None, "name": None, "skip": 0, "admin": False, "level": 5, "departments": ["D-HR"],
+        "roles": ["employee"], "depth": 2, "types": [], "topic": None, "owner": None, "applicant": "E1011",
+        "positions": ["POS-CFO"],
+    }  # fmt: skip
+    per_query = {"process_steps": {"id": "PROC-LEAVE"}, "related_items": {"id": "LEAVE-annual"}}
     for name in queries.names():
         q = queries.load(name)
         if q.mode != "read":
             continue
-        rows = store.query(q.text, {p.name: samples[p.name] for p in q.params})
+        values = {**samples, **per_query.get(name, {})}
+        rows = store.query(q.text, {p.name: values[p.name] for p in q.params})
         if not q.internal:  # internal ones are exercised by the stages that use them
             assert rows, f"{name} returned nothing on the demo"

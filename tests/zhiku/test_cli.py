@@ -160,7 +160,7 @@ def test_serve_answers_then_ctrl_c_stops_everything(tmp_path: Path) -> None:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
     env.update({"ZHIKU_DATA_DIR": str(tmp_path), "ZHIKU_GRAPH_IDLE_SHUTDOWN_S": "0.5"})
     proc = subprocess.Popen(
         [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)],
@@ -177,10 +177,12 @@ def test_serve_answers_then_ctrl_c_stops_everything(tmp_path: Path) -> None:
             except OSError:
                 time.sleep(0.2)
         assert health is not None and health["status"] == "ok", proc.stderr
+        token = zhiku("token", "E1030", data_dir=tmp_path)
+        assert token.returncode == 0 and "朱红梅" in token.stderr
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/graphql",
             data=json.dumps({"query": '{ entity(id: "D-HR") { name } }'}).encode(),
-            headers={"content-type": "application/json"},
+            headers={"content-type": "application/json", "authorization": f"Bearer {token.stdout.strip()}"},
         )
         with urllib.request.urlopen(request, timeout=5) as r:
             assert json.load(r) == {"data": {"entity": {"name": "人力资源部"}}}

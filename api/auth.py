@@ -1,0 +1,116 @@
+"""OAuth2 bearer tokens: JWTs signed with ``ZHIKU_SECRET_KEY`` (HS256), naming an employee.
+
+Roles are not trusted from the token: every request resolves the employee's department chain,
+roles and level from the graph (cached for :data:`PRINCIPAL_TTL_S`), so a role revoked in the org
+data is revoked for the API within a minute. In development ``zhiku token EMPLOYEE_ID`` issues a
+token; in production the WeCom single sign-on issues them.
+
+Errors: a missing token is ``UNAUTHENTICATED``; an expired, forged or malformed one is
+``INVALID_TOKEN``; an unknown employee ``UNAUTHENTICATED`` too.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import jwt
+
+from graph.base import GraphStore
+from zhiku.access import Principal, load_principal
+from zhiku.errors import NotFoundError, ZhikuError
+from zhiku.settings import Settings
+
+ISSUER = "zhiku"
+AUDIENCE = "zhiku-api"
+ALGORITHM = "HS256"
+PRINCIPAL_TTL_S = 60.0
+
+
+class AuthError(ZhikuError):
+    """The caller is not (validly) authenticated."""
+
+    code = "UNAUTHENTICATED"
+
+
+class InvalidToken(AuthError):
+    code = "INVALID_TOKEN"
+
+
+class Forbidden(ZhikuError):
+    """Authenticated, but the caller's roles do not allow this."""
+
+    code = "FORBIDDEN"
+
+
+def issue_token(settings: Settings, employee_id: str, *, ttl_s: int | None = None) -> str:
+    now = datetime.now(UTC)
+    claims = {
+        "sub": employee_id,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "iat": now,
+        "exp": now + timedelta(seconds=ttl_s or settings.token_ttl_s),
+    }
+    return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
+
+
+def verify_token(settings: Settings, token: str) -> str:
+    """The employee id a valid token names; :class:`InvalidToken` otherwise."""
+    try:
+        claims = jwt.decode(
+            token,
+            settings.secret_key.get_secret_value(),
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={"require": ["sub", "exp", "iat"]},
+        )
+    except jwt.ExpiredSignatureError:
+        raise InvalidToken("登录已过期，请重新登录", "the token has expired", hint="重新获取令牌") from None
+    except jwt.InvalidTokenError as exc:
+        raise InvalidToken("令牌无效", f"invalid token: {exc}", hint="使用知库签发的令牌") from None
+    return str(claims["sub"])
+
+
+def bearer(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        raise InvalidToken(
+            "Authorization 头格式应为 Bearer <令牌>", "expected 'Authorization: Bearer <token>'"
+        )
+    return value.strip()
+
+
+class PrincipalCache:
+    """Employee id → principal from the graph, refreshed every :data:`PRINCIPAL_TTL_S` seconds."""
+
+    def __init__(self, store: GraphStore) -> None:
+        self.store = store
+        self._items: dict[str, tuple[float, Principal]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, employee_id: str) -> Principal:
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(employee_id)
+        if hit and now - hit[0] < PRINCIPAL_TTL_S:
+            return hit[1]
+        try:
+            principal = load_principal(self.store, employee_id)
+        except NotFoundError:
+            raise AuthError("令牌对应的员工不存在", f"no employee {employee_id}") from None
+        with self._lock:
+            self._items[employee_id] = (now, principal)
+        return principal
+
+    def authenticate(self, settings: Settings, authorization: str | None) -> Principal:
+        token = bearer(authorization)
+        if token is None:
+            raise AuthError(
+                "请先登录（缺少令牌）", "authentication required", hint="Authorization: Bearer <令牌>"
+            )
+        return self.get(verify_token(settings, token))

@@ -1,0 +1,452 @@
+"""GraphQL output types. Entities share the ``Entity`` interface; the ontology's classes with
+fields of their own get concrete types, every other class is a ``GenericEntity`` whose ``type``
+names the class. ``EntityType`` (the enum of ontology classes) is generated from the ontology."""
+
+from __future__ import annotations
+
+import base64
+import enum
+from typing import Any, cast
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api.graphql.context import ctx, visible
+from ontology.model import load_ontology
+from queries import load as load_query
+
+# -- the ontology's classes as an enum ---------------------------------------------------------------
+
+_CLASSES: Any = enum.Enum("EntityType", {name: name for name in sorted(load_ontology().classes)})  # type: ignore[misc]
+EntityType: Any = strawberry.enum(_CLASSES, description="本体中的类 / the ontology's classes")
+
+
+# -- pagination ----------------------------------------------------------------------------------------
+
+
+def encode_cursor(offset: int) -> str:
+    return base64.b64encode(f"o:{offset}".encode()).decode()
+
+
+def decode_cursor(cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    try:
+        kind, _, value = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
+        if kind == "o" and value.isdigit():
+            return int(value) + 1
+    except (ValueError, UnicodeDecodeError):
+        pass
+    from zhiku.errors import InputError
+
+    raise InputError("分页游标无效", f"invalid cursor: {cursor!r}", hint="使用上一页返回的 endCursor")
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    end_cursor: str | None
+
+
+# -- entities ------------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="实体的一条直接关系 / one direct relationship of an entity")
+class Relation:
+    type: str
+    direction: str = strawberry.field(description="out：本实体指向对方；in：对方指向本实体")
+    target_id: strawberry.ID
+    target_name: str | None
+    target_labels: list[str]
+
+    @strawberry.field(description="关系另一端的实体 / the entity at the other end")
+    async def target(self, info: Info) -> Entity | None:
+        return await load_entity(info, str(self.target_id))
+
+
+@strawberry.interface(description="知识图谱中的实体 / an entity of the knowledge graph")
+class Entity:
+    id: strawberry.ID
+    labels: list[str]
+    type: str = strawberry.field(description="最具体的本体类 / the most specific ontology class")
+    name: str | None
+    name_en: str | None
+    aliases: list[str]
+    properties: JSON = strawberry.field(description="全部属性 / every property, as a JSON object")
+
+    @strawberry.field(description="直接关系（双向），对调用者不可见的文档不出现 / direct relationships")
+    async def relations(self, info: Info, first: int = 20, types: list[str] | None = None) -> list[Relation]:
+        first = max(0, min(first, 200))
+        c = ctx(info)
+        rows = c.state.store.query(load_query("entity_relations").text, {"id": str(self.id), "limit": 500})
+        rows = [r for r in rows if not types or r["type"] in types]
+        scoped = [r["id"] for r in rows if {"Document", "Chunk"} & set(r["labels"])]
+        hidden = {i for i, row in zip(scoped, await c.entities.load_many(scoped), strict=True) if row is None}
+        out = []
+        for r in rows:
+            labels = [lb for lb in r["labels"] if lb != "Resource"]
+            if r["id"] in hidden:
+                continue
+            out.append(
+                Relation(
+                    type=r["type"],
+                    direction=r["direction"],
+                    target_id=strawberry.ID(r["id"]),
+                    target_name=r["name"],
+                    target_labels=labels,
+                )
+            )
+            if len(out) >= first:
+                break
+        return out
+
+
+def _prop(entity: Entity, key: str) -> Any:
+    return cast(dict[str, Any], entity.properties).get(key)
+
+
+async def _related(info: Info, entity: Entity, rel_type: str, direction: str = "out") -> list[Entity]:
+    rows = ctx(info).state.store.query(
+        load_query("entity_relations").text, {"id": str(entity.id), "limit": 200}
+    )
+    return await load_entities(
+        info, [r["id"] for r in rows if r["type"] == rel_type and r["direction"] == direction]
+    )
+
+
+@strawberry.type(description="员工 / an employee")
+class Employee(Entity):
+    @strawberry.field
+    def email(self) -> str | None:
+        return cast(str | None, _prop(self, "email"))
+
+    @strawberry.field
+    def level(self) -> int | None:
+        return cast(int | None, _prop(self, "level"))
+
+    @strawberry.field(description="所属部门")
+    async def department(self, info: Info) -> Entity | None:
+        return next(iter(await _related(info, self, "BELONGS_TO")), None)
+
+    @strawberry.field(description="直属上级")
+    async def manager(self, info: Info) -> Entity | None:
+        return next(iter(await _related(info, self, "REPORTS_TO")), None)
+
+    @strawberry.field(description="职位")
+    async def position(self, info: Info) -> Entity | None:
+        return next(iter(await _related(info, self, "HAS_POSITION")), None)
+
+
+@strawberry.type(description="部门 / a department")
+class Department(Entity):
+    @strawberry.field(description="负责人")
+    async def head(self, info: Info) -> Entity | None:
+        return next(iter(await _related(info, self, "HEAD_OF", "in")), None)
+
+    @strawberry.field(description="上级部门或组织")
+    async def parent(self, info: Info) -> Entity | None:
+        return next(iter(await _related(info, self, "PART_OF")), None)
+
+    @strawberry.field(description="成员")
+    async def members(self, info: Info) -> list[Entity]:
+        return await _related(info, self, "BELONGS_TO", "in")
+
+
+@strawberry.type(description="文档（仅在调用者有权限时可见）/ a document the caller may read")
+class Document(Entity):
+    @strawberry.field
+    def title(self) -> str | None:
+        return self.name
+
+    @strawberry.field
+    def uri(self) -> str | None:
+        return cast(str | None, _prop(self, "sourceUri"))
+
+    @strawberry.field
+    def format(self) -> str | None:
+        return cast(str | None, _prop(self, "format"))
+
+    @strawberry.field
+    def modified_at(self) -> str | None:
+        return cast(str | None, _prop(self, "modifiedAt"))
+
+
+@strawberry.type(description="制度 / a policy")
+class Policy(Entity):
+    @strawberry.field(description="制度原文")
+    async def documents(self, info: Info) -> list[Entity]:
+        return await _related(info, self, "DEFINED_IN")
+
+    @strawberry.field(description="涉及的审批流程")
+    async def processes(self, info: Info) -> list[Entity]:
+        return await _related(info, self, "REQUIRES_APPROVAL")
+
+
+@strawberry.type(description="审批流程中的一步 / a step of an approval process")
+class ProcessStep:
+    id: strawberry.ID
+    name: str
+    order: int
+    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
+    condition: str = strawberry.field(description="生效条件，空表示总是生效")
+    approver_roles: list[str]
+
+
+@strawberry.type(description="审批流程 / an approval process")
+class ApprovalProcess(Entity):
+    @strawberry.field
+    def description(self) -> str | None:
+        return cast(str | None, _prop(self, "description"))
+
+    @strawberry.field(description="处理时限（小时）")
+    def sla_hours(self) -> int | None:
+        return cast(int | None, _prop(self, "slaHours"))
+
+    @strawberry.field(description="步骤（按顺序）")
+    def steps(self, info: Info) -> list[ProcessStep]:
+        from approvals.chain import _condition
+
+        rows = ctx(info).state.store.query(load_query("process_steps").text, {"id": str(self.id)})
+        return [
+            ProcessStep(
+                id=strawberry.ID(r["id"]),
+                name=r["name"],
+                order=int(r["ordinal"] or 0),
+                mode=r["mode"] or "依次",
+                condition=_condition(r),
+                approver_roles=[a["name"] for a in r["approvers"] if a.get("name")],
+            )
+            for r in rows
+        ]
+
+    @strawberry.field(description="使用的表单")
+    async def forms(self, info: Info) -> list[Entity]:
+        return await _related(info, self, "USES_FORM")
+
+    @strawberry.field(description="归口部门")
+    async def owner(self, info: Info) -> Entity | None:
+        return next(iter(await _related(info, self, "OWNED_BY")), None)
+
+
+@strawberry.type(description="表单 / a form")
+class Form(Entity):
+    @strawberry.field(description="表单编号，如 HR-F-001")
+    def code(self) -> str | None:
+        return cast(str | None, _prop(self, "code"))
+
+
+@strawberry.type(description="其他类的实体（type 给出本体类）/ an entity of any other class")
+class GenericEntity(Entity):
+    pass
+
+
+CONCRETE: dict[str, type[Entity]] = {
+    "Employee": Employee,
+    "Department": Department,
+    "Document": Document,
+    "Policy": Policy,
+    "ApprovalProcess": ApprovalProcess,
+    "Form": Form,
+}
+ALL_ENTITY_TYPES = (*CONCRETE.values(), GenericEntity)
+
+
+def to_entity(info: Info, row: dict[str, Any]) -> Entity:
+    ontology = ctx(info).state.ontology
+    labels = [lb for lb in row["labels"] if lb != "Resource"]
+    inherited = {a for lb in labels for a in ontology.ancestors(lb)[1:]}
+    specific = [lb for lb in labels if lb not in inherited] or labels or ["Resource"]
+    props: dict[str, Any] = dict(row["properties"])
+    aliases = props.get("aliases") or []
+    cls = next((CONCRETE[lb] for lb in specific if lb in CONCRETE), GenericEntity)
+    return cls(
+        id=strawberry.ID(row["id"]),
+        labels=labels,
+        type=specific[0],
+        name=props.get("name"),
+        name_en=props.get("nameEn"),
+        aliases=list(aliases) if isinstance(aliases, list) else [str(aliases)],
+        properties=cast(JSON, props),
+    )
+
+
+async def load_entity(info: Info, entity_id: str) -> Entity | None:
+    row = await ctx(info).entities.load(entity_id)
+    return to_entity(info, row) if row is not None else None
+
+
+async def load_entities(info: Info, ids: list[str]) -> list[Entity]:
+    """Several entities in one batch (invisible and missing ones left out, order kept)."""
+    rows = await ctx(info).entities.load_many(ids)
+    return [to_entity(info, r) for r in rows if r is not None]
+
+
+@strawberry.type
+class EntityEdge:
+    cursor: str
+    node: Entity
+
+
+@strawberry.type
+class EntityConnection:
+    edges: list[EntityEdge]
+    page_info: PageInfo
+
+
+@strawberry.type(description="邻域中的一条边 / an edge of a neighbourhood")
+class GraphEdge:
+    source: strawberry.ID
+    type: str
+    target: strawberry.ID
+
+
+@strawberry.type(description="实体的邻域 / an entity's neighbourhood")
+class Neighborhood:
+    center: strawberry.ID
+    nodes: list[Entity]
+    edges: list[GraphEdge]
+
+
+# -- search and answers --------------------------------------------------------------------------------
+
+
+@strawberry.type(description="检索命中的片段及其出处 / a retrieved chunk and where it comes from")
+class SearchHit:
+    chunk_id: strawberry.ID
+    document_id: strawberry.ID
+    title: str
+    uri: str
+    section: str
+    snippet: str
+    text: str
+    kind: str
+    score: float
+    entity_ids: list[strawberry.ID]
+
+    @strawberry.field(description="片段链接到的实体")
+    async def entities(self, info: Info) -> list[Entity]:
+        return await load_entities(info, [str(i) for i in self.entity_ids])
+
+
+@strawberry.type(description="问题中识别出的实体 / an entity recognised in the question")
+class RecognizedEntity:
+    id: strawberry.ID
+    surface: str
+
+    @strawberry.field
+    async def entity(self, info: Info) -> Entity | None:
+        return await load_entity(info, str(self.id))
+
+
+@strawberry.type
+class SearchEdge:
+    cursor: str
+    node: SearchHit
+
+
+@strawberry.type
+class SearchConnection:
+    edges: list[SearchEdge]
+    page_info: PageInfo
+    message: str = strawberry.field(description="查询无法按原样使用时的提示（如只有标点）")
+    recognized: list[RecognizedEntity]
+
+
+@strawberry.type(description="答案引用的来源 / a source an answer cites")
+class Citation:
+    document_id: strawberry.ID
+    title: str
+    uri: str
+    section: str
+    snippet: str
+    chunk_id: strawberry.ID
+
+
+@strawberry.type(description="带引用的答案 / an answer with its sources")
+class Answer:
+    id: strawberry.ID
+    question: str
+    text: str
+    answered: bool = strawberry.field(description="false：知识库没有可靠答案（建议转人工）")
+    confidence: float
+    citations: list[Citation]
+    about: list[RecognizedEntity] = strawberry.field(description="答案涉及的实体")
+    follow_ups: list[str] = strawberry.field(description="其他人还问了")
+
+
+@strawberry.type(description="推荐项 / a recommended item")
+class Recommendation:
+    kind: str = strawberry.field(description="document | faq | process | form | policy")
+    id: strawberry.ID
+    title: str
+    score: float
+    reason: str
+    document_id: strawberry.ID | None
+
+
+# -- approvals -----------------------------------------------------------------------------------------
+
+
+@strawberry.type(description="审批人 / an approver")
+class ApproverPerson:
+    id: strawberry.ID
+    name: str
+    role: str
+
+
+@strawberry.type(description="具体审批链中的一步 / one step of a concrete approval chain")
+class ChainStep:
+    name: str
+    order: int
+    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
+    condition: str
+    applies: bool = strawberry.field(description="在给定金额、天数下此步是否生效")
+    approvers: list[ApproverPerson]
+    unresolved_roles: list[str] = strawberry.field(description="无人担任的审批角色（需管理员处理）")
+
+
+@strawberry.type(description="某申请人在给定条件下的审批链 / who approves, for this applicant")
+class ApprovalChain:
+    process_id: strawberry.ID
+    process_name: str
+    applicant_id: strawberry.ID
+    applicant_name: str
+    amount: float | None
+    days: float | None
+    steps: list[ChainStep] = strawberry.field(description="生效的步骤")
+    skipped: list[ChainStep] = strawberry.field(description="条件不满足而跳过的步骤")
+
+
+@strawberry.type(description="当前登录的员工 / the caller")
+class Me:
+    id: strawberry.ID
+    name: str
+    roles: list[str]
+    departments: list[strawberry.ID]
+    level: int
+
+    @strawberry.field
+    async def employee(self, info: Info) -> Entity | None:
+        return await load_entity(info, str(self.id))
+
+
+@strawberry.type(description="答案反馈已记录 / feedback recorded")
+class FeedbackResult:
+    id: strawberry.ID
+    recorded: bool
+
+
+@strawberry.type(description="摄取结果 / what an ingestion run did")
+class IngestResult:
+    documents: int
+    new: int
+    changed: int
+    unchanged: int
+    removed: int
+    rejected: list[str]
+    chunks_indexed: int
+
+
+def visible_row(info: Info, row: dict[str, Any]) -> bool:
+    return visible(row["properties"], row["labels"], ctx(info).principal)

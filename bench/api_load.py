@@ -1,0 +1,143 @@
+"""API load on loopback: throughput and p50/p99 latency of ``ask``, ``search`` and ``entity`` at 1, 32
+and 128 concurrent clients, against a real ``zhiku serve`` (uvicorn) on the demo company.
+
+The server and this load generator share the machine's cores, so the figures are a floor. Questions
+cycle through the 231 of the retrieval evaluation set, each asked by employees of several
+departments; the first pass over the set is reported separately as "cold" (every question embedded
+and searched), the rest hits the per-index-version result cache as repeated questions do in real
+use. Bounded: each cell runs at most ``--seconds`` seconds and ``--requests`` requests.
+
+    python bench/api_load.py [--seconds 10] [--requests 5000] [--workers 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.graph_load import machine
+from search.evaluate import load_eval
+
+ROOT = Path(__file__).resolve().parent.parent
+EMPLOYEES = ["E1030", "E1040", "E1004", "E1012", "E1031"]
+QUERIES = {
+    "ask": "query($q: String!) { ask(question: $q) { text answered confidence citations { title } } }",
+    "search": "query($q: String!) { search(query: $q, first: 5) { edges { node { title snippet } } } }",
+    "entity": "query($id: ID!) { entity(id: $id) { id name type relations(first: 10) { type targetName } } }",
+}
+ENTITY_IDS = ["E1001", "LEAVE-annual", "PROC-EXPENSE", "D-HR", "FORM-leave", "POS-CFO", "SYS-VPN"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def zhiku(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "zhiku.cli", *args], cwd=ROOT, env=env, text=True,
+                          capture_output=True, check=True, timeout=900)  # fmt: skip
+
+
+async def cell(
+    client: httpx.AsyncClient, kind: str, concurrency: int, seconds: float, limit: int, tokens: list[str]
+) -> tuple[int, float, list[float], int]:
+    questions = [i.question for i in load_eval()]
+    latencies: list[float] = []
+    errors = 0
+    counter = 0
+    deadline = time.perf_counter() + seconds
+
+    async def worker(w: int) -> None:
+        nonlocal counter, errors
+        while time.perf_counter() < deadline and counter < limit:
+            n = counter
+            counter += 1
+            if kind == "entity":
+                variables: dict[str, str] = {"id": ENTITY_IDS[n % len(ENTITY_IDS)]}
+            else:
+                variables = {"q": questions[n % len(questions)]}
+            headers = {"Authorization": f"Bearer {tokens[(n + w) % len(tokens)]}"}
+            t = time.perf_counter()
+            r = await client.post(
+                "/graphql", json={"query": QUERIES[kind], "variables": variables}, headers=headers
+            )
+            latencies.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200 or r.json().get("errors"):
+                errors += 1
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker(w) for w in range(concurrency)))
+    return len(latencies), time.perf_counter() - started, latencies, errors
+
+
+async def run(base: str, tokens: list[str], seconds: float, limit: int) -> None:
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        questions = [i.question for i in load_eval()]
+        # cold: every question once, one client (embedding + hybrid search + answer composition)
+        cold = []
+        for q in questions:
+            t = time.perf_counter()
+            await client.post("/graphql", json={"query": QUERIES["ask"], "variables": {"q": q}},
+                              headers={"Authorization": f"Bearer {tokens[0]}"})  # fmt: skip
+            cold.append((time.perf_counter() - t) * 1000)
+        print(f"ask, cold (each of {len(questions)} questions for the first time, 1 client): "
+              f"{len(cold) / (sum(cold) / 1000):.0f} req/s, p50 {np.percentile(cold, 50):.1f} ms, "
+              f"p99 {np.percentile(cold, 99):.1f} ms")  # fmt: skip
+        columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
+        print("\n" + f"{'query':7} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6}")
+        for kind in QUERIES:
+            for concurrency in (1, 32, 128):
+                n, elapsed, lat, errors = await cell(client, kind, concurrency, seconds, limit, tokens)
+                print(f"{kind:7} {concurrency:7d} {n:8d} {n / elapsed:8.0f} {np.percentile(lat, 50):8.1f} "
+                      f"{np.percentile(lat, 99):8.1f} {errors:6d}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--requests", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=1)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
+        env.update({"ZHIKU_DATA_DIR": tmp, "ZHIKU_LOG_LEVEL": "WARNING"})
+        zhiku("demo", "load", env=env)
+        tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
+        port = free_port()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+            print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small")
+            asyncio.run(run(base, tokens, args.seconds, args.requests))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Entity-linked answers with citations, composed from retrieval (the chatbot builds dialog on top).
+
+An answer is the best-supported passage — a FAQ's answer when a FAQ matches, else the best policy
+clause — with every chunk it drew on cited (document, section, snippet, link), the entities the
+question is about, a confidence, and follow-up questions. Below :data:`MIN_CONFIDENCE` it says it
+does not know and offers a human instead of guessing.
+
+Confidence blends three signals about the top hit: its cosine similarity (e5, stretched from
+[0.75, 0.95] to [0, 1]; weight 0.5), whether keyword search agrees on it (top 3: 1, found at all:
+0.5; weight 0.3) and whether the question names a known entity (weight 0.2). Measured on the 231
+in-domain evaluation questions and 12 off-topic ones (天气, 电影, 股票…): at the 0.6 threshold 220
+of 231 in-domain questions are answered and 1 of 12 off-topic ones. It says whether the knowledge
+base covers the question, not whether the first passage is the right one (top-1 hit rate 0.76).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from search.recommend import Recommender
+from search.service import Hit, SearchResult, SearchService
+from zhiku.access import Principal
+
+MIN_CONFIDENCE = 0.6
+FALLBACK = "抱歉，我没有在知识库中找到可靠的答案。您可以换个说法再问，或转人工客服处理。"
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    document_id: str
+    title: str
+    uri: str
+    section: str
+    snippet: str
+    chunk_id: str
+
+
+@dataclass(slots=True)
+class Answer:
+    id: str
+    question: str
+    text: str
+    confidence: float
+    citations: list[Citation] = field(default_factory=list)
+    entities: list[tuple[str, str]] = field(default_factory=list)  # (id, name)
+    follow_ups: list[str] = field(default_factory=list)
+    answered: bool = True
+    message: str = ""
+
+
+def _body(hit: Hit) -> str:
+    if hit.kind == "faq" and "答：" in hit.text:
+        return hit.text.split("答：", 1)[1].strip()
+    return hit.text.strip()
+
+
+def confidence(result: SearchResult) -> float:
+    """How sure we are that the knowledge base answers this question (see the module docstring)."""
+    if not result.hits:
+        return 0.0
+    top = result.hits[0]
+    cosine = max(0.0, min(1.0, ((top.dense_score or 0.0) - 0.75) / 0.2))
+    keyword = 0.0 if top.keyword_rank is None else 1.0 if top.keyword_rank < 3 else 0.5
+    entity = 1.0 if result.entities else 0.0
+    return round(0.5 * cosine + 0.3 * keyword + 0.2 * entity, 3)
+
+
+def compose_answer(
+    service: SearchService, recommender: Recommender, question: str, who: Principal, *, sources: int = 3
+) -> Answer:
+    """Answer ``question`` for ``who`` from the documents ``who`` may read."""
+    result = service.search(question, who, k=max(sources, 5))
+    answer_id = f"ans-{uuid.uuid4().hex[:16]}"
+    entities = [(e, s) for e, s in result.entities]
+    if not result.hits:
+        return Answer(
+            answer_id, result.query, result.message or FALLBACK, 0.0, [], entities, [], False, result.message
+        )
+    top = result.hits[0]
+    score = confidence(result)
+    citations = [
+        Citation(
+            h.document_id,
+            h.title,
+            h.uri,
+            " / ".join(p for p in h.heading_path if p != h.title),
+            h.snippet,
+            h.chunk_id,
+        )
+        for h in result.hits[:sources]
+    ]
+    follow_ups = recommender.people_also_asked(question, who, k=3)
+    if score < MIN_CONFIDENCE:
+        return Answer(answer_id, result.query, FALLBACK, score, citations, entities, follow_ups, False)
+    text = _body(top)
+    section = " / ".join(p for p in top.heading_path if p != top.title)
+    source = f"（来源：《{top.title}》{section}）" if top.kind != "faq" else f"（来源：{top.title}）"
+    return Answer(answer_id, result.query, text + source, score, citations, entities, follow_ups, True)

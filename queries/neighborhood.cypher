@@ -1,0 +1,12 @@
+// 实体的邻域（最多 3 跳，可限定关系类型）/ An entity's neighbourhood up to 3 hops, optionally by type.
+// @mode read
+// @param id string 实体 ID
+// @param depth int 跳数（1–3）
+// @param types list 关系类型（空表示全部）
+// @param limit int 最多返回多少条路径
+MATCH p = (n:Resource {id: $id})-[*1..3]-(m:Resource)
+WHERE length(p) <= $depth AND all(r IN relationships(p) WHERE size($types) = 0 OR type(r) IN $types)
+WITH p LIMIT $limit
+UNWIND relationships(p) AS r
+WITH DISTINCT r
+RETURN startNode(r).id AS source, type(r) AS type, endNode(r).id AS target
