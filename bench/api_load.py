@@ -83,23 +83,24 @@ async def cell(
     return len(latencies), time.perf_counter() - started, latencies, errors
 
 
-async def run(base: str, tokens: list[str], seconds: float, limit: int) -> None:
+async def run(base: str, tokens: list[str], seconds: float, limit: int, kinds: list[str]) -> None:
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         questions = [i.question for i in load_eval()]
         # cold: every question once, one client (embedding + hybrid search + answer composition)
         cold = []
-        for q in questions:
+        for q in questions if "ask" in kinds else []:
             t = time.perf_counter()
             await client.post("/graphql", json={"query": QUERIES["ask"], "variables": {"q": q}},
                               headers={"Authorization": f"Bearer {tokens[0]}"})  # fmt: skip
             cold.append((time.perf_counter() - t) * 1000)
-        print(f"ask, cold (each of {len(questions)} questions for the first time, 1 client): "
-              f"{len(cold) / (sum(cold) / 1000):.0f} req/s, p50 {np.percentile(cold, 50):.1f} ms, "
-              f"p99 {np.percentile(cold, 99):.1f} ms")  # fmt: skip
+        if cold:
+            print(f"ask, cold (each of {len(questions)} questions for the first time, 1 client): "
+                  f"{len(cold) / (sum(cold) / 1000):.0f} req/s, p50 {np.percentile(cold, 50):.1f} ms, "
+                  f"p99 {np.percentile(cold, 99):.1f} ms")  # fmt: skip
         columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
         print("\n" + f"{'query':7} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6}")
-        for kind in QUERIES:
+        for kind in kinds:
             for concurrency in (1, 32, 128):
                 n, elapsed, lat, errors = await cell(client, kind, concurrency, seconds, limit, tokens)
                 print(f"{kind:7} {concurrency:7d} {n:8d} {n / elapsed:8.0f} {np.percentile(lat, 50):8.1f} "
@@ -111,6 +112,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--only", default=",".join(QUERIES), help="comma-separated: ask,search,entity")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
@@ -133,7 +135,7 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.5)
             print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small")
-            asyncio.run(run(base, tokens, args.seconds, args.requests))
+            asyncio.run(run(base, tokens, args.seconds, args.requests, args.only.split(",")))
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -79,7 +79,10 @@ class Entity:
     async def relations(self, info: Info, first: int = 20, types: list[str] | None = None) -> list[Relation]:
         first = max(0, min(first, 200))
         c = ctx(info)
-        rows = c.state.store.query(load_query("entity_relations").text, {"id": str(self.id), "limit": 500})
+        # Hidden documents are rare among an entity's relations: fetch a margin, not everything
+        # (a department has hundreds of members); a type filter needs the full list.
+        limit = 500 if types else first * 2 + 10
+        rows = c.state.store.query(load_query("entity_relations").text, {"id": str(self.id), "limit": limit})
         rows = [r for r in rows if not types or r["type"] in types]
         scoped = [r["id"] for r in rows if {"Document", "Chunk"} & set(r["labels"])]
         hidden = {i for i, row in zip(scoped, await c.entities.load_many(scoped), strict=True) if row is None}
