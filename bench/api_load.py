@@ -1,7 +1,10 @@
 """API load on loopback: throughput and p50/p99 latency of ``ask``, ``search`` and ``entity`` at 1, 32
 and 128 concurrent clients, against a real ``zhiku serve`` (uvicorn) on the demo company.
 
-The server and this load generator share the machine's cores, so the figures are a floor. Questions
+The server and the load generator share the machine's cores, so the figures are a floor: first
+with a Python (httpx) generator, then — when ``wrk`` is installed — with wrk, which leaves the
+server more of the CPU. Note that wrk counts GraphQL errors (HTTP 200) as successes; the httpx
+pass checks every body. Questions
 cycle through the 231 of the retrieval evaluation set, each asked by employees of several
 departments; the first pass over the set is reported separately as "cold" (every question embedded
 and searched), the rest hits the per-index-version result cache as repeated questions do in real
@@ -15,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -107,6 +111,65 @@ async def run(base: str, tokens: list[str], seconds: float, limit: int, kinds: l
                       f"{np.percentile(lat, 99):8.1f} {errors:6d}")  # fmt: skip
 
 
+WRK_SCRIPT = """
+local bodies = {}
+local tokens = {}
+for line in io.lines(os.getenv("ZHIKU_WRK_BODIES")) do table.insert(bodies, line) end
+for line in io.lines(os.getenv("ZHIKU_WRK_TOKENS")) do table.insert(tokens, line) end
+local n = 0
+request = function()
+  n = n + 1
+  local headers = {["Content-Type"] = "application/json",
+                   ["Authorization"] = "Bearer " .. tokens[(n % #tokens) + 1]}
+  return wrk.format("POST", "/graphql", headers, bodies[(n % #bodies) + 1])
+end
+"""
+
+
+def _ms(value: str) -> float:
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * factor
+    return float(value)
+
+
+def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str]) -> None:
+    """The same cells with wrk (a C load generator: the server gets more of the 2 cores)."""
+    import json
+    import re
+
+    questions = [i.question for i in load_eval()]
+    with tempfile.TemporaryDirectory(prefix="zhiku-wrk-") as tmp:
+        script = Path(tmp) / "zhiku.lua"
+        script.write_text(WRK_SCRIPT, encoding="utf-8")
+        token_file = Path(tmp) / "tokens.txt"
+        token_file.write_text("\n".join(tokens) + "\n", encoding="utf-8")
+        print(f"\nwith wrk ({int(seconds)} s per cell, 1 thread):")
+        columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
+        print(f"{'query':7} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6}")
+        for kind in kinds:
+            bodies = Path(tmp) / f"{kind}.txt"
+            variables = [{"id": e} for e in ENTITY_IDS] if kind == "entity" else [{"q": q} for q in questions]
+            lines = [
+                json.dumps({"query": QUERIES[kind], "variables": v}, ensure_ascii=False) for v in variables
+            ]
+            bodies.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            env = {**os.environ, "ZHIKU_WRK_BODIES": str(bodies), "ZHIKU_WRK_TOKENS": str(token_file)}
+            for concurrency in (1, 32, 128):
+                out = subprocess.run(
+                    ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "--timeout", "10s",
+                     "-s", str(script), base],
+                    capture_output=True, text=True, env=env, timeout=seconds + 60, check=True,
+                ).stdout  # fmt: skip
+                total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+                rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+                p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+                p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+                bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+                errors = int(bad.group(1)) if bad else 0
+                print(f"{kind:7} {concurrency:8d} {total:8d} {rate:8.0f} {p50:8.1f} {p99:8.1f} {errors:6d}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10.0)
@@ -135,7 +198,12 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.5)
             print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small")
-            asyncio.run(run(base, tokens, args.seconds, args.requests, args.only.split(",")))
+            kinds = args.only.split(",")
+            asyncio.run(run(base, tokens, args.seconds, args.requests, kinds))
+            if shutil.which("wrk"):
+                run_wrk(base, tokens, args.seconds, kinds)
+            else:
+                print("\n(wrk not installed: apt-get install wrk for the C load generator's figures)")
         finally:
             server.terminate()
             server.wait(timeout=30)
