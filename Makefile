@@ -44,6 +44,8 @@ format: $(STAMP)  ## 自动格式化 / format the code
 	$(BIN)/ruff check --fix .
 
 bench: $(STAMP)  ## 运行 bench/ 下的基准程序 / run the benchmarks
+	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && (apt-get install -y -q wrk >/dev/null 2>&1 || \
+		(apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null)) || echo "(wrk unavailable: bench/api_load.py uses its Python load generator only)"; }
 	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
 
 demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档 / rebuild demo documents

@@ -163,8 +163,8 @@ def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str]) -> N
                 ).stdout  # fmt: skip
                 total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
                 rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-                p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-                p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+                p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+                p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
                 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
                 errors = int(bad.group(1)) if bad else 0
                 print(f"{kind:7} {concurrency:8d} {total:8d} {rate:8.0f} {p50:8.1f} {p99:8.1f} {errors:6d}")
