@@ -23,7 +23,9 @@ from api.auth import PrincipalCache
 from api.deps import AppState
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.rest.chat_ws import router as chat_ws_router
 from api.rest.health import router as health_router
+from chat.dialog import DialogEngine
 from graph import open_store
 from graph.base import GraphStore
 from ontology.model import load_ontology
@@ -175,13 +177,15 @@ def create_app(
         if search is None:
             report = service.sync()
             log.info("search index: %d chunks (%d embedded now)", report.total_chunks, report.embedded)
+        recommender = Recommender(service)
         app.state.zhiku = AppState(
             settings=settings,
             store=active,
             ontology=ontology,
             search=service,
-            recommender=Recommender(service),
+            recommender=recommender,
             principals=PrincipalCache(active),
+            dialog=DialogEngine(active, service, recommender),
         )
         log.info("Zhiku %s serving with graph backend %s", __version__, active.backend)
         try:
@@ -219,6 +223,7 @@ def create_app(
         multipart_uploads_enabled=False,
     )
     app.include_router(health_router)
+    app.include_router(chat_ws_router)
     app.include_router(graphql, prefix="/graphql")
 
     @app.exception_handler(ZhikuError)

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.auth import PrincipalCache
+from chat.dialog import DialogEngine
 from graph.base import GraphStore
 from ontology.model import Ontology
 from search.recommend import Recommender
@@ -31,6 +32,7 @@ class AppState:
     search: SearchService
     recommender: Recommender
     principals: PrincipalCache
+    dialog: DialogEngine
 
 
 def get_state(request: Request) -> AppState:

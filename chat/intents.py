@@ -51,7 +51,7 @@ class Prediction:
 class IntentModel:
     def __init__(self, pipeline: Any) -> None:
         self._pipeline = pipeline
-        self.intents: tuple[str, ...] = tuple(pipeline.classes_)
+        self.intents: tuple[str, ...] = tuple(str(c) for c in pipeline.classes_)
 
     @classmethod
     def train(cls, rows: list[tuple[str, str]] | None = None) -> IntentModel:

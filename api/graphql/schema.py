@@ -427,6 +427,33 @@ class Mutation:
         )
         return T.FeedbackResult(id=strawberry.ID(feedback_id), recorded=True)
 
+    @strawberry.mutation(description="和智能客服对话（多轮，带 sessionId）/ talk to the chatbot")
+    def chat(self, info: Info, message: str, session_id: str | None = None) -> T.ChatReply:
+        c = ctx(info)
+        who = c.require()
+        reply = c.state.dialog.handle(session_id, who, message)
+        return T.ChatReply(
+            session_id=reply.session_id,
+            type=reply.type,
+            text=reply.text,
+            intent=reply.intent,
+            confidence=reply.confidence,
+            citations=[
+                T.Citation(
+                    document_id=strawberry.ID(x.document_id),
+                    title=x.title,
+                    uri=x.uri,
+                    section=x.section,
+                    snippet=x.snippet,
+                    chunk_id=strawberry.ID(x.chunk_id),
+                )
+                for x in reply.citations
+            ],
+            follow_ups=reply.follow_ups,
+            ticket_id=reply.ticket_id,
+            notice=reply.notice,
+        )
+
     @strawberry.mutation(description="管理员触发摄取（仅限 ZHIKU_INGEST_ROOTS 下的目录）/ admin ingestion")
     def ingest(self, info: Info, paths: list[str]) -> T.IngestResult:
         c = ctx(info)

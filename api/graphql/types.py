@@ -378,6 +378,21 @@ class Answer:
     follow_ups: list[str] = strawberry.field(description="其他人还问了")
 
 
+@strawberry.type(description="智能客服的一次回复 / one chatbot reply")
+class ChatReply:
+    session_id: str = strawberry.field(description="会话 ID：下一条消息带上它以保持上下文")
+    type: str = strawberry.field(
+        description="answer | clarify | confirm | handoff | action | greeting | smalltalk | cancelled"
+    )
+    text: str
+    intent: str
+    confidence: float
+    citations: list[Citation]
+    follow_ups: list[str]
+    ticket_id: str | None
+    notice: str
+
+
 @strawberry.type(description="推荐项 / a recommended item")
 class Recommendation:
     kind: str = strawberry.field(description="document | faq | process | form | policy")

@@ -1,0 +1,121 @@
+"""``/ws/chat``: the chatbot over a WebSocket, JSON messages both ways.
+
+In: ``{"type": "auth", "token": "…", "sessionId": "…"?}`` first (or ``?token=`` on the URL, or an
+``Authorization`` header), then ``{"type": "question", "content": "如何申请年假"}`` and
+``{"type": "ping"}``. Out: ``ready`` (with the session id — send it again after a reconnect to
+resume), ``typing``, ``answer`` / ``clarify`` / ``confirm`` / ``handoff`` / ``action`` / …
+(the dialog's reply types, with citations and follow-ups), ``pong``, ``heartbeat`` every 30 s,
+and ``error`` with a stable code. A client that floods the socket is slowed to
+:data:`MAX_MESSAGES_PER_MINUTE` and told so; bad JSON gets an error, never a dropped connection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+from starlette.concurrency import run_in_threadpool
+
+from api.deps import AppState
+from zhiku.access import Principal
+from zhiku.errors import ZhikuError
+
+router = APIRouter()
+HEARTBEAT_S = 30.0
+MAX_MESSAGES_PER_MINUTE = 30
+
+
+def _reply_event(reply: Any) -> dict[str, Any]:
+    return {
+        "type": reply.type,
+        "sessionId": reply.session_id,
+        "content": reply.text,
+        "intent": reply.intent,
+        "confidence": reply.confidence,
+        "citations": [
+            {"title": c.title, "section": c.section, "snippet": c.snippet, "uri": c.uri}
+            for c in reply.citations
+        ],
+        "followUps": reply.follow_ups,
+        "ticketId": reply.ticket_id,
+        "notice": reply.notice,
+    }
+
+
+async def _authenticate(ws: WebSocket, state: AppState) -> tuple[Principal, str | None] | None:
+    header = ws.headers.get("authorization")
+    token = ws.query_params.get("token")
+    session_id = ws.query_params.get("sessionId")
+    if header is None and token is None:
+        try:
+            first = json.loads(await asyncio.wait_for(ws.receive_text(), timeout=10))
+        except (TimeoutError, json.JSONDecodeError, WebSocketDisconnect):
+            first = {}
+        if not isinstance(first, dict) or first.get("type") != "auth":
+            await _error(ws, "UNAUTHENTICATED", "请先发送 auth 消息登录")
+            return None
+        token = str(first.get("token") or "")
+        session_id = first.get("sessionId") or session_id
+    try:
+        who = state.principals.authenticate(state.settings, header or f"Bearer {token}")
+    except ZhikuError as exc:
+        await _error(ws, exc.code, exc.message_zh)
+        return None
+    return who, session_id
+
+
+async def _error(ws: WebSocket, code: str, message: str) -> None:
+    await ws.send_json({"type": "error", "code": code, "content": message})
+
+
+@router.websocket("/ws/chat")
+async def chat(ws: WebSocket) -> None:
+    state: AppState = ws.app.state.zhiku
+    await ws.accept()
+    auth = await _authenticate(ws, state)
+    if auth is None:
+        await ws.close(code=4401)
+        return
+    who, session_id = auth
+    known = state.dialog.has_session(session_id, who)
+    session, notice = state.dialog.session(session_id, who)
+    await ws.send_json({"type": "ready", "sessionId": session.id, "resumed": known, "notice": notice})
+    recent: list[float] = []
+
+    async def heartbeat() -> None:
+        while True:
+            await asyncio.sleep(HEARTBEAT_S)
+            await ws.send_json({"type": "heartbeat", "at": int(time.time())})
+
+    beat = asyncio.create_task(heartbeat())
+    try:
+        while True:
+            raw = await ws.receive_text()
+            now = time.monotonic()
+            recent = [t for t in recent if now - t < 60] + [now]
+            if len(recent) > MAX_MESSAGES_PER_MINUTE:
+                await _error(ws, "RATE_LIMITED", "消息太频繁，请稍后再试")
+                continue
+            try:
+                message = json.loads(raw)
+            except json.JSONDecodeError:
+                await _error(ws, "BAD_REQUEST", '消息应为 JSON，例如 {"type":"question","content":"…"}')
+                continue
+            kind = message.get("type") if isinstance(message, dict) else None
+            if kind == "ping":
+                await ws.send_json({"type": "pong"})
+            elif kind == "question":
+                await ws.send_json({"type": "typing", "sessionId": session.id})
+                reply = await run_in_threadpool(
+                    state.dialog.handle, session.id, who, str(message.get("content") or "")
+                )
+                await ws.send_json(_reply_event(reply))
+            else:
+                await _error(ws, "BAD_REQUEST", "未知的消息类型（支持 question、ping）")
+    except WebSocketDisconnect:
+        pass
+    finally:
+        beat.cancel()

@@ -1,0 +1,414 @@
+"""The dialog engine: one reply per message, with per-session state.
+
+Each message is classified (:mod:`chat.intents`), its slots filled from the gazetteer's entities
+and the rules' values (amounts, durations), then routed:
+
+* questions about policies, procedures, attendance, seals, IT, supplies, onboarding, benefits,
+  people → a cited answer from retrieval (:mod:`chat.answer`), or an honest "I don't know" with the
+  offer of a human;
+* 谁来审批 → the concrete approval chain from the graph for the caller (amount/days slots; the
+  process from the message or from the previous turn);
+* 转人工 → a ticket with the conversation and what the bot found (hand-off);
+* 提交工单 / 请假 / 报销 / 提交审批 → a confirmation first, then a ticket (applications go through
+  tickets until the approvals module takes them);
+* 问候/感谢, 闲聊, 不明确 → a short reply or a clarifying question.
+
+Follow-ups keep the topic: after "年假怎么请？", "那病假呢？" is understood as "病假怎么请？" (the new
+entity replaces the old one in the previous question). Sessions expire after ``ttl_s`` of silence.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+
+from approvals.chain import resolve_chain
+from chat.answer import Citation, compose_answer
+from chat.intents import UNCLEAR, IntentModel
+from chat.tickets import open_ticket
+from graph.base import GraphStore
+from ingest.extract.rules import find_values
+from queries import load as load_query
+from search.recommend import Recommender
+from search.service import SearchService
+from zhiku.access import Principal
+from zhiku.errors import ZhikuError
+
+MAX_MESSAGE_CHARS = 500
+SESSION_TTL_S = 1800.0
+RETRIEVAL_INTENTS = {
+    "查询政策",
+    "办事流程",
+    "考勤",
+    "合同盖章",
+    "IT支持",
+    "办公用品",
+    "入职离职",
+    "福利",
+    "找人找部门",
+}
+APPLICATION_INTENTS = {"请假申请", "报销申请", "提交审批"}
+#: Below this the classifier's first choice is not trusted on its own: retrieval decides.
+MIN_INTENT_CONFIDENCE = 0.25
+YES = re.compile(r"^(是|是的|好|好的|确认|确定|对|可以|行|嗯|ok|yes)[。!！~]*$", re.I)
+NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
+FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
+PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
+STATUS_ZH = {"open": "处理中", "assigned": "已分派", "closed": "已完成"}
+MODE_NOTE = {"会签": "（会签：须全部同意）", "或签": "（或签：任一人同意即可）", "依次": ""}
+
+
+_AMOUNT = re.compile(
+    r"(?P<head>[0-9.]+|[零一二两三四五六七八九十百]+)(?P<unit>万|千|元|块)?(?P<tail>[一二两三四五六七八九])?"
+)
+_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
+
+
+def parse_amount(text: str) -> float | None:
+    """An amount in 元 as people say it: 8000, 3万, 两万五 (= 25,000, not jionlp's 20,005), 一万二."""
+    import jionlp
+
+    match = _AMOUNT.search(text)
+    if match is None or (match.group("unit") is None and not match.group("head")[0].isdigit()):
+        return None
+    head, unit, tail = match.group("head"), match.group("unit") or "", match.group("tail")
+    try:
+        base = float(jionlp.parse_money(head + (unit if unit in ("万", "千") else "") + "元")["num"])
+    except (ValueError, TypeError, KeyError):
+        return None
+    if tail and unit in ("万", "千"):
+        base += _DIGIT[tail] * (1000 if unit == "万" else 100)
+    return base
+
+
+@dataclass(slots=True)
+class Reply:
+    session_id: str
+    type: str  # answer | clarify | confirm | handoff | action | greeting | smalltalk | cancelled
+    text: str
+    intent: str
+    confidence: float = 0.0
+    citations: list[Citation] = field(default_factory=list)
+    follow_ups: list[str] = field(default_factory=list)
+    ticket_id: str | None = None
+    entities: list[tuple[str, str]] = field(default_factory=list)
+    notice: str = ""  # e.g. the session had expired
+
+
+@dataclass(slots=True)
+class _Pending:
+    kind: str  # ticket category: service | application
+    title: str
+    entities: list[str]
+
+
+@dataclass(slots=True)
+class Session:
+    id: str
+    employee: str
+    updated: float
+    turns: list[str] = field(default_factory=list)
+    last_question: str = ""
+    last_intent: str = ""
+    last_entities: list[tuple[str, str, str]] = field(default_factory=list)  # (id, surface, type)
+    last_sources: list[str] = field(default_factory=list)
+    pending: _Pending | None = None
+
+
+class DialogEngine:
+    def __init__(
+        self,
+        store: GraphStore,
+        search: SearchService,
+        recommender: Recommender,
+        intents: IntentModel | None = None,
+        *,
+        ttl_s: float = SESSION_TTL_S,
+    ) -> None:
+        self.store = store
+        self.search = search
+        self.recommender = recommender
+        self.intents = intents or IntentModel.train()
+        self.ttl_s = ttl_s
+        self._sessions: dict[str, Session] = {}
+        self._lock = threading.Lock()
+
+    # -- sessions ------------------------------------------------------------------------------------
+
+    def has_session(self, session_id: str | None, who: Principal) -> bool:
+        with self._lock:
+            found = self._sessions.get(session_id or "")
+            return (
+                found is not None
+                and found.employee == who.id
+                and time.monotonic() - found.updated <= self.ttl_s
+            )
+
+    def session(self, session_id: str | None, who: Principal) -> tuple[Session, str]:
+        now = time.monotonic()
+        notice = ""
+        with self._lock:
+            for sid in [s for s, v in self._sessions.items() if now - v.updated > self.ttl_s]:
+                if sid == session_id:
+                    notice = "上次的会话已超时，我们重新开始。"
+                del self._sessions[sid]
+            current = self._sessions.get(session_id or "")
+            if current is None or current.employee != who.id:  # a session belongs to one employee
+                current = Session(session_id or f"s-{uuid.uuid4().hex[:16]}", who.id, now)
+                if current.id in self._sessions:
+                    current.id = f"s-{uuid.uuid4().hex[:16]}"
+                self._sessions[current.id] = current
+            current.updated = now
+        return current, notice
+
+    # -- the turn ------------------------------------------------------------------------------------
+
+    def handle(self, session_id: str | None, who: Principal, message: str) -> Reply:
+        session, notice = self.session(session_id, who)
+        text = (message or "").strip()
+        if len(text) > MAX_MESSAGE_CHARS:
+            text = text[:MAX_MESSAGE_CHARS]
+            notice = (notice + " " if notice else "") + f"消息过长，只读取了前 {MAX_MESSAGE_CHARS} 个字。"
+        if not text:
+            return Reply(
+                session.id,
+                "clarify",
+                "请问有什么可以帮您？可以问我制度、流程、审批人等问题。",
+                UNCLEAR,
+                notice=notice,
+            )
+        session.turns.append(f"员工: {text}")
+        reply = self._turn(session, who, text)
+        reply.notice = notice
+        session.turns.append(f"知库: {reply.text}")
+        return reply
+
+    def _turn(self, session: Session, who: Principal, text: str) -> Reply:
+        if session.pending is not None:
+            pending, session.pending = session.pending, None
+            if YES.match(text):
+                ticket = open_ticket(
+                    self.store,
+                    who,
+                    pending.title,
+                    category=pending.kind,
+                    conversation=session.turns,
+                    entities=pending.entities,
+                )
+                what = "申请" if pending.kind == "application" else "工单"
+                return Reply(
+                    session.id,
+                    "action",
+                    f"已为您提交{what}（编号 {ticket.id}），处理进展会通知您。",
+                    "确认",
+                    1.0,
+                    ticket_id=ticket.id,
+                )
+            if NO.match(text):
+                return Reply(session.id, "cancelled", "好的，已取消。还有什么可以帮您？", "取消", 1.0)
+
+        entities = self._entities(text)
+        if not entities and session.last_intent == "谁来审批" and len(text) <= 16 and FOLLOW_UP.match(text):
+            # "那两万呢？" after a who-approves answer: same process, new amount or days
+            values = [v for v in find_values(text, "chat") if v.type in ("Amount", "Duration")]
+            if values or parse_amount(text) is not None:
+                return self._route(session, who, "谁来审批", text, session.last_entities)
+        question, carried = self._carry_over(session, text, entities)
+        prediction = self.intents.predict(question)
+        intent = session.last_intent if carried and session.last_intent else prediction.intent
+        confidence = 1.0 if carried else prediction.confidence
+        if confidence < MIN_INTENT_CONFIDENCE and intent not in RETRIEVAL_INTENTS:
+            intent = "查询政策"  # a weak guess: let retrieval decide whether the knowledge base knows
+        reply = self._route(
+            session, who, intent, question, entities or (session.last_entities if carried else [])
+        )
+        if reply.type == "answer":
+            session.last_question, session.last_intent = question, intent
+            session.last_entities = entities or session.last_entities
+            session.last_sources = [c.title for c in reply.citations]
+        return reply
+
+    def _entities(self, text: str) -> list[tuple[str, str, str]]:
+        from ingest.extract.gazetteer import MENTION_TYPES
+
+        labels = {v: k for k, v in MENTION_TYPES.items()}
+        out = []
+        for hit in self.search.gazetteer.find(text):
+            entity_id, mention_type = hit.candidates[0]
+            out.append((entity_id, hit.surface, labels.get(mention_type, mention_type)))
+        return out
+
+    def _carry_over(
+        self, session: Session, text: str, entities: list[tuple[str, str, str]]
+    ) -> tuple[str, bool]:
+        """ "那病假呢？" after "年假怎么请？" → "病假怎么请？" (same intent, the entity swapped)."""
+        if not session.last_question or not entities or len(text) > 16 or not FOLLOW_UP.match(text):
+            return text, False
+        new = entities[0]
+        for _, surface, kind in session.last_entities:
+            if kind == new[2] and surface in session.last_question and surface != new[1]:
+                return session.last_question.replace(surface, new[1], 1), True
+        return text, False
+
+    # -- routes --------------------------------------------------------------------------------------
+
+    def _route(
+        self, session: Session, who: Principal, intent: str, text: str, entities: list[tuple[str, str, str]]
+    ) -> Reply:
+        sid = session.id
+        if intent == "问候感谢":
+            thanks = any(w in text for w in ("谢", "感谢", "辛苦"))
+            reply = (
+                "不客气，还有其他问题随时问我。" if thanks else "您好，我是知库智能客服。请问有什么可以帮您？"
+            )
+            return Reply(sid, "greeting", reply, intent, 1.0)
+        if intent == "闲聊":
+            return Reply(
+                sid,
+                "smalltalk",
+                "我是知库智能客服，擅长回答公司制度、办事流程和审批相关的问题，"
+                "例如“年假怎么请”“报销8000元谁审批”。",
+                intent,
+                1.0,
+            )
+        if intent == "转人工":
+            return self._handoff(session, who, "员工要求转人工", entities)
+        if intent == "不明确":
+            return Reply(
+                sid, "clarify", "能再具体一点吗？比如：请假、报销、审批进度、IT 问题或找人。", intent, 0.0
+            )
+        if intent == "谁来审批":
+            return self._who_approves(session, who, text, entities)
+        if intent == "提交工单":
+            session.pending = _Pending("service", text, [e[0] for e in entities])
+            return Reply(
+                sid,
+                "confirm",
+                f"将为您提交服务工单：“{text}”。确认提交吗？（回复“确认”或“取消”）",
+                intent,
+                1.0,
+            )
+        if intent in APPLICATION_INTENTS:
+            session.pending = _Pending("application", text, [e[0] for e in entities])
+            return Reply(
+                sid,
+                "confirm",
+                f"审批模块接入前，我可以把“{text}”作为申请工单转交相关部门办理。"
+                "确认提交吗？（回复“确认”或“取消”）",
+                intent,
+                1.0,
+            )
+        if intent == "审批进度查询":
+            rows = self.store.query(load_query("my_tickets").text, {"employee": who.id, "limit": 5})
+            if not rows:
+                return Reply(
+                    sid,
+                    "answer",
+                    "您目前没有通过知库提交的申请或工单。OA 中的审批进度请在云杉OA“我的申请”查看。",
+                    intent,
+                    0.9,
+                )
+            lines = [f"{r['id']}：{r['title']}（{STATUS_ZH.get(r['status'], r['status'])}）" for r in rows]
+            return Reply(sid, "answer", "您最近的申请/工单：\n" + "\n".join(lines), intent, 0.9)
+        return self._answer(session, who, intent, text)
+
+    def _answer(self, session: Session, who: Principal, intent: str, text: str) -> Reply:
+        answer = compose_answer(self.search, self.recommender, text, who)
+        reply_type = "answer" if answer.answered else "clarify"
+        body = answer.text if answer.answered else answer.text + " 回复“转人工”联系人工客服。"
+        return Reply(
+            session.id,
+            reply_type,
+            body,
+            intent,
+            answer.confidence,
+            answer.citations,
+            answer.follow_ups,
+            entities=answer.entities,
+        )
+
+    def _handoff(
+        self, session: Session, who: Principal, title: str, entities: list[tuple[str, str, str]]
+    ) -> Reply:
+        ticket = open_ticket(
+            self.store,
+            who,
+            title,
+            category="handoff",
+            conversation=session.turns,
+            found=session.last_sources,
+            entities=[e[0] for e in entities],
+        )
+        return Reply(
+            session.id,
+            "handoff",
+            f"已为您转接人工客服（工单 {ticket.id}），客服会尽快联系您，之前的对话和我找到的资料已一并转交。",
+            "转人工",
+            1.0,
+            ticket_id=ticket.id,
+        )
+
+    def _who_approves(
+        self, session: Session, who: Principal, text: str, entities: list[tuple[str, str, str]]
+    ) -> Reply:
+        process = next((e[0] for e in entities if e[2] == "ApprovalProcess"), None)
+        if process is None:
+            process = next((PROCESS_FOR_TYPE[e[2]] for e in entities if e[2] in PROCESS_FOR_TYPE), None)
+        if process is None:
+            process = next((e[0] for e in session.last_entities if e[2] == "ApprovalProcess"), None)
+        if process is None:
+            return Reply(
+                session.id,
+                "clarify",
+                "请问是哪个流程的审批？例如：请假、费用报销、采购、合同、用印。",
+                "谁来审批",
+            )
+        amount = days = None
+        for value in find_values(text, "chat"):
+            if value.type == "Amount" and isinstance(value.value, int | float):
+                amount = float(value.value)
+            elif value.type == "Duration" and isinstance(value.value, int | float):
+                days = float(value.value)
+        if amount is None and days is None:
+            amount = parse_amount(text)
+        try:
+            chain = resolve_chain(self.store, process, applicant=who.id, amount=amount, days=days)
+        except ZhikuError as exc:
+            return Reply(session.id, "clarify", exc.message_zh, "谁来审批")
+        steps = []
+        for i, step in enumerate(chain.active_steps, 1):
+            people = "、".join(a.name for a in step.approvers) or "（暂无人担任，请联系管理员）"
+            either = "（任一人）" if step.mode == "依次" and len(step.approvers) > 1 else ""
+            steps.append(f"{i}. {step.name}：{people}{either}{MODE_NOTE.get(step.mode, '')}")
+        condition = "、".join(
+            x
+            for x in (
+                f"金额 {amount:g} 元" if amount is not None else "",
+                f"{days:g} 天" if days is not None else "",
+            )
+            if x
+        )
+        head = (
+            f"按“{chain.process_name}”流程"
+            + (f"（{condition}）" if condition else "")
+            + "，您的审批人依次是：\n"
+        )
+        skipped = [s.name for s in chain.steps if not s.applies]
+        tail = f"\n（条件未触发而跳过：{'、'.join(skipped)}）" if skipped else ""
+        if (amount is None and any("金额" in s.condition for s in chain.steps)) or (
+            days is None and any("天" in s.condition for s in chain.steps)
+        ):
+            tail += "\n告诉我金额或天数，我可以算出更准确的审批链。"
+        session.last_entities = [(chain.process_id, chain.process_name, "ApprovalProcess")]
+        session.last_intent = "谁来审批"
+        return Reply(
+            session.id,
+            "answer",
+            head + "\n".join(steps) + tail,
+            "谁来审批",
+            0.95,
+            entities=[(chain.process_id, chain.process_name)],
+        )

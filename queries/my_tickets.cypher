@@ -1,0 +1,10 @@
+// 员工提交的工单（最新的在前）/ An employee's tickets, newest first.
+// @mode read
+// @param employee string 员工 ID
+// @param limit int 返回条数
+MATCH (t:Ticket)-[:RAISED_BY]->(:Employee {id: $employee})
+OPTIONAL MATCH (t)-[:ASSIGNED_TO]->(a:Employee)
+RETURN t.id AS id, t.name AS title, t.category AS category, t.status AS status, t.createdAt AS createdAt,
+       a.name AS assignee
+ORDER BY t.createdAt DESC
+LIMIT $limit
