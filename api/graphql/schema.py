@@ -37,6 +37,7 @@ from api.graphql import types as T  # noqa: N812
 from api.graphql.context import ctx
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
+from chat.answer import Citation as CitationData
 from chat.answer import compose_answer
 from queries import load as load_query
 from queries import names, run_named_query
@@ -77,6 +78,14 @@ def _chain_step(step: ChainStepData) -> T.ChainStep:
         ],
         unresolved_roles=list(step.unresolved),
     )
+
+
+def _citations(items: list[CitationData]) -> list[T.Citation]:
+    return [
+        T.Citation(document_id=strawberry.ID(x.document_id), title=x.title, uri=x.uri, section=x.section,
+                   snippet=x.snippet, chunk_id=strawberry.ID(x.chunk_id))
+        for x in items
+    ]  # fmt: skip
 
 
 def _page(first: int) -> int:
@@ -210,17 +219,7 @@ class Query:
             text=answer.text,
             answered=answer.answered,
             confidence=answer.confidence,
-            citations=[
-                T.Citation(
-                    document_id=strawberry.ID(x.document_id),
-                    title=x.title,
-                    uri=x.uri,
-                    section=x.section,
-                    snippet=x.snippet,
-                    chunk_id=strawberry.ID(x.chunk_id),
-                )
-                for x in answer.citations
-            ],
+            citations=_citations(answer.citations),
             about=[T.RecognizedEntity(id=strawberry.ID(e), surface=s) for e, s in answer.entities],
             follow_ups=answer.follow_ups,
         )
@@ -438,17 +437,7 @@ class Mutation:
             text=reply.text,
             intent=reply.intent,
             confidence=reply.confidence,
-            citations=[
-                T.Citation(
-                    document_id=strawberry.ID(x.document_id),
-                    title=x.title,
-                    uri=x.uri,
-                    section=x.section,
-                    snippet=x.snippet,
-                    chunk_id=strawberry.ID(x.chunk_id),
-                )
-                for x in reply.citations
-            ],
+            citations=_citations(reply.citations),
             follow_ups=reply.follow_ups,
             ticket_id=reply.ticket_id,
             notice=reply.notice,
