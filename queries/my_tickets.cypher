@@ -1,4 +1,5 @@
-// 员工提交的工单（最新的在前）/ An employee's tickets, newest first.
+// Internal: an employee's tickets, newest first (the chatbot's "where is my application").
+// @internal
 // @mode read
 // @param employee string 员工 ID
 // @param limit int 返回条数
