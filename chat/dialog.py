@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from approvals.chain import resolve_chain
 from chat.answer import Citation, compose_answer
 from chat.intents import UNCLEAR, IntentModel
+from chat.sentiment import THRESHOLD as FRUSTRATED
+from chat.sentiment import SentimentModel
 from chat.tickets import open_ticket
 from graph.base import GraphStore
 from ingest.extract.rules import find_values
@@ -38,6 +40,8 @@ from zhiku.access import Principal
 from zhiku.errors import ZhikuError
 
 MAX_MESSAGE_CHARS = 500
+#: Frustration this high on an unanswered message hands the conversation to a human at once.
+STRONGLY_FRUSTRATED = 0.75
 SESSION_TTL_S = 1800.0
 RETRIEVAL_INTENTS = {
     "查询政策",
@@ -53,6 +57,7 @@ RETRIEVAL_INTENTS = {
 APPLICATION_INTENTS = {"请假申请", "报销申请", "提交审批"}
 #: Below this the classifier's first choice is not trusted on its own: retrieval decides.
 MIN_INTENT_CONFIDENCE = 0.25
+QUESTION = re.compile(r"怎么|如何|多久|多长|什么|吗|哪|几|能否|可以.*[吗么]|[？?]")
 YES = re.compile(r"^(是|是的|好|好的|确认|确定|对|可以|行|嗯|ok|yes)[。!！~]*$", re.I)
 NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
@@ -96,6 +101,7 @@ class Reply:
     ticket_id: str | None = None
     entities: list[tuple[str, str]] = field(default_factory=list)
     notice: str = ""  # e.g. the session had expired
+    frustration: float = 0.0  # 0–1, from chat.sentiment
 
 
 @dataclass(slots=True)
@@ -116,6 +122,7 @@ class Session:
     last_entities: list[tuple[str, str, str]] = field(default_factory=list)  # (id, surface, type)
     last_sources: list[str] = field(default_factory=list)
     pending: _Pending | None = None
+    frustrated_turns: int = 0
 
 
 class DialogEngine:
@@ -126,12 +133,14 @@ class DialogEngine:
         recommender: Recommender,
         intents: IntentModel | None = None,
         *,
+        sentiment: SentimentModel | None = None,
         ttl_s: float = SESSION_TTL_S,
     ) -> None:
         self.store = store
         self.search = search
         self.recommender = recommender
         self.intents = intents or IntentModel.train()
+        self.sentiment = sentiment or SentimentModel.train()
         self.ttl_s = ttl_s
         self._sessions: dict[str, Session] = {}
         self._lock = threading.Lock()
@@ -181,7 +190,19 @@ class DialogEngine:
                 notice=notice,
             )
         session.turns.append(f"员工: {text}")
+        frustration = self.sentiment.frustration(text)
+        session.frustrated_turns = session.frustrated_turns + 1 if frustration >= FRUSTRATED else 0
         reply = self._turn(session, who, text)
+        if session.frustrated_turns and reply.type not in ("handoff", "action", "confirm"):
+            if (
+                reply.type == "clarify" and frustration >= STRONGLY_FRUSTRATED
+            ) or session.frustrated_turns >= 2:
+                # clearly upset and not helped, or upset twice running: a human takes over
+                reply = self._handoff(session, who, f"情绪升级：{text[:60]}", [], category="escalation")
+                reply.text = "非常抱歉给您带来不便。" + reply.text
+            else:
+                reply.text += "\n如果问题还没解决，回复“转人工”，我马上为您转接人工客服。"
+        reply.frustration = frustration
         reply.notice = notice
         session.turns.append(f"知库: {reply.text}")
         return reply
@@ -222,6 +243,8 @@ class DialogEngine:
         confidence = 1.0 if carried else prediction.confidence
         if confidence < MIN_INTENT_CONFIDENCE and intent not in RETRIEVAL_INTENTS:
             intent = "查询政策"  # a weak guess: let retrieval decide whether the knowledge base knows
+        if (intent in APPLICATION_INTENTS or intent == "提交工单") and QUESTION.search(question):
+            intent = "办事流程"  # "报销多久到账？" asks about the process; it does not start one
         reply = self._route(
             session, who, intent, question, entities or (session.last_entities if carried else [])
         )
@@ -331,13 +354,19 @@ class DialogEngine:
         )
 
     def _handoff(
-        self, session: Session, who: Principal, title: str, entities: list[tuple[str, str, str]]
+        self,
+        session: Session,
+        who: Principal,
+        title: str,
+        entities: list[tuple[str, str, str]],
+        *,
+        category: str = "handoff",
     ) -> Reply:
         ticket = open_ticket(
             self.store,
             who,
             title,
-            category="handoff",
+            category=category,
             conversation=session.turns,
             found=session.last_sources,
             entities=[e[0] for e in entities],

@@ -191,3 +191,17 @@ def test_websocket_flooding_is_rate_limited(client: TestClient) -> None:
             ws.send_json({"type": "ping"})
             codes.append(ws.receive_json().get("code") or "pong")
         assert "RATE_LIMITED" in codes and codes.count("pong") == 30
+
+
+def test_frustration_escalates_to_a_human(engine: DialogEngine) -> None:
+    calm, angry = talk(engine, "E1030", "报销多久到账？", "都一个月了还没到账，你们到底在干什么！！")
+    assert calm.frustration < 0.5 and calm.type == "answer"
+    assert angry.frustration >= 0.5
+    # frustrated but answered: a human is offered; frustrated again: a human takes over
+    assert angry.type == "handoff" or "转人工" in angry.text
+    again = talk(engine, "E1030", "气死我了，问了三遍都没用", "你们这破系统太垃圾了")[-1]
+    assert again.type == "handoff" and again.ticket_id
+    category = engine.store.query(
+        "MATCH (t:Ticket {id: $id}) RETURN t.category AS c", {"id": again.ticket_id}
+    )
+    assert category[0]["c"] == "escalation"

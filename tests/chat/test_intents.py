@@ -30,3 +30,15 @@ def test_predictions_are_ranked_probabilities() -> None:
     assert 0 < p.confidence <= 1 and all(c <= p.confidence for _, c in p.alternatives)
     assert model.predict("   ").intent == UNCLEAR
     assert model.predict("转人工").intent == "转人工"
+
+
+def test_frustration_model_on_held_out_workplace_messages() -> None:
+    from chat.sentiment import THRESHOLD, SentimentModel, accuracy, load_workplace
+
+    model = SentimentModel.train()
+    held_out = load_workplace("test")
+    assert len(held_out) >= 30 and {y for y, _ in held_out} == {0, 1}
+    assert accuracy(model, held_out) >= 0.9
+    assert model.frustration("都一个月了还没到账，你们到底在干什么！！") >= THRESHOLD
+    assert model.frustration("请问年假怎么申请") < THRESHOLD
+    assert model.frustration("") == 0.0
