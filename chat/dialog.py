@@ -143,6 +143,7 @@ class DialogEngine:
         self.sentiment = sentiment or SentimentModel.train()
         self.ttl_s = ttl_s
         self._sessions: dict[str, Session] = {}
+        self._process_names: list[tuple[str, str]] | None = None
         self._lock = threading.Lock()
 
     # -- sessions ------------------------------------------------------------------------------------
@@ -300,6 +301,10 @@ class DialogEngine:
         if intent == "转人工":
             return self._handoff(session, who, "员工要求转人工", entities)
         if intent == "不明确":
+            if len(text) >= 5:  # a real sentence the classifier could not place: the knowledge base may know
+                attempt = self._answer(session, who, intent, text)
+                if attempt.type == "answer":
+                    return attempt
             return Reply(
                 sid, "clarify", "能再具体一点吗？比如：请假、报销、审批进度、IT 问题或找人。", intent, 0.0
             )
@@ -353,6 +358,23 @@ class DialogEngine:
             entities=answer.entities,
         )
 
+    def _process_named_in(self, text: str) -> str | None:
+        """A process whose name, alias or name stem (请假 of 请假审批) the message contains."""
+        if self._process_names is None:
+            rows = self.store.query(
+                "MATCH (p:ApprovalProcess) RETURN p.id AS id, p.name AS name, p.aliases AS aliases"
+            )
+            names: list[tuple[str, str]] = []
+            for row in rows:
+                for name in [row["name"], *(row["aliases"] or [])]:
+                    if name:
+                        names.append((name, row["id"]))
+                        stem = re.sub(r"(审批|申请|流程|办理)$", "", name)
+                        if len(stem) >= 2 and stem != name:
+                            names.append((stem, row["id"]))
+            self._process_names = sorted(names, key=lambda n: -len(n[0]))
+        return next((pid for name, pid in self._process_names if name in text), None)
+
     def _handoff(
         self,
         session: Session,
@@ -386,6 +408,8 @@ class DialogEngine:
         process = next((e[0] for e in entities if e[2] == "ApprovalProcess"), None)
         if process is None:
             process = next((PROCESS_FOR_TYPE[e[2]] for e in entities if e[2] in PROCESS_FOR_TYPE), None)
+        if process is None:
+            process = self._process_named_in(text)
         if process is None:
             process = next((e[0] for e in session.last_entities if e[2] == "ApprovalProcess"), None)
         if process is None:

@@ -205,3 +205,12 @@ def test_frustration_escalates_to_a_human(engine: DialogEngine) -> None:
         "MATCH (t:Ticket {id: $id}) RETURN t.category AS c", {"id": again.ticket_id}
     )
     assert category[0]["c"] == "escalation"
+
+
+def test_scripted_dialogs(engine: DialogEngine) -> None:
+    from chat.evaluate import load_dialogs, run
+
+    dialogs = load_dialogs()
+    assert len(dialogs) >= 50
+    rate, failures = run(engine, dialogs)
+    assert rate >= 0.9, failures
