@@ -5,8 +5,8 @@ In: ``{"type": "auth", "token": "…", "sessionId": "…"?}`` first (or ``?token
 ``{"type": "ping"}``. Out: ``ready`` (with the session id — send it again after a reconnect to
 resume), ``typing``, ``answer`` / ``clarify`` / ``confirm`` / ``handoff`` / ``action`` / …
 (the dialog's reply types, with citations and follow-ups), ``pong``, ``heartbeat`` every 30 s,
-and ``error`` with a stable code. A client that floods the socket is slowed to
-:data:`MAX_MESSAGES_PER_MINUTE` and told so; bad JSON gets an error, never a dropped connection.
+and ``error`` with a stable code. A client that floods the socket is held to
+``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) and told so; bad JSON gets an error, never a dropped connection.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from zhiku.errors import ZhikuError
 
 router = APIRouter()
 HEARTBEAT_S = 30.0
-MAX_MESSAGES_PER_MINUTE = 30
 
 
 def _reply_event(reply: Any) -> dict[str, Any]:
@@ -96,7 +95,7 @@ async def chat(ws: WebSocket) -> None:
             raw = await ws.receive_text()
             now = time.monotonic()
             recent = [t for t in recent if now - t < 60] + [now]
-            if len(recent) > MAX_MESSAGES_PER_MINUTE:
+            if len(recent) > state.settings.chat_messages_per_minute:
                 await _error(ws, "RATE_LIMITED", "消息太频繁，请稍后再试")
                 continue
             try:

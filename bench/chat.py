@@ -1,0 +1,125 @@
+"""Chatbot speed over the real WebSocket: single-turn and 3-turn dialogs from 1, 10 and 100 concurrent
+sessions against ``zhiku serve`` on the demo company, plus the NLU / frustration / dialog accuracy
+table. The server and these clients share the machine's 2 cores. Bounded by ``--seconds`` per cell.
+
+    python bench/chat.py [--seconds 10]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.api_load import EMPLOYEES, free_port, zhiku
+from bench.graph_load import machine
+from chat.evaluate import load_dialogs
+from search.evaluate import load_eval
+
+ROOT = Path(__file__).resolve().parent.parent
+THREE_TURNS = [["年假怎么申请？", "那病假呢？", "谢谢"], ["报销8000元谁审批", "那两万五呢？", "好的"],
+               ["公司有班车吗", "班车几点发车", "谢谢"]]  # fmt: skip
+
+
+async def session(url: str, token: str, dialogs: list[list[str]], deadline: float, lat: list[float]) -> int:
+    import websockets
+
+    done = 0
+    async with websockets.connect(f"{url}?token={token}", max_size=2**20) as ws:
+        json.loads(await ws.recv())  # ready
+        i = 0
+        while time.perf_counter() < deadline:
+            for message in dialogs[i % len(dialogs)]:
+                t = time.perf_counter()
+                await ws.send(json.dumps({"type": "question", "content": message}))
+                while True:
+                    event = json.loads(await ws.recv())
+                    if event["type"] not in ("typing", "heartbeat"):
+                        break
+                if event["type"] == "error":
+                    raise RuntimeError(f"chat error: {event}")
+                lat.append((time.perf_counter() - t) * 1000)
+                done += 1
+            i += 1
+    return done
+
+
+async def cell(url: str, tokens: list[str], dialogs: list[list[str]], sessions: int, seconds: float) -> None:
+    lat: list[float] = []
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    clients = [
+        session(url, tokens[i % len(tokens)], dialogs[i:] + dialogs[:i], deadline, lat)
+        for i in range(sessions)
+    ]
+    counts = await asyncio.gather(*clients)
+    elapsed = time.perf_counter() - started
+    kind = f"{len(dialogs[0])}-turn"
+    print(f"{kind:7} {sessions:8d} {sum(counts):8d} {sum(counts) / elapsed:9.0f} "
+          f"{np.percentile(lat, 50):8.1f} {np.percentile(lat, 99):8.1f}")  # fmt: skip
+
+
+def accuracy_table() -> None:
+    from chat.intents import HELDOUT, IntentModel, evaluate, load_utterances
+    from chat.sentiment import SentimentModel, accuracy, load_workplace
+
+    intents = IntentModel.train()
+    acc, _ = evaluate(intents, load_utterances(HELDOUT))
+    sentiment = accuracy(SentimentModel.train(), load_workplace("test"))
+    print(f"intent accuracy (held-out, {len(load_utterances(HELDOUT))} utterances): {acc:.3f}")
+    print(f"frustration accuracy (held-out, {len(load_workplace('test'))} messages): {sentiment:.3f}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    args = parser.parse_args()
+    print(f"machine: {machine()}")
+    accuracy_table()
+    with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
+        # the per-socket flood limit (30/min) would turn a load test into a rate-limit test
+        env.update(
+            {"ZHIKU_DATA_DIR": tmp, "ZHIKU_LOG_LEVEL": "WARNING", "ZHIKU_CHAT_MESSAGES_PER_MINUTE": "100000"}
+        )
+        zhiku("demo", "load", env=env)
+        tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
+        port = free_port()
+        server = subprocess.Popen([sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)], cwd=ROOT,
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            import httpx
+
+            deadline = time.monotonic() + 120
+            while time.monotonic() < deadline:
+                try:
+                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                        break
+                except httpx.HTTPError:
+                    time.sleep(0.5)
+            url = f"ws://127.0.0.1:{port}/ws/chat"
+            single = [[q.question] for q in load_eval()]
+            print(f"scripted dialogs available: {len(load_dialogs())}")
+            print(
+                f"\n{'dialog':7} {'sessions':>8} {'replies':>8} {'replies/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+            )
+            for dialogs in (single, THREE_TURNS):
+                for sessions in (1, 10, 100):
+                    asyncio.run(cell(url, tokens, dialogs, sessions, args.seconds))
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
