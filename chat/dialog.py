@@ -265,6 +265,39 @@ class DialogEngine:
             out.append((entity_id, hit.surface, labels.get(mention_type, mention_type)))
         return out
 
+    def slots(self, text: str) -> dict[str, str | float]:
+        """Slots of one message: process, leave_type, department, person, form, system (entity ids)
+        and amount (元), days. The first mention of each kind wins."""
+        kinds = {"ApprovalProcess": "process", "LeaveType": "leave_type", "Department": "department",
+                 "Employee": "person", "Form": "form", "ITSystem": "system"}  # fmt: skip
+        out: dict[str, str | float] = {}
+        surfaces = []
+        for entity_id, surface, label in self._entities(text):
+            if label in ("Form", "ITSystem"):
+                surfaces.append(surface)
+            slot = kinds.get(label)
+            if slot and slot not in out:
+                out[slot] = entity_id
+        if "process" not in out:
+            # a process named by its stem (请假 of 请假审批) — not inside a form or system name
+            # (请假申请单, 费控报销系统 name a form and a system, not a process)
+            rest = text
+            for surface in surfaces:
+                rest = rest.replace(surface, " ")
+            named = self._process_named_in(rest)
+            if named:
+                out["process"] = named
+        for value in find_values(text, "slots"):
+            if value.type == "Amount" and isinstance(value.value, int | float) and "amount" not in out:
+                out["amount"] = float(value.value)
+            elif value.type == "Duration" and isinstance(value.value, int | float) and "days" not in out:
+                out["days"] = float(value.value)
+        if "amount" not in out and "days" not in out:
+            amount = parse_amount(text)
+            if amount is not None and any(w in text for w in ("元", "块", "万", "千", "报销", "借", "采购")):
+                out["amount"] = amount
+        return out
+
     def _carry_over(
         self, session: Session, text: str, entities: list[tuple[str, str, str]]
     ) -> tuple[str, bool]:

@@ -14,6 +14,39 @@ from chat.dialog import DialogEngine
 from zhiku.access import load_principal
 
 DIALOGS = Path(__file__).parent / "data" / "dialogs.txt"
+SLOTS = Path(__file__).parent / "data" / "slots_eval.tsv"
+
+
+def load_slots(path: Path = SLOTS) -> list[tuple[str, dict[str, str | float]]]:
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        text, spec = line.split("\t", 1)
+        gold: dict[str, str | float] = {}
+        for pair in spec.split(";"):
+            slot, value = pair.split("=", 1)
+            gold[slot] = float(value) if slot in ("amount", "days") else value
+        rows.append((text, gold))
+    return rows
+
+
+def slot_f1(engine: DialogEngine, rows: list[tuple[str, dict[str, str | float]]]) -> tuple[float, list[str]]:
+    """Micro F1 over (slot, value) pairs; every predicted slot counts, so spurious ones cost precision."""
+    tp = fp = fn = 0
+    misses = []
+    for text, gold in rows:
+        got = engine.slots(text)
+        pairs_gold = set(gold.items())
+        pairs_got = set(got.items())
+        tp += len(pairs_gold & pairs_got)
+        fp += len(pairs_got - pairs_gold)
+        fn += len(pairs_gold - pairs_got)
+        if pairs_gold != pairs_got:
+            misses.append(f"{text!r}: want {gold}, got {got}")
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    return (2 * precision * recall / (precision + recall) if precision + recall else 0.0), misses
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +101,10 @@ def main() -> None:
         print(f"{len(dialogs)} dialogs ({turns} turns): pass rate {rate:.3f}")
         for failure in failures:
             print("  fail:", failure)
+        f1, misses = slot_f1(engine, load_slots())
+        print(f"slot F1 {f1:.3f} on {len(load_slots())} labelled utterances")
+        for miss in misses:
+            print("  slot miss:", miss)
         store.execute("MATCH (t:Ticket)-[:RAISED_BY]->(:Employee {id: 'E1030'}) DETACH DELETE t")
 
 

@@ -216,3 +216,13 @@ def test_scripted_dialogs(engine: DialogEngine) -> None:
     assert len(dialogs) >= 50
     rate, failures = run(engine, dialogs)
     assert rate >= 0.9, failures
+
+
+def test_slot_f1_on_labelled_utterances(engine: DialogEngine) -> None:
+    from chat.evaluate import load_slots, slot_f1
+
+    rows = load_slots()
+    assert len(rows) >= 40
+    f1, misses = slot_f1(engine, rows)
+    assert f1 >= 0.9, misses
+    assert engine.slots("报销两万五需要谁批") == {"process": "PROC-EXPENSE", "amount": 25000.0}
