@@ -26,6 +26,7 @@ from api.graphql.schema import build_schema
 from api.rest.chat_ws import router as chat_ws_router
 from api.rest.health import router as health_router
 from chat.dialog import DialogEngine
+from chat.outbox import Outbox
 from graph import open_store
 from graph.base import GraphStore
 from ontology.model import load_ontology
@@ -185,7 +186,7 @@ def create_app(
             search=service,
             recommender=recommender,
             principals=PrincipalCache(active),
-            dialog=DialogEngine(active, service, recommender),
+            dialog=DialogEngine(active, service, recommender, outbox=Outbox(settings.data_dir / "outbox")),
         )
         log.info("Zhiku %s serving with graph backend %s", __version__, active.backend)
         try:

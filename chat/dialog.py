@@ -19,25 +19,29 @@ entity replaces the old one in the previous question). Sessions expire after ``t
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
 import uuid
 from dataclasses import dataclass, field
 
+from circuitbreaker import CircuitBreaker, CircuitBreakerError
+
 from approvals.chain import resolve_chain
 from chat.answer import Citation, compose_answer
 from chat.intents import UNCLEAR, IntentModel
+from chat.outbox import Outbox
 from chat.sentiment import THRESHOLD as FRUSTRATED
 from chat.sentiment import SentimentModel
-from chat.tickets import open_ticket
+from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from ingest.extract.rules import find_values
 from queries import load as load_query
 from search.recommend import Recommender
 from search.service import SearchService
 from zhiku.access import Principal
-from zhiku.errors import ZhikuError
+from zhiku.errors import GraphUnavailable, ZhikuError
 
 MAX_MESSAGE_CHARS = 500
 #: Frustration this high on an unanswered message hands the conversation to a human at once.
@@ -134,6 +138,7 @@ class DialogEngine:
         intents: IntentModel | None = None,
         *,
         sentiment: SentimentModel | None = None,
+        outbox: Outbox | None = None,
         ttl_s: float = SESSION_TTL_S,
     ) -> None:
         self.store = store
@@ -141,6 +146,12 @@ class DialogEngine:
         self.recommender = recommender
         self.intents = intents or IntentModel.train()
         self.sentiment = sentiment or SentimentModel.train()
+        self.outbox = outbox
+        # After 3 graph failures in a row, stop calling the graph for 15 s: answer at once instead
+        # of waiting on a dead store (the index in memory still answers what it can).
+        self._breaker = CircuitBreaker(
+            failure_threshold=3, recovery_timeout=15, expected_exception=GraphUnavailable, name="graph"
+        )
         self.ttl_s = ttl_s
         self._sessions: dict[str, Session] = {}
         self._process_names: list[tuple[str, str]] | None = None
@@ -193,7 +204,12 @@ class DialogEngine:
         session.turns.append(f"员工: {text}")
         frustration = self.sentiment.frustration(text)
         session.frustrated_turns = session.frustrated_turns + 1 if frustration >= FRUSTRATED else 0
-        reply = self._turn(session, who, text)
+        try:
+            reply: Reply = self._breaker.call(self._turn, session, who, text)
+        except (GraphUnavailable, CircuitBreakerError):
+            reply = self._degraded(session, who, text)
+        else:
+            self._replay_outbox()
         if session.frustrated_turns and reply.type not in ("handoff", "action", "confirm"):
             if (
                 reply.type == "clarify" and frustration >= STRONGLY_FRUSTRATED
@@ -212,14 +228,10 @@ class DialogEngine:
         if session.pending is not None:
             pending, session.pending = session.pending, None
             if YES.match(text):
-                ticket = open_ticket(
-                    self.store,
-                    who,
-                    pending.title,
-                    category=pending.kind,
-                    conversation=session.turns,
-                    entities=pending.entities,
+                params = ticket_params(
+                    who, pending.title, pending.kind, session.turns, entities=pending.entities
                 )
+                ticket = open_ticket(self.store, params, outbox=self.outbox)
                 what = "申请" if pending.kind == "application" else "工单"
                 return Reply(
                     session.id,
@@ -391,6 +403,27 @@ class DialogEngine:
             entities=answer.entities,
         )
 
+    def _degraded(self, session: Session, who: Principal, text: str) -> Reply:
+        """The graph is down: say so, and queue a hand-off so the question is not lost."""
+        ticket_id = None
+        if self.outbox is not None:
+            params = ticket_params(who, f"知识库不可用时的提问：{text[:60]}", "handoff", session.turns)
+            self.outbox.put(params)
+            ticket_id = str(params["id"])
+        text = "知库暂时无法访问完整的知识库，请稍后再试。" + (
+            f"您的问题已记录并转交人工客服（工单 {ticket_id}）。"
+            if ticket_id
+            else "如有急事请联系员工服务中心。"
+        )
+        return Reply(
+            session.id, "handoff" if ticket_id else "clarify", text, "降级", 0.0, ticket_id=ticket_id
+        )
+
+    def _replay_outbox(self) -> None:
+        if self.outbox is not None and self.outbox.path.exists():
+            with contextlib.suppress(GraphUnavailable):  # still down for writes: the next good turn retries
+                self.outbox.replay(self.store)
+
     def _process_named_in(self, text: str) -> str | None:
         """A process whose name, alias or name stem (请假 of 请假审批) the message contains."""
         if self._process_names is None:
@@ -417,15 +450,10 @@ class DialogEngine:
         *,
         category: str = "handoff",
     ) -> Reply:
-        ticket = open_ticket(
-            self.store,
-            who,
-            title,
-            category=category,
-            conversation=session.turns,
-            found=session.last_sources,
-            entities=[e[0] for e in entities],
+        params = ticket_params(
+            who, title, category, session.turns, found=session.last_sources, entities=[e[0] for e in entities]
         )
+        ticket = open_ticket(self.store, params, outbox=self.outbox)
         return Reply(
             session.id,
             "handoff",
@@ -462,6 +490,8 @@ class DialogEngine:
             amount = parse_amount(text)
         try:
             chain = resolve_chain(self.store, process, applicant=who.id, amount=amount, days=days)
+        except GraphUnavailable:
+            raise  # the breaker and the degraded reply handle a store that is down
         except ZhikuError as exc:
             return Reply(session.id, "clarify", exc.message_zh, "谁来审批")
         steps = []

@@ -226,3 +226,40 @@ def test_slot_f1_on_labelled_utterances(engine: DialogEngine) -> None:
     f1, misses = slot_f1(engine, rows)
     assert f1 >= 0.9, misses
     assert engine.slots("报销两万五需要谁批") == {"process": "PROC-EXPENSE", "amount": 25000.0}
+
+
+def test_graph_down_degrades_and_nothing_is_lost(tmp_path, onto, demo_search) -> None:  # type: ignore[no-untyped-def]
+    """The embedded server stops mid-conversation: replies come at once (no hang, no exception), the
+    hand-off waits in the outbox, and is written to the graph once the server is back."""
+    import time
+
+    from chat.outbox import Outbox
+    from demo.load import load_demo
+    from graph.embedded import EmbeddedServer
+    from graph.falkordb_store import FalkorDBStore
+
+    server = EmbeddedServer(tmp_path / "graph")
+    store = FalkorDBStore.remote(f"unix://{server.ensure_running()}", "zhiku")
+    load_demo(store, onto)
+    outbox = Outbox(tmp_path / "outbox")
+    engine = DialogEngine(store, demo_search, Recommender(demo_search), outbox=outbox)
+    who = load_principal(store, "E1030")
+    ok = engine.handle(None, who, "报销8000元谁审批")
+    assert "李志强" in ok.text
+    server.stop()
+    started = time.monotonic()
+    replies = [engine.handle(ok.session_id, who, "报销8000元谁审批") for _ in range(5)]
+    assert time.monotonic() - started < 30  # the breaker opens after 3 failures: no waiting on a dead store
+    assert all(r.type == "handoff" and r.ticket_id for r in replies), [(r.type, r.text[:80]) for r in replies]
+    assert "暂时无法访问" in replies[-1].text
+    queued = {p["id"] for p in outbox.pending()}
+    assert {r.ticket_id for r in replies} <= queued
+    # the server comes back: the queue is written to the graph, once
+    store2 = FalkorDBStore.remote(f"unix://{server.ensure_running()}", "zhiku")
+    assert outbox.replay(store2) == len(queued)
+    assert outbox.replay(store2) == 0
+    rows = store2.query("MATCH (t:Ticket) WHERE t.id IN $ids RETURN count(t) AS n", {"ids": sorted(queued)})
+    assert rows[0]["n"] == len(queued)
+    store2.close()
+    store.close()
+    server.stop()
