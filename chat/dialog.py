@@ -203,7 +203,12 @@ class DialogEngine:
             )
         session.turns.append(f"员工: {text}")
         frustration = self.sentiment.frustration(text)
-        session.frustrated_turns = session.frustrated_turns + 1 if frustration >= FRUSTRATED else 0
+        # "那两万五呢？" is a follow-up, not a complaint (the small frustration model scores it 0.53)
+        follow_up = (
+            len(text) <= 12 and text.startswith(("那", "如果", "换成")) and bool(FOLLOW_UP.match(text))
+        )
+        upset = frustration >= FRUSTRATED and not follow_up
+        session.frustrated_turns = session.frustrated_turns + 1 if upset else 0
         try:
             reply: Reply = self._breaker.call(self._turn, session, who, text)
         except (GraphUnavailable, CircuitBreakerError):

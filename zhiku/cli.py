@@ -314,6 +314,56 @@ def _index_update(ctx: typer.Context, *, rebuild: bool) -> None:
     _print_sync(report)
 
 
+@app.command("chat")
+@cli_errors
+def chat_cmd(
+    ctx: typer.Context,
+    as_employee: Annotated[str, typer.Option("--as", help="以该员工身份对话 / talk as this employee (ID)")],
+    message: Annotated[
+        list[str] | None, typer.Argument(help="消息（省略则进入交互模式）/ messages (none: interactive)")
+    ] = None,
+) -> None:
+    """在终端里和智能客服对话 / talk to the chatbot in the terminal."""
+    from chat.dialog import DialogEngine
+    from chat.outbox import Outbox
+    from search.recommend import Recommender
+    from zhiku.access import load_principal
+
+    settings = _settings(ctx)
+    with _open(settings) as store:
+        who = load_principal(store, as_employee)
+        service = _search_service(store, settings)
+        engine = DialogEngine(
+            store, service, Recommender(service), outbox=Outbox(settings.data_dir / "outbox")
+        )
+        session = None
+        scripted = list(message or [])
+        while True:
+            if scripted:
+                text = scripted.pop(0)
+                out.print(f"[bold]{who.name}>[/bold] {text}")
+            elif message:
+                break
+            else:
+                try:
+                    text = input(f"{who.name}> ")
+                except EOFError:
+                    break
+                if text.strip() in ("exit", "quit", "退出"):
+                    break
+            reply = engine.handle(session, who, text)
+            session = reply.session_id
+            if reply.notice:
+                err.print(reply.notice, markup=False)
+            out.print("[bold cyan]知库>[/bold cyan] ", end="")
+            out.print(reply.text, markup=False, highlight=False)
+            for c in reply.citations[:3]:
+                out.print(f"    · {c.title} {c.section}", markup=False, highlight=False)
+            if reply.follow_ups:
+                out.print("    你可能还想问：" + " / ".join(reply.follow_ups), markup=False, highlight=False)
+        service.close()
+
+
 @app.command("token")
 @cli_errors
 def token_cmd(

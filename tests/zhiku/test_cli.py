@@ -219,3 +219,12 @@ def test_ingest_dry_run_then_ingest_then_review(tmp_path: Path) -> None:
     review = zhiku("review", data_dir=data)
     assert review.returncode == 0
     assert "中国工商银行" in review.stdout
+
+
+def test_chat_in_the_terminal(tmp_path: Path) -> None:
+    assert zhiku("demo", "load", data_dir=tmp_path).returncode == 0
+    result = zhiku("chat", "--as", "E1030", "报销8000元谁审批", "那两万五呢？", data_dir=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "李志强" in result.stdout and "总经理审批：陈建国" in result.stdout
+    nobody = zhiku("chat", "--as", "E9999", "你好", data_dir=tmp_path)
+    assert nobody.returncode == 1 and "E9999" in one_error_line(nobody.stderr)
