@@ -40,9 +40,9 @@ log = logging.getLogger(__name__)
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
-ASGIApp = Callable[
-    [Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]
-]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class BodySizeLimit:
@@ -55,8 +55,8 @@ class BodySizeLimit:
     async def __call__(
         self,
         scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        receive: Receive,
+        send: Send,
     ) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
@@ -85,8 +85,8 @@ class BodySizeLimit:
     async def _reject(
         self,
         scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        receive: Receive,
+        send: Send,
     ) -> None:
         response = JSONResponse(
             {
@@ -115,8 +115,8 @@ class JsonHttpErrors:
     async def __call__(
         self,
         scope: Scope,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        receive: Receive,
+        send: Send,
     ) -> None:
         if scope["type"] != "http" or not scope.get("path", "").startswith("/graphql"):
             await self.app(scope, receive, send)
@@ -178,15 +178,14 @@ def create_app(
         if search is None:
             report = service.sync()
             log.info("search index: %d chunks (%d embedded now)", report.total_chunks, report.embedded)
-        recommender = Recommender(service)
         app.state.zhiku = AppState(
             settings=settings,
             store=active,
             ontology=ontology,
             search=service,
-            recommender=recommender,
+            recommender=Recommender(service),
             principals=PrincipalCache(active),
-            dialog=DialogEngine(active, service, recommender, outbox=Outbox(settings.data_dir / "outbox")),
+            dialog=DialogEngine(active, service, outbox=Outbox(settings.data_dir / "outbox")),
         )
         log.info("Zhiku %s serving with graph backend %s", __version__, active.backend)
         try:

@@ -18,11 +18,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 
-from search.recommend import Recommender
+from search.recommend import follow_ups
 from search.service import Hit, SearchResult, SearchService
 from zhiku.access import Principal
 
 MIN_CONFIDENCE = 0.6
+FOLLOW_UPS = 3
 FALLBACK = "抱歉，我没有在知识库中找到可靠的答案。您可以换个说法再问，或转人工客服处理。"
 
 
@@ -66,11 +67,10 @@ def confidence(result: SearchResult) -> float:
     return round(0.5 * cosine + 0.3 * keyword + 0.2 * entity, 3)
 
 
-def compose_answer(
-    service: SearchService, recommender: Recommender, question: str, who: Principal, *, sources: int = 3
-) -> Answer:
+def compose_answer(service: SearchService, question: str, who: Principal, *, sources: int = 3) -> Answer:
     """Answer ``question`` for ``who`` from the documents ``who`` may read."""
-    result = service.search(question, who, k=max(sources, 5))
+    # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
+    result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3))
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"
     entities = [(e, s) for e, s in result.entities]
     if not result.hits:
@@ -90,10 +90,10 @@ def compose_answer(
         )
         for h in result.hits[:sources]
     ]
-    follow_ups = recommender.people_also_asked(question, who, k=3)
+    suggestions = follow_ups(question, result, FOLLOW_UPS)
     if score < MIN_CONFIDENCE:
-        return Answer(answer_id, result.query, FALLBACK, score, citations, entities, follow_ups, False)
+        return Answer(answer_id, result.query, FALLBACK, score, citations, entities, suggestions, False)
     text = _body(top)
     section = " / ".join(p for p in top.heading_path if p != top.title)
     source = f"（来源：《{top.title}》{section}）" if top.kind != "faq" else f"（来源：{top.title}）"
-    return Answer(answer_id, result.query, text + source, score, citations, entities, follow_ups, True)
+    return Answer(answer_id, result.query, text + source, score, citations, entities, suggestions, True)

@@ -36,9 +36,9 @@ from chat.sentiment import THRESHOLD as FRUSTRATED
 from chat.sentiment import SentimentModel
 from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
+from ingest.extract.gazetteer import MENTION_TYPES
 from ingest.extract.rules import find_values
 from queries import load as load_query
-from search.recommend import Recommender
 from search.service import SearchService
 from zhiku.access import Principal
 from zhiku.errors import GraphUnavailable, ZhikuError
@@ -93,6 +93,31 @@ def parse_amount(text: str) -> float | None:
     return base
 
 
+#: Mention type → graph label (Person → Employee; for Role the later label, ApproverRole, wins).
+LABEL_OF_MENTION = {mention: label for label, mention in MENTION_TYPES.items()}
+#: Words that make a bare number in a message an amount of money.
+MONEY_WORDS = ("元", "块", "万", "千", "报销", "借", "采购")
+
+
+def amount_and_days(text: str, *, bare_numbers: bool = False) -> tuple[float | None, float | None]:
+    """The first amount (元) and the first duration (days) in a message. A number the rules do not
+    type (两万五, 20000多) counts as an amount when a money word is present — or always, with
+    ``bare_numbers``, where the conversation is already about amounts."""
+    amount = days = None
+    for value in find_values(text, "chat"):
+        if not isinstance(value.value, int | float):
+            continue
+        if value.type == "Amount" and amount is None:
+            amount = float(value.value)
+        elif value.type == "Duration" and days is None:
+            days = float(value.value)
+    if amount is None and days is None:
+        parsed = parse_amount(text)
+        if parsed is not None and (bare_numbers or any(w in text for w in MONEY_WORDS)):
+            amount = parsed
+    return amount, days
+
+
 @dataclass(slots=True)
 class Reply:
     session_id: str
@@ -134,7 +159,6 @@ class DialogEngine:
         self,
         store: GraphStore,
         search: SearchService,
-        recommender: Recommender,
         intents: IntentModel | None = None,
         *,
         sentiment: SentimentModel | None = None,
@@ -143,7 +167,6 @@ class DialogEngine:
     ) -> None:
         self.store = store
         self.search = search
-        self.recommender = recommender
         self.intents = intents or IntentModel.train()
         self.sentiment = sentiment or SentimentModel.train()
         self.outbox = outbox
@@ -250,11 +273,15 @@ class DialogEngine:
                 return Reply(session.id, "cancelled", "好的，已取消。还有什么可以帮您？", "取消", 1.0)
 
         entities = self._entities(text)
-        if not entities and session.last_intent == "谁来审批" and len(text) <= 16 and FOLLOW_UP.match(text):
-            # "那两万呢？" after a who-approves answer: same process, new amount or days
-            values = [v for v in find_values(text, "chat") if v.type in ("Amount", "Duration")]
-            if values or parse_amount(text) is not None:
-                return self._route(session, who, "谁来审批", text, session.last_entities)
+        # "那两万呢？" after a who-approves answer: same process, new amount or days
+        if (
+            not entities
+            and session.last_intent == "谁来审批"
+            and len(text) <= 16
+            and FOLLOW_UP.match(text)
+            and amount_and_days(text, bare_numbers=True) != (None, None)
+        ):
+            return self._route(session, who, "谁来审批", text, session.last_entities)
         question, carried = self._carry_over(session, text, entities)
         prediction = self.intents.predict(question)
         intent = session.last_intent if carried and session.last_intent else prediction.intent
@@ -273,13 +300,10 @@ class DialogEngine:
         return reply
 
     def _entities(self, text: str) -> list[tuple[str, str, str]]:
-        from ingest.extract.gazetteer import MENTION_TYPES
-
-        labels = {v: k for k, v in MENTION_TYPES.items()}
         out = []
         for hit in self.search.gazetteer.find(text):
             entity_id, mention_type = hit.candidates[0]
-            out.append((entity_id, hit.surface, labels.get(mention_type, mention_type)))
+            out.append((entity_id, hit.surface, LABEL_OF_MENTION.get(mention_type, mention_type)))
         return out
 
     def slots(self, text: str) -> dict[str, str | float]:
@@ -304,15 +328,11 @@ class DialogEngine:
             named = self._process_named_in(rest)
             if named:
                 out["process"] = named
-        for value in find_values(text, "slots"):
-            if value.type == "Amount" and isinstance(value.value, int | float) and "amount" not in out:
-                out["amount"] = float(value.value)
-            elif value.type == "Duration" and isinstance(value.value, int | float) and "days" not in out:
-                out["days"] = float(value.value)
-        if "amount" not in out and "days" not in out:
-            amount = parse_amount(text)
-            if amount is not None and any(w in text for w in ("元", "块", "万", "千", "报销", "借", "采购")):
-                out["amount"] = amount
+        amount, days = amount_and_days(text)
+        if amount is not None:
+            out["amount"] = amount
+        if days is not None:
+            out["days"] = days
         return out
 
     def _carry_over(
@@ -394,7 +414,7 @@ class DialogEngine:
         return self._answer(session, who, intent, text)
 
     def _answer(self, session: Session, who: Principal, intent: str, text: str) -> Reply:
-        answer = compose_answer(self.search, self.recommender, text, who)
+        answer = compose_answer(self.search, text, who)
         reply_type = "answer" if answer.answered else "clarify"
         body = answer.text if answer.answered else answer.text + " 回复“转人工”联系人工客服。"
         return Reply(
@@ -485,14 +505,7 @@ class DialogEngine:
                 "请问是哪个流程的审批？例如：请假、费用报销、采购、合同、用印。",
                 "谁来审批",
             )
-        amount = days = None
-        for value in find_values(text, "chat"):
-            if value.type == "Amount" and isinstance(value.value, int | float):
-                amount = float(value.value)
-            elif value.type == "Duration" and isinstance(value.value, int | float):
-                days = float(value.value)
-        if amount is None and days is None:
-            amount = parse_amount(text)
+        amount, days = amount_and_days(text, bare_numbers=True)
         try:
             chain = resolve_chain(self.store, process, applicant=who.id, amount=amount, days=days)
         except GraphUnavailable:

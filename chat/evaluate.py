@@ -87,14 +87,13 @@ def run(engine: DialogEngine, dialogs: list[list[Turn]], employee: str = "E1030"
 
 def main() -> None:
     from graph import open_store
-    from search.recommend import Recommender
     from search.service import SearchService
     from zhiku.settings import get_settings
 
     settings = get_settings()
     with open_store(settings) as store:
         service = SearchService.open(store, settings)
-        engine = DialogEngine(store, service, Recommender(service))
+        engine = DialogEngine(store, service)
         dialogs = load_dialogs()
         rate, failures = run(engine, dialogs)
         turns = sum(len(d) for d in dialogs)

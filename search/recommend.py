@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from queries import load as load_query
-from search.service import SearchService, _Snapshot
+from search.service import SearchResult, SearchService, _Snapshot
 from zhiku.access import Principal, admits_parts
 
 #: Blend of the signals (graph proximity first: it is what the knowledge engineers curated).
@@ -138,7 +138,8 @@ class Recommender:
                 graph[key] += 1.0
                 titles[key] = snap.docs[chunk.doc_id].title
                 reasons[key] = f"文档多处提到“{name}”"
-        for row in self.store.query(load_query("related_items").text, {"id": entity_id}):
+        related = self.store.query(load_query("related_items").text, {"id": entity_id})
+        for row in related:
             kind = (
                 "process"
                 if "ApprovalProcess" in row["labels"]
@@ -175,11 +176,7 @@ class Recommender:
             if key[0] in ("document", "faq"):
                 graph[key] = math.log1p(graph[key])
         # a policy is shown through its document when that document is recommended too
-        policy_docs = {
-            row["id"]
-            for row in self.store.query(load_query("related_items").text, {"id": entity_id})
-            if row["documents"]
-        }
+        policy_docs = {row["id"] for row in related if row["documents"]}
         exclude = {entity_id} | policy_docs
         return self._blend(graph, dense, reasons, titles, k, exclude=exclude, doc_of=doc_of)
 
@@ -251,17 +248,7 @@ class Recommender:
 
     def people_also_asked(self, question: str, who: Principal, *, k: int = 3) -> list[str]:
         """FAQ questions close to this one (not the question itself), for follow-up suggestions."""
-        result = self.service.search(question, who, k=k + 3)
-        asked = question.strip().rstrip("？?")
-        out: list[str] = []
-        for hit in result.hits:
-            if hit.kind != "faq":
-                continue
-            q = _question(hit.text)
-            if q.rstrip("？?") != asked and q not in out:
-                out.append(q)
-        # the first FAQ is the one that answers this question; the next ones are what people also asked
-        return out[1 : k + 1]
+        return follow_ups(question, self.service.search(question, who, k=k + 3), k)
 
     def record_view(self, who: Principal, document_id: str) -> None:
         """Count a view (feeds :meth:`for_user` for this employee's colleagues)."""
@@ -273,3 +260,17 @@ class Recommender:
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
         )
+
+
+def follow_ups(question: str, result: SearchResult, k: int = 3) -> list[str]:
+    """Follow-up questions from a search for ``question`` (at least ``k + 3`` hits deep)."""
+    asked = question.strip().rstrip("？?")
+    out: list[str] = []
+    for hit in result.hits:
+        if hit.kind != "faq":
+            continue
+        q = _question(hit.text)
+        if q.rstrip("？?") != asked and q not in out:
+            out.append(q)
+    # the first FAQ is the one that answers this question; the next ones are what people also asked
+    return out[1 : k + 1]

@@ -271,13 +271,16 @@ class SearchService:
             changed = [i for i, r in ready.items() if i not in known or known[i].hash != r["hash"]]
             # A document mid-rewrite (hash unset) keeps its old chunks until it is complete again.
             gone = [i for i in known if i not in graph_docs]
-            vector = self._load_vector(self.catalog.count())
+            indexed = self.catalog.count()
+            vector = self._load_vector(indexed)
             if model_changed:
                 log.warning("embedding model changed to %s: re-embedding every chunk", self.embedder.name)
             if not changed and not gone and not model_changed and vector is not None:
-                report.total_chunks = self.catalog.count()
+                report.total_chunks = indexed
                 report.seconds = time.perf_counter() - started
-                self._ensure_snapshot()
+                current = self._snapshot
+                if current is None or current.version != self.catalog.version:
+                    self._publish(vector)  # the index just read, not a second read of the file
                 return report
             removed: list[int] = []
             added: list[tuple[int, str]] = []

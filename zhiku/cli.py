@@ -326,16 +326,13 @@ def chat_cmd(
     """在终端里和智能客服对话 / talk to the chatbot in the terminal."""
     from chat.dialog import DialogEngine
     from chat.outbox import Outbox
-    from search.recommend import Recommender
     from zhiku.access import load_principal
 
     settings = _settings(ctx)
     with _open(settings) as store:
         who = load_principal(store, as_employee)
         service = _search_service(store, settings)
-        engine = DialogEngine(
-            store, service, Recommender(service), outbox=Outbox(settings.data_dir / "outbox")
-        )
+        engine = DialogEngine(store, service, outbox=Outbox(settings.data_dir / "outbox"))
         session = None
         scripted = list(message or [])
         while True:

@@ -14,6 +14,8 @@ from api.deps import AppState
 from queries import load as load_query
 from zhiku.access import Principal, admits_parts
 
+#: Most direct relations read for an entity's typed fields (department, members, forms…).
+RELATED_LIMIT = 200
 #: Labels whose nodes carry an access scope (accessDepartments / accessRoles / level).
 SCOPED_LABELS = {"Document", "Chunk"}
 
@@ -34,9 +36,17 @@ class Context:
     request: Any = None
     _principal: Principal | None = None
     entities: DataLoader[str, dict[str, Any] | None] = field(init=False)
+    neighbours: DataLoader[str, list[dict[str, Any]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.entities = DataLoader(load_fn=self._load_entities)
+        # One entity's direct relations, read once per request however many fields need them
+        # (an Employee's department, manager and position come from the same rows).
+        self.neighbours = DataLoader(load_fn=self._load_neighbours)
+
+    async def _load_neighbours(self, ids: list[str]) -> list[list[dict[str, Any]]]:
+        text = load_query("entity_relations").text
+        return [self.state.store.query(text, {"id": i, "limit": RELATED_LIMIT}) for i in ids]
 
     async def _load_entities(self, ids: list[str]) -> list[dict[str, Any] | None]:
         rows = self.state.store.query(load_query("entities_by_ids").text, {"ids": list(set(ids))})

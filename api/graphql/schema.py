@@ -210,7 +210,7 @@ class Query:
     def ask(self, info: Info, question: str, session_id: str | None = None) -> T.Answer:
         c = ctx(info)
         who = c.require()
-        answer = compose_answer(c.state.search, c.state.recommender, question, who)
+        answer = compose_answer(c.state.search, question, who)
         if answer.answered and answer.citations:
             c.state.recommender.record_view(who, answer.citations[0].document_id)
         return T.Answer(

@@ -110,9 +110,7 @@ def _prop(entity: Entity, key: str) -> Any:
 
 
 async def _related(info: Info, entity: Entity, rel_type: str, direction: str = "out") -> list[Entity]:
-    rows = ctx(info).state.store.query(
-        load_query("entity_relations").text, {"id": str(entity.id), "limit": 200}
-    )
+    rows = await ctx(info).neighbours.load(str(entity.id))
     return await load_entities(
         info, [r["id"] for r in rows if r["type"] == rel_type and r["direction"] == direction]
     )

@@ -12,14 +12,13 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import issue_token
 from chat.dialog import DialogEngine, parse_amount
-from search.recommend import Recommender
 from zhiku.access import load_principal
 from zhiku.settings import Settings
 
 
 @pytest.fixture
 def engine(demo_graph, demo_search) -> Iterator[DialogEngine]:  # type: ignore[no-untyped-def]
-    yield DialogEngine(demo_graph, demo_search, Recommender(demo_search))
+    yield DialogEngine(demo_graph, demo_search)
     demo_graph.execute("MATCH (t:Ticket) DETACH DELETE t")
 
 
@@ -108,7 +107,7 @@ def test_restricted_knowledge_stays_restricted_in_chat(engine: DialogEngine) -> 
 
 
 def test_sessions_expire_and_belong_to_one_employee(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
-    engine = DialogEngine(demo_graph, demo_search, Recommender(demo_search), ttl_s=0.0)
+    engine = DialogEngine(demo_graph, demo_search, ttl_s=0.0)
     who = load_principal(demo_graph, "E1030")
     first = engine.handle(None, who, "年假怎么申请？")
     later = engine.handle(first.session_id, who, "那病假呢？")
@@ -242,7 +241,7 @@ def test_graph_down_degrades_and_nothing_is_lost(tmp_path, onto, demo_search) ->
     store = FalkorDBStore.remote(f"unix://{server.ensure_running()}", "zhiku")
     load_demo(store, onto)
     outbox = Outbox(tmp_path / "outbox")
-    engine = DialogEngine(store, demo_search, Recommender(demo_search), outbox=outbox)
+    engine = DialogEngine(store, demo_search, outbox=outbox)
     who = load_principal(store, "E1030")
     ok = engine.handle(None, who, "报销8000元谁审批")
     assert "李志强" in ok.text
