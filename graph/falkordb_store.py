@@ -78,8 +78,10 @@ class FalkorDBStore(BatchWriter):
         server: EmbeddedServer | None = None,
         batch_size: int = 5000,
         location: str = "",
+        kv_url: str = "",
     ) -> None:
         self._connect = connect
+        self.kv_url = kv_url  # the same server as a plain Redis (events, caches): see zhiku.kv
         self.graph_name = graph_name
         self.server = server
         self.batch_size = batch_size
@@ -111,7 +113,14 @@ class FalkorDBStore(BatchWriter):
                 unix_socket_path=str(socket_path), client_name=f"{CLIENT_PREFIX}{os.getpid()}"
             )
 
-        return cls(connect, graph_name, server=server, batch_size=batch_size, location=str(graph_dir))
+        return cls(
+            connect,
+            graph_name,
+            server=server,
+            batch_size=batch_size,
+            location=str(graph_dir),
+            kv_url=f"unix://{server.socket_path}",
+        )
 
     @classmethod
     def remote(
@@ -130,7 +139,9 @@ class FalkorDBStore(BatchWriter):
                 return falkordb.FalkorDB(unix_socket_path=parsed.path, **common)
             return falkordb.FalkorDB(host=parsed.hostname or "localhost", port=parsed.port or 6379, **common)
 
-        return cls(connect, graph_name, batch_size=batch_size, location=uri)
+        scheme = "rediss" if parsed.scheme == "rediss" else "redis"
+        kv_url = uri if parsed.scheme == "unix" else parsed._replace(scheme=scheme).geturl()
+        return cls(connect, graph_name, batch_size=batch_size, location=uri, kv_url=kv_url)
 
     # -- connection -----------------------------------------------------------------------------
 

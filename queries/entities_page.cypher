@@ -8,8 +8,10 @@
 // @param level int 调用者职级
 // @param departments list 调用者所在部门（含上级部门）
 // @param roles list 调用者角色
+// @param private list 私有记录的标签（工单、审批实例等，仅管理员可列出）
 MATCH (n:Resource)
 WHERE NOT n:Chunk
+  AND ($admin OR none(l IN labels(n) WHERE l IN $private))
   AND ($type IS NULL OR $type IN labels(n))
   AND ($name IS NULL OR n.name CONTAINS $name OR n.nameEn CONTAINS $name OR $name IN coalesce(n.aliases, []))
   AND (NOT n:Document OR $admin OR (coalesce(n.level, 0) <= $level AND (

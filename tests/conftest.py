@@ -85,3 +85,13 @@ def demo_search(
     service.sync()
     yield service
     service.close()
+
+
+@pytest.fixture
+def org(graph_dir: Path, onto: Ontology) -> Iterator[FalkorDBStore]:
+    """The demo company's organisation and processes (no documents) in a fresh, writable graph."""
+    from demo.load import load_demo
+
+    for s in _fresh_graph(graph_dir, "org"):
+        load_demo(s, onto)
+        yield s

@@ -27,6 +27,11 @@ from zhiku.types import AccessScope
 if TYPE_CHECKING:
     from graph.base import GraphStore
 
+#: Records about particular people (tickets, answer feedback, approval instances and their actions):
+#: never listed or fetched as generic entities except by admins; their owners reach them through
+#: the fields made for them (``myApprovals``, ``approvalInstance``, the agent console).
+PRIVATE_LABELS = ("Ticket", "Feedback", "ApprovalInstance", "ApprovalAction")
+
 ROLES = ("employee", "manager", "hr", "knowledge_engineer", "analyst", "agent", "admin")
 
 

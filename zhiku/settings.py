@@ -108,6 +108,35 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Directories an admin may ingest through the API (empty: the demo documents only).",
     )
+    redis_url: str = Field(
+        "",
+        description="Redis for the event stream, caches and de-duplication (empty: the embedded graph "
+        "server, which is a Redis server; required with Neo4j). e.g. redis://host:6379/0",
+    )
+    approval_webhooks: list[str] = Field(
+        default_factory=list,
+        description="URLs that receive every approval status event as signed JSON (X-Zhiku-Signature).",
+    )
+    wecom_corp_id: str = Field("", description="WeCom corp id (企业ID); empty: the WeCom layer is off.")
+    wecom_agent_id: int = Field(0, description="WeCom self-built app AgentId (应用ID).")
+    wecom_secret: SecretStr = Field(SecretStr(""), description="WeCom app Secret.")
+    wecom_token: SecretStr = Field(SecretStr(""), description="WeCom callback Token.")
+    wecom_aes_key: SecretStr = Field(SecretStr(""), description="WeCom callback EncodingAESKey (43 chars).")
+    wecom_api_base: str = Field(
+        "https://qyapi.weixin.qq.com", description="WeCom API base URL (tests point it at the fake server)."
+    )
+    wecom_timestamp_skew_s: int = Field(
+        300, ge=1, description="Callbacks whose timestamp is further than this from now are refused."
+    )
+    wecom_card_code_ttl_s: int = Field(
+        72 * 3600, ge=60, description="How long a card's response_code stays usable (WeCom: 72 h)."
+    )
+    wecom_max_chars: int = Field(
+        1800, ge=100, description="Longer answers are split into several WeCom messages."
+    )
+    public_base_url: str = Field(
+        "http://127.0.0.1:8000", description="Where employees reach Zhiku (OAuth2 redirect, card links)."
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     @model_validator(mode="after")

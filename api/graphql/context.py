@@ -12,16 +12,19 @@ from strawberry.types import Info
 from api.auth import Forbidden
 from api.deps import AppState
 from queries import load as load_query
-from zhiku.access import Principal, admits_parts
+from zhiku.access import PRIVATE_LABELS, Principal, admits_parts
 
 #: Most direct relations read for an entity's typed fields (department, members, forms…).
 RELATED_LIMIT = 200
 #: Labels whose nodes carry an access scope (accessDepartments / accessRoles / level).
 SCOPED_LABELS = {"Document", "Chunk"}
+PRIVATE = set(PRIVATE_LABELS)
 
 
 def visible(props: dict[str, Any], labels: list[str], who: Principal) -> bool:
     """Whether ``who`` may know this node exists."""
+    if PRIVATE.intersection(labels):
+        return who.is_admin
     if not SCOPED_LABELS.intersection(labels):
         return True
     return admits_parts(

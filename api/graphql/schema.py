@@ -41,6 +41,7 @@ from chat.answer import Citation as CitationData
 from chat.answer import compose_answer
 from queries import load as load_query
 from queries import names, run_named_query
+from zhiku.access import PRIVATE_LABELS
 from zhiku.errors import InputError, ZhikuError
 from zhiku.settings import Environment, Settings
 
@@ -135,6 +136,7 @@ class Query:
                 "level": who.level,
                 "departments": list(who.departments),
                 "roles": list(who.roles),
+                "private": list(PRIVATE_LABELS),
             },
         )
         edges = [

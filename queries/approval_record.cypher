@@ -1,0 +1,31 @@
+// Internal: the audit record of the action that last moved an instance, and who it now waits on.
+// Does nothing unless that action is the instance's last one (a lost compare-and-set writes nothing).
+// @internal
+// @mode write
+// @param id string 审批实例 ID
+// @param action string 操作 ID
+// @param seq int 操作序号（实例版本）
+// @param kind string 操作类型（submit/approve/reject/withdraw/transfer）
+// @param step int 步骤序号
+// @param stepName string 步骤名称
+// @param employee string 操作人 ID
+// @param target string 转交对象 ID（可为空）
+// @param comment string 意见
+// @param channel string 渠道（graphql/wecom_card/chat/wecom_oa）
+// @param pending list 现在等待其审批的人
+// @param at string 时间
+MATCH (i:Resource {id: $id}), (e:Resource {id: $employee})
+WHERE i:ApprovalInstance AND i.lastAction = $action
+MERGE (a:Resource:ApprovalAction {id: $action})
+ON CREATE SET a.name = $kind + '@' + $id, a.kind = $kind, a.seq = $seq, a.step = $step,
+              a.stepName = $stepName, a.actor = $employee, a.actorName = e.name, a.target = $target,
+              a.comment = $comment, a.channel = $channel, a.at = $at, a.instance = $id
+MERGE (a)-[:ACTION_ON]->(i)
+MERGE (a)-[:ACTED_BY]->(e)
+WITH DISTINCT i
+OPTIONAL MATCH (i)-[old:PENDING_WITH]->()
+DELETE old
+WITH DISTINCT i
+UNWIND $pending AS pid
+MATCH (p:Resource {id: pid})
+MERGE (i)-[:PENDING_WITH]->(p)

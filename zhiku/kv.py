@@ -1,0 +1,53 @@
+"""Redis for what the design needs Redis for: the event stream, token caches, callback de-duplication,
+push records with a TTL.
+
+By default it is the embedded graph server itself (FalkorDB is a Redis module, so the server that
+holds the graph also answers plain Redis commands); ``ZHIKU_REDIS_URL`` points at a real Redis, and
+must when the graph is Neo4j.
+
+Example::
+
+    kv = open_kv(settings, store)
+    kv.set("zhiku:hello", "1", ex=60)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import redis
+import redis.asyncio
+
+from graph.base import GraphStore
+from graph.supervisor import CLIENT_PREFIX
+from zhiku.errors import ConfigError
+from zhiku.settings import Settings
+
+
+def kv_url(settings: Settings, store: GraphStore) -> str:
+    """The Redis URL to use with this store."""
+    if settings.redis_url:
+        return settings.redis_url
+    url = str(getattr(store, "kv_url", "") or "")
+    if not url:
+        raise ConfigError(
+            "图数据库为 Neo4j 时需要设置 ZHIKU_REDIS_URL（事件流、缓存与去重用）",
+            "ZHIKU_REDIS_URL is required when the graph is Neo4j (event stream, caches, de-duplication)",
+            hint="例如 ZHIKU_REDIS_URL=redis://localhost:6379/0",
+        )
+    return url
+
+
+def _options() -> dict[str, Any]:
+    return {"client_name": f"{CLIENT_PREFIX}kv-{os.getpid()}", "decode_responses": True}
+
+
+def open_kv(settings: Settings, store: GraphStore) -> redis.Redis:
+    """A synchronous client (strings in, strings out)."""
+    return redis.Redis.from_url(kv_url(settings, store), **_options())
+
+
+def open_async_kv(url: str) -> redis.asyncio.Redis:
+    """An asyncio client for the same server (subscriptions, the WeCom layer)."""
+    return redis.asyncio.Redis.from_url(url, **_options())
