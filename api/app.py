@@ -8,6 +8,7 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
 from contextlib import asynccontextmanager
@@ -25,6 +26,9 @@ from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.rest.chat_ws import router as chat_ws_router
 from api.rest.health import router as health_router
+from api.rest.wecom import router as wecom_router
+from approvals.engine import ApprovalEngine
+from approvals.events import EventStream, WebhookSender, load_triggers
 from chat.dialog import DialogEngine
 from chat.outbox import Outbox
 from graph import open_store
@@ -32,8 +36,11 @@ from graph.base import GraphStore
 from ontology.model import load_ontology
 from search.recommend import Recommender
 from search.service import SearchService
+from wecom.client import WeComClient
+from wecom.service import WeComService
 from zhiku import __version__
 from zhiku.errors import ZhikuError
+from zhiku.kv import kv_url, open_async_kv, open_kv
 from zhiku.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -178,6 +185,24 @@ def create_app(
         if search is None:
             report = service.sync()
             log.info("search index: %d chunks (%d embedded now)", report.total_chunks, report.embedded)
+        url = kv_url(settings, active)
+        kv = open_kv(settings, active)
+        events = EventStream(kv)
+        webhooks = (
+            WebhookSender(settings.approval_webhooks, settings.secret_key.get_secret_value())
+            if settings.approval_webhooks
+            else None
+        )
+        listeners: list[Any] = [events.publish] + ([webhooks] if webhooks else [])
+        engine = ApprovalEngine(active, listeners=listeners, triggers=load_triggers())
+        dialog = DialogEngine(active, service, outbox=Outbox(settings.data_dir / "outbox"), approvals=engine)
+        wecom: WeComService | None = None
+        async_kv = open_async_kv(url)
+        if settings.wecom_corp_id:
+            client = WeComClient.from_settings(settings, async_kv)
+            wecom = WeComService(settings, active, async_kv, client, dialog=dialog, engine=engine)
+            wecom.bind_loop(asyncio.get_running_loop())
+            engine.listeners.append(wecom.on_approval_event)
         app.state.zhiku = AppState(
             settings=settings,
             store=active,
@@ -185,12 +210,23 @@ def create_app(
             search=service,
             recommender=Recommender(service),
             principals=PrincipalCache(active),
-            dialog=DialogEngine(active, service, outbox=Outbox(settings.data_dir / "outbox")),
+            dialog=dialog,
+            approvals=engine,
+            events=events,
+            kv_url=url,
+            wecom=wecom,
         )
         log.info("Zhiku %s serving with graph backend %s", __version__, active.backend)
         try:
             yield
         finally:
+            if wecom is not None:
+                await wecom.drain(5)
+                await wecom.client.aclose()
+            if webhooks is not None:
+                webhooks.close()
+            await async_kv.aclose()
+            kv.close()
             if search is None:
                 service.close()
             if own:
@@ -224,6 +260,7 @@ def create_app(
     )
     app.include_router(health_router)
     app.include_router(chat_ws_router)
+    app.include_router(wecom_router)
     app.include_router(graphql, prefix="/graphql")
 
     @app.exception_handler(ZhikuError)

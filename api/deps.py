@@ -14,11 +14,14 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.auth import PrincipalCache
+from approvals.engine import ApprovalEngine
+from approvals.events import EventStream
 from chat.dialog import DialogEngine
 from graph.base import GraphStore
 from ontology.model import Ontology
 from search.recommend import Recommender
 from search.service import SearchService
+from wecom.service import WeComService
 from zhiku.settings import Settings
 
 
@@ -33,6 +36,10 @@ class AppState:
     recommender: Recommender
     principals: PrincipalCache
     dialog: DialogEngine
+    approvals: ApprovalEngine
+    events: EventStream
+    kv_url: str
+    wecom: WeComService | None = None
 
 
 def get_state(request: Request) -> AppState:

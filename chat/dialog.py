@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from circuitbreaker import CircuitBreaker, CircuitBreakerError
 
 from approvals.chain import resolve_chain
+from approvals.engine import ApprovalEngine
 from chat.answer import Citation, compose_answer
 from chat.intents import UNCLEAR, IntentModel
 from chat.outbox import Outbox
@@ -135,9 +136,12 @@ class Reply:
 
 @dataclass(slots=True)
 class _Pending:
-    kind: str  # ticket category: service | application
+    kind: str  # ticket category: service | application; or approval (through the approvals engine)
     title: str
     entities: list[str]
+    process: str = ""
+    amount: float | None = None
+    days: float | None = None
 
 
 @dataclass(slots=True)
@@ -164,7 +168,9 @@ class DialogEngine:
         sentiment: SentimentModel | None = None,
         outbox: Outbox | None = None,
         ttl_s: float = SESSION_TTL_S,
+        approvals: ApprovalEngine | None = None,
     ) -> None:
+        self.approvals = approvals
         self.store = store
         self.search = search
         self.intents = intents or IntentModel.train()
@@ -255,6 +261,8 @@ class DialogEngine:
     def _turn(self, session: Session, who: Principal, text: str) -> Reply:
         if session.pending is not None:
             pending, session.pending = session.pending, None
+            if YES.match(text) and pending.kind == "approval" and self.approvals is not None:
+                return self._submit(session, who, pending)
             if YES.match(text):
                 params = ticket_params(
                     who, pending.title, pending.kind, session.turns, entities=pending.entities
@@ -389,6 +397,10 @@ class DialogEngine:
                 intent,
                 1.0,
             )
+        if intent in APPLICATION_INTENTS and self.approvals is not None:
+            slots = self.slots(text)
+            if "process" in slots:
+                return self._confirm_approval(session, who, intent, text, slots)
         if intent in APPLICATION_INTENTS:
             session.pending = _Pending("application", text, [e[0] for e in entities])
             return Reply(
@@ -401,6 +413,14 @@ class DialogEngine:
             )
         if intent == "审批进度查询":
             rows = self.store.query(load_query("my_tickets").text, {"employee": who.id, "limit": 5})
+            if self.approvals is not None:
+                mine = self.approvals.list_for(who.id, "applied", limit=5)
+                if mine:
+                    lines = [f"{i.id}：{i.summary()}" for i in mine]
+                    lines += [
+                        f"{r['id']}：{r['title']}（{STATUS_ZH.get(r['status'], r['status'])}）" for r in rows
+                    ]
+                    return Reply(sid, "answer", "您最近的审批与工单：\n" + "\n".join(lines), intent, 0.9)
             if not rows:
                 return Reply(
                     sid,
@@ -412,6 +432,50 @@ class DialogEngine:
             lines = [f"{r['id']}：{r['title']}（{STATUS_ZH.get(r['status'], r['status'])}）" for r in rows]
             return Reply(sid, "answer", "您最近的申请/工单：\n" + "\n".join(lines), intent, 0.9)
         return self._answer(session, who, intent, text)
+
+    def _confirm_approval(
+        self, session: Session, who: Principal, intent: str, text: str, slots: dict[str, str | float]
+    ) -> Reply:
+        """Show the concrete chain for this applicant, then ask before submitting."""
+        amount = float(slots["amount"]) if "amount" in slots else None
+        days = float(slots["days"]) if "days" in slots else None
+        chain = resolve_chain(self.store, str(slots["process"]), applicant=who.id, amount=amount, days=days)
+        route = " → ".join(
+            f"{s.name}（{'、'.join(a.name for a in s.approvers) or '待指定'}"
+            + (f"，{s.mode}）" if s.mode != "依次" else "）")
+            for s in chain.active_steps
+        )
+        what = chain.process_name + (f"（{amount:g}元）" if amount is not None else "")
+        what += f"（{days:g}天）" if days is not None else ""
+        session.pending = _Pending("approval", text, [chain.process_id], chain.process_id, amount, days)
+        return Reply(
+            session.id,
+            "confirm",
+            f"将为您提交{what}，审批路径：{route}。确认提交吗？（回复“确认”或“取消”）",
+            intent,
+            1.0,
+        )
+
+    def _submit(self, session: Session, who: Principal, pending: _Pending) -> Reply:
+        assert self.approvals is not None
+        result = self.approvals.submit(
+            pending.process,
+            applicant=who.id,
+            amount=pending.amount,
+            days=pending.days,
+            reason=pending.title,
+            key=f"chat:{session.id}:{len(session.turns)}",
+            channel="chat",
+        )
+        inst = result.instance
+        return Reply(
+            session.id,
+            "action",
+            f"已提交审批（编号 {inst.id}）：{inst.summary()}。审批人会在企业微信收到待办卡片，进展会通知您。",
+            "确认",
+            1.0,
+            ticket_id=inst.id,
+        )
 
     def _answer(self, session: Session, who: Principal, intent: str, text: str) -> Reply:
         answer = compose_answer(self.search, text, who)

@@ -42,7 +42,8 @@ from chat.answer import compose_answer
 from queries import load as load_query
 from queries import names, run_named_query
 from zhiku.access import PRIVATE_LABELS
-from zhiku.errors import InputError, ZhikuError
+from zhiku.errors import InputError, NotFoundError, ZhikuError
+from zhiku.kv import open_async_kv
 from zhiku.settings import Environment, Settings
 
 MAX_PAGE = 100
@@ -294,6 +295,31 @@ class Query:
         )
         return await T.load_entities(info, [r["id"] for r in rows])
 
+    @strawberry.field(description="我的审批：我提交的、待我审批的、我处理过的 / my approval instances")
+    def my_approvals(
+        self,
+        info: Info,
+        role: T.ApprovalRole = T.ApprovalRole.APPLIED,
+        status: str | None = None,
+        first: int = 20,
+    ) -> list[T.ApprovalInstance]:
+        c = ctx(info)
+        who = c.require()
+        found = c.state.approvals.list_for(who.id, role.value, status=status, limit=_page(first))
+        return [T.approval_instance(i) for i in found]
+
+    @strawberry.field(description="一次审批申请（仅申请人、审批人与管理员可见）/ one approval instance")
+    def approval_instance(self, info: Info, id: strawberry.ID) -> T.ApprovalInstance | None:
+        c = ctx(info)
+        who = c.require()
+        try:
+            inst = c.state.approvals.get(str(id))
+        except NotFoundError:
+            return None
+        if not (who.is_admin or inst.involves(who.id)):
+            return None  # as if it did not exist: no one learns of others' applications
+        return T.approval_instance(inst)
+
     @strawberry.field(description="谁来审批：该申请人在此金额/天数下的具体审批链 / who approves")
     def who_approves(
         self,
@@ -393,6 +419,41 @@ class Subscription:
                 )
             await asyncio.sleep(interval)
 
+    @strawberry.subscription(description="审批状态实时推送（指定实例，或与我相关的全部）/ approval status")
+    async def approval_status(
+        self, info: Info, instance_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[T.ApprovalStatusEvent, None]:
+        c = ctx(info)
+        c.use_connection_params(info.context.get("connection_params"))
+        try:
+            who = c.require()
+            if instance_id is not None:
+                inst = c.state.approvals.get(str(instance_id))
+                if not (who.is_admin or inst.involves(who.id)):
+                    raise NotFoundError(f"没有这个审批：{instance_id}", "no such approval instance")
+        except ZhikuError as exc:
+            raise ZhikuErrors.coded(exc) from None
+        kv = open_async_kv(c.state.kv_url)
+        try:
+            async for event in c.state.events.follow(kv):
+                mine = who.id in event["recipients"] or event["actor"] == who.id
+                if (instance_id is not None and event["instance_id"] == str(instance_id)) or (
+                    instance_id is None and mine
+                ):
+                    yield T.ApprovalStatusEvent(
+                        event_id=event["id"],
+                        kind=event["kind"],
+                        instance_id=strawberry.ID(event["instance_id"]),
+                        process_id=strawberry.ID(event["process_id"]),
+                        status=event["status"],
+                        step=event["step"],
+                        actor_id=strawberry.ID(event["actor"]),
+                        summary=event["summary"],
+                        at=event["at"],
+                    )
+        finally:
+            await kv.aclose()
+
 
 @strawberry.type
 class NamedQueryInfo:
@@ -427,6 +488,57 @@ class Mutation:
             },
         )
         return T.FeedbackResult(id=strawberry.ID(feedback_id), recorded=True)
+
+    @strawberry.mutation(
+        description="提交审批申请（idempotencyKey 相同的重试只提交一次）/ submit an application"
+    )
+    def submit_approval(
+        self,
+        info: Info,
+        process: str,
+        amount: float | None = None,
+        days: float | None = None,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> T.ApprovalResult:
+        c = ctx(info)
+        who = c.require()
+        if len(reason) > 2000 or (idempotency_key and len(idempotency_key) > 128):
+            raise InputError("事由或幂等键过长", "reason or idempotency key too long")
+        result = c.state.approvals.submit(
+            process, applicant=who.id, amount=amount, days=days, reason=reason, key=idempotency_key
+        )
+        return T.ApprovalResult(
+            applied=result.applied, message=result.message, instance=T.approval_instance(result.instance)
+        )
+
+    @strawberry.mutation(description="审批操作：同意、驳回、撤回、转交 / act on an approval instance")
+    def act_on_approval(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        action: T.ApprovalAction,
+        comment: str = "",
+        transfer_to: strawberry.ID | None = None,
+        step: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> T.ApprovalResult:
+        c = ctx(info)
+        who = c.require()
+        if len(comment) > 2000 or (idempotency_key and len(idempotency_key) > 128):
+            raise InputError("意见或幂等键过长", "comment or idempotency key too long")
+        result = c.state.approvals.act(
+            str(id),
+            action.value,
+            actor=who.id,
+            comment=comment,
+            target=str(transfer_to) if transfer_to else None,
+            step=step,
+            key=f"api:{who.id}:{idempotency_key}" if idempotency_key else None,
+        )
+        return T.ApprovalResult(
+            applied=result.applied, message=result.message, instance=T.approval_instance(result.instance)
+        )
 
     @strawberry.mutation(description="和智能客服对话（多轮，带 sessionId）/ talk to the chatbot")
     def chat(self, info: Info, message: str, session_id: str | None = None) -> T.ChatReply:

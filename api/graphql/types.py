@@ -466,3 +466,138 @@ class IngestResult:
 
 def visible_row(info: Info, row: dict[str, Any]) -> bool:
     return visible(row["properties"], row["labels"], ctx(info).principal)
+
+
+@strawberry.enum(description="审批操作 / an action on an approval instance")
+class ApprovalAction(enum.Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    TRANSFER = "transfer"
+
+
+@strawberry.enum(description="我与审批的关系 / how an instance involves the caller")
+class ApprovalRole(enum.Enum):
+    APPLIED = "applied"
+    TODO = "todo"
+    HANDLED = "handled"
+
+
+@strawberry.type(description="审批步骤中的一位审批人及其决定 / one approver of a step and their decision")
+class StepApprover:
+    id: strawberry.ID
+    name: str
+    role: str
+    decision: str | None = strawberry.field(description="approved / rejected / auto（前一步已同意）/ null")
+
+
+@strawberry.type(description="审批实例的一个步骤 / a step of an instance")
+class InstanceStep:
+    index: int
+    name: str
+    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
+    status: str = strawberry.field(description="waiting / pending / approved / rejected")
+    approvers: list[StepApprover]
+
+
+@strawberry.type(description="审批轨迹中的一条操作 / one entry of the audit trail")
+class AuditEntry:
+    kind: str
+    actor_id: strawberry.ID
+    actor_name: str
+    step: str
+    comment: str
+    channel: str
+    at: str
+
+
+@strawberry.type(description="一次审批申请 / an approval instance")
+class ApprovalInstance:
+    id: strawberry.ID
+    title: str
+    process_id: strawberry.ID
+    process_name: str
+    applicant_id: strawberry.ID
+    applicant_name: str
+    amount: float | None
+    days: float | None
+    reason: str
+    status: str = strawberry.field(description="pending / approved / rejected / withdrawn")
+    status_text: str
+    summary: str
+    current_step: int
+    pending_with: list[strawberry.ID] = strawberry.field(description="当前等待其审批的员工")
+    steps: list[InstanceStep]
+    audit: list[AuditEntry]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+@strawberry.type(description="审批操作的结果 / the outcome of submitting or acting")
+class ApprovalResult:
+    applied: bool = strawberry.field(description="false：重复操作或该步骤已由他人处理，未再次生效")
+    message: str
+    instance: ApprovalInstance
+
+
+@strawberry.type(description="审批状态变化 / an approval status event")
+class ApprovalStatusEvent:
+    event_id: str
+    kind: str
+    instance_id: strawberry.ID
+    process_id: strawberry.ID
+    status: str
+    step: str
+    actor_id: strawberry.ID
+    summary: str
+    at: str
+
+
+def approval_instance(inst: Any) -> ApprovalInstance:
+    return ApprovalInstance(
+        id=strawberry.ID(inst.id),
+        title=inst.name,
+        process_id=strawberry.ID(inst.process_id),
+        process_name=inst.process_name,
+        applicant_id=strawberry.ID(inst.applicant),
+        applicant_name=inst.applicant_name,
+        amount=inst.amount,
+        days=inst.days,
+        reason=inst.reason,
+        status=inst.status,
+        status_text=inst.status_zh,
+        summary=inst.summary(),
+        current_step=inst.step_index,
+        pending_with=[strawberry.ID(p) for p in inst.pending],
+        steps=[
+            InstanceStep(
+                index=i,
+                name=s.name,
+                mode=s.mode,
+                status=s.status,
+                approvers=[
+                    StepApprover(
+                        id=strawberry.ID(p.id), name=p.name, role=p.role, decision=s.decisions.get(p.id)
+                    )
+                    for p in s.approvers
+                ],
+            )
+            for i, s in enumerate(inst.steps)
+        ],
+        audit=[
+            AuditEntry(
+                kind=a.get("kind", ""),
+                actor_id=strawberry.ID(a.get("actor", "")),
+                actor_name=a.get("actorName", ""),
+                step=a.get("stepName", ""),
+                comment=a.get("comment", ""),
+                channel=a.get("channel", ""),
+                at=a.get("at", ""),
+            )
+            for a in inst.actions
+        ],
+        version=inst.version,
+        created_at=inst.created_at,
+        updated_at=inst.updated_at,
+    )

@@ -57,7 +57,11 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "roles": ["employee"], "depth": 2, "types": [], "topic": None, "owner": None, "applicant": "E1011",
         "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None,
     }  # fmt: skip
-    per_query = {"process_steps": {"id": "PROC-LEAVE"}, "related_items": {"id": "LEAVE-annual"}}
+    per_query = {
+        "process_steps": {"id": "PROC-LEAVE"},
+        "related_items": {"id": "LEAVE-annual"},
+        "employees_with_role": {"role": "hr"},
+    }
     for name in queries.names():
         q = queries.load(name)
         if q.mode != "read":

@@ -1,0 +1,319 @@
+"""A fake WeCom server for tests and local demos: the API endpoints Zhiku calls, with WeCom's real
+error codes, and the other direction — signed, encrypted callbacks posted to Zhiku.
+
+It speaks the protocol (token expiry, single-use OAuth codes and card response codes, task-id
+rules, 或签/会签 approvals in the OA app), keeps what it was sent for assertions, and can be told
+to fail (``fail_next``) or to go down (``down``). Run it with ``zhiku wecom fake`` for a demo.
+
+Example::
+
+    fake = FakeWeCom(corp_id="ww-zhiku-demo", secret="s", token="t", aes_key=KEY, users={"E1040"})
+    with running(fake.app) as base:
+        ...
+        await fake.post_callback(f"{zhiku}/wecom/callback", fake.text_message("E1040", "年假怎么请"))
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from wecom.crypto import WeComCrypto, to_xml
+
+TASK_ID = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
+
+
+@dataclass
+class Sent:
+    touser: list[str]
+    msgtype: str
+    body: dict[str, Any]
+    response_code: str = ""
+    at: float = field(default_factory=time.time)
+
+
+class FakeWeCom:
+    """State and endpoints of one fake corp with one app."""
+
+    def __init__(
+        self,
+        *,
+        corp_id: str,
+        secret: str,
+        token: str,
+        aes_key: str,
+        agent_id: int = 1000002,
+        users: set[str] | None = None,
+        token_ttl_s: int = 7200,
+    ) -> None:
+        self.corp_id = corp_id
+        self.secret = secret
+        self.agent_id = agent_id
+        self.users = users  # None: everyone exists
+        self.token_ttl_s = token_ttl_s
+        self.crypto = WeComCrypto(token, aes_key, corp_id)
+        self.tokens: dict[str, float] = {}  # token → expiry
+        self.tokens_issued = 0
+        self.sent: list[Sent] = []
+        self.card_updates: list[dict[str, Any]] = []
+        self.response_codes: dict[str, bool] = {}  # code → used
+        self.task_ids: set[str] = set()
+        self.oauth_codes: dict[str, str] = {}  # code → userid (single use)
+        self.js_codes: dict[str, str] = {}
+        self.approvals: dict[str, dict[str, Any]] = {}
+        self.fail_next: dict[str, list[int]] = {}  # path → errcodes to answer with, in order
+        self.down = False
+        self._lock = threading.Lock()
+        self._sp = itertools.count(202611240001)
+        self._msg = itertools.count(7_000_000_000_000_000_001)
+        self.app = self._build()
+
+    # -- test helpers ---------------------------------------------------------------------------
+
+    def issue_oauth_code(self, userid: str) -> str:
+        code = secrets.token_urlsafe(16)
+        self.oauth_codes[code] = userid
+        return code
+
+    def issue_js_code(self, userid: str) -> str:
+        code = secrets.token_urlsafe(16)
+        self.js_codes[code] = userid
+        return code
+
+    def expire_tokens(self) -> None:
+        self.tokens = {t: 0.0 for t in self.tokens}
+
+    def messages_to(self, userid: str, msgtype: str | None = None) -> list[Sent]:
+        return [s for s in self.sent if userid in s.touser and (msgtype is None or s.msgtype == msgtype)]
+
+    def text_message(self, from_user: str, content: str, *, msg_id: int | None = None) -> str:
+        return to_xml(
+            {
+                "ToUserName": self.corp_id,
+                "FromUserName": from_user,
+                "CreateTime": int(time.time()),
+                "MsgType": "text",
+                "Content": content,
+                "MsgId": msg_id or next(self._msg),
+                "AgentID": self.agent_id,
+            }
+        )
+
+    def card_click(self, from_user: str, task_id: str, event_key: str) -> str:
+        code = secrets.token_hex(16)
+        self.response_codes[code] = False
+        return to_xml(
+            {
+                "ToUserName": self.corp_id,
+                "FromUserName": from_user,
+                "CreateTime": int(time.time()),
+                "MsgType": "event",
+                "Event": "template_card_event",
+                "EventKey": event_key,
+                "TaskId": task_id,
+                "CardType": "button_interaction",
+                "ResponseCode": code,
+                "AgentID": self.agent_id,
+            }
+        )
+
+    def approval_change(self, sp_no: str) -> str:
+        info = self.approvals[sp_no]
+        return (
+            f"<xml><ToUserName>{self.corp_id}</ToUserName><FromUserName>sys</FromUserName>"
+            f"<CreateTime>{int(time.time())}</CreateTime><MsgType>event</MsgType>"
+            f"<Event>sys_approval_change</Event><AgentID>{self.agent_id}</AgentID>"
+            f"<ApprovalInfo><SpNo>{sp_no}</SpNo><SpStatus>{info['sp_status']}</SpStatus>"
+            f"<TemplateId>{info['template_id']}</TemplateId></ApprovalInfo></xml>"
+        )
+
+    def decide_in_oa(self, sp_no: str, userid: str, approve: bool) -> int:
+        """An approver acts in WeCom's own approval UI; returns the new sp_status."""
+        info = self.approvals[sp_no]
+        for node in info["sp_record"]:
+            if node["sp_status"] != 1:
+                continue
+            for d in node["details"]:
+                if d["approver"]["userid"] == userid:
+                    d["sp_status"] = 2 if approve else 3
+            statuses = [d["sp_status"] for d in node["details"]]
+            if not approve:
+                node["sp_status"] = 3
+            elif (node["approverattr"] == 1 and 2 in statuses) or all(s == 2 for s in statuses):
+                node["sp_status"] = 2
+            break
+        nodes = [n["sp_status"] for n in info["sp_record"]]
+        info["sp_status"] = 3 if 3 in nodes else 2 if all(s == 2 for s in nodes) else 1
+        return int(info["sp_status"])
+
+    async def post_callback(
+        self, url: str, inner_xml: str, *, timestamp: str | None = None
+    ) -> httpx.Response:
+        """POST an encrypted, signed callback to Zhiku as WeCom does."""
+        envelope = self.crypto.encrypt_message(inner_xml, timestamp=timestamp)
+        from wecom.crypto import parse_xml
+
+        fields = parse_xml(envelope)
+        params = {
+            "msg_signature": fields["MsgSignature"],
+            "timestamp": fields["TimeStamp"],
+            "nonce": fields["Nonce"],
+        }
+        body = to_xml({"ToUserName": self.corp_id, "AgentID": self.agent_id, "Encrypt": fields["Encrypt"]})
+        async with httpx.AsyncClient(timeout=10) as http:
+            return await http.post(url, params=params, content=body.encode())
+
+    # -- the API --------------------------------------------------------------------------------
+
+    def _err(self, errcode: int, errmsg: str) -> JSONResponse:
+        return JSONResponse({"errcode": errcode, "errmsg": errmsg})
+
+    def _check(self, request: Request, path: str) -> JSONResponse | None:
+        if self.down:
+            return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
+        injected = self.fail_next.get(path)
+        if injected:
+            return self._err(injected.pop(0), "injected by the test")
+        token = request.query_params.get("access_token", "")
+        expiry = self.tokens.get(token)
+        if expiry is None:
+            return self._err(40014, "invalid access_token")
+        if expiry < time.time():
+            return self._err(42001, "access_token expired")
+        return None
+
+    def _known(self, users: list[str]) -> list[str]:
+        return users if self.users is None else [u for u in users if u in self.users]
+
+    def _build(self) -> FastAPI:
+        app = FastAPI(title="fake WeCom")
+        ok = {"errcode": 0, "errmsg": "ok"}
+
+        @app.get("/cgi-bin/gettoken")
+        def gettoken(corpid: str = "", corpsecret: str = "") -> JSONResponse:
+            if self.down:
+                return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
+            injected = self.fail_next.get("/cgi-bin/gettoken")
+            if injected:
+                return self._err(injected.pop(0), "injected by the test")
+            if corpid != self.corp_id:
+                return self._err(40013, "invalid corpid")
+            if corpsecret != self.secret:
+                return self._err(40001, "invalid credential")
+            with self._lock:
+                token = secrets.token_urlsafe(32)
+                self.tokens = {token: time.time() + self.token_ttl_s}  # a new token invalidates the old
+                self.tokens_issued += 1
+            return JSONResponse({**ok, "access_token": token, "expires_in": self.token_ttl_s})
+
+        @app.post("/cgi-bin/message/send")
+        async def send(request: Request) -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/message/send")) is not None:
+                return bad
+            body = await request.json()
+            if body.get("agentid") != self.agent_id:
+                return self._err(40056, "invalid agentid")
+            users = [u for u in str(body.get("touser", "")).split("|") if u]
+            known = self._known(users)
+            if not known:
+                return self._err(81013, "user & party & tag all invalid")
+            msgtype = body.get("msgtype", "")
+            content = body.get(msgtype) or {}
+            if msgtype == "text" and len(content.get("content", "").encode()) > 2048:
+                return self._err(44004, "content size out of limit")
+            code = ""
+            if msgtype == "template_card":
+                task_id = content.get("task_id", "")
+                if not TASK_ID.match(task_id) or task_id in self.task_ids:
+                    return self._err(40056, "invalid or duplicate task_id")
+                self.task_ids.add(task_id)
+                code = secrets.token_hex(16)
+                self.response_codes[code] = False
+            self.sent.append(Sent(known, msgtype, content, code))
+            reply: dict[str, Any] = {**ok, "msgid": str(next(self._msg))}
+            if code:
+                reply["response_code"] = code
+            if len(known) < len(users):
+                reply["invaliduser"] = "|".join(u for u in users if u not in known)
+            return JSONResponse(reply)
+
+        @app.post("/cgi-bin/message/update_template_card")
+        async def update_card(request: Request) -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/message/update_template_card")) is not None:
+                return bad
+            body = await request.json()
+            code = body.get("response_code", "")
+            with self._lock:
+                if self.response_codes.get(code) is not False:
+                    return self._err(42014, "response_code used or invalid")
+                self.response_codes[code] = True
+            self.card_updates.append(body)
+            return JSONResponse(ok)
+
+        @app.get("/cgi-bin/auth/getuserinfo")
+        def getuserinfo(request: Request, code: str = "") -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/auth/getuserinfo")) is not None:
+                return bad
+            userid = self.oauth_codes.pop(code, None)
+            if userid is None:
+                return self._err(40029, "invalid code")
+            return JSONResponse({**ok, "userid": userid, "user_ticket": secrets.token_hex(8)})
+
+        @app.get("/cgi-bin/miniprogram/jscode2session")
+        def jscode2session(request: Request, js_code: str = "") -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/miniprogram/jscode2session")) is not None:
+                return bad
+            userid = self.js_codes.pop(js_code, None)
+            if userid is None:
+                return self._err(40029, "invalid code")
+            return JSONResponse(
+                {**ok, "corpid": self.corp_id, "userid": userid, "session_key": secrets.token_hex(12)}
+            )
+
+        @app.post("/cgi-bin/oa/applyevent")
+        async def applyevent(request: Request) -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/oa/applyevent")) is not None:
+                return bad
+            body = await request.json()
+            nodes = body.get("approver") or []
+            if not nodes or any(n.get("attr") not in (1, 2) or not n.get("userid") for n in nodes):
+                return self._err(301025, "invalid approver")
+            sp_no = str(next(self._sp))
+            self.approvals[sp_no] = {
+                "sp_no": sp_no,
+                "sp_name": body.get("template_id", ""),
+                "template_id": body.get("template_id", ""),
+                "sp_status": 1,
+                "applyer": {"userid": body.get("creator_userid", "")},
+                "apply_data": body.get("apply_data", {}),
+                "sp_record": [
+                    {
+                        "sp_status": 1,
+                        "approverattr": n["attr"],
+                        "details": [{"approver": {"userid": u}, "sp_status": 1} for u in n["userid"]],
+                    }
+                    for n in nodes
+                ],
+            }
+            return JSONResponse({**ok, "sp_no": sp_no})
+
+        @app.post("/cgi-bin/oa/getapprovaldetail")
+        async def detail(request: Request) -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/oa/getapprovaldetail")) is not None:
+                return bad
+            body = await request.json()
+            info = self.approvals.get(str(body.get("sp_no")))
+            if info is None:
+                return self._err(301055, "sp_no not found")
+            return JSONResponse({**ok, "info": info})
+
+        return app

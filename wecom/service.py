@@ -1,0 +1,350 @@
+"""WeCom ↔ Zhiku: callbacks in (messages, card taps, approval-app changes), answers and cards out.
+
+A callback is verified, decrypted, de-duplicated and acknowledged at once (WeCom retries after
+5 s, three times); the work — asking the chatbot, acting on an approval — happens in a background
+task, and results go back through ``message/send`` / ``update_template_card``. De-duplication keys:
+``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender for card taps; sender + ``CreateTime`` +
+event for other events; kept in Redis for a day.
+
+Approval events from the engine become notifications by the rules in ``wecom/rules.yaml`` (a
+button card for the approvers now pending, text for the applicant...). Every push is recorded in
+Redis for 7 days under the event and the recipient, so the same event never reaches someone twice.
+A message WeCom would not take (down, rate limited past the retries) goes to a dead-letter list
+with the reason, for :meth:`replay_failed`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio
+import yaml
+
+from approvals.engine import ApprovalEngine, ApprovalEvent, Instance
+from chat.dialog import DialogEngine, Reply
+from graph.base import GraphStore
+from queries import load as load_query
+from wecom.client import WeComClient, WeComError
+from wecom.crypto import WeComCrypto, parse_xml
+from zhiku.access import load_principal
+from zhiku.errors import NotFoundError, ZhikuError
+from zhiku.settings import Settings
+
+log = logging.getLogger(__name__)
+
+RULES_FILE = Path(__file__).with_name("rules.yaml")
+DEDUP_TTL_S = 24 * 3600
+PUSH_TTL_S = 7 * 24 * 3600
+DEAD_LETTERS = "zhiku:wecom:dead"
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    event: str  # e.g. approval.pending
+    to: str  # recipients | role:NAME | all
+    message: str  # card | text | markdown
+    template: str  # str.format with the event's fields
+
+
+def load_rules(path: Path = RULES_FILE) -> list[Rule]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+    return [
+        Rule(r["event"], r.get("to", "recipients"), r.get("message", "text"), r.get("template", "{summary}"))
+        for r in data
+    ]
+
+
+def approval_card(inst: Instance, task_id: str) -> dict[str, Any]:
+    """The button card an approver taps (同意 / 驳回)."""
+    step = inst.current
+    rows = [
+        {"keyname": "申请人", "value": inst.applicant_name},
+        {"keyname": "流程", "value": inst.process_name},
+        {"keyname": "当前步骤", "value": f"{step.name}（{step.mode}）" if step else ""},
+    ]
+    if inst.amount is not None:
+        rows.append({"keyname": "金额", "value": f"{inst.amount:g}元"})
+    if inst.days is not None:
+        rows.append({"keyname": "天数", "value": f"{inst.days:g}天"})
+    return {
+        "card_type": "button_interaction",
+        "source": {"desc": "知库审批"},
+        "main_title": {"title": inst.name, "desc": (inst.reason or "")[:60]},
+        "horizontal_content_list": rows[:6],
+        "task_id": task_id,
+        "button_list": [
+            {"text": "驳回", "style": 2, "key": "reject"},
+            {"text": "同意", "style": 1, "key": "approve"},
+        ],
+    }
+
+
+def task_id_for(inst: Instance) -> str:
+    """A card's task id: unique per instance, step and version (WeCom refuses a reused one)."""
+    return f"{inst.id}-s{inst.step_index}-v{inst.version}"
+
+
+class WeComService:
+    """The WeCom layer of one deployment."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: GraphStore,
+        kv: redis.asyncio.Redis,
+        client: WeComClient,
+        *,
+        dialog: DialogEngine | None,
+        engine: ApprovalEngine | None,
+        rules: list[Rule] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.kv = kv
+        self.client = client
+        self.dialog = dialog
+        self.engine = engine
+        self.rules = rules if rules is not None else load_rules()
+        self.crypto = WeComCrypto(
+            settings.wecom_token.get_secret_value(),
+            settings.wecom_aes_key.get_secret_value(),
+            settings.wecom_corp_id,
+            max_skew_s=settings.wecom_timestamp_skew_s,
+        )
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.handled = 0  # callbacks fully processed (for tests and the bench)
+
+    # -- lifecycle ------------------------------------------------------------------------------
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Approval events may come from worker threads; they are handed to this loop."""
+        self._loop = loop
+
+    async def drain(self, timeout_s: float = 30.0) -> None:
+        """Wait for background work (tests, shutdown)."""
+        deadline = time.monotonic() + timeout_s
+        while self._tasks and time.monotonic() < deadline:
+            await asyncio.wait(list(self._tasks), timeout=max(deadline - time.monotonic(), 0.01))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # -- identity -------------------------------------------------------------------------------
+
+    def employee_of(self, userid: str) -> str:
+        rows = self.store.query(load_query("wecom_employee").text, {"userid": userid})
+        if not rows:
+            raise NotFoundError(
+                f"企业微信成员 {userid} 没有对应的员工", f"no employee for WeCom user {userid}"
+            )
+        return str(rows[0]["id"])
+
+    def userids_of(self, employees: list[str]) -> list[str]:
+        rows = self.store.query(load_query("wecom_userids").text, {"ids": employees})
+        return [str(r["userid"]) for r in rows]
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    async def accept(self, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> str:
+        """Verify, decrypt, de-duplicate and schedule one callback; returns what happened."""
+        xml = self.crypto.decrypt_message(body, msg_signature, timestamp, nonce)
+        msg = parse_xml(xml)
+        key = self._dedup_key(msg)
+        if not await self.kv.set(f"zhiku:wecom:seen:{key}", "1", nx=True, ex=DEDUP_TTL_S):
+            log.info("duplicate WeCom callback %s ignored", key)
+            return "duplicate"
+        self._spawn(self._process(msg, key))
+        return "accepted"
+
+    @staticmethod
+    def _dedup_key(msg: dict[str, str]) -> str:
+        if msg.get("MsgId"):
+            return f"msg:{msg['MsgId']}"
+        if msg.get("Event") == "template_card_event":
+            return f"card:{msg.get('TaskId')}:{msg.get('EventKey')}:{msg.get('FromUserName')}"
+        if msg.get("Event") == "sys_approval_change":
+            sp = f"{msg.get('ApprovalInfo.SpNo')}:{msg.get('ApprovalInfo.SpStatus')}"
+            return f"sp:{sp}:{msg.get('CreateTime')}"
+        return f"event:{msg.get('FromUserName')}:{msg.get('CreateTime')}:{msg.get('Event')}"
+
+    async def _process(self, msg: dict[str, str], key: str) -> None:
+        try:
+            kind = msg.get("MsgType")
+            if kind == "text":
+                await self.on_text(msg["FromUserName"], msg.get("Content", ""))
+            elif kind == "event" and msg.get("Event") == "template_card_event":
+                await self.on_card(msg["FromUserName"], msg.get("TaskId", ""), msg.get("EventKey", ""),
+                                   msg.get("ResponseCode", ""))  # fmt: skip
+            elif kind == "event" and msg.get("Event") == "sys_approval_change":
+                log.info("WeCom approval %s changed", msg.get("ApprovalInfo.SpNo"))
+            else:
+                log.info("WeCom %s/%s ignored", kind, msg.get("Event"))
+        except Exception as exc:  # logged with the key; the callback was acknowledged already
+            log.exception("WeCom callback %s failed", key)
+            await self._dead_letter({"callback": key, "error": str(exc), "msg": msg})
+        finally:
+            self.handled += 1
+
+    async def on_text(self, userid: str, content: str) -> None:
+        if self.dialog is None:
+            return
+        try:
+            employee = self.employee_of(userid)
+        except NotFoundError:
+            await self._send_text([userid], "抱歉，没有找到您的员工信息，请联系管理员开通知库权限。")
+            return
+        who = load_principal(self.store, employee)
+        reply = await asyncio.to_thread(self.dialog.handle, f"wecom:{employee}", who, content)
+        await self._send_text([userid], render_reply(reply))
+
+    async def on_card(self, userid: str, task_id: str, event_key: str, response_code: str) -> None:
+        record = await self.kv.get(f"zhiku:wecom:card:{task_id}")
+        if self.engine is None or not record:
+            log.warning("tap on unknown or expired card %s", task_id)
+            await self._send_text([userid], "该审批卡片已失效，请在知库中查看最新状态。")
+            return
+        card = json.loads(record)
+        kind = "approve" if event_key == "approve" else "reject" if event_key == "reject" else ""
+        employee = self.employee_of(userid)
+        try:
+            result = await asyncio.to_thread(
+                self.engine.act,
+                card["instance"],
+                kind,
+                actor=employee,
+                step=int(card["step"]),
+                key=f"card:{task_id}:{employee}",
+                channel="wecom_card",
+                comment="（企业微信卡片）",
+            )
+        except ZhikuError as exc:  # not an approver, closed instance...: tell the person who tapped
+            log.warning("card tap by %s on %s refused: %s", userid, task_id, exc.one_line())
+            await self._update_card([userid], response_code, "无法操作")
+            await self._send_text([userid], exc.message_zh)
+            return
+        inst = result.instance
+        if result.applied:
+            mine = "已同意" if kind == "approve" else "已驳回"
+            step_done = inst.step_index != int(card["step"]) or inst.status != "pending"
+            others = [u for u in card["userids"] if u != userid]
+            # this person's card shows their decision; the others' cards close when the step is done
+            await self._update_card([userid], response_code, mine)
+            if step_done and others and card.get("response_code"):
+                await self._update_card(others, card["response_code"], f"{inst.name_of(employee)}{mine}")
+        else:
+            await self._update_card([userid], response_code, "已处理")
+            await self._send_text([userid], result.message)
+
+    async def _update_card(self, userids: list[str], response_code: str, label: str) -> None:
+        if not response_code:
+            return
+        try:
+            await self.client.update_card(userids, response_code, replace_name=label)
+        except WeComError as exc:  # 42014: the code was used already — the card shows a decision
+            log.info("card update skipped: %s", exc.one_line())
+
+    # -- notifications --------------------------------------------------------------------------
+
+    def on_approval_event(self, event: ApprovalEvent) -> None:
+        """The engine's listener (any thread): hand the event to the event loop."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return
+        loop.call_soon_threadsafe(lambda: self._spawn(self.notify("approval." + event.kind, event.as_dict())))
+
+    async def notify(self, event: str, fields: dict[str, Any]) -> int:
+        """Apply the rules for ``event``; returns how many messages were sent."""
+        sent = 0
+        for rule in self.rules:
+            if rule.event != event:
+                continue
+            recipients = self._recipients(rule, fields)
+            userids = []
+            subject = f"{event}:{fields.get('instance_id', fields.get('id', ''))}:{fields.get('at', '')}"
+            for employee, userid in zip(recipients, self.userids_of(recipients), strict=False):
+                record = f"zhiku:wecom:push:{subject}:{employee}"
+                if await self.kv.set(record, rule.message, nx=True, ex=PUSH_TTL_S):
+                    userids.append(userid)
+            if not userids:
+                continue
+            if rule.message == "card" and self.engine is not None:
+                inst = await asyncio.to_thread(self.engine.get, fields["instance_id"])
+                await self._send_card(userids, inst)
+            else:
+                await self._send_text(
+                    userids, rule.template.format(**fields), markdown=rule.message == "markdown"
+                )
+            sent += len(userids)
+        return sent
+
+    def _recipients(self, rule: Rule, fields: dict[str, Any]) -> list[str]:
+        if rule.to == "recipients":
+            return [str(r) for r in fields.get("recipients", [])]
+        role = rule.to.removeprefix("role:") if rule.to.startswith("role:") else None
+        rows = self.store.query(load_query("employees_with_role").text, {"role": role})
+        return [str(r["id"]) for r in rows]
+
+    async def _send_card(self, userids: list[str], inst: Instance) -> None:
+        task_id = task_id_for(inst)
+        try:
+            code = await self.client.send_card(userids, approval_card(inst, task_id))
+        except (WeComError, ZhikuError) as exc:
+            await self._dead_letter({"card": task_id, "to": userids, "error": exc.one_line()})
+            return
+        record = {"instance": inst.id, "step": inst.step_index, "userids": userids, "response_code": code}
+        await self.kv.set(
+            f"zhiku:wecom:card:{task_id}", json.dumps(record), ex=self.settings.wecom_card_code_ttl_s
+        )
+
+    async def _send_text(self, userids: list[str], text: str, *, markdown: bool = False) -> None:
+        try:
+            await self.client.send_text(userids, text, markdown=markdown)
+        except ZhikuError as exc:
+            await self._dead_letter(
+                {"text": text, "to": userids, "markdown": markdown, "error": exc.one_line()}
+            )
+
+    async def _dead_letter(self, item: dict[str, Any]) -> None:
+        log.error("WeCom delivery failed, kept for replay: %s", item.get("error"))
+        item["at"] = time.time()
+        await self.kv.rpush(DEAD_LETTERS, json.dumps(item, ensure_ascii=False, default=str))
+
+    async def replay_failed(self) -> int:
+        """Re-send dead-lettered texts (cards are re-sent by the next event); returns how many went."""
+        done = 0
+        for _ in range(await self.kv.llen(DEAD_LETTERS)):
+            raw: Any = await self.kv.lpop(DEAD_LETTERS)
+            if raw is None:
+                break
+            item = json.loads(raw)
+            if "text" not in item:
+                continue
+            try:
+                await self.client.send_text(item["to"], item["text"], markdown=item.get("markdown", False))
+                done += 1
+            except ZhikuError:
+                await self.kv.rpush(DEAD_LETTERS, raw)
+        return done
+
+
+def render_reply(reply: Reply) -> str:
+    """The chatbot's reply as a WeCom text message: the answer, its sources, follow-ups."""
+    lines = [reply.text]
+    if reply.citations:
+        lines.append("")
+        lines.append("来源：")
+        for i, c in enumerate(reply.citations, 1):
+            lines.append(f"[{i}] {c.title}" + (f" · {c.section}" if c.section else ""))
+    if reply.follow_ups:
+        lines.append("")
+        lines.append("您可能还想问：" + "；".join(reply.follow_ups[:3]))
+    return "\n".join(lines)
