@@ -37,6 +37,7 @@ from ontology.model import load_ontology
 from search.recommend import Recommender
 from search.service import SearchService
 from wecom.client import WeComClient
+from wecom.oa import WeComOA
 from wecom.service import WeComService
 from zhiku import __version__
 from zhiku.errors import ZhikuError
@@ -200,7 +201,8 @@ def create_app(
         async_kv = open_async_kv(url)
         if settings.wecom_corp_id:
             client = WeComClient.from_settings(settings, async_kv)
-            wecom = WeComService(settings, active, async_kv, client, dialog=dialog, engine=engine)
+            oa = WeComOA(engine, client, settings.wecom_oa_templates) if settings.wecom_oa_templates else None
+            wecom = WeComService(settings, active, async_kv, client, dialog=dialog, engine=engine, oa=oa)
             wecom.bind_loop(asyncio.get_running_loop())
             engine.listeners.append(wecom.on_approval_event)
         app.state.zhiku = AppState(

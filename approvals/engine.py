@@ -233,11 +233,11 @@ class ActionResult:
 Listener = Callable[[ApprovalEvent], None]
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
-def _steps_json(steps: Iterable[StepState]) -> str:
+def steps_json(steps: Iterable[StepState]) -> str:
     return json.dumps([asdict(s) for s in steps], ensure_ascii=False, separators=(",", ":"))
 
 
@@ -335,7 +335,7 @@ class ApprovalEngine:
                 return ActionResult(existing, False, "该申请已提交过：" + existing.summary())
             except NotFoundError:
                 pass
-        at = _now()
+        at = now()
         title = f"{chain.applicant_name}的{chain.process_name}"
         if amount is not None:
             title += f"（{amount:g}元）"
@@ -352,7 +352,7 @@ class ApprovalEngine:
             "reason": reason,
             "status": "pending",
             "stepIndex": 0,
-            "steps": _steps_json(steps),
+            "steps": steps_json(steps),
             "action": submit_id,
             "at": at,
         }
@@ -396,7 +396,7 @@ class ApprovalEngine:
             if isinstance(outcome, ActionResult):
                 return outcome
             new_status, new_index, steps, events_spec, act_key, act_step = outcome
-            at = _now()
+            at = now()
             record_id = action_id(instance_id, act_key)
             cur = instance.steps[act_step] if 0 <= act_step < len(instance.steps) else None
             pending = steps[new_index].pending() if new_status == "pending" and new_index < len(steps) else []
@@ -408,7 +408,7 @@ class ApprovalEngine:
                         "version": instance.version,
                         "status": new_status,
                         "stepIndex": new_index,
-                        "steps": _steps_json(steps),
+                        "steps": steps_json(steps),
                         "action": record_id,
                         "at": at,
                     },
@@ -578,6 +578,10 @@ class ApprovalEngine:
             inst.updated_at,
             inst.summary(),
         )
+
+    def announce(self, kind: str, inst: Instance, actor: str, recipients: tuple[str, ...]) -> None:
+        """Publish an event about ``inst`` that happened elsewhere (e.g. in WeCom's approval app)."""
+        self._emit([self._event(kind, inst, actor, recipients)])
 
     def _emit(self, events: list[ApprovalEvent]) -> None:
         for event in events:

@@ -2,6 +2,8 @@
 // @mode read
 // @param role string 角色 ID（如 employee、hr；可为空）
 MATCH (e:Employee)
-WHERE $role IS NULL OR $role = 'employee' OR (e)-[:HAS_ROLE]->(:Role {id: $role})
+OPTIONAL MATCH (e)-[:HAS_ROLE]->(r:Role)
+WITH e, collect(r.id) AS roles
+WHERE $role IS NULL OR $role = 'employee' OR $role IN roles OR ('ROLE-' + $role) IN roles
 RETURN e.id AS id, e.name AS name
 ORDER BY e.id

@@ -32,6 +32,7 @@ from graph.base import GraphStore
 from queries import load as load_query
 from wecom.client import WeComClient, WeComError
 from wecom.crypto import WeComCrypto, parse_xml
+from wecom.oa import WeComOA
 from zhiku.access import load_principal
 from zhiku.errors import NotFoundError, ZhikuError
 from zhiku.settings import Settings
@@ -103,7 +104,9 @@ class WeComService:
         dialog: DialogEngine | None,
         engine: ApprovalEngine | None,
         rules: list[Rule] | None = None,
+        oa: WeComOA | None = None,
     ) -> None:
+        self.oa = oa
         self.settings = settings
         self.store = store
         self.kv = kv
@@ -185,7 +188,10 @@ class WeComService:
                 await self.on_card(msg["FromUserName"], msg.get("TaskId", ""), msg.get("EventKey", ""),
                                    msg.get("ResponseCode", ""))  # fmt: skip
             elif kind == "event" and msg.get("Event") == "sys_approval_change":
-                log.info("WeCom approval %s changed", msg.get("ApprovalInfo.SpNo"))
+                sp_no = msg.get("ApprovalInfo.SpNo", "")
+                log.info("WeCom approval %s changed", sp_no)
+                if self.oa is not None and sp_no:
+                    await self.oa.sync(sp_no)
             else:
                 log.info("WeCom %s/%s ignored", kind, msg.get("Event"))
         except Exception as exc:  # logged with the key; the callback was acknowledged already

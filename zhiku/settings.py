@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     wecom_secret: SecretStr = Field(SecretStr(""), description="WeCom app Secret.")
     wecom_token: SecretStr = Field(SecretStr(""), description="WeCom callback Token.")
     wecom_aes_key: SecretStr = Field(SecretStr(""), description="WeCom callback EncodingAESKey (43 chars).")
+    wecom_oa_templates: dict[str, str] = Field(
+        default_factory=dict,
+        description="Processes decided in WeCom's own approval app: process id → WeCom template id "
+        '(JSON, e.g. {"PROC-EXPENSE": "3TkZjxg..."}); the others use the built-in engine.',
+    )
     wecom_api_base: str = Field(
         "https://qyapi.weixin.qq.com", description="WeCom API base URL (tests point it at the fake server)."
     )

@@ -492,7 +492,7 @@ class Mutation:
     @strawberry.mutation(
         description="提交审批申请（idempotencyKey 相同的重试只提交一次）/ submit an application"
     )
-    def submit_approval(
+    async def submit_approval(
         self,
         info: Info,
         process: str,
@@ -505,8 +505,26 @@ class Mutation:
         who = c.require()
         if len(reason) > 2000 or (idempotency_key and len(idempotency_key) > 128):
             raise InputError("事由或幂等键过长", "reason or idempotency key too long")
-        result = c.state.approvals.submit(
-            process, applicant=who.id, amount=amount, days=days, reason=reason, key=idempotency_key
+        wecom = c.state.wecom
+        if wecom is not None and wecom.oa is not None:
+            process_id, _ = find_process(c.state.store, process)
+            if process_id in wecom.oa.templates:  # decided in WeCom's own approval app
+                inst = await wecom.oa.submit(
+                    process_id, applicant=who.id, amount=amount, days=days, reason=reason
+                )
+                return T.ApprovalResult(
+                    applied=True,
+                    message="已提交到企业微信审批：" + inst.summary(),
+                    instance=T.approval_instance(inst),
+                )
+        result = await asyncio.to_thread(
+            c.state.approvals.submit,
+            process,
+            applicant=who.id,
+            amount=amount,
+            days=days,
+            reason=reason,
+            key=idempotency_key,
         )
         return T.ApprovalResult(
             applied=result.applied, message=result.message, instance=T.approval_instance(result.instance)

@@ -55,7 +55,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"], "employee": "E1011",
         "type": None, "name": None, "skip": 0, "admin": False, "level": 5, "departments": ["D-HR"],
         "roles": ["employee"], "depth": 2, "types": [], "topic": None, "owner": None, "applicant": "E1011",
-        "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None,
+        "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None, "userid": "E1011",
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},

@@ -77,6 +77,7 @@ def env(demo_graph: Any, demo_search: Any) -> Iterator[Env]:
             wecom_token=TOKEN,  # type: ignore[arg-type]
             wecom_aes_key=AES_KEY,  # type: ignore[arg-type]
             wecom_api_base=fake_base,
+            wecom_oa_templates={"PROC-TRAVEL": "tmpl-travel"},
         )
         app = create_app(settings, store=demo_graph, search=demo_search)
         with running(app) as base:
@@ -230,3 +231,82 @@ def test_client_token_refresh_errors_and_backoff(env: Env) -> None:
     asyncio.run(scenario())
     long_parts = [s for s in env.fake.messages_to("E1030", "text") if s.body["content"].startswith("长")]
     assert len(long_parts) == 5 and all(len(p.body["content"].encode()) <= 2048 for p in long_parts)
+
+
+def test_wecom_approval_app_is_mirrored_after_its_callback(env: Env) -> None:
+    travel = """mutation { submitApproval(process: "出差申请", days: 2, reason: "上海客户拜访") {
+      instance { id status steps { name mode } } } }"""
+    data = env.graphql("E1040", travel)["submitApproval"]
+    inst = data["instance"]
+    assert inst["id"].startswith("WX-") and inst["status"] == "pending"
+    sp_no = inst["id"].removeprefix("WX-")
+    nodes = env.fake.approvals[sp_no]["sp_record"]
+    assert [n["approverattr"] for n in nodes] == [1 if s["mode"] != "会签" else 2 for s in inst["steps"]]
+    for node in nodes:  # every approver acts in WeCom's own approval UI
+        for d in node["details"]:
+            env.fake.decide_in_oa(sp_no, d["approver"]["userid"], approve=True)
+    assert env.fake.approvals[sp_no]["sp_status"] == 2
+    env.callback(env.fake.approval_change(sp_no))
+    env.callback(env.fake.approval_change(sp_no))  # a repeated callback changes nothing
+    after = wait_for(
+        lambda: (
+            (r := env.graphql("E1040", GET, {"id": inst["id"]})["approvalInstance"])["status"] == "approved"
+            and r
+        )
+    )
+    assert [a["kind"] for a in after["audit"]].count("sync") == 1
+    wait_for(
+        lambda: any("审批通过" in s.body.get("content", "") for s in env.fake.messages_to("E1040", "text"))
+    )
+
+
+def test_status_subscription_pushes_in_real_time(env: Env) -> None:
+    from gql import Client
+    from gql import gql as parse
+    from gql.transport.websockets import WebsocketsTransport
+
+    inst = env.graphql("E1040", SUBMIT, {"p": "费用报销", "a": 50, "k": None})["submitApproval"]["instance"]
+
+    async def scenario() -> list[dict[str, Any]]:
+        transport = WebsocketsTransport(
+            url=env.base.replace("http", "ws") + "/graphql",
+            subprotocols=[WebsocketsTransport.GRAPHQLWS_SUBPROTOCOL],
+            init_payload={"Authorization": f"Bearer {issue_token(env.settings, 'E1040')}"},
+        )
+        got: list[dict[str, Any]] = []
+        async with Client(transport=transport) as session:
+            sub = parse(
+                "subscription($id: ID!) { approvalStatus(instanceId: $id) { kind status instanceId } }"
+            )
+            sub.variable_values = {"id": inst["id"]}
+
+            async def listen() -> None:
+                async for event in session.subscribe(sub):
+                    got.append(event["approvalStatus"])
+                    if event["approvalStatus"]["kind"] == "step_approved":
+                        return
+
+            listener = asyncio.create_task(listen())
+            await asyncio.sleep(0.5)  # subscribed before the approval happens
+            await asyncio.to_thread(env.graphql, "E1002", 'mutation($id: ID!) { actOnApproval(id: $id, action: APPROVE) { applied } }', {"id": inst["id"]})  # fmt: skip
+            await asyncio.wait_for(listener, 20)
+        return got
+
+    events = asyncio.run(scenario())
+    assert events[-1] == {"kind": "step_approved", "status": "pending", "instanceId": inst["id"]}
+
+
+def test_an_application_started_in_the_chat_goes_through_the_approvals_engine(env: Env) -> None:
+    env.callback(env.fake.text_message("E1041", "我要提交费用报销，金额800元"))
+    confirm = wait_for(
+        lambda: [s for s in env.fake.messages_to("E1041", "text") if "确认提交" in s.body["content"]]
+    )
+    assert "审批路径" in confirm[-1].body["content"]
+    env.callback(env.fake.text_message("E1041", "确认"))
+    done = wait_for(
+        lambda: [s for s in env.fake.messages_to("E1041", "text") if "已提交审批" in s.body["content"]]
+    )
+    mine = env.graphql("E1041", "{ myApprovals { id processId status channel: audit { channel } } }")[
+        "myApprovals"
+    ]
+    assert any(m["processId"] == "PROC-EXPENSE" and m["id"] in done[-1].body["content"] for m in mine)
