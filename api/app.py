@@ -36,6 +36,7 @@ from graph.base import GraphStore
 from ontology.model import load_ontology
 from search.recommend import Recommender
 from search.service import SearchService
+from wecom.aibot import AiBotChannel
 from wecom.client import WeComClient
 from wecom.oa import WeComOA
 from wecom.service import WeComService
@@ -205,6 +206,10 @@ def create_app(
             wecom = WeComService(settings, active, async_kv, client, dialog=dialog, engine=engine, oa=oa)
             wecom.bind_loop(asyncio.get_running_loop())
             engine.listeners.append(wecom.on_approval_event)
+        bot: AiBotChannel | None = None
+        if settings.wecom_bot_id:  # the intelligent robot's long connection (no public IP needed)
+            bot = AiBotChannel(settings, active, dialog, async_kv)
+            await bot.start()
         app.state.zhiku = AppState(
             settings=settings,
             store=active,
@@ -222,6 +227,8 @@ def create_app(
         try:
             yield
         finally:
+            if bot is not None:
+                bot.stop()
             if wecom is not None:
                 await wecom.drain(5)
                 await wecom.client.aclose()

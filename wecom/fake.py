@@ -317,3 +317,96 @@ class FakeWeCom:
             return JSONResponse({**ok, "info": info})
 
         return app
+
+
+class FakeAiBot:
+    """The intelligent robot's long-connection server side (WeCom's ``openws``), on loopback.
+
+    Speaks the SDK's frames: ``aibot_subscribe`` (checks bot id and secret), ``ping`` acks,
+    ``aibot_msg_callback`` pushes, and ``aibot_respond_msg`` replies, each acknowledged. ``drop()``
+    closes every connection (the SDK must reconnect).
+
+    Example::
+
+        async with FakeAiBot("bot-1", "s") as bot:      # bot.url is ws://127.0.0.1:PORT
+            await bot.push_text("E1030", "年假怎么请")
+    """
+
+    def __init__(self, bot_id: str, secret: str) -> None:
+        self.bot_id = bot_id
+        self.secret = secret
+        self.replies: list[dict[str, Any]] = []
+        self.pings = 0
+        self.subscriptions = 0
+        self._conns: set[Any] = set()
+        self._server: Any = None
+        self.url = ""
+        self._msg = itertools.count(1)
+
+    async def __aenter__(self) -> FakeAiBot:
+        from websockets.asyncio.server import serve
+
+        self._server = await serve(self._handle, "127.0.0.1", 0)
+        port = next(iter(self._server.sockets)).getsockname()[1]
+        self.url = f"ws://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _handle(self, ws: Any) -> None:
+        import json
+
+        async for raw in ws:
+            frame = json.loads(raw)
+            cmd = frame.get("cmd")
+            req_id = frame.get("headers", {}).get("req_id", "")
+            if cmd == "aibot_subscribe":
+                body = frame.get("body", {})
+                ok = body.get("bot_id") == self.bot_id and body.get("secret") == self.secret
+                await ws.send(json.dumps({"headers": {"req_id": req_id}, "errcode": 0 if ok else 40001,
+                                          "errmsg": "ok" if ok else "invalid bot secret"}))  # fmt: skip
+                if ok:
+                    self.subscriptions += 1
+                    self._conns.add(ws)
+            elif cmd == "ping":
+                self.pings += 1
+                await ws.send(json.dumps({"headers": {"req_id": req_id}, "errcode": 0, "errmsg": "ok"}))
+            elif cmd in ("aibot_respond_msg", "aibot_send_msg", "aibot_respond_update_msg"):
+                self.replies.append(frame)
+                await ws.send(json.dumps({"headers": {"req_id": req_id}, "errcode": 0, "errmsg": "ok"}))
+        self._conns.discard(ws)
+
+    @property
+    def connected(self) -> int:
+        return len(self._conns)
+
+    async def push_text(
+        self, userid: str, content: str, *, chatid: str = "", msgid: str | None = None
+    ) -> str:
+        """Deliver a user's message to the connected bot; returns the callback's req_id."""
+        import json
+
+        req_id = f"aibot_msg_callback_{next(self._msg)}"
+        body = {
+            "msgid": msgid or secrets.token_hex(8),
+            "aibotid": self.bot_id,
+            "chatid": chatid,
+            "chattype": "group" if chatid else "single",
+            "from": {"userid": userid},
+            "msgtype": "text",
+            "text": {"content": content},
+        }
+        frame = {"cmd": "aibot_msg_callback", "headers": {"req_id": req_id}, "body": body}
+        for ws in list(self._conns):
+            await ws.send(json.dumps(frame, ensure_ascii=False))
+        return req_id
+
+    async def drop(self) -> None:
+        for ws in list(self._conns):
+            await ws.close()
+        self._conns.clear()
+
+    def replies_to(self, req_id: str) -> list[dict[str, Any]]:
+        return [r for r in self.replies if r.get("headers", {}).get("req_id") == req_id]

@@ -53,6 +53,14 @@ class Rule:
     template: str  # str.format with the event's fields
 
 
+def employee_of(store: GraphStore, userid: str) -> str:
+    """The employee a WeCom member is; :class:`NotFoundError` when none."""
+    rows = store.query(load_query("wecom_employee").text, {"userid": userid})
+    if not rows:
+        raise NotFoundError(f"企业微信成员 {userid} 没有对应的员工", f"no employee for WeCom user {userid}")
+    return str(rows[0]["id"])
+
+
 def load_rules(path: Path = RULES_FILE) -> list[Rule]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return [
@@ -144,12 +152,7 @@ class WeComService:
     # -- identity -------------------------------------------------------------------------------
 
     def employee_of(self, userid: str) -> str:
-        rows = self.store.query(load_query("wecom_employee").text, {"userid": userid})
-        if not rows:
-            raise NotFoundError(
-                f"企业微信成员 {userid} 没有对应的员工", f"no employee for WeCom user {userid}"
-            )
-        return str(rows[0]["id"])
+        return employee_of(self.store, userid)
 
     def userids_of(self, employees: list[str]) -> list[str]:
         rows = self.store.query(load_query("wecom_userids").text, {"ids": employees})

@@ -127,6 +127,13 @@ class Settings(BaseSettings):
         description="Processes decided in WeCom's own approval app: process id → WeCom template id "
         '(JSON, e.g. {"PROC-EXPENSE": "3TkZjxg..."}); the others use the built-in engine.',
     )
+    wecom_bot_id: str = Field(
+        "", description="WeCom intelligent robot (智能机器人) bot id (long connection)."
+    )
+    wecom_bot_secret: SecretStr = Field(SecretStr(""), description="The intelligent robot's secret.")
+    wecom_bot_ws_url: str = Field(
+        "", description="Long-connection URL (empty: the SDK's default, wss://openws.work.weixin.qq.com)."
+    )
     wecom_api_base: str = Field(
         "https://qyapi.weixin.qq.com", description="WeCom API base URL (tests point it at the fake server)."
     )
