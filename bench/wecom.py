@@ -7,7 +7,10 @@ on loopback, both on this machine's 2 cores:
 3. approvals: concurrent 会签 approvals (each action sent twice, as a retried tap would be) through
    GraphQL; throughput, and a check that no action is lost or counted twice.
 
-    python bench/wecom.py [--seconds 20] [--instances 100]
+    python bench/wecom.py [--seconds 20] [--instances 100] [--think 2 0]
+
+The load generator and the fake WeCom run on the same 2 cores as the server, so the saturating row
+(think 0) measures the whole machine flooded, not only Zhiku.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import argparse
 import asyncio
 import base64
 import os
+import random
 import subprocess
 import sys
 import tempfile
@@ -29,17 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.api_load import free_port, zhiku
 from bench.graph_load import machine
-from wecom.fake import FakeWeCom
+from wecom.fake import FakeWeCom, Sent
 from zhiku.loopback import running
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["年假怎么请？", "报销8000元谁审批", "公司有班车吗", "病假需要什么材料", "出差住宿标准是多少"]
 
 
-def pct(values: list[float]) -> str:
-    a = np.array(values)
-    p50, p99 = np.percentile(a, 50), np.percentile(a, 99)
-    return f"p50 {p50:7.1f}  p99 {p99:7.1f}  max {a.max():7.1f} ms (n={len(a)})"
+COLUMNS = ("ack p50", "ack p99", "srv p50", "srv p99", "e2e p50", "e2e p99")
 
 
 async def employees(base: str, token: str) -> list[str]:
@@ -53,33 +54,53 @@ async def employees(base: str, token: str) -> list[str]:
 
 
 async def conversations(
-    fake: FakeWeCom, base: str, users: list[str], seconds: float
-) -> tuple[list[float], list[float]]:
-    """Each employee asks, waits for the answer to reach WeCom, asks again; until ``seconds`` pass."""
+    fake: FakeWeCom, base: str, users: list[str], seconds: float, think: float
+) -> tuple[list[float], list[float], list[float]]:
+    """Each employee asks, waits for the answer to reach WeCom, reads it for ``think`` seconds (0: at
+    once, saturating the server), asks again; until ``seconds`` pass."""
     ack: list[float] = []
     e2e: list[float] = []
+    server_ms: list[float] = []
     deadline = time.perf_counter() + seconds
+
+    http = httpx.AsyncClient(timeout=30, limits=httpx.Limits(max_connections=len(users)))
+    loop = asyncio.get_running_loop()
+    answered = {user: asyncio.Event() for user in users}
+
+    def delivered(sent: Sent) -> None:  # on the fake's server thread
+        if sent.msgtype == "text":
+            for user in sent.touser:
+                if user in answered:
+                    loop.call_soon_threadsafe(answered[user].set)
+
+    fake.on_sent.append(delivered)
 
     async def employee(user: str, i: int) -> None:
         n = 0
         while time.perf_counter() < deadline:
-            seen = len(fake.messages_to(user, "text"))
+            answered[user].clear()
             started = time.perf_counter()
             r = await fake.post_callback(
-                f"{base}/wecom/callback", fake.text_message(user, QUESTIONS[(i + n) % 5])
+                f"{base}/wecom/callback", fake.text_message(user, QUESTIONS[(i + n) % 5]), http=http
             )
             ack.append((time.perf_counter() - started) * 1000)
+            server_ms.append(float(r.headers.get("server-timing", "accept;dur=nan").split("dur=")[1]))
             if r.status_code != 200:
                 raise RuntimeError(f"callback refused: {r.status_code} {r.text}")
-            while len(fake.messages_to(user, "text")) <= seen:
-                if time.perf_counter() > deadline + 30:
-                    raise RuntimeError(f"no answer for {user}")
-                await asyncio.sleep(0.005)
+            try:
+                await asyncio.wait_for(answered[user].wait(), timeout=deadline + 30 - time.perf_counter())
+            except TimeoutError:
+                raise RuntimeError(f"no answer for {user}") from None
             e2e.append((time.perf_counter() - started) * 1000)
             n += 1
+            await asyncio.sleep(think * (0.5 + random.random()))  # jittered, so askers do not align
 
-    await asyncio.gather(*(employee(u, i) for i, u in enumerate(users)))
-    return ack, e2e
+    try:
+        async with http:
+            await asyncio.gather(*(employee(u, i) for i, u in enumerate(users)))
+    finally:
+        fake.on_sent.remove(delivered)
+    return ack, server_ms, e2e
 
 
 ACT = "mutation($id: ID!) { actOnApproval(id: $id, action: APPROVE) { applied } }"
@@ -140,12 +161,14 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--instances", type=int, default=100)
+    parser.add_argument("--think", type=float, nargs="+", default=[2.0, 0.0])
     args = parser.parse_args()
     print(f"machine: {machine()}")
     aes_key = base64.b64encode(os.urandom(32)).decode().rstrip("=")
     fake = FakeWeCom(corp_id="ww-bench", secret="bench-secret", token="bench-token", aes_key=aes_key)
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp, running(fake.app) as fake_base:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
+        keep = ("ZHIKU_EMBED_CACHE", "ZHIKU_GIL_SWITCH_INTERVAL_MS", "ZHIKU_WECOM_ANSWER_CONCURRENCY")
+        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k in keep}
         env.update(
             {
                 "ZHIKU_DATA_DIR": tmp,
@@ -182,10 +205,27 @@ def main() -> None:
                     time.sleep(0.5)
             print("server: zhiku serve, 1 worker, demo company, e5-small; fake WeCom in the bench process")
             users = asyncio.run(employees(base, tokens["E1030"]))[: args.concurrency]
-            ack, e2e = asyncio.run(conversations(fake, base, users, args.seconds))
-            print(f"{len(users)} employees asking for {args.seconds:.0f}s: {len(e2e)} answers delivered")
-            print(f"callback acknowledgement: {pct(ack)}")
-            print(f"question → answer at WeCom: {pct(e2e)}")
+            print(
+                f"{len(users)} employees, {args.seconds:.0f} s per row; think = pause before asking again; "
+                "ack = the callback's round trip, srv = inside Zhiku's handler (Server-Timing)"
+            )
+            print(
+                f"{'think s':>8} {'answers/s':>10} "
+                + " ".join(
+                    f"{c:>8}" for c in ("ack p50", "ack p99", "srv p50", "srv p99", "e2e p50", "e2e p99")
+                )
+                + "  (ms)"
+            )
+            asyncio.run(conversations(fake, base, users[:5], 5.0, 0.0))  # warm-up: models, caches
+            for think in args.think:
+                ack, inside, e2e = asyncio.run(conversations(fake, base, users, args.seconds, think))
+                a50, a99 = np.percentile(ack, [50, 99])
+                s50, s99 = np.percentile(inside, [50, 99])
+                e50, e99 = np.percentile(e2e, [50, 99])
+                print(
+                    f"{think:8.1f} {len(e2e) / args.seconds:10.1f} "
+                    + " ".join(f"{v:8.1f}" for v in (a50, a99, s50, s99, e50, e99))
+                )
             asyncio.run(approvals(base, tokens, args.instances))
         finally:
             server.terminate()

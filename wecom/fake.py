@@ -20,6 +20,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,6 +65,7 @@ class FakeWeCom:
         self.tokens: dict[str, float] = {}  # token → expiry
         self.tokens_issued = 0
         self.sent: list[Sent] = []
+        self.on_sent: list[Callable[[Sent], None]] = []  # called (on the fake's thread) per message
         self.card_updates: list[dict[str, Any]] = []
         self.response_codes: dict[str, bool] = {}  # code → used
         self.task_ids: set[str] = set()
@@ -156,9 +158,15 @@ class FakeWeCom:
         return int(info["sp_status"])
 
     async def post_callback(
-        self, url: str, inner_xml: str, *, timestamp: str | None = None
+        self,
+        url: str,
+        inner_xml: str,
+        *,
+        timestamp: str | None = None,
+        http: httpx.AsyncClient | None = None,
     ) -> httpx.Response:
-        """POST an encrypted, signed callback to Zhiku as WeCom does."""
+        """POST an encrypted, signed callback to Zhiku as WeCom does (on ``http`` if given: a new
+        client costs tens of milliseconds, mostly its TLS context)."""
         envelope = self.crypto.encrypt_message(inner_xml, timestamp=timestamp)
         from wecom.crypto import parse_xml
 
@@ -169,8 +177,10 @@ class FakeWeCom:
             "nonce": fields["Nonce"],
         }
         body = to_xml({"ToUserName": self.corp_id, "AgentID": self.agent_id, "Encrypt": fields["Encrypt"]})
-        async with httpx.AsyncClient(timeout=10) as http:
+        if http is not None:
             return await http.post(url, params=params, content=body.encode())
+        async with httpx.AsyncClient(timeout=10) as own:
+            return await own.post(url, params=params, content=body.encode())
 
     # -- the API --------------------------------------------------------------------------------
 
@@ -238,7 +248,10 @@ class FakeWeCom:
                 self.task_ids.add(task_id)
                 code = secrets.token_hex(16)
                 self.response_codes[code] = False
-            self.sent.append(Sent(known, msgtype, content, code))
+            sent = Sent(known, msgtype, content, code)
+            self.sent.append(sent)
+            for listener in self.on_sent:
+                listener(sent)
             reply: dict[str, Any] = {**ok, "msgid": str(next(self._msg))}
             if code:
                 reply["response_code"] = code

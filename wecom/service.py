@@ -131,6 +131,10 @@ class WeComService:
         self._tasks: set[asyncio.Task[Any]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.handled = 0  # callbacks fully processed (for tests and the bench)
+        self.duplicates = 0  # retried callbacks recognised and ignored
+        # Answers are CPU work in threads; a few at a time keeps the event loop (and so the callback
+        # acknowledgement, due within WeCom's 5 s) responsive when many questions arrive at once.
+        self._answering = asyncio.Semaphore(settings.wecom_answer_concurrency)
 
     # -- lifecycle ------------------------------------------------------------------------------
 
@@ -154,22 +158,27 @@ class WeComService:
     def employee_of(self, userid: str) -> str:
         return employee_of(self.store, userid)
 
-    def userids_of(self, employees: list[str]) -> list[str]:
+    def userids_of(self, employees: list[str]) -> dict[str, str]:
+        """employee id → WeCom userid, for the employees that exist."""
         rows = self.store.query(load_query("wecom_userids").text, {"ids": employees})
-        return [str(r["userid"]) for r in rows]
+        return {str(r["id"]): str(r["userid"]) for r in rows}
 
     # -- callbacks ------------------------------------------------------------------------------
 
     async def accept(self, body: bytes, msg_signature: str, timestamp: str, nonce: str) -> str:
-        """Verify, decrypt, de-duplicate and schedule one callback; returns what happened."""
+        """Verify, decrypt and schedule one callback. No I/O before the acknowledgement: the
+        de-duplication (a shared store, busy with graph queries at times) happens in the background."""
         xml = self.crypto.decrypt_message(body, msg_signature, timestamp, nonce)
         msg = parse_xml(xml)
-        key = self._dedup_key(msg)
+        self._spawn(self._process_once(msg, self._dedup_key(msg)))
+        return "accepted"
+
+    async def _process_once(self, msg: dict[str, str], key: str) -> None:
         if not await self.kv.set(f"zhiku:wecom:seen:{key}", "1", nx=True, ex=DEDUP_TTL_S):
             log.info("duplicate WeCom callback %s ignored", key)
-            return "duplicate"
-        self._spawn(self._process(msg, key))
-        return "accepted"
+            self.duplicates += 1
+            return
+        await self._process(msg, key)
 
     @staticmethod
     def _dedup_key(msg: dict[str, str]) -> str:
@@ -206,14 +215,18 @@ class WeComService:
     async def on_text(self, userid: str, content: str) -> None:
         if self.dialog is None:
             return
+        async with self._answering:  # graph and model work off the event loop, bounded
+            text = await asyncio.to_thread(self._answer, userid, content)
+        await self._send_text([userid], text)
+
+    def _answer(self, userid: str, content: str) -> str:
+        assert self.dialog is not None
         try:
             employee = self.employee_of(userid)
         except NotFoundError:
-            await self._send_text([userid], "抱歉，没有找到您的员工信息，请联系管理员开通知库权限。")
-            return
+            return "抱歉，没有找到您的员工信息，请联系管理员开通知库权限。"
         who = load_principal(self.store, employee)
-        reply = await asyncio.to_thread(self.dialog.handle, f"wecom:{employee}", who, content)
-        await self._send_text([userid], render_reply(reply))
+        return render_reply(self.dialog.handle(f"wecom:{employee}", who, content))
 
     async def on_card(self, userid: str, task_id: str, event_key: str, response_code: str) -> None:
         record = await self.kv.get(f"zhiku:wecom:card:{task_id}")
@@ -223,7 +236,7 @@ class WeComService:
             return
         card = json.loads(record)
         kind = "approve" if event_key == "approve" else "reject" if event_key == "reject" else ""
-        employee = self.employee_of(userid)
+        employee = await asyncio.to_thread(self.employee_of, userid)
         try:
             result = await asyncio.to_thread(
                 self.engine.act,
@@ -276,10 +289,11 @@ class WeComService:
         for rule in self.rules:
             if rule.event != event:
                 continue
-            recipients = self._recipients(rule, fields)
+            recipients = await asyncio.to_thread(self._recipients, rule, fields)
+            known = await asyncio.to_thread(self.userids_of, recipients)
             userids = []
             subject = f"{event}:{fields.get('instance_id', fields.get('id', ''))}:{fields.get('at', '')}"
-            for employee, userid in zip(recipients, self.userids_of(recipients), strict=False):
+            for employee, userid in known.items():
                 record = f"zhiku:wecom:push:{subject}:{employee}"
                 if await self.kv.set(record, rule.message, nx=True, ex=PUSH_TTL_S):
                     userids.append(userid)

@@ -146,6 +146,14 @@ class Settings(BaseSettings):
     wecom_max_chars: int = Field(
         1800, ge=100, description="Longer answers are split into several WeCom messages."
     )
+    gil_switch_interval_ms: float = Field(
+        1.0, gt=0, le=100, description="Python's GIL switch interval in `zhiku serve` (default 5 ms)."
+    )
+    wecom_answer_concurrency: int = Field(
+        2,
+        ge=1,
+        description="Questions from WeCom answered at once (the rest queue; acknowledgements never wait).",
+    )
     public_base_url: str = Field(
         "http://127.0.0.1:8000", description="Where employees reach Zhiku (OAuth2 redirect, card links)."
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -65,6 +66,7 @@ def verify_url(
 async def callback(
     request: Request, state: StateDep, msg_signature: str = "", timestamp: str = "", nonce: str = ""
 ) -> Response:
+    started = time.perf_counter()
     service = _service(state)
     body = await request.body()
     try:
@@ -74,7 +76,9 @@ async def callback(
     except InputError as exc:
         log.warning("malformed WeCom callback: %s", exc.message_en)
         return PlainTextResponse("bad request", status_code=400)
-    return Response(content=b"", status_code=200, headers={"X-Zhiku-Callback": outcome})
+    took_ms = (time.perf_counter() - started) * 1000
+    headers = {"X-Zhiku-Callback": outcome, "Server-Timing": f"accept;dur={took_ms:.2f}"}
+    return Response(content=b"", status_code=200, headers=headers)
 
 
 def _safe_redirect(target: str | None) -> str | None:
