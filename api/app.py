@@ -206,6 +206,7 @@ def create_app(
             wecom = WeComService(settings, active, async_kv, client, dialog=dialog, engine=engine, oa=oa)
             wecom.bind_loop(asyncio.get_running_loop())
             engine.listeners.append(wecom.on_approval_event)
+            wecom.start_replays()
         bot: AiBotChannel | None = None
         if settings.wecom_bot_id:  # the intelligent robot's long connection (no public IP needed)
             bot = AiBotChannel(settings, active, dialog, async_kv)
@@ -230,8 +231,7 @@ def create_app(
             if bot is not None:
                 bot.stop()
             if wecom is not None:
-                await wecom.drain(5)
-                await wecom.client.aclose()
+                await wecom.close()
             if webhooks is not None:
                 webhooks.close()
             await async_kv.aclose()

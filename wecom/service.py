@@ -129,6 +129,7 @@ class WeComService:
             max_skew_s=settings.wecom_timestamp_skew_s,
         )
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._replays: asyncio.Task[None] | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self.handled = 0  # callbacks fully processed (for tests and the bench)
         self.duplicates = 0  # retried callbacks recognised and ignored
@@ -147,6 +148,23 @@ class WeComService:
         deadline = time.monotonic() + timeout_s
         while self._tasks and time.monotonic() < deadline:
             await asyncio.wait(list(self._tasks), timeout=max(deadline - time.monotonic(), 0.01))
+
+    async def close(self, timeout_s: float = 5.0) -> None:
+        """Shutdown: stop replaying, let running work finish for ``timeout_s``, cancel the rest (before
+        the store connections they use are closed), close the API client."""
+        self._loop = None  # approval events from now on are not pushed from this process
+        if self._replays is not None:
+            self._replays.cancel()
+        await self.drain(timeout_s)
+        leftovers = list(self._tasks) + ([self._replays] if self._replays is not None else [])
+        for task in leftovers:
+            task.cancel()
+        await asyncio.gather(*leftovers, return_exceptions=True)
+        await self.client.aclose()
+
+    def start_replays(self, every_s: float = 30.0) -> None:
+        """Retry failed deliveries every ``every_s`` seconds until :meth:`close`."""
+        self._replays = asyncio.get_running_loop().create_task(self.replay_forever(every_s))
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.get_running_loop().create_task(coro)
@@ -321,8 +339,12 @@ class WeComService:
         try:
             code = await self.client.send_card(userids, approval_card(inst, task_id))
         except (WeComError, ZhikuError) as exc:
-            await self._dead_letter({"card": task_id, "to": userids, "error": exc.one_line()})
+            item = {"card": task_id, "instance": inst.id, "step": inst.step_index, "to": userids}
+            await self._dead_letter({**item, "error": exc.one_line()})
             return
+        await self._remember_card(task_id, inst, userids, code)
+
+    async def _remember_card(self, task_id: str, inst: Instance, userids: list[str], code: str) -> None:
         record = {"instance": inst.id, "step": inst.step_index, "userids": userids, "response_code": code}
         await self.kv.set(
             f"zhiku:wecom:card:{task_id}", json.dumps(record), ex=self.settings.wecom_card_code_ttl_s
@@ -342,21 +364,43 @@ class WeComService:
         await self.kv.rpush(DEAD_LETTERS, json.dumps(item, ensure_ascii=False, default=str))
 
     async def replay_failed(self) -> int:
-        """Re-send dead-lettered texts (cards are re-sent by the next event); returns how many went."""
+        """Re-send what WeCom did not take: texts as they were, cards if their step still waits for
+        those approvers (a decided step's card is dropped). Returns how many went; what fails again
+        stays for the next round."""
         done = 0
         for _ in range(await self.kv.llen(DEAD_LETTERS)):
             raw: Any = await self.kv.lpop(DEAD_LETTERS)
             if raw is None:
                 break
             item = json.loads(raw)
-            if "text" not in item:
-                continue
             try:
-                await self.client.send_text(item["to"], item["text"], markdown=item.get("markdown", False))
+                if "text" in item:
+                    await self.client.send_text(
+                        item["to"], item["text"], markdown=item.get("markdown", False)
+                    )
+                elif "card" in item and self.engine is not None:
+                    inst = await asyncio.to_thread(self.engine.get, item["instance"])
+                    if inst.status != "pending" or inst.step_index != item["step"]:
+                        continue
+                    code = await self.client.send_card(item["to"], approval_card(inst, item["card"]))
+                    await self._remember_card(item["card"], inst, item["to"], code)
+                else:
+                    continue
                 done += 1
-            except ZhikuError:
+            except (WeComError, ZhikuError):
                 await self.kv.rpush(DEAD_LETTERS, raw)
+        if done:
+            log.info("WeCom: %d failed deliveries sent on replay", done)
         return done
+
+    async def replay_forever(self, every_s: float = 30.0) -> None:
+        """The API runs this: deliveries that failed while WeCom was unreachable go out once it is back."""
+        while True:
+            await asyncio.sleep(every_s)
+            try:
+                await self.replay_failed()
+            except Exception:  # the store may be away too; try again next round
+                log.exception("WeCom replay round failed")
 
 
 def render_reply(reply: Reply) -> str:

@@ -20,6 +20,7 @@ from api.app import create_app
 from api.auth import issue_token
 from wecom.client import WeComClient, WeComConfigError, WeComUnavailable
 from wecom.fake import FakeWeCom
+from wecom.service import DEAD_LETTERS
 from zhiku.loopback import running
 from zhiku.settings import Settings
 
@@ -160,6 +161,48 @@ def test_card_tap_approves_updates_the_cards_and_notifies(env: Env) -> None:
     # the same submission retried returns the same instance
     again = env.graphql("E1040", SUBMIT, {"p": "费用报销", "a": 8000, "k": "wecom-test-1"})["submitApproval"]
     assert not again["applied"] and again["instance"]["id"] == inst["id"]
+
+
+def test_deliveries_while_wecom_is_down_are_kept_and_replayed_once(env: Env) -> None:
+    env.fake.down = True
+    try:
+        data = env.graphql("E1040", SUBMIT, {"p": "费用报销", "a": 6000, "k": "wecom-down-1"})[
+            "submitApproval"
+        ]
+        wait_for(lambda: _dead(env) >= 1)  # the approver's card could not go out
+        question = env.fake.text_message("E1030", "公司有班车吗", msg_id=9_000_777)
+        assert env.callback(question).status_code == 200  # Zhiku itself is up: acknowledged
+        wait_for(lambda: _dead(env) >= 2)
+    finally:
+        env.fake.down = False
+    cards_before = len(env.fake.messages_to("E1002", "template_card"))
+    assert asyncio.run(_replay(env)) == 2  # the approver's card and the answer
+    assert len(env.fake.messages_to("E1002", "template_card")) == cards_before + 1
+    assert any("班车" in s.body.get("content", "") for s in env.fake.messages_to("E1030", "text"))
+    assert asyncio.run(_replay(env)) == 0  # nothing is sent twice
+    # the replayed card works: a tap moves the instance on
+    card = env.fake.messages_to("E1002", "template_card")[-1]
+    env.callback(env.fake.card_click("E1002", card.body["task_id"], "approve"))
+    inst = data["instance"]
+    wait_for(lambda: env.graphql("E1040", GET, {"id": inst["id"]})["approvalInstance"]["currentStep"] == 1)
+
+
+def _dead(env: Env) -> int:
+    async def count() -> int:
+        kv = redis.asyncio.Redis.from_url(env.app.state.zhiku.kv_url)
+        try:
+            return int(await kv.llen(DEAD_LETTERS))
+        finally:
+            await kv.aclose()
+
+    return asyncio.run(count())
+
+
+async def _replay(env: Env) -> int:
+    """Replay on the API's own loop (its clients belong to it), as its periodic task does."""
+    service = env.app.state.zhiku.wecom
+    loop = service._loop
+    return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(service.replay_failed(), loop))
 
 
 def test_others_cannot_see_or_act_on_an_application(env: Env) -> None:
