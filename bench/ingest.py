@@ -22,36 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.graph_load import machine
 from demo.load import demo_document_paths, load_demo
 from graph.falkordb_store import FalkorDBStore
+from ingest.corpora import debian_package
 from ingest.loaders import discover, load_file
 from ingest.pipeline import Pipeline
 from ontology.model import load_ontology
-
-CACHE = Path(__file__).resolve().parent / ".cache"
-
-
-#: Debian packages with real Chinese documentation (HTML and PDF), and where they put it.
-DEBIAN_DOCS = {
-    "debian-reference-zh-cn": "usr/share/debian-reference",
-    "maint-guide-zh-cn": "usr/share/doc/maint-guide-zh-cn",
-    "debian-edu-doc-zh-cn": "usr/share/doc/debian-edu-doc-zh-cn",
-}
-
-
-def debian_package(name: str) -> Path | None:
-    """Unpack a Debian documentation package into the cache; None if apt cannot fetch it."""
-    target = CACHE / name
-    docs = target / DEBIAN_DOCS[name]
-    if docs.is_dir():
-        return docs
-    CACHE.mkdir(parents=True, exist_ok=True)
-    try:
-        subprocess.run(["apt-get", "download", name], cwd=CACHE, check=True, capture_output=True, timeout=300)
-        deb = next(CACHE.glob(f"{name}_*.deb"))
-        subprocess.run(["dpkg", "-x", str(deb), str(target)], check=True, capture_output=True, timeout=300)
-    except (OSError, subprocess.SubprocessError, StopIteration):
-        return None
-    return docs if docs.is_dir() else None
-
 
 def pdf_pages(paths: list[Path]) -> int:
     from pypdf import PdfReader

@@ -146,6 +146,14 @@ class Settings(BaseSettings):
     wecom_max_chars: int = Field(
         1800, ge=100, description="Longer answers are split into several WeCom messages."
     )
+    crawl_sources: Path = Field(
+        Path(__file__).resolve().parent.parent / "crawlers" / "sources.yaml",
+        description="The crawl sources file (sites, sitemaps, schedules, access scopes).",
+    )
+    crawl_start_delay_s: float = Field(
+        0.5, ge=0, description="AutoThrottle's first delay between requests to one site (0: no throttle)."
+    )
+    crawl_timeout_s: int = Field(1800, ge=10, description="A crawl running longer than this is stopped.")
     gil_switch_interval_ms: float = Field(
         1.0, gt=0, le=100, description="Python's GIL switch interval in `zhiku serve` (default 5 ms)."
     )

@@ -1,0 +1,22 @@
+"""Conditional requests: a page fetched before is asked for with ``If-None-Match`` /
+``If-Modified-Since`` from the crawl state, so an unchanged page costs a 304 and nothing downstream."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy import Request
+
+
+class ConditionalGet:
+    def process_request(self, request: Request, spider: Any = None) -> None:
+        state, source = getattr(spider, "state", None), getattr(spider, "source", None)
+        if state is None or source is None or request.meta.get("zhiku_unconditional"):
+            return
+        page = state.page(source.name, request.url)
+        if page is None or page.status != 200:
+            return
+        if page.etag:
+            request.headers.setdefault(b"If-None-Match", page.etag.encode())
+        if page.last_modified:
+            request.headers.setdefault(b"If-Modified-Since", page.last_modified.encode())
