@@ -11,7 +11,6 @@ Prints its figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,10 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.graph_load import machine
 from demo.load import demo_document_paths, load_demo
 from graph.falkordb_store import FalkorDBStore
-from ingest.corpora import debian_package
+from ingest.corpora import DEBIAN_DOCS, debian_package
 from ingest.loaders import discover, load_file
 from ingest.pipeline import Pipeline
 from ontology.model import load_ontology
+
 
 def pdf_pages(paths: list[Path]) -> int:
     from pypdf import PdfReader

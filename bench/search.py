@@ -92,8 +92,8 @@ def sweep(sizes: list[int], queries: int) -> None:
 def real_embeddings(queries: int) -> None:
     """IVF against exact on real vectors: Debian's Chinese documentation chunked by our loaders and
     embedded with the bundled static model (fast enough for every chunk)."""
-    from ingest.corpora import debian_package
     from ingest.chunking import chunk_document
+    from ingest.corpora import debian_package
     from ingest.loaders import DocumentRejected, discover, load_file
     from search.embedders import load_embedder
 

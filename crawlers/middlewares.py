@@ -9,7 +9,15 @@ from scrapy import Request
 
 
 class ConditionalGet:
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> ConditionalGet:
+        return cls(crawler)
+
     def process_request(self, request: Request, spider: Any = None) -> None:
+        spider = spider or self.crawler.spider
         state, source = getattr(spider, "state", None), getattr(spider, "source", None)
         if state is None or source is None or request.meta.get("zhiku_unconditional"):
             return

@@ -9,6 +9,7 @@ search index is brought level with the graph, so answers change within the same 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import PurePosixPath
 from typing import Any
@@ -50,8 +51,9 @@ class IngestPipeline:
     def open_spider(self, spider: Any) -> None:
         self.settings: Settings = spider.zhiku
         self.store = open_store(self.settings)
-        self.pipeline = Pipeline(self.store, max_bytes=self.settings.ingest_max_bytes,
-                                 ner_model=self.settings.ner_model)  # fmt: skip
+        self.pipeline = Pipeline(
+            self.store, max_bytes=self.settings.ingest_max_bytes, ner_model=self.settings.ner_model
+        )
         self.report = IngestReport()
         self.run_id = spider.state.start_run(spider.source.name)
         self.rejected: list[tuple[str, str]] = []
@@ -73,12 +75,20 @@ class IngestPipeline:
         fields: dict[str, Any] = {"etag": item.etag, "last_modified": item.last_modified, "links": item.links}
         suffix = suffix_for(item.url, item.content_type)
         if suffix is None:
-            state.record(source.name, item.url, status=200, error=f"不支持的类型 {item.content_type}", **fields)
+            state.record(
+                source.name, item.url, status=200, error=f"不支持的类型 {item.content_type}", **fields
+            )
             return item
         meta: dict[str, Any] = {"access": source.access} if source.access else {}
         try:
-            doc = load_bytes(item.body, uri=item.url, suffix=suffix, meta=meta,
-                             modified_at=item.last_modified or "", max_bytes=self.settings.ingest_max_bytes)  # fmt: skip
+            doc = load_bytes(
+                item.body,
+                uri=item.url,
+                suffix=suffix,
+                meta=meta,
+                modified_at=item.last_modified or "",
+                max_bytes=self.settings.ingest_max_bytes,
+            )
         except DocumentRejected as exc:
             self.rejected.append((item.url, exc.message_zh))
             state.record(source.name, item.url, status=200, error=f"拒收：{exc.message_zh}", **fields)
@@ -87,13 +97,14 @@ class IngestPipeline:
                 counts.removed += 1
             return item
         if source.title_suffix:
-            doc.title = doc.title.removesuffix(source.title_suffix).strip()
+            doc = dataclasses.replace(doc, title=doc.title.removesuffix(source.title_suffix).strip())
         outcome = self.pipeline.ingest_document(doc, self.report)
         counts.new += outcome == "new"
         counts.changed += outcome == "changed"
         counts.unchanged += outcome == "unchanged"
-        state.record(source.name, item.url, status=200, hash=doc.content_hash, doc_id=doc.id, error="",
-                     **fields)  # fmt: skip
+        state.record(
+            source.name, item.url, status=200, hash=doc.content_hash, doc_id=doc.id, error="", **fields
+        )
         return item
 
     def spider_closed(self, spider: Any, reason: str) -> None:

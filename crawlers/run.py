@@ -39,7 +39,7 @@ def scrapy_settings(settings: Settings, max_pages: int, depth: int) -> dict[str,
 def crawl(name: str, sources_file: Path | None = None) -> dict[str, object]:
     from scrapy.crawler import CrawlerProcess
 
-    from crawlers.spiders.site import SiteSpider, SitemapCrawl
+    from crawlers.spiders.site import SitemapCrawl, SiteSpider
 
     settings = load_settings()
     sources = load_sources(sources_file or settings.crawl_sources)
@@ -47,12 +47,17 @@ def crawl(name: str, sources_file: Path | None = None) -> dict[str, object]:
         raise ZhikuError(f"没有名为 {name} 的爬取源", f"no crawl source named {name}")
     source = sources[name]
     state = CrawlState(settings.data_dir)
-    process = CrawlerProcess(scrapy_settings(settings, source.max_pages, source.depth), install_root_handler=False)
+    process = CrawlerProcess(
+        {**scrapy_settings(settings, source.max_pages, source.depth), "LOG_INSTALL_ROOT_HANDLER": False}
+    )
     spider = SitemapCrawl if source.sitemap else SiteSpider
     process.crawl(spider, source=source, state=state, zhiku=settings)
     process.start()
     run = state.last_run(name) or {}
-    return {k: run.get(k) for k in ("source", "outcome", "pages", "new", "changed", "unchanged", "removed", "errors")}
+    return {
+        k: run.get(k)
+        for k in ("source", "outcome", "pages", "new", "changed", "unchanged", "removed", "errors")
+    }
 
 
 def main() -> None:

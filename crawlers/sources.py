@@ -74,7 +74,9 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"无法读取爬取源配置 {path}：{exc}", f"cannot read crawl sources {path}: {exc}") from exc
+        raise ConfigError(
+            f"无法读取爬取源配置 {path}：{exc}", f"cannot read crawl sources {path}: {exc}"
+        ) from exc
     if not isinstance(raw, list):
         raise ConfigError(f"{path} 应为源的列表", f"{path} must be a list of sources")
     sources: dict[str, Source] = {}

@@ -27,6 +27,9 @@ CREATE TABLE IF NOT EXISTS schedule (source TEXT PRIMARY KEY, next_run REAL);
 """
 
 
+COLUMNS = {"etag", "last_modified", "hash", "links", "status", "error", "doc_id", "fetched_at"}
+
+
 @dataclass(slots=True)
 class Page:
     url: str
@@ -75,8 +78,15 @@ class CrawlState:
             row = db.execute("SELECT * FROM pages WHERE source=? AND url=?", (source, url)).fetchone()
         if row is None:
             return None
-        return Page(row["url"], row["etag"], row["last_modified"], row["hash"], json.loads(row["links"]),
-                    row["status"], row["doc_id"])  # fmt: skip
+        return Page(
+            row["url"],
+            row["etag"],
+            row["last_modified"],
+            row["hash"],
+            json.loads(row["links"]),
+            row["status"],
+            row["doc_id"],
+        )
 
     def pages(self, source: str) -> list[Page]:
         with self._db() as db:
@@ -88,15 +98,18 @@ class CrawlState:
         if "links" in fields:
             fields["links"] = json.dumps(fields["links"], ensure_ascii=False)
         fields = {"status": status, "fetched_at": time.time(), **fields}
+        unknown = set(fields) - COLUMNS
+        if unknown:
+            raise ValueError(f"unknown crawl state fields: {sorted(unknown)}")
         cols = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
         updates = ", ".join(f"{c}=excluded.{c}" for c in fields)
+        sql = (
+            f"INSERT INTO pages (source, url, {cols}) VALUES (?, ?, {marks}) "  # noqa: S608  (names checked)
+            f"ON CONFLICT(source, url) DO UPDATE SET {updates}"
+        )
         with self._db() as db:
-            db.execute(
-                f"INSERT INTO pages (source, url, {cols}) VALUES (?, ?, {marks}) "
-                f"ON CONFLICT(source, url) DO UPDATE SET {updates}",
-                (source, url, *fields.values()),
-            )
+            db.execute(sql, (source, url, *fields.values()))
 
     def forget(self, source: str, urls: list[str]) -> None:
         with self._db() as db:
@@ -114,9 +127,19 @@ class CrawlState:
             db.execute(
                 "UPDATE runs SET finished=?, outcome=?, pages=?, new=?, changed=?, unchanged=?, removed=?,"
                 " errors=?, detail=? WHERE id=?",
-                (time.time(), outcome, counts.pages, counts.new, counts.changed, counts.unchanged,
-                 counts.removed, counts.errors, json.dumps(detail, ensure_ascii=False), run_id),
-            )  # fmt: skip
+                (
+                    time.time(),
+                    outcome,
+                    counts.pages,
+                    counts.new,
+                    counts.changed,
+                    counts.unchanged,
+                    counts.removed,
+                    counts.errors,
+                    json.dumps(detail, ensure_ascii=False),
+                    run_id,
+                ),
+            )
 
     def last_run(self, source: str) -> dict[str, Any] | None:
         with self._db() as db:

@@ -361,6 +361,99 @@ def chat_cmd(
         service.close()
 
 
+@app.command("crawl")
+@cli_errors
+def crawl(
+    ctx: typer.Context,
+    target: Annotated[str, typer.Argument(help="源名称，或 status / a source name, or status")],
+) -> None:
+    """立即爬取一个源，或查看各源状态 / crawl one source now, or show every source's status."""
+    import json
+    import time as _time
+
+    from rich.table import Table
+
+    from crawlers.schedules import run_source
+    from crawlers.sources import load_sources
+    from crawlers.state import CrawlState
+
+    settings = _settings(ctx)
+    sources = load_sources(settings.crawl_sources)
+    state = CrawlState(settings.data_dir)
+    if target != "status":
+        if target not in sources:
+            raise InputError(
+                f"没有名为 {target} 的爬取源（见 {settings.crawl_sources}）", f"no crawl source {target}"
+            )
+        with err.status(f"爬取 / crawling {target} …"):
+            result = run_source(
+                target,
+                str(settings.crawl_sources.resolve()),
+                str(settings.data_dir.resolve()),
+                settings.crawl_timeout_s,
+            )
+        out.print(json.dumps(result, ensure_ascii=False))
+        if result.get("outcome") != "ok":
+            raise typer.Exit(1)
+        return
+
+    def when(ts: float | None) -> str:
+        return _time.strftime("%Y-%m-%d %H:%M:%S", _time.localtime(ts)) if ts else "–"
+
+    table = Table(title="爬取源 / crawl sources")
+    for col in (
+        "源 source",
+        "计划 every",
+        "上次 last run",
+        "结果 outcome",
+        "页 pages",
+        "新/变/删 new/changed/removed",
+        "错误 errors",
+        "下次 next run",
+    ):
+        table.add_column(col)
+    for name, source in sources.items():
+        run = state.last_run(name)
+        table.add_row(
+            name,
+            source.cron or source.every,
+            when(run["started"]) if run else "–",
+            (run["outcome"] or "running") if run else "–",
+            str(run["pages"]) if run else "–",
+            f"{run['new']}/{run['changed']}/{run['removed']}" if run else "–",
+            str(run["errors"]) if run else "–",
+            when(state.next_run(name)),
+        )
+    out.print(table)
+    for name in sources:
+        for url, error in state.page_errors(name, limit=5):
+            out.print(f"  [{name}] {url}: {error}")
+
+
+@app.command("scheduler")
+@cli_errors
+def scheduler(ctx: typer.Context) -> None:
+    """按 sources.yaml 定时爬取（APScheduler，持久化任务）/ run the crawl scheduler until Ctrl-C."""
+    import threading
+
+    from crawlers.schedules import build_scheduler
+
+    settings = _settings(ctx)
+    sched = build_scheduler(settings)
+    jobs = sched.get_jobs()
+    sched.resume()
+    out.print(f"调度器已启动 / scheduler running: {len(jobs)} 个源 sources（Ctrl-C 停止 / to stop）")
+    for job in jobs:
+        out.print(f"  {job.name}: next {job.next_run_time}")
+    stop = threading.Event()
+    try:
+        stop.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sched.shutdown(wait=True)
+
+
 @app.command("token")
 @cli_errors
 def token_cmd(

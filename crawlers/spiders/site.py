@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.http import Response, TextResponse
@@ -47,7 +47,7 @@ class _Common:
     counts: RunCounts
     seen: set[str]
     failures: list[tuple[str, str]]
-    handle_httpstatus_list = [304, 404, 410]
+    handle_httpstatus_list: ClassVar[list[int]] = [304, 404, 410]
 
     def _setup(self, source: Source, state: CrawlState) -> None:
         self.source = source
@@ -66,13 +66,16 @@ class _Common:
             previous = self.state.page(self.source.name, url)
             links = previous.links if previous else []
             yield PageItem(url, 304, links=links)
-            yield from self._follow(links, response)
+            yield from self._next_requests(links, response)
             return
         if response.status in (404, 410):
             yield PageItem(url, response.status)
             return
         links = []
-        if isinstance(response, TextResponse) and content_type(response) in ("text/html", "application/xhtml+xml"):
+        if isinstance(response, TextResponse) and content_type(response) in (
+            "text/html",
+            "application/xhtml+xml",
+        ):
             links = sorted({link.url for link in self._links.extract_links(response)})
         yield PageItem(
             url,
@@ -83,19 +86,20 @@ class _Common:
             last_modified=_header(response, b"Last-Modified"),
             links=links,
         )
-        yield from self._follow(links, response)
+        yield from self._next_requests(links, response)
 
-    def _follow(self, links: list[str], response: Response) -> Iterator[scrapy.Request]:
+    def _next_requests(self, links: list[str], response: Response) -> Iterator[scrapy.Request]:
         return iter(())
 
     def failed(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         url = request.url if request is not None else "?"
-        reason = failure.getErrorMessage() or failure.type.__name__
+        reason = failure.getErrorMessage() or str(failure.type)
         response = getattr(failure.value, "response", None)
         if response is not None:
             reason = f"HTTP {response.status}"
         self.failures.append((url, reason))
+        self.seen.add(url)  # reached but failed: kept (and its facts too) until a later run succeeds
         self.counts.errors += 1
         self.state.record(self.source.name, url, status=getattr(response, "status", 0) or 0, error=reason)
 
@@ -118,7 +122,7 @@ class SiteSpider(_Common, scrapy.Spider):
         for url in self.source.start_urls:
             yield scrapy.Request(url, callback=self.page, errback=self.failed)
 
-    def _follow(self, links: list[str], response: Response) -> Iterator[scrapy.Request]:
+    def _next_requests(self, links: list[str], response: Response) -> Iterator[scrapy.Request]:
         depth = int(response.meta.get("depth", 0))
         if depth >= self.source.depth:
             return
