@@ -173,3 +173,43 @@ class CrawlState:
                 (source, limit),
             ).fetchall()
         return [(r["url"], r["error"]) for r in rows]
+
+
+@dataclass(slots=True)
+class SourceStatus:
+    """What admins see of one source (``zhiku crawl status``, GraphQL ``crawlSources``)."""
+
+    name: str
+    schedule: str
+    last_run: float | None
+    outcome: str | None  # ok / failed / running / None (never ran)
+    pages: int
+    new: int
+    changed: int
+    removed: int
+    errors: int
+    next_run: float | None
+    recent_errors: list[tuple[str, str]]
+
+
+def source_statuses(data_dir: Path, sources: dict[str, Any]) -> list[SourceStatus]:
+    state = CrawlState(data_dir)
+    out = []
+    for name, source in sources.items():
+        run = state.last_run(name) or {}
+        out.append(
+            SourceStatus(
+                name=name,
+                schedule=source.cron or source.every,
+                last_run=run.get("started"),
+                outcome=(run.get("outcome") or "running") if run else None,
+                pages=int(run.get("pages") or 0),
+                new=int(run.get("new") or 0),
+                changed=int(run.get("changed") or 0),
+                removed=int(run.get("removed") or 0),
+                errors=int(run.get("errors") or 0),
+                next_run=state.next_run(name),
+                recent_errors=state.page_errors(name, limit=5),
+            )
+        )
+    return out

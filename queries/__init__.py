@@ -33,6 +33,7 @@ class QueryParam:
     name: str
     type: str
     description: str
+    default: Any = None  # ``@param limit int=50 …``: used when the caller gives none
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +59,22 @@ class NamedQuery:
         return _PLACEHOLDER.sub(lambda m: identifiers[m.group(1)], self.text)
 
 
+def coerce(ptype: str, raw: str) -> Any:
+    """A text value (a header default, a ``--param k=v`` on the command line) as the declared type."""
+    try:
+        if ptype == "int":
+            return int(raw)
+        if ptype == "float":
+            return float(raw)
+        if ptype == "boolean":
+            return raw.lower() in ("1", "true", "yes")
+        if ptype == "list":
+            return [v for v in raw.split(",") if v]
+    except ValueError:
+        raise InputError(f"参数值 {raw!r} 不是 {ptype}", f"{raw!r} is not a {ptype}") from None
+    return raw
+
+
 def _parse(name: str, source: str) -> NamedQuery:
     description, mode, internal = "", "read", False
     params: list[QueryParam] = []
@@ -72,7 +89,9 @@ def _parse(name: str, source: str) -> NamedQuery:
                 internal = True
             elif content.startswith("@param"):
                 parts = content.split(maxsplit=3)
-                params.append(QueryParam(parts[1], parts[2], parts[3] if len(parts) > 3 else ""))
+                ptype, _, default = parts[2].partition("=")
+                value = coerce(ptype, default) if default else None
+                params.append(QueryParam(parts[1], ptype, parts[3] if len(parts) > 3 else "", value))
             elif content and not description:
                 description = content
         elif stripped or body:
@@ -123,7 +142,7 @@ def run_named_query(store: Any, name: str, params: dict[str, Any] | None = None)
         )
     values: dict[str, Any] = {}
     for pname, param in declared.items():
-        value = given.get(pname)
+        value = given.get(pname, param.default)
         expected = _PARAM_TYPES.get(param.type, (object,))
         bad_bool = isinstance(value, bool) and param.type in ("int", "float")
         if value is not None and (not isinstance(value, expected) or bad_bool):

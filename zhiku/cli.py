@@ -375,11 +375,10 @@ def crawl(
 
     from crawlers.schedules import run_source
     from crawlers.sources import load_sources
-    from crawlers.state import CrawlState
+    from crawlers.state import source_statuses
 
     settings = _settings(ctx)
     sources = load_sources(settings.crawl_sources)
-    state = CrawlState(settings.data_dir)
     if target != "status":
         if target not in sources:
             raise InputError(
@@ -401,33 +400,20 @@ def crawl(
         return _time.strftime("%Y-%m-%d %H:%M:%S", _time.localtime(ts)) if ts else "–"
 
     table = Table(title="爬取源 / crawl sources")
-    for col in (
-        "源 source",
-        "计划 every",
-        "上次 last run",
-        "结果 outcome",
-        "页 pages",
-        "新/变/删 new/changed/removed",
-        "错误 errors",
-        "下次 next run",
-    ):
+    columns = ("源 source", "计划 every", "上次 last run", "结果 outcome", "页 pages",
+               "新/变/删 new/changed/removed", "错误 errors", "下次 next run")  # fmt: skip
+    for col in columns:
         table.add_column(col)
-    for name, source in sources.items():
-        run = state.last_run(name)
+    statuses = source_statuses(settings.data_dir, sources)
+    for st in statuses:
         table.add_row(
-            name,
-            source.cron or source.every,
-            when(run["started"]) if run else "–",
-            (run["outcome"] or "running") if run else "–",
-            str(run["pages"]) if run else "–",
-            f"{run['new']}/{run['changed']}/{run['removed']}" if run else "–",
-            str(run["errors"]) if run else "–",
-            when(state.next_run(name)),
-        )
+            st.name, st.schedule, when(st.last_run), st.outcome or "–", str(st.pages),
+            f"{st.new}/{st.changed}/{st.removed}", str(st.errors), when(st.next_run),
+        )  # fmt: skip
     out.print(table)
-    for name in sources:
-        for url, error in state.page_errors(name, limit=5):
-            out.print(f"  [{name}] {url}: {error}")
+    for st in statuses:
+        for url, error in st.recent_errors:
+            out.print(f"  [{st.name}] {url}: {error}")
 
 
 @app.command("scheduler")
@@ -452,6 +438,58 @@ def scheduler(ctx: typer.Context) -> None:
         pass
     finally:
         sched.shutdown(wait=True)
+
+
+@app.command("query")
+@cli_errors
+def query(
+    ctx: typer.Context,
+    name: Annotated[
+        str | None, typer.Argument(help="查询名称；省略则列出全部 / query name; none lists them")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="参数 k=v（可重复；列表用逗号）/ parameter k=v")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="输出 JSON 行 / JSON lines")] = False,
+) -> None:
+    """运行 queries/ 中的命名 Cypher 查询并以表格输出 / run a named query from queries/ and print a table."""
+    import json
+
+    from rich.table import Table
+
+    import queries as q
+
+    if name is None:
+        table = Table(title="命名查询 / named queries")
+        for col in ("名称 name", "参数 params", "说明 description"):
+            table.add_column(col)
+        for n in q.names():
+            nq = q.load(n)
+            if not nq.internal and nq.mode == "read":
+                table.add_row(n, ", ".join(f"{p.name}: {p.type}" for p in nq.params), nq.description)
+        out.print(table)
+        return
+    declared = {p.name: p for p in q.load(name).params}
+    params: dict[str, Any] = {}
+    for item in param or []:
+        key, sep, raw = item.partition("=")
+        if not sep:
+            raise InputError(f"参数应写成 k=v：{item}", f"parameters are k=v: {item}")
+        params[key] = q.coerce(declared[key].type, raw) if key in declared else raw
+    settings = _settings(ctx)
+    with _open(settings) as store:
+        rows = q.run_named_query(store, name, params)
+    if as_json:
+        for row in rows:
+            out.print(json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True)
+        return
+    table = Table(title=f"{name}（{len(rows)} 行 rows）")
+    columns = list(rows[0]) if rows else []
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("–" if row[c] is None else str(row[c]) for c in columns))
+    out.print(table)
 
 
 @app.command("token")

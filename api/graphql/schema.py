@@ -366,6 +366,36 @@ class Query:
                 )
         return out
 
+    @strawberry.field(description="爬取源：上次运行、结果、变更页数、错误、下次运行（管理员）/ crawl sources")
+    def crawl_sources(self, info: Info) -> list[T.CrawlSource]:
+        c = ctx(info)
+        c.require("admin")
+        from datetime import UTC, datetime
+
+        from crawlers.sources import load_sources
+        from crawlers.state import source_statuses
+
+        def iso(ts: float | None) -> str | None:
+            return datetime.fromtimestamp(ts, UTC).isoformat() if ts else None
+
+        settings = c.state.settings
+        return [
+            T.CrawlSource(
+                name=st.name,
+                schedule=st.schedule,
+                last_run_at=iso(st.last_run),
+                outcome=st.outcome,
+                pages=st.pages,
+                new=st.new,
+                changed=st.changed,
+                removed=st.removed,
+                errors=st.errors,
+                next_run_at=iso(st.next_run),
+                recent_errors=[f"{url}: {error}" for url, error in st.recent_errors],
+            )
+            for st in source_statuses(settings.data_dir, load_sources(settings.crawl_sources))
+        ]
+
     @strawberry.field(description="图谱统计 / graph statistics")
     def stats(self, info: Info) -> GraphStats:
         ctx(info).require()

@@ -464,6 +464,21 @@ class IngestResult:
     chunks_indexed: int
 
 
+@strawberry.type(description="爬取源状态 / a crawl source's status")
+class CrawlSource:
+    name: str
+    schedule: str
+    last_run_at: str | None
+    outcome: str | None = strawberry.field(description="ok / failed / running；null：尚未运行")
+    pages: int
+    new: int
+    changed: int
+    removed: int
+    errors: int
+    next_run_at: str | None
+    recent_errors: list[str]
+
+
 def visible_row(info: Info, row: dict[str, Any]) -> bool:
     return visible(row["properties"], row["labels"], ctx(info).principal)
 

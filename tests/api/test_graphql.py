@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -249,6 +250,38 @@ def test_ingest_is_for_admins_inside_the_allowed_roots(api: TestClient) -> None:
     assert code(gql(api, m, who=ADMIN, p=["/etc"])) == "BAD_INPUT"
     done = gql(api, m, who=ADMIN, p=[str(DEMO_DIR / "docs" / "annual-leave.md")])["data"]["ingest"]
     assert done["unchanged"] == 1 and done["chunksIndexed"] > 300
+
+
+def test_crawl_sources_are_for_admins(
+    api: TestClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from crawlers.state import CrawlState, RunCounts
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "- {name: hr-site, start_urls: ['http://intranet.test/hr/'], every: 15m}\n", encoding="utf-8"
+    )
+    settings = api.app.state.zhiku.settings
+    monkeypatch.setattr(settings, "crawl_sources", sources)
+    state = CrawlState(settings.data_dir)
+    run = state.start_run("hr-site")
+    state.record("hr-site", "http://intranet.test/hr/old.html", status=500, error="HTTP 500")
+    state.finish_run(run, "ok", RunCounts(pages=7, new=2, changed=1, errors=1), {})
+    state.set_next_run("hr-site", 4_102_444_800.0)
+    q = "{ crawlSources { name schedule outcome pages new changed errors nextRunAt recentErrors } }"
+    assert code(gql(api, q)) == "FORBIDDEN"
+    (row,) = gql(api, q, who=ADMIN)["data"]["crawlSources"]
+    assert (row["name"], row["schedule"], row["outcome"], row["pages"], row["new"], row["changed"]) == (
+        "hr-site",
+        "15m",
+        "ok",
+        7,
+        2,
+        1,
+    )
+    assert row["nextRunAt"].startswith("2100-01-01") and row["recentErrors"] == [
+        "http://intranet.test/hr/old.html: HTTP 500"
+    ]
 
 
 # -- bad input -----------------------------------------------------------------------------------------

@@ -51,16 +51,43 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
     store.execute(
         queries.load("record_view").text, {"employee": "E1010", "document": doc, "at": "2026-11-24"}
     )
+    # an application waiting on an approver, a hand-off the bot could not answer, an unhelpful answer
+    from approvals.engine import ApprovalEngine
+
+    ApprovalEngine(store).submit("费用报销", applicant="E1011", amount=8000, reason="测试")
+    store.execute(
+        queries.load("create_ticket").text,
+        {"id": "T-q1", "employee": "E1011", "title": "公积金怎么提取", "category": "handoff",
+         "conversation": ["员工: 公积金怎么提取"], "found": [], "entities": ["D-HR"], "at": "2026-11-24"},
+    )  # fmt: skip
+    store.execute(
+        queries.load("record_feedback").text,
+        {"id": "F-q1", "employee": "E1011", "answer": "A-1", "question": "公积金怎么提取", "helpful": False,
+         "comment": "没回答到点上", "at": "2026-11-24"},
+    )  # fmt: skip
+    # what knowledge engineers hunt for: an orphaned document, an ownerless policy, a process without a
+    # form, a duplicate department (removed again below)
+    store.execute(
+        "MERGE (:Resource:Document {id: 'doc-q-orphan', name: '空白模板', uri: 'file:///orphan.md'}) "
+        "MERGE (:Resource:Policy {id: 'POL-q-orphan', name: '临时制度'}) "
+        "MERGE (:Resource:ApprovalProcess {id: 'PROC-q-noform', name: '临时流程'}) "
+        "MERGE (:Resource:Department {id: 'D-q-dup', name: '人力资源部'})"
+    )
     samples = {
         "id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"], "employee": "E1011",
         "type": None, "name": None, "skip": 0, "admin": False, "level": 5, "departments": ["D-HR"],
         "roles": ["employee"], "depth": 2, "types": [], "topic": None, "owner": None, "applicant": "E1011",
         "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None, "userid": "E1011",
+        "before": "2100-01-01",
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},
         "related_items": {"id": "LEAVE-annual"},
         "employees_with_role": {"role": "hr"},
+        "process_approvers": {"id": "PROC-EXPENSE"},
+        "reporting_line": {"id": "E1031"},
+        "direct_reports": {"id": "E1030"},
+        "stale_documents": {"before": "2100-01-01"},
     }
     for name in queries.names():
         q = queries.load(name)
@@ -70,3 +97,20 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         rows = store.query(q.text, {p.name: values[p.name] for p in q.params})
         if not q.internal:  # internal ones are exercised by the stages that use them
             assert rows, f"{name} returned nothing on the demo"
+    gaps = {r["id"] for r in store.query(queries.load("orphan_documents").text)}
+    assert "doc-q-orphan" in gaps
+    assert any((r["first"] == "D-HR" and r["second"] == "D-q-dup") or r["second"] == "D-HR"
+               for r in store.query(queries.load("duplicate_candidates").text, {"limit": 50}))  # fmt: skip
+    store.execute("MATCH (x:Resource) WHERE x.id ENDS WITH '-q-orphan' OR x.id IN ['PROC-q-noform', 'D-q-dup'] "
+                  "DETACH DELETE x")  # fmt: skip
+
+
+def test_defaults_and_command_line_values(store) -> None:  # type: ignore[no-untyped-def]
+    from zhiku.errors import InputError
+
+    q = queries.load("approval_bottlenecks")
+    assert [(p.name, p.type, p.default) for p in q.params] == [("limit", "int", 50)]
+    assert queries.run_named_query(store, "approval_bottlenecks") is not None  # LIMIT falls back to 50
+    assert queries.coerce("int", "7") == 7 and queries.coerce("list", "a,b") == ["a", "b"]
+    with pytest.raises(InputError):
+        queries.coerce("int", "seven")

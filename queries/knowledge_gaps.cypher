@@ -1,0 +1,10 @@
+// 知识缺口：机器人答不了而转人工的工单（按涉及的主题/实体汇总）与被标为没帮助的回答 / Knowledge gaps: hand-offs the bot could not answer, by the entity they concern.
+// @mode read
+// @param limit int=50 返回条数
+MATCH (t:Ticket)
+WHERE t.category IN ['handoff', 'escalation']
+OPTIONAL MATCH (t)-[:CONCERNS]->(x:Resource)
+WITH coalesce(x.name, '（未识别主题）') AS topic, count(DISTINCT t) AS handoffs, collect(DISTINCT t.name)[..3] AS examples
+RETURN topic, handoffs, examples
+ORDER BY handoffs DESC, topic
+LIMIT $limit
