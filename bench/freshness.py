@@ -130,7 +130,10 @@ def main() -> None:
                 word = secrets.token_hex(3)
                 fact = f"知库新鲜度测试第{round_no}轮：本轮的校验口令是 {word}。"
                 html = page.read_text(encoding="utf-8")
-                page.write_text(html.replace("</body>", f"<p>{fact}</p></body>"), encoding="utf-8")
+                # inside the main content (after its first paragraph): boilerplate outside it is not indexed
+                body = html.index("<body")
+                cut = html.index("</p>", body) + len("</p>")
+                page.write_text(html[:cut] + f"<p>{fact}</p>" + html[cut:], encoding="utf-8")
                 changed = time.perf_counter()
                 found = None
                 while time.perf_counter() - changed < args.limit_s:

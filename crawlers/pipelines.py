@@ -111,7 +111,10 @@ class IngestPipeline:
         source, state, counts = spider.source, spider.state, spider.counts
         reached = len(spider.seen)
         sitemap_empty = getattr(spider, "sitemap_entries", None) == 0
-        outcome = "ok" if reason == "finished" and reached and not sitemap_empty else "failed"
+        # "ok" needs a page actually fetched (200, 304 or 404): a site that only failed is not "ok"
+        outcome = (
+            "ok" if reason == "finished" and reached and counts.pages and not sitemap_empty else "failed"
+        )
         if outcome == "ok":
             gone = [p for p in state.pages(source.name) if p.url not in spider.seen]
             docs = [p.doc_id for p in gone if p.doc_id]

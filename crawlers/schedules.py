@@ -89,6 +89,7 @@ def build_scheduler(settings: Settings, sources: dict[str, Source] | None = None
             if source.cron
             else IntervalTrigger(seconds=source.every_s)
         )
+        triggers[name] = trigger
         scheduler.add_job(
             run_source,
             trigger,

@@ -391,7 +391,7 @@ def crawl(
                 str(settings.data_dir.resolve()),
                 settings.crawl_timeout_s,
             )
-        out.print(json.dumps(result, ensure_ascii=False))
+        out.print(json.dumps(result, ensure_ascii=False), soft_wrap=True)
         if result.get("outcome") != "ok":
             raise typer.Exit(1)
         return

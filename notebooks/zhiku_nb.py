@@ -1,0 +1,49 @@
+"""Helpers for the analysts' notebooks: the same store and the same named queries as the API.
+
+    from zhiku_nb import open_graph, q
+    store = open_graph()                 # ZHIKU_DATA_DIR (default: the repository's .zhiku)
+    q(store, "org_chart")                # a pandas DataFrame
+
+If the store is empty, the demo company is loaded and its documents ingested first (as ``zhiku demo
+load`` does, without the search index), so every notebook runs top to bottom on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+
+from graph import open_store  # noqa: E402
+from graph.base import GraphStore  # noqa: E402
+from queries import run_named_query  # noqa: E402
+from zhiku.settings import load_settings  # noqa: E402
+
+
+def open_graph() -> GraphStore:
+    overrides: dict[str, Any] = {}
+    if "ZHIKU_DATA_DIR" not in os.environ:
+        overrides["data_dir"] = ROOT / ".zhiku"
+    settings = load_settings(**overrides)
+    store = open_store(settings)
+    if not store.query("MATCH (e:Employee) RETURN e.id AS id LIMIT 1"):
+        from demo.load import demo_document_paths, load_demo
+        from ingest.pipeline import Pipeline
+        from ontology.model import load_ontology
+
+        onto = load_ontology()
+        store.apply_schema(onto.schema())
+        load_demo(store, onto)
+        Pipeline(store).ingest(demo_document_paths())
+    return store
+
+
+def q(store: GraphStore, name: str, **params: Any) -> pd.DataFrame:
+    """Run a named query from ``queries/`` and return its rows as a DataFrame."""
+    return pd.DataFrame(run_named_query(store, name, params))
