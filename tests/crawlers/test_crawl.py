@@ -196,7 +196,8 @@ def test_hostile_pages_are_contained_and_recorded(
     errors = dict(state.page_errors("hostile", limit=50))
     assert errors.get(f"{base}/broken") == "HTTP 500", (errors, requested)
     assert "二进制" in errors[f"{base}/binary.html"]
-    assert f"{base}/huge.html" in errors or f"{base}/huge.html" not in {p.url for p in state.pages("hostile")}
+    assert f"{base}/huge.html" in errors, errors  # over ZHIKU_INGEST_MAX_BYTES: abandoned, recorded
+    assert "robots" in errors[f"{base}/private/secret.html"]  # refused before any request, and recorded
     gbk = state.page("hostile", f"{base}/gbk.html")
     assert gbk is not None and gbk.doc_id and not errors.get(f"{base}/gbk.html")
     assert f"{base}/gbk.html" in _top_uris(
