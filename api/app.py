@@ -24,6 +24,7 @@ from api.auth import PrincipalCache
 from api.deps import AppState
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
+from api.ratelimit import RateLimit
 from api.rest.chat_ws import router as chat_ws_router
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
@@ -289,4 +290,10 @@ def create_app(
         )
     app.add_middleware(JsonHttpErrors)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    if settings.rate_limit_per_user or settings.rate_limit_per_ip:  # outermost: refused requests cost least
+        app.add_middleware(
+            RateLimit,
+            per_user=settings.rate_limit_per_user or "1000000/second",
+            per_ip=settings.rate_limit_per_ip or "1000000/second",
+        )
     return app

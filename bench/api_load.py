@@ -50,6 +50,18 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def server_env(data_dir: str, keep: tuple[str, ...] = (), **settings: str) -> dict[str, str]:
+    """The environment for a benchmarked ``zhiku``: this shell's ``ZHIKU_*`` dropped (except the
+    embedding cache and ``keep``), a fresh data dir, quiet logs, and the per-user / per-IP request limits
+    off — the load generator is one address and a few users, so they would measure themselves."""
+    keep = ("ZHIKU_EMBED_CACHE", *keep)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k in keep}
+    env.update({"ZHIKU_DATA_DIR": data_dir, "ZHIKU_LOG_LEVEL": "WARNING", "ZHIKU_RATE_LIMIT_PER_USER": "",
+                "ZHIKU_RATE_LIMIT_PER_IP": ""})  # fmt: skip
+    env.update({f"ZHIKU_{k.upper()}": v for k, v in settings.items()})
+    return env
+
+
 def zhiku(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "zhiku.cli", *args], cwd=ROOT, env=env, text=True,
                           capture_output=True, check=True, timeout=900)  # fmt: skip
@@ -179,8 +191,7 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
-        env.update({"ZHIKU_DATA_DIR": tmp, "ZHIKU_LOG_LEVEL": "WARNING"})
+        env = server_env(tmp)
         zhiku("demo", "load", env=env)
         tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
         port = free_port()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -21,7 +20,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import EMPLOYEES, free_port, zhiku
+from bench.api_load import EMPLOYEES, free_port, server_env, zhiku
 from bench.graph_load import machine
 from chat.evaluate import load_dialogs
 from search.evaluate import load_eval
@@ -87,11 +86,8 @@ def main() -> None:
     print(f"machine: {machine()}")
     accuracy_table()
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
         # the per-socket flood limit (30/min) would turn a load test into a rate-limit test
-        env.update(
-            {"ZHIKU_DATA_DIR": tmp, "ZHIKU_LOG_LEVEL": "WARNING", "ZHIKU_CHAT_MESSAGES_PER_MINUTE": "100000"}
-        )
+        env = server_env(tmp, chat_messages_per_minute="100000")
         zhiku("demo", "load", env=env)
         tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
         port = free_port()

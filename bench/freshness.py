@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import functools
 import http.server
-import os
 import secrets
 import shutil
 import subprocess
@@ -29,7 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, zhiku
+from bench.api_load import free_port, server_env, zhiku
 from bench.graph_load import machine
 from ingest.corpora import debian_package
 
@@ -72,14 +71,12 @@ def main() -> None:
             "every": args.every,
         }
         sources.write_text(yaml.safe_dump([source]), encoding="utf-8")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_")}
+        env = server_env(f"{tmp}/data")
         env.update(
             {
-                "ZHIKU_DATA_DIR": f"{tmp}/data",
                 "ZHIKU_CRAWL_SOURCES": str(sources),
                 "ZHIKU_CRAWL_START_DELAY_S": "0",
                 "ZHIKU_EMBED_MODEL": args.embed,
-                "ZHIKU_LOG_LEVEL": "WARNING",
             }
         )
         zhiku("demo", "load", env=env)

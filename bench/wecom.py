@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, zhiku
+from bench.api_load import free_port, server_env, zhiku
 from bench.graph_load import machine
 from wecom.fake import FakeWeCom, Sent
 from zhiku.loopback import running
@@ -168,11 +168,9 @@ def main() -> None:
     fake = FakeWeCom(corp_id="ww-bench", secret="bench-secret", token="bench-token", aes_key=aes_key)
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp, running(fake.app) as fake_base:
         keep = ("ZHIKU_EMBED_CACHE", "ZHIKU_GIL_SWITCH_INTERVAL_MS", "ZHIKU_WECOM_ANSWER_CONCURRENCY")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k in keep}
+        env = server_env(tmp, keep)
         env.update(
             {
-                "ZHIKU_DATA_DIR": tmp,
-                "ZHIKU_LOG_LEVEL": "WARNING",
                 "ZHIKU_WECOM_CORP_ID": "ww-bench",
                 "ZHIKU_WECOM_AGENT_ID": str(fake.agent_id),
                 "ZHIKU_WECOM_SECRET": "bench-secret",

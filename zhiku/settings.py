@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhiku.errors import ConfigError
@@ -146,6 +146,12 @@ class Settings(BaseSettings):
     wecom_max_chars: int = Field(
         1800, ge=100, description="Longer answers are split into several WeCom messages."
     )
+    rate_limit_per_user: str = Field(
+        "500/second", description="Requests per signed-in user and instance (limits syntax; empty: off)."
+    )
+    rate_limit_per_ip: str = Field(
+        "500/second", description="Requests per client IP and instance (limits syntax; empty: off)."
+    )
     crawl_sources: Path = Field(
         Path(__file__).resolve().parent.parent / "crawlers" / "sources.yaml",
         description="The crawl sources file (sites, sitemaps, schedules, access scopes).",
@@ -166,6 +172,15 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8000", description="Where employees reach Zhiku (OAuth2 redirect, card links)."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("rate_limit_per_user", "rate_limit_per_ip")
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        if value:
+            from limits import parse
+
+            parse(value)  # "500/second", "30/minute"…; a typo fails at start, not on the first request
+        return value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
