@@ -24,6 +24,9 @@ class ConditionalGet:
         page = state.page(source.name, request.url)
         if page is None or page.status != 200:
             return
+        held = getattr(spider, "graph_hashes", None)
+        if page.doc_id and held is not None and held.get(page.doc_id) != page.hash:
+            return  # the graph lost (or never got) this page: fetch it whole
         if page.etag:
             request.headers.setdefault(b"If-None-Match", page.etag.encode())
         if page.last_modified:

@@ -21,6 +21,7 @@ from graph import open_store
 from ingest.loaders import DocumentRejected, document_id, load_bytes
 from ingest.pipeline import IngestReport, Pipeline
 from ingest.writer import remove_documents
+from queries import load as load_query
 from zhiku.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,10 @@ class IngestPipeline:
         )
         self.report = IngestReport()
         self.run_id = spider.state.start_run(spider.source.name)
+        # What the graph really holds: a 304 is trusted only for pages whose document is stored with the
+        # hash the crawl state remembers (a restored snapshot or a reset graph must not hide a page).
+        rows = self.store.query(load_query("documents_under").text, {"prefix": "http"})
+        spider.graph_hashes = {row["id"]: row["hash"] for row in rows}
         self.rejected: list[tuple[str, str]] = []
 
     def process_item(self, item: PageItem, spider: Any) -> PageItem:
@@ -98,7 +103,9 @@ class IngestPipeline:
             return item
         if source.title_suffix:
             doc = dataclasses.replace(doc, title=doc.title.removesuffix(source.title_suffix).strip())
+        self.pipeline.check_store()
         outcome = self.pipeline.ingest_document(doc, self.report)
+        self.pipeline.check_store()  # a restarted server may have lost this page: stop, re-crawl later
         counts.new += outcome == "new"
         counts.changed += outcome == "changed"
         counts.unchanged += outcome == "unchanged"

@@ -86,6 +86,9 @@ class GraphStore(Protocol):
 
     backend: str
     dialect: Dialect
+    #: How many times the store lost its server and reconnected. A multi-step write compares it before
+    #: and after: a server that came back from its last snapshot may have lost the earlier steps.
+    reconnects: int
 
     def query(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:
         """Run a read-only query; rows map column names to values (nodes as property maps)."""

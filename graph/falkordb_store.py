@@ -68,6 +68,7 @@ class FalkorDBStore(BatchWriter):
     """FalkorDB through falkordb-py; reconnects (and restarts the embedded server) once on failure."""
 
     backend = "falkordb"
+    reconnects = 0
     dialect: Dialect = FalkorDialect()
 
     def __init__(
@@ -168,6 +169,7 @@ class FalkorDBStore(BatchWriter):
             return self._with_errors(fn)
         except GraphUnavailable:
             self._open()
+            self.reconnects += 1
             return self._with_errors(fn)
 
     def _with_errors[T](self, fn: Callable[[], T]) -> T:

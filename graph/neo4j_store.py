@@ -38,6 +38,7 @@ class Neo4jStore(BatchWriter):
     """Neo4j 5; transactions are real (a failed unit of work rolls back entirely)."""
 
     backend = "neo4j"
+    reconnects = 0  # the driver retries inside transactions; a committed write is durable
     dialect: Dialect = Neo4jDialect()
 
     def __init__(

@@ -29,6 +29,7 @@ from ingest.loaders.base import DEFAULT_MAX_BYTES
 from ingest.writer import DocumentWrite, remove_documents, write_document
 from ontology.model import Ontology, load_ontology
 from queries import load as load_query
+from zhiku.errors import GraphUnavailable
 from zhiku.types import Chunk, Document, ExtractedRelation, Mention
 
 
@@ -88,6 +89,18 @@ class Pipeline:
         self.extractor = Extractor(self.gazetteer, open_ner=open_ner, ner=ner)
         self.linker = Linker(self.gazetteer)
         self.max_bytes = max_bytes
+        self._reconnects = store.reconnects
+
+    def check_store(self) -> None:
+        """Stop the run if the graph server went away since it began: it came back from its last
+        snapshot, so writes made since may be lost (and the gazetteer's entities may be missing). Every
+        document whose hash is not stored is written again by the next run."""
+        if self.store.reconnects != self._reconnects:
+            raise GraphUnavailable(
+                "摄取过程中图数据库重启（可能已回到上次快照），已停止；请重新运行摄取，未完成的文档会重写",
+                "the graph server restarted during ingestion (possibly back to its last snapshot); "
+                "stopped — run the ingestion again and unfinished documents are rewritten",
+            )
 
     # -- stages -------------------------------------------------------------------------------------
 
@@ -187,7 +200,9 @@ class Pipeline:
                 if progress:
                     progress(uri, "rejected")
                 continue
+            self.check_store()
             outcome = self.ingest_document(doc, report, dry_run=dry_run)
+            self.check_store()
             if progress:
                 progress(uri, outcome)
         if prune:
@@ -226,5 +241,5 @@ class Pipeline:
         )
         report.relations += len({(r.start, r.type, r.end) for r in item.relations})
         if not dry_run:
-            write_document(self.store, item)
+            write_document(self.store, item, reconnects=self._reconnects)
         return outcome

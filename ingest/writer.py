@@ -17,6 +17,7 @@ from typing import Any
 
 from graph.base import GraphStore, check_identifier
 from queries import load as load_query
+from zhiku.errors import GraphUnavailable
 from zhiku.types import Chunk, Document, EdgeRecord, ExtractedRelation, Mention, NodeRecord, WriteStats
 
 CANDIDATE_LABEL = "Candidate"
@@ -80,9 +81,12 @@ def _document_node(doc: Document, facts: Sequence[str], chunk_count: int) -> Nod
     return NodeRecord(doc.id, ("Document",), props)
 
 
-def write_document(store: GraphStore, item: DocumentWrite) -> WriteStats:
-    """Replace the document's facts in the graph with ``item``'s."""
+def write_document(store: GraphStore, item: DocumentWrite, *, reconnects: int | None = None) -> WriteStats:
+    """Replace the document's facts in the graph with ``item``'s. The content hash (what makes a re-run
+    skip the document) is written last, and only if the store has not reconnected since ``reconnects``
+    (default: since this call began; a pipeline passes the count from its own start)."""
     doc = item.document
+    reconnects = store.reconnects if reconnects is None else reconnects
     stats = remove_document_facts(store, doc.id)
 
     facts: dict[tuple[str, str, str], list[ExtractedRelation]] = defaultdict(list)
@@ -165,6 +169,13 @@ def write_document(store: GraphStore, item: DocumentWrite) -> WriteStats:
     for rel_type, rows in by_type.items():
         merged = store.query_write_count(template.render(type=f":`{rel_type}`"), {"rows": rows}, stats)
         stats.unmatched += len(rows) - merged
+    if store.reconnects != reconnects:
+        # The server went away during this document and came back from its last snapshot: earlier
+        # steps may be lost. Without the hash the document counts as changed and is rewritten next run.
+        raise GraphUnavailable(
+            f"写入文档 {doc.id} 时图数据库重启，请重新运行摄取",
+            f"the graph server restarted while writing {doc.id}; run the ingestion again",
+        )
     stats += store.upsert_nodes([NodeRecord(doc.id, ("Document",), {"contentHash": doc.content_hash})])
     return stats
 

@@ -4,4 +4,4 @@
 // @param prefix string URI 前缀
 MATCH (d:Document)
 WHERE d.sourceUri STARTS WITH $prefix
-RETURN d.id AS id, d.sourceUri AS uri
+RETURN d.id AS id, d.sourceUri AS uri, d.contentHash AS hash
