@@ -2,5 +2,5 @@
 // @internal
 // @mode read
 MATCH (a:Resource)-[r]->(b:Resource)
-RETURN a.id AS start, type(r) AS type, b.id AS end
+RETURN a.id AS start, type(r) AS type, b.id AS end, properties(r) AS properties
 ORDER BY start, type, end

@@ -108,3 +108,29 @@ def test_kill_9_of_the_graph_server_mid_ingest_then_rerun_equals_a_clean_run(tmp
     expected, got = _fingerprint(clean_dir), _fingerprint(crashed_dir)
     assert got == expected
     assert expected["nodes"] > 500 and expected["index"]["chunks"] > 300
+
+
+def test_export_then_import_into_an_empty_store_is_lossless(tmp_path: Path) -> None:
+    source_dir, restored_dir, backup = tmp_path / "source", tmp_path / "restored", tmp_path / "backup"
+    assert _load(source_dir).wait(timeout=900) == 0, _log(source_dir)
+    env = _env(source_dir)
+    cli = [sys.executable, "-m", "zhiku.cli"]
+    subprocess.run(
+        [*cli, "export", str(backup)], cwd=ROOT, env=env, check=True, capture_output=True, timeout=600
+    )
+    manifest = json.loads((backup / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["nodes"] > 500 and (backup / "graph.ttl").stat().st_size > 10_000
+    again = subprocess.run([*cli, "export", str(backup)], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert again.returncode == 1 and "不为空" in again.stdout + again.stderr  # never overwrites a backup
+
+    restore = [*cli, "import", str(backup)]
+    for _ in range(2):  # importing twice changes nothing
+        subprocess.run(
+            restore, cwd=ROOT, env=_env(restored_dir), check=True, capture_output=True, timeout=600
+        )
+    assert _fingerprint(restored_dir) == _fingerprint(source_dir)
+
+    lines = (backup / "graph.jsonl").read_text(encoding="utf-8").splitlines()
+    (backup / "graph.jsonl").write_text("\n".join(lines[:-1]) + "\n", encoding="utf-8")  # a damaged copy
+    damaged = subprocess.run(restore, cwd=ROOT, env=_env(tmp_path / "other"), capture_output=True, text=True)
+    assert damaged.returncode == 1 and "校验" in damaged.stdout + damaged.stderr

@@ -492,6 +492,40 @@ def query(
     out.print(table)
 
 
+@app.command("export")
+@cli_errors
+def export(
+    ctx: typer.Context,
+    target: Annotated[Path, typer.Argument(help="新的空目录 / a new, empty directory")],
+) -> None:
+    """备份：图谱（JSON 行 + RDF）与检索索引 / back up the graph (JSON lines + RDF) and the index."""
+    from zhiku.backup import export_all
+
+    settings = _settings(ctx)
+    with _open(settings) as store, err.status("导出 / exporting …"):
+        manifest = export_all(store, settings, target)
+    out.print(
+        f"已导出 / exported {manifest['nodes']} 节点 nodes、"
+        f"{manifest['relationships']} 关系 relationships → {target}"
+    )
+
+
+@app.command("import")
+@cli_errors
+def import_(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="zhiku export 写出的目录 / a directory from zhiku export")],
+) -> None:
+    """恢复 zhiku export 的备份（幂等）/ restore a backup made by zhiku export (idempotent)."""
+    from zhiku.backup import import_all
+
+    settings = _settings(ctx)
+    with _open(settings) as store, err.status("导入 / importing …"):
+        manifest = import_all(store, settings, source)
+    after = manifest["after"]
+    out.print(f"已导入 / imported: {after['nodes']} 节点 nodes、{after['relationships']} 关系 relationships")
+
+
 @app.command("token")
 @cli_errors
 def token_cmd(
