@@ -10,7 +10,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv run test test-slow lint format bench demo-docs clean
+.PHONY: help venv run test test-slow lint format bench bench-quick demo-docs clean
 
 help:  ## 列出目标 / list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -46,7 +46,10 @@ format: $(STAMP)  ## 自动格式化 / format the code
 bench: $(STAMP)  ## 运行 bench/ 下的基准程序 / run the benchmarks
 	@command -v wrk >/dev/null || { command -v apt-get >/dev/null && (apt-get install -y -q wrk >/dev/null 2>&1 || \
 		(apt-get update -q >/dev/null && apt-get install -y -q wrk >/dev/null)) || echo "(wrk unavailable: bench/api_load.py uses its Python load generator only)"; }
-	@for b in bench/*.py; do echo "== $$b"; $(BIN)/python $$b || exit 1; done
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)  # one Markdown table: bench/RESULTS.md
+
+bench-quick: $(STAMP)  ## 基准（小规模，约十几分钟）/ the benchmarks at quick sizes
+	$(BIN)/python bench/run_all.py --quick
 
 demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档 / rebuild demo documents
 	$(BIN)/python -m demo.build_docs
