@@ -31,6 +31,7 @@ PROGRAMS: list[tuple[str, list[str], list[str]]] = [
     ("chat", [], ["--seconds", "5"]),
     ("wecom", [], ["--seconds", "10", "--instances", "30"]),
     ("freshness", [], ["--rounds", "2"]),
+    ("soak", [], ["--minutes", "2"]),
 ]
 
 
