@@ -168,6 +168,7 @@ class FalkorDBStore(BatchWriter):
         try:
             return self._with_errors(fn)
         except GraphUnavailable:
+            self.close()  # drop the dead pool's sockets before opening a new one
             self._open()
             self.reconnects += 1
             return self._with_errors(fn)

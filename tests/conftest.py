@@ -95,3 +95,13 @@ def org(graph_dir: Path, onto: Ontology) -> Iterator[FalkorDBStore]:
     for s in _fresh_graph(graph_dir, "org"):
         load_demo(s, onto)
         yield s
+
+
+@pytest.fixture(autouse=True)
+def _collect_after_each_test() -> Iterator[None]:
+    """Collect garbage after every test, so an unclosed socket or file warns in the test that
+    leaked it — not later, in whichever test the collector happened to run (as CI once saw)."""
+    import gc
+
+    yield
+    gc.collect()
