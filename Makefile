@@ -9,8 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv run test test-slow lint format bench bench-quick demo-docs clean
+.PHONY: help venv browser run test test-slow lint format bench bench-quick demo-docs clean
 
 help:  ## 列出目标 / list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +29,15 @@ run: $(STAMP)  ## 启动嵌入式图库、加载演示数据并在 :8000 提供 
 	$(BIN)/zhiku demo load
 	$(BIN)/zhiku serve
 
-test: $(STAMP)  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
+test: $(STAMP) browser  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
 	$(BIN)/pytest -m "not slow and not neo4j" -q
+
+# The agent console's test drives Debian's chromium through Playwright (Playwright's own browser
+# download needs its CDN, which is not reachable here).
+browser:
+	@command -v chromium >/dev/null || { echo "安装 chromium / installing Debian's chromium (agent console test)"; \
+		$(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
 
 test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
 	$(BIN)/pytest -m "slow" -q

@@ -26,10 +26,13 @@ from api.graphql.context import Context
 from api.graphql.schema import build_schema
 from api.ratelimit import RateLimit
 from api.rest.chat_ws import router as chat_ws_router
+from api.rest.console import router as console_router
+from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
 from approvals.engine import ApprovalEngine
 from approvals.events import EventStream, WebhookSender, load_triggers
+from chat.desk import TicketDesk, TicketHub, ticket_stream
 from chat.dialog import DialogEngine
 from chat.outbox import Outbox
 from graph import open_store
@@ -198,9 +201,16 @@ def create_app(
         )
         listeners: list[Any] = [events.publish] + ([webhooks] if webhooks else [])
         engine = ApprovalEngine(active, listeners=listeners, triggers=load_triggers())
-        dialog = DialogEngine(active, service, outbox=Outbox(settings.data_dir / "outbox"), approvals=engine)
+        principals = PrincipalCache(active)
+        tickets = ticket_stream(kv)
+        desk = TicketDesk(active, service, principals.get, tickets)
+        dialog = DialogEngine(
+            active, service, outbox=Outbox(settings.data_dir / "outbox"), approvals=engine, desk=desk
+        )
         wecom: WeComService | None = None
         async_kv = open_async_kv(url)
+        hub = TicketHub(tickets, async_kv)  # agents' replies → the employees' chat sockets
+        hub.start()
         if settings.wecom_corp_id:
             client = WeComClient.from_settings(settings, async_kv)
             oa = WeComOA(engine, client, settings.wecom_oa_templates) if settings.wecom_oa_templates else None
@@ -218,8 +228,10 @@ def create_app(
             ontology=ontology,
             search=service,
             recommender=Recommender(service),
-            principals=PrincipalCache(active),
+            principals=principals,
             dialog=dialog,
+            desk=desk,
+            hub=hub,
             approvals=engine,
             events=events,
             kv_url=url,
@@ -229,6 +241,7 @@ def create_app(
         try:
             yield
         finally:
+            await hub.stop()
             if bot is not None:
                 bot.stop()
             if wecom is not None:
@@ -270,6 +283,8 @@ def create_app(
     )
     app.include_router(health_router)
     app.include_router(chat_ws_router)
+    app.include_router(console_router)
+    app.mount("/agent/static", console_static(), name="agent-static")
     app.include_router(wecom_router)
     app.include_router(graphql, prefix="/graphql")
 

@@ -16,6 +16,7 @@ from fastapi import Depends, Request
 from api.auth import PrincipalCache
 from approvals.engine import ApprovalEngine
 from approvals.events import EventStream
+from chat.desk import TicketDesk, TicketHub
 from chat.dialog import DialogEngine
 from graph.base import GraphStore
 from ontology.model import Ontology
@@ -39,6 +40,8 @@ class AppState:
     approvals: ApprovalEngine
     events: EventStream
     kv_url: str
+    desk: TicketDesk
+    hub: TicketHub
     wecom: WeComService | None = None
 
 

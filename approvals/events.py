@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -45,21 +45,29 @@ def load_triggers(path: Path | None = None) -> dict[str, list[str]]:
 
 
 class EventStream:
-    """Publish approval events to a Redis stream; follow it from any process."""
+    """Publish events to a Redis stream; follow it from any process. Approval events by default;
+    any flat mapping of strings (lists in ``list_fields`` travel as JSON)."""
 
-    def __init__(self, kv: redis.Redis, name: str = STREAM) -> None:
+    def __init__(
+        self, kv: redis.Redis, name: str = STREAM, *, list_fields: tuple[str, ...] = ("recipients",)
+    ) -> None:
         self.kv = kv
         self.name = name
+        self.list_fields = list_fields
 
-    def publish(self, event: ApprovalEvent) -> None:
-        data: Any = event.as_dict()
-        data["recipients"] = json.dumps(data["recipients"], ensure_ascii=False)
+    def publish(self, event: ApprovalEvent | Mapping[str, Any]) -> None:
+        data: Any = dict(event.as_dict() if isinstance(event, ApprovalEvent) else event)
+        for key in self.list_fields:
+            data[key] = json.dumps(data.get(key) or [], ensure_ascii=False)
         self.kv.xadd(self.name, data, maxlen=STREAM_MAXLEN, approximate=True)
 
     async def follow(
-        self, kv: redis.asyncio.Redis, *, since: str = "$", block_ms: int = 5000
+        self, kv: redis.asyncio.Redis, *, since: str = "$", block_ms: int = 2000
     ) -> AsyncIterator[dict[str, Any]]:
-        """Events after ``since`` (default: from now on), forever; each with its stream ``id``."""
+        """Events after ``since`` (default: from now on), forever; each with its stream ``id``.
+
+        ``block_ms`` stays under redis-py 8's default 5 s socket timeout: a longer blocking XREAD on
+        a quiet stream ends in ``TimeoutError`` instead of an empty answer."""
         last = since
         while True:
             batches: Any = await kv.xread({self.name: last}, block=block_ms, count=100)
@@ -67,7 +75,8 @@ class EventStream:
                 for entry_id, fields in entries:
                     last = entry_id
                     event = dict(fields)
-                    event["recipients"] = json.loads(event.get("recipients") or "[]")
+                    for key in self.list_fields:
+                        event[key] = json.loads(event.get(key) or "[]")
                     event["id"] = entry_id
                     yield event
 

@@ -8,7 +8,8 @@ and the rules' values (amounts, durations), then routed:
   offer of a human;
 * 谁来审批 → the concrete approval chain from the graph for the caller (amount/days slots; the
   process from the message or from the previous turn);
-* 转人工 → a ticket with the conversation and what the bot found (hand-off);
+* 转人工 → a ticket with the conversation and what the bot found (hand-off); until an agent closes
+  it, the employee's further messages go to the ticket (:mod:`chat.desk`) instead of the bot;
 * 提交工单 / 请假 / 报销 / 提交审批 → a confirmation first, then a ticket (applications go through
   tickets until the approvals module takes them);
 * 问候/感谢, 闲聊, 不明确 → a short reply or a clarifying question.
@@ -31,6 +32,7 @@ from circuitbreaker import CircuitBreaker, CircuitBreakerError
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
 from chat.answer import Citation, compose_answer
+from chat.desk import TicketDesk
 from chat.intents import UNCLEAR, IntentModel
 from chat.outbox import Outbox
 from chat.sentiment import THRESHOLD as FRUSTRATED
@@ -42,7 +44,7 @@ from ingest.extract.rules import find_values
 from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
-from zhiku.errors import GraphUnavailable, ZhikuError
+from zhiku.errors import GraphUnavailable, NotFoundError, ZhikuError
 
 MAX_MESSAGE_CHARS = 500
 #: Frustration this high on an unanswered message hands the conversation to a human at once.
@@ -156,6 +158,7 @@ class Session:
     last_sources: list[str] = field(default_factory=list)
     pending: _Pending | None = None
     frustrated_turns: int = 0
+    handoff_ticket: str | None = None  # while open, the employee's messages go to the agent
 
 
 class DialogEngine:
@@ -169,8 +172,10 @@ class DialogEngine:
         outbox: Outbox | None = None,
         ttl_s: float = SESSION_TTL_S,
         approvals: ApprovalEngine | None = None,
+        desk: TicketDesk | None = None,
     ) -> None:
         self.approvals = approvals
+        self.desk = desk
         self.store = store
         self.search = search
         self.intents = intents or IntentModel.train()
@@ -230,6 +235,9 @@ class DialogEngine:
                 UNCLEAR,
                 notice=notice,
             )
+        forwarded = self._forward_to_agent(session, who, text)
+        if forwarded is not None:
+            return forwarded
         session.turns.append(f"员工: {text}")
         frustration = self.sentiment.frustration(text)
         # "那两万五呢？" is a follow-up, not a complaint (the small frustration model scores it 0.53)
@@ -265,7 +273,12 @@ class DialogEngine:
                 return self._submit(session, who, pending)
             if YES.match(text):
                 params = ticket_params(
-                    who, pending.title, pending.kind, session.turns, entities=pending.entities
+                    who,
+                    pending.title,
+                    pending.kind,
+                    session.turns,
+                    entities=pending.entities,
+                    session=session.id,
                 )
                 ticket = open_ticket(self.store, params, outbox=self.outbox)
                 what = "申请" if pending.kind == "application" else "工单"
@@ -496,9 +509,12 @@ class DialogEngine:
         """The graph is down: say so, and queue a hand-off so the question is not lost."""
         ticket_id = None
         if self.outbox is not None:
-            params = ticket_params(who, f"知识库不可用时的提问：{text[:60]}", "handoff", session.turns)
+            params = ticket_params(
+                who, f"知识库不可用时的提问：{text[:60]}", "handoff", session.turns, session=session.id
+            )
             self.outbox.put(params)
             ticket_id = str(params["id"])
+            session.handoff_ticket = ticket_id
         text = "知库暂时无法访问完整的知识库，请稍后再试。" + (
             f"您的问题已记录并转交人工客服（工单 {ticket_id}）。"
             if ticket_id
@@ -506,6 +522,30 @@ class DialogEngine:
         )
         return Reply(
             session.id, "handoff" if ticket_id else "clarify", text, "降级", 0.0, ticket_id=ticket_id
+        )
+
+    def _forward_to_agent(self, session: Session, who: Principal, text: str) -> Reply | None:
+        """While a hand-off ticket is open the employee is talking to a person: pass the message on."""
+        ticket = session.handoff_ticket
+        if ticket is None or self.desk is None:
+            return None
+        try:
+            still_open = self.desk.employee_message(
+                ticket, who, text, key=f"{session.id}:{len(session.turns)}"
+            )
+        except (GraphUnavailable, NotFoundError):
+            still_open = False
+        if not still_open:  # closed by the agent (or never written): the bot answers again
+            session.handoff_ticket = None
+            return None
+        session.turns.append(f"员工: {text}")
+        return Reply(
+            session.id,
+            "forwarded",
+            f"已转给人工客服（工单 {ticket}），请稍候。",
+            "转人工",
+            1.0,
+            ticket_id=ticket,
         )
 
     def _replay_outbox(self) -> None:
@@ -540,9 +580,16 @@ class DialogEngine:
         category: str = "handoff",
     ) -> Reply:
         params = ticket_params(
-            who, title, category, session.turns, found=session.last_sources, entities=[e[0] for e in entities]
+            who,
+            title,
+            category,
+            session.turns,
+            found=session.last_sources,
+            entities=[e[0] for e in entities],
+            session=session.id,
         )
         ticket = open_ticket(self.store, params, outbox=self.outbox)
+        session.handoff_ticket = ticket.id
         return Reply(
             session.id,
             "handoff",

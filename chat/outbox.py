@@ -39,6 +39,6 @@ class Outbox:
         with _LOCK:
             items = self.pending()
             for params in items:
-                store.execute(load_query("create_ticket").text, params)
+                store.execute(load_query("create_ticket").text, {"session": "", **params})
             self.path.unlink(missing_ok=True)
         return len(items)

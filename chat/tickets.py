@@ -45,6 +45,7 @@ def ticket_params(
     found: list[str] | None = None,
     entities: list[str] | None = None,
     ticket_id: str | None = None,
+    session: str = "",
 ) -> dict[str, Any]:
     """The ``create_ticket`` parameters (also what the outbox stores)."""
     ticket_id = ticket_id or f"TKT-{datetime.now(UTC):%Y%m%d}-{uuid.uuid4().hex[:8]}"
@@ -57,4 +58,5 @@ def ticket_params(
         "found": (found or [])[:10],
         "entities": entities or [],
         "at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "session": session,
     }

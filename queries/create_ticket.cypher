@@ -9,11 +9,12 @@
 // @param found list 机器人找到的来源
 // @param entities list 涉及的实体 ID
 // @param at string 时间
+// @param session string 对话会话 ID（客服回复送回该会话）
 MATCH (e:Employee {id: $employee})
 MERGE (t:Resource:Ticket {id: $id})
 ON CREATE SET t.name = $title, t.category = $category, t.status = 'open', t.createdAt = $at,
               t.updatedAt = $at, t.conversation = $conversation, t.found = $found,
-              t.history = ['open@' + $at]
+              t.history = ['open@' + $at], t.session = $session
 MERGE (t)-[:RAISED_BY]->(e)
 WITH t
 UNWIND $entities AS entityId

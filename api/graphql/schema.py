@@ -34,11 +34,11 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from api.graphql import types as T  # noqa: N812
-from api.graphql.context import ctx
+from api.graphql.context import Context, ctx
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
-from chat.answer import Citation as CitationData
 from chat.answer import compose_answer
+from chat.desk import ActionResult
 from queries import load as load_query
 from queries import names, run_named_query
 from zhiku.access import PRIVATE_LABELS
@@ -82,12 +82,11 @@ def _chain_step(step: ChainStepData) -> T.ChainStep:
     )
 
 
-def _citations(items: list[CitationData]) -> list[T.Citation]:
-    return [
-        T.Citation(document_id=strawberry.ID(x.document_id), title=x.title, uri=x.uri, section=x.section,
-                   snippet=x.snippet, chunk_id=strawberry.ID(x.chunk_id))
-        for x in items
-    ]  # fmt: skip
+def _ticket_result(c: Context, ticket_id: str, result: ActionResult) -> T.TicketResult:
+    """An action's outcome with the ticket as it is now."""
+    return T.TicketResult(
+        applied=result.applied, message=result.message, ticket=T.ticket(c.state.desk.get(ticket_id))
+    )
 
 
 def _page(first: int) -> int:
@@ -222,7 +221,7 @@ class Query:
             text=answer.text,
             answered=answer.answered,
             confidence=answer.confidence,
-            citations=_citations(answer.citations),
+            citations=T.citations(answer.citations),
             about=[T.RecognizedEntity(id=strawberry.ID(e), surface=s) for e, s in answer.entities],
             follow_ups=answer.follow_ups,
         )
@@ -319,6 +318,27 @@ class Query:
         if not (who.is_admin or inst.involves(who.id)):
             return None  # as if it did not exist: no one learns of others' applications
         return T.approval_instance(inst)
+
+    @strawberry.field(description="工单队列（客服、管理员）/ the agents' ticket queue")
+    def tickets(
+        self, info: Info, status: str | None = None, mine: bool = False, first: int = 50
+    ) -> list[T.Ticket]:
+        c = ctx(info)
+        who = c.require("agent")
+        views = c.state.desk.list(status=status or "", assignee=who.id if mine else "", limit=_page(first))
+        return [T.ticket(v) for v in views]
+
+    @strawberry.field(description="一个工单（客服、管理员，或提交人本人）/ one ticket")
+    def ticket(self, info: Info, id: strawberry.ID) -> T.Ticket | None:
+        c = ctx(info)
+        who = c.require()
+        try:
+            view = c.state.desk.get(str(id))
+        except NotFoundError:
+            return None
+        if not (who.has_role("agent") or view.employee_id == who.id):
+            return None  # others' tickets do not exist for an employee
+        return T.ticket(view)
 
     @strawberry.field(description="谁来审批：该申请人在此金额/天数下的具体审批链 / who approves")
     def who_approves(
@@ -588,6 +608,33 @@ class Mutation:
             applied=result.applied, message=result.message, instance=T.approval_instance(result.instance)
         )
 
+    @strawberry.mutation(description="客服接手工单（他人持有时为转交）/ an agent takes a ticket")
+    def claim_ticket(self, info: Info, id: strawberry.ID) -> T.TicketResult:
+        c = ctx(info)
+        who = c.require("agent")
+        result = c.state.desk.claim(str(id), who)
+        return _ticket_result(c, str(id), result)
+
+    @strawberry.mutation(
+        description="客服回复（实时送达员工的对话；idempotencyKey 相同的重试只发一次）/ reply to the employee"
+    )
+    def reply_to_ticket(
+        self, info: Info, id: strawberry.ID, text: str, idempotency_key: str | None = None
+    ) -> T.TicketResult:
+        c = ctx(info)
+        who = c.require("agent")
+        if idempotency_key and len(idempotency_key) > 128:
+            raise InputError("幂等键过长", "idempotency key too long")
+        result = c.state.desk.reply(str(id), who, text, key=idempotency_key)
+        return _ticket_result(c, str(id), result)
+
+    @strawberry.mutation(description="关闭工单并告知员工处理结果 / close a ticket")
+    def close_ticket(self, info: Info, id: strawberry.ID, resolution: str = "") -> T.TicketResult:
+        c = ctx(info)
+        who = c.require("agent")
+        result = c.state.desk.close(str(id), who, resolution)
+        return _ticket_result(c, str(id), result)
+
     @strawberry.mutation(description="和智能客服对话（多轮，带 sessionId）/ talk to the chatbot")
     def chat(self, info: Info, message: str, session_id: str | None = None) -> T.ChatReply:
         c = ctx(info)
@@ -599,7 +646,7 @@ class Mutation:
             text=reply.text,
             intent=reply.intent,
             confidence=reply.confidence,
-            citations=_citations(reply.citations),
+            citations=T.citations(reply.citations),
             follow_ups=reply.follow_ups,
             ticket_id=reply.ticket_id,
             notice=reply.notice,

@@ -13,6 +13,8 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.context import ctx, visible
+from chat.answer import Citation as CitationData
+from chat.desk import TicketView
 from ontology.model import load_ontology
 from queries import load as load_query
 
@@ -615,4 +617,94 @@ def approval_instance(inst: Any) -> ApprovalInstance:
         version=inst.version,
         created_at=inst.created_at,
         updated_at=inst.updated_at,
+    )
+
+
+def citations(items: list[CitationData]) -> list[Citation]:
+    return [
+        Citation(document_id=strawberry.ID(x.document_id), title=x.title, uri=x.uri, section=x.section,
+                 snippet=x.snippet, chunk_id=strawberry.ID(x.chunk_id))
+        for x in items
+    ]  # fmt: skip
+
+
+@strawberry.type(description="工单对话中的一条 / one line of a ticket's conversation")
+class TicketMessage:
+    speaker: str = strawberry.field(description="员工 / 知库 / 客服 姓名")
+    text: str
+
+
+@strawberry.type(description="知识库建议的回复（按提问员工的权限检索）/ a suggested answer")
+class SuggestedAnswer:
+    text: str
+    answered: bool
+    confidence: float
+    citations: list[Citation]
+
+
+@strawberry.type(description="工单（转人工、服务请求）/ a ticket")
+class Ticket:
+    id: strawberry.ID
+    title: str
+    category: str = strawberry.field(description="handoff / escalation / service / application")
+    status: str = strawberry.field(description="open / in_progress / closed")
+    created_at: str
+    updated_at: str
+    employee_id: strawberry.ID
+    employee_name: str
+    department: str
+    assignee_id: strawberry.ID | None
+    assignee_name: str | None
+    message_count: int
+    conversation: list[TicketMessage]
+    found: list[str] = strawberry.field(description="机器人当时找到的来源")
+    history: list[str] = strawberry.field(description="处理记录：动作:人@时间")
+    concerns: list[str]
+    resolution: str
+    _view: strawberry.Private[Any]
+
+    @strawberry.field(description="知识库建议的回复（仅客服可见）/ suggested answer, for agents")
+    def suggestion(self, info: Info) -> SuggestedAnswer:
+        c = ctx(info)
+        c.require("agent")
+        answer = c.state.desk.suggest(self._view)
+        return SuggestedAnswer(
+            text=answer.text,
+            answered=answer.answered,
+            confidence=answer.confidence,
+            citations=citations(answer.citations),
+        )
+
+
+@strawberry.type(description="工单操作的结果 / the outcome of a ticket action")
+class TicketResult:
+    applied: bool = strawberry.field(description="false：重复操作或工单已关闭，未再次生效")
+    message: str
+    ticket: Ticket
+
+
+def ticket(view: TicketView) -> Ticket:
+    def message(line: str) -> TicketMessage:
+        speaker, sep, text = line.partition(": ")
+        return TicketMessage(speaker=speaker, text=text) if sep else TicketMessage(speaker="", text=line)
+
+    return Ticket(
+        id=strawberry.ID(view.id),
+        title=view.title,
+        category=view.category,
+        status=view.status,
+        created_at=view.created_at,
+        updated_at=view.updated_at,
+        employee_id=strawberry.ID(view.employee_id),
+        employee_name=view.employee_name,
+        department=view.department,
+        assignee_id=strawberry.ID(view.assignee_id) if view.assignee_id else None,
+        assignee_name=view.assignee_name,
+        message_count=view.messages,
+        conversation=[message(line) for line in view.conversation],
+        found=view.found,
+        history=view.history,
+        concerns=view.concerns,
+        resolution=view.resolution,
+        _view=view,
     )

@@ -4,15 +4,19 @@ In: ``{"type": "auth", "token": "…", "sessionId": "…"?}`` first (or ``?token
 ``Authorization`` header), then ``{"type": "question", "content": "如何申请年假"}`` and
 ``{"type": "ping"}``. Out: ``ready`` (with the session id — send it again after a reconnect to
 resume), ``typing``, ``answer`` / ``clarify`` / ``confirm`` / ``handoff`` / ``action`` / …
-(the dialog's reply types, with citations and follow-ups), ``pong``, ``heartbeat`` every 30 s,
-and ``error`` with a stable code. A client that floods the socket is held to
-``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) and told so; bad JSON gets an error, never a dropped connection.
+(the dialog's reply types, with citations and follow-ups; ``forwarded`` while a human agent holds
+the conversation), ``pong``, ``heartbeat`` every 30 s, and ``error`` with a stable code. From the
+agent desk: ``agent_joined``, ``agent_message`` and ``ticket_closed``, each with an ``eventId`` —
+send the last one as ``lastEventId`` when resuming and nothing sent meanwhile is missed. A client
+that floods the socket is held to ``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) and told so; bad JSON
+gets an error, never a dropped connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from typing import Any
 
@@ -25,6 +29,7 @@ from zhiku.errors import ZhikuError
 
 router = APIRouter()
 HEARTBEAT_S = 30.0
+STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 
 
 def _reply_event(reply: Any) -> dict[str, Any]:
@@ -44,10 +49,31 @@ def _reply_event(reply: Any) -> dict[str, Any]:
     }
 
 
-async def _authenticate(ws: WebSocket, state: AppState) -> tuple[Principal, str | None] | None:
+#: Ticket stream event kinds → the socket's event types.
+AGENT_EVENTS = {
+    "ticket_claimed": "agent_joined",
+    "agent_message": "agent_message",
+    "ticket_closed": "ticket_closed",
+}
+
+
+def _agent_event(event: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": AGENT_EVENTS.get(event.get("kind", ""), "agent_message"),
+        "eventId": event["id"],
+        "ticketId": event.get("ticket"),
+        "sessionId": event.get("session") or None,
+        "agent": event.get("agent_name"),
+        "content": event.get("text", ""),
+        "at": event.get("at"),
+    }
+
+
+async def _authenticate(ws: WebSocket, state: AppState) -> tuple[Principal, str | None, str | None] | None:
     header = ws.headers.get("authorization")
     token = ws.query_params.get("token")
     session_id = ws.query_params.get("sessionId")
+    last_event = ws.query_params.get("lastEventId")
     if header is None and token is None:
         try:
             first = json.loads(await asyncio.wait_for(ws.receive_text(), timeout=10))
@@ -58,12 +84,15 @@ async def _authenticate(ws: WebSocket, state: AppState) -> tuple[Principal, str 
             return None
         token = str(first.get("token") or "")
         session_id = first.get("sessionId") or session_id
+        last_event = first.get("lastEventId") or last_event
     try:
         who = state.principals.authenticate(state.settings, header or f"Bearer {token}")
     except ZhikuError as exc:
         await _error(ws, exc.code, exc.message_zh)
         return None
-    return who, session_id
+    if last_event is not None and not STREAM_ID.match(str(last_event)):
+        last_event = None  # not a stream id: ignore rather than fail the connection
+    return who, session_id, last_event
 
 
 async def _error(ws: WebSocket, code: str, message: str) -> None:
@@ -78,7 +107,7 @@ async def chat(ws: WebSocket) -> None:
     if auth is None:
         await ws.close(code=4401)
         return
-    who, session_id = auth
+    who, session_id, last_event = auth
     known = state.dialog.has_session(session_id, who)
     session, notice = state.dialog.session(session_id, who)
     await ws.send_json({"type": "ready", "sessionId": session.id, "resumed": known, "notice": notice})
@@ -89,7 +118,17 @@ async def chat(ws: WebSocket) -> None:
             await asyncio.sleep(HEARTBEAT_S)
             await ws.send_json({"type": "heartbeat", "at": int(time.time())})
 
+    inbox = state.hub.subscribe(who.id)
+
+    async def from_agents() -> None:
+        if last_event:
+            for event in await state.hub.missed(who.id, last_event):
+                await ws.send_json(_agent_event(event))
+        while True:
+            await ws.send_json(_agent_event(await inbox.get()))
+
     beat = asyncio.create_task(heartbeat())
+    agents = asyncio.create_task(from_agents())
     try:
         while True:
             raw = await ws.receive_text()
@@ -118,3 +157,5 @@ async def chat(ws: WebSocket) -> None:
         pass
     finally:
         beat.cancel()
+        agents.cancel()
+        state.hub.unsubscribe(who.id, inbox)

@@ -58,7 +58,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
     store.execute(
         queries.load("create_ticket").text,
         {"id": "T-q1", "employee": "E1011", "title": "公积金怎么提取", "category": "handoff",
-         "conversation": ["员工: 公积金怎么提取"], "found": [], "entities": ["D-HR"], "at": "2026-11-24"},
+         "conversation": ["员工: 公积金怎么提取"], "found": [], "entities": ["D-HR"], "at": "2026-11-24", "session": ""},
     )  # fmt: skip
     store.execute(
         queries.load("record_feedback").text,
@@ -78,7 +78,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "type": None, "name": None, "skip": 0, "admin": False, "level": 5, "departments": ["D-HR"],
         "roles": ["employee"], "depth": 2, "types": [], "topic": None, "owner": None, "applicant": "E1011",
         "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None, "userid": "E1011",
-        "before": "2100-01-01",
+        "before": "2100-01-01", "assignee": "",
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},
@@ -88,6 +88,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "reporting_line": {"id": "E1031"},
         "direct_reports": {"id": "E1030"},
         "stale_documents": {"before": "2100-01-01"},
+        "ticket_list": {"status": ""},
     }
     for name in queries.names():
         q = queries.load(name)

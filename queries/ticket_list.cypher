@@ -1,0 +1,18 @@
+// Internal: the agents' queue — tickets by status (empty = all), newest activity first.
+// @internal
+// @mode read
+// @param status string 状态（open / in_progress / closed；空 = 全部）
+// @param assignee string 只看该客服的（空 = 全部）
+// @param limit int 返回条数
+MATCH (t:Ticket)-[:RAISED_BY]->(e:Employee)
+WHERE ($status = '' OR t.status = $status)
+OPTIONAL MATCH (t)-[:ASSIGNED_TO]->(a:Employee)
+WITH t, e, a
+WHERE $assignee = '' OR a.id = $assignee
+OPTIONAL MATCH (e)-[:BELONGS_TO]->(d:Department)
+RETURN t.id AS id, t.name AS title, t.category AS category, t.status AS status,
+       t.createdAt AS createdAt, t.updatedAt AS updatedAt, e.id AS employeeId, e.name AS employeeName,
+       d.name AS department, a.id AS assigneeId, a.name AS assigneeName,
+       size(coalesce(t.conversation, [])) AS messages
+ORDER BY t.updatedAt DESC, t.id
+LIMIT $limit
