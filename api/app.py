@@ -31,8 +31,8 @@ from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
 from approvals.engine import ApprovalEngine
-from approvals.events import EventStream, WebhookSender, load_triggers
-from chat.desk import TicketDesk, TicketHub, ticket_stream
+from approvals.events import EventStream, WebhookSender, approval_hub, load_triggers
+from chat.desk import TicketDesk, ticket_hub, ticket_stream
 from chat.dialog import DialogEngine
 from chat.outbox import Outbox
 from graph import open_store
@@ -44,6 +44,7 @@ from wecom.aibot import AiBotChannel
 from wecom.client import WeComClient
 from wecom.oa import WeComOA
 from wecom.service import WeComService
+from wecom.wechat_mp import WeChatMPClient
 from zhiku import __version__
 from zhiku.errors import ZhikuError
 from zhiku.kv import kv_url, open_async_kv, open_kv
@@ -209,14 +210,20 @@ def create_app(
         )
         wecom: WeComService | None = None
         async_kv = open_async_kv(url)
-        hub = TicketHub(tickets, async_kv)  # agents' replies → the employees' chat sockets
+        hub = ticket_hub(tickets, async_kv)  # agents' replies → the employees' chat sockets
         hub.start()
+        approval_events = approval_hub(events, async_kv)  # → approvalStatus subscriptions
+        approval_events.start()
         if settings.wecom_corp_id:
             client = WeComClient.from_settings(settings, async_kv)
             oa = WeComOA(engine, client, settings.wecom_oa_templates) if settings.wecom_oa_templates else None
-            wecom = WeComService(settings, active, async_kv, client, dialog=dialog, engine=engine, oa=oa)
+            mp = WeChatMPClient.from_settings(settings, async_kv) if settings.wechat_mp_app_id else None
+            wecom = WeComService(
+                settings, active, async_kv, client, dialog=dialog, engine=engine, oa=oa, mp=mp
+            )
             wecom.bind_loop(asyncio.get_running_loop())
             engine.listeners.append(wecom.on_approval_event)
+            hub.listeners.append(wecom.on_ticket_event)
             wecom.start_replays()
         bot: AiBotChannel | None = None
         if settings.wecom_bot_id:  # the intelligent robot's long connection (no public IP needed)
@@ -232,6 +239,7 @@ def create_app(
             dialog=dialog,
             desk=desk,
             hub=hub,
+            approval_hub=approval_events,
             approvals=engine,
             events=events,
             kv_url=url,
@@ -242,6 +250,7 @@ def create_app(
             yield
         finally:
             await hub.stop()
+            await approval_events.stop()
             if bot is not None:
                 bot.stop()
             if wecom is not None:

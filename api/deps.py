@@ -15,8 +15,8 @@ from fastapi import Depends, Request
 
 from api.auth import PrincipalCache
 from approvals.engine import ApprovalEngine
-from approvals.events import EventStream
-from chat.desk import TicketDesk, TicketHub
+from approvals.events import EventStream, StreamHub
+from chat.desk import TicketDesk
 from chat.dialog import DialogEngine
 from graph.base import GraphStore
 from ontology.model import Ontology
@@ -41,7 +41,8 @@ class AppState:
     events: EventStream
     kv_url: str
     desk: TicketDesk
-    hub: TicketHub
+    hub: StreamHub  # ticket events by employee (chat sockets)
+    approval_hub: StreamHub  # approval events by person and instance (subscriptions)
     wecom: WeComService | None = None
 
 

@@ -2,6 +2,10 @@
 sessions against ``zhiku serve`` on the demo company, plus the NLU / frustration / dialog accuracy
 table. The server and these clients share the machine's 2 cores. Bounded by ``--seconds`` per cell.
 
+Sessions with think 0 send the next message the moment a reply arrives (a closed loop: latency is
+then sessions ÷ throughput); rows with a think time (``--think``, 2 s ± 50 %) are people reading the
+reply before they write again.
+
     python bench/chat.py [--seconds 10]
 """
 
@@ -10,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import random
 import subprocess
 import sys
 import tempfile
@@ -30,9 +35,12 @@ THREE_TURNS = [["年假怎么申请？", "那病假呢？", "谢谢"], ["报销8
                ["公司有班车吗", "班车几点发车", "谢谢"]]  # fmt: skip
 
 
-async def session(url: str, token: str, dialogs: list[list[str]], deadline: float, lat: list[float]) -> int:
+async def session(
+    url: str, token: str, dialogs: list[list[str]], deadline: float, lat: list[float], think: float
+) -> int:
     import websockets
 
+    rng = random.Random()
     done = 0
     async with websockets.connect(f"{url}?token={token}", max_size=2**20) as ws:
         json.loads(await ws.recv())  # ready
@@ -49,22 +57,26 @@ async def session(url: str, token: str, dialogs: list[list[str]], deadline: floa
                     raise RuntimeError(f"chat error: {event}")
                 lat.append((time.perf_counter() - t) * 1000)
                 done += 1
+                if think:
+                    await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             i += 1
     return done
 
 
-async def cell(url: str, tokens: list[str], dialogs: list[list[str]], sessions: int, seconds: float) -> None:
+async def cell(
+    url: str, tokens: list[str], dialogs: list[list[str]], sessions: int, seconds: float, think: float = 0.0
+) -> None:
     lat: list[float] = []
     deadline = time.perf_counter() + seconds
     started = time.perf_counter()
     clients = [
-        session(url, tokens[i % len(tokens)], dialogs[i:] + dialogs[:i], deadline, lat)
+        session(url, tokens[i % len(tokens)], dialogs[i:] + dialogs[:i], deadline, lat, think)
         for i in range(sessions)
     ]
     counts = await asyncio.gather(*clients)
     elapsed = time.perf_counter() - started
     kind = f"{len(dialogs[0])}-turn"
-    print(f"{kind:7} {sessions:8d} {sum(counts):8d} {sum(counts) / elapsed:9.0f} "
+    print(f"{kind:7} {sessions:8d} {think:7.1f} {sum(counts):8d} {sum(counts) / elapsed:9.0f} "
           f"{np.percentile(lat, 50):8.1f} {np.percentile(lat, 99):8.1f}")  # fmt: skip
 
 
@@ -82,6 +94,7 @@ def accuracy_table() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--think", type=float, default=2.0, help="think time of the extra 100-session rows")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     accuracy_table()
@@ -107,11 +120,16 @@ def main() -> None:
             single = [[q.question] for q in load_eval()]
             print(f"scripted dialogs available: {len(load_dialogs())}")
             print(
-                f"\n{'dialog':7} {'sessions':>8} {'replies':>8} {'replies/s':>9} {'p50 ms':>8} {'p99 ms':>8}"
+                f"\n{'dialog':7} {'sessions':>8} {'think s':>7} {'replies':>8} {'replies/s':>9} {'p50 ms':>8}"
+                f" {'p99 ms':>8}"
             )
             for dialogs in (single, THREE_TURNS):
                 for sessions in (1, 10, 100):
                     asyncio.run(cell(url, tokens, dialogs, sessions, args.seconds))
+                if args.think:
+                    asyncio.run(
+                        cell(url, tokens, dialogs, 100, max(args.seconds, 4 * args.think), args.think)
+                    )
         finally:
             server.terminate()
             server.wait(timeout=30)

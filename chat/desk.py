@@ -6,8 +6,9 @@ base, retrieved *as the employee* so nothing the employee may not see is offered
 claim, reply and close them. Every change is one compare-and-set statement in the graph (a closed
 ticket takes no more replies; a retried reply with the same key is written once) and appends to
 the ticket's history. Replies and closures go on the Redis stream ``zhiku:events:tickets``;
-:class:`TicketHub` follows it once per process and hands each event to the employee's open chat
-sockets, so a reply reaches the employee whichever API worker holds their WebSocket.
+:class:`~approvals.events.StreamHub` follows it once per process and hands each event to the
+employee's open chat sockets, so a reply reaches the employee whichever API worker holds their
+WebSocket.
 
 Example::
 
@@ -17,8 +18,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -29,7 +28,7 @@ from typing import Any
 import redis
 import redis.asyncio
 
-from approvals.events import EventStream
+from approvals.events import EventStream, StreamHub
 from chat.answer import Answer, compose_answer
 from graph.base import GraphStore
 from queries import load as load_query
@@ -240,56 +239,6 @@ def _clean(text: str, *, required: bool = True) -> str:
     return text
 
 
-class TicketHub:
-    """One follower of the ticket stream per process, fanning events out to employees' sockets."""
-
-    def __init__(self, stream: EventStream, kv: redis.asyncio.Redis) -> None:
-        self.stream = stream  # ``ticket_stream(...)``
-        self.kv = kv
-        self._queues: dict[str, set[asyncio.Queue[dict[str, Any]]]] = {}
-        self._task: asyncio.Task[None] | None = None
-
-    def start(self) -> None:
-        if self._task is None:
-            self._task = asyncio.create_task(self._run(), name="ticket-hub")
-
-    async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    def subscribe(self, employee: str) -> asyncio.Queue[dict[str, Any]]:
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=1000)
-        self._queues.setdefault(employee, set()).add(queue)
-        return queue
-
-    def unsubscribe(self, employee: str, queue: asyncio.Queue[dict[str, Any]]) -> None:
-        queues = self._queues.get(employee)
-        if queues is not None:
-            queues.discard(queue)
-            if not queues:
-                del self._queues[employee]
-
-    async def missed(self, employee: str, since: str) -> list[dict[str, Any]]:
-        """Events for ``employee`` after stream id ``since`` (a socket resuming after a reconnect)."""
-        entries: Any = await self.kv.xrange(self.stream.name, min=f"({since}", max="+", count=1000)
-        out = []
-        for entry_id, fields in entries or []:
-            if fields.get("employee") == employee:
-                out.append({**fields, "id": entry_id})
-        return out
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                async for event in self.stream.follow(self.kv):
-                    for queue in list(self._queues.get(event.get("employee", ""), ())):
-                        if not queue.full():
-                            queue.put_nowait(event)
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # the store went away: keep trying, sockets keep working
-                log.warning("ticket event stream unavailable; retrying in 2 s", exc_info=True)
-                await asyncio.sleep(2)
+def ticket_hub(stream: EventStream, kv: redis.asyncio.Redis) -> StreamHub:
+    """The ticket events, fanned out by the employee they are for."""
+    return StreamHub(stream, kv, keys=lambda event: [event.get("employee", "")], name="ticket-hub")

@@ -69,6 +69,13 @@ _CONFIG_FAULTS = {
     301002: ("没有权限访问该成员（不在应用可见范围）", "在应用的可见范围中加入该成员"),
     60011: ("没有权限（不在应用可见范围或缺少接口权限）", "检查应用可见范围与接口权限"),
     48002: ("接口未授权或小程序与应用不匹配", "检查小程序关联与接口权限"),
+    # the WeChat official account (wecom/wechat_mp.py)
+    40125: ("公众号 AppSecret 无效", "检查 ZHIKU_WECHAT_MP_SECRET"),
+    40164: (
+        "微信拒绝了本服务器的 IP（不在公众号 IP 白名单中）",
+        "在公众号后台 → 基本配置 → IP白名单中加入本服务器出口 IP",
+    ),
+    40037: ("公众号模板消息的 template_id 无效", "检查 wecom/rules.yaml 中 mp_template 规则的模板 ID"),
 }
 _MEANING = {
     81013: "消息接收人均无效或不在应用可见范围",
@@ -76,6 +83,8 @@ _MEANING = {
     40029: "登录授权码（code）无效或已使用",
     40056: "模板卡片 task_id 重复或无效",
     301025: "审批模板或审批人配置不正确",
+    43004: "接收人未关注公众号",
+    40003: "openid 无效",
 }
 
 
@@ -173,16 +182,19 @@ class WeComClient:
             cached = await self.kv.get(self._token_key)  # another worker may have refreshed meanwhile
             if cached and cached != stale:
                 return str(cached)
-            data = await self._get_json(
-                "/cgi-bin/gettoken", {"corpid": self.corp_id, "corpsecret": self.secret}
-            )
+            data = await self._get_json(self.token_path, self._token_params())
             if data.get("errcode", 0) != 0:
                 raise self._error(data, token_call=True)
             token = str(data["access_token"])
             ttl = max(int(data.get("expires_in", 7200)) - self.refresh_margin_s, 1)
             await self.kv.set(self._token_key, token, ex=ttl)
-            log.info("wecom access token refreshed (valid %ss)", ttl)
+            log.info("%s access token refreshed (valid %ss)", self.token_path, ttl)
             return token
+
+    token_path = "/cgi-bin/gettoken"  # noqa: S105 - an endpoint, not a secret
+
+    def _token_params(self) -> dict[str, str]:
+        return {"corpid": self.corp_id, "corpsecret": self.secret}
 
     # -- calls ----------------------------------------------------------------------------------
 

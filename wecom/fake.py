@@ -55,8 +55,15 @@ class FakeWeCom:
         agent_id: int = 1000002,
         users: set[str] | None = None,
         token_ttl_s: int = 7200,
+        mp_app_id: str = "wx-zhiku-mp",
+        mp_secret: str = "mp-secret",  # noqa: S107 - the fake's own test credential
     ) -> None:
         self.corp_id = corp_id
+        # The WeChat official account beside it (template messages): its own credentials and tokens.
+        self.mp_app_id = mp_app_id
+        self.mp_secret = mp_secret
+        self.mp_tokens: dict[str, float] = {}
+        self.templates: dict[str, list[str]] = {"TM-approval": ["first", "keyword1", "keyword2", "remark"]}
         self.secret = secret
         self.agent_id = agent_id
         self.users = users  # None: everyone exists
@@ -187,14 +194,16 @@ class FakeWeCom:
     def _err(self, errcode: int, errmsg: str) -> JSONResponse:
         return JSONResponse({"errcode": errcode, "errmsg": errmsg})
 
-    def _check(self, request: Request, path: str) -> JSONResponse | None:
+    def _check(
+        self, request: Request, path: str, tokens: dict[str, float] | None = None
+    ) -> JSONResponse | None:
         if self.down:
             return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
         injected = self.fail_next.get(path)
         if injected:
             return self._err(injected.pop(0), "injected by the test")
         token = request.query_params.get("access_token", "")
-        expiry = self.tokens.get(token)
+        expiry = (self.tokens if tokens is None else tokens).get(token)
         if expiry is None:
             return self._err(40014, "invalid access_token")
         if expiry < time.time():
@@ -258,6 +267,40 @@ class FakeWeCom:
             if len(known) < len(users):
                 reply["invaliduser"] = "|".join(u for u in users if u not in known)
             return JSONResponse(reply)
+
+        @app.get("/cgi-bin/token")  # the official account's token (api.weixin.qq.com)
+        def mp_token(grant_type: str = "", appid: str = "", secret: str = "") -> JSONResponse:
+            if self.down:
+                return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
+            if grant_type != "client_credential":
+                return self._err(40002, "invalid grant_type")
+            if appid != self.mp_app_id:
+                return self._err(40013, "invalid appid")
+            if secret != self.mp_secret:
+                return self._err(40125, "invalid appsecret")
+            with self._lock:
+                token = secrets.token_urlsafe(32)
+                self.mp_tokens = {token: time.time() + self.token_ttl_s}
+            return JSONResponse({"access_token": token, "expires_in": self.token_ttl_s})
+
+        @app.post("/cgi-bin/message/template/send")
+        async def template_send(request: Request) -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/message/template/send", self.mp_tokens)) is not None:
+                return bad
+            body = await request.json()
+            keys = self.templates.get(body.get("template_id", ""))
+            if keys is None:
+                return self._err(40037, "invalid template_id")
+            if not str(body.get("touser", "")).startswith("o"):
+                return self._err(40003, "invalid openid")
+            data = body.get("data") or {}
+            if any(k not in keys or not isinstance(v, dict) or "value" not in v for k, v in data.items()):
+                return self._err(47001, "data format error")
+            sent = Sent([body["touser"]], "mp_template", body)
+            self.sent.append(sent)
+            for listener in self.on_sent:
+                listener(sent)
+            return JSONResponse({**ok, "msgid": int(next(self._msg))})
 
         @app.post("/cgi-bin/message/update_template_card")
         async def update_card(request: Request) -> JSONResponse:

@@ -19,7 +19,7 @@ import asyncio
 import json
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +33,7 @@ from queries import load as load_query
 from wecom.client import WeComClient, WeComError
 from wecom.crypto import WeComCrypto, parse_xml
 from wecom.oa import WeComOA
+from wecom.wechat_mp import WeChatMPClient
 from zhiku.access import load_principal
 from zhiku.errors import NotFoundError, ZhikuError
 from zhiku.settings import Settings
@@ -43,14 +44,18 @@ RULES_FILE = Path(__file__).with_name("rules.yaml")
 DEDUP_TTL_S = 24 * 3600
 PUSH_TTL_S = 7 * 24 * 3600
 DEAD_LETTERS = "zhiku:wecom:dead"
+#: Chat session ids of conversations held in WeCom (the app's messages and the intelligent robot).
+WECOM_SESSIONS = ("wecom:", "aibot:")
 
 
 @dataclass(frozen=True, slots=True)
 class Rule:
     event: str  # e.g. approval.pending
     to: str  # recipients | role:NAME | all
-    message: str  # card | text | markdown
-    template: str  # str.format with the event's fields
+    message: str  # card | text | markdown | mp_template (WeChat official account)
+    template: str  # str.format with the event's fields; for mp_template: the template id
+    data: dict[str, str] = field(default_factory=dict)  # mp_template: keyword → str.format text
+    page: str = ""  # mp_template: the mini-program page it opens (str.format)
 
 
 def employee_of(store: GraphStore, userid: str) -> str:
@@ -64,7 +69,14 @@ def employee_of(store: GraphStore, userid: str) -> str:
 def load_rules(path: Path = RULES_FILE) -> list[Rule]:
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or []
     return [
-        Rule(r["event"], r.get("to", "recipients"), r.get("message", "text"), r.get("template", "{summary}"))
+        Rule(
+            r["event"],
+            r.get("to", "recipients"),
+            r.get("message", "text"),
+            r.get("template", "{summary}"),
+            {str(k): str(v) for k, v in (r.get("data") or {}).items()},
+            str(r.get("page") or ""),
+        )
         for r in data
     ]
 
@@ -113,8 +125,10 @@ class WeComService:
         engine: ApprovalEngine | None,
         rules: list[Rule] | None = None,
         oa: WeComOA | None = None,
+        mp: WeChatMPClient | None = None,
     ) -> None:
         self.oa = oa
+        self.mp = mp  # the WeChat official account, for mp_template rules
         self.settings = settings
         self.store = store
         self.kv = kv
@@ -161,6 +175,8 @@ class WeComService:
             task.cancel()
         await asyncio.gather(*leftovers, return_exceptions=True)
         await self.client.aclose()
+        if self.mp is not None:
+            await self.mp.aclose()
 
     def start_replays(self, every_s: float = 30.0) -> None:
         """Retry failed deliveries every ``every_s`` seconds until :meth:`close`."""
@@ -301,11 +317,27 @@ class WeComService:
             return
         loop.call_soon_threadsafe(lambda: self._spawn(self.notify("approval." + event.kind, event.as_dict())))
 
+    async def on_ticket_event(self, event: dict[str, Any]) -> None:
+        """An agent's reply to, or closure of, a ticket raised in WeCom goes back through WeCom
+        (``ticket.updated`` rule; the push record, keyed by the stream event id, sends it once even
+        when several API processes follow the stream)."""
+        if event.get("kind") not in ("agent_message", "ticket_closed"):
+            return
+        if not str(event.get("session") or "").startswith(WECOM_SESSIONS):
+            return  # the web/mini-program chat socket delivers those
+        text = str(event.get("text") or "")
+        summary = f"客服{event.get('agent_name') or ''}：{text}" if event["kind"] == "agent_message" else text
+        fields = {"recipients": [event["employee"]], "summary": summary, "id": event["id"], "at": event["at"]}
+        await self.notify("ticket.updated", fields)
+
     async def notify(self, event: str, fields: dict[str, Any]) -> int:
         """Apply the rules for ``event``; returns how many messages were sent."""
         sent = 0
         for rule in self.rules:
             if rule.event != event:
+                continue
+            if rule.message == "mp_template":
+                sent += await self._notify_mp(rule, event, fields)
                 continue
             recipients = await asyncio.to_thread(self._recipients, rule, fields)
             known = await asyncio.to_thread(self.userids_of, recipients)
@@ -325,6 +357,31 @@ class WeComService:
                     userids, rule.template.format(**fields), markdown=rule.message == "markdown"
                 )
             sent += len(userids)
+        return sent
+
+    async def _notify_mp(self, rule: Rule, event: str, fields: dict[str, Any]) -> int:
+        """A template message on the official account to each recipient who has an openid."""
+        if self.mp is None:
+            return 0  # no official account configured: the rule does not apply
+        recipients = await asyncio.to_thread(self._recipients, rule, fields)
+        rows = await asyncio.to_thread(
+            self.store.query, load_query("wechat_openids").text, {"ids": recipients}
+        )
+        data = {key: text.format(**fields) for key, text in rule.data.items()}
+        page = rule.page.format(**fields)
+        subject = f"{event}:{fields.get('instance_id', fields.get('id', ''))}:{fields.get('at', '')}"
+        sent = 0
+        for row in rows:
+            if not await self.kv.set(f"zhiku:wechat:push:{subject}:{row['id']}", "1", nx=True, ex=PUSH_TTL_S):
+                continue  # pushed before (another process, or a replay)
+            try:
+                await self.mp.send_template(str(row["openid"]), rule.template, data, page=page)
+                sent += 1
+            except ZhikuError as exc:
+                await self._dead_letter(
+                    {"mp": rule.template, "openid": row["openid"], "data": data, "page": page,
+                     "error": exc.one_line()}
+                )  # fmt: skip
         return sent
 
     def _recipients(self, rule: Rule, fields: dict[str, Any]) -> list[str]:
@@ -384,6 +441,8 @@ class WeComService:
                         continue
                     code = await self.client.send_card(item["to"], approval_card(inst, item["card"]))
                     await self._remember_card(item["card"], inst, item["to"], code)
+                elif "mp" in item and self.mp is not None:
+                    await self.mp.send_template(item["openid"], item["mp"], item["data"], page=item["page"])
                 else:
                     continue
                 done += 1

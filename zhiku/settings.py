@@ -146,6 +146,16 @@ class Settings(BaseSettings):
     wecom_max_chars: int = Field(
         1800, ge=100, description="Longer answers are split into several WeCom messages."
     )
+    wechat_mp_app_id: str = Field(
+        "", description="WeChat official account (公众号) AppID for template messages; empty: off."
+    )
+    wechat_mp_secret: SecretStr = Field(SecretStr(""), description="The official account's AppSecret.")
+    wechat_miniprogram_app_id: str = Field(
+        "", description="Mini-program AppID that template messages open (optional)."
+    )
+    wechat_api_base: str = Field(
+        "https://api.weixin.qq.com", description="WeChat API base URL (tests point it at the fake server)."
+    )
     rate_limit_per_user: str = Field(
         "500/second", description="Requests per signed-in user and instance (limits syntax; empty: off)."
     )

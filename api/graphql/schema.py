@@ -43,7 +43,6 @@ from queries import load as load_query
 from queries import names, run_named_query
 from zhiku.access import PRIVATE_LABELS
 from zhiku.errors import InputError, NotFoundError, ZhikuError
-from zhiku.kv import open_async_kv
 from zhiku.settings import Environment, Settings
 
 MAX_PAGE = 100
@@ -483,26 +482,21 @@ class Subscription:
                     raise NotFoundError(f"没有这个审批：{instance_id}", "no such approval instance")
         except ZhikuError as exc:
             raise ZhikuErrors.coded(exc) from None
-        kv = open_async_kv(c.state.kv_url)
-        try:
-            async for event in c.state.events.follow(kv):
-                mine = who.id in event["recipients"] or event["actor"] == who.id
-                if (instance_id is not None and event["instance_id"] == str(instance_id)) or (
-                    instance_id is None and mine
-                ):
-                    yield T.ApprovalStatusEvent(
-                        event_id=event["id"],
-                        kind=event["kind"],
-                        instance_id=strawberry.ID(event["instance_id"]),
-                        process_id=strawberry.ID(event["process_id"]),
-                        status=event["status"],
-                        step=event["step"],
-                        actor_id=strawberry.ID(event["actor"]),
-                        summary=event["summary"],
-                        at=event["at"],
-                    )
-        finally:
-            await kv.aclose()
+        key = f"instance:{instance_id}" if instance_id is not None else who.id
+        async with c.state.approval_hub.subscription(key) as queue:
+            while True:
+                event = await queue.get()
+                yield T.ApprovalStatusEvent(
+                    event_id=event["id"],
+                    kind=event["kind"],
+                    instance_id=strawberry.ID(event["instance_id"]),
+                    process_id=strawberry.ID(event["process_id"]),
+                    status=event["status"],
+                    step=event["step"],
+                    actor_id=strawberry.ID(event["actor"]),
+                    summary=event["summary"],
+                    at=event["at"],
+                )
 
 
 @strawberry.type

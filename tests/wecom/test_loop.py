@@ -79,6 +79,10 @@ def env(demo_graph: Any, demo_search: Any) -> Iterator[Env]:
             wecom_aes_key=AES_KEY,  # type: ignore[arg-type]
             wecom_api_base=fake_base,
             wecom_oa_templates={"PROC-TRAVEL": "tmpl-travel"},
+            wechat_mp_app_id=fake.mp_app_id,
+            wechat_mp_secret=fake.mp_secret,  # type: ignore[arg-type]
+            wechat_miniprogram_app_id="wx-mini-test",
+            wechat_api_base=fake_base,
         )
         app = create_app(settings, store=demo_graph, search=demo_search)
         with running(app) as base:
@@ -354,3 +358,59 @@ def test_an_application_started_in_the_chat_goes_through_the_approvals_engine(en
         "myApprovals"
     ]
     assert any(m["processId"] == "PROC-EXPENSE" and m["id"] in done[-1].body["content"] for m in mine)
+
+
+def test_an_agent_reply_to_a_wecom_hand_off_goes_back_through_wecom(env: Env) -> None:
+    env.callback(env.fake.text_message("E1031", "转人工", msg_id=9_000_901))
+    handoff = wait_for(
+        lambda: [s for s in env.fake.messages_to("E1031", "text") if "转接人工客服" in s.body["content"]]
+    )
+    ticket = handoff[0].body["content"].split("工单 ")[1].split("）")[0]
+    reply = "您好，我是客服何佳，请问需要办理什么业务？"
+    result = env.graphql("E1015", 'mutation($id: ID!, $t: String!) { replyToTicket(id: $id, text: $t) { applied } }',
+                         {"id": ticket, "t": reply})  # fmt: skip
+    assert result["replyToTicket"]["applied"]
+    wait_for(lambda: any(reply in s.body["content"] for s in env.fake.messages_to("E1031", "text")))
+    # the employee answers in WeCom: it reaches the ticket, not the bot
+    env.callback(env.fake.text_message("E1031", "我想开一份在职证明", msg_id=9_000_902))
+    wait_for(lambda: any("请稍候" in s.body["content"] for s in env.fake.messages_to("E1031", "text")))
+    lines = env.graphql(
+        "E1015", "query($id: ID!) { ticket(id: $id) { conversation { text } } }", {"id": ticket}
+    )
+    assert lines["ticket"]["conversation"][-1]["text"] == "我想开一份在职证明"
+    env.graphql(
+        "E1015",
+        'mutation($id: ID!) { closeTicket(id: $id, resolution: "已开具") { applied } }',
+        {"id": ticket},
+    )
+    wait_for(lambda: any("已开具" in s.body["content"] for s in env.fake.messages_to("E1031", "text")))
+    time.sleep(0.5)
+    assert sum(reply in s.body["content"] for s in env.fake.messages_to("E1031", "text")) == 1  # once
+
+
+def test_official_account_template_messages_open_the_mini_program(env: Env) -> None:
+    """With the official account configured, approvers with a WeChat openid also get a template
+    message (once) whose tap opens the approval in the mini-program."""
+    store = env.app.state.zhiku.store
+    store.execute("MATCH (e:Employee {id: 'E1002'}) SET e.wechatOpenId = 'o-E1002-openid'")
+    try:
+        data = env.graphql("E1040", SUBMIT, {"p": "费用报销", "a": 7000, "k": "mp-test-1"})["submitApproval"]
+        inst = data["instance"]["id"]
+        sent = wait_for(lambda: env.fake.messages_to("o-E1002-openid", "mp_template"))
+        body = sent[0].body
+        assert body["template_id"] == "TM-approval"
+        assert body["miniprogram"] == {
+            "appid": "wx-mini-test",
+            "pagepath": f"pages/approval/detail?id={inst}",
+        }
+        assert (
+            body["data"]["first"]["value"] == "有一条申请待您审批"
+            and "费用报销" in body["data"]["keyword1"]["value"]
+        )
+        time.sleep(0.5)
+        assert len(env.fake.messages_to("o-E1002-openid", "mp_template")) == 1  # once
+        # employees without an openid get no template message, and nothing failed
+        assert not [s for s in env.fake.sent if s.msgtype == "mp_template" and s.touser != ["o-E1002-openid"]]
+        assert _dead(env) == 0
+    finally:
+        store.execute("MATCH (e:Employee {id: 'E1002'}) REMOVE e.wechatOpenId")
