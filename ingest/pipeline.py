@@ -26,6 +26,7 @@ from ingest.extract.relations import extract_relations
 from ingest.link import Linker
 from ingest.loaders import DocumentRejected, discover, load_file
 from ingest.loaders.base import DEFAULT_MAX_BYTES
+from ingest.shacl_gate import ShaclGate
 from ingest.writer import DocumentWrite, remove_documents, write_document
 from ontology.model import Ontology, load_ontology
 from queries import load as load_query
@@ -82,6 +83,7 @@ class Pipeline:
     ) -> None:
         self.store = store
         self.ontology = ontology or load_ontology()
+        self.shacl = ShaclGate(store, self.ontology)
         self.gazetteer = gazetteer or Gazetteer.from_store(store)
         ner = None
         if open_ner and (ner_model is not None or DEFAULT_MODEL.exists()):
@@ -230,6 +232,8 @@ class Pipeline:
         item = self.analyse(doc)
         item.relations, rejected = self.check_facts(item.relations)
         report.rejected_facts.extend(rejected)
+        item.relations, refused = self.shacl.check(item.relations)  # cardinalities and the rest
+        report.rejected_facts.extend(refused)
         report.chunks += len(item.chunks)
         entity_mentions = [m for m in item.mentions if m.type not in ("Amount", "Duration", "Date")]
         report.mentions += len(entity_mentions)

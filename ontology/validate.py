@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from pyshacl import validate as shacl_validate
 from rdflib import RDF, SKOS, Graph, Namespace
-from rdflib.term import BNode, Node
+from rdflib.term import BNode, Node, URIRef
 
 from ontology.model import KG, Ontology, local_name
 from zhiku.errors import ShaclViolation
@@ -52,15 +52,20 @@ def _short(node: Node | None) -> str:
     return local_name(node) if text.startswith("http") else text
 
 
-def validate(data: Graph, onto: Ontology) -> list[Violation]:
-    """All SHACL violations of ``data`` (RDFS inference over the ontology is applied first)."""
+def validate(
+    data: Graph, onto: Ontology, *, focus_nodes: list[str | URIRef] | None = None, inference: bool = True
+) -> list[Violation]:
+    """All SHACL violations of ``data`` (RDFS inference over the ontology is applied first, unless
+    ``inference`` is off because ``data`` already states every type); ``focus_nodes`` limits the
+    check to those nodes."""
     conforms, report, _ = shacl_validate(
         data,
         shacl_graph=onto.shapes,
-        ont_graph=onto.graph,
-        inference="rdfs",
+        ont_graph=onto.graph if inference else None,
+        inference="rdfs" if inference else None,
         abort_on_first=False,
         allow_warnings=True,
+        focus_nodes=focus_nodes,
     )
     if conforms:
         return []

@@ -226,3 +226,25 @@ def test_facts_that_break_the_ontology_are_reported_not_written(demo_store, tmp_
 def test_the_demo_corpus_yields_no_fact_the_ontology_rejects(demo_store) -> None:
     report = Pipeline(demo_store).ingest(demo_document_paths())
     assert report.rejected_facts == []
+
+
+def test_facts_that_break_a_shacl_shape_are_reported_not_written(demo_store, tmp_path: Path) -> None:
+    """The domain/range check passes (Policy → Department), but 差旅管理办法 already has its one
+    owning department (财务部); a memo naming another is refused by the shape's maxCount, with the
+    shape's message — while a fact the shapes allow in the same memo is written."""
+    folder = tmp_path / "memo"
+    folder.mkdir()
+    (folder / "memo.md").write_text(
+        "# 差旅补充说明\n\n本办法由行政部负责解释。\n\n## 交通工具\n\n出差人员可报销高铁二等座。\n", encoding="utf-8"
+    )
+    (folder / "index.yaml").write_text("- {file: memo.md, policy: POL-travel}\n", encoding="utf-8")
+    report = Pipeline(demo_store).ingest([folder])
+    reasons = dict(report.rejected_facts)
+    assert reasons["POL-travel -[OWNED_BY]-> D-ADM"] == "SHACL：制度最多有一个归口部门（ownedBy → Department） [PolicyShape]"
+    assert set(facts(demo_store, "OWNED_BY", "POL-travel")) == {"D-FIN"}
+    # the same memo for a policy that has no owner yet is written
+    demo_store.execute("MATCH (:Policy {id: 'POL-travel'})-[r:OWNED_BY]->() DELETE r")
+    (folder / "memo.md").write_text("# 差旅补充说明\n\n本办法由行政部负责解释。\n", encoding="utf-8")
+    report = Pipeline(demo_store).ingest([folder])
+    assert report.rejected_facts == []
+    assert set(facts(demo_store, "OWNED_BY", "POL-travel")) == {"D-ADM"}
