@@ -57,7 +57,9 @@ def remove_document_facts(store: GraphStore, doc_id: str, *, delete_document: bo
         by_type[check_identifier(rel_type)].append({"start": start, "end": end})
     template = load_query("strip_facts")
     for rel_type, fact_rows in by_type.items():
-        stats += store.execute(template.render(type=f":`{rel_type}`"), {"rows": fact_rows, "chunks": chunks})
+        stats += store.execute(
+            template.render(type=f":`{rel_type}`"), {"rows": fact_rows, "chunks": chunks, "doc": doc_id}
+        )
     stats += store.delete_nodes(chunks)
     if delete_document:
         stats += store.delete_nodes([doc_id])
@@ -167,6 +169,7 @@ def write_document(store: GraphStore, item: DocumentWrite, *, reconnects: int | 
         )
     template = load_query("merge_facts")
     for rel_type, rows in by_type.items():
+        _keep_other_sources(store, doc.id, rel_type, rows)
         merged = store.query_write_count(template.render(type=f":`{rel_type}`"), {"rows": rows}, stats)
         stats.unmatched += len(rows) - merged
     if store.reconnects != reconnects:
@@ -178,6 +181,27 @@ def write_document(store: GraphStore, item: DocumentWrite, *, reconnects: int | 
         )
     stats += store.upsert_nodes([NodeRecord(doc.id, ("Document",), {"contentHash": doc.content_hash})])
     return stats
+
+
+def _keep_other_sources(store: GraphStore, doc_id: str, rel_type: str, rows: list[dict[str, Any]]) -> None:
+    """Where other sources (documents or curated data) already give a fact's properties and this
+    document says otherwise, keep theirs and record the disagreement for review instead of
+    overwriting it (last writer wins would make the graph depend on ingestion order). Properties no
+    source gave yet are added."""
+    state = store.query(load_query("fact_state").render(type=f":`{rel_type}`"), {"rows": rows})
+    existing = {(r["start"], r["end"]): r["props"] for r in state}
+    for row in rows:
+        row["conflict"] = None
+        current = existing.get((row["start"], row["end"]))
+        if current is None or not (
+            current.get("chunkIds") or current.get("curated") or "chunkIds" not in current
+        ):
+            continue  # a new fact, or one no other source supports any more: this document's values
+        differing = {k: v for k, v in row["props"].items() if current.get(k) is not None and current[k] != v}
+        if differing:
+            notes = "；".join(f"{k}: {current[k]} ≠ {v}" for k, v in sorted(differing.items()))
+            row["conflict"] = f"{doc_id}|{notes}"
+            row["props"] = {k: v for k, v in row["props"].items() if k not in differing}
 
 
 def remove_documents(store: GraphStore, doc_ids: Iterable[str]) -> WriteStats:

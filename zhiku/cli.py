@@ -719,7 +719,7 @@ def review(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="最多列出多少个 / how many to list")] = 50,
 ) -> None:
-    """列出待审核实体及可能合并的已有实体 / candidate entities and what they might be merged into."""
+    """列出待审核实体（及可能合并的已有实体）和来源不一致的事实 / candidates and disagreeing facts."""
     from rapidfuzz import fuzz, process
 
     from ingest.extract.gazetteer import Gazetteer
@@ -728,6 +728,7 @@ def review(
     with _open(_settings(ctx)) as store:
         rows = store.query(load("candidates_for_review").text)[:limit]
         gazetteer = Gazetteer.from_store(store)
+        conflicts = store.query(load("fact_conflicts").text, {"limit": limit})
     names = {name: entity_id for entity_id, name in gazetteer.names.items()}
     table_rows = []
     for row in rows:
@@ -739,6 +740,20 @@ def review(
         ["名称 / name", "类型 / type", "提及 / mentions", "可能是 / maybe", "ID"],
         table_rows,
     )
+    if conflicts:
+        _table(
+            f"来源不一致的事实 / facts whose sources disagree ({len(conflicts)})",
+            ["事实 / fact", "图中取值 ≠ 文档所说 / kept ≠ said", "文档 / document"],
+            [
+                [
+                    f"{r['start']} -[{r['relation']}]-> {r['end']}",
+                    note.split("|", 1)[1],
+                    note.split("|", 1)[0],
+                ]
+                for r in conflicts
+                for note in r["conflicts"]
+            ],
+        )
 
 
 # -- serve --------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import queries
 from demo.load import DEMO_DIR, demo_document_paths, load_demo
 from ingest.pipeline import Pipeline
 
@@ -235,12 +236,16 @@ def test_facts_that_break_a_shacl_shape_are_reported_not_written(demo_store, tmp
     folder = tmp_path / "memo"
     folder.mkdir()
     (folder / "memo.md").write_text(
-        "# 差旅补充说明\n\n本办法由行政部负责解释。\n\n## 交通工具\n\n出差人员可报销高铁二等座。\n", encoding="utf-8"
+        "# 差旅补充说明\n\n本办法由行政部负责解释。\n\n## 交通工具\n\n出差人员可报销高铁二等座。\n",
+        encoding="utf-8",
     )
     (folder / "index.yaml").write_text("- {file: memo.md, policy: POL-travel}\n", encoding="utf-8")
     report = Pipeline(demo_store).ingest([folder])
     reasons = dict(report.rejected_facts)
-    assert reasons["POL-travel -[OWNED_BY]-> D-ADM"] == "SHACL：制度最多有一个归口部门（ownedBy → Department） [PolicyShape]"
+    assert (
+        reasons["POL-travel -[OWNED_BY]-> D-ADM"]
+        == "SHACL：制度最多有一个归口部门（ownedBy → Department） [PolicyShape]"
+    )
     assert set(facts(demo_store, "OWNED_BY", "POL-travel")) == {"D-FIN"}
     # the same memo for a policy that has no owner yet is written
     demo_store.execute("MATCH (:Policy {id: 'POL-travel'})-[r:OWNED_BY]->() DELETE r")
@@ -248,3 +253,33 @@ def test_facts_that_break_a_shacl_shape_are_reported_not_written(demo_store, tmp
     report = Pipeline(demo_store).ingest([folder])
     assert report.rejected_facts == []
     assert set(facts(demo_store, "OWNED_BY", "POL-travel")) == {"D-ADM"}
+
+
+def test_a_source_that_disagrees_is_recorded_not_written_over(demo_store, tmp_path: Path) -> None:
+    """The approval-authority table says 财务总监与法务经理会签 above 50,000 元; a later memo says 依次
+    above 30,000. The graph keeps the values it had (not whichever document came last), records the
+    disagreement on the fact for review, and forgets it when the memo goes away."""
+    Pipeline(demo_store).ingest(demo_document_paths())
+    folder = tmp_path / "memo"
+    folder.mkdir()
+    (folder / "memo.md").write_text(
+        "# 采购审批补充说明\n\n## 采购申请（表单 PUR-F-001）\n\n"
+        "部门负责人 → 采购经理 → 财务总监与法务经理依次审批（超过3万元）→ 总经理（超过20万元）。\n",
+        encoding="utf-8",
+    )
+    Pipeline(demo_store).ingest([folder])
+    legal = facts(demo_store, "APPROVED_BY", "PROC-PURCHASE")["POS-LEGAL-MGR"]
+    assert legal["mode"] == "会签" and legal["minAmount"] == 50000.0
+    (note,) = legal["conflicts"]
+    assert note.endswith("|minAmount: 50000.0 ≠ 30000.0；mode: 会签 ≠ 依次")
+    listed = demo_store.query(queries.load("fact_conflicts").text, {"limit": 10})
+    assert {(r["startId"], r["endId"]) for r in listed} == {
+        ("PROC-PURCHASE", "POS-LEGAL-MGR"),
+        ("PROC-PURCHASE", "POS-CFO"),
+    }
+    ceo = facts(demo_store, "APPROVED_BY", "PROC-PURCHASE")["POS-CEO"]
+    assert not ceo.get("conflicts")  # the memo agrees there: nothing to review
+    (folder / "memo.md").unlink()
+    Pipeline(demo_store).ingest([folder])
+    assert demo_store.query(queries.load("fact_conflicts").text, {"limit": 10}) == []
+    assert facts(demo_store, "APPROVED_BY", "PROC-PURCHASE")["POS-LEGAL-MGR"]["mode"] == "会签"

@@ -73,12 +73,16 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "MERGE (:Resource:ApprovalProcess {id: 'PROC-q-noform', name: '临时流程'}) "
         "MERGE (:Resource:Department {id: 'D-q-dup', name: '人力资源部'})"
     )
+    store.execute(  # two sources that disagree about a fact (see ingest.writer)
+        "MATCH (:ApprovalProcess {id: 'PROC-EXPENSE'})-[r:APPROVED_BY]->(:Position {id: 'POS-CFO'}) "
+        "SET r.conflicts = ['doc-q|minAmount: 5000.0 ≠ 3000.0']"
+    )
     samples = {
         "id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"], "employee": "E1011",
         "type": None, "name": None, "skip": 0, "admin": False, "level": 5, "departments": ["D-HR"],
         "roles": ["employee"], "depth": 2, "types": [], "topic": None, "owner": None, "applicant": "E1011",
         "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None, "userid": "E1011",
-        "before": "2100-01-01", "assignee": "",
+        "before": "2100-01-01", "assignee": "", "rows": [{"start": "PROC-EXPENSE", "end": "POS-CFO"}],
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},
@@ -95,7 +99,8 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         if q.mode != "read":
             continue
         values = {**samples, **per_query.get(name, {})}
-        rows = store.query(q.text, {p.name: values[p.name] for p in q.params})
+        text = q.render(type=":`APPROVED_BY`") if q.placeholders else q.text
+        rows = store.query(text, {p.name: values[p.name] for p in q.params})
         if not q.internal:  # internal ones are exercised by the stages that use them
             assert rows, f"{name} returned nothing on the demo"
     gaps = {r["id"] for r in store.query(queries.load("orphan_documents").text)}
