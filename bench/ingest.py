@@ -80,7 +80,7 @@ def run(label: str, paths: list[Path], store: FalkorDBStore) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--corpus", type=Path, help="another folder of documents to ingest")
-    parser.add_argument("--no-debian", action="store_true", help="skip the Debian corpora")
+    parser.add_argument("--no-debian", action="store_true", help="skip the Debian documentation set")
     parser.add_argument("--pages", type=int, default=1000, help="pages of LibreOffice's help (0: skip)")
     args = parser.parse_args()
     print(f"machine: {machine()}")
@@ -101,11 +101,12 @@ def main() -> None:
                     found.append(path)
             if found:
                 run("Debian Chinese documentation: " + ", ".join(p.parts[-1] for p in found), found, store)
-            many = debian_package(MANY_PAGES[0], folder=MANY_PAGES[1]) if args.pages else None
+        if args.pages:
+            many = debian_package(MANY_PAGES[0], folder=MANY_PAGES[1])
             if many is not None:
                 pages = sorted(many.rglob("*.html"))[: args.pages]
                 run(f"{len(pages):,} pages of LibreOffice's Chinese help ({MANY_PAGES[0]})", pages, store)
-            elif args.pages:
+            else:
                 print(f"[{MANY_PAGES[0]}] not available (apt-get download failed); skipped")
         store.reset()
         store.close()
