@@ -24,7 +24,7 @@ HERE = Path(__file__).resolve().parent
 #: (program, full arguments, quick arguments), in data-flow order.
 PROGRAMS: list[tuple[str, list[str], list[str]]] = [
     ("graph_load", [], ["--nodes", "20000", "--rels", "60000", "--queries", "500"]),
-    ("ingest", [], ["--no-debian"]),
+    ("ingest", [], ["--no-debian", "--pages", "1000"]),
     ("extraction_quality", [], []),
     ("search", [], ["--sizes", "10000,100000", "--queries", "200"]),
     ("api_load", [], ["--seconds", "5"]),
