@@ -5,6 +5,7 @@
 MATCH (n:Resource {id: $id})-[r]-(m:Resource)
 RETURN type(r) AS type,
        CASE WHEN startNode(r) = n THEN 'out' ELSE 'in' END AS direction,
-       m.id AS id, m.name AS name, labels(m) AS labels
+       m.id AS id, m.name AS name, labels(m) AS labels,
+       m.accessDepartments AS accessDepartments, m.accessRoles AS accessRoles, m.level AS level
 ORDER BY type, id
 LIMIT $limit

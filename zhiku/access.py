@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 #: never listed or fetched as generic entities except by admins; their owners reach them through
 #: the fields made for them (``myApprovals``, ``approvalInstance``, the agent console).
 PRIVATE_LABELS = ("Ticket", "Feedback", "ApprovalInstance", "ApprovalAction")
+#: Relationships that record what a person did (read a document), between otherwise public nodes:
+#: shown to admins only, like the private records above.
+PRIVATE_RELATIONSHIPS = ("VIEWED",)
 
 ROLES = ("employee", "manager", "hr", "knowledge_engineer", "analyst", "agent", "admin")
 

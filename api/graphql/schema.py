@@ -41,7 +41,7 @@ from chat.answer import compose_answer
 from chat.desk import ActionResult
 from queries import load as load_query
 from queries import names, run_named_query
-from zhiku.access import PRIVATE_LABELS
+from zhiku.access import PRIVATE_LABELS, PRIVATE_RELATIONSHIPS
 from zhiku.errors import InputError, NotFoundError, ZhikuError
 from zhiku.settings import Environment, Settings
 
@@ -169,7 +169,9 @@ class Query:
         edges = [
             T.GraphEdge(source=strawberry.ID(r["source"]), type=r["type"], target=strawberry.ID(r["target"]))
             for r in rows
-            if loaded.get(r["source"]) and loaded.get(r["target"])
+            if loaded.get(r["source"])
+            and loaded.get(r["target"])
+            and (r["type"] not in PRIVATE_RELATIONSHIPS or c.principal.is_admin)  # who read what
         ]
         return T.Neighborhood(center=id, nodes=nodes, edges=edges)
 

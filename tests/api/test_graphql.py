@@ -406,3 +406,16 @@ async def _subscriptions(port: int, token: str, chunks: int) -> None:
         async with Client(transport=foreign) as session:
             async for _ in session.subscribe(status):
                 break
+
+
+def test_who_read_what_is_not_shown_to_colleagues(api: TestClient) -> None:
+    """``ask`` records a VIEWED edge (for recommendations); it is personal activity: not part of the
+    employee's relations or neighbourhood for anyone but an admin."""
+    answered = gql(api, '{ ask(question: "公司有班车吗") { answered } }', who=CLERK)
+    assert answered["data"]["ask"]["answered"]
+    query = '{ entity(id: "E1031") { relations(first: 200) { type } } neighborhood(id: "E1031") { edges { type } } }'
+    seen = gql(api, query, who=EMPLOYEE)["data"]
+    assert "VIEWED" not in {r["type"] for r in seen["entity"]["relations"]}
+    assert "VIEWED" not in {e["type"] for e in seen["neighborhood"]["edges"]}
+    admin = gql(api, query, who=ADMIN)["data"]
+    assert "VIEWED" in {r["type"] for r in admin["entity"]["relations"]}

@@ -173,3 +173,16 @@ def test_console_page_is_served_with_strict_headers(client: TestClient) -> None:
     script = client.get("/agent/static/console.js")
     assert script.status_code == 200 and "replyToTicket" in script.text
     assert client.get("/agent/static/../../app.py").status_code == 404
+
+
+def test_tickets_do_not_show_in_anyones_entity_relations(client: TestClient) -> None:
+    """A ticket is linked to the employee who raised it (RAISED_BY): nobody browsing that employee's
+    relations — a colleague, an agent, the employee — learns of it there (the desk is the way in)."""
+    with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
+        ws.receive_json()
+        ticket = ask(ws, "转人工")["ticketId"]
+    query = 'query { entity(id: "E1030") { relations(first: 200) { type targetId targetLabels } } }'
+    for who in (OTHER, AGENT, EMPLOYEE):
+        relations = gql(client, who, query)["data"]["entity"]["relations"]
+        assert relations, who  # the employee's department, manager, position… are there
+        assert not [r for r in relations if r["targetId"] == ticket or "Ticket" in r["targetLabels"]], who
