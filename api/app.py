@@ -35,6 +35,7 @@ from approvals.events import EventStream, WebhookSender, approval_hub, load_trig
 from chat.desk import TicketDesk, ticket_hub, ticket_stream
 from chat.dialog import DialogEngine
 from chat.outbox import Outbox
+from chat.rewrite import AnswerRewriter
 from graph import open_store
 from graph.base import GraphStore
 from ontology.model import load_ontology
@@ -205,8 +206,14 @@ def create_app(
         principals = PrincipalCache(active)
         tickets = ticket_stream(kv)
         desk = TicketDesk(active, service, principals.get, tickets)
+        rewriter = AnswerRewriter.from_settings(settings)  # optional, off by default
         dialog = DialogEngine(
-            active, service, outbox=Outbox(settings.data_dir / "outbox"), approvals=engine, desk=desk
+            active,
+            service,
+            outbox=Outbox(settings.data_dir / "outbox"),
+            approvals=engine,
+            desk=desk,
+            rewriter=rewriter,
         )
         wecom: WeComService | None = None
         async_kv = open_async_kv(url)
@@ -250,6 +257,8 @@ def create_app(
             yield
         finally:
             await hub.stop()
+            if rewriter is not None:
+                rewriter.close()
             await approval_events.stop()
             if bot is not None:
                 bot.stop()

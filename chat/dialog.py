@@ -31,10 +31,11 @@ from circuitbreaker import CircuitBreaker, CircuitBreakerError
 
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
-from chat.answer import Citation, compose_answer
+from chat.answer import Answer, Citation, compose_answer
 from chat.desk import TicketDesk
 from chat.intents import UNCLEAR, IntentModel
 from chat.outbox import Outbox
+from chat.rewrite import AnswerRewriter
 from chat.sentiment import THRESHOLD as FRUSTRATED
 from chat.sentiment import SentimentModel
 from chat.tickets import open_ticket, ticket_params
@@ -173,9 +174,11 @@ class DialogEngine:
         ttl_s: float = SESSION_TTL_S,
         approvals: ApprovalEngine | None = None,
         desk: TicketDesk | None = None,
+        rewriter: AnswerRewriter | None = None,
     ) -> None:
         self.approvals = approvals
         self.desk = desk
+        self.rewriter = rewriter  # optional LLM wording of answers (chat.rewrite)
         self.store = store
         self.search = search
         self.intents = intents or IntentModel.train()
@@ -491,7 +494,7 @@ class DialogEngine:
         )
 
     def _answer(self, session: Session, who: Principal, intent: str, text: str) -> Reply:
-        answer = compose_answer(self.search, text, who)
+        answer = self.rewrite(compose_answer(self.search, text, who))
         reply_type = "answer" if answer.answered else "clarify"
         body = answer.text if answer.answered else answer.text + " 回复“转人工”联系人工客服。"
         return Reply(
@@ -523,6 +526,9 @@ class DialogEngine:
         return Reply(
             session.id, "handoff" if ticket_id else "clarify", text, "降级", 0.0, ticket_id=ticket_id
         )
+
+    def rewrite(self, answer: Answer) -> Answer:
+        return self.rewriter.rewrite(answer) if self.rewriter is not None else answer
 
     def _forward_to_agent(self, session: Session, who: Principal, text: str) -> Reply | None:
         """While a hand-off ticket is open the employee is talking to a person: pass the message on."""

@@ -156,6 +156,16 @@ class Settings(BaseSettings):
     wechat_api_base: str = Field(
         "https://api.weixin.qq.com", description="WeChat API base URL (tests point it at the fake server)."
     )
+    llm_base_url: str = Field(
+        "",
+        description="Optional OpenAI-compatible endpoint (…/v1) that rewrites composed answers more "
+        "fluently from the same sources; empty: off.",
+    )
+    llm_model: str = Field("", description="The model name sent to that endpoint.")
+    llm_api_key: SecretStr = Field(SecretStr(""), description="Its API key, if it needs one.")
+    llm_timeout_s: float = Field(
+        3.0, gt=0, le=30, description="Longer than this: the composed answer goes out."
+    )
     rate_limit_per_user: str = Field(
         "500/second", description="Requests per signed-in user and instance (limits syntax; empty: off)."
     )

@@ -213,7 +213,7 @@ class Query:
     def ask(self, info: Info, question: str, session_id: str | None = None) -> T.Answer:
         c = ctx(info)
         who = c.require()
-        answer = compose_answer(c.state.search, question, who)
+        answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
         if answer.answered and answer.citations:
             c.state.recommender.record_view(who, answer.citations[0].document_id)
         return T.Answer(
