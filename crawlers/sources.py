@@ -6,7 +6,7 @@ Each source::
     - name: hr-policies                 # unique; jobs and crawl state are keyed by it
       start_urls: [https://intranet.example.com/hr/]      # a site crawl from these pages, or
       sitemap: https://intranet.example.com/sitemap.xml   # a sitemap crawl (pages gone from it are removed)
-      allowed_domains: [intranet.example.com]
+      allowed_domains: [intranet.example.com]   # default: the hosts of start_urls / sitemap
       allow: ['/hr/']                   # URL patterns to follow and ingest (regular expressions)
       deny: ['/login', '\\?print=']
       depth: 3                          # link depth from the start pages
@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
@@ -46,6 +47,19 @@ class Source(BaseModel):
     access: dict[str, Any] = Field(default_factory=dict)
     max_pages: int = Field(2000, ge=1)
     title_suffix: str = ""  # parser hint: a site-wide suffix to drop from page titles
+
+    def domains(self) -> list[str]:
+        """Where the crawl may go: ``allowed_domains``, else the sites it starts from, as host and as
+        host:port (Scrapy's link extractor compares the URL's netloc) — a link to another site is
+        not followed unless that site is listed."""
+        if self.allowed_domains:
+            return self.allowed_domains
+        starts = self.start_urls or ([self.sitemap] if self.sitemap else [])
+        found: set[str] = set()
+        for url in starts:
+            parts = urlparse(url)
+            found.update(x for x in (parts.hostname, parts.netloc.lower()) if x)
+        return sorted(found)
 
     @model_validator(mode="after")
     def _one_entry_point(self) -> Source:

@@ -56,7 +56,7 @@ class _Common:
         self.seen = set()
         self.failures = []
         self._links = LinkExtractor(
-            allow=source.allow or (), deny=source.deny or (), allow_domains=source.allowed_domains or ()
+            allow=source.allow or (), deny=source.deny or (), allow_domains=source.domains()
         )
 
     def page(self, response: Response) -> Iterator[Any]:

@@ -128,21 +128,25 @@ def test_debian_docs_are_crawled_incrementally_and_answer_questions(
     site: tuple[str, Path, list[str]], debian_docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     base, root, requested = site
-    for name in ("index", "pr01", "ch02"):
+    for name in ("index", "pr01", "ch02", "apa"):
         shutil.copy(debian_docs / f"{name}.zh-cn.html", root)
-    source = {"name": "debref", "start_urls": [f"{base}/index.zh-cn.html"], "allow": [r"(pr01|ch02)\.zh-cn\.html"],
-              "depth": 1, "every": "30s"}  # fmt: skip
+    # apa.zh-cn.html links to https://www.debian.org/…/index.zh-cn.html, which the pattern matches:
+    # another site, not followed (no allowed_domains given: the start URL's host only)
+    source = {"name": "debref", "start_urls": [f"{base}/index.zh-cn.html"],
+              "allow": [r"(index|pr01|ch02|apa)\.zh-cn\.html"], "depth": 2, "every": "30s"}  # fmt: skip
     settings = _settings(tmp_path, [source], monkeypatch)
 
     first = _crawl(settings, "debref")
-    assert first["outcome"] == "ok" and first["new"] == 3 and first["errors"] == 0, first
+    assert first["outcome"] == "ok" and first["new"] == 4 and first["errors"] == 0, first
+    pages = {p.url for p in CrawlState(settings.data_dir).pages("debref")}
+    assert all(url.startswith(base) for url in pages), pages  # www.debian.org was not asked
     assert f"{base}/ch02.zh-cn.html" in _top_uris(settings, "怎样用 apt 安装和移除软件包")
     assert "/ch01.zh-cn.html" not in requested  # outside the allowed patterns
 
     # unchanged pages cost a 304 and nothing downstream
     requested.clear()
     second = _crawl(settings, "debref")
-    assert (second["new"], second["changed"], second["unchanged"], second["removed"]) == (0, 0, 3, 0), second
+    assert (second["new"], second["changed"], second["unchanged"], second["removed"]) == (0, 0, 4, 0), second
 
     # a changed page replaces its facts; a page that disappears is removed from the graph and index
     preface = root / "pr01.zh-cn.html"
