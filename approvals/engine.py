@@ -32,6 +32,7 @@ from typing import Any, Literal
 
 from approvals.chain import resolve_chain
 from graph.base import GraphStore, UnitOfWork
+from graph.versions import RECORDS
 from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError, ZhikuError
 
@@ -357,7 +358,7 @@ class ApprovalEngine:
             "at": at,
         }
         pending = steps[0].pending()
-        with UnitOfWork(self.store) as uow:
+        with UnitOfWork(self.store, writes=RECORDS) as uow:
             uow.run(load_query("approval_create").text, params)
             uow.run(
                 load_query("approval_record").text,
@@ -368,6 +369,7 @@ class ApprovalEngine:
             self.store.execute(
                 "MATCH (a:Resource {id: $a}), (b:Resource {id: $b}) MERGE (a)-[:TRIGGERED_BY]->(b)",
                 {"a": instance_id, "b": triggered_by},
+                writes=RECORDS,
             )
         instance = self.get(instance_id)
         event = self._event("submitted", instance, applicant, tuple(pending))
@@ -400,7 +402,7 @@ class ApprovalEngine:
             record_id = action_id(instance_id, act_key)
             cur = instance.steps[act_step] if 0 <= act_step < len(instance.steps) else None
             pending = steps[new_index].pending() if new_status == "pending" and new_index < len(steps) else []
-            with UnitOfWork(self.store) as uow:
+            with UnitOfWork(self.store, writes=RECORDS) as uow:
                 uow.run(
                     load_query("approval_transition").text,
                     {

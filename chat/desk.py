@@ -31,6 +31,7 @@ import redis.asyncio
 from approvals.events import EventStream, StreamHub
 from chat.answer import Answer, compose_answer
 from graph.base import GraphStore
+from graph.versions import RECORDS
 from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
@@ -211,7 +212,7 @@ class TicketDesk:
         return bool(self._write("ticket_append", params)) or self.get(ticket_id).status != "closed"
 
     def _write(self, name: str, params: dict[str, Any]) -> int:
-        return self.store.query_write_count(load_query(name).text, params, WriteStats())
+        return self.store.query_write_count(load_query(name).text, params, WriteStats(), writes=RECORDS)
 
     def _publish(self, ticket: TicketView, kind: str, agent: Principal, text: str) -> None:
         if self.stream is None:

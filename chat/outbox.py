@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from graph.base import GraphStore
+from graph.versions import RECORDS
 from queries import load as load_query
 
 _LOCK = threading.Lock()
@@ -39,6 +40,6 @@ class Outbox:
         with _LOCK:
             items = self.pending()
             for params in items:
-                store.execute(load_query("create_ticket").text, {"session": "", **params})
+                store.execute(load_query("create_ticket").text, {"session": "", **params}, writes=RECORDS)
             self.path.unlink(missing_ok=True)
         return len(items)

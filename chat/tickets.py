@@ -12,6 +12,7 @@ from typing import Any
 
 from chat.outbox import Outbox
 from graph.base import GraphStore
+from graph.versions import RECORDS
 from queries import load as load_query
 from zhiku.access import Principal
 from zhiku.errors import GraphUnavailable
@@ -29,7 +30,7 @@ def open_ticket(store: GraphStore, params: dict[str, Any], *, outbox: Outbox | N
     """Write a ticket built by :func:`ticket_params`; with an outbox, a store that is down queues it."""
     category = str(params["category"])
     try:
-        store.execute(load_query("create_ticket").text, params)
+        store.execute(load_query("create_ticket").text, params, writes=RECORDS)
     except GraphUnavailable:
         if outbox is None:
             raise

@@ -28,6 +28,7 @@ def open_store(settings: Settings) -> GraphStore:
             database=settings.graph_database,
             timeout_s=settings.graph_connect_timeout_s,
             batch_size=settings.graph_batch_size,
+            versions_url=settings.redis_url,
         )
     from graph.falkordb_store import FalkorDBStore
 

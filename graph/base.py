@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, Self, runtime_checkable
 
 from graph.dialect import Dialect
+from graph.versions import CONTENT, DataVersions, WriteKind
 from queries import load as load_query
 from zhiku.errors import InvalidIdentifier
 from zhiku.types import RESOURCE_LABEL, EdgeRecord, GraphSchema, NodeRecord, WriteStats
@@ -61,11 +62,13 @@ class UnitOfWork:
     FalkorDB compiles every statement first (a syntax error or unknown function aborts before anything
     runs) and then runs them in one MULTI/EXEC block that no other client interleaves. FalkorDB has no
     rollback, so a *runtime* failure of statement k leaves statements before k applied: write with
-    MERGE so a retry converges. ``results`` holds each statement's rows after commit.
+    MERGE so a retry converges. ``results`` holds each statement's rows after commit. ``writes`` says
+    what the statements change (see :mod:`graph.versions`).
     """
 
-    def __init__(self, store: GraphStore) -> None:
+    def __init__(self, store: GraphStore, *, writes: WriteKind = CONTENT) -> None:
         self._store = store
+        self._writes = writes
         self.statements: list[Statement] = []
         self.results: list[list[dict[str, Any]]] = []
 
@@ -77,7 +80,7 @@ class UnitOfWork:
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         if exc_type is None and self.statements:
-            self.results = self._store.run_unit(self.statements)
+            self.results = self._store.run_unit(self.statements, writes=self._writes)
 
 
 @runtime_checkable
@@ -89,20 +92,29 @@ class GraphStore(Protocol):
     #: How many times the store lost its server and reconnected. A multi-step write compares it before
     #: and after: a server that came back from its last snapshot may have lost the earlier steps.
     reconnects: int
+    #: Version tokens every write changes (``None``: this store has no Redis beside it, no caching).
+    versions: DataVersions | None
 
     def query(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:
         """Run a read-only query; rows map column names to values (nodes as property maps)."""
         ...
 
-    def execute(self, cypher: str, params: Params | None = None) -> WriteStats:
-        """Run a write query and return its counters."""
+    def execute(
+        self, cypher: str, params: Params | None = None, *, writes: WriteKind = CONTENT
+    ) -> WriteStats:
+        """Run a write query and return its counters; ``writes`` says what it changes (see
+        :mod:`graph.versions`): a write only to people's records may say ``RECORDS``."""
         ...
 
-    def run_unit(self, statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
+    def run_unit(
+        self, statements: Sequence[Statement], *, writes: WriteKind = CONTENT
+    ) -> list[list[dict[str, Any]]]:
         """Run statements as one unit of work (see :class:`UnitOfWork`)."""
         ...
 
-    def query_write_count(self, cypher: str, params: Params, stats: WriteStats) -> int:
+    def query_write_count(
+        self, cypher: str, params: Params, stats: WriteStats, *, writes: WriteKind = CONTENT
+    ) -> int:
         """Run a write returning ``count(*) AS n``; add its counters to ``stats``; return n."""
         ...
 
@@ -144,6 +156,12 @@ class BatchWriter:
     backend: str = ""
     location: str = ""
     is_embedded: bool = False
+    versions: DataVersions | None = None
+
+    def _wrote(self, kind: WriteKind) -> None:
+        """Called by each backend after a write: change the version token caches compare."""
+        if self.versions is not None:
+            self.versions.bump(kind)
 
     def close(self) -> None:  # pragma: no cover - each backend implements it
         raise NotImplementedError
@@ -169,7 +187,9 @@ class BatchWriter:
             "latency_ms": round((time.perf_counter() - start) * 1000, 2),
         }
 
-    def execute(self, cypher: str, params: Params | None = None) -> WriteStats:  # pragma: no cover
+    def execute(
+        self, cypher: str, params: Params | None = None, *, writes: WriteKind = CONTENT
+    ) -> WriteStats:  # pragma: no cover
         raise NotImplementedError
 
     def query(self, cypher: str, params: Params | None = None) -> list[dict[str, Any]]:  # pragma: no cover
@@ -210,7 +230,9 @@ class BatchWriter:
                 stats.unmatched += len(batch) - merged
         return stats
 
-    def query_write_count(self, cypher: str, params: Params, stats: WriteStats) -> int:
+    def query_write_count(
+        self, cypher: str, params: Params, stats: WriteStats, *, writes: WriteKind = CONTENT
+    ) -> int:
         """Run a write that returns ``count(*) AS n``; add its counters to ``stats``; return n."""
         raise NotImplementedError  # pragma: no cover - each backend implements it
 

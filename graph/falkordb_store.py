@@ -28,6 +28,7 @@ from graph.base import BatchWriter, Params, Statement
 from graph.dialect import Dialect, FalkorDialect
 from graph.embedded import EmbeddedServer
 from graph.supervisor import CLIENT_PREFIX
+from graph.versions import CONTENT, DataVersions, WriteKind
 from queries import load as load_query
 from zhiku.errors import GraphError, GraphUnavailable
 from zhiku.types import GraphSchema, WriteStats
@@ -91,6 +92,27 @@ class FalkorDBStore(BatchWriter):
         self._db: falkordb.FalkorDB | None = None
         self._graph: Any = None
         self._open()
+        # FalkorDB is a Redis module: the version tokens live on the same server as the graph.
+        self.versions = DataVersions(self._redis, graph_name)
+
+    def _redis(self) -> redis.Redis:
+        if self._db is None:
+            self._open()
+        assert self._db is not None
+        return self._db.connection  # type: ignore[no-any-return]
+
+    def _wrote(self, kind: WriteKind) -> None:
+        assert self.versions is not None
+        versions = self.versions
+        self._call(lambda: versions.bump(kind))
+
+    def _write[T](self, fn: Callable[[], T], writes: WriteKind) -> T:
+        """Run a write; change the version token after it — also when it failed, as it may have
+        partly applied (FalkorDB has no rollback)."""
+        try:
+            return self._call(fn)
+        finally:
+            self._wrote(writes)
 
     @classmethod
     def embedded(
@@ -189,15 +211,21 @@ class FalkorDBStore(BatchWriter):
         result = self._call(lambda: self._graph.ro_query(cypher, dict(params or {})))
         return _rows(result)
 
-    def execute(self, cypher: str, params: Params | None = None) -> WriteStats:
-        return _stats(self._call(lambda: self._graph.query(cypher, dict(params or {}))))
+    def execute(
+        self, cypher: str, params: Params | None = None, *, writes: WriteKind = CONTENT
+    ) -> WriteStats:
+        return _stats(self._write(lambda: self._graph.query(cypher, dict(params or {})), writes))
 
-    def query_write_count(self, cypher: str, params: Params, stats: WriteStats) -> int:
-        result = self._call(lambda: self._graph.query(cypher, dict(params)))
+    def query_write_count(
+        self, cypher: str, params: Params, stats: WriteStats, *, writes: WriteKind = CONTENT
+    ) -> int:
+        result = self._write(lambda: self._graph.query(cypher, dict(params)), writes)
         stats += _stats(result)
         return int(result.result_set[0][0]) if result.result_set else 0
 
-    def run_unit(self, statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
+    def run_unit(
+        self, statements: Sequence[Statement], *, writes: WriteKind = CONTENT
+    ) -> list[list[dict[str, Any]]]:
         def run() -> list[list[dict[str, Any]]]:
             # Compile everything first: a syntax error or unknown function aborts before any write.
             for st in statements:
@@ -211,7 +239,7 @@ class FalkorDBStore(BatchWriter):
                 pipe.execute_command("GRAPH.QUERY", self.graph_name, text, "--compact")
             return [_rows(QueryResult(self._graph, raw)) for raw in pipe.execute()]
 
-        return self._call(run)
+        return self._write(run, writes)
 
     def apply_schema(self, schema: GraphSchema) -> list[str]:
         existing_idx = {
@@ -279,6 +307,7 @@ class FalkorDBStore(BatchWriter):
         except GraphError as exc:
             if "empty key" not in str(exc) and "Invalid graph operation" not in str(exc):
                 raise
+        self._wrote(CONTENT)
 
     def close(self) -> None:
         if self._db is not None:

@@ -14,11 +14,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import neo4j
+import redis
 from neo4j import GraphDatabase, RoutingControl
 from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
 from graph.base import BatchWriter, Params, Statement
 from graph.dialect import Dialect, Neo4jDialect
+from graph.versions import CONTENT, DataVersions, WriteKind
 from zhiku.errors import ConfigError, GraphError, GraphUnavailable
 from zhiku.types import GraphSchema, WriteStats
 
@@ -50,8 +52,15 @@ class Neo4jStore(BatchWriter):
         database: str = "neo4j",
         timeout_s: float = 5.0,
         batch_size: int = 5000,
+        versions_url: str = "",
     ) -> None:
+        """``versions_url``: the Redis that holds the data version tokens (``ZHIKU_REDIS_URL``);
+        without one, writes change no token and the API's response cache stays off."""
         self.uri = uri
+        self._versions_client = redis.Redis.from_url(versions_url) if versions_url else None
+        if self._versions_client is not None:
+            client = self._versions_client
+            self.versions = DataVersions(lambda: client, database)
         self.database = database
         self.batch_size = batch_size
         self.location = f"{uri}/{database}"
@@ -94,20 +103,38 @@ class Neo4jStore(BatchWriter):
         )
         return [r.data() for r in records]
 
-    def execute(self, cypher: str, params: Params | None = None) -> WriteStats:
-        _, summary, _ = self._call(
-            lambda: self._driver.execute_query(cypher, dict(params or {}), database_=self.database)
+    def _write[T](self, fn: Callable[[], T], writes: WriteKind) -> T:
+        try:
+            return self._call(fn)
+        finally:
+            try:
+                self._wrote(writes)
+            except redis.RedisError as exc:
+                raise GraphUnavailable(
+                    f"写入后无法更新数据版本（Redis）：{exc}",
+                    f"cannot change the data version in Redis: {exc}",
+                ) from None
+
+    def execute(
+        self, cypher: str, params: Params | None = None, *, writes: WriteKind = CONTENT
+    ) -> WriteStats:
+        _, summary, _ = self._write(
+            lambda: self._driver.execute_query(cypher, dict(params or {}), database_=self.database), writes
         )
         return _stats(summary.counters)
 
-    def query_write_count(self, cypher: str, params: Params, stats: WriteStats) -> int:
-        records, summary, _ = self._call(
-            lambda: self._driver.execute_query(cypher, dict(params), database_=self.database)
+    def query_write_count(
+        self, cypher: str, params: Params, stats: WriteStats, *, writes: WriteKind = CONTENT
+    ) -> int:
+        records, summary, _ = self._write(
+            lambda: self._driver.execute_query(cypher, dict(params), database_=self.database), writes
         )
         stats += _stats(summary.counters)
         return int(records[0]["n"]) if records else 0
 
-    def run_unit(self, statements: Sequence[Statement]) -> list[list[dict[str, Any]]]:
+    def run_unit(
+        self, statements: Sequence[Statement], *, writes: WriteKind = CONTENT
+    ) -> list[list[dict[str, Any]]]:
         def work(tx: neo4j.ManagedTransaction) -> list[list[dict[str, Any]]]:
             return [tx.run(st.cypher, dict(st.params)).data() for st in statements]
 
@@ -115,7 +142,7 @@ class Neo4jStore(BatchWriter):
             with self._driver.session(database=self.database) as session:
                 return session.execute_write(work)
 
-        return self._call(run)
+        return self._write(run, writes)
 
     def apply_schema(self, schema: GraphSchema) -> list[str]:
         before = {r["name"] for r in self.query("SHOW INDEXES YIELD name RETURN name")}
@@ -143,3 +170,5 @@ class Neo4jStore(BatchWriter):
 
     def close(self) -> None:
         self._driver.close()
+        if self._versions_client is not None:
+            self._versions_client.close()

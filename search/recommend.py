@@ -20,6 +20,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from graph.versions import RECORDS
 from queries import load as load_query
 from search.service import SearchResult, SearchService, _Snapshot
 from zhiku.access import Principal, admits_parts
@@ -259,6 +260,7 @@ class Recommender:
                 "document": document_id,
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
+            writes=RECORDS,  # who read what: admins only, see graph.versions
         )
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine, Instance, Person, StepState, action_id, now, steps_json
 from graph.base import UnitOfWork
+from graph.versions import RECORDS
 from queries import load as load_query
 from wecom.client import WeComClient
 from zhiku.errors import InputError
@@ -114,8 +115,8 @@ class WeComOA:
         }
 
         def write() -> Instance:
-            self.engine.store.execute(load_query("approval_create").text, params)
-            self.engine.store.execute(load_query("approval_record").text, record)
+            self.engine.store.execute(load_query("approval_create").text, params, writes=RECORDS)
+            self.engine.store.execute(load_query("approval_record").text, record, writes=RECORDS)
             return self.engine.get(instance_id)
 
         return await asyncio.to_thread(write)
@@ -155,7 +156,7 @@ class WeComOA:
         pending = steps[new_index].pending() if status == "pending" else []
 
         def write() -> Instance:
-            with UnitOfWork(self.engine.store) as uow:
+            with UnitOfWork(self.engine.store, writes=RECORDS) as uow:
                 uow.run(
                     load_query("approval_transition").text,
                     {

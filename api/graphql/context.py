@@ -12,7 +12,7 @@ from strawberry.types import Info
 from api.auth import Forbidden
 from api.deps import AppState
 from queries import load as load_query
-from zhiku.access import PRIVATE_LABELS, Principal, admits_parts
+from zhiku.access import PRIVATE_LABELS, PRIVATE_RELATIONSHIPS, Principal, admits_parts
 
 #: Most direct relations read for an entity's typed fields (department, members, forms…).
 RELATED_LIMIT = 200
@@ -32,6 +32,15 @@ def visible(props: dict[str, Any], labels: list[str], who: Principal) -> bool:
     )
 
 
+def hidden(who: Principal) -> dict[str, list[str]]:
+    """Parameters of the relation and neighbourhood queries: what they leave out for ``who`` (people's
+    records and who-read-what, except for admins). Left out in the query, not after it, so that
+    they neither crowd out visible rows under its LIMIT nor make its result depend on them."""
+    if who.is_admin:
+        return {"hide_types": [], "hide_labels": []}
+    return {"hide_types": list(PRIVATE_RELATIONSHIPS), "hide_labels": list(PRIVATE_LABELS)}
+
+
 @dataclass(slots=True)
 class Context:
     state: AppState
@@ -49,7 +58,8 @@ class Context:
 
     async def _load_neighbours(self, ids: list[str]) -> list[list[dict[str, Any]]]:
         text = load_query("entity_relations").text
-        return [self.state.store.query(text, {"id": i, "limit": RELATED_LIMIT}) for i in ids]
+        params = {"limit": RELATED_LIMIT, **hidden(self.principal)}
+        return [self.state.store.query(text, {"id": i, **params}) for i in ids]
 
     async def _load_entities(self, ids: list[str]) -> list[dict[str, Any] | None]:
         rows = self.state.store.query(load_query("entities_by_ids").text, {"ids": list(set(ids))})

@@ -34,14 +34,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from api.graphql import types as T  # noqa: N812
-from api.graphql.context import Context, ctx
+from api.graphql.context import Context, ctx, hidden
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
 from chat.answer import compose_answer
 from chat.desk import ActionResult
+from graph.versions import RECORDS
 from queries import load as load_query
 from queries import names, run_named_query
-from zhiku.access import PRIVATE_LABELS, PRIVATE_RELATIONSHIPS
+from zhiku.access import PRIVATE_LABELS
 from zhiku.errors import InputError, NotFoundError, ZhikuError
 from zhiku.settings import Environment, Settings
 
@@ -161,7 +162,7 @@ class Query:
             return None
         rows = c.state.store.query(
             load_query("neighborhood").text,
-            {"id": str(id), "depth": depth, "types": rel_types or [], "limit": 500},
+            {"id": str(id), "depth": depth, "types": rel_types or [], "limit": 500, **hidden(c.principal)},
         )
         ids = sorted({r["source"] for r in rows} | {r["target"] for r in rows})
         nodes = await T.load_entities(info, ids)
@@ -169,9 +170,7 @@ class Query:
         edges = [
             T.GraphEdge(source=strawberry.ID(r["source"]), type=r["type"], target=strawberry.ID(r["target"]))
             for r in rows
-            if loaded.get(r["source"])
-            and loaded.get(r["target"])
-            and (r["type"] not in PRIVATE_RELATIONSHIPS or c.principal.is_admin)  # who read what
+            if loaded.get(r["source"]) and loaded.get(r["target"])
         ]
         return T.Neighborhood(center=id, nodes=nodes, edges=edges)
 
@@ -532,6 +531,7 @@ class Mutation:
                 "comment": comment or "",
                 "at": datetime.now(UTC).isoformat(timespec="seconds"),
             },
+            writes=RECORDS,
         )
         return T.FeedbackResult(id=strawberry.ID(feedback_id), recorded=True)
 

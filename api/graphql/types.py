@@ -12,12 +12,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.graphql.context import ctx, visible
+from api.graphql.context import ctx, hidden, visible
 from chat.answer import Citation as CitationData
 from chat.desk import TicketView
 from ontology.model import load_ontology
 from queries import load as load_query
-from zhiku.access import PRIVATE_RELATIONSHIPS
 
 # -- the ontology's classes as an enum ---------------------------------------------------------------
 
@@ -85,15 +84,17 @@ class Entity:
         # Hidden documents are rare among an entity's relations: fetch a margin, not everything
         # (a department has hundreds of members); a type filter needs the full list.
         limit = 500 if types else first * 2 + 10
-        rows = c.state.store.query(load_query("entity_relations").text, {"id": str(self.id), "limit": limit})
-        rows = [r for r in rows if not types or r["type"] in types]
         who = c.principal
+        rows = c.state.store.query(
+            load_query("entity_relations").text, {"id": str(self.id), "limit": limit, **hidden(who)}
+        )
+        rows = [r for r in rows if not types or r["type"] in types]
         out = []
         for r in rows:
             labels = [lb for lb in r["labels"] if lb != "Resource"]
-            # the other end's access scope comes with the row: restricted documents and private
-            # records (tickets, approvals, feedback) are left out without another query
-            if not visible(r, r["labels"], who) or (r["type"] in PRIVATE_RELATIONSHIPS and not who.is_admin):
+            # the other end's access scope comes with the row: restricted documents are left out
+            # without another query (people's records the query itself left out)
+            if not visible(r, r["labels"], who):
                 continue
             out.append(
                 Relation(

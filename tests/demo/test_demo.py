@@ -137,5 +137,8 @@ def test_one_document_is_restricted_to_hr(index) -> None:
 
 def test_policies_link_to_processes(store, onto) -> None:
     load_demo(store, onto)
-    rows = store.query(load("entity_relations").text, {"id": "POL-expense", "limit": 20})
+    rows = store.query(
+        load("entity_relations").text,
+        {"id": "POL-expense", "limit": 20, "hide_types": None, "hide_labels": None},
+    )
     assert ("REQUIRES_APPROVAL", "PROC-EXPENSE") in {(r["type"], r["id"]) for r in rows}

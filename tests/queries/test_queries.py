@@ -83,6 +83,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "roles": ["employee"], "depth": 2, "types": [], "topic": None, "owner": None, "applicant": "E1011",
         "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None, "userid": "E1011",
         "before": "2100-01-01", "assignee": "", "rows": [{"start": "PROC-EXPENSE", "end": "POS-CFO"}],
+        "hide_types": ["VIEWED"], "hide_labels": ["Ticket"],
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},
