@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -18,9 +18,11 @@ from fastapi import FastAPI, Request, WebSocketException
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api.auth import PrincipalCache
+from api.cache import ResponseCache
 from api.deps import AppState
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
@@ -52,12 +54,6 @@ from zhiku.kv import kv_url, open_async_kv, open_kv
 from zhiku.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
-ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 
 class BodySizeLimit:
@@ -314,6 +310,10 @@ def create_app(
             status_code=status,
         )
 
+    if settings.api_cache_mb:  # innermost: CORS headers, size and rate limits apply to hits too
+        app.add_middleware(
+            ResponseCache, max_bytes=settings.api_cache_mb << 20, ttl_s=settings.api_cache_ttl_s
+        )
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

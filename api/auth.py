@@ -14,8 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import jwt
+from cachetools import LRUCache
 
 from graph.base import GraphStore
 from zhiku.access import Principal, load_principal
@@ -26,6 +28,8 @@ ISSUER = "zhiku"
 AUDIENCE = "zhiku-api"
 ALGORITHM = "HS256"
 PRINCIPAL_TTL_S = 60.0
+#: Verified tokens remembered per process (signed in employees, not requests).
+TOKEN_MEMO = 10_000
 
 
 class AuthError(ZhikuError):
@@ -58,6 +62,10 @@ def issue_token(settings: Settings, employee_id: str, *, ttl_s: int | None = Non
 
 def verify_token(settings: Settings, token: str) -> str:
     """The employee id a valid token names; :class:`InvalidToken` otherwise."""
+    return str(_claims(settings, token)["sub"])
+
+
+def _claims(settings: Settings, token: str) -> dict[str, Any]:
     try:
         claims = jwt.decode(
             token,
@@ -71,7 +79,7 @@ def verify_token(settings: Settings, token: str) -> str:
         raise InvalidToken("登录已过期，请重新登录", "the token has expired", hint="重新获取令牌") from None
     except jwt.InvalidTokenError as exc:
         raise InvalidToken("令牌无效", f"invalid token: {exc}", hint="使用知库签发的令牌") from None
-    return str(claims["sub"])
+    return claims
 
 
 def bearer(header: str | None) -> str | None:
@@ -92,6 +100,8 @@ class PrincipalCache:
         self.store = store
         self._items: dict[str, tuple[float, Principal]] = {}
         self._lock = threading.Lock()
+        # token → (employee id, expiry): a token's signature is checked once, its expiry every time
+        self._tokens: LRUCache[str, tuple[str, float]] = LRUCache(maxsize=TOKEN_MEMO)
 
     def get(self, employee_id: str) -> Principal:
         now = time.monotonic()
@@ -113,4 +123,11 @@ class PrincipalCache:
             raise AuthError(
                 "请先登录（缺少令牌）", "authentication required", hint="Authorization: Bearer <令牌>"
             )
-        return self.get(verify_token(settings, token))
+        with self._lock:
+            known = self._tokens.get(token)
+        if known is None or time.time() >= known[1]:
+            claims = _claims(settings, token)  # raises InvalidToken, also once a remembered one expires
+            known = (str(claims["sub"]), float(claims["exp"]))
+            with self._lock:
+                self._tokens[token] = known
+        return self.get(known[0])

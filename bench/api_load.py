@@ -8,7 +8,12 @@ pass checks every body. Questions
 cycle through the 231 of the retrieval evaluation set, each asked by employees of several
 departments; the first pass over the set is reported separately as "cold" (every question embedded
 and searched), the rest hits the per-index-version result cache as repeated questions do in real
-use. Bounded: each cell runs at most ``--seconds`` seconds and ``--requests`` requests.
+use. ``entity`` reads cycle through 200 entities of the demo graph (employees, processes, policies,
+documents…) for each of the 5 employees — 1,000 distinct answers — and are served by the response
+cache (api/cache.py) once read; ``entity-nc`` sends the same requests with ``Cache-Control: no-cache``,
+so each is executed (what a first read, or a read after a graph write, costs). The httpx pass also
+reports the share of ``entity`` answers served from the cache. Bounded: each cell runs at most
+``--seconds`` seconds and ``--requests`` requests.
 
     python bench/api_load.py [--seconds 10] [--requests 5000] [--workers 1]
 """
@@ -42,6 +47,30 @@ QUERIES = {
     "entity": "query($id: ID!) { entity(id: $id) { id name type relations(first: 10) { type targetName } } }",
 }
 ENTITY_IDS = ["E1001", "LEAVE-annual", "PROC-EXPENSE", "D-HR", "FORM-leave", "POS-CFO", "SYS-VPN"]
+#: kind → the query it sends (``entity-nc``: ``entity`` with ``Cache-Control: no-cache``)
+QUERY_OF = {**{k: k for k in QUERIES}, "entity-nc": "entity"}
+NO_CACHE = {"Cache-Control": "no-cache"}
+ENTITY_PAGE = (
+    "query($after: String) { entities(first: 100, after: $after) { edges { node { id } } "
+    "pageInfo { hasNextPage endCursor } } }"
+)
+
+
+def entity_ids(base: str, token: str, n: int = 200) -> list[str]:
+    """``n`` entity ids of the demo graph (the fixed ones first), read through the API itself."""
+    ids = list(ENTITY_IDS)
+    after = None
+    while len(ids) < n:
+        page = httpx.post(
+            f"{base}/graphql",
+            json={"query": ENTITY_PAGE, "variables": {"after": after}},
+            headers={"Authorization": f"Bearer {token}"}, timeout=30,
+        ).json()["data"]["entities"]  # fmt: skip
+        ids += [e["node"]["id"] for e in page["edges"] if e["node"]["id"] not in ids]
+        if not page["pageInfo"]["hasNextPage"]:
+            break
+        after = page["pageInfo"]["endCursor"]
+    return ids[:n]
 
 
 def free_port() -> int:
@@ -68,38 +97,49 @@ def zhiku(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
 
 
 async def cell(
-    client: httpx.AsyncClient, kind: str, concurrency: int, seconds: float, limit: int, tokens: list[str]
-) -> tuple[int, float, list[float], int]:
+    client: httpx.AsyncClient,
+    kind: str,
+    concurrency: int,
+    seconds: float,
+    limit: int,
+    tokens: list[str],
+    ids: list[str],
+) -> tuple[int, float, list[float], int, int]:
     questions = [i.question for i in load_eval()]
     latencies: list[float] = []
-    errors = 0
+    errors = hits = 0
     counter = 0
     deadline = time.perf_counter() + seconds
 
     async def worker(w: int) -> None:
-        nonlocal counter, errors
+        nonlocal counter, errors, hits
         while time.perf_counter() < deadline and counter < limit:
             n = counter
             counter += 1
-            if kind == "entity":
-                variables: dict[str, str] = {"id": ENTITY_IDS[n % len(ENTITY_IDS)]}
+            if QUERY_OF[kind] == "entity":
+                variables: dict[str, str] = {"id": ids[n % len(ids)]}
             else:
                 variables = {"q": questions[n % len(questions)]}
-            headers = {"Authorization": f"Bearer {tokens[(n + w) % len(tokens)]}"}
+            headers = {"Authorization": f"Bearer {tokens[(n // len(ids) + w) % len(tokens)]}"}
+            if kind == "entity-nc":
+                headers.update(NO_CACHE)
             t = time.perf_counter()
             r = await client.post(
-                "/graphql", json={"query": QUERIES[kind], "variables": variables}, headers=headers
+                "/graphql", json={"query": QUERIES[QUERY_OF[kind]], "variables": variables}, headers=headers
             )
             latencies.append((time.perf_counter() - t) * 1000)
+            hits += r.headers.get("x-zhiku-cache") == "hit"
             if r.status_code != 200 or r.json().get("errors"):
                 errors += 1
 
     started = time.perf_counter()
     await asyncio.gather(*(worker(w) for w in range(concurrency)))
-    return len(latencies), time.perf_counter() - started, latencies, errors
+    return len(latencies), time.perf_counter() - started, latencies, errors, hits
 
 
-async def run(base: str, tokens: list[str], seconds: float, limit: int, kinds: list[str]) -> None:
+async def run(
+    base: str, tokens: list[str], seconds: float, limit: int, kinds: list[str], ids: list[str]
+) -> None:
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
         questions = [i.question for i in load_eval()]
@@ -115,12 +155,14 @@ async def run(base: str, tokens: list[str], seconds: float, limit: int, kinds: l
                   f"{len(cold) / (sum(cold) / 1000):.0f} req/s, p50 {np.percentile(cold, 50):.1f} ms, "
                   f"p99 {np.percentile(cold, 99):.1f} ms")  # fmt: skip
         columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
-        print("\n" + f"{'query':7} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6}")
+        print("\n" + f"{'query':9} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6} {'cached':>6}")
         for kind in kinds:
             for concurrency in (1, 32, 128):
-                n, elapsed, lat, errors = await cell(client, kind, concurrency, seconds, limit, tokens)
-                print(f"{kind:7} {concurrency:7d} {n:8d} {n / elapsed:8.0f} {np.percentile(lat, 50):8.1f} "
-                      f"{np.percentile(lat, 99):8.1f} {errors:6d}")  # fmt: skip
+                n, elapsed, lat, errors, hits = await cell(
+                    client, kind, concurrency, seconds, limit, tokens, ids
+                )
+                print(f"{kind:9} {concurrency:8d} {n:8d} {n / elapsed:8.0f} {np.percentile(lat, 50):8.1f} "
+                      f"{np.percentile(lat, 99):8.1f} {errors:6d} {hits / n:6.0%}")  # fmt: skip
 
 
 WRK_SCRIPT = """
@@ -132,7 +174,8 @@ local n = 0
 request = function()
   n = n + 1
   local headers = {["Content-Type"] = "application/json",
-                   ["Authorization"] = "Bearer " .. tokens[(n % #tokens) + 1]}
+                   ["Authorization"] = "Bearer " .. tokens[(math.floor(n / #bodies) % #tokens) + 1]}
+  if os.getenv("ZHIKU_WRK_NOCACHE") == "1" then headers["Cache-Control"] = "no-cache" end
   return wrk.format("POST", "/graphql", headers, bodies[(n % #bodies) + 1])
 end
 """
@@ -145,7 +188,7 @@ def _ms(value: str) -> float:
     return float(value)
 
 
-def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str]) -> None:
+def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str], ids: list[str]) -> None:
     """The same cells with wrk (a C load generator: the server gets more of the 2 cores)."""
     import json
     import re
@@ -158,15 +201,17 @@ def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str]) -> N
         token_file.write_text("\n".join(tokens) + "\n", encoding="utf-8")
         print(f"\nwith wrk ({int(seconds)} s per cell, 1 thread):")
         columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
-        print(f"{'query':7} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6}")
+        print(f"{'query':9} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6}")
         for kind in kinds:
+            query = QUERY_OF[kind]
             bodies = Path(tmp) / f"{kind}.txt"
-            variables = [{"id": e} for e in ENTITY_IDS] if kind == "entity" else [{"q": q} for q in questions]
+            variables = [{"id": e} for e in ids] if query == "entity" else [{"q": q} for q in questions]
             lines = [
-                json.dumps({"query": QUERIES[kind], "variables": v}, ensure_ascii=False) for v in variables
+                json.dumps({"query": QUERIES[query], "variables": v}, ensure_ascii=False) for v in variables
             ]
             bodies.write_text("\n".join(lines) + "\n", encoding="utf-8")
-            env = {**os.environ, "ZHIKU_WRK_BODIES": str(bodies), "ZHIKU_WRK_TOKENS": str(token_file)}
+            env = {**os.environ, "ZHIKU_WRK_BODIES": str(bodies), "ZHIKU_WRK_TOKENS": str(token_file),
+                   "ZHIKU_WRK_NOCACHE": "1" if kind == "entity-nc" else "0"}  # fmt: skip
             for concurrency in (1, 32, 128):
                 out = subprocess.run(
                     ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "--timeout", "10s",
@@ -179,7 +224,7 @@ def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str]) -> N
                 p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
                 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
                 errors = int(bad.group(1)) if bad else 0
-                print(f"{kind:7} {concurrency:8d} {total:8d} {rate:8.0f} {p50:8.1f} {p99:8.1f} {errors:6d}")
+                print(f"{kind:9} {concurrency:8d} {total:8d} {rate:8.0f} {p50:8.1f} {p99:8.1f} {errors:6d}")
 
 
 def main() -> None:
@@ -187,7 +232,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--only", default=",".join(QUERIES), help="comma-separated: ask,search,entity")
+    parser.add_argument("--only", default=",".join(QUERY_OF), help="comma-separated: " + ",".join(QUERY_OF))
     args = parser.parse_args()
     print(f"machine: {machine()}")
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
@@ -210,9 +255,13 @@ def main() -> None:
                     time.sleep(0.5)
             print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small")
             kinds = args.only.split(",")
-            asyncio.run(run(base, tokens, args.seconds, args.requests, kinds))
+            unknown = set(kinds) - set(QUERY_OF)
+            if unknown:
+                parser.error(f"unknown --only {sorted(unknown)}; choose from {', '.join(QUERY_OF)}")
+            ids = entity_ids(base, tokens[0])
+            asyncio.run(run(base, tokens, args.seconds, args.requests, kinds, ids))
             if shutil.which("wrk"):
-                run_wrk(base, tokens, args.seconds, kinds)
+                run_wrk(base, tokens, args.seconds, kinds, ids)
             else:
                 print("\n(wrk not installed: apt-get install wrk for the C load generator's figures)")
         finally:

@@ -99,6 +99,17 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(10, description="Deepest GraphQL query accepted.")
     graphql_max_aliases: int = Field(15, description="Most aliases in one GraphQL query.")
     graphql_max_tokens: int = Field(2000, description="Most tokens in one GraphQL query.")
+    api_cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Memory for cached GraphQL read responses per worker, in MiB (0: no cache). "
+        "See api/cache.py: per caller, dropped on any graph write.",
+    )
+    api_cache_ttl_s: float = Field(
+        300.0,
+        gt=0,
+        description="Longest a cached response is served (a safety net for writes made around Zhiku).",
+    )
     secret_key: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET), description="Signs API tokens; must be set in production."
     )
