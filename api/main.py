@@ -10,4 +10,4 @@ _settings = get_settings()
 # Answers are CPU work in threads; a shorter GIL switch interval lets the event loop (callback
 # acknowledgements, health checks) in sooner while they run (bench/wecom.py measures it).
 sys.setswitchinterval(_settings.gil_switch_interval_ms / 1000)
-app = create_app(_settings)
+app = create_app(_settings, freeze_gc=True)
