@@ -23,7 +23,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.fastapi import GraphQLRouter
 
 from api.auth import PrincipalCache
-from api.cache import ResponseCache
+from api.cache import ResponseCache, ResponseStore
 from api.deps import AppState
 from api.graphql.context import Context
 from api.graphql.schema import build_schema
@@ -185,6 +185,11 @@ def create_app(
     ``freeze_gc``: a serving process (``api.main``) freezes what start-up built (``gc.freeze``); tests,
     which build many apps in one process, do not."""
     ontology = load_ontology(extra_dir=settings.ontology_dir)
+    responses = (
+        ResponseStore(max_bytes=settings.api_cache_mb << 20, ttl_s=settings.api_cache_ttl_s)
+        if settings.api_cache_mb
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -254,6 +259,7 @@ def create_app(
             events=events,
             kv_url=url,
             wecom=wecom,
+            responses=responses,
         )
         if freeze_gc:
             # What start-up built (models, the search index, the ontology) lives as long as the
@@ -323,10 +329,8 @@ def create_app(
             status_code=status,
         )
 
-    if settings.api_cache_mb:  # innermost: CORS headers, size and rate limits apply to hits too
-        app.add_middleware(
-            ResponseCache, max_bytes=settings.api_cache_mb << 20, ttl_s=settings.api_cache_ttl_s
-        )
+    if responses is not None:  # innermost: CORS headers, size and rate limits apply to hits too
+        app.add_middleware(ResponseCache, store=responses)
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,

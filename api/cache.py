@@ -89,17 +89,42 @@ def cacheable(document: str, operation_name: str | None) -> bool:
     return all(isinstance(s, FieldNode) and s.name.value in CACHEABLE for s in selections)
 
 
-class ResponseCache:
-    """ASGI middleware: ``app.add_middleware(ResponseCache, max_bytes=64 << 20, ttl_s=300)``."""
+class ResponseStore:
+    """The cached responses of one process, and its counters (shown by ``/healthz``)."""
 
-    def __init__(self, app: ASGIApp, *, max_bytes: int, ttl_s: float, path: str = "/graphql") -> None:
-        self.app = app
-        self.path = path
+    def __init__(self, *, max_bytes: int, ttl_s: float) -> None:
         self.entries: TTLCache[bytes, Entry] = TTLCache(maxsize=max_bytes, ttl=ttl_s, getsizeof=_size)
         # (document, operation name) → cacheable; documents repeat, so each is parsed once here
         self.shapes: LRUCache[tuple[str, str | None], bool] = LRUCache(maxsize=2048)
         self.hits = 0
         self.misses = 0
+        self.content = ""  # the content version the entries were made under
+
+    def seen(self, version: str) -> None:
+        """A request read ``version``: after a content write every entry is unreachable — drop them
+        now rather than let them age out (entries of admins after a records write are left to LRU)."""
+        content = version.partition(".")[0]
+        if content != self.content:
+            self.entries.clear()
+            self.content = content
+
+    def stats(self) -> dict[str, int]:
+        return {
+            "entries": len(self.entries),
+            "bytes": int(self.entries.currsize),
+            "max_bytes": int(self.entries.maxsize),
+            "hits": self.hits,
+            "misses": self.misses,
+        }
+
+
+class ResponseCache:
+    """ASGI middleware: ``app.add_middleware(ResponseCache, store=ResponseStore(max_bytes=…, ttl_s=…))``."""
+
+    def __init__(self, app: ASGIApp, *, store: ResponseStore, path: str = "/graphql") -> None:
+        self.app = app
+        self.path = path
+        self.store = store
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].rstrip("/") != self.path:
@@ -124,13 +149,13 @@ class ResponseCache:
             await self.app(scope, replay, send)
             return
         fresh = b"no-cache" in dict(scope.get("headers") or ()).get(b"cache-control", b"")
-        entry = None if fresh else self.entries.get(key)
+        entry = None if fresh else self.store.entries.get(key)
         if entry is not None:
-            self.hits += 1
+            self.store.hits += 1
             await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, _HIT]})
             await send({"type": "http.response.body", "body": entry.body})
             return
-        self.misses += 1
+        self.store.misses += 1
         start: Message | None = None
         chunks: list[bytes] = []
 
@@ -150,8 +175,8 @@ class ResponseCache:
         if not _clean(body):
             return
         entry = Entry(tuple((bytes(k), bytes(v)) for k, v in start.get("headers", ())), body)
-        if _size(entry) <= self.entries.maxsize // 16:  # one huge answer must not flush the rest
-            self.entries[key] = entry
+        if _size(entry) <= self.store.entries.maxsize // 16:  # one huge answer must not flush the rest
+            self.store.entries[key] = entry
 
     def _key(self, scope: Scope, body: bytes) -> bytes | None:
         """The cache key of this request, or ``None`` when it must not be cached."""
@@ -166,9 +191,9 @@ class ResponseCache:
             return None
         name = request.get("operationName")
         shape = (request["query"], name if isinstance(name, str) else None)
-        ok = self.shapes.get(shape)
+        ok = self.store.shapes.get(shape)
         if ok is None:
-            ok = self.shapes[shape] = cacheable(*shape)
+            ok = self.store.shapes[shape] = cacheable(*shape)
         if not ok:
             return None
         state = scope["app"].state.zhiku
@@ -184,6 +209,7 @@ class ResponseCache:
         except redis.RedisError as exc:
             log.warning("response cache bypassed: cannot read the data version: %s", exc)
             return None
+        self.store.seen(version)
         caller = "\x1f".join(
             (who.id, who.name, ",".join(who.departments), ",".join(who.roles), str(who.level))
         )

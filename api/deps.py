@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.auth import PrincipalCache
+from api.cache import ResponseStore
 from approvals.engine import ApprovalEngine
 from approvals.events import EventStream, StreamHub
 from chat.desk import TicketDesk
@@ -44,6 +45,7 @@ class AppState:
     hub: StreamHub  # ticket events by employee (chat sockets)
     approval_hub: StreamHub  # approval events by person and instance (subscriptions)
     wecom: WeComService | None = None
+    responses: ResponseStore | None = None  # the GraphQL response cache (api/cache.py), when on
 
 
 def get_state(request: Request) -> AppState:

@@ -21,5 +21,6 @@ def healthz(state: StateDep) -> JSONResponse:
         "version": __version__,
         "env": state.settings.env.value,
         "graph": graph,
+        "responseCache": state.responses.stats() if state.responses is not None else None,
     }
     return JSONResponse(body, status_code=200 if graph["ok"] else 503)

@@ -47,6 +47,9 @@ def test_a_repeated_read_is_served_from_the_cache_until_the_graph_changes(
     state, body = post(api, ENTITY)
     assert state == "miss" and body["data"]["entity"]["name"] == "胡小军（行政）"
     assert post(api, ENTITY, **{"Cache-Control": "no-cache"})[0] == "miss"  # the client asked for fresh
+    cache = api.get("/healthz").json()["responseCache"]
+    assert cache["hits"] == 1 and cache["misses"] == 3 and cache["entries"] == 1
+    assert 0 < cache["bytes"] <= cache["max_bytes"] == 64 << 20
 
 
 def test_a_write_by_another_process_is_seen(api: TestClient, org: FalkorDBStore) -> None:
