@@ -94,8 +94,8 @@ class ResponseStore:
 
     def __init__(self, *, max_bytes: int, ttl_s: float) -> None:
         self.entries: TTLCache[bytes, Entry] = TTLCache(maxsize=max_bytes, ttl=ttl_s, getsizeof=_size)
-        # (document, operation name) → cacheable; documents repeat, so each is parsed once here
-        self.shapes: LRUCache[tuple[str, str | None], bool] = LRUCache(maxsize=2048)
+        # digest of (document, operation name) → cacheable; documents repeat, so each is parsed once
+        self.shapes: LRUCache[bytes, bool] = LRUCache(maxsize=4096)
         self.hits = 0
         self.misses = 0
         self.content = ""  # the content version the entries were made under
@@ -189,11 +189,12 @@ class ResponseCache:
             return None
         if not isinstance(request, dict) or not isinstance(request.get("query"), str):
             return None
-        name = request.get("operationName")
-        shape = (request["query"], name if isinstance(name, str) else None)
+        document = request["query"]
+        name = request.get("operationName") if isinstance(request.get("operationName"), str) else None
+        shape = hashlib.blake2b(f"{name}\x1e{document}".encode(), digest_size=16).digest()
         ok = self.store.shapes.get(shape)
         if ok is None:
-            ok = self.store.shapes[shape] = cacheable(*shape)
+            ok = self.store.shapes[shape] = cacheable(document, name)
         if not ok:
             return None
         state = scope["app"].state.zhiku
