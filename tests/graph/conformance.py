@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from graph.base import UnitOfWork
+from graph.versions import RECORDS
 from queries import load
 from zhiku.errors import GraphError, InvalidIdentifier
 from zhiku.types import EdgeRecord, GraphSchema, IndexSpec, NodeRecord
@@ -137,3 +138,43 @@ class GraphStoreConformance:
         health = store.health()
         assert health["ok"] is True
         assert health["backend"] == store.backend
+
+    def test_every_write_changes_the_data_version_of_its_kind(self, store: Any) -> None:
+        """What the API's response cache relies on (graph/versions.py): each write through the store
+        changes the token of its kind — also a write that failed, as it may have partly applied."""
+        if store.versions is None:
+            pytest.skip("no Redis beside this store for the version tokens (Neo4j: set ZHIKU_REDIS_URL)")
+        versions = store.versions
+
+        def tokens() -> tuple[str, str]:
+            return versions.current(records=False), versions.current(records=True)
+
+        def unit() -> None:
+            with UnitOfWork(store) as uow:
+                uow.run("MATCH (n:Employee {id: 'E0002'}) SET n.level = 10")
+
+        for write in (
+            lambda: store.upsert_nodes(_people(3)),
+            lambda: store.upsert_relationships([EdgeRecord("E0001", "REPORTS_TO", "E0000")]),
+            lambda: store.execute("MATCH (n:Employee {id: 'E0002'}) SET n.level = 9"),
+            unit,
+            lambda: store.delete_nodes(["E0002"]),
+        ):
+            before = tokens()
+            write()
+            after = tokens()
+            assert after[0] != before[0] and after[1] != before[1]  # content: every view changes
+        content, admin = tokens()
+        store.execute(
+            "MATCH (e:Employee {id: 'E0001'}) CREATE (:Resource:Ticket {id: 'T1'})-[:RAISED_BY]->(e)",
+            writes=RECORDS,
+        )
+        assert versions.current(records=False) == content  # employees' view unchanged
+        assert versions.current(records=True) != admin  # admins see tickets
+        with UnitOfWork(store, writes=RECORDS) as uow:
+            uow.run("MATCH (t:Ticket {id: 'T1'}) SET t.status = 'closed'")
+        assert versions.current(records=False) == content
+        before = versions.current(records=False)
+        with pytest.raises(GraphError):
+            store.execute("MATCH (n:Employee) SET n.level = nosuchfunction(1)")
+        assert versions.current(records=False) != before

@@ -33,6 +33,7 @@ class TestNeo4j(GraphStoreConformance):
             os.environ.get("NEO4J_PASSWORD", ""),
             database=os.environ.get("NEO4J_DATABASE", "neo4j"),
             batch_size=7,
+            versions_url=os.environ.get("ZHIKU_REDIS_URL", ""),
         )
         s.reset()
         try:
