@@ -133,3 +133,18 @@ def test_records_do_not_crowd_visible_relations_out(api: TestClient, org: Falkor
     rows = org.query(load_query("entity_relations").text, {"id": "E1031", "limit": 100, "hide_types": None,
                                                            "hide_labels": None})  # fmt: skip
     assert sum(r["type"] == "RAISED_BY" for r in rows) == 40  # an admin's view has them all
+
+
+def test_hits_get_cors_headers_for_their_own_origin(org: FalkorDBStore, demo_search, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The cache sits inside CORS: a hit carries the origin of the request it answers, not of the
+    request that filled it."""
+    origins = ["https://a.example.cn", "https://b.example.cn"]
+    settings = Settings(data_dir=tmp_path, cors_origins=origins)
+    with TestClient(create_app(settings, store=org, search=demo_search)) as api:
+        headers = {"Authorization": f"Bearer {issue_token(settings, EMPLOYEE)}"}
+        answers = [
+            api.post("/graphql", json={"query": ENTITY}, headers={**headers, "Origin": o}) for o in origins
+        ]
+    assert [r.headers["x-zhiku-cache"] for r in answers] == ["miss", "hit"]
+    assert [r.headers["access-control-allow-origin"] for r in answers] == origins
+    assert answers[0].json() == answers[1].json()
