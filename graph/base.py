@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol, Self, runtime_checkable
 
@@ -158,10 +158,22 @@ class BatchWriter:
     is_embedded: bool = False
     versions: DataVersions | None = None
 
+    def _call[T](self, fn: Callable[[], T]) -> T:  # pragma: no cover - each backend implements it
+        """Run ``fn`` against the database, turning driver errors into Zhiku's."""
+        raise NotImplementedError
+
     def _wrote(self, kind: WriteKind) -> None:
-        """Called by each backend after a write: change the version token caches compare."""
+        """Change the version token caches compare (see :mod:`graph.versions`)."""
         if self.versions is not None:
             self.versions.bump(kind)
+
+    def _write[T](self, fn: Callable[[], T], writes: WriteKind) -> T:
+        """Run a write through :meth:`_call`; change the version token after it — also when it
+        failed, as it may have partly applied (FalkorDB has no rollback)."""
+        try:
+            return self._call(fn)
+        finally:
+            self._wrote(writes)
 
     def close(self) -> None:  # pragma: no cover - each backend implements it
         raise NotImplementedError

@@ -102,17 +102,9 @@ class FalkorDBStore(BatchWriter):
         return self._db.connection  # type: ignore[no-any-return]
 
     def _wrote(self, kind: WriteKind) -> None:
-        assert self.versions is not None
-        versions = self.versions
-        self._call(lambda: versions.bump(kind))
-
-    def _write[T](self, fn: Callable[[], T], writes: WriteKind) -> T:
-        """Run a write; change the version token after it — also when it failed, as it may have
-        partly applied (FalkorDB has no rollback)."""
-        try:
-            return self._call(fn)
-        finally:
-            self._wrote(writes)
+        # on the graph's own server: a dropped connection reconnects as for any other call
+        bump = super()._wrote
+        self._call(lambda: bump(kind))
 
     @classmethod
     def embedded(

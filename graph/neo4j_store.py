@@ -103,17 +103,14 @@ class Neo4jStore(BatchWriter):
         )
         return [r.data() for r in records]
 
-    def _write[T](self, fn: Callable[[], T], writes: WriteKind) -> T:
+    def _wrote(self, kind: WriteKind) -> None:
         try:
-            return self._call(fn)
-        finally:
-            try:
-                self._wrote(writes)
-            except redis.RedisError as exc:
-                raise GraphUnavailable(
-                    f"写入后无法更新数据版本（Redis）：{exc}",
-                    f"cannot change the data version in Redis: {exc}",
-                ) from None
+            super()._wrote(kind)
+        except redis.RedisError as exc:
+            raise GraphUnavailable(
+                f"写入后无法更新数据版本（Redis）：{exc}",
+                f"cannot change the data version in Redis: {exc}",
+            ) from None
 
     def execute(
         self, cypher: str, params: Params | None = None, *, writes: WriteKind = CONTENT
