@@ -89,8 +89,6 @@ class ShaclGate:
     ) -> Graph:
         graph = records_to_rdf(nodes, edges, self.ontology)
         for node_id, node_labels, _ in nodes:  # every superclass stated: no inference needed
-            for label in node_labels:
-                if label in self.ontology.classes:
-                    for cls in self.ontology.ancestors(label):
-                        graph.add((KG[node_id], RDF.type, self.ontology.classes[cls].iri))
+            for cls in self.ontology.labels_for(node_labels):
+                graph.add((KG[node_id], RDF.type, self.ontology.classes[cls].iri))
         return graph
