@@ -23,6 +23,7 @@ import pandas as pd  # noqa: E402
 from graph import open_store  # noqa: E402
 from graph.base import GraphStore  # noqa: E402
 from queries import run_named_query  # noqa: E402
+from zhiku.access import SYSTEM  # noqa: E402
 from zhiku.settings import load_settings  # noqa: E402
 
 
@@ -45,5 +46,6 @@ def open_graph() -> GraphStore:
 
 
 def q(store: GraphStore, name: str, **params: Any) -> pd.DataFrame:
-    """Run a named query from ``queries/`` and return its rows as a DataFrame."""
-    return pd.DataFrame(run_named_query(store, name, params))
+    """Run a named query from ``queries/`` and return its rows as a DataFrame (a notebook reads its own
+    store directly, so it sees what that store holds)."""
+    return pd.DataFrame(run_named_query(store, name, params, who=SYSTEM))

@@ -21,11 +21,12 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from zhiku.access import Principal, hidden_documents, invisible_ids, redact_rows, scope_params, strings_in
 from zhiku.errors import InputError, QueryNotFound
 
 QUERY_DIR = Path(__file__).parent
 _PLACEHOLDER = re.compile(r"\{\{(\w+)\}\}")
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,32 +124,66 @@ _PARAM_TYPES: dict[str, tuple[type, ...]] = {
     "list": (list,),
 }
 MAX_ROWS = 1000
+#: Integer parameters are page sizes, offsets and depths: never negative, never huge.
+MAX_INT = 100_000
 
 
-def run_named_query(store: Any, name: str, params: dict[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Run an analyst-facing query: read-only, not internal, parameters checked against its header.
+#: Parameters that decide what the caller may see. A query that declares one gets it from the server
+#: (from the caller's principal: :func:`zhiku.access.scope_params`, :func:`~zhiku.access.hidden_documents`);
+#: a caller that sends one is refused, so no request can widen its own view.
+SERVER_PARAMS = frozenset(
+    {"admin", "level", "departments", "roles", "private", "hide_types", "hide_labels", "hidden_documents"}
+)
 
-    Missing parameters are ``null``; unknown ones and wrong types are an :class:`InputError`; at most
-    :data:`MAX_ROWS` rows come back."""
+
+def run_named_query(
+    store: Any, name: str, params: dict[str, Any] | None = None, *, who: Principal
+) -> list[dict[str, Any]]:
+    """Run an analyst-facing query as ``who``: read-only, not internal, parameters checked against its
+    header, and every row held to the visibility rule of :mod:`zhiku.access`.
+
+    Missing parameters are ``null``; unknown ones, visibility parameters (:data:`SERVER_PARAMS`) and wrong
+    types are an :class:`InputError`. A query about a node the caller may not see (a parameter naming
+    it) returns no rows, as for an id that does not exist; rows naming such a node are left out (a list
+    column loses just those elements). At most :data:`MAX_ROWS` rows come back."""
     query = load(name)
     if query.internal or query.mode != "read":
         raise QueryNotFound(f"没有名为 {name!r} 的查询", f"no named query {name!r}")
     given = dict(params or {})
     declared = {p.name: p for p in query.params}
+    reserved = sorted(set(given) & SERVER_PARAMS)
+    if reserved:
+        raise InputError(
+            f"参数 {', '.join(reserved)} 由服务器按调用者身份设置，不能传入",
+            f"{reserved} are set by the server from the caller's identity",
+        )
     unknown = sorted(set(given) - set(declared))
     if unknown:
         raise InputError(
-            f"查询 {name} 没有参数 {', '.join(unknown)}", f"unknown parameters for {name}: {unknown}"
+            f"查询 {name} 没有参数 {', '.join(map(repr, unknown))}",
+            f"unknown parameters for {name}: {unknown}",
         )
     values: dict[str, Any] = {}
     for pname, param in declared.items():
-        value = given.get(pname, param.default)
+        if pname in SERVER_PARAMS:
+            continue
+        value = given.get(pname)
+        value = param.default if value is None else value  # null means "not given"
         expected = _PARAM_TYPES.get(param.type, (object,))
         bad_bool = isinstance(value, bool) and param.type in ("int", "float")
         if value is not None and (not isinstance(value, expected) or bad_bool):
             raise InputError(
                 f"参数 {pname} 应为 {param.type}", f"parameter {pname} must be {param.type}, got {value!r}"
             )
+        if isinstance(value, int) and param.type == "int" and not 0 <= value <= MAX_INT:
+            raise InputError(f"参数 {pname} 应在 0 到 {MAX_INT} 之间", f"{pname} must be within 0..{MAX_INT}")
         values[pname] = value
+    server = scope_params(who)
+    for pname in declared.keys() & SERVER_PARAMS:
+        values[pname] = hidden_documents(store, who) if pname == "hidden_documents" else server[pname]
     rows: list[dict[str, Any]] = store.query(query.text, values)
-    return rows[:MAX_ROWS]
+    asked = [v for k, v in values.items() if k not in SERVER_PARAMS]
+    invisible = invisible_ids(store, [*strings_in(asked), *strings_in(rows)], who)
+    if invisible.intersection(strings_in(asked)):
+        return []  # a question about something the caller may not see: as if it did not exist
+    return redact_rows(rows, invisible)[:MAX_ROWS]

@@ -1,7 +1,7 @@
 // Documents that colleagues in the same department viewed, most viewed first (for recommendations).
 // @mode read
 // @param employee string 员工 ID
-// @param limit int 返回条数
+// @param limit int=50 返回条数
 MATCH (me:Employee {id: $employee})-[:BELONGS_TO]->(dept:Department)<-[:BELONGS_TO]-(peer:Employee)
 WHERE peer.id <> me.id
 MATCH (peer)-[v:VIEWED]->(d:Document)

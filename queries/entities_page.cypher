@@ -2,8 +2,8 @@
 // @mode read
 // @param type string 本体类（可为空）
 // @param name string 名称包含（可为空）
-// @param skip int 跳过条数
-// @param limit int 返回条数
+// @param skip int=0 跳过条数
+// @param limit int=50 返回条数
 // @param admin boolean 调用者是否为管理员
 // @param level int 调用者职级
 // @param departments list 调用者所在部门（含上级部门）

@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from graph.versions import RECORDS
 from queries import load as load_query
 from search.service import SearchResult, SearchService, _Snapshot
-from zhiku.access import Principal, admits_parts
+from zhiku.access import Principal, admits_parts, node_visibility
 
 #: Blend of the signals (graph proximity first: it is what the knowledge engineers curated).
 GRAPH_WEIGHT = 0.6
@@ -115,7 +115,10 @@ class Recommender:
     # -- entry points --------------------------------------------------------------------------------
 
     def for_entity(self, entity_id: str, who: Principal, *, k: int = 8) -> list[Recommendation]:
-        """Policies, FAQ, processes and forms around an entity."""
+        """Policies, FAQ, processes and forms around an entity: none for an id that names no node the
+        caller may see (a hidden chunk and a made-up id look the same)."""
+        if not node_visibility(self.store, [entity_id], who).get(entity_id):
+            return []
         snap = self.service._ensure_snapshot()
         visible = self._visible_docs(snap, who)
         graph: dict[tuple[str, str], float] = defaultdict(float)
@@ -139,7 +142,10 @@ class Recommender:
                 graph[key] += 1.0
                 titles[key] = snap.docs[chunk.doc_id].title
                 reasons[key] = f"文档多处提到“{name}”"
-        related = self.store.query(load_query("related_items").text, {"id": entity_id})
+        related = self.store.query(
+            load_query("related_items").text,
+            {"id": entity_id, "hidden_documents": sorted(set(snap.docs) - visible)},
+        )
         for row in related:
             kind = (
                 "process"

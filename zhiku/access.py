@@ -17,9 +17,9 @@ False
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from zhiku.errors import NotFoundError
 from zhiku.types import AccessScope
@@ -34,6 +34,10 @@ PRIVATE_LABELS = ("Ticket", "Feedback", "ApprovalInstance", "ApprovalAction")
 #: Relationships that record what a person did (read a document), between otherwise public nodes:
 #: shown to admins only, like the private records above.
 PRIVATE_RELATIONSHIPS = ("VIEWED",)
+
+#: Labels whose nodes carry an access scope (``accessDepartments`` / ``accessRoles`` / ``level``);
+#: a chunk carries its document's scope and ``documentId``.
+SCOPED_LABELS = ("Document", "Chunk")
 
 ROLES = ("employee", "manager", "hr", "knowledge_engineer", "analyst", "agent", "admin")
 
@@ -79,6 +83,112 @@ def admits_parts(departments: Sequence[str], roles: Sequence[str], level: int | 
 
 def admits(scope: AccessScope, who: Principal) -> bool:
     return admits_parts(scope.departments, scope.roles, scope.level, who)
+
+
+def visible(props: dict[str, Any], labels: Sequence[str], who: Principal) -> bool:
+    """Whether ``who`` may know that this node exists: the rule every path applies to graph nodes.
+
+    People's records (:data:`PRIVATE_LABELS`) only for admins (their owners reach them through the
+    fields made for them); documents and chunks by their access scope; everything else is shared
+    company knowledge (organisation, processes, forms, topics)."""
+    if any(label in PRIVATE_LABELS for label in labels):
+        return who.is_admin
+    if not any(label in SCOPED_LABELS for label in labels):
+        return True
+    return admits_parts(
+        props.get("accessDepartments") or (), props.get("accessRoles") or (), props.get("level"), who
+    )
+
+
+def hidden(who: Principal) -> dict[str, list[str]]:
+    """What relation and neighbourhood queries leave out for ``who``: people's records and who-read-what,
+    except for admins. Left out in the query, not after it, so that they neither crowd out visible rows
+    under its LIMIT nor make its result depend on them."""
+    if who.is_admin:
+        return {"hide_types": [], "hide_labels": []}
+    return {"hide_types": list(PRIVATE_RELATIONSHIPS), "hide_labels": list(PRIVATE_LABELS)}
+
+
+def scope_params(who: Principal) -> dict[str, Any]:
+    """The caller's side of the scope rule, as query parameters (for queries that page over documents
+    and must filter before their LIMIT): always set by the server from the principal, never by a caller."""
+    return {
+        "admin": who.is_admin,
+        "level": who.level,
+        "departments": list(who.departments),
+        "roles": list(who.roles),
+        "private": list(PRIVATE_LABELS),
+        **hidden(who),
+    }
+
+
+def hidden_documents(store: GraphStore, who: Principal) -> list[str]:
+    """Ids of the documents ``who`` may not read (their chunks carry them as ``documentId``), decided by
+    :func:`admits_parts` — for queries that aggregate over documents and must not count hidden ones."""
+    if who.is_admin:
+        return []
+    from queries import load as load_query
+
+    rows = store.query(load_query("document_scopes").text)
+    return [
+        r["id"] for r in rows if not admits_parts(r["departments"] or (), r["roles"] or (), r["level"], who)
+    ]
+
+
+def node_visibility(store: GraphStore, values: Iterable[str], who: Principal) -> dict[str, bool]:
+    """For each of ``values`` that is a graph node's id, whether ``who`` may see that node (other
+    strings are not ids and are left out)."""
+    ids = sorted({v for v in values if v})
+    if not ids:
+        return {}
+    from queries import load as load_query
+
+    rows = store.query(load_query("node_scopes").text, {"ids": ids})
+    return {r["id"]: visible(r, r["labels"], who) for r in rows}
+
+
+def invisible_ids(store: GraphStore, values: Iterable[str], who: Principal) -> set[str]:
+    """Which of ``values`` are ids of graph nodes that ``who`` may not see."""
+    if who.is_admin:
+        return set()
+    return {i for i, seen in node_visibility(store, values, who).items() if not seen}
+
+
+def strings_in(value: Any) -> Iterable[str]:
+    """Every string inside a query result value (lists and maps walked)."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from strings_in(key)
+            yield from strings_in(item)
+    elif isinstance(value, list | tuple):
+        for item in value:
+            yield from strings_in(item)
+
+
+def _mentions(value: Any, invisible: set[str]) -> bool:
+    return any(s in invisible for s in strings_in(value))
+
+
+def redact_rows(rows: list[dict[str, Any]], invisible: set[str]) -> list[dict[str, Any]]:
+    """Rows without what names an invisible node: a row whose column (or map) names one is dropped; a list
+    column loses just the elements that name one (a policy's list of source documents keeps the others).
+
+    >>> redact_rows([{"id": "D1", "docs": ["D1", "D2"]}, {"id": "P1", "docs": ["D1", "D2"]}], {"D1"})
+    [{'id': 'P1', 'docs': ['D2']}]
+    """
+    out = []
+    for row in rows:
+        if any(not isinstance(v, list) and _mentions(v, invisible) for v in row.values()):
+            continue
+        out.append(
+            {
+                k: [x for x in v if not _mentions(x, invisible)] if isinstance(v, list) else v
+                for k, v in row.items()
+            }
+        )
+    return out
 
 
 def load_principal(store: GraphStore, employee_id: str) -> Principal:

@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from zhiku.access import SYSTEM
 from zhiku.errors import DataDirError, InputError, PortInUse, ZhikuError
 from zhiku.settings import Settings, load_settings
 
@@ -280,7 +281,7 @@ def search_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="输出 JSON / print JSON")] = False,
 ) -> None:
     """混合检索（关键词 + 向量 + 实体），按权限过滤 / hybrid search, filtered by permissions."""
-    from zhiku.access import SYSTEM, load_principal
+    from zhiku.access import load_principal
 
     settings = _settings(ctx)
     with _open(settings) as store:
@@ -479,7 +480,7 @@ def query(
         params[key] = q.coerce(declared[key].type, raw) if key in declared else raw
     settings = _settings(ctx)
     with _open(settings) as store:
-        rows = q.run_named_query(store, name, params)
+        rows = q.run_named_query(store, name, params, who=SYSTEM)  # the operator's own store
     if as_json:
         for row in rows:
             out.print(json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True)
@@ -675,11 +676,11 @@ def ontology_export(
 @cli_errors
 def graph_stats(ctx: typer.Context) -> None:
     """图谱统计：各类节点与关系数量 / node and relationship counts."""
-    from queries import load
+    from queries import run_named_query
 
     with _open(_settings(ctx)) as store:
-        labels = store.query(load("label_counts").text)
-        types = store.query(load("relationship_counts").text)
+        labels = run_named_query(store, "label_counts", who=SYSTEM)
+        types = run_named_query(store, "relationship_counts", who=SYSTEM)
         health = store.health()
     _table("节点 / nodes", ["标签 / label", "数量 / count"], [[r["label"], r["count"]] for r in labels])
     _table("关系 / relationships", ["类型 / type", "数量 / count"], [[r["type"], r["count"]] for r in types])

@@ -12,33 +12,10 @@ from strawberry.types import Info
 from api.auth import Forbidden
 from api.deps import AppState
 from queries import load as load_query
-from zhiku.access import PRIVATE_LABELS, PRIVATE_RELATIONSHIPS, Principal, admits_parts
+from zhiku.access import Principal, hidden, visible
 
 #: Most direct relations read for an entity's typed fields (department, members, forms…).
 RELATED_LIMIT = 200
-#: Labels whose nodes carry an access scope (accessDepartments / accessRoles / level).
-SCOPED_LABELS = {"Document", "Chunk"}
-PRIVATE = set(PRIVATE_LABELS)
-
-
-def visible(props: dict[str, Any], labels: list[str], who: Principal) -> bool:
-    """Whether ``who`` may know this node exists."""
-    if PRIVATE.intersection(labels):
-        return who.is_admin
-    if not SCOPED_LABELS.intersection(labels):
-        return True
-    return admits_parts(
-        props.get("accessDepartments") or (), props.get("accessRoles") or (), props.get("level"), who
-    )
-
-
-def hidden(who: Principal) -> dict[str, list[str]]:
-    """Parameters of the relation and neighbourhood queries: what they leave out for ``who`` (people's
-    records and who-read-what, except for admins). Left out in the query, not after it, so that
-    they neither crowd out visible rows under its LIMIT nor make its result depend on them."""
-    if who.is_admin:
-        return {"hide_types": [], "hide_labels": []}
-    return {"hide_types": list(PRIVATE_RELATIONSHIPS), "hide_labels": list(PRIVATE_LABELS)}
 
 
 @dataclass(slots=True)

@@ -34,15 +34,15 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from api.graphql import types as T  # noqa: N812
-from api.graphql.context import Context, ctx, hidden
+from api.graphql.context import Context, ctx
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
 from chat.answer import compose_answer
 from chat.desk import ActionResult
 from graph.versions import RECORDS
+from queries import SERVER_PARAMS, names, run_named_query
 from queries import load as load_query
-from queries import names, run_named_query
-from zhiku.access import PRIVATE_LABELS
+from zhiku.access import hidden, scope_params
 from zhiku.errors import InputError, NotFoundError, ZhikuError
 from zhiku.settings import Environment, Settings
 
@@ -132,11 +132,7 @@ class Query:
                 "name": name or None,
                 "skip": skip,
                 "limit": first + 1,
-                "admin": who.is_admin,
-                "level": who.level,
-                "departments": list(who.departments),
-                "roles": list(who.roles),
-                "private": list(PRIVATE_LABELS),
+                **scope_params(who),
             },
         )
         edges = [
@@ -369,8 +365,9 @@ class Query:
     @strawberry.field(description="运行 queries/ 中的命名查询（只读，分析师）/ run a named query")
     def named_query(self, info: Info, name: str, params: JSON | None = None) -> JSON:
         c = ctx(info)
-        c.require("analyst", "knowledge_engineer")
-        return cast(JSON, run_named_query(c.state.store, name, cast(dict[str, Any] | None, params)))
+        who = c.require("analyst", "knowledge_engineer")
+        given = cast(dict[str, Any] | None, params)
+        return cast(JSON, run_named_query(c.state.store, name, given, who=who))
 
     @strawberry.field(description="命名查询目录 / the named queries analysts may run")
     def named_queries(self, info: Info) -> list[NamedQueryInfo]:
@@ -381,7 +378,9 @@ class Query:
             if not q.internal and q.mode == "read":
                 out.append(
                     NamedQueryInfo(
-                        name=n, description=q.description, params=[f"{p.name}: {p.type}" for p in q.params]
+                        name=n,
+                        description=q.description,
+                        params=[f"{p.name}: {p.type}" for p in q.params if p.name not in SERVER_PARAMS],
                     )
                 )
         return out
@@ -418,10 +417,11 @@ class Query:
 
     @strawberry.field(description="图谱统计 / graph statistics")
     def stats(self, info: Info) -> GraphStats:
-        ctx(info).require()
+        who = ctx(info).require()
         store = ctx(info).state.store
-        labels = store.query(load_query("label_counts").text)
-        types = store.query(load_query("relationship_counts").text)
+        # the caller's view: hidden documents, their chunks and people's records are not counted
+        labels = run_named_query(store, "label_counts", who=who)
+        types = run_named_query(store, "relationship_counts", who=who)
         by_label = [
             LabelCount(label=r["label"], count=r["count"]) for r in labels if r["label"] != "Resource"
         ]

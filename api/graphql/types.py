@@ -12,11 +12,12 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.graphql.context import ctx, hidden, visible
+from api.graphql.context import ctx
 from chat.answer import Citation as CitationData
 from chat.desk import TicketView
 from ontology.model import load_ontology
 from queries import load as load_query
+from zhiku.access import hidden, visible
 
 # -- the ontology's classes as an enum ---------------------------------------------------------------
 
