@@ -105,9 +105,10 @@ def _parse(name: str, source: str) -> NamedQuery:
 @cache
 def load(name: str) -> NamedQuery:
     """Load ``queries/NAME.cypher``; raise ``QueryNotFound`` for an unknown name."""
+    if not _NAME.match(name) or not (QUERY_DIR / f"{name}.cypher").is_file():
+        shown = name if len(name) <= 64 else name[:64] + "…"  # the name is checked before it is a path
+        raise QueryNotFound(f"没有名为 {shown!r} 的查询", f"no named query {shown!r}")
     path = QUERY_DIR / f"{name}.cypher"
-    if not _NAME.match(name) or not path.is_file():
-        raise QueryNotFound(f"没有名为 {name!r} 的查询", f"no named query {name!r}")
     return _parse(name, path.read_text(encoding="utf-8"))
 
 

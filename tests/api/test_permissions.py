@@ -407,3 +407,25 @@ def test_named_cases_of_the_rule(world: tuple[FalkorDBStore, TestClient]) -> Non
     assert _gql(client, E_ANALYST, recs, id=chunk)["data"]["recommendations"] == []
     assert _gql(client, E_ANALYST, recs, id="no-such-entity")["data"]["recommendations"] == []
     assert _gql(client, E_ANALYST, recs, id="LEAVE-annual")["data"]["recommendations"]
+
+
+@pytest.mark.parametrize(
+    ("name", "params", "expected"),
+    [
+        ("a" * 300, {}, "QUERY_NOT_FOUND"),
+        ("../principal", {}, "QUERY_NOT_FOUND"),
+        ("upsert_nodes", {}, "QUERY_NOT_FOUND"),  # a write query is not offered
+        ("principal", {"id": "E1010"}, "QUERY_NOT_FOUND"),  # nor an internal one
+        ("entity_by_id", {"a`b": 1}, "BAD_INPUT"),
+        ("entity_by_id", {"id": 5}, "BAD_INPUT"),
+        ("approval_bottlenecks", {"limit": -1}, "BAD_INPUT"),
+        ("approval_bottlenecks", {"limit": 10**12}, "BAD_INPUT"),
+    ],
+)
+def test_bad_named_query_input_gets_a_clear_code(
+    world: tuple[FalkorDBStore, TestClient], name: str, params: dict[str, Any], expected: str
+) -> None:
+    _, client = world
+    query = "query($n: String!, $p: JSON) { namedQuery(name: $n, params: $p) }"
+    body = _gql(client, E_ANALYST, query, n=name, p=params)
+    assert _codes(body) == {expected}, body
