@@ -22,7 +22,7 @@ EMPLOYEE, OTHER, AGENT, AGENT2 = "E1030", "E1031", "E1015", "E1017"
 
 
 @pytest.fixture
-def client(demo_graph, demo_search) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(demo_graph, demo_search, fresh_chat_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=demo_search.directory.parent)
     with TestClient(create_app(settings, store=demo_graph, search=demo_search)) as c:
         yield c
@@ -175,6 +175,16 @@ def test_console_page_is_served_with_strict_headers(client: TestClient) -> None:
     assert page.headers["x-content-type-options"] == "nosniff"
     script = client.get("/agent/static/console.js")
     assert script.status_code == 200 and "replyToTicket" in script.text
+    # the page is also a static file: the same headers there (no framing, no inline script)
+    for url in ("/agent", "/agent/static/index.html", "/agent/static/console.js"):
+        response = client.get(url)
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy, url
+        assert "unsafe-inline" not in policy, url
+        assert response.headers["x-frame-options"] == "DENY", url
+        assert response.headers["x-content-type-options"] == "nosniff", url
+        assert response.headers["referrer-policy"] == "no-referrer", url
+    assert "<script>" not in client.get("/agent/static/index.html").text  # no inline code to allow
     assert client.get("/agent/static/../../app.py").status_code == 404
 
 
