@@ -8,21 +8,63 @@ hot path); anonymous callers count against their IP only. WeCom's callback and t
 not limited here: WeCom retries on its own schedule, and a limited health check would lie.
 
     app.add_middleware(RateLimit, per_user="500/second", per_ip="500/second")
+
+:class:`ChatLimit` holds each employee to ``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` on the chat socket,
+counted in the shared Redis: across all their sockets and all API workers, so reconnecting does not
+start a fresh allowance.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import math
 import time
 
-from limits import parse
+import redis.asyncio
+from limits import RateLimitItemPerMinute, parse
+from limits.aio.storage import RedisStorage
+from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import StorageError
 from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+log = logging.getLogger(__name__)
+
 EXEMPT = ("/healthz", "/wecom/callback")
+CHAT_LIMIT_PREFIX = "zhiku:chat-limit"
+
+
+class ChatLimit:
+    """Chat messages per employee per minute, in the Redis ``kv`` talks to (a moving window: never
+    more than ``per_minute`` in any 60 seconds, whichever socket or worker they came through).
+
+    >>> limit = ChatLimit(async_kv, 30)
+    >>> await limit.hit("E1030")   # False once E1030 has sent 30 in the last minute
+    """
+
+    def __init__(self, kv: redis.asyncio.Redis, per_minute: int) -> None:
+        # limits' own Redis scripts, on the app's connection pool (closed with it at shut-down)
+        storage = RedisStorage(
+            "async+redis://",
+            implementation="redispy",
+            key_prefix=CHAT_LIMIT_PREFIX,
+            wrap_exceptions=True,
+            connection_pool=kv.connection_pool,  # type: ignore[arg-type]
+        )
+        self.limiter = MovingWindowRateLimiter(storage)
+        self.item = RateLimitItemPerMinute(per_minute, namespace="chat")
+
+    async def hit(self, user_id: str) -> bool:
+        """Count one message; False when it is over the limit. A Redis that cannot be reached does
+        not silence the chat (which then fails on its own, with its own message)."""
+        try:
+            return await self.limiter.hit(self.item, user_id)
+        except StorageError as exc:
+            log.warning("chat rate limit not checked (Redis: %s)", exc.storage_error)
+            return True
 
 
 class RateLimit:

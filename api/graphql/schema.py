@@ -85,7 +85,9 @@ def _chain_step(step: ChainStepData) -> T.ChainStep:
 def _ticket_result(c: Context, ticket_id: str, result: ActionResult) -> T.TicketResult:
     """An action's outcome with the ticket as it is now."""
     return T.TicketResult(
-        applied=result.applied, message=result.message, ticket=T.ticket(c.state.desk.get(ticket_id))
+        applied=result.applied,
+        message=result.message,
+        ticket=T.ticket(c.state.desk.seen_by(c.state.desk.get(ticket_id), c.principal)),
     )
 
 
@@ -322,7 +324,7 @@ class Query:
         c = ctx(info)
         who = c.require("agent")
         views = c.state.desk.list(status=status or "", assignee=who.id if mine else "", limit=_page(first))
-        return [T.ticket(v) for v in views]
+        return [T.ticket(c.state.desk.seen_by(v, who)) for v in views]
 
     @strawberry.field(description="一个工单（客服、管理员，或提交人本人）/ one ticket")
     def ticket(self, info: Info, id: strawberry.ID) -> T.Ticket | None:
@@ -334,7 +336,7 @@ class Query:
             return None
         if not (who.has_role("agent") or view.employee_id == who.id):
             return None  # others' tickets do not exist for an employee
-        return T.ticket(view)
+        return T.ticket(c.state.desk.seen_by(view, who))  # less for an agent who may read less
 
     @strawberry.field(description="谁来审批：该申请人在此金额/天数下的具体审批链 / who approves")
     def who_approves(
