@@ -398,7 +398,7 @@ def test_a_ticket_shows_each_reader_what_they_may_see(
     store, client = world
     ticket = store.query("MATCH (t:Ticket) RETURN t.id AS id")[0]["id"]
     fields = "id title found conversation { text }" + (" suggestion { text }" if who != E_HR_HEAD else "")
-    body = _gql(client, who, "query($id: ID!) { ticket(id: $id) { %s } }" % fields, id=ticket)
+    body = _gql(client, who, "query($id: ID!) { ticket(id: $id) { " + fields + " } }", id=ticket)
     assert not secrets[who].leaks(body), secrets[who].leaks(body)
     shown = body["data"]["ticket"]
     if who == E_ANALYST:
