@@ -154,10 +154,11 @@ def convert(error: GraphQLError) -> GraphQLError:
     return coded(_request_error(error), error)
 
 
-def convert_result(result: ExecutionResult | None) -> None:
-    """Convert ``result``'s errors in place."""
-    if result is not None and result.errors:
-        result.errors = [convert(e) for e in result.errors]
+def convert_result(result: object) -> None:
+    """Convert the errors of ``result`` (Strawberry's or graphql-core's execution result) in place."""
+    errors = getattr(result, "errors", None)
+    if errors:
+        result.errors = [convert(e) for e in errors]  # type: ignore[attr-defined]
 
 
 class ZhikuErrors(SchemaExtension):
@@ -169,8 +170,8 @@ class ZhikuErrors(SchemaExtension):
         yield
         convert_result(self.execution_context.result)
 
-    def on_stream_result(self, result: object) -> Iterator[None]:  # type: ignore[override]
-        if isinstance(result, ExecutionResult):
+    def on_stream_result(self, result: object) -> Iterator[None]:
+        if isinstance(result, ExecutionResult):  # not the raw frames of incremental delivery
             convert_result(result)
         yield
 

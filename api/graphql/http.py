@@ -75,7 +75,8 @@ def response_media_type(accept: str | None) -> str:
 def request_error(result: ExecutionResult) -> bool:
     """Nothing executed: parse, validation or variable-coercion errors (errors without a path, no
     data). An execution error that nulls the whole ``data`` still has its field's path."""
-    return result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    errors = result.errors or []
+    return result.data is None and bool(errors) and all(e.path is None for e in errors)
 
 
 def _message_problem(message: object) -> str | None:
@@ -147,7 +148,7 @@ class ZhikuGraphQLRouter(GraphQLRouter[Any, None]):
         zhiku = context.get("zhiku") if isinstance(context, dict) else None
         if zhiku is not None:
             zhiku.use_connection_params(context.get("connection_params"))
-        return UNSET
+        return await super().on_ws_connect(context)
 
     async def process_result(self, request: Request, result: ExecutionResult) -> GraphQLHTTPResponse:
         convert_result(result)  # already done by the schema's extension; a safety net (idempotent)
@@ -166,12 +167,9 @@ class ZhikuGraphQLRouter(GraphQLRouter[Any, None]):
         root_value: Any = UNSET,
     ) -> Any:
         response = await super().run(request, context, root_value)
-        graphql_response = (
-            isinstance(response, Response)
-            and isinstance(request, Request)
-            and getattr(request.state, "graphql_media", JSON) == GRAPHQL_RESPONSE
-        )
-        if graphql_response:
+        if not (isinstance(response, Response) and isinstance(request, Request)):
+            return response  # a WebSocket
+        if getattr(request.state, "graphql_media", JSON) == GRAPHQL_RESPONSE:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             response.status_code = getattr(request.state, "graphql_status", response.status_code)
         return response
