@@ -112,6 +112,8 @@ class SafeTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         if problem is not None:
             await self.handle_invalid_message(problem)
             return
+        if message["type"] == "connection_init" and message.get("payload") is None:
+            message = {"type": "connection_init", "payload": {}}  # the protocol allows a null payload
         if message["type"] == "subscribe" and self.connection_acknowledged:
             if message["id"] in self.operations:
                 await self.websocket.close(code=4409, reason="Subscriber for this id already exists")

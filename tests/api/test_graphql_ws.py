@@ -196,3 +196,14 @@ def test_health_after_abuse(live: Live) -> None:
     import httpx
 
     assert httpx.get(f"{live.base}/healthz").status_code == 200
+
+
+def test_a_null_connection_init_payload_is_accepted(live: Live) -> None:
+    received = asyncio.run(
+        exchange(live, [{"type": "connection_init", "payload": None}, subscribe("{ __typename }")])
+    )
+    assert received == [
+        {"type": "connection_ack"},
+        {"id": "1", "type": "next", "payload": {"data": {"__typename": "Query"}}},
+        {"id": "1", "type": "complete"},
+    ]
