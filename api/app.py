@@ -20,13 +20,15 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import PrincipalCache
 from api.cache import ResponseCache, ResponseStore
 from api.deps import AppState
 from api.graphql.context import Context
+from api.graphql.http import ZhikuGraphQLRouter
 from api.graphql.schema import build_schema
+from api.headers import SingleAuthorization
 from api.origin import check_ws_origin
 from api.ratelimit import ChatLimit, RateLimit
 from api.rest.chat_ws import router as chat_ws_router
@@ -299,12 +301,13 @@ def create_app(
         auth = connection.headers.get("authorization")
         return {"state": state, "zhiku": Context(state, auth, connection)}
 
-    graphql = GraphQLRouter(
+    graphql = ZhikuGraphQLRouter(
         build_schema(settings),
         context_getter=context_getter,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=not production,
         multipart_uploads_enabled=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # api/graphql/http.py: why not graphql-ws
     )
     # Routes are matched in order: the busiest first (measured: ~0.1 ms per GraphQL request matching
     # the console's, WeCom's and health's routes before reaching it).
@@ -340,4 +343,5 @@ def create_app(
             per_user=settings.rate_limit_per_user or "1000000/second",
             per_ip=settings.rate_limit_per_ip or "1000000/second",
         )
+    app.add_middleware(SingleAuthorization)  # outermost: before anything reads the Authorization header
     return app

@@ -3,9 +3,13 @@
 Built on ``limits`` (maintained; its sliding-window counter is the cheap, smooth choice: two
 counters per key, no per-hit timestamps). A request over either limit gets **429** with
 ``Retry-After`` and the same error shape GraphQL clients parse (``errors[0].extensions.code =
-RATE_LIMITED``). The user key is the bearer token (one per signed-in employee, no JWT decode on the
-hot path); anonymous callers count against their IP only. WeCom's callback and the health check are
-not limited here: WeCom retries on its own schedule, and a limited health check would lie.
+RATE_LIMITED``). The user key is the employee the bearer token names — the same principal the
+request executes as and the response cache keys on (``PrincipalCache.subject``: a token's signature
+is checked once, then remembered), so neither a second token of the same employee nor a made-up one
+buys a fresh allowance; callers without a valid token count against their IP only. (Requests with
+two ``Authorization`` headers never get here: :mod:`api.headers` refuses them.) WeCom's callback and
+the health check are not limited here: WeCom retries on its own schedule, and a limited health check
+would lie.
 
     app.add_middleware(RateLimit, per_user="500/second", per_ip="500/second")
 
@@ -16,7 +20,6 @@ start a fresh allowance.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import math
 import time
@@ -30,6 +33,8 @@ from limits.storage import MemoryStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from zhiku.errors import ZhikuError
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,19 @@ class ChatLimit:
             return True
 
 
+def _employee(scope: Scope) -> str | None:
+    """The employee a valid bearer token names, or ``None`` (no token, an invalid one, or the app not
+    started yet)."""
+    auth = next((v for k, v in scope.get("headers") or () if k == b"authorization"), None)
+    state = getattr(scope["app"].state, "zhiku", None) if auth and "app" in scope else None
+    if state is None or auth is None:
+        return None
+    try:
+        return str(state.principals.subject(state.settings, auth.decode("latin-1")))
+    except ZhikuError:
+        return None
+
+
 class RateLimit:
     def __init__(self, app: ASGIApp, *, per_user: str, per_ip: str) -> None:
         self.app = app
@@ -80,15 +98,13 @@ class RateLimit:
             return
         client = scope.get("client")
         ip = client[0] if client else "unknown"
-        headers = dict(scope.get("headers") or [])
-        auth = headers.get(b"authorization", b"")
-        checks = [(self.per_ip, "ip", ip)]
-        if auth.lower().startswith(b"bearer "):
-            checks.append((self.per_user, "user", hashlib.blake2b(auth[7:], digest_size=12).hexdigest()))
-        for item, kind, key in checks:
-            if not self.limiter.hit(item, kind, key):
-                await self._reject(scope, receive, send, item, kind, key)
-                return
+        if not self.limiter.hit(self.per_ip, "ip", ip):
+            await self._reject(scope, receive, send, self.per_ip, "ip", ip)
+            return
+        user = _employee(scope)
+        if user is not None and not self.limiter.hit(self.per_user, "user", user):
+            await self._reject(scope, receive, send, self.per_user, "user", user)
+            return
         await self.app(scope, receive, send)
 
     async def _reject(

@@ -99,11 +99,17 @@ def test_depth_alias_and_token_limits(demo_graph, demo_search) -> None:
         assert shallow == {"data": {"entity": {"name": "陈建国"}}}
         deep = _gql(c, '{ entity(id: "E1001") { relations { targetId } } }')
         assert deep["data"] is None
-        assert "depth" in deep["errors"][0]["message"]
+        assert deep["errors"][0]["extensions"]["code"] == "QUERY_TOO_DEEP"
+        assert (
+            "嵌套过深" in deep["errors"][0]["message"]
+            and "depth" in deep["errors"][0]["extensions"]["message_en"]
+        )
         aliases = _gql(c, "{ a: stats { nodes } b: stats { nodes } c: stats { nodes } }")
-        assert "alias" in aliases["errors"][0]["message"].lower()
+        assert aliases["errors"][0]["extensions"]["code"] == "QUERY_TOO_MANY_ALIASES"
+        assert "别名过多" in aliases["errors"][0]["message"]
         tokens = _gql(c, "{ " + " ".join("stats { nodes }" for _ in range(12)) + " }")
-        assert "token" in tokens["errors"][0]["message"].lower()
+        assert tokens["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+        assert "40 个词法单元" in tokens["errors"][0]["message"]
 
 
 def test_production_hides_introspection_suggestions_and_ide(demo_graph, demo_search) -> None:
