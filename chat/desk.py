@@ -43,7 +43,7 @@ from graph.base import GraphStore
 from graph.versions import RECORDS
 from queries import load as load_query
 from search.service import SearchService
-from zhiku.access import Principal, admits_parts
+from zhiku.access import Principal, node_visibility
 from zhiku.errors import InputError, NotFoundError
 from zhiku.types import WriteStats
 
@@ -59,8 +59,6 @@ BOT_PREFIX = "知库"
 #: Shown to an agent in place of what the bot drew from documents the employee may read and the
 #: agent may not (a bot line, a found source), and with a suggestion that leaves such documents out.
 WITHHELD = "该员工可见的受限资料未显示"
-#: Labels whose nodes carry an access scope (accessDepartments / accessRoles / level).
-SCOPED_LABELS = ("Document", "Chunk")
 SUGGESTION_SOURCES = 3
 
 
@@ -245,22 +243,8 @@ class TicketDesk:
         return seen_by(ticket, viewer, allowed.__contains__)
 
     def readable(self, document_ids: Iterable[str], viewer: Principal) -> set[str]:
-        """Those of ``document_ids`` that ``viewer`` may read."""
-        ids = sorted(set(document_ids))
-        if not ids:
-            return set()
-        rows = self.store.query(load_query("entities_by_ids").text, {"ids": ids})
-        out = set()
-        for row in rows:
-            props = row["properties"]
-            if any(label in SCOPED_LABELS for label in row["labels"]) and admits_parts(
-                props.get("accessDepartments") or (),
-                props.get("accessRoles") or (),
-                props.get("level"),
-                viewer,
-            ):
-                out.add(row["id"])
-        return out
+        """Those of ``document_ids`` that ``viewer`` may read (documents that are gone are not)."""
+        return {d for d, seen in node_visibility(self.store, document_ids, viewer).items() if seen}
 
     def suggest(self, ticket: TicketView, viewer: Principal) -> Suggestion:
         """What the knowledge base answers to the employee's question from what both the employee and
