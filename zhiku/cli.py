@@ -725,12 +725,12 @@ def review(
     from rapidfuzz import fuzz, process
 
     from ingest.extract.gazetteer import Gazetteer
-    from queries import load
+    from queries import run_named_query
 
     with _open(_settings(ctx)) as store:
-        rows = store.query(load("candidates_for_review").text)[:limit]
+        rows = run_named_query(store, "candidates_for_review", who=SYSTEM)[:limit]
         gazetteer = Gazetteer.from_store(store)
-        conflicts = store.query(load("fact_conflicts").text, {"limit": limit})
+        conflicts = run_named_query(store, "fact_conflicts", {"limit": limit}, who=SYSTEM)
     names = {name: entity_id for entity_id, name in gazetteer.names.items()}
     table_rows = []
     for row in rows:

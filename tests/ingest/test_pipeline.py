@@ -13,6 +13,7 @@ import pytest
 import queries
 from demo.load import DEMO_DIR, demo_document_paths, load_demo
 from ingest.pipeline import Pipeline
+from zhiku.access import SYSTEM
 
 DOCS = DEMO_DIR / "docs"
 
@@ -272,7 +273,7 @@ def test_a_source_that_disagrees_is_recorded_not_written_over(demo_store, tmp_pa
     assert legal["mode"] == "会签" and legal["minAmount"] == 50000.0
     (note,) = legal["conflicts"]
     assert note.endswith("|minAmount: 50000.0 ≠ 30000.0；mode: 会签 ≠ 依次")
-    listed = demo_store.query(queries.load("fact_conflicts").text, {"limit": 10})
+    listed = queries.run_named_query(demo_store, "fact_conflicts", {"limit": 10}, who=SYSTEM)
     assert {(r["startId"], r["endId"]) for r in listed} == {
         ("PROC-PURCHASE", "POS-LEGAL-MGR"),
         ("PROC-PURCHASE", "POS-CFO"),
@@ -281,5 +282,5 @@ def test_a_source_that_disagrees_is_recorded_not_written_over(demo_store, tmp_pa
     assert not ceo.get("conflicts")  # the memo agrees there: nothing to review
     (folder / "memo.md").unlink()
     Pipeline(demo_store).ingest([folder])
-    assert demo_store.query(queries.load("fact_conflicts").text, {"limit": 10}) == []
+    assert queries.run_named_query(demo_store, "fact_conflicts", {"limit": 10}, who=SYSTEM) == []
     assert facts(demo_store, "APPROVED_BY", "PROC-PURCHASE")["POS-LEGAL-MGR"]["mode"] == "会签"
