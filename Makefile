@@ -24,7 +24,8 @@ UV := .lock-tools/bin/uv
 LOCK_FLAGS := --generate-hashes --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
 	--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
 
-.PHONY: help venv venv-models browser run test test-models test-slow lint lock format bench bench-quick demo-docs clean
+.PHONY: help venv venv-models browser node http-audit run test test-models test-slow lint lock format bench bench-quick \
+	demo-docs clean
 
 help:  ## 列出目标 / list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -58,7 +59,7 @@ run: $(STAMP)  ## 启动嵌入式图库、加载演示数据并在 :8000 提供 
 	$(BIN)/zhiku demo load
 	$(BIN)/zhiku serve
 
-test: $(STAMP) browser  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
+test: $(STAMP) browser http-audit  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
 	$(BIN)/pytest -m "not slow and not neo4j" -q
 
 # The agent console's test drives Debian's chromium through Playwright (Playwright's own browser
@@ -67,6 +68,20 @@ browser:
 	@command -v chromium >/dev/null || { echo "安装 chromium / installing Debian's chromium (agent console test)"; \
 		$(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
+# The GraphQL-over-HTTP conformance test (tests/api/test_http_audit.py) runs the graphql-http package's
+# auditServer under Debian's Node.js; the package is pinned by tests/http-audit/package-lock.json.
+node:
+	@command -v node >/dev/null && command -v npm >/dev/null || { echo "安装 nodejs npm / installing Debian's nodejs and npm (GraphQL-over-HTTP audit)"; \
+		$(SUDO) apt-get install -y -q nodejs npm >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q nodejs npm >/dev/null; }; }
+
+AUDIT_MODULES := tests/http-audit/node_modules/.package-lock.json
+$(AUDIT_MODULES): tests/http-audit/package.json tests/http-audit/package-lock.json | node
+	cd tests/http-audit && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(AUDIT_MODULES)
+
+http-audit: node $(AUDIT_MODULES)  ## 安装 GraphQL-over-HTTP 规范审计（graphql-http）/ install the spec audit
 
 test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
 	$(BIN)/pytest -m "slow" -q

@@ -15,19 +15,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, WebSocketException
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
-from strawberry.fastapi import GraphQLRouter
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import PrincipalCache
 from api.cache import ResponseCache, ResponseStore
 from api.deps import AppState
 from api.graphql.context import Context
+from api.graphql.http import ZhikuGraphQLRouter
 from api.graphql.schema import build_schema
-from api.ratelimit import RateLimit
+from api.headers import SingleAuthorization
+from api.origin import check_ws_origin
+from api.ratelimit import ChatLimit, RateLimit
 from api.rest.chat_ws import router as chat_ws_router
 from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
@@ -163,16 +166,6 @@ class JsonHttpErrors:
         await self.app(scope, receive, wrapped)
 
 
-def _check_ws_origin(connection: HTTPConnection, settings: Settings) -> None:
-    """Browsers send Origin: only the API's own origin and ZHIKU_CORS_ORIGINS may open a socket."""
-    origin = connection.headers.get("origin")
-    if origin is None:
-        return  # not a browser (mini-program, server-side client)
-    own = {f"http://{connection.headers.get('host')}", f"https://{connection.headers.get('host')}"}
-    if origin not in own and origin not in settings.cors_origins:
-        raise WebSocketException(code=1008, reason="origin not allowed")
-
-
 def create_app(
     settings: Settings,
     store: GraphStore | None = None,
@@ -255,6 +248,7 @@ def create_app(
             desk=desk,
             hub=hub,
             approval_hub=approval_events,
+            chat_limit=ChatLimit(async_kv, settings.chat_messages_per_minute),
             approvals=engine,
             events=events,
             kv_url=url,
@@ -303,16 +297,17 @@ def create_app(
         # in the upgrade request's Authorization header or in connection_init's payload.
         state: AppState = connection.app.state.zhiku
         if connection.scope["type"] == "websocket":
-            _check_ws_origin(connection, settings)
+            check_ws_origin(connection, settings)
         auth = connection.headers.get("authorization")
         return {"state": state, "zhiku": Context(state, auth, connection)}
 
-    graphql = GraphQLRouter(
+    graphql = ZhikuGraphQLRouter(
         build_schema(settings),
         context_getter=context_getter,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=not production,
         multipart_uploads_enabled=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),  # api/graphql/http.py: why not graphql-ws
     )
     # Routes are matched in order: the busiest first (measured: ~0.1 ms per GraphQL request matching
     # the console's, WeCom's and health's routes before reaching it).
@@ -348,4 +343,5 @@ def create_app(
             per_user=settings.rate_limit_per_user or "1000000/second",
             per_ip=settings.rate_limit_per_ip or "1000000/second",
         )
+    app.add_middleware(SingleAuthorization)  # outermost: before anything reads the Authorization header
     return app

@@ -118,6 +118,11 @@ class PrincipalCache:
         return principal
 
     def authenticate(self, settings: Settings, authorization: str | None) -> Principal:
+        return self.get(self.subject(settings, authorization))
+
+    def subject(self, settings: Settings, authorization: str | None) -> str:
+        """The employee id a valid ``Authorization`` value names (its signature checked once per
+        token, its expiry every time); :class:`AuthError` / :class:`InvalidToken` otherwise."""
         token = bearer(authorization)
         if token is None:
             raise AuthError(
@@ -130,4 +135,4 @@ class PrincipalCache:
             known = (str(claims["sub"]), float(claims["exp"]))
             with self._lock:
                 self._tokens[token] = known
-        return self.get(known[0])
+        return known[0]

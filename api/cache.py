@@ -11,7 +11,8 @@ are all in :data:`CACHEABLE` — reads of the graph only; ``ask`` and ``search``
 and read the search index), subscriptions, mutations and people's own records are never cached —
 answered 200 without ``errors``.
 
-**Keyed by** the request body's bytes, the caller — employee id, name, departments, roles and level:
+**Keyed by** the request body's bytes, the media type it is answered in (``Accept``: see
+:mod:`api.graphql.http`), the caller — employee id, name, departments, roles and level:
 everything any visibility rule reads (``zhiku.access``; roles are re-read from the graph every
 minute, and changed roles make a different key) — and the graph's data version
 (:mod:`graph.versions`): a token every write through any Zhiku process changes. Non-admins' entries
@@ -25,7 +26,9 @@ e.g. in Neo4j Browser).
 answer kept). Per worker, at most ``ZHIKU_API_CACHE_MB`` of responses (LRU). Off when that
 is 0, or when the store has no version tokens (Neo4j without ``ZHIKU_REDIS_URL``).
 
-It sits inside the rate limit, size limit and CORS middlewares, so those apply to hits as well.
+It sits inside the rate limit, size limit and CORS middlewares, so those apply to hits as well, and
+inside the refusal of duplicate ``Authorization`` headers (:mod:`api.headers`): the one header it
+reads is the one the request executes with.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from cachetools import LRUCache, TTLCache
 from graphql import FieldNode, GraphQLError, OperationDefinitionNode, OperationType, parse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.graphql.http import response_media_type
 from zhiku.errors import ZhikuError
 
 log = logging.getLogger(__name__)
@@ -214,6 +218,9 @@ class ResponseCache:
         digest = hashlib.blake2b(body, digest_size=16, person=b"zhiku-gql")
         # the whole principal (a frozen dataclass): any field a visibility rule may read is in the key
         digest.update(b"\x1e" + repr(who).encode() + b"\x1e" + version.encode())
+        # the media type answered in (application/json or application/graphql-response+json)
+        accept = headers.get(b"accept")
+        digest.update(b"\x1e" + response_media_type(accept.decode("latin-1") if accept else None).encode())
         return digest.digest()
 
 

@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 
 from api.auth import PrincipalCache
 from api.cache import ResponseStore
+from api.ratelimit import ChatLimit
 from approvals.engine import ApprovalEngine
 from approvals.events import EventStream, StreamHub
 from chat.desk import TicketDesk
@@ -44,6 +45,7 @@ class AppState:
     desk: TicketDesk
     hub: StreamHub  # ticket events by employee (chat sockets)
     approval_hub: StreamHub  # approval events by person and instance (subscriptions)
+    chat_limit: ChatLimit  # chat messages per employee per minute, across sockets and workers
     wecom: WeComService | None = None
     responses: ResponseStore | None = None  # the GraphQL response cache (api/cache.py), when on
 

@@ -67,10 +67,13 @@ def confidence(result: SearchResult) -> float:
     return round(0.5 * cosine + 0.3 * keyword + 0.2 * entity, 3)
 
 
-def compose_answer(service: SearchService, question: str, who: Principal, *, sources: int = 3) -> Answer:
-    """Answer ``question`` for ``who`` from the documents ``who`` may read."""
+def compose_answer(
+    service: SearchService, question: str, who: Principal, *, sources: int = 3, also: Principal | None = None
+) -> Answer:
+    """Answer ``question`` for ``who`` from the documents ``who`` may read (and ``also`` may read, when
+    given: an agent's suggestion for an employee)."""
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
-    result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3))
+    result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"
     entities = [(e, s) for e, s in result.entities]
     if not result.hits:

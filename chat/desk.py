@@ -2,13 +2,20 @@
 
 A hand-off ticket (``chat.tickets``) carries the conversation, what the bot found and the chat
 session it came from. Here agents list and open tickets (with suggested answers from the knowledge
-base, retrieved *as the employee* so nothing the employee may not see is offered for forwarding),
-claim, reply and close them. Every change is one compare-and-set statement in the graph (a closed
-ticket takes no more replies; a retried reply with the same key is written once) and appends to
-the ticket's history. Replies and closures go on the Redis stream ``zhiku:events:tickets``;
+base), claim, reply and close them. Every change is one compare-and-set statement in the graph (a
+closed ticket takes no more replies; a retried reply with the same key is written once) and appends
+to the ticket's history. Replies and closures go on the Redis stream ``zhiku:events:tickets``;
 :class:`~approvals.events.StreamHub` follows it once per process and hands each event to the
 employee's open chat sockets, so a reply reaches the employee whichever API worker holds their
 WebSocket.
+
+Scope: the bot answered the employee from what *the employee* may read, and an agent may read less
+(an HR employee's question about the salary plan reaches a service-desk agent). So an agent sees a
+ticket through :func:`seen_by`: a bot line or found source drawn from a document the agent may not
+read is replaced by :data:`WITHHELD` (decided from the document ids the ticket recorded, with the
+one rule in :mod:`zhiku.access`), and the suggested answer is retrieved from what *both* may read,
+saying so when the employee's own answer would have drawn on more. Admins and the employee who
+raised the ticket see it whole.
 
 Example::
 
@@ -18,9 +25,11 @@ Example::
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -34,7 +43,7 @@ from graph.base import GraphStore
 from graph.versions import RECORDS
 from queries import load as load_query
 from search.service import SearchService
-from zhiku.access import Principal
+from zhiku.access import Principal, node_visibility
 from zhiku.errors import InputError, NotFoundError
 from zhiku.types import WriteStats
 
@@ -46,6 +55,11 @@ MAX_REPLY_CHARS = 2000
 #: Agent-side names of the conversation's speakers (lines are stored as "角色: 内容").
 AGENT_PREFIX = "客服"
 EMPLOYEE_PREFIX = "员工"
+BOT_PREFIX = "知库"
+#: Shown to an agent in place of what the bot drew from documents the employee may read and the
+#: agent may not (a bot line, a found source), and with a suggestion that leaves such documents out.
+WITHHELD = "该员工可见的受限资料未显示"
+SUGGESTION_SOURCES = 3
 
 
 def ticket_stream(kv: redis.Redis) -> EventStream:
@@ -83,6 +97,10 @@ class TicketView:
     session: str = ""
     resolution: str = ""
     messages: int = 0
+    #: The documents each of the first lines of ``conversation`` drew on (None: not recorded —
+    #: a ticket from before they were, or an unreadable entry); ``None`` as a whole: none recorded.
+    line_documents: list[tuple[str, ...] | None] | None = None
+    found_documents: list[str] | None = None  # the document of each ``found`` title
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> TicketView:
@@ -105,7 +123,21 @@ class TicketView:
             session=row.get("session") or "",
             resolution=row.get("resolution") or "",
             messages=int(row.get("messages") or len(row.get("conversation") or [])),
+            line_documents=_line_documents(row.get("lineDocuments")),
+            found_documents=row.get("foundDocuments"),
         )
+
+    def documents_of_line(self, index: int) -> tuple[str, ...] | None:
+        """What line ``index`` drew on: ``None`` when unknown; lines added after hand-off (the agent's
+        and the employee's own words) drew on nothing."""
+        if self.line_documents is None:
+            return None
+        return self.line_documents[index] if index < len(self.line_documents) else ()
+
+    def cited_documents(self) -> set[str]:
+        """Every document a bot line or found source of this ticket drew on."""
+        ids = {d for docs in self.line_documents or [] if docs for d in docs}
+        return ids | {d for d in self.found_documents or [] if d}
 
     def last_question(self) -> str:
         """The employee's latest line that is not a request for a human."""
@@ -114,6 +146,59 @@ class TicketView:
             if speaker == EMPLOYEE_PREFIX and text and "人工" not in text:
                 return text
         return self.title
+
+
+def _line_documents(raw: list[str] | None) -> list[tuple[str, ...] | None] | None:
+    if raw is None:
+        return None
+    out: list[tuple[str, ...] | None] = []
+    for item in raw:
+        try:
+            ids = json.loads(item)
+        except (TypeError, ValueError):
+            ids = None
+        ok = isinstance(ids, list) and all(isinstance(i, str) for i in ids)
+        out.append(tuple(ids) if ok else None)
+    return out
+
+
+def seen_by(ticket: TicketView, viewer: Principal, readable: Callable[[str], bool]) -> TicketView:
+    """``ticket`` as ``viewer`` may see it; ``readable(document_id)``: whether ``viewer`` may read it.
+
+    Admins and the employee who raised it see everything. Anyone else (an agent) sees each
+    conversation line only when they may read every document it drew on — a bot line whose sources
+    were not recorded counts as drawn on documents they may not read — and each found source only
+    when they may read its document; the rest is replaced by :data:`WITHHELD` (one entry for all the
+    found sources withheld, so their number is not told either). The employee's and agents' own
+    lines are shown as written."""
+    if viewer.is_admin or viewer.id == ticket.employee_id:
+        return ticket
+    conversation = []
+    for i, line in enumerate(ticket.conversation):
+        speaker, sep, _ = line.partition(": ")
+        documents = ticket.documents_of_line(i)
+        unknown = documents is None and speaker == BOT_PREFIX
+        if unknown or (documents and not all(readable(d) for d in documents)):
+            line = f"{speaker}{sep or ': '}（{WITHHELD}）"
+        conversation.append(line)
+    found = []
+    withheld = False
+    for i, title in enumerate(ticket.found):
+        docs = ticket.found_documents
+        document = docs[i] if docs is not None and i < len(docs) else None
+        if document and readable(document):
+            found.append(title)
+        else:
+            withheld = True
+    if withheld:
+        found.append(f"（{WITHHELD}）")
+    return dataclasses.replace(ticket, conversation=conversation, found=found)
+
+
+@dataclass(frozen=True, slots=True)
+class Suggestion:
+    answer: Answer  # from the documents both the employee and the agent may read
+    withheld: bool  # the employee's own answer would also draw on documents the agent may not read
 
 
 class TicketDesk:
@@ -149,9 +234,31 @@ class TicketDesk:
             raise NotFoundError(f"没有这个工单：{ticket_id}", f"no such ticket: {ticket_id}")
         return TicketView.from_row(rows[0])
 
-    def suggest(self, ticket: TicketView) -> Answer:
-        """What the knowledge base answers to the employee's question, within the employee's scope."""
-        return compose_answer(self.search, ticket.last_question(), self.principal_of(ticket.employee_id))
+    def seen_by(self, ticket: TicketView, viewer: Principal) -> TicketView:
+        """The ticket as ``viewer`` may see it (:func:`seen_by`, with the documents' scopes as they
+        are in the graph now; a document no longer there is not readable)."""
+        if viewer.is_admin or viewer.id == ticket.employee_id:
+            return ticket
+        allowed = self.readable(ticket.cited_documents(), viewer)
+        return seen_by(ticket, viewer, allowed.__contains__)
+
+    def readable(self, document_ids: Iterable[str], viewer: Principal) -> set[str]:
+        """Those of ``document_ids`` that ``viewer`` may read (documents that are gone are not)."""
+        return {d for d, seen in node_visibility(self.store, document_ids, viewer).items() if seen}
+
+    def suggest(self, ticket: TicketView, viewer: Principal) -> Suggestion:
+        """What the knowledge base answers to the employee's question from what both the employee and
+        ``viewer`` may read: nothing the employee may not see is offered for forwarding, nothing the
+        agent may not read is shown; ``withheld`` when the employee's own answer would cite more."""
+        employee = self.principal_of(ticket.employee_id)
+        question = ticket.last_question()
+        answer = compose_answer(self.search, question, employee, sources=SUGGESTION_SOURCES, also=viewer)
+        withheld = False
+        if not (viewer.is_admin or viewer.id == employee.id):
+            theirs = self.search.search(question, employee, k=SUGGESTION_SOURCES).hits
+            cited = {h.document_id for h in theirs}
+            withheld = bool(cited - self.readable(cited, viewer))
+        return Suggestion(answer, withheld)
 
     # -- acting ------------------------------------------------------------------------------------
 

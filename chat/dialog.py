@@ -25,6 +25,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from circuitbreaker import CircuitBreaker, CircuitBreakerError
@@ -162,13 +163,21 @@ class Session:
     employee: str
     updated: float
     turns: list[str] = field(default_factory=list)
+    #: The documents each line of ``turns`` drew on (kept in step with ``turns`` by :meth:`add_turn`):
+    #: a hand-off ticket shows an agent a line only when the agent may read all of them.
+    turn_documents: list[tuple[str, ...]] = field(default_factory=list)
     last_question: str = ""
     last_intent: str = ""
     last_entities: list[tuple[str, str, str]] = field(default_factory=list)  # (id, surface, type)
-    last_sources: list[str] = field(default_factory=list)
+    last_sources: list[str] = field(default_factory=list)  # titles of the last answer's sources
+    last_documents: list[str] = field(default_factory=list)  # their document ids, in the same order
     pending: _Pending | None = None
     frustrated_turns: int = 0
     handoff_ticket: str | None = None  # while open, the employee's messages go to the agent
+
+    def add_turn(self, line: str, documents: Iterable[str] = ()) -> None:
+        self.turns.append(line)
+        self.turn_documents.append(tuple(dict.fromkeys(documents)))
 
 
 class DialogEngine:
@@ -250,7 +259,7 @@ class DialogEngine:
         forwarded = self._forward_to_agent(session, who, text)
         if forwarded is not None:
             return forwarded
-        session.turns.append(f"员工: {text}")
+        session.add_turn(f"员工: {text}")
         frustration = self.sentiment.frustration(text)
         # "那两万五呢？" is a follow-up, not a complaint (the small frustration model scores it 0.53)
         follow_up = (
@@ -275,7 +284,7 @@ class DialogEngine:
                 reply.text += "\n如果问题还没解决，回复“转人工”，我马上为您转接人工客服。"
         reply.frustration = frustration
         reply.notice = notice
-        session.turns.append(f"知库: {reply.text}")
+        session.add_turn(f"知库: {reply.text}", (c.document_id for c in reply.citations))
         return reply
 
     def _turn(self, session: Session, who: Principal, text: str) -> Reply:
@@ -291,6 +300,7 @@ class DialogEngine:
                     session.turns,
                     entities=pending.entities,
                     session=session.id,
+                    line_documents=session.turn_documents,
                 )
                 ticket = open_ticket(self.store, params, outbox=self.outbox)
                 what = "申请" if pending.kind == "application" else "工单"
@@ -330,6 +340,7 @@ class DialogEngine:
             session.last_question, session.last_intent = question, intent
             session.last_entities = entities or session.last_entities
             session.last_sources = [c.title for c in reply.citations]
+            session.last_documents = [c.document_id for c in reply.citations]
         return reply
 
     def _entities(self, text: str) -> list[tuple[str, str, str]]:
@@ -522,7 +533,12 @@ class DialogEngine:
         ticket_id = None
         if self.outbox is not None:
             params = ticket_params(
-                who, f"知识库不可用时的提问：{text[:60]}", "handoff", session.turns, session=session.id
+                who,
+                f"知识库不可用时的提问：{text[:60]}",
+                "handoff",
+                session.turns,
+                session=session.id,
+                line_documents=session.turn_documents,
             )
             self.outbox.put(params)
             ticket_id = str(params["id"])
@@ -553,7 +569,7 @@ class DialogEngine:
         if not still_open:  # closed by the agent (or never written): the bot answers again
             session.handoff_ticket = None
             return None
-        session.turns.append(f"员工: {text}")
+        session.add_turn(f"员工: {text}")
         return Reply(
             session.id,
             "forwarded",
@@ -600,8 +616,10 @@ class DialogEngine:
             category,
             session.turns,
             found=session.last_sources,
+            found_documents=session.last_documents,
             entities=[e[0] for e in entities],
             session=session.id,
+            line_documents=session.turn_documents,
         )
         ticket = open_ticket(self.store, params, outbox=self.outbox)
         session.handoff_ticket = ticket.id

@@ -40,6 +40,8 @@ class Outbox:
         with _LOCK:
             items = self.pending()
             for params in items:
-                store.execute(load_query("create_ticket").text, {"session": "", **params}, writes=RECORDS)
+                # tickets queued by an older version lack the later parameters
+                defaults = {"session": "", "line_documents": None, "found_documents": None}
+                store.execute(load_query("create_ticket").text, {**defaults, **params}, writes=RECORDS)
             self.path.unlink(missing_ok=True)
         return len(items)

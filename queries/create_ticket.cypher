@@ -10,11 +10,14 @@
 // @param entities list 涉及的实体 ID
 // @param at string 时间
 // @param session string 对话会话 ID（客服回复送回该会话）
+// @param line_documents list 每条对话所依据的文档 ID（JSON 列表，与对话记录一一对应）
+// @param found_documents list 每个来源的文档 ID（与 found 一一对应）
 MATCH (e:Employee {id: $employee})
 MERGE (t:Resource:Ticket {id: $id})
 ON CREATE SET t.name = $title, t.category = $category, t.status = 'open', t.createdAt = $at,
               t.updatedAt = $at, t.conversation = $conversation, t.found = $found,
-              t.history = ['open@' + $at], t.session = $session
+              t.history = ['open@' + $at], t.session = $session,
+              t.lineDocuments = $line_documents, t.foundDocuments = $found_documents
 MERGE (t)-[:RAISED_BY]->(e)
 WITH t
 UNWIND $entities AS entityId

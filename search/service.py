@@ -151,9 +151,10 @@ class _Snapshot:
             self.bm25.index(corpus, show_progress=False)
             self.vocab = {t for tokens in corpus for t in tokens}
 
-    def admitted(self, who: Principal) -> tuple[AccessKey, ...]:
-        """The access groups the caller may see (callers with the same groups get the same results)."""
-        return tuple(sorted(k for k in self.groups if admits_parts(k[0], k[1], k[2], who)))
+    def admitted(self, *who: Principal) -> tuple[AccessKey, ...]:
+        """The access groups every one of ``who`` may see (callers with the same groups get the same
+        results)."""
+        return tuple(sorted(k for k in self.groups if all(admits_parts(k[0], k[1], k[2], w) for w in who)))
 
     def cached(self, key: tuple[Any, ...]) -> SearchResult | None:
         with self._mask_lock:
@@ -168,9 +169,9 @@ class _Snapshot:
             if len(self._results) > RESULT_CACHE:
                 self._results.popitem(last=False)
 
-    def mask_for(self, who: Principal) -> np.ndarray | None:
-        """Boolean mask of positions the caller may see (``None``: everything)."""
-        admitted = self.admitted(who)
+    def mask_for(self, *who: Principal) -> np.ndarray | None:
+        """Boolean mask of positions every one of ``who`` may see (``None``: everything)."""
+        admitted = self.admitted(*who)
         if len(admitted) == len(self.groups):
             return None
         with self._mask_lock:
@@ -453,10 +454,14 @@ class SearchService:
         k: int = 10,
         offset: int = 0,
         lists: Sequence[str] = ("keyword", "dense", "entity"),
+        also: Principal | None = None,
     ) -> SearchResult:
         """The caller's best ``k`` chunks after ``offset`` (hybrid, entity-boosted, permission-filtered).
 
-        ``lists`` selects the fused rankings (the evaluation compares keyword, dense and hybrid)."""
+        ``lists`` selects the fused rankings (the evaluation compares keyword, dense and hybrid).
+        ``also``: a second reader who must be admitted to every hit too (an agent's suggestion for an
+        employee's question offers only what both may read)."""
+        readers = (who,) if also is None else (who, also)
         norm: NormalisedQuery = normalise_query(query)
         if not has_content(norm.text):
             return SearchResult(
@@ -467,11 +472,11 @@ class SearchService:
         offset = max(0, offset)
         if not snap.chunks:
             return SearchResult(norm.text, [], 0, message="知识库还没有内容。")
-        cache_key = (snap.admitted(who), norm.text, k, offset, tuple(lists))
+        cache_key = (snap.admitted(*readers), norm.text, k, offset, tuple(lists))
         cached = snap.cached(cache_key)
         if cached is not None:
             return cached
-        result = self._search(snap, norm, who, k, offset, lists)
+        result = self._search(snap, norm, readers, k, offset, lists)
         snap.remember(cache_key, result)
         return result
 
@@ -490,12 +495,12 @@ class SearchService:
         self,
         snap: _Snapshot,
         norm: NormalisedQuery,
-        who: Principal,
+        readers: tuple[Principal, ...],
         k: int,
         offset: int,
         lists: Sequence[str],
     ) -> SearchResult:
-        mask = snap.mask_for(who)
+        mask = snap.mask_for(*readers)
         if mask is not None and not mask.any():
             return SearchResult(norm.text, [], 0)
         depth = max(DEPTH, offset + k)

@@ -102,6 +102,24 @@ def demo_search(
 
 
 @pytest.fixture
+def fresh_chat_limits(demo_graph: FalkorDBStore) -> Iterator[None]:
+    """The chat's per-employee message counters live in the shared Redis (the demo graph's server),
+    across apps: a test that chats over ``/ws/chat`` starts and ends with none."""
+    import redis
+
+    from api.ratelimit import CHAT_LIMIT_PREFIX
+
+    def clear() -> None:
+        with redis.Redis.from_url(demo_graph.kv_url) as kv:
+            for key in kv.scan_iter(f"{CHAT_LIMIT_PREFIX}:*"):
+                kv.delete(key)
+
+    clear()
+    yield
+    clear()
+
+
+@pytest.fixture
 def org(graph_dir: Path, onto: Ontology) -> Iterator[FalkorDBStore]:
     """The demo company's organisation and processes (no documents) in a fresh, writable graph."""
     from demo.load import load_demo

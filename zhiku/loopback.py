@@ -25,14 +25,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def running(app: Any, *, port: int | None = None, start_timeout_s: float = 30.0) -> Iterator[str]:
-    """Serve ``app`` with uvicorn (lifespan on) until the block exits; yields its base URL."""
+def running(
+    app: Any, *, port: int | None = None, start_timeout_s: float = 30.0, **config: Any
+) -> Iterator[str]:
+    """Serve ``app`` with uvicorn (lifespan on) until the block exits; yields its base URL.
+    ``config``: more :class:`uvicorn.Config` options (``log_config``, ``log_level``…)."""
     import uvicorn
 
     port = port or free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
-    )
+    options: dict[str, Any] = {"log_level": "warning", "lifespan": "on", **config}
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, **options))
     thread = threading.Thread(target=server.run, name=f"loopback-{port}", daemon=True)
     thread.start()
     deadline = time.monotonic() + start_timeout_s

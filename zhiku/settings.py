@@ -113,7 +113,9 @@ class Settings(BaseSettings):
     secret_key: SecretStr = Field(
         SecretStr(PLACEHOLDER_SECRET), description="Signs API tokens; must be set in production."
     )
-    chat_messages_per_minute: int = Field(30, ge=1, description="Messages one chat socket may send a minute.")
+    chat_messages_per_minute: int = Field(
+        30, ge=1, description="Chat messages one employee may send a minute (all their sockets, all workers)."
+    )
     token_ttl_s: int = Field(8 * 3600, ge=60, description="Lifetime of API tokens issued by Zhiku.")
     ingest_roots: list[Path] = Field(
         default_factory=list,

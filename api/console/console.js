@@ -139,7 +139,7 @@ async function select(id) {
 
 async function loadTicket(id, withSuggestion) {
   const suggestion = withSuggestion
-    ? "suggestion { text answered confidence citations { title section snippet uri } }"
+    ? "suggestion { text answered confidence withheld notice citations { title section snippet uri } }"
     : "";
   const { ticket } = await gql(
     `query T($id: ID!) { ticket(id: $id) { ${TICKET_FIELDS} conversation { speaker text } found history
@@ -188,6 +188,9 @@ function renderSuggestion(s) {
     ...s.citations.map((c) => el("li", `${c.title}${c.section ? " › " + c.section : ""}：${c.snippet}`)),
   );
   $("use-suggestion").disabled = !s.answered;
+  // the employee may read sources this agent may not: say that more exists, never what
+  $("s-notice").textContent = s.withheld ? `（${s.notice}）` : "";
+  $("s-notice").hidden = !s.withheld;
 }
 
 // -- actions -------------------------------------------------------------------------------------

@@ -12,20 +12,17 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import strawberry
-from graphql import GraphQLError
 from strawberry.extensions import (
     AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
-    ParserCache,
     QueryDepthLimiter,
-    SchemaExtension,
     ValidationCache,
 )
 from strawberry.extensions.disable_introspection import DisableIntrospection
@@ -35,6 +32,8 @@ from strawberry.types import Info
 
 from api.graphql import types as T  # noqa: N812
 from api.graphql.context import Context, ctx
+from api.graphql.errors import ZhikuErrors
+from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
 from chat.answer import compose_answer
@@ -85,7 +84,9 @@ def _chain_step(step: ChainStepData) -> T.ChainStep:
 def _ticket_result(c: Context, ticket_id: str, result: ActionResult) -> T.TicketResult:
     """An action's outcome with the ticket as it is now."""
     return T.TicketResult(
-        applied=result.applied, message=result.message, ticket=T.ticket(c.state.desk.get(ticket_id))
+        applied=result.applied,
+        message=result.message,
+        ticket=T.ticket(c.state.desk.seen_by(c.state.desk.get(ticket_id), c.principal)),
     )
 
 
@@ -322,7 +323,7 @@ class Query:
         c = ctx(info)
         who = c.require("agent")
         views = c.state.desk.list(status=status or "", assignee=who.id if mine else "", limit=_page(first))
-        return [T.ticket(v) for v in views]
+        return [T.ticket(c.state.desk.seen_by(v, who)) for v in views]
 
     @strawberry.field(description="一个工单（客服、管理员，或提交人本人）/ one ticket")
     def ticket(self, info: Info, id: strawberry.ID) -> T.Ticket | None:
@@ -334,7 +335,7 @@ class Query:
             return None
         if not (who.has_role("agent") or view.employee_id == who.id):
             return None  # others' tickets do not exist for an employee
-        return T.ticket(view)
+        return T.ticket(c.state.desk.seen_by(view, who))  # less for an agent who may read less
 
     @strawberry.field(description="谁来审批：该申请人在此金额/天数下的具体审批链 / who approves")
     def who_approves(
@@ -676,50 +677,6 @@ class Mutation:
         )
 
 
-class ZhikuErrors(SchemaExtension):
-    """Turn every error into a GraphQL error with a stable code and a Chinese message."""
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        result.errors = [self._convert(e) for e in result.errors]
-
-    @staticmethod
-    def coded(exc: ZhikuError, error: GraphQLError | None = None) -> GraphQLError:
-        return GraphQLError(
-            exc.message_zh,
-            nodes=error.nodes if error else None,
-            path=error.path if error else None,
-            extensions={"code": exc.code, "message_en": exc.message_en, "retryable": exc.retryable},
-        )
-
-    @staticmethod
-    def _convert(error: GraphQLError) -> GraphQLError:
-        original = error.original_error
-        if isinstance(original, ZhikuError):
-            return ZhikuErrors.coded(original, error)
-        if original is not None:
-            log.error("unexpected error in resolver", exc_info=original)
-            return GraphQLError(
-                "服务器内部错误，请稍后再试",
-                nodes=error.nodes,
-                path=error.path,
-                extensions={"code": "INTERNAL_ERROR", "message_en": "internal server error"},
-            )
-        extensions = dict(error.extensions or {})
-        extensions.setdefault("code", "GRAPHQL_VALIDATION_FAILED")
-        return GraphQLError(
-            f"查询无效：{error.message}",
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            extensions=extensions,
-        )
-
-
 def build_schema(settings: Settings) -> strawberry.Schema:
     """The schema with the limits and production switches the settings ask for."""
     production = settings.env is Environment.production
@@ -731,12 +688,14 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     rules = [
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
+        NoNulStrings,
     ]
     extensions: list[Any] = [
         ZhikuErrors,
         lambda: AddValidationRules(rules),
-        lambda: ParserCache(maxsize=1024),
+        lambda: SafeParserCache(maxsize=1024),
         lambda: ValidationCache(maxsize=1024),
+        InputGuard,  # after ValidationCache: adds to the errors it sets
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
     ]
     if production:

@@ -14,7 +14,7 @@ from strawberry.types import Info
 
 from api.graphql.context import ctx
 from chat.answer import Citation as CitationData
-from chat.desk import TicketView
+from chat.desk import WITHHELD, TicketView
 from ontology.model import load_ontology
 from queries import load as load_query
 from zhiku.access import hidden, visible
@@ -638,12 +638,16 @@ class TicketMessage:
     text: str
 
 
-@strawberry.type(description="知识库建议的回复（按提问员工的权限检索）/ a suggested answer")
+@strawberry.type(description="知识库建议的回复（只用提问员工与客服都可读的资料）/ a suggested answer")
 class SuggestedAnswer:
     text: str
     answered: bool
     confidence: float
     citations: list[Citation]
+    withheld: bool = strawberry.field(
+        description="员工可见、客服不可读的资料未用于此建议 / restricted sources left out"
+    )
+    notice: str = strawberry.field(description="withheld 时的说明（该员工可见的受限资料未显示）")
 
 
 @strawberry.type(description="工单（转人工、服务请求）/ a ticket")
@@ -670,13 +674,16 @@ class Ticket:
     @strawberry.field(description="知识库建议的回复（仅客服可见）/ suggested answer, for agents")
     def suggestion(self, info: Info) -> SuggestedAnswer:
         c = ctx(info)
-        c.require("agent")
-        answer = c.state.desk.suggest(self._view)
+        who = c.require("agent")
+        suggestion = c.state.desk.suggest(self._view, who)
+        answer = suggestion.answer
         return SuggestedAnswer(
             text=answer.text,
             answered=answer.answered,
             confidence=answer.confidence,
             citations=citations(answer.citations),
+            withheld=suggestion.withheld,
+            notice=WITHHELD if suggestion.withheld else "",
         )
 
 

@@ -7,15 +7,21 @@ resume), ``typing``, ``answer`` / ``clarify`` / ``confirm`` / ``handoff`` / ``ac
 (the dialog's reply types, with citations and follow-ups; ``forwarded`` while a human agent holds
 the conversation), ``pong``, ``heartbeat`` every 30 s, and ``error`` with a stable code. From the
 agent desk: ``agent_joined``, ``agent_message`` and ``ticket_closed``, each with an ``eventId`` —
-send the last one as ``lastEventId`` when resuming and nothing sent meanwhile is missed. A client
-that floods the socket is held to ``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) and told so; bad JSON
-gets an error, never a dropped connection.
+send the last one as ``lastEventId`` when resuming and nothing sent meanwhile is missed.
+
+Guards: a browser may open the socket only from the API's own origin or ``ZHIKU_CORS_ORIGINS``
+(:mod:`api.origin`; refused before the handshake completes). An employee is held to
+``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) across all their sockets and API workers (counted in the
+shared Redis, so reconnecting starts no fresh allowance) and told so. A frame over
+:data:`MAX_FRAME_CHARS`, a binary frame, JSON that is malformed or nested too deeply, and a turn that
+fails all get an ``error`` with a code — never a dropped connection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 import time
 from typing import Any
@@ -24,12 +30,43 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppState
+from api.origin import check_ws_origin
 from zhiku.access import Principal
 from zhiku.errors import ZhikuError
 
+log = logging.getLogger(__name__)
 router = APIRouter()
 HEARTBEAT_S = 30.0
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
+#: Largest frame read (a question is cut to 500 characters anyway; this leaves room for the JSON).
+MAX_FRAME_CHARS = 16_000
+
+
+class _BadFrame(Exception):
+    """A frame that is not a usable JSON message: told to the client, the socket stays open."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+async def _receive_message(ws: WebSocket) -> Any:
+    """The next frame as parsed JSON; :class:`_BadFrame` when it cannot be one."""
+    frame = await ws.receive()
+    if frame["type"] == "websocket.disconnect":
+        raise WebSocketDisconnect(frame.get("code", 1000), frame.get("reason"))
+    text = frame.get("text")
+    if text is None:
+        raise _BadFrame("BAD_REQUEST", "请发送文本消息（JSON），不支持二进制帧")
+    if len(text) > MAX_FRAME_CHARS:
+        raise _BadFrame("REQUEST_TOO_LARGE", f"消息过长（上限 {MAX_FRAME_CHARS} 个字符）")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise _BadFrame("BAD_REQUEST", '消息应为 JSON，例如 {"type":"question","content":"…"}') from None
+    except RecursionError:  # [[[[…]]]] thousands deep
+        raise _BadFrame("BAD_REQUEST", "消息的 JSON 嵌套过深") from None
 
 
 def _reply_event(reply: Any) -> dict[str, Any]:
@@ -76,8 +113,8 @@ async def _authenticate(ws: WebSocket, state: AppState) -> tuple[Principal, str 
     last_event = ws.query_params.get("lastEventId")
     if header is None and token is None:
         try:
-            first = json.loads(await asyncio.wait_for(ws.receive_text(), timeout=10))
-        except (TimeoutError, json.JSONDecodeError, WebSocketDisconnect):
+            first = await asyncio.wait_for(_receive_message(ws), timeout=10)
+        except (TimeoutError, _BadFrame, WebSocketDisconnect):
             first = {}
         if not isinstance(first, dict) or first.get("type") != "auth":
             await _error(ws, "UNAUTHENTICATED", "请先发送 auth 消息登录")
@@ -102,6 +139,7 @@ async def _error(ws: WebSocket, code: str, message: str) -> None:
 @router.websocket("/ws/chat")
 async def chat(ws: WebSocket) -> None:
     state: AppState = ws.app.state.zhiku
+    check_ws_origin(ws, state.settings)
     await ws.accept()
     auth = await _authenticate(ws, state)
     if auth is None:
@@ -111,7 +149,6 @@ async def chat(ws: WebSocket) -> None:
     known = state.dialog.has_session(session_id, who)
     session, notice = state.dialog.session(session_id, who)
     await ws.send_json({"type": "ready", "sessionId": session.id, "resumed": known, "notice": notice})
-    recent: list[float] = []
 
     async def heartbeat() -> None:
         while True:
@@ -131,31 +168,44 @@ async def chat(ws: WebSocket) -> None:
     agents = asyncio.create_task(from_agents())
     try:
         while True:
-            raw = await ws.receive_text()
-            now = time.monotonic()
-            recent = [t for t in recent if now - t < 60] + [now]
-            if len(recent) > state.settings.chat_messages_per_minute:
+            try:
+                message = await _receive_message(ws)
+            except _BadFrame as bad:
+                message = bad
+            if not await state.chat_limit.hit(who.id):
                 await _error(ws, "RATE_LIMITED", "消息太频繁，请稍后再试")
                 continue
-            try:
-                message = json.loads(raw)
-            except json.JSONDecodeError:
-                await _error(ws, "BAD_REQUEST", '消息应为 JSON，例如 {"type":"question","content":"…"}')
+            if isinstance(message, _BadFrame):
+                await _error(ws, message.code, message.message)
                 continue
-            kind = message.get("type") if isinstance(message, dict) else None
-            if kind == "ping":
-                await ws.send_json({"type": "pong"})
-            elif kind == "question":
-                await ws.send_json({"type": "typing", "sessionId": session.id})
-                reply = await run_in_threadpool(
-                    state.dialog.handle, session.id, who, str(message.get("content") or "")
-                )
-                await ws.send_json(_reply_event(reply))
-            else:
-                await _error(ws, "BAD_REQUEST", "未知的消息类型（支持 question、ping）")
+            await _dispatch(ws, state, who, session.id, message)
     except WebSocketDisconnect:
         pass
     finally:
         beat.cancel()
         agents.cancel()
         state.hub.unsubscribe(who.id, inbox)
+
+
+async def _dispatch(ws: WebSocket, state: AppState, who: Principal, session_id: str, message: Any) -> None:
+    kind = message.get("type") if isinstance(message, dict) else None
+    if kind == "ping":
+        await ws.send_json({"type": "pong"})
+    elif kind == "question":
+        content = message.get("content") or ""
+        if not isinstance(content, str | int | float):
+            await _error(ws, "BAD_REQUEST", "content 应为问题文本")
+            return
+        await ws.send_json({"type": "typing", "sessionId": session_id})
+        try:
+            reply = await run_in_threadpool(state.dialog.handle, session_id, who, str(content))
+        except ZhikuError as exc:
+            await _error(ws, exc.code, exc.message_zh)
+            return
+        except Exception:  # a bug in one turn must not end the conversation
+            log.exception("chat turn failed for %s", who.id)
+            await _error(ws, "INTERNAL_ERROR", "处理消息时出错，请稍后再试")
+            return
+        await ws.send_json(_reply_event(reply))
+    else:
+        await _error(ws, "BAD_REQUEST", "未知的消息类型（支持 question、ping）")

@@ -80,8 +80,24 @@ def test_stats_count_the_demo(client: TestClient, demo_graph) -> None:
     by_label = {x["label"]: x["count"] for x in stats["byLabel"]}
     assert stats["backend"] == "falkordb"
     assert by_label["Employee"] >= 56
+    # E1030 (行政部) does not see the HR-only salary plan and its chunks, nor people's records
+    hidden = store.query(
+        "MATCH (n:Resource) WHERE n:Ticket OR n:Feedback OR n:ApprovalInstance OR n:ApprovalAction "
+        "OR coalesce(n.documentId, n.id) IN $docs RETURN count(n) AS c",
+        {
+            "docs": [
+                r["id"]
+                for r in store.query("MATCH (d:Document) WHERE 'hr' IN d.accessRoles RETURN d.id AS id")
+            ]
+        },
+    )[0]["c"]
+    assert hidden > 0
+    assert stats["nodes"] == store.query("MATCH (n:Resource) RETURN count(n) AS c")[0]["c"] - hidden
+    assert stats["relationships"] > 400
+    client.headers.update(auth(Settings(), "E1040"))  # an admin counts everything
+    stats = _gql(client, "{ stats { nodes relationships } }")["data"]["stats"]
     assert stats["nodes"] == store.query("MATCH (n:Resource) RETURN count(n) AS c")[0]["c"]
-    assert stats["relationships"] == store.query("MATCH ()-[r]->() RETURN count(r) AS c")[0]["c"] > 400
+    assert stats["relationships"] == store.query("MATCH ()-[r]->() RETURN count(r) AS c")[0]["c"]
 
 
 def test_invalid_query_gets_a_coded_chinese_error(client: TestClient) -> None:
@@ -99,11 +115,17 @@ def test_depth_alias_and_token_limits(demo_graph, demo_search) -> None:
         assert shallow == {"data": {"entity": {"name": "陈建国"}}}
         deep = _gql(c, '{ entity(id: "E1001") { relations { targetId } } }')
         assert deep["data"] is None
-        assert "depth" in deep["errors"][0]["message"]
+        assert deep["errors"][0]["extensions"]["code"] == "QUERY_TOO_DEEP"
+        assert (
+            "嵌套过深" in deep["errors"][0]["message"]
+            and "depth" in deep["errors"][0]["extensions"]["message_en"]
+        )
         aliases = _gql(c, "{ a: stats { nodes } b: stats { nodes } c: stats { nodes } }")
-        assert "alias" in aliases["errors"][0]["message"].lower()
+        assert aliases["errors"][0]["extensions"]["code"] == "QUERY_TOO_MANY_ALIASES"
+        assert "别名过多" in aliases["errors"][0]["message"]
         tokens = _gql(c, "{ " + " ".join("stats { nodes }" for _ in range(12)) + " }")
-        assert "token" in tokens["errors"][0]["message"].lower()
+        assert tokens["errors"][0]["extensions"]["code"] == "QUERY_TOO_LARGE"
+        assert "40 个词法单元" in tokens["errors"][0]["message"]
 
 
 def test_production_hides_introspection_suggestions_and_ide(demo_graph, demo_search) -> None:

@@ -107,6 +107,8 @@ def world(
                     [f"员工: 2026年调薪矩阵是怎样的 {TICKET_MARK}", "知库: 调薪幅度按绩效等级确定"],
                     found=[SALARY],
                     entities=[salary],
+                    line_documents=[[], [salary]],
+                    found_documents=[salary],
                 ),
             )
             state.approvals.submit("请假审批", applicant=E_CLERK, days=2, reason=REASON_MARK)
@@ -327,7 +329,7 @@ RESOLVERS = {
     "forEntity": "query($id: ID!) { recommendations(forEntity: $id, first: 20) { id title documentId reason } }",
     "forDocument": "query($id: ID!) { recommendations(forDocument: $id, first: 20) { id title documentId } }",
     "approvalInstance": "query($id: ID!) { approvalInstance(id: $id) { id reason } }",
-    "ticket": "query($id: ID!) { ticket(id: $id) { id title conversation { text } } }",
+    "ticket": "query($id: ID!) { ticket(id: $id) { id title found conversation { text } suggestion { text } } }",
     "approvalProcess": "query($id: ID!) { approvalProcess(id: $id) { id name relations(first: 100) { targetId targetName } } }",
 }
 UNPARAMETERISED = {
@@ -384,6 +386,28 @@ def test_statistics_count_only_what_the_caller_may_see(
 
 
 # -- the rule itself, on named cases ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", [E_AGENT, E_HR_HEAD, E_ADMIN, E_ANALYST])
+def test_a_ticket_shows_each_reader_what_they_may_see(
+    world: tuple[FalkorDBStore, TestClient], secrets: dict[str, Secrets], who: str
+) -> None:
+    """The HR head's salary hand-off: the agent outside HR gets the employee's words and the marker,
+    not the bot's HR-only answer; the HR head (who raised it) and the admin get it all; an analyst
+    who is neither gets nothing."""
+    store, client = world
+    ticket = store.query("MATCH (t:Ticket) RETURN t.id AS id")[0]["id"]
+    fields = "id title found conversation { text }" + (" suggestion { text }" if who != E_HR_HEAD else "")
+    body = _gql(client, who, "query($id: ID!) { ticket(id: $id) { " + fields + " } }", id=ticket)
+    assert not secrets[who].leaks(body), secrets[who].leaks(body)
+    shown = body["data"]["ticket"]
+    if who == E_ANALYST:
+        assert shown is None
+        return
+    text = json.dumps(shown, ensure_ascii=False)
+    assert TICKET_MARK in text
+    assert ("调薪幅度" in text) == (who != E_AGENT)
+    assert ("受限资料未显示" in text) == (who == E_AGENT)
 
 
 def test_named_cases_of_the_rule(world: tuple[FalkorDBStore, TestClient]) -> None:

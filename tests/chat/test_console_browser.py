@@ -31,7 +31,7 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def server(demo_graph, demo_search) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
+def server(demo_graph, demo_search, fresh_chat_limits) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=demo_search.directory.parent)
     with running(create_app(settings, store=demo_graph, search=demo_search)) as base:
         yield base, settings
@@ -122,4 +122,30 @@ def test_console_turns_away_a_non_agent(server: tuple[str, Settings], browser: A
     page.goto(f"{base}/agent#token=forged")
     expect(page.locator("#status")).to_contain_text("令牌")
     expect(page.locator("#login")).to_be_visible()
+    page.close()
+
+
+def test_console_withholds_what_the_agent_may_not_read(server: tuple[str, Settings], browser: Any) -> None:
+    """An HR manager's hand-off about the HR-only salary plan: the agent (level 3, not HR) sees the
+    employee's question and the marker, not the bot's answer, its source or a suggestion from it."""
+    from playwright.sync_api import expect
+
+    from chat.desk import WITHHELD
+
+    base, settings = server
+    ws_url = base.replace("http", "ws") + f"/ws/chat?token={issue_token(settings, 'E1010')}"
+    with connect(ws_url) as ws:
+        receive(ws, "ready")
+        assert "调薪幅度" in ask(ws, "2026年调薪矩阵是怎样的")["content"]
+        ticket = ask(ws, "转人工")["ticketId"]
+    page = browser.new_page()
+    page.goto(f"{base}/agent#token={issue_token(settings, AGENT)}")
+    page.locator(f'[data-ticket-id="{ticket}"]').click()
+    expect(page.locator("#conversation")).to_contain_text("2026年调薪矩阵是怎样的")
+    expect(page.locator("#conversation")).to_contain_text(WITHHELD)
+    expect(page.locator("#found")).to_contain_text(WITHHELD)
+    expect(page.locator("#s-notice")).to_be_visible()
+    expect(page.locator("#s-notice")).to_contain_text(WITHHELD)
+    text = page.locator("#detail").inner_text()
+    assert "调薪幅度" not in text and "仅限人力资源部" not in text
     page.close()

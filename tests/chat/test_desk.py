@@ -5,6 +5,7 @@ reach the ticket while it is open. Roles and ownership are checked on every step
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,13 +14,15 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import issue_token
+from chat.desk import AGENT_PREFIX, WITHHELD, TicketView, seen_by
+from zhiku.access import Principal
 from zhiku.settings import Settings
 
 EMPLOYEE, OTHER, AGENT, AGENT2 = "E1030", "E1031", "E1015", "E1017"
 
 
 @pytest.fixture
-def client(demo_graph, demo_search) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(demo_graph, demo_search, fresh_chat_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=demo_search.directory.parent)
     with TestClient(create_app(settings, store=demo_graph, search=demo_search)) as c:
         yield c
@@ -172,6 +175,16 @@ def test_console_page_is_served_with_strict_headers(client: TestClient) -> None:
     assert page.headers["x-content-type-options"] == "nosniff"
     script = client.get("/agent/static/console.js")
     assert script.status_code == 200 and "replyToTicket" in script.text
+    # the page is also a static file: the same headers there (no framing, no inline script)
+    for url in ("/agent", "/agent/static/index.html", "/agent/static/console.js"):
+        response = client.get(url)
+        policy = response.headers["content-security-policy"]
+        assert "frame-ancestors 'none'" in policy and "script-src 'self';" in policy, url
+        assert "unsafe-inline" not in policy, url
+        assert response.headers["x-frame-options"] == "DENY", url
+        assert response.headers["x-content-type-options"] == "nosniff", url
+        assert response.headers["referrer-policy"] == "no-referrer", url
+    assert "<script>" not in client.get("/agent/static/index.html").text  # no inline code to allow
     assert client.get("/agent/static/../../app.py").status_code == 404
 
 
@@ -186,3 +199,128 @@ def test_tickets_do_not_show_in_anyones_entity_relations(client: TestClient) -> 
         relations = gql(client, who, query)["data"]["entity"]["relations"]
         assert relations, who  # the employee's department, manager, position… are there
         assert not [r for r in relations if r["targetId"] == ticket or "Ticket" in r["targetLabels"]], who
+
+
+# -- scope: an agent sees only what both the employee and the agent may read --------------------------
+
+SALARY = "2026年度薪酬调整方案（仅限人力资源部）"
+SALARY_TEXT = ("调薪幅度", "10%—15%", "调薪总预算")  # lines of the HR-only document
+# E1010 人力资源部负责人 (hr, level 9); E1016 员工服务中心 (under 人力资源部) manager and agent, level 7;
+# E1015 / E1043 agents of level 3 (员工服务中心, IT); E1040 an admin
+HR_EMPLOYEE, HR_AGENT, IT_AGENT, ADMIN = "E1010", "E1016", "E1043", "E1040"
+SCOPED = """query T($id: ID!) { ticket(id: $id) { id title conversation { speaker text } found concerns history
+  suggestion { text answered withheld notice citations { documentId chunkId title section snippet uri } } } }"""
+
+
+def salary_doc_id(client: TestClient) -> str:
+    store = client.app.state.zhiku.store  # type: ignore[attr-defined]
+    rows = store.query("MATCH (d:Document) WHERE d.name = $n RETURN d.id AS id", {"n": SALARY})
+    return str(rows[0]["id"])
+
+
+def hr_salary_hand_off(client: TestClient) -> str:
+    """An HR employee asks about the salary plan (the bot answers from the HR-only document) and hands
+    off; the ticket's id."""
+    with client.websocket_connect(f"/ws/chat?token={token(client, HR_EMPLOYEE)}") as ws:
+        ws.receive_json()
+        answer = ask(ws, "2026年调薪矩阵是怎样的")
+        assert answer["type"] == "answer" and "调薪幅度" in answer["content"]
+        assert SALARY in [c["title"] for c in answer["citations"]]
+        handoff = ask(ws, "转人工")
+        assert handoff["type"] == "handoff"
+        return str(handoff["ticketId"])
+
+
+def test_an_agent_who_may_not_read_the_source_sees_neither_it_nor_its_title(client: TestClient) -> None:
+    ticket = hr_salary_hand_off(client)
+    doc = salary_doc_id(client)
+    claim = f'mutation {{ claimTicket(id: "{ticket}") {{ ticket {{ conversation {{ text }} found }} }} }}'
+    for agent in (AGENT, IT_AGENT):
+        body = gql(client, agent, SCOPED, id=ticket)
+        seen = body["data"]["ticket"]
+        shown = json.dumps(body, ensure_ascii=False)
+        for secret in (SALARY, doc, *SALARY_TEXT):
+            assert secret not in shown, (agent, secret)
+        # the employee's own words are there; the bot's answer from the HR-only document is not
+        assert seen["conversation"][0] == {"speaker": "员工", "text": "2026年调薪矩阵是怎样的"}
+        assert seen["conversation"][1] == {"speaker": "知库", "text": f"（{WITHHELD}）"}
+        assert seen["found"][-1] == f"（{WITHHELD}）"
+        suggestion = seen["suggestion"]
+        assert suggestion["withheld"] is True and suggestion["notice"] == WITHHELD
+        assert all(c["documentId"] != doc for c in suggestion["citations"])
+        # the queue and an action's result show the ticket the same way
+        queue = json.dumps(
+            gql(client, agent, "{ tickets { id conversation { text } found } }"), ensure_ascii=False
+        )
+        assert ticket in queue and not any(s in queue for s in (SALARY, doc, *SALARY_TEXT))
+        claimed = json.dumps(gql(client, agent, claim), ensure_ascii=False)
+        assert WITHHELD in claimed and not any(s in claimed for s in (SALARY, doc, *SALARY_TEXT))
+
+
+def test_an_agent_who_may_read_the_source_and_an_admin_see_it_all(client: TestClient) -> None:
+    ticket = hr_salary_hand_off(client)
+    doc = salary_doc_id(client)
+    for who in (HR_AGENT, ADMIN):
+        seen = gql(client, who, SCOPED, id=ticket)["data"]["ticket"]
+        assert "调薪幅度" in seen["conversation"][1]["text"], who
+        assert SALARY in seen["found"] and f"（{WITHHELD}）" not in seen["found"]
+        suggestion = seen["suggestion"]
+        assert suggestion["withheld"] is False and suggestion["notice"] == ""
+        assert suggestion["citations"][0]["documentId"] == doc and "调薪幅度" in suggestion["text"]
+    # the employee who raised it reads their own ticket whole (and gets no suggestion: agents only)
+    own = gql(
+        client,
+        HR_EMPLOYEE,
+        "query T($id: ID!) { ticket(id: $id) { conversation { text } found } }",
+        id=ticket,
+    )
+    assert "调薪幅度" in own["data"]["ticket"]["conversation"][1]["text"]
+    assert SALARY in own["data"]["ticket"]["found"]
+
+
+def test_public_answers_stay_visible_to_every_agent(client: TestClient) -> None:
+    with client.websocket_connect(f"/ws/chat?token={token(client, HR_EMPLOYEE)}") as ws:
+        ws.receive_json()
+        assert ask(ws, "公司有班车吗")["type"] == "answer"
+        ticket = ask(ws, "转人工")["ticketId"]
+    seen = gql(client, IT_AGENT, SCOPED, id=ticket)["data"]["ticket"]
+    assert "通勤巴士" in seen["conversation"][1]["text"] and WITHHELD not in json.dumps(
+        seen, ensure_ascii=False
+    )
+    assert seen["found"] and seen["suggestion"]["withheld"] is False
+
+
+def _view(**fields: Any) -> TicketView:
+    base: dict[str, Any] = dict(
+        id="TKT-1", title="员工要求转人工", category="handoff", status="open", created_at="", updated_at="",
+        employee_id="E1", employee_name="", department="", assignee_id=None, assignee_name=None,
+    )  # fmt: skip
+    return TicketView(**(base | fields))
+
+
+def test_the_rule_without_a_database() -> None:
+    agent = Principal("E2", roles=("employee", "agent"), level=3)
+    conversation = ["员工: 调薪怎么算", "知库: 机密内容", "员工: 转人工", f"{AGENT_PREFIX} 何佳: 您好"]
+    ticket = _view(
+        conversation=conversation,
+        line_documents=[(), ("D-secret",), ()],
+        found=["公开制度", "机密方案"],
+        found_documents=["D-public", "D-secret"],
+    )
+    seen = seen_by(ticket, agent, {"D-public"}.__contains__)
+    assert seen.conversation == [
+        "员工: 调薪怎么算",
+        f"知库: （{WITHHELD}）",
+        "员工: 转人工",
+        f"{AGENT_PREFIX} 何佳: 您好",
+    ]
+    assert seen.found == ["公开制度", f"（{WITHHELD}）"]
+    assert seen_by(ticket, agent, {"D-public", "D-secret"}.__contains__).conversation == conversation
+    # the employee and admins see it whole, whatever they may read
+    assert seen_by(ticket, Principal("E1"), lambda _: False) is ticket
+    assert seen_by(ticket, Principal("E3", roles=("admin",)), lambda _: False) is ticket
+    # a ticket written before sources were recorded: the bot's lines and found sources are withheld
+    legacy = _view(conversation=conversation, found=["公开制度"])
+    old = seen_by(legacy, agent, lambda _: True)
+    assert old.conversation[1] == f"知库: （{WITHHELD}）" and old.conversation[0] == "员工: 调薪怎么算"
+    assert old.found == [f"（{WITHHELD}）"]

@@ -59,7 +59,8 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
     store.execute(
         queries.load("create_ticket").text,
         {"id": "T-q1", "employee": "E1011", "title": "公积金怎么提取", "category": "handoff",
-         "conversation": ["员工: 公积金怎么提取"], "found": [], "entities": ["D-HR"], "at": "2026-11-24", "session": ""},
+         "conversation": ["员工: 公积金怎么提取"], "found": [], "entities": ["D-HR"], "at": "2026-11-24", "session": "",
+         "line_documents": ["[]"], "found_documents": []},
     )  # fmt: skip
     store.execute(
         queries.load("record_feedback").text,

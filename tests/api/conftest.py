@@ -1,0 +1,65 @@
+"""A real uvicorn server on loopback serving the demo company, for tests that need real HTTP requests
+and real WebSocket clients (raw headers, handshakes, close codes)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from api.app import create_app
+from api.auth import issue_token
+from zhiku.settings import Settings
+
+
+@dataclass(frozen=True)
+class Live:
+    base: str  # http://127.0.0.1:PORT
+    settings: Settings
+
+    @property
+    def graphql(self) -> str:
+        return f"{self.base}/graphql"
+
+    @property
+    def ws(self) -> str:
+        return self.graphql.replace("http://", "ws://")
+
+    def token(self, employee: str) -> str:
+        return issue_token(self.settings, employee)
+
+
+@contextmanager
+def serve(demo_graph: Any, demo_search: Any, **overrides: Any) -> Iterator[Live]:
+    """The app on a free loopback port, in a thread; stopped on exit."""
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    settings = Settings(data_dir=demo_search.directory.parent, **overrides)
+    app = create_app(settings, store=demo_graph, search=demo_search)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert server.started, "uvicorn did not start"
+    try:
+        yield Live(f"http://127.0.0.1:{port}", settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def live(demo_graph, demo_search) -> Iterator[Live]:  # type: ignore[no-untyped-def]
+    with serve(demo_graph, demo_search) as server:
+        yield server

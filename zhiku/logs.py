@@ -1,0 +1,67 @@
+"""Logging that keeps secrets out of log files.
+
+Browsers cannot set headers on a WebSocket handshake, so chat clients may pass their JWT in the URL
+(``/ws/chat?token=…``) — and uvicorn writes every request's path with its query string to the log
+(``uvicorn.access`` for HTTP, ``uvicorn.error`` for WebSocket handshakes). :class:`RedactSecrets`
+replaces the value of any ``token=`` / ``access_token=`` query parameter before a record is
+formatted; :func:`uvicorn_log_config` is uvicorn's own logging configuration with it installed on
+both loggers (``zhiku serve`` passes it, so every worker process gets it).
+
+Example::
+
+    uvicorn.Config("api.main:app", log_config=uvicorn_log_config())
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import re
+from typing import Any
+
+#: A secret query parameter's value: from ``token=`` (or ``access_token=``) to the next ``&``,
+#: ``#``, space or quote.
+SECRET_PARAM = re.compile(r"([?&](?:access_)?token=)[^&#\s\"']+", re.IGNORECASE)
+REDACTED = "[redacted]"
+#: The loggers uvicorn writes request lines to.
+UVICORN_LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
+def redact(text: str) -> str:
+    """``text`` with the values of secret query parameters replaced."""
+    return SECRET_PARAM.sub(rf"\g<1>{REDACTED}", text) if "token=" in text.lower() else text
+
+
+class RedactSecrets(logging.Filter):
+    """Redacts secret query parameters in a record's message and arguments (the record keeps its
+    shape: uvicorn's access formatter unpacks ``record.args``)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {k: redact(v) if isinstance(v, str) else v for k, v in record.args.items()}
+        return True
+
+
+def uvicorn_log_config() -> dict[str, Any]:
+    """uvicorn's default logging configuration, with :class:`RedactSecrets` on its request loggers."""
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_secrets"] = {"()": f"{__name__}.RedactSecrets"}
+    for name in UVICORN_LOGGERS:
+        logger = config["loggers"].setdefault(name, {})
+        logger["filters"] = [*logger.get("filters", []), "redact_secrets"]
+    return config
+
+
+def install_redaction() -> None:
+    """Add :class:`RedactSecrets` to uvicorn's request loggers in this process (once), for servers
+    started with a logging configuration of their own (``uvicorn api.main:app``)."""
+    for name in UVICORN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactSecrets) for f in logger.filters):
+            logger.addFilter(RedactSecrets())
