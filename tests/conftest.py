@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import uuid
 from collections.abc import Iterator
@@ -11,6 +12,19 @@ import pytest
 
 from graph.falkordb_store import FalkorDBStore
 from ontology.model import Ontology, load_ontology
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``models`` need the optional extra; without it they are skipped, saying how."""
+    if importlib.util.find_spec("sentence_transformers") is not None:
+        return
+    skip = pytest.mark.skip(
+        reason="needs the optional models extra (sentence-transformers, torch): "
+        "pip install 'zhiku[models]' or make test-models"
+    )
+    for item in items:
+        if item.get_closest_marker("models") is not None:
+            item.add_marker(skip)
 
 
 @pytest.fixture(scope="session")

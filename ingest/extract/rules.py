@@ -1,8 +1,8 @@
 """Rule-based mentions for domain patterns: amounts with their comparison (超过5000元, 2万元以上),
 durations (5个工作日, 超过3天), dates (2024-07-01, 2024年3月1日).
 
-Amounts written in Chinese numerals (五千元) are normalised by jionlp; the common Arabic forms by a
-regular expression, which is faster.
+Amounts written in Chinese numerals (五千元) are read by :func:`cn_number`, Arabic ones by ``float``;
+the chatbot's spoken amounts (两万五) build on the same function (``chat.dialog.parse_amount``).
 
 Example::
 

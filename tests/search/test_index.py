@@ -1,7 +1,7 @@
 """The index stays exact through re-ingest, change, deletion, a lost index file, a model change and a
 second process; the FAISS layer switches to IVF past its threshold and filters inside the search.
 
-Uses the bundled static model (through sentence-transformers) so each test embeds in milliseconds."""
+Uses the bundled static model (numpy, no torch) so each test embeds in milliseconds."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 import search.service as service_module
 from demo.load import DEMO_DIR, load_demo
 from ingest.pipeline import Pipeline
-from search.embedders import STATIC_MODEL_DIR, SentenceTransformerEmbedder, load_embedder
+from search.embedders import STATIC_MODEL_DIR, StaticEmbedder, load_embedder
 from search.service import SearchService
 from search.vector import VectorIndex
 from zhiku.errors import ConfigError
@@ -23,9 +23,9 @@ DOCS = ["annual-leave.md", "shuttle-bus.md", "expense.html", "index.yaml"]
 
 
 @pytest.fixture(scope="module")
-def static() -> SentenceTransformerEmbedder:
+def static() -> StaticEmbedder:
     embedder = load_embedder("static")
-    assert isinstance(embedder, SentenceTransformerEmbedder)
+    assert isinstance(embedder, StaticEmbedder)
     return embedder
 
 
@@ -94,7 +94,7 @@ def test_a_model_change_forces_re_embedding(loaded, static, tmp_path: Path) -> N
     svc = SearchService(loaded, tmp_path / "idx", static)
     total = svc.sync().total_chunks
     svc.close()
-    renamed = SentenceTransformerEmbedder(STATIC_MODEL_DIR, name="static-zh-v2")
+    renamed = StaticEmbedder(STATIC_MODEL_DIR, name="static-zh-v2")
     other = SearchService(loaded, tmp_path / "idx", renamed)
     report = other.sync()
     assert report.rebuilt and report.embedded == total
