@@ -3,7 +3,10 @@
 Rules, in order: a heading closes the current chunk and updates the heading path; a numbered clause
 (第五条, 一、, 1.1) starts a new chunk; list items stay with the paragraph that introduces them; each
 FAQ pair is its own chunk; a chunk grows to about ``max_chars`` and a longer paragraph is split at
-sentence ends. Every chunk keeps its heading path, e.g. ``("费用报销管理办法", "第三章 报销流程")``.
+sentence ends. Every chunk keeps its heading path, e.g. ``("费用报销管理办法", "第三章 报销流程")``,
+and the anchor of the innermost heading on that path that has one (``#_console_basics``). A heading
+whose section is empty (no text, no sub-headings: a page of headings only) becomes a chunk of its own,
+so no text of the document is lost.
 
 Example::
 
@@ -41,13 +44,23 @@ def _split_long(text: str, max_chars: int) -> list[str]:
 def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Chunk]:
     """The document's chunks, in order, with ids ``<document id>-c<ordinal>``."""
     chunks: list[Chunk] = []
-    headings: list[tuple[int, str]] = []
+    headings: list[tuple[int, str, str]] = []  # (level, text, anchor)
     body: list[str] = []
+    # whether the innermost open heading has had a chunk or a sub-heading yet (a heading with
+    # neither would otherwise live only in heading paths of nothing: its text is kept as a chunk)
+    covered = True
 
     def path() -> tuple[str, ...]:
-        return tuple(text for _, text in headings)
+        return tuple(text for _, text, _ in headings)
+
+    def anchor() -> str:
+        """The deep link of the innermost heading that has one (a section without an id links to the
+        section around it)."""
+        return next((a for _, _, a in reversed(headings) if a), "")
 
     def emit(text: str, kind: str = "text", heading_path: tuple[str, ...] | None = None) -> None:
+        nonlocal covered
+        covered = True
         ordinal = len(chunks)
         chunks.append(
             Chunk(
@@ -57,6 +70,7 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
                 text=text,
                 heading_path=heading_path if heading_path is not None else path(),
                 kind=kind,
+                anchor=anchor() if heading_path is None else "",
             )
         )
 
@@ -74,9 +88,12 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
         if block.kind == "heading":
             flush()
             level = block.level or 1
+            if headings and not covered and headings[-1][0] >= level:
+                emit(headings[-1][1])  # an empty section: its heading is its only text
             while headings and headings[-1][0] >= level:
                 headings.pop()
-            headings.append((level, block.text))
+            headings.append((level, block.text, block.anchor))
+            covered = False
             continue
         starts_clause = block.kind == "paragraph" and bool(_CLAUSE.match(block.text))
         size = sum(len(b) for b in body)
@@ -86,6 +103,8 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
         if sum(len(b) for b in body) > max_chars * 1.5:
             flush()
     flush()
+    if headings and not covered:
+        emit(headings[-1][1])
     if not chunks and doc.title:
         emit(doc.title)
     return chunks

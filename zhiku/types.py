@@ -100,12 +100,14 @@ class AccessScope:
 @dataclass(frozen=True, slots=True)
 class Block:
     """A structural piece of a document: a heading (with level), a paragraph, a list item, or a Q&A
-    (``tag`` holds a FAQ row's category)."""
+    (``tag`` holds a FAQ row's category). A heading's ``anchor`` is the fragment that links to it in
+    its page (an HTML ``id``, a Markdown slug); empty when the format has none."""
 
     kind: str  # "heading" | "paragraph" | "item" | "qa"
     text: str
     level: int = 0
     tag: str = ""
+    anchor: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +127,8 @@ class Document:
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
-    """A retrievable piece of a document, with the headings above it (``heading_path``)."""
+    """A retrievable piece of a document, with the headings above it (``heading_path``) and the anchor
+    of the nearest of them that has one (``anchor``: ``uri#anchor`` deep-links to the section)."""
 
     id: str
     document_id: str
@@ -133,6 +136,7 @@ class Chunk:
     text: str
     heading_path: tuple[str, ...]
     kind: str = "text"  # "text" | "faq"
+    anchor: str = ""
 
 
 # -- extraction and linking ------------------------------------------------------------------------
