@@ -29,6 +29,9 @@ FALLBACK = "抱歉，我没有在知识库中找到可靠的答案。您可以�
 
 @dataclass(frozen=True, slots=True)
 class Citation:
+    """A source an answer drew on: ``section`` names the headings above the passage and ``uri``
+    deep-links to it (the document's URI with the section's anchor when the document has one)."""
+
     document_id: str
     title: str
     uri: str
@@ -83,20 +86,13 @@ def compose_answer(
     top = result.hits[0]
     score = confidence(result)
     citations = [
-        Citation(
-            h.document_id,
-            h.title,
-            h.uri,
-            " / ".join(p for p in h.heading_path if p != h.title),
-            h.snippet,
-            h.chunk_id,
-        )
+        Citation(h.document_id, h.title, h.link, h.section, h.snippet, h.chunk_id)
         for h in result.hits[:sources]
     ]
     suggestions = follow_ups(question, result, FOLLOW_UPS)
     if score < MIN_CONFIDENCE:
         return Answer(answer_id, result.query, FALLBACK, score, citations, entities, suggestions, False)
     text = _body(top)
-    section = " / ".join(p for p in top.heading_path if p != top.title)
-    source = f"（来源：《{top.title}》{section}）" if top.kind != "faq" else f"（来源：{top.title}）"
+    # A FAQ sheet row's "section" is its category, not a place in the document.
+    source = f"（来源：《{top.title}》{top.section}）" if top.kind != "faq" else f"（来源：{top.title}）"
     return Answer(answer_id, result.query, text + source, score, citations, entities, suggestions, True)

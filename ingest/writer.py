@@ -107,6 +107,7 @@ def write_document(store: GraphStore, item: DocumentWrite, *, reconnects: int | 
                     "text": chunk.text,
                     "ordinal": chunk.ordinal,
                     "headingPath": list(chunk.heading_path),
+                    "anchor": chunk.anchor or None,  # the section's fragment in the document's URI
                     "documentId": doc.id,
                     "kind": chunk.kind,
                     "accessDepartments": list(doc.scope.departments),

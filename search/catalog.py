@@ -23,7 +23,7 @@ CREATE TABLE IF NOT EXISTS docs (
 );
 CREATE TABLE IF NOT EXISTS chunks (
     num INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER, kind TEXT,
-    heading TEXT, text TEXT, search_text TEXT, hash TEXT, tokens TEXT, entities TEXT
+    heading TEXT, text TEXT, search_text TEXT, hash TEXT, tokens TEXT, entities TEXT, anchor TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
 """
@@ -59,10 +59,11 @@ class ChunkRow:
     hash: str
     tokens: tuple[str, ...]
     entities: tuple[tuple[str, str], ...]  # (entity id, name)
+    anchor: str = ""  # the section's fragment in the document's URI ("" when it has none)
 
 
-#: (id, document id, ordinal, kind, heading path, text, search text, hash, tokens, entities)
-NewChunk = tuple[str, str, int, str, tuple[str, ...], str, str, str, list[str], list[tuple[str, str]]]
+#: (id, document id, ordinal, kind, heading path, text, search text, hash, tokens, entities, anchor)
+NewChunk = tuple[str, str, int, str, tuple[str, ...], str, str, str, list[str], list[tuple[str, str]], str]
 
 
 class Catalog:
@@ -72,6 +73,12 @@ class Catalog:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
+        columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
+        #: True when this catalogue predates section anchors: the next sync re-reads every document
+        #: (embeddings come from the cache) so its hits deep-link too.
+        self.migrated = "anchor" not in columns
+        if self.migrated:
+            self._db.execute("ALTER TABLE chunks ADD COLUMN anchor TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -139,16 +146,15 @@ class Catalog:
 
     def add_chunks(
         self,
-        rows: Iterable[
-            tuple[str, str, int, str, tuple[str, ...], str, str, str, list[str], list[tuple[str, str]]]
-        ],
+        rows: Iterable[NewChunk],
     ) -> list[int]:
-        """Insert chunks (id, doc, ordinal, kind, heading, text, search text, hash, tokens, entities)."""
+        """Insert chunks (id, doc, ordinal, kind, heading, text, search text, hash, tokens, entities,
+        anchor)."""
         nums = []
-        for cid, doc_id, ordinal, kind, heading, text, search_text, h, tokens, entities in rows:
+        for cid, doc_id, ordinal, kind, heading, text, search_text, h, tokens, entities, anchor in rows:
             cur = self._db.execute(
                 "INSERT INTO chunks (id, doc_id, ordinal, kind, heading, text, search_text, hash, tokens,"
-                " entities) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " entities, anchor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     doc_id,
@@ -160,6 +166,7 @@ class Catalog:
                     h,
                     json.dumps(tokens, ensure_ascii=False),
                     json.dumps(entities, ensure_ascii=False),
+                    anchor or None,
                 ),
             )
             nums.append(int(cur.lastrowid or 0))
@@ -173,8 +180,8 @@ class Catalog:
 
     def chunks(self) -> list[ChunkRow]:
         rows = self._db.execute(
-            "SELECT num, id, doc_id, ordinal, kind, heading, text, search_text, hash, tokens, entities"
-            " FROM chunks ORDER BY num"
+            "SELECT num, id, doc_id, ordinal, kind, heading, text, search_text, hash, tokens, entities,"
+            " anchor FROM chunks ORDER BY num"
         ).fetchall()
         return [
             ChunkRow(
@@ -189,6 +196,7 @@ class Catalog:
                 r[8],
                 tuple(json.loads(r[9])),
                 tuple((e[0], e[1]) for e in json.loads(r[10])),
+                r[11] or "",
             )
             for r in rows
         ]

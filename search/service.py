@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from zhiku.access import SYSTEM, Principal, admits_parts
 
 log = logging.getLogger(__name__)
 
+_FRAGMENT_SAFE = "!$&'()*+,;=:@/?-._~"
 RRF_K = 60
 #: Weights of the fused lists (tuned on tests/data/retrieval_eval.jsonl; see the README).
 WEIGHTS = {"keyword": 1.0, "dense": 1.0}
@@ -76,6 +78,17 @@ class Hit:
     dense_score: float | None = None
     keyword_rank: int | None = None
     dense_rank: int | None = None
+    anchor: str = ""  # the section's fragment in ``uri`` ("" when the document has none)
+
+    @property
+    def link(self) -> str:
+        """Where the hit is: the document's URI with the section's anchor (``…/ch01.html#_console``)."""
+        return section_link(self.uri, self.anchor)
+
+    @property
+    def section(self) -> str:
+        """The headings above the chunk, without the document title (``1.1. 控制台基础 / 1.1.7. …``)."""
+        return " / ".join(p for p in self.heading_path if p != self.title)
 
     @property
     def snippet(self) -> str:
@@ -106,6 +119,13 @@ class SyncReport:
 
     def summary(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.__slots__}
+
+
+def section_link(uri: str, anchor: str) -> str:
+    """``uri`` deep-linked to ``anchor`` (percent-encoded as a URI fragment; ``uri`` when no anchor)."""
+    if not anchor or not uri:
+        return uri
+    return f"{uri.split('#', 1)[0]}#{quote(anchor, safe=_FRAGMENT_SAFE)}"
 
 
 def search_text(title: str, heading: Sequence[str], text: str, kind: str) -> str:
@@ -272,6 +292,9 @@ class SearchService:
             changed = [i for i, r in ready.items() if i not in known or known[i].hash != r["hash"]]
             # A document mid-rewrite (hash unset) keeps its old chunks until it is complete again.
             gone = [i for i in known if i not in graph_docs]
+            if self.catalog.migrated:  # an index from before section anchors: read every document again
+                changed = list(ready)
+                self.catalog.migrated = False
             indexed = self.catalog.count()
             vector = self._load_vector(indexed)
             if model_changed:
@@ -293,6 +316,10 @@ class SearchService:
                 for start in range(0, len(changed), 200):
                     ids = changed[start : start + 200]
                     rows = self.store.query(load_query("index_chunks").text, {"ids": ids})
+                    anchors = {
+                        r["id"]: r["anchor"] or ""
+                        for r in self.store.query(load_query("index_chunk_anchors").text, {"ids": ids})
+                    }
                     by_doc: dict[str, list[dict[str, Any]]] = defaultdict(list)
                     for row in rows:
                         by_doc[row["document"]].append(row)
@@ -326,6 +353,7 @@ class SearchService:
                                     text_hash(st),
                                     self.tokenizer.tokens(st),
                                     entities,
+                                    anchors.get(row["id"], ""),
                                 )
                             )
                         nums = self.catalog.add_chunks(prepared)
@@ -560,6 +588,7 @@ class SearchService:
                     dense_score=dense_score.get(pos),
                     keyword_rank=kw_rank.get(pos),
                     dense_rank=dn_rank.get(pos),
+                    anchor=c.anchor,
                 )
             )
         message = "问题过长，只使用了前 256 个字。" if norm.truncated else ""

@@ -470,6 +470,8 @@ def render_reply(reply: Reply) -> str:
         lines.append("来源：")
         for i, c in enumerate(reply.citations, 1):
             lines.append(f"[{i}] {c.title}" + (f" · {c.section}" if c.section else ""))
+            if c.uri.startswith(("http://", "https://")):  # a deep link the phone can open
+                lines.append(f"    {c.uri}")
     if reply.follow_ups:
         lines.append("")
         lines.append("您可能还想问：" + "；".join(reply.follow_ups[:3]))

@@ -16,6 +16,22 @@ function el(tag, text, className) {
   return node;
 }
 
+// A cited source: the document and section, linked to the section itself when the URI is a web page.
+function citationItem(c) {
+  const item = el("li");
+  const name = `${c.title}${c.section ? " › " + c.section : ""}`;
+  if (/^https?:\/\//.test(c.uri || "")) {
+    const link = el("a", name);
+    link.href = c.uri;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    item.append(link, `：${c.snippet}`);
+  } else {
+    item.textContent = `${name}：${c.snippet}`;
+  }
+  return item;
+}
+
 function say(message, ok = false) {
   const status = $("status");
   status.textContent = message || "";
@@ -185,7 +201,7 @@ function renderTicket(t) {
 function renderSuggestion(s) {
   $("s-text").textContent = s.answered ? s.text : `（知识库没有可靠答案）${s.text}`;
   $("s-sources").replaceChildren(
-    ...s.citations.map((c) => el("li", `${c.title}${c.section ? " › " + c.section : ""}：${c.snippet}`)),
+    ...s.citations.map(citationItem),
   );
   $("use-suggestion").disabled = !s.answered;
   // the employee may read sources this agent may not: say that more exists, never what

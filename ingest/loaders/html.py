@@ -55,7 +55,7 @@ _BLOCK_TAGS = {
     "table", "thead", "tbody", "tfoot", "tr", "td", "th", "caption", "figure", "figcaption", "address",
     "center", "hr", "br", "details", "summary", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
 }  # fmt: skip
-_MAIN_XPATHS = ("//main", "//*[@role='main']", "//*[@id='main-content']", "//article")
+_MAIN_XPATHS = ("//main", "//*[@role='main']", "//*[@id='main-content']", "//article", "//*[@id='content']")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
@@ -86,53 +86,82 @@ def _text(el: object) -> str:
     return normalise(" ".join(el.itertext())).strip()  # type: ignore[attr-defined]
 
 
+def _heading_text(h: object) -> str:
+    """A heading's words without its chrome (Sphinx/MkDocs permalink "¶"), inline parts joined as
+    rendered (Word splits "一、总则" into spans)."""
+    parts: list[str] = []
+
+    def visit(el: object) -> None:
+        if el is not h and _is_boilerplate(el):
+            if el.tail:  # type: ignore[attr-defined]
+                parts.append(el.tail)  # type: ignore[attr-defined]
+            return
+        if el.text:  # type: ignore[attr-defined]
+            parts.append(el.text)  # type: ignore[attr-defined]
+        for child in el:  # type: ignore[attr-defined]
+            visit(child)
+        if el is not h and el.tail:  # type: ignore[attr-defined]
+            parts.append(el.tail)  # type: ignore[attr-defined]
+
+    visit(h)
+    return normalise(" ".join("".join(parts).split())).strip()
+
+
 def _anchors(root: object) -> dict[object, str]:
-    """Every heading's anchor (see the module docstring), unique on the page."""
-    headings = [el for el in root.iter(*_HEADINGS)]  # type: ignore[attr-defined]
-    first_heading: dict[object, object] = {}
+    """Every heading's anchor (see the module docstring); an id only counts on the first element
+    that carries it, since that is where a browser goes."""
+    headings = list(root.iter(*_HEADINGS))  # type: ignore[attr-defined]
+    level = {h: _HEADINGS[h.tag] for h in headings}
+    owner: dict[object, object] = {}  # wrapper → the first heading in it
+    shared: set[object] = set()  # wrappers that also hold a heading of the owner's level or above
     for h in headings:
         for ancestor in h.iterancestors():
-            if ancestor in first_heading:
-                break  # an earlier heading already owns this ancestor and everything above it
-            first_heading[ancestor] = h
-    ids = Counter(
-        _valid_anchor(el.get("id")) for el in root.iter() if isinstance(el.tag, str) and el.get("id")  # type: ignore[attr-defined]
-    )
-    names = Counter(_valid_anchor(el.get("name")) for el in root.iter("a") if el.get("name"))  # type: ignore[attr-defined]
+            first = owner.setdefault(ancestor, h)
+            if first is not h and level[h] <= level[first]:
+                shared.add(ancestor)
+    target: dict[str, object] = {}
+    for el in root.iter():  # type: ignore[attr-defined]
+        if not isinstance(el.tag, str):
+            continue
+        for attr in ("id", "name") if el.tag == "a" else ("id",):
+            value = _valid_anchor(el.get(attr))
+            if value:
+                target.setdefault(value, el)
 
-    def unique(value: str | None) -> str:
-        value = _valid_anchor(value)
-        return value if value and ids[value] + names[value] <= 1 else ""
+    def own(el: object, attr: str) -> str:
+        value = _valid_anchor(el.get(attr))  # type: ignore[attr-defined]
+        return value if value and target.get(value) is el else ""
+
+    def preceding_anchor(h: object) -> str:
+        """An empty ``<a id|name>`` right before the heading or before the wrapper it opens."""
+        node = h
+        while node is not None:
+            prev = node.getprevious()  # type: ignore[attr-defined]
+            while prev is not None and not isinstance(prev.tag, str):
+                prev = prev.getprevious()
+            if prev is not None:
+                if prev.tag == "a" and not _text(prev):
+                    return own(prev, "id") or own(prev, "name")
+                return ""
+            node = node.getparent()  # type: ignore[attr-defined]
+            if node is None or owner.get(node) is not h or node in shared:
+                return ""
+        return ""
 
     found: dict[object, str] = {}
     for h in headings:
-        anchor = unique(h.get("id"))
+        anchor = own(h, "id")
         if not anchor:
-            for a in h.iter("a"):
-                anchor = unique(a.get("id")) or unique(a.get("name"))
-                if anchor:
-                    break
+            anchor = next(
+                (own(a, "id") or own(a, "name") for a in h.iter("a") if own(a, "id") or own(a, "name")), ""
+            )
+        anchor = anchor or preceding_anchor(h)
         if not anchor:
             for ancestor in h.iterancestors():
-                if first_heading.get(ancestor) is not h or ancestor.tag in ("body", "html"):
+                if owner.get(ancestor) is not h or ancestor in shared or ancestor.tag in ("body", "html"):
                     break
-                anchor = unique(ancestor.get("id"))
+                anchor = own(ancestor, "id")
                 if anchor:
-                    break
-        if not anchor:
-            # an empty <a id|name> just before the heading (or before the wrapper it opens)
-            node = h
-            while node is not None and not anchor:
-                prev = node.getprevious()
-                while prev is not None and not isinstance(prev.tag, str):
-                    prev = prev.getprevious()
-                if prev is not None and prev.tag == "a" and not _text(prev):
-                    anchor = unique(prev.get("id")) or unique(prev.get("name"))
-                    break
-                if prev is not None:
-                    break
-                node = node.getparent()
-                if node is None or first_heading.get(node) is not h:
                     break
         found[h] = anchor
     return found
@@ -181,7 +210,7 @@ def _blocks(root: object, anchors: dict[object, str]) -> list[Block]:
                 continue
             if tag in _HEADINGS:
                 flush()
-                text = _text(el)
+                text = _heading_text(el)
                 if text:
                     blocks.append(Block("heading", text, level=_HEADINGS[tag], anchor=anchors.get(el, "")))
                 skip_until = el
@@ -223,7 +252,8 @@ def load(data: bytes) -> Parsed:
 
     text = _XML_DECL.sub("", decode_text(data), count=1)
     try:
-        document = lxml.html.document_fromstring(text)
+        # huge_tree: libxml2 otherwise silently drops what is nested deeper than 256 levels
+        document = lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as exc:
         raise reject("网页无法解析", f"the HTML page cannot be parsed: {exc}") from None
     title_el = document.find(".//title")
