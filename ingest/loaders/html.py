@@ -29,7 +29,7 @@ Example::
 from __future__ import annotations
 
 import re
-from collections import Counter
+from typing import Any
 
 from ingest.loaders.base import Parsed, decode_text, normalise, reject
 from zhiku.types import Block
@@ -59,20 +59,20 @@ _MAIN_XPATHS = ("//main", "//*[@role='main']", "//*[@id='main-content']", "//art
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>", re.IGNORECASE)
 
 
-def _names(el: object) -> set[str]:
-    get = el.get  # type: ignore[attr-defined]
+def _names(el: Any) -> set[str]:
+    get = el.get
     return set(((get("class") or "") + " " + (get("id") or "")).lower().split())
 
 
-def _is_boilerplate(el: object) -> bool:
-    tag = el.tag  # type: ignore[attr-defined]
+def _is_boilerplate(el: Any) -> bool:
+    tag = el.tag
     if not isinstance(tag, str):
         return True  # comments, processing instructions
     if tag.lower() in _DROP_TAGS:
         return True
-    if (el.get("role") or "").lower() in _DROP_ROLES:  # type: ignore[attr-defined]
+    if (el.get("role") or "").lower() in _DROP_ROLES:
         return True
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":  # type: ignore[attr-defined]
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
         return True
     return bool(_names(el) & _DROP_NAMES)
 
@@ -82,45 +82,45 @@ def _valid_anchor(value: str | None) -> str:
     return value if value and not any(c.isspace() for c in value) else ""
 
 
-def _text(el: object) -> str:
-    return normalise(" ".join(el.itertext())).strip()  # type: ignore[attr-defined]
+def _text(el: Any) -> str:
+    return normalise(" ".join(el.itertext())).strip()
 
 
-def _heading_text(h: object) -> str:
+def _heading_text(h: Any) -> str:
     """A heading's words without its chrome (Sphinx/MkDocs permalink "¶"), inline parts joined as
     rendered (Word splits "一、总则" into spans)."""
     parts: list[str] = []
 
-    def visit(el: object) -> None:
+    def visit(el: Any) -> None:
         if el is not h and _is_boilerplate(el):
-            if el.tail:  # type: ignore[attr-defined]
-                parts.append(el.tail)  # type: ignore[attr-defined]
+            if el.tail:
+                parts.append(el.tail)
             return
-        if el.text:  # type: ignore[attr-defined]
-            parts.append(el.text)  # type: ignore[attr-defined]
-        for child in el:  # type: ignore[attr-defined]
+        if el.text:
+            parts.append(el.text)
+        for child in el:
             visit(child)
-        if el is not h and el.tail:  # type: ignore[attr-defined]
-            parts.append(el.tail)  # type: ignore[attr-defined]
+        if el is not h and el.tail:
+            parts.append(el.tail)
 
     visit(h)
     return normalise(" ".join("".join(parts).split())).strip()
 
 
-def _anchors(root: object) -> dict[object, str]:
+def _anchors(root: Any) -> dict[Any, str]:
     """Every heading's anchor (see the module docstring); an id only counts on the first element
     that carries it, since that is where a browser goes."""
-    headings = list(root.iter(*_HEADINGS))  # type: ignore[attr-defined]
+    headings = list(root.iter(*_HEADINGS))
     level = {h: _HEADINGS[h.tag] for h in headings}
-    owner: dict[object, object] = {}  # wrapper → the first heading in it
-    shared: set[object] = set()  # wrappers that also hold a heading of the owner's level or above
+    owner: dict[Any, Any] = {}  # wrapper → the first heading in it
+    shared: set[Any] = set()  # wrappers that also hold a heading of the owner's level or above
     for h in headings:
         for ancestor in h.iterancestors():
             first = owner.setdefault(ancestor, h)
             if first is not h and level[h] <= level[first]:
                 shared.add(ancestor)
-    target: dict[str, object] = {}
-    for el in root.iter():  # type: ignore[attr-defined]
+    target: dict[str, Any] = {}
+    for el in root.iter():
         if not isinstance(el.tag, str):
             continue
         for attr in ("id", "name") if el.tag == "a" else ("id",):
@@ -128,27 +128,27 @@ def _anchors(root: object) -> dict[object, str]:
             if value:
                 target.setdefault(value, el)
 
-    def own(el: object, attr: str) -> str:
-        value = _valid_anchor(el.get(attr))  # type: ignore[attr-defined]
+    def own(el: Any, attr: str) -> str:
+        value = _valid_anchor(el.get(attr))
         return value if value and target.get(value) is el else ""
 
-    def preceding_anchor(h: object) -> str:
+    def preceding_anchor(h: Any) -> str:
         """An empty ``<a id|name>`` right before the heading or before the wrapper it opens."""
         node = h
         while node is not None:
-            prev = node.getprevious()  # type: ignore[attr-defined]
+            prev = node.getprevious()
             while prev is not None and not isinstance(prev.tag, str):
                 prev = prev.getprevious()
             if prev is not None:
                 if prev.tag == "a" and not _text(prev):
                     return own(prev, "id") or own(prev, "name")
                 return ""
-            node = node.getparent()  # type: ignore[attr-defined]
+            node = node.getparent()
             if node is None or owner.get(node) is not h or node in shared:
                 return ""
         return ""
 
-    found: dict[object, str] = {}
+    found: dict[Any, str] = {}
     for h in headings:
         anchor = own(h, "id")
         if not anchor:
@@ -167,11 +167,11 @@ def _anchors(root: object) -> dict[object, str]:
     return found
 
 
-def _main(body: object) -> object:
+def _main(body: Any) -> Any:
     """The element that marks the main content, if the page marks one that holds text."""
     total = len(_text(body))
     for xpath in _MAIN_XPATHS:
-        found = body.xpath(xpath)  # type: ignore[attr-defined]
+        found = body.xpath(xpath)
         if xpath == "//article" and len(found) != 1:
             continue
         if found and len(_text(found[0])) >= 0.2 * total:
@@ -179,13 +179,13 @@ def _main(body: object) -> object:
     return body
 
 
-def _blocks(root: object, anchors: dict[object, str]) -> list[Block]:
+def _blocks(root: Any, anchors: dict[Any, str]) -> list[Block]:
     from lxml import etree
 
     blocks: list[Block] = []
     buffer: list[str] = []
     item_depth = 0
-    skip_until: object | None = None
+    skip_until: Any | None = None
     pre_depth = 0
 
     def flush() -> None:
