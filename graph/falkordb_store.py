@@ -9,6 +9,7 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import threading
@@ -193,10 +194,18 @@ class FalkorDBStore(BatchWriter):
         except GraphUnavailable:
             with self._reconnecting:
                 if self._opened == opened:  # nobody reconnected since this call began
-                    self.close()  # drop the dead pool's sockets before opening a new one
-                    self._open()
-                    self.reconnects += 1
+                    self._reopen()
             return self._with_errors(fn)
+
+    def _reopen(self) -> None:
+        """A new connection pool, restarting the embedded server if it is gone. The dead pool's idle
+        sockets are dropped first; sockets that other threads' calls still hold are left to them
+        (closing a socket under a running call breaks redis-py) and go with the old pool."""
+        if self._db is not None:
+            with contextlib.suppress(redis.RedisError):
+                self._db.connection.connection_pool.disconnect(inuse_connections=False)
+        self._open()
+        self.reconnects += 1
 
     def _with_errors[T](self, fn: Callable[[], T]) -> T:
         try:
