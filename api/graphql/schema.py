@@ -35,7 +35,7 @@ from strawberry.types import Info
 
 from api.graphql import types as T  # noqa: N812
 from api.graphql.context import Context, ctx, hidden
-from api.graphql.cost import QueryCostLimit
+from api.graphql.cost import QueryCostLimit, Turns
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
 from chat.answer import Answer as AnswerData
@@ -758,6 +758,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.graphql_max_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
     ]
+    turns = Turns(settings.graphql_heavy_at_once)  # for requests costing a tenth of the limit or more
     extensions: list[Any] = [
         ZhikuErrors,
         lambda: AddValidationRules(rules),
@@ -765,7 +766,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=1024),
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
         # after validation, with the request's variables (why not a validation rule: see cost.py)
-        lambda: QueryCostLimit(max_cost=settings.graphql_max_cost),
+        lambda: QueryCostLimit(settings.graphql_max_cost, heavy=settings.graphql_max_cost // 10, turns=turns),
     ]
     if production:
         extensions.append(DisableIntrospection)

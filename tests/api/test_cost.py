@@ -9,6 +9,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import httpx
@@ -18,6 +19,7 @@ from graphql import parse
 
 from api.app import create_app
 from api.auth import issue_token
+from api.graphql import cost as cost_module
 from api.graphql.cost import DEFAULT_LIST_SIZE, query_cost
 from api.graphql.schema import build_schema
 from queries import load as load_query
@@ -213,22 +215,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_healthz_answers_while_a_graph_query_is_running(demo_graph, demo_search, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    """A real uvicorn server; the GraphQL request's relations query is held inside the store until
-    /healthz has answered. Had the store call run on the event loop, /healthz could not answer."""
+@contextmanager
+def serving(demo_graph, demo_search) -> Iterator[tuple[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
+    """A real uvicorn server on loopback: its base URL and an ordinary employee's headers."""
     import uvicorn
 
-    started, release = threading.Event(), threading.Event()
-    held_text = load_query("entity_relations_many").text
-    original = demo_graph.query
-
-    def held(text: str, params: Any = None) -> Any:
-        if text == held_text:
-            started.set()
-            release.wait(timeout=60)
-        return original(text, params)
-
-    monkeypatch.setattr(demo_graph, "query", held)
     settings = Settings(data_dir=demo_search.directory.parent)
     port = _free_port()
     server = uvicorn.Server(
@@ -245,12 +236,42 @@ def test_healthz_answers_while_a_graph_query_is_running(demo_graph, demo_search,
     deadline = time.monotonic() + 30
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.05)
-    heavy_query = "{ entities(first: 30) { edges { node { id relations(first: 10) { type targetId } } } } }"
     headers = {"Authorization": f"Bearer {issue_token(settings, EMPLOYEE)}", "Cache-Control": "no-cache"}
+    try:
+        yield f"http://127.0.0.1:{port}", headers
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
 
-    async def scenario() -> tuple[httpx.Response, bool, httpx.Response]:
-        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as http:
-            heavy = asyncio.create_task(http.post("/graphql", json={"query": heavy_query}, headers=headers))
+
+def hold(monkeypatch: pytest.MonkeyPatch, store: Any, name: str) -> tuple[threading.Event, threading.Event]:
+    """Calls of the named query wait inside the store until ``release`` is set; ``started`` tells that
+    one is waiting. Every other query goes through."""
+    started, release = threading.Event(), threading.Event()
+    held_text = load_query(name).text
+    original = store.query
+
+    def held(text: str, params: Any = None) -> Any:
+        if text == held_text:
+            started.set()
+            release.wait(timeout=60)
+        return original(text, params)
+
+    monkeypatch.setattr(store, "query", held)
+    return started, release
+
+
+HEAVY = "{ entities(first: 30) { edges { node { id relations(first: 30) { type target { id } } } } } }"
+
+
+def test_healthz_answers_while_a_graph_query_is_running(demo_graph, demo_search, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """The GraphQL request's relations query is held inside the store until /healthz has answered.
+    Had the store call run on the event loop, /healthz could not answer."""
+    started, release = hold(monkeypatch, demo_graph, "entity_relations_many")
+
+    async def scenario(base: str, headers: dict[str, str]) -> tuple[httpx.Response, bool, httpx.Response]:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            heavy = asyncio.create_task(http.post("/graphql", json={"query": HEAVY}, headers=headers))
             assert await asyncio.to_thread(started.wait, 30)  # the graph query is running
             try:
                 health = await http.get("/healthz")
@@ -260,12 +281,60 @@ def test_healthz_answers_while_a_graph_query_is_running(demo_graph, demo_search,
             return health, heavy_still_running, await heavy
 
     try:
-        health, heavy_still_running, answer = asyncio.run(scenario())
+        with serving(demo_graph, demo_search) as (base, headers):
+            health, heavy_still_running, answer = asyncio.run(scenario(base, headers))
     finally:
         release.set()
-        server.should_exit = True
-        thread.join(timeout=10)
     assert health.status_code == 200 and health.json()["status"] == "ok"
     assert heavy_still_running  # healthz answered first, while the graph query was held
     edges = answer.json()["data"]["entities"]["edges"]
     assert len(edges) == 30 and any(e["node"]["relations"] for e in edges)
+
+
+def test_heavy_requests_take_turns_while_light_ones_run_freely(demo_graph, demo_search, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Two requests costing a tenth of the limit or more: the second starts only when the first is
+    done; a light request meanwhile is answered at once."""
+    assert 1_000 <= cost(HEAVY) <= 10_000
+    started, release = hold(monkeypatch, demo_graph, "entity_relations_many")
+    priced = threading.Event()
+    original_cost = cost_module.query_cost
+
+    def noting(*args: Any, **kwargs: Any) -> int:
+        value = original_cost(*args, **kwargs)
+        if value >= 1_000:
+            priced.set()  # set when the second heavy request is priced: it then waits for its turn
+        return value
+
+    second_started = threading.Event()
+    page_text, held_query = load_query("entities_page").text, demo_graph.query
+
+    def noting_pages(text: str, params: Any = None) -> Any:
+        if text == page_text and started.is_set():
+            second_started.set()
+        return held_query(text, params)
+
+    async def scenario(base: str, headers: dict[str, str]) -> tuple[list[httpx.Response], bool]:
+        async with httpx.AsyncClient(base_url=base, timeout=30) as http:
+            first = asyncio.create_task(http.post("/graphql", json={"query": HEAVY}, headers=headers))
+            assert await asyncio.to_thread(started.wait, 30)  # the first holds its turn, inside the store
+            monkeypatch.setattr(cost_module, "query_cost", noting)
+            monkeypatch.setattr(demo_graph, "query", noting_pages)
+            second = asyncio.create_task(http.post("/graphql", json={"query": HEAVY}, headers=headers))
+            try:
+                assert await asyncio.to_thread(priced.wait, 30)
+                light = await http.post("/graphql", json={"query": "{ me { id } }"}, headers=headers)
+                assert light.json() == {"data": {"me": {"id": EMPLOYEE}}}  # light requests go ahead
+                second_waited = not second_started.is_set() and not first.done()
+            finally:
+                release.set()
+            return [await first, await second], second_waited
+
+    try:
+        with serving(demo_graph, demo_search) as (base, headers):
+            answers, second_waited = asyncio.run(scenario(base, headers))
+    finally:
+        release.set()
+    assert second_waited  # the second heavy request had not begun while the first held its turn
+    assert second_started.is_set()  # … and ran once it was over
+    for answer in answers:
+        assert len(answer.json()["data"]["entities"]["edges"]) == 30
