@@ -9,8 +9,10 @@ back for ``--seconds`` while another process probes ``GET /healthz`` every 10 ms
 max) — and, for comparison, 8 clients sending the cheapest request there is (``{ me { id } }``).
 Requests carry ``Cache-Control: no-cache`` so each is executed. The server, the clients and the probe
 share the machine's cores (the load average before the run is printed), so the figures are a floor.
-``--unlimited`` adds a run with the limit lifted — every request executes, however costly — showing
-the audit's query alone: what it costs, and how /healthz fares while it runs.
+``--unlimited`` adds a run with the limit lifted — every request executes, however costly, and none
+waits for a turn (heavy requests take turns from a tenth of the limit) — as the server was before:
+the audit's query alone, what it costs and how /healthz fares while it runs, and the at-limit query
+from 8 clients without turns.
 
     python bench/cost.py [--seconds 10] [--unlimited]
 """
