@@ -184,7 +184,7 @@ class Turns:
     fill each loop iteration with thousands of callbacks, and everyone else — ``/healthz`` included —
     waits for them. Taking turns bounds that without refusing anything (the work is CPU-bound anyway:
     done one after another it finishes no later in total). Measured (``bench/cost.py``, 8 clients
-    sending a request of cost 5,616 back to back): ``/healthz`` p99 445 ms → 40 ms with one turn, the
+    sending a request of cost 5,616 back to back): ``/healthz`` p99 445 ms → 40–60 ms with one turn, the
     heavy requests' own p99 960 → 716 ms."""
 
     def __init__(self, n: int) -> None:
