@@ -28,6 +28,7 @@ PROGRAMS: list[tuple[str, list[str], list[str]]] = [
     ("extraction_quality", [], []),
     ("search", [], ["--sizes", "10000,100000", "--queries", "200"]),
     ("api_load", [], ["--seconds", "5"]),
+    ("cost", ["--unlimited"], ["--seconds", "5"]),
     ("chat", [], ["--seconds", "5"]),
     ("wecom", [], ["--seconds", "10", "--instances", "30"]),
     ("freshness", [], ["--rounds", "2"]),

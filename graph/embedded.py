@@ -85,9 +85,9 @@ class EmbeddedServer:
     def _prepare_dir(self) -> None:
         try:
             self.graph_dir.mkdir(parents=True, exist_ok=True)
-            probe = self.graph_dir / ".write-test"
-            probe.write_text("ok")
-            probe.unlink()
+            # a probe file of its own: processes (or threads) starting at once must not unlink each other's
+            with tempfile.NamedTemporaryFile(dir=self.graph_dir, prefix=".write-test-"):
+                pass
         except OSError as exc:
             raise DataDirError(
                 f"数据目录不可写：{self.graph_dir}（{exc.strerror}）",

@@ -9,8 +9,10 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
+import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -91,6 +93,8 @@ class FalkorDBStore(BatchWriter):
         self.is_embedded = server is not None
         self._db: falkordb.FalkorDB | None = None
         self._graph: Any = None
+        self._opened = 0  # connections opened so far: tells a failed call whether someone reconnected
+        self._reconnecting = threading.Lock()
         self._open()
         # FalkorDB is a Redis module: the version tokens live on the same server as the graph.
         self.versions = DataVersions(self._redis, graph_name)
@@ -164,6 +168,7 @@ class FalkorDBStore(BatchWriter):
         try:
             self._db = self._connect()
             self._graph = self._db.select_graph(self.graph_name)
+            self._opened += 1
             if not self._db.connection.exists(self.graph_name):
                 # Reads on a graph key that does not exist yet fail in FalkorDB ("empty key"), so
                 # create the graph — with a write that reaches the append-only log. A non-writing
@@ -178,14 +183,29 @@ class FalkorDBStore(BatchWriter):
             ) from None
 
     def _call[T](self, fn: Callable[[], T]) -> T:
-        """Run one call; on a dropped connection reconnect (restarting the embedded server) and retry once."""
+        """Run one call; on a dropped connection reconnect (restarting the embedded server) and retry once.
+
+        Safe from several threads (the API runs store calls in a worker pool): redis-py's connection
+        pool hands each concurrent call its own socket, and the calls that fail together reconnect
+        once — the first to take the lock does it, the others retry on its connection."""
+        opened = self._opened
         try:
             return self._with_errors(fn)
         except GraphUnavailable:
-            self.close()  # drop the dead pool's sockets before opening a new one
-            self._open()
-            self.reconnects += 1
+            with self._reconnecting:
+                if self._opened == opened:  # nobody reconnected since this call began
+                    self._reopen()
             return self._with_errors(fn)
+
+    def _reopen(self) -> None:
+        """A new connection pool, restarting the embedded server if it is gone. The dead pool's idle
+        sockets are dropped first; sockets that other threads' calls still hold are left to them
+        (closing a socket under a running call breaks redis-py) and go with the old pool."""
+        if self._db is not None:
+            with contextlib.suppress(redis.RedisError):
+                self._db.connection.connection_pool.disconnect(inuse_connections=False)
+        self._open()
+        self.reconnects += 1
 
     def _with_errors[T](self, fn: Callable[[], T]) -> T:
         try:

@@ -104,6 +104,23 @@ class InputError(ZhikuError):
     code = "BAD_INPUT"
 
 
+class QueryTooCostly(InputError):
+    """A GraphQL request would cost more than ``ZHIKU_GRAPHQL_MAX_COST``; refused before it ran."""
+
+    code = "QUERY_TOO_COSTLY"
+
+    def __init__(self, cost: int, limit: int) -> None:
+        super().__init__(
+            f"查询代价 {cost} 超过上限 {limit}：请减小 first 参数（尤其是嵌套的列表），或把查询拆成几次请求",
+            f"query cost {cost} exceeds the limit of {limit}: lower `first` (nested lists above all) "
+            "or split the query into several requests",
+            hint="每个返回的对象计 1，列表按 first 计，嵌套的列表相乘 / each object costs 1, a list "
+            "counts `first` items, nested lists multiply",
+        )
+        self.cost = cost
+        self.limit = limit
+
+
 class PortInUse(ZhikuError):
     """The API port is already taken."""
 

@@ -99,6 +99,18 @@ class Settings(BaseSettings):
     graphql_max_depth: int = Field(10, description="Deepest GraphQL query accepted.")
     graphql_max_aliases: int = Field(15, description="Most aliases in one GraphQL query.")
     graphql_max_tokens: int = Field(2000, description="Most tokens in one GraphQL query.")
+    graphql_max_cost: int = Field(
+        10_000,
+        ge=1,
+        description="Highest cost of one GraphQL request: each object it may return costs 1, lists count"
+        " `first` items and nested lists multiply (api/graphql/cost.py).",
+    )
+    graphql_heavy_at_once: int = Field(
+        1,
+        ge=1,
+        description="GraphQL requests costing a tenth of the maximum or more that execute at once in a"
+        " worker; the others wait their turn, so that the rest (health checks included) stay quick.",
+    )
     api_cache_mb: int = Field(
         64,
         ge=0,

@@ -1,8 +1,12 @@
 """Per-request context: the caller (authenticated lazily, once), and DataLoaders so no resolver
-issues N+1 queries — entities referenced by many hits or relations load in one batched query."""
+issues N+1 queries — entities referenced by many hits or relations, and the relations of every entity
+at one level of a nested query, load in one batched query each. The loaders run their store query in
+a worker thread: the store's clients block, and the event loop must keep serving other requests."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,21 +29,36 @@ class Context:
     request: Any = None
     _principal: Principal | None = None
     entities: DataLoader[str, dict[str, Any] | None] = field(init=False)
-    neighbours: DataLoader[str, list[dict[str, Any]]] = field(init=False)
+    relations: DataLoader[tuple[str, int], list[dict[str, Any]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.entities = DataLoader(load_fn=self._load_entities)
-        # One entity's direct relations, read once per request however many fields need them
-        # (an Employee's department, manager and position come from the same rows).
-        self.neighbours = DataLoader(load_fn=self._load_neighbours)
+        # (entity id, most rows) → that entity's direct relations, read once per request however many
+        # fields need them (an Employee's department, manager and position come from the same rows).
+        self.relations = DataLoader(load_fn=self._load_relations)
 
-    async def _load_neighbours(self, ids: list[str]) -> list[list[dict[str, Any]]]:
-        text = load_query("entity_relations").text
-        params = {"limit": RELATED_LIMIT, **hidden(self.principal)}
-        return [self.state.store.query(text, {"id": i, **params}) for i in ids]
+    async def neighbours(self, entity_id: str, limit: int = RELATED_LIMIT) -> list[dict[str, Any]]:
+        """The first ``limit`` direct relations of ``entity_id`` (the entity_relations rows), batched
+        with every other entity's asked for in the same tick."""
+        return await self.relations.load((entity_id, limit))
+
+    async def _load_relations(self, keys: list[tuple[str, int]]) -> list[list[dict[str, Any]]]:
+        by_limit: dict[int, list[str]] = defaultdict(list)
+        for entity_id, limit in keys:
+            by_limit[limit].append(entity_id)
+        text = load_query("entity_relations_many").text
+        hide = hidden(self.principal)
+        found: dict[tuple[str, int], list[dict[str, Any]]] = defaultdict(list)
+        for limit, ids in by_limit.items():  # one query per distinct limit: usually one
+            params = {"ids": ids, "limit": limit, **hide}
+            for row in await asyncio.to_thread(self.state.store.query, text, params):
+                found[(row.pop("of"), limit)].append(row)
+        return [found.get(key, []) for key in keys]
 
     async def _load_entities(self, ids: list[str]) -> list[dict[str, Any] | None]:
-        rows = self.state.store.query(load_query("entities_by_ids").text, {"ids": list(set(ids))})
+        rows = await asyncio.to_thread(
+            self.state.store.query, load_query("entities_by_ids").text, {"ids": list(set(ids))}
+        )
         by_id = {r["id"]: r for r in rows}
         who = self.principal
         out: list[dict[str, Any] | None] = []

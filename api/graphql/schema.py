@@ -32,10 +32,12 @@ from strawberry.types import Info
 
 from api.graphql import types as T  # noqa: N812
 from api.graphql.context import Context, ctx
+from api.graphql.cost import QueryCostLimit, Turns
 from api.graphql.errors import ZhikuErrors
 from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
+from chat.answer import Answer as AnswerData
 from chat.answer import compose_answer
 from chat.desk import ActionResult
 from graph.versions import RECORDS
@@ -81,13 +83,11 @@ def _chain_step(step: ChainStepData) -> T.ChainStep:
     )
 
 
-def _ticket_result(c: Context, ticket_id: str, result: ActionResult) -> T.TicketResult:
+async def _ticket_result(c: Context, ticket_id: str, result: ActionResult) -> T.TicketResult:
     """An action's outcome with the ticket as it is now."""
-    return T.TicketResult(
-        applied=result.applied,
-        message=result.message,
-        ticket=T.ticket(c.state.desk.seen_by(c.state.desk.get(ticket_id), c.principal)),
-    )
+    desk, who = c.state.desk, c.principal
+    view = await asyncio.to_thread(lambda: desk.seen_by(desk.get(ticket_id), who))
+    return T.TicketResult(applied=result.applied, message=result.message, ticket=T.ticket(view))
 
 
 def _page(first: int) -> int:
@@ -115,7 +115,7 @@ class Query:
         return await T.load_entity(info, str(id))
 
     @strawberry.field(description="按类型和名称列出实体（Relay 分页）/ entities by type and name")
-    def entities(
+    async def entities(
         self,
         info: Info,
         type: T.EntityType | None = None,
@@ -126,7 +126,8 @@ class Query:
         who = ctx(info).require()
         first = _page(first)
         skip = T.decode_cursor(after)
-        rows = ctx(info).state.store.query(
+        rows = await asyncio.to_thread(
+            ctx(info).state.store.query,
             load_query("entities_page").text,
             {
                 "type": type.value if type is not None else None,
@@ -157,7 +158,8 @@ class Query:
             raise InputError("depth 应为 1 到 3", "depth must be 1, 2 or 3")
         if await T.load_entity(info, str(id)) is None:
             return None
-        rows = c.state.store.query(
+        rows = await asyncio.to_thread(
+            c.state.store.query,
             load_query("neighborhood").text,
             {"id": str(id), "depth": depth, "types": rel_types or [], "limit": 500, **hidden(c.principal)},
         )
@@ -172,12 +174,14 @@ class Query:
         return T.Neighborhood(center=id, nodes=nodes, edges=edges)
 
     @strawberry.field(description="混合检索（按调用者权限过滤）/ hybrid search, permission-filtered")
-    def search(self, info: Info, query: str, first: int = 10, after: str | None = None) -> T.SearchConnection:
+    async def search(
+        self, info: Info, query: str, first: int = 10, after: str | None = None
+    ) -> T.SearchConnection:
         c = ctx(info)
         who = c.require()
         first = _page(first)
         offset = T.decode_cursor(after)
-        result = c.state.search.search(query, who, k=first + 1, offset=offset)
+        result = await asyncio.to_thread(c.state.search.search, query, who, k=first + 1, offset=offset)
         edges = [
             T.SearchEdge(
                 cursor=T.encode_cursor(offset + i),
@@ -206,12 +210,17 @@ class Query:
         )
 
     @strawberry.field(description="提问：带引用来源、置信度和追问建议的答案 / ask a question")
-    def ask(self, info: Info, question: str, session_id: str | None = None) -> T.Answer:
+    async def ask(self, info: Info, question: str, session_id: str | None = None) -> T.Answer:
         c = ctx(info)
         who = c.require()
-        answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
-        if answer.answered and answer.citations:
-            c.state.recommender.record_view(who, answer.citations[0].document_id)
+
+        def answer_and_record() -> AnswerData:
+            answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
+            if answer.answered and answer.citations:
+                c.state.recommender.record_view(who, answer.citations[0].document_id)
+            return answer
+
+        answer = await asyncio.to_thread(answer_and_record)
         return T.Answer(
             id=strawberry.ID(answer.id),
             question=answer.question,
@@ -224,7 +233,7 @@ class Query:
         )
 
     @strawberry.field(description="推荐：针对实体、文档或当前员工 / recommendations")
-    def recommendations(
+    async def recommendations(
         self,
         info: Info,
         for_entity: strawberry.ID | None = None,
@@ -242,11 +251,11 @@ class Query:
             )
         rec = c.state.recommender
         if for_entity is not None:
-            items = rec.for_entity(str(for_entity), who, k=first)
+            items = await asyncio.to_thread(rec.for_entity, str(for_entity), who, k=first)
         elif for_document is not None:
-            items = rec.for_document(str(for_document), who, k=first)
+            items = await asyncio.to_thread(rec.for_document, str(for_document), who, k=first)
         else:
-            items = rec.for_user(who, k=first)
+            items = await asyncio.to_thread(rec.for_user, who, k=first)
         return [
             T.Recommendation(
                 kind=r.kind,
@@ -267,7 +276,10 @@ class Query:
         c.require()
         if (id is None) == (name is None):
             raise InputError("id 与 name 二选一", "give exactly one of id, name")
-        process_id = str(id) if id is not None else find_process(c.state.store, str(name))[0]
+        if id is not None:
+            process_id = str(id)
+        else:
+            process_id, _ = await asyncio.to_thread(find_process, c.state.store, str(name))
         entity = await T.load_entity(info, process_id)
         return entity if isinstance(entity, T.ApprovalProcess) else None
 
@@ -281,7 +293,8 @@ class Query:
     ) -> list[T.Entity]:
         c = ctx(info)
         c.require()
-        rows = c.state.store.query(
+        rows = await asyncio.to_thread(
+            c.state.store.query,
             load_query("process_list").text,
             {
                 "name": name or None,
@@ -292,7 +305,7 @@ class Query:
         return await T.load_entities(info, [r["id"] for r in rows])
 
     @strawberry.field(description="我的审批：我提交的、待我审批的、我处理过的 / my approval instances")
-    def my_approvals(
+    async def my_approvals(
         self,
         info: Info,
         role: T.ApprovalRole = T.ApprovalRole.APPLIED,
@@ -301,15 +314,17 @@ class Query:
     ) -> list[T.ApprovalInstance]:
         c = ctx(info)
         who = c.require()
-        found = c.state.approvals.list_for(who.id, role.value, status=status, limit=_page(first))
+        found = await asyncio.to_thread(
+            c.state.approvals.list_for, who.id, role.value, status=status, limit=_page(first)
+        )
         return [T.approval_instance(i) for i in found]
 
     @strawberry.field(description="一次审批申请（仅申请人、审批人与管理员可见）/ one approval instance")
-    def approval_instance(self, info: Info, id: strawberry.ID) -> T.ApprovalInstance | None:
+    async def approval_instance(self, info: Info, id: strawberry.ID) -> T.ApprovalInstance | None:
         c = ctx(info)
         who = c.require()
         try:
-            inst = c.state.approvals.get(str(id))
+            inst = await asyncio.to_thread(c.state.approvals.get, str(id))
         except NotFoundError:
             return None
         if not (who.is_admin or inst.involves(who.id)):
@@ -317,28 +332,35 @@ class Query:
         return T.approval_instance(inst)
 
     @strawberry.field(description="工单队列（客服、管理员）/ the agents' ticket queue")
-    def tickets(
+    async def tickets(
         self, info: Info, status: str | None = None, mine: bool = False, first: int = 50
     ) -> list[T.Ticket]:
         c = ctx(info)
         who = c.require("agent")
-        views = c.state.desk.list(status=status or "", assignee=who.id if mine else "", limit=_page(first))
-        return [T.ticket(c.state.desk.seen_by(v, who)) for v in views]
+        desk, limit = c.state.desk, _page(first)
+        views = await asyncio.to_thread(
+            lambda: [
+                desk.seen_by(v, who)
+                for v in desk.list(status=status or "", assignee=who.id if mine else "", limit=limit)
+            ]
+        )
+        return [T.ticket(v) for v in views]
 
     @strawberry.field(description="一个工单（客服、管理员，或提交人本人）/ one ticket")
-    def ticket(self, info: Info, id: strawberry.ID) -> T.Ticket | None:
+    async def ticket(self, info: Info, id: strawberry.ID) -> T.Ticket | None:
         c = ctx(info)
         who = c.require()
         try:
-            view = c.state.desk.get(str(id))
+            view = await asyncio.to_thread(c.state.desk.get, str(id))
         except NotFoundError:
             return None
         if not (who.has_role("agent") or view.employee_id == who.id):
             return None  # others' tickets do not exist for an employee
-        return T.ticket(c.state.desk.seen_by(view, who))  # less for an agent who may read less
+        # less for an agent who may read less
+        return T.ticket(await asyncio.to_thread(c.state.desk.seen_by, view, who))
 
     @strawberry.field(description="谁来审批：该申请人在此金额/天数下的具体审批链 / who approves")
-    def who_approves(
+    async def who_approves(
         self,
         info: Info,
         process: str,
@@ -351,7 +373,9 @@ class Query:
         applicant_id = str(applicant) if applicant else who.id
         if applicant_id != who.id:
             c.require("manager", "hr")  # least privilege: others' chains only for managers and HR
-        chain = resolve_chain(c.state.store, process, applicant=applicant_id, amount=amount, days=days)
+        chain = await asyncio.to_thread(
+            resolve_chain, c.state.store, process, applicant=applicant_id, amount=amount, days=days
+        )
         return T.ApprovalChain(
             process_id=strawberry.ID(chain.process_id),
             process_name=chain.process_name,
@@ -364,11 +388,11 @@ class Query:
         )
 
     @strawberry.field(description="运行 queries/ 中的命名查询（只读，分析师）/ run a named query")
-    def named_query(self, info: Info, name: str, params: JSON | None = None) -> JSON:
+    async def named_query(self, info: Info, name: str, params: JSON | None = None) -> JSON:
         c = ctx(info)
         who = c.require("analyst", "knowledge_engineer")
         given = cast(dict[str, Any] | None, params)
-        return cast(JSON, run_named_query(c.state.store, name, given, who=who))
+        return cast(JSON, await asyncio.to_thread(run_named_query, c.state.store, name, given, who=who))
 
     @strawberry.field(description="命名查询目录 / the named queries analysts may run")
     def named_queries(self, info: Info) -> list[NamedQueryInfo]:
@@ -417,12 +441,12 @@ class Query:
         ]
 
     @strawberry.field(description="图谱统计 / graph statistics")
-    def stats(self, info: Info) -> GraphStats:
+    async def stats(self, info: Info) -> GraphStats:
         who = ctx(info).require()
         store = ctx(info).state.store
         # the caller's view: hidden documents, their chunks and people's records are not counted
-        labels = run_named_query(store, "label_counts", who=who)
-        types = run_named_query(store, "relationship_counts", who=who)
+        labels = await asyncio.to_thread(run_named_query, store, "label_counts", who=who)
+        types = await asyncio.to_thread(run_named_query, store, "relationship_counts", who=who)
         by_label = [
             LabelCount(label=r["label"], count=r["count"]) for r in labels if r["label"] != "Resource"
         ]
@@ -511,7 +535,7 @@ class NamedQueryInfo:
 @strawberry.type
 class Mutation:
     @strawberry.mutation(description="对答案的反馈（无帮助的问题进入知识缺口分析）/ feedback on an answer")
-    def feedback(
+    async def feedback(
         self, info: Info, answer_id: strawberry.ID, question: str, helpful: bool, comment: str | None = None
     ) -> T.FeedbackResult:
         c = ctx(info)
@@ -521,7 +545,8 @@ class Mutation:
                 "问题或评论过长（上限 2000 字）", "question or comment too long (2,000 characters)"
             )
         feedback_id = f"fb-{uuid.uuid4().hex[:16]}"
-        c.state.store.execute(
+        await asyncio.to_thread(
+            c.state.store.execute,
             load_query("record_feedback").text,
             {
                 "id": feedback_id,
@@ -554,7 +579,7 @@ class Mutation:
             raise InputError("事由或幂等键过长", "reason or idempotency key too long")
         wecom = c.state.wecom
         if wecom is not None and wecom.oa is not None:
-            process_id, _ = find_process(c.state.store, process)
+            process_id, _ = await asyncio.to_thread(find_process, c.state.store, process)
             if process_id in wecom.oa.templates:  # decided in WeCom's own approval app
                 inst = await wecom.oa.submit(
                     process_id, applicant=who.id, amount=amount, days=days, reason=reason
@@ -578,7 +603,7 @@ class Mutation:
         )
 
     @strawberry.mutation(description="审批操作：同意、驳回、撤回、转交 / act on an approval instance")
-    def act_on_approval(
+    async def act_on_approval(
         self,
         info: Info,
         id: strawberry.ID,
@@ -592,7 +617,8 @@ class Mutation:
         who = c.require()
         if len(comment) > 2000 or (idempotency_key and len(idempotency_key) > 128):
             raise InputError("意见或幂等键过长", "comment or idempotency key too long")
-        result = c.state.approvals.act(
+        result = await asyncio.to_thread(
+            c.state.approvals.act,
             str(id),
             action.value,
             actor=who.id,
@@ -606,37 +632,37 @@ class Mutation:
         )
 
     @strawberry.mutation(description="客服接手工单（他人持有时为转交）/ an agent takes a ticket")
-    def claim_ticket(self, info: Info, id: strawberry.ID) -> T.TicketResult:
+    async def claim_ticket(self, info: Info, id: strawberry.ID) -> T.TicketResult:
         c = ctx(info)
         who = c.require("agent")
-        result = c.state.desk.claim(str(id), who)
-        return _ticket_result(c, str(id), result)
+        result = await asyncio.to_thread(c.state.desk.claim, str(id), who)
+        return await _ticket_result(c, str(id), result)
 
     @strawberry.mutation(
         description="客服回复（实时送达员工的对话；idempotencyKey 相同的重试只发一次）/ reply to the employee"
     )
-    def reply_to_ticket(
+    async def reply_to_ticket(
         self, info: Info, id: strawberry.ID, text: str, idempotency_key: str | None = None
     ) -> T.TicketResult:
         c = ctx(info)
         who = c.require("agent")
         if idempotency_key and len(idempotency_key) > 128:
             raise InputError("幂等键过长", "idempotency key too long")
-        result = c.state.desk.reply(str(id), who, text, key=idempotency_key)
-        return _ticket_result(c, str(id), result)
+        result = await asyncio.to_thread(c.state.desk.reply, str(id), who, text, key=idempotency_key)
+        return await _ticket_result(c, str(id), result)
 
     @strawberry.mutation(description="关闭工单并告知员工处理结果 / close a ticket")
-    def close_ticket(self, info: Info, id: strawberry.ID, resolution: str = "") -> T.TicketResult:
+    async def close_ticket(self, info: Info, id: strawberry.ID, resolution: str = "") -> T.TicketResult:
         c = ctx(info)
         who = c.require("agent")
-        result = c.state.desk.close(str(id), who, resolution)
-        return _ticket_result(c, str(id), result)
+        result = await asyncio.to_thread(c.state.desk.close, str(id), who, resolution)
+        return await _ticket_result(c, str(id), result)
 
     @strawberry.mutation(description="和智能客服对话（多轮，带 sessionId）/ talk to the chatbot")
-    def chat(self, info: Info, message: str, session_id: str | None = None) -> T.ChatReply:
+    async def chat(self, info: Info, message: str, session_id: str | None = None) -> T.ChatReply:
         c = ctx(info)
         who = c.require()
-        reply = c.state.dialog.handle(session_id, who, message)
+        reply = await asyncio.to_thread(c.state.dialog.handle, session_id, who, message)
         return T.ChatReply(
             session_id=reply.session_id,
             type=reply.type,
@@ -650,7 +676,7 @@ class Mutation:
         )
 
     @strawberry.mutation(description="管理员触发摄取（仅限 ZHIKU_INGEST_ROOTS 下的目录）/ admin ingestion")
-    def ingest(self, info: Info, paths: list[str]) -> T.IngestResult:
+    async def ingest(self, info: Info, paths: list[str]) -> T.IngestResult:
         c = ctx(info)
         c.require("admin")
         from demo.load import demo_document_paths
@@ -663,8 +689,12 @@ class Mutation:
             if not any(path == r or path.is_relative_to(r) for r in roots) or not path.exists():
                 raise InputError(f"不允许摄取该路径：{raw}", f"path not under ZHIKU_INGEST_ROOTS: {raw}")
             chosen.append(path)
-        report = Pipeline(c.state.store, ontology=c.state.ontology).ingest(chosen)
-        synced = c.state.search.sync()
+
+        def ingest_and_sync() -> tuple[Any, Any]:  # minutes of work: off the event loop
+            report = Pipeline(c.state.store, ontology=c.state.ontology).ingest(chosen)
+            return report, c.state.search.sync()
+
+        report, synced = await asyncio.to_thread(ingest_and_sync)
         summary = report.summary()
         return T.IngestResult(
             documents=summary["documents"],
@@ -690,6 +720,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *MaxAliasesLimiter(max_alias_count=settings.graphql_max_aliases).validation_rules,
         NoNulStrings,
     ]
+    turns = Turns(settings.graphql_heavy_at_once)  # for requests costing a tenth of the limit or more
     extensions: list[Any] = [
         ZhikuErrors,
         lambda: AddValidationRules(rules),
@@ -697,6 +728,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         lambda: ValidationCache(maxsize=1024),
         InputGuard,  # after ValidationCache: adds to the errors it sets
         lambda: MaxTokensLimiter(max_token_count=settings.graphql_max_tokens),
+        # after validation, with the request's variables (why not a validation rule: see cost.py)
+        lambda: QueryCostLimit(settings.graphql_max_cost, heavy=settings.graphql_max_cost // 10, turns=turns),
     ]
     if production:
         extensions.append(DisableIntrospection)

@@ -4,6 +4,7 @@ names the class. ``EntityType`` (the enum of ontology classes) is generated from
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import enum
 from typing import Any, cast
@@ -17,7 +18,7 @@ from chat.answer import Citation as CitationData
 from chat.desk import WITHHELD, TicketView
 from ontology.model import load_ontology
 from queries import load as load_query
-from zhiku.access import hidden, visible
+from zhiku.access import visible
 
 # -- the ontology's classes as an enum ---------------------------------------------------------------
 
@@ -86,9 +87,7 @@ class Entity:
         # (a department has hundreds of members); a type filter needs the full list.
         limit = 500 if types else first * 2 + 10
         who = c.principal
-        rows = c.state.store.query(
-            load_query("entity_relations").text, {"id": str(self.id), "limit": limit, **hidden(who)}
-        )
+        rows = await c.neighbours(str(self.id), limit)  # batched with the other entities' at this level
         rows = [r for r in rows if not types or r["type"] in types]
         out = []
         for r in rows:
@@ -116,7 +115,7 @@ def _prop(entity: Entity, key: str) -> Any:
 
 
 async def _related(info: Info, entity: Entity, rel_type: str, direction: str = "out") -> list[Entity]:
-    rows = await ctx(info).neighbours.load(str(entity.id))
+    rows = await ctx(info).neighbours(str(entity.id))
     return await load_entities(
         info, [r["id"] for r in rows if r["type"] == rel_type and r["direction"] == direction]
     )
@@ -211,10 +210,11 @@ class ApprovalProcess(Entity):
         return cast(int | None, _prop(self, "slaHours"))
 
     @strawberry.field(description="步骤（按顺序）")
-    def steps(self, info: Info) -> list[ProcessStep]:
+    async def steps(self, info: Info) -> list[ProcessStep]:
         from approvals.chain import _condition
 
-        rows = ctx(info).state.store.query(load_query("process_steps").text, {"id": str(self.id)})
+        store = ctx(info).state.store
+        rows = await asyncio.to_thread(store.query, load_query("process_steps").text, {"id": str(self.id)})
         return [
             ProcessStep(
                 id=strawberry.ID(r["id"]),
@@ -672,10 +672,10 @@ class Ticket:
     _view: strawberry.Private[Any]
 
     @strawberry.field(description="知识库建议的回复（仅客服可见）/ suggested answer, for agents")
-    def suggestion(self, info: Info) -> SuggestedAnswer:
+    async def suggestion(self, info: Info) -> SuggestedAnswer:
         c = ctx(info)
         who = c.require("agent")
-        suggestion = c.state.desk.suggest(self._view, who)
+        suggestion = await asyncio.to_thread(c.state.desk.suggest, self._view, who)
         answer = suggestion.answer
         return SuggestedAnswer(
             text=answer.text,

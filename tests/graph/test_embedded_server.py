@@ -9,7 +9,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -90,6 +92,30 @@ def test_snapshotted_data_survives_kill_9_of_the_server(tmp_path: Path) -> None:
     rows = store.query("MATCH (n:Employee) RETURN n.name AS name")
     assert rows == [{"name": "张伟"}]
     assert _server_pid(graph_dir) != pid
+    store.close()
+
+
+def test_threads_that_lose_the_server_together_restart_it_once(tmp_path: Path) -> None:
+    """The API runs store calls in a worker pool: calls from several threads that find the server gone
+    at the same time reconnect once (one restart, not one per thread) and all get their answer."""
+    graph_dir = tmp_path / "graph"
+    store = FalkorDBStore.embedded(graph_dir, snapshot_s=1)
+    store.upsert_nodes([NodeRecord("E1", ("Employee",), {"name": "张伟"})])
+    _wait_snapshot(graph_dir)
+    pid = _server_pid(graph_dir)
+    os.kill(pid, signal.SIGKILL)
+    assert _wait_gone(pid)
+    threads = 8
+    together = threading.Barrier(threads)
+
+    def read(_: int) -> list[dict[str, object]]:
+        together.wait()
+        return store.query("MATCH (n:Employee) RETURN n.name AS name")
+
+    with ThreadPoolExecutor(threads) as pool:
+        answers = list(pool.map(read, range(threads)))
+    assert answers == [[{"name": "张伟"}]] * threads
+    assert store.reconnects == 1
     store.close()
 
 
