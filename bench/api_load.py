@@ -91,6 +91,19 @@ def server_env(data_dir: str, keep: tuple[str, ...] = (), **settings: str) -> di
     return env
 
 
+def wait_healthy(base: str, timeout_s: float = 120) -> None:
+    """Wait until the server at ``base`` answers ``/healthz`` with 200; an error if it never does."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise SystemExit(f"{base} did not become healthy in {timeout_s:.0f} s")
+
+
 def zhiku(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "zhiku.cli", *args], cwd=ROOT, env=env, text=True,
                           capture_output=True, check=True, timeout=900)  # fmt: skip
@@ -246,13 +259,7 @@ def main() -> None:
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
+            wait_healthy(base, 120)
             print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small")
             kinds = args.only.split(",")
             unknown = set(kinds) - set(QUERY_OF)

@@ -25,7 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import EMPLOYEES, free_port, server_env, zhiku
+from bench.api_load import EMPLOYEES, free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
 from chat.evaluate import load_dialogs
 from search.evaluate import load_eval
@@ -107,15 +107,7 @@ def main() -> None:
         server = subprocess.Popen([sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)], cwd=ROOT,
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         try:
-            import httpx
-
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
+            wait_healthy(f"http://127.0.0.1:{port}", 120)
             url = f"ws://127.0.0.1:{port}/ws/chat"
             single = [[q.question] for q in load_eval()]
             print(f"scripted dialogs available: {len(load_dialogs())}")

@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.graphql.cost import query_cost
 from api.graphql.schema import build_schema
-from bench.api_load import free_port, server_env, zhiku
+from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
 from zhiku.settings import Settings
 
@@ -190,13 +190,7 @@ def serve(seconds: float, limit: int, first: int, label: str) -> None:
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
+            wait_healthy(base, 120)
             print(f"\n== server: zhiku serve, 1 worker, demo company, {label}")
             asyncio.run(run(base, token, seconds, first, loaded=limit < 10**15))
         finally:

@@ -28,7 +28,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, server_env, zhiku
+from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
 from ingest.corpora import debian_package
 
@@ -113,13 +113,7 @@ def main() -> None:
         ]
         try:
             api = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{api}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
+            wait_healthy(api, 180)
             page = www / "pr01.zh-cn.html"
             print(f"scheduler every {args.every}; a new fact in {page.name}, then `ask` polled each second")
             results = []

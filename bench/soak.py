@@ -22,7 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, server_env, zhiku
+from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
 from demo.load import DEMO_DIR
 
@@ -106,13 +106,7 @@ def main() -> None:
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         base = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
+            wait_healthy(base, 180)
             asyncio.run(traffic(base, tokens, 10, args.clients))  # warm-up
             start_rss = rss_mb(server.pid)
             seconds = args.minutes * 60

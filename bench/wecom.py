@@ -31,7 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, server_env, zhiku
+from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
 from wecom.fake import FakeWeCom, Sent
 from zhiku.loopback import running
@@ -194,13 +194,7 @@ def main() -> None:
         )
         try:
             base = f"http://127.0.0.1:{port}"
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    time.sleep(0.5)
+            wait_healthy(base, 180)
             print("server: zhiku serve, 1 worker, demo company, e5-small; fake WeCom in the bench process")
             users = asyncio.run(employees(base, tokens["E1030"]))[: args.concurrency]
             print(
