@@ -174,7 +174,12 @@ class FalkorDBStore(BatchWriter):
                 # create the graph — with a write that reaches the append-only log. A non-writing
                 # query also creates the key but is not logged; replaying later commands against
                 # that key (GRAPH.DELETE, constraints) then diverges and crashed FalkorDB 4.22.
-                self._graph.query(load_query("ensure_graph").text)
+                try:
+                    self._graph.query(load_query("ensure_graph").text)
+                except redis.exceptions.ResponseError as exc:
+                    # another process opening the same graph at the same moment created it first
+                    if "already indexed" not in str(exc):
+                        raise
         except _TRANSIENT as exc:
             raise GraphUnavailable(
                 f"无法连接图数据库 FalkorDB（{self.location}）：{exc}",

@@ -47,7 +47,7 @@ def test_demo_load_then_stats_then_export(tmp_path: Path) -> None:
     loaded = zhiku("demo", "load", data_dir=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert "Employee" in loaded.stdout
-    assert "检索索引 / search index: 311" in loaded.stdout
+    assert "检索索引 / search index: 315" in loaded.stdout
     found = zhiku("search", "公司有班车吗", "--as", "E1030", "-k", "3", data_dir=tmp_path)
     assert found.returncode == 0, found.stderr
     assert "通勤巴士" in found.stdout or "班车" in found.stdout
