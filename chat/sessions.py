@@ -206,7 +206,7 @@ class RedisSessions:
         if blob is None:
             return None
         session = decode(blob)
-        return Expired(session.employee) if left_ms < TOMBSTONE_S * 1000 else session
+        return Expired(session.employee) if left_ms <= TOMBSTONE_S * 1000 else session
 
     def save(self, session: Session) -> None:
         life_ms = int((max(self.ttl_s, 0.0) + TOMBSTONE_S) * 1000)
