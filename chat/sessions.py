@@ -9,7 +9,8 @@ in one process — instead of silently starting over.
 
 One turn of one session runs at a time (:meth:`SessionStore.turn`, a lock in the store): two
 messages of the same conversation arriving at two instances are answered one after the other, and
-neither turn is lost from the history.
+neither turn is lost from the history. A Redis that cannot be reached is a retryable
+``SHARED_STATE_UNAVAILABLE`` error (HTTP 503, ``retryable`` in GraphQL), never a lost conversation.
 
 Example::
 
@@ -33,7 +34,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import redis
-from redis.exceptions import LockError
+from redis.exceptions import LockError, RedisError
+
+from zhiku.errors import SharedStateUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -190,8 +193,8 @@ class RedisSessions:
     """Sessions in Redis (the graph server, or ``ZHIKU_REDIS_URL``), shared by every instance.
 
     ``kv`` must return bytes (``decode_responses=False``). A session's key expires ``ttl_s`` +
-    :data:`TOMBSTONE_S` after its last save; a remaining life under :data:`TOMBSTONE_S` means the
-    session timed out — decided by the Redis server's clock alone."""
+    :data:`TOMBSTONE_S` after its last save; a remaining life of :data:`TOMBSTONE_S` or less means
+    the session timed out — decided by the Redis server's clock alone."""
 
     def __init__(self, kv: redis.Redis, ttl_s: float) -> None:
         self.kv = kv
@@ -199,7 +202,7 @@ class RedisSessions:
 
     def load(self, session_id: str) -> Session | Expired | None:
         key = KEY + session_id
-        with self.kv.pipeline(transaction=False) as pipe:
+        with _shared(), self.kv.pipeline(transaction=False) as pipe:
             pipe.get(key)
             pipe.pttl(key)
             blob, left_ms = pipe.execute()
@@ -210,17 +213,31 @@ class RedisSessions:
 
     def save(self, session: Session) -> None:
         life_ms = int((max(self.ttl_s, 0.0) + TOMBSTONE_S) * 1000)
-        self.kv.set(KEY + session.id, encode(session), px=life_ms)
+        with _shared():
+            self.kv.set(KEY + session.id, encode(session), px=life_ms)
 
     @contextlib.contextmanager
     def turn(self, session_id: str) -> Iterator[None]:
         lock = self.kv.lock(LOCK + session_id, timeout=TURN_LOCK_S, blocking_timeout=TURN_WAIT_S)
-        held = lock.acquire()
+        with _shared():
+            held = lock.acquire()
         if not held:  # a turn stuck for longer than any answer takes: answer rather than wait on it
             log.warning("chat session %s still busy after %.0f s; answering anyway", session_id, TURN_WAIT_S)
         try:
             yield
         finally:
             if held:
-                with contextlib.suppress(LockError):  # expired meanwhile: nothing to release
+                # expired meanwhile, or Redis away: the lock frees itself after TURN_LOCK_S
+                with contextlib.suppress(LockError, RedisError, OSError):
                     lock.release()
+
+
+@contextlib.contextmanager
+def _shared() -> Iterator[None]:
+    try:
+        yield
+    except (RedisError, OSError) as exc:
+        raise SharedStateUnavailable(
+            "会话存储暂时无法访问，请稍后再试",
+            f"the shared session store (Redis) cannot be reached: {exc}",
+        ) from exc

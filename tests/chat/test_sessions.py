@@ -23,6 +23,7 @@ from chat.sessions import (
     encode,
 )
 from zhiku.access import load_principal
+from zhiku.errors import SharedStateUnavailable
 
 
 @pytest.fixture
@@ -121,3 +122,20 @@ def test_a_follow_up_on_another_instance_keeps_the_conversation(
     assert isinstance(kept, Session) and len(replies) == 2
     assert len(kept.turns) == 8  # four turns, each the employee's line and the bot's
     assert any("年假" in line for line in kept.turns) and any("病假" in line for line in kept.turns)
+
+
+def test_an_unreachable_store_is_a_retryable_error_not_a_lost_conversation() -> None:
+    import socket
+
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    client = redis.Redis(port=port, socket_connect_timeout=1)
+    sessions = RedisSessions(client, 1800)
+    for call in (lambda: sessions.load("t-x"), lambda: sessions.save(Session("t-x", "E1030", 0.0))):
+        with pytest.raises(SharedStateUnavailable) as caught:
+            call()
+        assert caught.value.retryable and caught.value.code == "SHARED_STATE_UNAVAILABLE"
+    with pytest.raises(SharedStateUnavailable), sessions.turn("t-x"):
+        pass
+    client.close()
