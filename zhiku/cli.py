@@ -816,9 +816,9 @@ def serve(
     os.environ["ZHIKU_DATA_DIR"] = str(settings.data_dir)
     os.environ["ZHIKU_GRAPH_URI"] = settings.graph_uri
     if workers > 1:
-        # Each worker's OpenMP threads (query encoder, FAISS) get their share of the cores: left at
-        # one thread per core each, the workers' spinning threads starve one another (bench/cluster.py:
-        # three instances on 2 cores answered distinct questions at 5 req/s instead of 77).
+        # Each worker's OpenMP threads (query encoder, FAISS) get their share of the cores: with a
+        # team per worker larger than that, queries wait at the teams' barriers for descheduled
+        # threads (bench/cluster.py: three instances on 2 cores, distinct questions 5 req/s → 77).
         os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     # Fail fast with a clear message if the graph cannot be opened, before uvicorn starts.
     with _open(settings) as store:
