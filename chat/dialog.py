@@ -201,8 +201,8 @@ class DialogEngine:
         if isinstance(found, Session) and found.employee == who.id:
             found.updated = time.monotonic()
             return found, notice, False
-        mine = session_id is not None and (found is None or found.employee == who.id)
-        current = Session(session_id if mine else f"s-{uuid.uuid4().hex[:16]}", who.id, time.monotonic())
+        mine = session_id if session_id and (found is None or found.employee == who.id) else None
+        current = Session(mine or f"s-{uuid.uuid4().hex[:16]}", who.id, time.monotonic())
         return current, notice, True
 
     @contextlib.contextmanager
