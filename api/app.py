@@ -30,7 +30,7 @@ from api.graphql.http import ZhikuGraphQLRouter
 from api.graphql.schema import build_schema
 from api.headers import SingleAuthorization
 from api.origin import check_ws_origin
-from api.ratelimit import ChatLimit, RateLimit
+from api.ratelimit import ChatLimit, RateLimit, TokenBucket
 from api.rest.chat_ws import router as chat_ws_router
 from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
@@ -39,12 +39,15 @@ from api.rest.wecom import router as wecom_router
 from approvals.engine import ApprovalEngine
 from approvals.events import EventStream, WebhookSender, approval_hub, load_triggers
 from chat.desk import TicketDesk, ticket_hub, ticket_stream
-from chat.dialog import DialogEngine
+from chat.dialog import SESSION_TTL_S, DialogEngine
 from chat.outbox import Outbox
 from chat.rewrite import AnswerRewriter
+from chat.sessions import RedisSessions
+from crawlers.schedules import ScheduledCrawls
 from graph import open_store
 from graph.base import GraphStore
 from ontology.model import load_ontology
+from search.follow import IndexFollower
 from search.recommend import Recommender
 from search.service import SearchService
 from wecom.aibot import AiBotChannel
@@ -208,6 +211,7 @@ def create_app(
         tickets = ticket_stream(kv)
         desk = TicketDesk(active, service, principals.get, tickets)
         rewriter = AnswerRewriter.from_settings(settings)  # optional, off by default
+        session_kv = open_kv(settings, active, decode=False)  # sessions are compressed bytes
         dialog = DialogEngine(
             active,
             service,
@@ -215,7 +219,17 @@ def create_app(
             approvals=engine,
             desk=desk,
             rewriter=rewriter,
+            sessions=RedisSessions(session_kv, SESSION_TTL_S),  # any instance continues a conversation
         )
+        # Shared with the other instances: the search index follows their graph writes; one of them
+        # (when ZHIKU_SCHEDULER is on) runs the crawl scheduler.
+        follower = None
+        if search is None and settings.index_follow_s > 0 and active.versions is not None:
+            follower = IndexFollower(service, active.versions, every_s=settings.index_follow_s)
+            follower.start()
+        crawls = ScheduledCrawls(settings, kv) if settings.scheduler else None
+        if crawls is not None:
+            crawls.start()
         wecom: WeComService | None = None
         async_kv = open_async_kv(url)
         hub = ticket_hub(tickets, async_kv)  # agents' replies → the employees' chat sockets
@@ -249,6 +263,9 @@ def create_app(
             hub=hub,
             approval_hub=approval_events,
             chat_limit=ChatLimit(async_kv, settings.chat_messages_per_minute),
+            rate_limiter=TokenBucket(async_kv),
+            scheduler=crawls,
+            index_follower=follower,
             approvals=engine,
             events=events,
             kv_url=url,
@@ -265,6 +282,10 @@ def create_app(
         try:
             yield
         finally:
+            if crawls is not None:
+                crawls.stop()
+            if follower is not None:
+                follower.stop()
             await hub.stop()
             if rewriter is not None:
                 rewriter.close()
@@ -276,6 +297,7 @@ def create_app(
             if webhooks is not None:
                 webhooks.close()
             await async_kv.aclose()
+            session_kv.close()
             kv.close()
             if search is None:
                 service.close()

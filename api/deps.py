@@ -15,13 +15,15 @@ from fastapi import Depends, Request
 
 from api.auth import PrincipalCache
 from api.cache import ResponseStore
-from api.ratelimit import ChatLimit
+from api.ratelimit import ChatLimit, TokenBucket
 from approvals.engine import ApprovalEngine
 from approvals.events import EventStream, StreamHub
 from chat.desk import TicketDesk
 from chat.dialog import DialogEngine
+from crawlers.schedules import ScheduledCrawls
 from graph.base import GraphStore
 from ontology.model import Ontology
+from search.follow import IndexFollower
 from search.recommend import Recommender
 from search.service import SearchService
 from wecom.service import WeComService
@@ -48,6 +50,9 @@ class AppState:
     chat_limit: ChatLimit  # chat messages per employee per minute, across sockets and workers
     wecom: WeComService | None = None
     responses: ResponseStore | None = None  # the GraphQL response cache (api/cache.py), when on
+    rate_limiter: TokenBucket | None = None  # per-user / per-IP buckets in the shared Redis
+    scheduler: ScheduledCrawls | None = None  # the crawl scheduler candidate (ZHIKU_SCHEDULER)
+    index_follower: IndexFollower | None = None  # syncs the search index after writes elsewhere
 
 
 def get_state(request: Request) -> AppState:

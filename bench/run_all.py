@@ -30,6 +30,7 @@ PROGRAMS: list[tuple[str, list[str], list[str]]] = [
     ("api_load", [], ["--seconds", "5"]),
     ("cost", ["--unlimited"], ["--seconds", "5"]),
     ("chat", [], ["--seconds", "5"]),
+    ("cluster", [], ["--seconds", "5"]),
     ("wecom", [], ["--seconds", "10", "--instances", "30"]),
     ("freshness", [], ["--rounds", "2"]),
     ("soak", [], ["--minutes", "2"]),

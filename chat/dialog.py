@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import contextlib
 import re
-import threading
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from circuitbreaker import CircuitBreaker, CircuitBreakerError
@@ -39,6 +38,7 @@ from chat.outbox import Outbox
 from chat.rewrite import AnswerRewriter
 from chat.sentiment import THRESHOLD as FRUSTRATED
 from chat.sentiment import SentimentModel
+from chat.sessions import Expired, MemorySessions, Pending, Session, SessionStore
 from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from ingest.extract.gazetteer import MENTION_TYPES
@@ -147,39 +147,6 @@ class Reply:
     frustration: float = 0.0  # 0–1, from chat.sentiment
 
 
-@dataclass(slots=True)
-class _Pending:
-    kind: str  # ticket category: service | application; or approval (through the approvals engine)
-    title: str
-    entities: list[str]
-    process: str = ""
-    amount: float | None = None
-    days: float | None = None
-
-
-@dataclass(slots=True)
-class Session:
-    id: str
-    employee: str
-    updated: float
-    turns: list[str] = field(default_factory=list)
-    #: The documents each line of ``turns`` drew on (kept in step with ``turns`` by :meth:`add_turn`):
-    #: a hand-off ticket shows an agent a line only when the agent may read all of them.
-    turn_documents: list[tuple[str, ...]] = field(default_factory=list)
-    last_question: str = ""
-    last_intent: str = ""
-    last_entities: list[tuple[str, str, str]] = field(default_factory=list)  # (id, surface, type)
-    last_sources: list[str] = field(default_factory=list)  # titles of the last answer's sources
-    last_documents: list[str] = field(default_factory=list)  # their document ids, in the same order
-    pending: _Pending | None = None
-    frustrated_turns: int = 0
-    handoff_ticket: str | None = None  # while open, the employee's messages go to the agent
-
-    def add_turn(self, line: str, documents: Iterable[str] = ()) -> None:
-        self.turns.append(line)
-        self.turn_documents.append(tuple(dict.fromkeys(documents)))
-
-
 class DialogEngine:
     def __init__(
         self,
@@ -193,7 +160,10 @@ class DialogEngine:
         approvals: ApprovalEngine | None = None,
         desk: TicketDesk | None = None,
         rewriter: AnswerRewriter | None = None,
+        sessions: SessionStore | None = None,
     ) -> None:
+        """``sessions``: where conversations live between turns (:mod:`chat.sessions`; default this
+        process's memory; the API passes the shared Redis store). ``ttl_s`` applies to either."""
         self.approvals = approvals
         self.desk = desk
         self.rewriter = rewriter  # optional LLM wording of answers (chat.rewrite)
@@ -207,43 +177,60 @@ class DialogEngine:
         self._breaker = CircuitBreaker(
             failure_threshold=3, recovery_timeout=15, expected_exception=GraphUnavailable, name="graph"
         )
-        self.ttl_s = ttl_s
-        self._sessions: dict[str, Session] = {}
+        self.sessions: SessionStore = sessions or MemorySessions(ttl_s)
+        self.sessions.ttl_s = ttl_s
         self._process_names: list[tuple[str, str]] | None = None
-        self._lock = threading.Lock()
 
     # -- sessions ------------------------------------------------------------------------------------
 
+    @property
+    def ttl_s(self) -> float:
+        """Seconds of silence after which a session is over."""
+        return self.sessions.ttl_s
+
+    @ttl_s.setter
+    def ttl_s(self, value: float) -> None:
+        self.sessions.ttl_s = value
+
     def has_session(self, session_id: str | None, who: Principal) -> bool:
-        with self._lock:
-            found = self._sessions.get(session_id or "")
-            return (
-                found is not None
-                and found.employee == who.id
-                and time.monotonic() - found.updated <= self.ttl_s
-            )
+        found = self.sessions.load(session_id) if session_id else None
+        return isinstance(found, Session) and found.employee == who.id
 
     def session(self, session_id: str | None, who: Principal) -> tuple[Session, str]:
-        now = time.monotonic()
-        notice = ""
-        with self._lock:
-            for sid in [s for s, v in self._sessions.items() if now - v.updated > self.ttl_s]:
-                if sid == session_id:
-                    notice = "上次的会话已超时，我们重新开始。"
-                del self._sessions[sid]
-            current = self._sessions.get(session_id or "")
-            if current is None or current.employee != who.id:  # a session belongs to one employee
-                current = Session(session_id or f"s-{uuid.uuid4().hex[:16]}", who.id, now)
-                if current.id in self._sessions:
-                    current.id = f"s-{uuid.uuid4().hex[:16]}"
-                self._sessions[current.id] = current
-            current.updated = now
-        return current, notice
+        """The caller's session ``session_id`` (created, and saved, when new), and a notice when it
+        had timed out. A session belongs to one employee: another's id starts a new session."""
+        session, notice, new = self._load(session_id, who)
+        if new:
+            self.sessions.save(session)
+        return session, notice
+
+    def _load(self, session_id: str | None, who: Principal) -> tuple[Session, str, bool]:
+        found = self.sessions.load(session_id) if session_id else None
+        notice = "上次的会话已超时，我们重新开始。" if isinstance(found, Expired) else ""
+        if isinstance(found, Session) and found.employee == who.id:
+            found.updated = time.monotonic()
+            return found, notice, False
+        mine = session_id if session_id and (found is None or found.employee == who.id) else None
+        current = Session(mine or f"s-{uuid.uuid4().hex[:16]}", who.id, time.monotonic())
+        return current, notice, True
+
+    @contextlib.contextmanager
+    def _turn_of(self, session_id: str | None, who: Principal) -> Iterator[tuple[Session, str]]:
+        """The session for one turn, held against other turns of it and saved when the turn ends."""
+        with self.sessions.turn(session_id) if session_id else contextlib.nullcontext():
+            session, notice, _ = self._load(session_id, who)
+            try:
+                yield session, notice
+            finally:
+                self.sessions.save(session)
 
     # -- the turn ------------------------------------------------------------------------------------
 
     def handle(self, session_id: str | None, who: Principal, message: str) -> Reply:
-        session, notice = self.session(session_id, who)
+        with self._turn_of(session_id, who) as (session, notice):
+            return self._handle(session, notice, who, message)
+
+    def _handle(self, session: Session, notice: str, who: Principal, message: str) -> Reply:
         text = (message or "").strip()
         if len(text) > MAX_MESSAGE_CHARS:
             text = text[:MAX_MESSAGE_CHARS]
@@ -425,7 +412,7 @@ class DialogEngine:
         if intent == "谁来审批":
             return self._who_approves(session, who, text, entities)
         if intent == "提交工单":
-            session.pending = _Pending("service", text, [e[0] for e in entities])
+            session.pending = Pending("service", text, [e[0] for e in entities])
             return Reply(
                 sid,
                 "confirm",
@@ -438,7 +425,7 @@ class DialogEngine:
             if "process" in slots:
                 return self._confirm_approval(session, who, intent, text, slots)
         if intent in APPLICATION_INTENTS:
-            session.pending = _Pending("application", text, [e[0] for e in entities])
+            session.pending = Pending("application", text, [e[0] for e in entities])
             return Reply(
                 sid,
                 "confirm",
@@ -483,7 +470,7 @@ class DialogEngine:
         )
         what = chain.process_name + (f"（{amount:g}元）" if amount is not None else "")
         what += f"（{days:g}天）" if days is not None else ""
-        session.pending = _Pending("approval", text, [chain.process_id], chain.process_id, amount, days)
+        session.pending = Pending("approval", text, [chain.process_id], chain.process_id, amount, days)
         return Reply(
             session.id,
             "confirm",
@@ -492,7 +479,7 @@ class DialogEngine:
             1.0,
         )
 
-    def _submit(self, session: Session, who: Principal, pending: _Pending) -> Reply:
+    def _submit(self, session: Session, who: Principal, pending: Pending) -> Reply:
         assert self.approvals is not None
         result = self.approvals.submit(
             pending.process,

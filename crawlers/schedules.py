@@ -8,6 +8,13 @@ coalesces missed runs into one, never overlaps itself (``max_instances=1``), has
 interval, and runs the crawl in a subprocess (``python -m crawlers.run``) so Twisted's reactor is
 never restarted in-process and a crashing crawl takes nothing else down. Next run times are written to
 the crawl state for ``zhiku crawl status`` and GraphQL.
+
+Several instances (API replicas with ``ZHIKU_SCHEDULER=true``, or several ``zhiku scheduler``) run
+:class:`ScheduledCrawls`: one leads (:mod:`crawlers.leader`, a lease in the shared Redis) and runs the
+scheduler; the others wait and take over within a lease when it dies. The leader also keeps each
+source's next run in Redis (``zhiku:crawl:next-run``), so a new leader carries on the schedule —
+a run that was due, or that the old leader died in the middle of, starts at once — rather than
+starting every interval afresh.
 """
 
 from __future__ import annotations
@@ -17,16 +24,22 @@ import logging
 import os
 import subprocess
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import redis
+
+from crawlers.leader import Leadership
 from crawlers.sources import Source, load_sources
 from crawlers.state import CrawlState
 from zhiku.settings import Settings
 
 log = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
+NEXT_RUN = "zhiku:crawl:next-run"
 
 
 def run_source(name: str, sources_file: str, data_dir: str, timeout_s: int) -> dict[str, Any]:
@@ -47,7 +60,11 @@ def run_source(name: str, sources_file: str, data_dir: str, timeout_s: int) -> d
     return result
 
 
-def build_scheduler(settings: Settings, sources: dict[str, Source] | None = None) -> Any:
+def build_scheduler(
+    settings: Settings, sources: dict[str, Source] | None = None, *, kv: redis.Redis | None = None
+) -> Any:
+    """The scheduler (paused) with one job per source. With ``kv``, next run times are shared there:
+    read at start (a due run starts at once), written after every run."""
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
     from apscheduler.executors.pool import ThreadPoolExecutor
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -76,6 +93,8 @@ def build_scheduler(settings: Settings, sources: dict[str, Source] | None = None
         while following is not None and following < now:
             following = trigger.get_next_fire_time(following, now)
         state.set_next_run(name, following.timestamp() if following else None)
+        if kv is not None and following is not None:
+            _share_next_run(kv, name, following.timestamp())
 
     scheduler.add_listener(remember_next, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR | EVENT_JOB_MISSED)
     scheduler.start(paused=True)
@@ -83,6 +102,7 @@ def build_scheduler(settings: Settings, sources: dict[str, Source] | None = None
     for job in scheduler.get_jobs():
         if job.id not in wanted:
             job.remove()
+    shared = _shared_next_runs(kv) if kv is not None else {}
     for name, source in sources.items():
         trigger = (
             CronTrigger.from_crontab(source.cron, timezone="UTC")
@@ -90,6 +110,9 @@ def build_scheduler(settings: Settings, sources: dict[str, Source] | None = None
             else IntervalTrigger(seconds=source.every_s)
         )
         triggers[name] = trigger
+        carried = {}
+        if name in shared:  # where the previous leader left this source's schedule
+            carried["next_run_time"] = datetime.fromtimestamp(max(shared[name], time.time()), UTC)
         scheduler.add_job(
             run_source,
             trigger,
@@ -105,8 +128,73 @@ def build_scheduler(settings: Settings, sources: dict[str, Source] | None = None
             coalesce=True,
             max_instances=1,
             misfire_grace_time=source.every_s,
+            **carried,
         )
     for job in scheduler.get_jobs():
         name = job.id.removeprefix("crawl:")
         state.set_next_run(name, job.next_run_time.timestamp() if job.next_run_time else None)
+        if kv is not None and job.next_run_time is not None and name not in shared:
+            _share_next_run(kv, name, job.next_run_time.timestamp())
     return scheduler
+
+
+def _share_next_run(kv: redis.Redis, name: str, at: float) -> None:
+    try:
+        kv.hset(NEXT_RUN, name, repr(at))
+    except redis.RedisError as exc:
+        log.warning("next run of %s not shared (Redis: %s)", name, exc)
+
+
+def _shared_next_runs(kv: redis.Redis) -> dict[str, float]:
+    try:
+        raw: Any = kv.hgetall(NEXT_RUN)
+    except redis.RedisError as exc:
+        log.warning("shared crawl schedule not read (Redis: %s)", exc)
+        return {}
+    return {(k.decode() if isinstance(k, bytes) else k): float(v) for k, v in raw.items()}
+
+
+class ScheduledCrawls:
+    """The crawl scheduler on whichever instance leads: every candidate runs this; one schedules.
+
+    >>> crawls = ScheduledCrawls(settings, kv)   # kv: the shared Redis (zhiku.kv.open_kv)
+    >>> crawls.start()                           # standby until elected
+    >>> crawls.role                              # "leader" | "standby"
+    >>> crawls.stop()
+    """
+
+    def __init__(self, settings: Settings, kv: redis.Redis, sources: dict[str, Source] | None = None) -> None:
+        self.settings = settings
+        self.kv = kv
+        self.sources = sources
+        self.scheduler: Any = None
+        self.leadership = Leadership(
+            kv,
+            "crawl-scheduler",
+            on_elected=self._lead,
+            on_demoted=self._stand_by,
+            lease_s=settings.scheduler_lease_s,
+        )
+        self.elected: list[Callable[[Any], None]] = []  # told the scheduler when this instance leads
+
+    @property
+    def role(self) -> str:
+        return self.leadership.role
+
+    def start(self) -> None:
+        self.leadership.start()
+
+    def stop(self) -> None:
+        self.leadership.stop()
+
+    def _lead(self) -> None:
+        self.scheduler = build_scheduler(self.settings, self.sources, kv=self.kv)
+        self.scheduler.resume()
+        for listener in self.elected:
+            listener(self.scheduler)
+
+    def _stand_by(self) -> None:
+        scheduler, self.scheduler = self.scheduler, None
+        if scheduler is not None:
+            # A crawl under way finishes in its own process; no new one starts here.
+            scheduler.shutdown(wait=False)

@@ -421,25 +421,37 @@ def crawl(
 @app.command("scheduler")
 @cli_errors
 def scheduler(ctx: typer.Context) -> None:
-    """按 sources.yaml 定时爬取（APScheduler，持久化任务）/ run the crawl scheduler until Ctrl-C."""
+    """按 sources.yaml 定时爬取（APScheduler；多实例时只有一个主调度）/ run the crawl scheduler until Ctrl-C.
+
+    Any number may run (on several machines): one leads, through a lease in the shared Redis; the
+    others wait and take over within a lease (ZHIKU_SCHEDULER_LEASE_S) when it stops."""
     import threading
 
-    from crawlers.schedules import build_scheduler
+    from crawlers.schedules import ScheduledCrawls
+    from zhiku.kv import open_kv
 
     settings = _settings(ctx)
-    sched = build_scheduler(settings)
-    jobs = sched.get_jobs()
-    sched.resume()
-    out.print(f"调度器已启动 / scheduler running: {len(jobs)} 个源 sources（Ctrl-C 停止 / to stop）")
-    for job in jobs:
-        out.print(f"  {job.name}: next {job.next_run_time}")
-    stop = threading.Event()
-    try:
-        stop.wait()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        sched.shutdown(wait=True)
+    with _open(settings) as store:  # keeps the embedded server up; the lease lives in its Redis
+        kv = open_kv(settings, store)
+        crawls = ScheduledCrawls(settings, kv)
+
+        def elected(sched: Any) -> None:
+            jobs = sched.get_jobs()
+            out.print(f"调度器已启动 / scheduler leading: {len(jobs)} 个源 sources（Ctrl-C 停止 / to stop）")
+            for job in jobs:
+                out.print(f"  {job.name}: next {job.next_run_time}")
+
+        crawls.elected.append(elected)
+        crawls.start()
+        out.print("等待成为主调度 / waiting to lead (another instance may be leading)…")
+        stop = threading.Event()
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            crawls.stop()
+            kv.close()
 
 
 @app.command("query")
@@ -803,6 +815,11 @@ def serve(
     # Workers are separate processes: they rebuild settings from the environment.
     os.environ["ZHIKU_DATA_DIR"] = str(settings.data_dir)
     os.environ["ZHIKU_GRAPH_URI"] = settings.graph_uri
+    if workers > 1:
+        # Each worker's OpenMP threads (query encoder, FAISS) get their share of the cores: with a
+        # team per worker larger than that, queries wait at the teams' barriers for descheduled
+        # threads (bench/cluster.py: three instances on 2 cores, distinct questions 5 req/s → 77).
+        os.environ.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // workers)))
     # Fail fast with a clear message if the graph cannot be opened, before uvicorn starts.
     with _open(settings) as store:
         store.health()

@@ -58,6 +58,12 @@ class GraphUnavailable(RetryableError):
     code = "GRAPH_UNAVAILABLE"
 
 
+class SharedStateUnavailable(RetryableError):
+    """The Redis that instances share (sessions, limits, events) cannot be reached."""
+
+    code = "SHARED_STATE_UNAVAILABLE"
+
+
 class InvalidIdentifier(GraphError):
     """A label, relationship type or property name is not a safe Cypher identifier."""
 

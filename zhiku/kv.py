@@ -39,13 +39,14 @@ def kv_url(settings: Settings, store: GraphStore) -> str:
     return url
 
 
-def _options() -> dict[str, Any]:
-    return {"client_name": f"{CLIENT_PREFIX}kv-{os.getpid()}", "decode_responses": True}
+def _options(*, decode: bool = True) -> dict[str, Any]:
+    return {"client_name": f"{CLIENT_PREFIX}kv-{os.getpid()}", "decode_responses": decode}
 
 
-def open_kv(settings: Settings, store: GraphStore) -> redis.Redis:
-    """A synchronous client (strings in, strings out)."""
-    return redis.Redis.from_url(kv_url(settings, store), **_options())
+def open_kv(settings: Settings, store: GraphStore, *, decode: bool = True) -> redis.Redis:
+    """A synchronous client (strings in, strings out; with ``decode=False`` bytes, e.g. for the
+    compressed dialog sessions)."""
+    return redis.Redis.from_url(kv_url(settings, store), **_options(decode=decode))
 
 
 def open_async_kv(url: str) -> redis.asyncio.Redis:

@@ -192,10 +192,13 @@ class Settings(BaseSettings):
         3.0, gt=0, le=30, description="Longer than this: the composed answer goes out."
     )
     rate_limit_per_user: str = Field(
-        "500/second", description="Requests per signed-in user and instance (limits syntax; empty: off)."
+        "500/second",
+        description="Requests per signed-in user across all instances: a token bucket of this size "
+        "refilled at this rate (limits syntax; empty: off).",
     )
     rate_limit_per_ip: str = Field(
-        "500/second", description="Requests per client IP and instance (limits syntax; empty: off)."
+        "500/second",
+        description="Requests per client IP across all instances (token bucket, limits syntax; empty: off).",
     )
     crawl_sources: Path = Field(
         Path(__file__).resolve().parent.parent / "crawlers" / "sources.yaml",
@@ -205,6 +208,24 @@ class Settings(BaseSettings):
         0.5, ge=0, description="AutoThrottle's first delay between requests to one site (0: no throttle)."
     )
     crawl_timeout_s: int = Field(1800, ge=10, description="A crawl running longer than this is stopped.")
+    scheduler: bool = Field(
+        False,
+        description="Run the crawl scheduler inside `zhiku serve` too: every instance is a candidate, "
+        "one leads at a time (a lease in the shared Redis); `zhiku scheduler` does the same on its own.",
+    )
+    scheduler_lease_s: float = Field(
+        30.0,
+        ge=1,
+        le=300,
+        description="The scheduler leader's lease: a standby takes over at most this (plus a third) "
+        "after the leader dies.",
+    )
+    index_follow_s: float = Field(
+        1.0,
+        ge=0,
+        description="How often `zhiku serve` checks whether another process wrote to the graph, to "
+        "sync its own search index (0: only at start).",
+    )
     gil_switch_interval_ms: float = Field(
         1.0, gt=0, le=100, description="Python's GIL switch interval in `zhiku serve` (default 5 ms)."
     )

@@ -22,5 +22,9 @@ def healthz(state: StateDep) -> JSONResponse:
         "env": state.settings.env.value,
         "graph": graph,
         "responseCache": state.responses.stats() if state.responses is not None else None,
+        # this instance's part in the cluster: crawl scheduler leader or standby (None: not a
+        # candidate), and its search index's version (each instance syncs its own from the graph)
+        "scheduler": state.scheduler.role if state.scheduler is not None else None,
+        "indexVersion": state.search.catalog.version,
     }
     return JSONResponse(body, status_code=200 if graph["ok"] else 503)

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import issue_token
 from chat.dialog import DialogEngine, parse_amount
+from chat.sessions import Session
 from zhiku.access import load_principal
 from zhiku.settings import Settings
 
@@ -113,9 +114,10 @@ def test_sessions_expire_and_belong_to_one_employee(demo_graph, demo_search) -> 
     later = engine.handle(first.session_id, who, "那病假呢？")
     assert "超时" in later.notice
     # the old topic went with the session: "那病假呢？" was not read as "病假怎么申请？"
-    assert engine._sessions[later.session_id].last_question in ("", "那病假呢？")
-    other = load_principal(demo_graph, "E1031")
     engine.ttl_s = 3600
+    kept = engine.sessions.load(later.session_id)
+    assert isinstance(kept, Session) and kept.last_question in ("", "那病假呢？")
+    other = load_principal(demo_graph, "E1031")
     mine = engine.handle(None, who, "你好")
     theirs = engine.handle(mine.session_id, other, "你好")
     assert theirs.session_id != mine.session_id

@@ -15,6 +15,7 @@ import search.service as service_module
 from demo.load import DEMO_DIR, load_demo
 from ingest.pipeline import Pipeline
 from search.embedders import STATIC_MODEL_DIR, StaticEmbedder, load_embedder
+from search.follow import IndexFollower
 from search.service import SearchService
 from search.vector import VectorIndex
 from zhiku.errors import ConfigError
@@ -117,6 +118,32 @@ def test_another_process_sees_the_new_version(
     assert any("食堂" in h.text for h in reader.search("食堂几点开饭", k=3).hits)
     writer.close()
     reader.close()
+
+
+def test_another_instance_follows_graph_writes_into_its_own_index(
+    loaded, corpus: Path, static, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """Two instances, two data directories, one graph: a document ingested through one is found by
+    the other once its follower sees the graph's content version move."""
+    here = SearchService(loaded, tmp_path / "here", static)
+    there = SearchService(loaded, tmp_path / "there", static)
+    here.sync()
+    there.sync()
+    follower = IndexFollower(there, loaded.versions, every_s=60)
+    follower.start()  # (the test drives its rounds with step())
+    try:
+        assert follower.step() is False  # nothing written since
+        shutil.copy(DEMO_DIR / "docs" / "meal-allowance.md", corpus / "meal-allowance.md")
+        Pipeline(loaded).ingest([corpus])
+        here.sync()  # the writing instance syncs its own index as ingestion ends
+        assert not any("食堂" in h.text for h in there.search("食堂几点开饭", k=3).hits)
+        assert follower.step() is True and follower.syncs == 1
+        assert any("食堂" in h.text for h in there.search("食堂几点开饭", k=3).hits)
+        assert follower.step() is False
+    finally:
+        follower.stop()
+        here.close()
+        there.close()
 
 
 def test_unknown_model_setting_is_a_clear_error(tmp_path: Path) -> None:

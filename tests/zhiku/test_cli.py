@@ -228,3 +228,56 @@ def test_chat_in_the_terminal(tmp_path: Path) -> None:
     assert "李志强" in result.stdout and "总经理审批：陈建国" in result.stdout
     nobody = zhiku("chat", "--as", "E9999", "你好", data_dir=tmp_path)
     assert nobody.returncode == 1 and "E9999" in one_error_line(nobody.stderr)
+
+
+def test_two_schedulers_one_leads_and_the_other_takes_over(tmp_path: Path) -> None:
+    """`zhiku scheduler` twice on one store: one leads, the other waits; Ctrl-C on the leader hands
+    the lease over."""
+    import signal
+    import time
+
+    sources = tmp_path / "sources.yaml"
+    sources.write_text(
+        "- name: hourly\n  start_urls: ['http://127.0.0.1:9/']\n  every: 1h\n", encoding="utf-8"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k == "ZHIKU_EMBED_CACHE"}
+    env.update({"ZHIKU_DATA_DIR": str(tmp_path / "data"), "ZHIKU_CRAWL_SOURCES": str(sources),
+                "ZHIKU_SCHEDULER_LEASE_S": "2", "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    logs = [tmp_path / f"scheduler{i}.log" for i in range(2)]
+    procs = []
+    for log in logs:
+        with log.open("w") as out:
+            procs.append(subprocess.Popen([sys.executable, "-m", "zhiku.cli", "scheduler"], cwd=ROOT,
+                                          env=env, stdout=out, stderr=subprocess.STDOUT))  # fmt: skip
+        time.sleep(0.5)  # the first one starts the embedded server
+
+    def leading() -> list[bool]:
+        return ["scheduler leading" in log.read_text(encoding="utf-8") for log in logs]
+
+    def wait_for(condition, timeout: float = 90) -> bool:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        while not condition():
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.2)
+        return True
+
+    try:
+        assert wait_for(lambda: any(leading())), [log.read_text() for log in logs]
+        time.sleep(2)  # a lease renewed by the leader is not taken by the other
+        assert leading().count(True) == 1
+        first = leading().index(True)
+        assert "waiting to lead" in logs[1 - first].read_text(encoding="utf-8")
+        procs[first].send_signal(signal.SIGINT)
+        assert procs[first].wait(timeout=30) == 0
+        assert wait_for(lambda: leading()[1 - first]), logs[1 - first].read_text()
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGINT)
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
