@@ -102,17 +102,18 @@ def demo_search(
 
 
 @pytest.fixture
-def fresh_chat_limits(demo_graph: FalkorDBStore) -> Iterator[None]:
-    """The chat's per-employee message counters live in the shared Redis (the demo graph's server),
-    across apps: a test that chats over ``/ws/chat`` starts and ends with none."""
+def fresh_limits(demo_graph: FalkorDBStore) -> Iterator[None]:
+    """The chat's per-employee message counters and the request token buckets live in the shared Redis
+    (the demo graph's server), across apps: a test that relies on them starts and ends with none."""
     import redis
 
-    from api.ratelimit import CHAT_LIMIT_PREFIX
+    from api.ratelimit import BUCKET_PREFIX, CHAT_LIMIT_PREFIX
 
     def clear() -> None:
         with redis.Redis.from_url(demo_graph.kv_url) as kv:
-            for key in kv.scan_iter(f"{CHAT_LIMIT_PREFIX}:*"):
-                kv.delete(key)
+            for prefix in (CHAT_LIMIT_PREFIX, BUCKET_PREFIX):
+                for key in kv.scan_iter(f"{prefix}:*"):
+                    kv.delete(key)
 
     clear()
     yield

@@ -39,7 +39,7 @@ def serve(demo_graph, demo_search, settings: Settings, **config: Any) -> Iterato
 
 
 @pytest.fixture
-def server(demo_graph, demo_search, settings: Settings, fresh_chat_limits) -> Iterator[str]:  # type: ignore[no-untyped-def]
+def server(demo_graph, demo_search, settings: Settings, fresh_limits) -> Iterator[str]:  # type: ignore[no-untyped-def]
     with serve(demo_graph, demo_search, settings) as base:
         yield base
     demo_graph.execute("MATCH (t:Ticket) DETACH DELETE t")
@@ -104,7 +104,7 @@ def test_the_allowance_holds_across_api_processes(
     demo_graph,  # type: ignore[no-untyped-def]
     demo_search,
     settings: Settings,
-    fresh_chat_limits,
+    fresh_limits,
 ) -> None:
     """Two apps (each with its own connections, as two uvicorn workers have) count in the one Redis."""
     limit = settings.chat_messages_per_minute
@@ -168,7 +168,7 @@ def test_the_log_never_shows_a_token_from_the_url(
     demo_graph,  # type: ignore[no-untyped-def]
     demo_search,
     settings: Settings,
-    fresh_chat_limits,
+    fresh_limits,
 ) -> None:
     """With the logging configuration ``zhiku serve`` passes to uvicorn."""
     token = issue_token(settings, EMPLOYEE)

@@ -93,7 +93,7 @@ def test_a_websocket_upgrade_with_two_tokens_is_refused(live: Live) -> None:
     assert asyncio.run(one_token_is_fine()) == E1030
 
 
-def test_the_rate_limit_counts_the_employee_not_the_token(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
+def test_the_rate_limit_counts_the_employee_not_the_token(demo_graph, demo_search, fresh_limits) -> None:  # type: ignore[no-untyped-def]
     with serve(
         demo_graph, demo_search, rate_limit_per_user="3/minute", rate_limit_per_ip="50/minute"
     ) as live:

@@ -21,7 +21,7 @@ ME = "{ me { id } }"
 
 
 @pytest.fixture
-def limited(demo_graph, demo_search) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def limited(demo_graph, demo_search, fresh_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = Settings(
         data_dir=demo_search.directory.parent, rate_limit_per_user="3/minute", rate_limit_per_ip="5/minute"
     )
@@ -78,7 +78,7 @@ def test_token_buckets_are_one_per_cluster(demo_graph) -> None:  # type: ignore[
     assert rate.capacity == 500 and rate.per_ms == 0.5
 
 
-def test_the_request_limit_holds_across_instances(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
+def test_the_request_limit_holds_across_instances(demo_graph, demo_search, fresh_limits) -> None:  # type: ignore[no-untyped-def]
     settings = Settings(
         data_dir=demo_search.directory.parent, rate_limit_per_user="3/hour", rate_limit_per_ip="1000/second"
     )

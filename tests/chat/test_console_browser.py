@@ -31,7 +31,7 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def server(demo_graph, demo_search, fresh_chat_limits) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
+def server(demo_graph, demo_search, fresh_limits) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=demo_search.directory.parent)
     with running(create_app(settings, store=demo_graph, search=demo_search)) as base:
         yield base, settings

@@ -22,7 +22,7 @@ EMPLOYEE, OTHER, AGENT, AGENT2 = "E1030", "E1031", "E1015", "E1017"
 
 
 @pytest.fixture
-def client(demo_graph, demo_search, fresh_chat_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(demo_graph, demo_search, fresh_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=demo_search.directory.parent)
     with TestClient(create_app(settings, store=demo_graph, search=demo_search)) as c:
         yield c

@@ -134,7 +134,7 @@ def test_amounts_as_people_say_them() -> None:
 
 
 @pytest.fixture
-def client(demo_graph, demo_search, fresh_chat_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+def client(demo_graph, demo_search, fresh_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
     settings = Settings(data_dir=demo_search.directory.parent)
     with TestClient(create_app(settings, store=demo_graph, search=demo_search)) as c:
         c.token = issue_token(settings, "E1030")  # type: ignore[attr-defined]
