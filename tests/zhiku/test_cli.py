@@ -59,7 +59,7 @@ def test_demo_load_then_stats_then_export(tmp_path: Path) -> None:
     nobody = zhiku("search", "年假", "--as", "E9999", data_dir=tmp_path)
     assert nobody.returncode == 1 and "E9999" in one_error_line(nobody.stderr)
     stats = zhiku("index", "stats", data_dir=tmp_path)
-    assert "e5-small" in stats.stdout and "311" in stats.stdout
+    assert "e5-small" in stats.stdout and "315" in stats.stdout
     stats = zhiku("graph", "stats", data_dir=tmp_path)
     assert stats.returncode == 0, stats.stderr
     assert "REPORTS_TO" in stats.stdout
