@@ -3,9 +3,6 @@ and real WebSocket clients (raw headers, handshakes, close codes)."""
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -15,6 +12,7 @@ import pytest
 
 from api.app import create_app
 from api.auth import issue_token
+from zhiku.loopback import running
 from zhiku.settings import Settings
 
 
@@ -38,25 +36,9 @@ class Live:
 @contextmanager
 def serve(demo_graph: Any, demo_search: Any, **overrides: Any) -> Iterator[Live]:
     """The app on a free loopback port, in a thread; stopped on exit."""
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
     settings = Settings(data_dir=demo_search.directory.parent, **overrides)
-    app = create_app(settings, store=demo_graph, search=demo_search)
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 60
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert server.started, "uvicorn did not start"
-    try:
-        yield Live(f"http://127.0.0.1:{port}", settings)
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with running(create_app(settings, store=demo_graph, search=demo_search)) as base:
+        yield Live(base, settings)
 
 
 @pytest.fixture(scope="module")

@@ -5,9 +5,7 @@ store calls run off the event loop, so ``/healthz`` answers while a graph query 
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +21,7 @@ from api.graphql import cost as cost_module
 from api.graphql.cost import DEFAULT_LIST_SIZE, query_cost
 from api.graphql.schema import build_schema
 from queries import load as load_query
+from tests.api.conftest import serve
 from zhiku.settings import Settings
 
 EMPLOYEE = "E1030"  # 行政部主管: an ordinary employee (no admin, analyst or agent role)
@@ -209,39 +208,11 @@ def test_nested_relations_load_with_one_store_query_per_level(
 # -- the event loop ------------------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def serving(demo_graph, demo_search) -> Iterator[tuple[str, dict[str, str]]]:  # type: ignore[no-untyped-def]
     """A real uvicorn server on loopback: its base URL and an ordinary employee's headers."""
-    import uvicorn
-
-    settings = Settings(data_dir=demo_search.directory.parent)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(settings, store=demo_graph, search=demo_search),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    headers = {"Authorization": f"Bearer {issue_token(settings, EMPLOYEE)}", "Cache-Control": "no-cache"}
-    try:
-        yield f"http://127.0.0.1:{port}", headers
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+    with serve(demo_graph, demo_search) as live:
+        yield live.base, {"Authorization": f"Bearer {live.token(EMPLOYEE)}", "Cache-Control": "no-cache"}
 
 
 def hold(monkeypatch: pytest.MonkeyPatch, store: Any, name: str) -> tuple[threading.Event, threading.Event]:

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,10 +20,8 @@ import websockets
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from api.app import create_app
-from api.auth import issue_token
 from api.graphql.export import SCHEMA_FILE
-from zhiku.settings import Settings
+from tests.api.conftest import serve
 
 schema = schemathesis.graphql.from_path(SCHEMA_FILE)
 SEEN = {"requests": 0, "answered": 0}
@@ -34,22 +29,8 @@ SEEN = {"requests": 0, "answered": 0}
 
 @pytest.fixture(scope="module")
 def server(demo_graph, demo_search) -> Iterator[tuple[str, str]]:  # type: ignore[no-untyped-def]
-    import uvicorn
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    app_settings = Settings(data_dir=demo_search.directory.parent)
-    app = create_app(app_settings, store=demo_graph, search=demo_search)
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", issue_token(app_settings, "E1030")
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve(demo_graph, demo_search) as live:
+        yield live.base, live.token("E1030")
     demo_graph.execute("MATCH (f:Feedback) DETACH DELETE f")
 
 
