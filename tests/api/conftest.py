@@ -45,3 +45,9 @@ def serve(demo_graph: Any, demo_search: Any, **overrides: Any) -> Iterator[Live]
 def live(demo_graph, demo_search) -> Iterator[Live]:  # type: ignore[no-untyped-def]
     with serve(demo_graph, demo_search) as server:
         yield server
+
+
+def closed_as(closed: Any) -> tuple[str, int | None, str]:
+    """A WebSocket close as the tests record it: ``("closed", code, reason)`` (code ``None`` when the
+    server sent no close frame)."""
+    return ("closed", closed.rcvd.code if closed.rcvd else None, closed.rcvd.reason if closed.rcvd else "")

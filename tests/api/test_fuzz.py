@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from api.graphql.export import SCHEMA_FILE
-from tests.api.conftest import serve
+from tests.api.conftest import closed_as, serve
 
 schema = schemathesis.graphql.from_path(SCHEMA_FILE)
 SEEN = {"requests": 0, "answered": 0}
@@ -147,13 +147,7 @@ async def _ws_session(url: str, token: str, init: bool, messages: list[str | byt
             while True:  # until the server closes or falls quiet (a live subscription never ends)
                 received.append(json.loads(await asyncio.wait_for(ws.recv(), 0.5)))
         except websockets.ConnectionClosed as closed:
-            received.append(
-                (
-                    "closed",
-                    closed.rcvd.code if closed.rcvd else None,
-                    closed.rcvd.reason if closed.rcvd else "",
-                )
-            )
+            received.append(closed_as(closed))
         except TimeoutError:
             pass
     return received

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import websockets
 
-from tests.api.conftest import Live
+from tests.api.conftest import Live, closed_as
 
 PROTOCOL = ["graphql-transport-ws"]
 ANALYST, EMPLOYEE = "E1004", "E1030"
@@ -38,13 +38,7 @@ async def exchange(live: Live, messages: list[Any], token: str | None = None, wa
                 if reply.get("type") in ("error", "complete"):
                     break
         except websockets.ConnectionClosed as closed:
-            received.append(
-                (
-                    "closed",
-                    closed.rcvd.code if closed.rcvd else None,
-                    closed.rcvd.reason if closed.rcvd else "",
-                )
-            )
+            received.append(closed_as(closed))
         except TimeoutError:
             pass
     return received

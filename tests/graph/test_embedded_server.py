@@ -79,15 +79,21 @@ def _wait_snapshot(graph_dir: Path, timeout: float = 30.0) -> None:
     raise AssertionError("no snapshot was written")
 
 
-def test_snapshotted_data_survives_kill_9_of_the_server(tmp_path: Path) -> None:
-    """A change is snapshotted within ``snapshot_s``; after that a kill -9 loses nothing."""
-    graph_dir = tmp_path / "graph"
+def _snapshotted_then_killed(graph_dir: Path) -> tuple[FalkorDBStore, int]:
+    """A store with one employee, snapshotted, whose server was then killed with SIGKILL (and is gone)."""
     store = FalkorDBStore.embedded(graph_dir, snapshot_s=1)
     store.upsert_nodes([NodeRecord("E1", ("Employee",), {"name": "张伟"})])
     _wait_snapshot(graph_dir)
     pid = _server_pid(graph_dir)
     os.kill(pid, signal.SIGKILL)
     assert _wait_gone(pid)
+    return store, pid
+
+
+def test_snapshotted_data_survives_kill_9_of_the_server(tmp_path: Path) -> None:
+    """A change is snapshotted within ``snapshot_s``; after that a kill -9 loses nothing."""
+    graph_dir = tmp_path / "graph"
+    store, pid = _snapshotted_then_killed(graph_dir)
     # The next call finds the connection dead, restarts the server and retries once.
     rows = store.query("MATCH (n:Employee) RETURN n.name AS name")
     assert rows == [{"name": "张伟"}]
@@ -99,12 +105,7 @@ def test_threads_that_lose_the_server_together_restart_it_once(tmp_path: Path) -
     """The API runs store calls in a worker pool: calls from several threads that find the server gone
     at the same time reconnect once (one restart, not one per thread) and all get their answer."""
     graph_dir = tmp_path / "graph"
-    store = FalkorDBStore.embedded(graph_dir, snapshot_s=1)
-    store.upsert_nodes([NodeRecord("E1", ("Employee",), {"name": "张伟"})])
-    _wait_snapshot(graph_dir)
-    pid = _server_pid(graph_dir)
-    os.kill(pid, signal.SIGKILL)
-    assert _wait_gone(pid)
+    store, _ = _snapshotted_then_killed(graph_dir)
     threads = 8
     together = threading.Barrier(threads)
 
