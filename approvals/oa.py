@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 from typing import Protocol
 
-from approvals.engine import ApprovalEngine, Instance
+from approvals.engine import ApprovalEngine
+from approvals.rules import Instance
 
 
 class OASystem(Protocol):

@@ -45,6 +45,7 @@ from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal, node_visibility
 from zhiku.errors import InputError, NotFoundError
+from zhiku.types import ActionResult as ActionResult  # re-exported: the GraphQL ticket mutations use it
 from zhiku.types import WriteStats
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ BOT_PREFIX = "知库"
 #: agent may not (a bot line, a found source), and with a suggestion that leaves such documents out.
 WITHHELD = "该员工可见的受限资料未显示"
 SUGGESTION_SOURCES = 3
+#: A ticket's status as the employee reads it.
+TICKET_STATUS_ZH = {"open": "处理中", "assigned": "已分派", "closed": "已完成"}
 
 
 def ticket_stream(kv: redis.Redis) -> EventStream:
@@ -69,12 +72,6 @@ def ticket_stream(kv: redis.Redis) -> EventStream:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-@dataclass(frozen=True, slots=True)
-class ActionResult:
-    applied: bool  # False: a repeat (same key), or the ticket was already closed
-    message: str
 
 
 @dataclass(slots=True)

@@ -32,7 +32,7 @@ from circuitbreaker import CircuitBreaker, CircuitBreakerError
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
 from chat.answer import Answer, Citation, compose_answer
-from chat.desk import TicketDesk
+from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import UNCLEAR, IntentModel
 from chat.outbox import Outbox
 from chat.rewrite import AnswerRewriter
@@ -71,7 +71,6 @@ YES = re.compile(r"^(是|是的|好|好的|确认|确定|对|可以|行|嗯|ok|y
 NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
 PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
-STATUS_ZH = {"open": "处理中", "assigned": "已分派", "closed": "已完成"}
 MODE_NOTE = {"会签": "（会签：须全部同意）", "或签": "（或签：任一人同意即可）", "依次": ""}
 
 
@@ -441,7 +440,8 @@ class DialogEngine:
                 if mine:
                     lines = [f"{i.id}：{i.summary()}" for i in mine]
                     lines += [
-                        f"{r['id']}：{r['title']}（{STATUS_ZH.get(r['status'], r['status'])}）" for r in rows
+                        f"{r['id']}：{r['title']}（{TICKET_STATUS_ZH.get(r['status'], r['status'])}）"
+                        for r in rows
                     ]
                     return Reply(sid, "answer", "您最近的审批与工单：\n" + "\n".join(lines), intent, 0.9)
             if not rows:
@@ -452,7 +452,9 @@ class DialogEngine:
                     intent,
                     0.9,
                 )
-            lines = [f"{r['id']}：{r['title']}（{STATUS_ZH.get(r['status'], r['status'])}）" for r in rows]
+            lines = [
+                f"{r['id']}：{r['title']}（{TICKET_STATUS_ZH.get(r['status'], r['status'])}）" for r in rows
+            ]
             return Reply(sid, "answer", "您最近的申请/工单：\n" + "\n".join(lines), intent, 0.9)
         return self._answer(session, who, intent, text)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from typing import Any
 
 from approvals.chain import resolve_chain
-from approvals.engine import ApprovalEngine, Instance, Person, StepState, action_id, now, steps_json
+from approvals.engine import ApprovalEngine, now
+from approvals.rules import Instance, action_id, opening_steps, steps_json
 from graph.base import UnitOfWork
 from graph.versions import RECORDS
 from queries import load as load_query
@@ -53,10 +55,7 @@ class WeComOA:
                 f"流程“{chain.process_name}”没有配置企业微信审批模板",
                 f"no WeCom template for {chain.process_id}",
             )
-        steps = [
-            StepState(s.name, s.mode, [Person(a.id, a.name, a.role) for a in s.approvers])
-            for s in chain.active_steps
-        ]
+        steps = opening_steps(chain)  # refuses a step no one can approve before WeCom hears of it
         people = [applicant, *[p.id for s in steps for p in s.approvers]]
         userids = self._userids(people)
         payload: dict[str, Any] = {
@@ -80,46 +79,14 @@ class WeComOA:
             ],
         }
         sp_no = await self.client.apply_event(payload)
-        steps[0].status = "pending"
-        instance_id = f"WX-{sp_no}"
-        at = now()
-        submit_id = action_id(instance_id, "submit")
-        title = f"{chain.applicant_name}的{chain.process_name}（企业微信审批 {sp_no}）"
-        params = {
-            "id": instance_id,
-            "process": chain.process_id,
-            "applicant": applicant,
-            "name": title,
-            "amount": amount,
-            "days": days,
-            "reason": reason,
-            "status": "pending",
-            "stepIndex": 0,
-            "steps": steps_json(steps),
-            "action": submit_id,
-            "at": at,
-        }
-        record = {
-            "id": instance_id,
-            "action": submit_id,
-            "seq": 1,
-            "kind": "submit",
-            "step": -1,
-            "stepName": "",
-            "employee": applicant,
-            "target": None,
-            "comment": reason,
-            "channel": "wecom_oa",
-            "pending": steps[0].pending(),
-            "at": at,
-        }
-
-        def write() -> Instance:
-            self.engine.store.execute(load_query("approval_create").text, params, writes=RECORDS)
-            self.engine.store.execute(load_query("approval_record").text, record, writes=RECORDS)
-            return self.engine.get(instance_id)
-
-        return await asyncio.to_thread(write)
+        return await asyncio.to_thread(
+            self.engine.open_instance,
+            chain,
+            instance_id=f"WX-{sp_no}",
+            title=f"{chain.applicant_name}的{chain.process_name}（企业微信审批 {sp_no}）",
+            reason=reason,
+            channel="wecom_oa",
+        )
 
     async def get(self, instance_id: str) -> Instance:
         return await asyncio.to_thread(self.engine.get, instance_id)
@@ -130,23 +97,27 @@ class WeComOA:
         instance_id = f"WX-{sp_no}"
         inst = await asyncio.to_thread(self.engine.get, instance_id)
         by_userid = {v: k for k, v in self._userids([p.id for s in inst.steps for p in s.approvers]).items()}
-        steps = inst.steps
+        steps = list(inst.steps)
         index = len(steps)
-        for i, (step, node) in enumerate(zip(steps, info.get("sp_record", []), strict=False)):
+        for i, (step, node) in enumerate(zip(inst.steps, info.get("sp_record", []), strict=False)):
+            decided = dict(step.decisions)
             for d in node.get("details", []):
                 employee = by_userid.get(d["approver"]["userid"])
                 if employee and d.get("sp_status") in (2, 3):
-                    step.decisions[employee] = "approved" if d["sp_status"] == 2 else "rejected"
-            step.status = {1: "pending", 2: "approved", 3: "rejected"}.get(
-                node.get("sp_status", 1), "pending"
-            )
-            if step.status == "pending" and index == len(steps):
+                    decided[employee] = "approved" if d["sp_status"] == 2 else "rejected"
+            status = {1: "pending", 2: "approved", 3: "rejected"}.get(node.get("sp_status", 1), "pending")
+            steps[i] = replace(step, decisions=decided, status=status)
+            if status == "pending" and index == len(steps):
                 index = i
         status = SP_STATUS.get(int(info.get("sp_status", 1)), "pending")
         if status == "pending" and index == len(steps):
             index = len(steps) - 1
-        if status == inst.status and index == inst.step_index and steps_json(steps) == steps_json(inst.steps):
-            return inst  # nothing changed (a repeated callback)
+        # Nothing to mirror unless the status or the step moved (a repeated callback, or one 会签 approver
+        # of several). This is what the check did before the steps became immutable: it compared the
+        # steps with themselves, so a decision alone never wrote; mirroring it would also announce
+        # "step_approved" to the applicant for a step that has not moved.
+        if status == inst.status and index == inst.step_index:
+            return inst
         at = now()
         decisions = json.dumps([s.decisions for s in steps], sort_keys=True)
         key = f"wecom-sync:{info.get('sp_status')}:{index}:{decisions}"

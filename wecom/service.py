@@ -26,7 +26,8 @@ from typing import Any
 import redis.asyncio
 import yaml
 
-from approvals.engine import ApprovalEngine, ApprovalEvent, Instance
+from approvals.engine import ApprovalEngine, ApprovalEvent
+from approvals.rules import Instance
 from chat.dialog import DialogEngine, Reply
 from graph.base import GraphStore
 from queries import load as load_query

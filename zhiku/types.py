@@ -77,6 +77,16 @@ class GraphSchema:
     indexes: tuple[IndexSpec, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class ActionResult:
+    """The outcome of an idempotent action someone took (a ticket claimed, an approval given):
+    whether it took effect now, and what to tell them in Chinese. Approvals extend it with the
+    instance (``approvals.engine.ApprovalResult``)."""
+
+    applied: bool  # False: a repeat of an action already taken, or one someone else already made moot
+    message: str
+
+
 # -- documents in -------------------------------------------------------------------------------
 
 

@@ -7,12 +7,8 @@ from typing import Any
 
 import pytest
 
-from approvals.engine import (
-    ApprovalEngine,
-    ApprovalEvent,
-    InstanceClosed,
-    NotAnApprover,
-)
+from approvals.engine import ApprovalEngine, ApprovalEvent
+from approvals.rules import InstanceClosed, NotAnApprover
 from graph.falkordb_store import FalkorDBStore
 from zhiku.errors import InputError, NotFoundError
 
