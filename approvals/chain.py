@@ -16,6 +16,7 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -71,7 +72,8 @@ def find_process(store: GraphStore, name_or_id: str) -> tuple[str, str]:
     return rows[0]["id"], rows[0]["name"]
 
 
-def _condition(row: dict[str, Any]) -> str:
+def condition_text(row: Mapping[str, Any]) -> str:
+    """When a step of ``process_steps.cypher`` applies, in Chinese (e.g. 金额超过5000元); "" when always."""
     parts = []
     if row["minAmount"] is not None:
         parts.append(f"金额超过{row['minAmount']:g}元")
@@ -141,7 +143,7 @@ def resolve_chain(
                 row["name"],
                 int(row["ordinal"] or 0),
                 row["mode"] if row["mode"] in MODES else "依次",
-                _condition(row),
+                condition_text(row),
                 tuple(approvers),
                 _applies(row, amount, days),
                 tuple(unresolved),

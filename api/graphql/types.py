@@ -211,7 +211,7 @@ class ApprovalProcess(Entity):
 
     @strawberry.field(description="步骤（按顺序）")
     async def steps(self, info: Info) -> list[ProcessStep]:
-        from approvals.chain import _condition
+        from approvals.chain import condition_text
 
         store = ctx(info).state.store
         rows = await asyncio.to_thread(store.query, load_query("process_steps").text, {"id": str(self.id)})
@@ -221,7 +221,7 @@ class ApprovalProcess(Entity):
                 name=r["name"],
                 order=int(r["ordinal"] or 0),
                 mode=r["mode"] or "依次",
-                condition=_condition(r),
+                condition=condition_text(r),
                 approver_roles=[a["name"] for a in r["approvers"] if a.get("name")],
             )
             for r in rows
