@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from typing import Any
 
 import pytest
 
+from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine, ApprovalEvent
 from approvals.rules import InstanceClosed, NotAnApprover
 from graph.falkordb_store import FalkorDBStore
@@ -205,3 +207,64 @@ def test_a_completed_process_starts_its_follow_up(org: FalkorDBStore) -> None:
         "MATCH (a:ApprovalInstance)-[:TRIGGERED_BY]->(b:ApprovalInstance) RETURN a.id AS a, b.id AS b"
     )
     assert rows == [{"a": follow[0].id, "b": inst.id}]
+
+
+class _Writes:
+    """The real store, noting how each write reaches it (one unit of work, or loose statements)."""
+
+    def __init__(self, store: FalkorDBStore) -> None:
+        self._store = store
+        self.calls: list[tuple[str, int]] = []
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    def execute(self, cypher: str, params: Any = None, **kw: Any) -> Any:
+        self.calls.append(("execute", 1))
+        return self._store.execute(cypher, params, **kw)
+
+    def run_unit(self, statements: Any, **kw: Any) -> Any:
+        self.calls.append(("run_unit", len(statements)))
+        return self._store.run_unit(statements, **kw)
+
+
+def test_an_instance_opens_in_one_unit_of_work(org: FalkorDBStore) -> None:
+    """The instance, its submit record, who it waits on and what triggered it are written together
+    (WeCom's approval app opens its mirrors through the same call)."""
+    events: list[ApprovalEvent] = []
+    eng = ApprovalEngine(org, listeners=[events.append])
+    first = eng.submit("采购申请", applicant=APPLICANT, amount=3000).instance
+    writes = _Writes(org)
+    mirror = ApprovalEngine(writes, listeners=[events.append])  # type: ignore[arg-type]
+    chain = resolve_chain(org, "合同审批", applicant=APPLICANT, amount=100_000)
+    inst = mirror.open_instance(
+        chain,
+        instance_id="WX-test-1",
+        title="测试",
+        reason="年度合同",
+        channel="wecom_oa",
+        triggered_by=first.id,
+    )
+    assert writes.calls == [("run_unit", 3)]
+    assert not any(e.instance_id == inst.id for e in events)  # opening announces nothing; submit does
+    assert (inst.status, inst.step_index, inst.pending) == ("pending", 0, ["E1002"])
+    assert [(a["kind"], a["actor"], a["channel"]) for a in inst.actions] == [
+        ("submit", APPLICANT, "wecom_oa")
+    ]
+    rows = org.query(
+        "MATCH (i:Resource {id: $id}) OPTIONAL MATCH (i)-[:PENDING_WITH]->(p) OPTIONAL MATCH (i)-[:TRIGGERED_BY]->(t)"
+        " RETURN collect(DISTINCT p.id) AS pending, collect(DISTINCT t.id) AS triggered",
+        {"id": inst.id},
+    )
+    assert rows == [{"pending": ["E1002"], "triggered": [first.id]}]
+
+
+def test_a_chain_with_a_step_no_one_can_approve_opens_nothing(org: FalkorDBStore) -> None:
+    chain = resolve_chain(org, "合同审批", applicant=APPLICANT, amount=100_000)
+    broken = dataclasses.replace(chain, steps=[dataclasses.replace(chain.steps[0], approvers=())])
+    with pytest.raises(InputError) as refused:
+        ApprovalEngine(org).open_instance(
+            broken, instance_id="WX-test-2", title="测试", reason="", channel="wecom_oa"
+        )
+    assert "没有可用的审批人" in refused.value.message_zh
+    assert org.query("MATCH (i:Resource {id: 'WX-test-2'}) RETURN count(i) AS n") == [{"n": 0}]
