@@ -235,7 +235,7 @@ def test_an_instance_opens_in_one_unit_of_work(org: FalkorDBStore) -> None:
     eng = ApprovalEngine(org, listeners=[events.append])
     first = eng.submit("采购申请", applicant=APPLICANT, amount=3000).instance
     writes = _Writes(org)
-    mirror = ApprovalEngine(writes, listeners=[events.append])  # type: ignore[arg-type]
+    mirror = ApprovalEngine(writes, listeners=[events.append])
     chain = resolve_chain(org, "合同审批", applicant=APPLICANT, amount=100_000)
     inst = mirror.open_instance(
         chain,
