@@ -35,6 +35,7 @@ from graph.base import GraphStore, UnitOfWork
 from graph.versions import RECORDS
 from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError, ZhikuError
+from zhiku.settings import MAX_TEXT_CHARS
 
 log = logging.getLogger(__name__)
 
@@ -312,7 +313,7 @@ class ApprovalEngine:
         triggered_by: str | None = None,
     ) -> ActionResult:
         """Start an instance. ``key`` makes a retried submission return the first one."""
-        reason = reason.strip()[:2000]
+        reason = reason.strip()[:MAX_TEXT_CHARS]
         chain = resolve_chain(self.store, process, applicant=applicant, amount=amount, days=days)
         steps: list[StepState] = []
         for s in chain.active_steps:
@@ -391,7 +392,7 @@ class ApprovalEngine:
         """Approve, reject, withdraw or transfer. ``step`` pins the step the caller saw (a card does)."""
         if kind not in KINDS:
             raise InputError(f"不支持的审批操作：{kind}", f"unknown approval action {kind}")
-        comment = comment.strip()[:2000]
+        comment = comment.strip()[:MAX_TEXT_CHARS]
         for _ in range(MAX_RETRIES):
             instance = self.get(instance_id)
             outcome = self._decide(instance, kind, actor, comment, target, step, key)

@@ -23,11 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from search.embedders import Vectors
+from zhiku.settings import SEARCH_ANN_THRESHOLD, SEARCH_NPROBE
 
 Ids = npt.NDArray[np.int64]
 
-DEFAULT_ANN_THRESHOLD = 50_000
-DEFAULT_NPROBE = 32
+DEFAULT_ANN_THRESHOLD = SEARCH_ANN_THRESHOLD
+DEFAULT_NPROBE = SEARCH_NPROBE
 
 
 def _threads() -> None:
