@@ -131,3 +131,9 @@ class PortInUse(ZhikuError):
     """The API port is already taken."""
 
     code = "PORT_IN_USE"
+
+
+class ServerNotStarted(ZhikuError):
+    """A server started on loopback (``zhiku serve`` in a benchmark, a test's app) did not come up."""
+
+    code = "SERVER_NOT_STARTED"
