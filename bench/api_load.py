@@ -36,7 +36,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.graph_load import machine
-from search.evaluate import load_eval
+from bench.harness import server_env, zhiku
+from bench.retrieval_eval import load_eval
 from zhiku.loopback import serving
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -71,23 +72,6 @@ def entity_ids(base: str, token: str, n: int = 200) -> list[str]:
             break
         after = page["pageInfo"]["endCursor"]
     return ids[:n]
-
-
-def server_env(data_dir: str, keep: tuple[str, ...] = (), **settings: str) -> dict[str, str]:
-    """The environment for a benchmarked ``zhiku``: this shell's ``ZHIKU_*`` dropped (except the
-    embedding cache and ``keep``), a fresh data dir, quiet logs, and the per-user / per-IP request limits
-    off — the load generator is one address and a few users, so they would measure themselves."""
-    keep = ("ZHIKU_EMBED_CACHE", *keep)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k in keep}
-    env.update({"ZHIKU_DATA_DIR": data_dir, "ZHIKU_LOG_LEVEL": "WARNING", "ZHIKU_RATE_LIMIT_PER_USER": "",
-                "ZHIKU_RATE_LIMIT_PER_IP": ""})  # fmt: skip
-    env.update({f"ZHIKU_{k.upper()}": v for k, v in settings.items()})
-    return env
-
-
-def zhiku(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zhiku.cli", *args], cwd=ROOT, env=env, text=True,
-                          capture_output=True, check=True, timeout=900)  # fmt: skip
 
 
 async def cell(

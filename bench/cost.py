@@ -38,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.graphql.cost import query_cost
 from api.graphql.schema import build_schema
-from bench.api_load import server_env, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
 from zhiku.loopback import serving
 from zhiku.settings import Settings
 

@@ -28,8 +28,8 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import server_env, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
 from ingest.corpora import debian_package
 from zhiku.loopback import spawn_serve, stop, wait_healthy
 

@@ -21,8 +21,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import server_env, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
 from demo.load import DEMO_DIR
 from zhiku.loopback import serving
 

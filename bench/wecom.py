@@ -30,8 +30,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import server_env, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
 from wecom.fake import FakeWeCom, Sent
 from zhiku.loopback import running, serving
 
