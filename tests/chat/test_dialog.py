@@ -229,7 +229,7 @@ def test_slot_f1_on_labelled_utterances(engine: DialogEngine) -> None:
     assert engine.slots("报销两万五需要谁批") == {"process": "PROC-EXPENSE", "amount": 25000.0}
 
 
-def test_graph_down_degrades_and_nothing_is_lost(tmp_path, onto, demo_search) -> None:  # type: ignore[no-untyped-def]
+def test_graph_down_degrades_and_nothing_is_lost(tmp_path, onto, demo_search, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     """The embedded server stops mid-conversation: replies come at once (no hang, no exception), the
     hand-off waits in the outbox, and is written to the graph once the server is back."""
     from chat.outbox import Outbox
@@ -246,16 +246,16 @@ def test_graph_down_degrades_and_nothing_is_lost(tmp_path, onto, demo_search) ->
     ok = engine.handle(None, who, "报销8000元谁审批")
     assert "李志强" in ok.text
     server.stop()
-    calls: list[int] = []  # each call the engine makes to the (dead) store
-    real_call = store._call
-    store._call = lambda fn: (calls.append(1), real_call(fn))[1]  # type: ignore[method-assign]
-    replies, tried = [], []
-    for _ in range(5):
-        before = len(calls)
-        replies.append(engine.handle(ok.session_id, who, "报销8000元谁审批"))
-        tried.append(len(calls) - before)
+    import circuitbreaker
+
+    # the breaker's clock stands still, so its 15 s open window cannot lapse on a slow machine
+    monkeypatch.setattr(circuitbreaker, "monotonic", lambda: 1_000.0)
+    tried: list[int] = []  # each turn the engine tries to answer from the (dead) graph
+    real_turn = engine._turn
+    engine._turn = lambda *args: (tried.append(1), real_turn(*args))[1]  # type: ignore[method-assign]
+    replies = [engine.handle(ok.session_id, who, "报销8000元谁审批") for _ in range(5)]
     # the breaker opens after 3 failures: the next turns do not wait on a dead store, they skip it
-    assert all(tried[:3]) and tried[3:] == [0, 0], tried
+    assert len(tried) == 3
     assert all(r.type == "handoff" and r.ticket_id for r in replies), [(r.type, r.text[:80]) for r in replies]
     assert "暂时无法访问" in replies[-1].text
     queued = {p["id"] for p in outbox.pending()}
