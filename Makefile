@@ -57,6 +57,8 @@ lock:  ## 由 pyproject.toml 重新生成锁文件（UPGRADE=1 升级全部）/ 
 
 run: $(STAMP)  ## 启动嵌入式图库、加载演示数据并在 :8000 提供 API / load the demo and serve on :8000
 	$(BIN)/zhiku demo load
+	@echo "命令行 / the zhiku command: $(CURDIR)/$(BIN)/zhiku  (或 / or: export PATH=\"$(CURDIR)/$(BIN):\$$PATH\")"
+	@echo "数据目录 / data directory: $(CURDIR)/.zhiku  (在别处运行时 / from elsewhere: --data-dir $(CURDIR)/.zhiku 或 / or ZHIKU_DATA_DIR)"
 	$(BIN)/zhiku serve
 
 test: $(STAMP) browser http-audit  ## 运行测试（不含 slow）/ run the tests (not the slow ones)

@@ -60,11 +60,6 @@ def issue_token(settings: Settings, employee_id: str, *, ttl_s: int | None = Non
     return jwt.encode(claims, settings.secret_key.get_secret_value(), algorithm=ALGORITHM)
 
 
-def verify_token(settings: Settings, token: str) -> str:
-    """The employee id a valid token names; :class:`InvalidToken` otherwise."""
-    return str(_claims(settings, token)["sub"])
-
-
 def _claims(settings: Settings, token: str) -> dict[str, Any]:
     try:
         claims = jwt.decode(

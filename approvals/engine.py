@@ -46,6 +46,7 @@ from graph.base import GraphStore, UnitOfWork
 from graph.versions import RECORDS
 from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError, ZhikuError
+from zhiku.settings import MAX_TEXT_CHARS
 from zhiku.types import ActionResult
 
 log = logging.getLogger(__name__)
@@ -150,7 +151,7 @@ class ApprovalEngine:
         triggered_by: str | None = None,
     ) -> ApprovalResult:
         """Start an instance. ``key`` makes a retried submission return the first one."""
-        reason = reason.strip()[:2000]
+        reason = reason.strip()[:MAX_TEXT_CHARS]
         chain = resolve_chain(self.store, process, applicant=applicant, amount=amount, days=days)
         opening_steps(chain)  # refuse a chain with a step no one can approve before anything else
         digest = hashlib.sha1(
@@ -239,7 +240,7 @@ class ApprovalEngine:
     ) -> ApprovalResult:
         """Approve, reject, withdraw or transfer. ``step`` pins the step the caller saw (a card does)."""
         action = Action(parse_kind(kind), actor, target, None, step, key)
-        comment = comment.strip()[:2000]
+        comment = comment.strip()[:MAX_TEXT_CHARS]
         if action.kind == "transfer" and target:
             action = replace(action, target_name=self._employee_name(target))
         for _ in range(MAX_RETRIES):

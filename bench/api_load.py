@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -37,7 +36,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.graph_load import machine
-from search.evaluate import load_eval
+from bench.harness import server_env, zhiku
+from bench.retrieval_eval import load_eval
+from zhiku.loopback import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 EMPLOYEES = ["E1030", "E1040", "E1004", "E1012", "E1031"]
@@ -71,42 +72,6 @@ def entity_ids(base: str, token: str, n: int = 200) -> list[str]:
             break
         after = page["pageInfo"]["endCursor"]
     return ids[:n]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def server_env(data_dir: str, keep: tuple[str, ...] = (), **settings: str) -> dict[str, str]:
-    """The environment for a benchmarked ``zhiku``: this shell's ``ZHIKU_*`` dropped (except the
-    embedding cache and ``keep``), a fresh data dir, quiet logs, and the per-user / per-IP request limits
-    off — the load generator is one address and a few users, so they would measure themselves."""
-    keep = ("ZHIKU_EMBED_CACHE", *keep)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k in keep}
-    env.update({"ZHIKU_DATA_DIR": data_dir, "ZHIKU_LOG_LEVEL": "WARNING", "ZHIKU_RATE_LIMIT_PER_USER": "",
-                "ZHIKU_RATE_LIMIT_PER_IP": ""})  # fmt: skip
-    env.update({f"ZHIKU_{k.upper()}": v for k, v in settings.items()})
-    return env
-
-
-def wait_healthy(base: str, timeout_s: float = 120) -> None:
-    """Wait until the server at ``base`` answers ``/healthz`` with 200; an error if it never does."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    raise SystemExit(f"{base} did not become healthy in {timeout_s:.0f} s")
-
-
-def zhiku(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "zhiku.cli", *args], cwd=ROOT, env=env, text=True,
-                          capture_output=True, check=True, timeout=900)  # fmt: skip
 
 
 async def cell(
@@ -252,14 +217,8 @@ def main() -> None:
         env = server_env(tmp)
         zhiku("demo", "load", env=env)
         tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port), "--workers", str(args.workers)],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base, 120)
+        with serving(env, args=("--workers", str(args.workers))) as server:
+            base = server.base
             print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small")
             kinds = args.only.split(",")
             unknown = set(kinds) - set(QUERY_OF)
@@ -271,9 +230,6 @@ def main() -> None:
                 run_wrk(base, tokens, args.seconds, kinds, ids)
             else:
                 print("\n(wrk not installed: apt-get install wrk for the C load generator's figures)")
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ import argparse
 import asyncio
 import json
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,12 +24,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import EMPLOYEES, free_port, server_env, wait_healthy, zhiku
+from bench.api_load import EMPLOYEES
+from bench.dialog_eval import load_dialogs
 from bench.graph_load import machine
-from chat.evaluate import load_dialogs
-from search.evaluate import load_eval
+from bench.harness import server_env, zhiku
+from bench.retrieval_eval import load_eval
+from zhiku.loopback import serving
 
-ROOT = Path(__file__).resolve().parent.parent
 THREE_TURNS = [["年假怎么申请？", "那病假呢？", "谢谢"], ["报销8000元谁审批", "那两万五呢？", "好的"],
                ["公司有班车吗", "班车几点发车", "谢谢"]]  # fmt: skip
 
@@ -103,12 +103,8 @@ def main() -> None:
         env = server_env(tmp, chat_messages_per_minute="100000")
         zhiku("demo", "load", env=env)
         tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)], cwd=ROOT,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        try:
-            wait_healthy(f"http://127.0.0.1:{port}", 120)
-            url = f"ws://127.0.0.1:{port}/ws/chat"
+        with serving(env) as server:
+            url = server.base.replace("http://", "ws://", 1) + "/ws/chat"
             single = [[q.question] for q in load_eval()]
             print(f"scripted dialogs available: {len(load_dialogs())}")
             print(
@@ -122,9 +118,6 @@ def main() -> None:
                     asyncio.run(
                         cell(url, tokens, dialogs, 100, max(args.seconds, 4 * args.think), args.think)
                     )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

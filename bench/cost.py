@@ -23,7 +23,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -39,11 +38,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from api.graphql.cost import query_cost
 from api.graphql.schema import build_schema
-from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
+from zhiku.loopback import serving
 from zhiku.settings import Settings
 
-ROOT = Path(__file__).resolve().parent.parent
 EMPLOYEE = "E1030"  # 行政部主管: an ordinary employee
 NESTED = (
     "entities(first:{n}){{edges{{node{{id name relations(first:{n}){{type target{{id relations(first:{n})"
@@ -185,17 +184,9 @@ def serve(seconds: float, limit: int, first: int, label: str) -> None:
         env = server_env(tmp, graphql_max_cost=str(limit))
         zhiku("demo", "load", env=env)
         token = zhiku("token", EMPLOYEE, env=env).stdout.strip()
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)], cwd=ROOT,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base, 120)
+        with serving(env) as server:
             print(f"\n== server: zhiku serve, 1 worker, demo company, {label}")
-            asyncio.run(run(base, token, seconds, first, loaded=limit < 10**15))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+            asyncio.run(run(server.base, token, seconds, first, loaded=limit < 10**15))
 
 
 def main() -> None:

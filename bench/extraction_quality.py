@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.extraction_eval import evaluate, load_items
 from bench.graph_load import machine
 from demo.load import load_demo
 from graph.falkordb_store import FalkorDBStore
-from ingest.evaluate import evaluate, load_items
 from ingest.pipeline import Pipeline
 from ontology.model import load_ontology
 

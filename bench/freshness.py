@@ -28,9 +28,10 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
 from ingest.corpora import debian_package
+from zhiku.loopback import spawn_serve, stop, wait_healthy
 
 ROOT = Path(__file__).resolve().parent.parent
 ASK = "query($q: String!) { ask(question: $q) { answered citations { uri snippet } } }"
@@ -94,26 +95,17 @@ def main() -> None:
         again = zhiku("crawl", "debref", env=env).stdout.strip().splitlines()[-1]
         print(f"re-crawl, nothing changed: {time.perf_counter() - started:.1f} s  {again}")
 
-        port = free_port()
-        procs = [
-            subprocess.Popen(
-                [sys.executable, "-m", "zhiku.cli", "scheduler"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ),
-            subprocess.Popen(
-                [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            ),
-        ]
+        scheduler = subprocess.Popen(
+            [sys.executable, "-m", "zhiku.cli", "scheduler"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        served = spawn_serve(env)
         try:
-            api = f"http://127.0.0.1:{port}"
-            wait_healthy(api, 180)
+            api = served.base
+            wait_healthy(api, timeout_s=180, process=served.process)
             page = www / "pr01.zh-cn.html"
             print(f"scheduler every {args.every}; a new fact in {page.name}, then `ask` polled each second")
             results = []
@@ -156,10 +148,9 @@ def main() -> None:
                     f" over {len(seen)}/{len(results)} rounds (target ≤ 60 s)"
                 )
         finally:
-            for p in procs:
-                p.terminate()
-            for p in procs:
-                p.wait(timeout=60)
+            scheduler.terminate()
+            stop(served)
+            scheduler.wait(timeout=60)
             server.shutdown()
 
 

@@ -136,12 +136,12 @@ def real_embeddings(queries: int) -> None:
 
 
 def demo_end_to_end() -> None:
+    from bench.retrieval_eval import load_eval
     from demo.load import demo_document_paths, load_demo
     from graph.falkordb_store import FalkorDBStore
     from ingest.pipeline import Pipeline
     from ontology.model import load_ontology
     from search.embedders import E5Embedder
-    from search.evaluate import load_eval
     from search.service import SearchService
     from zhiku.access import Principal
 

@@ -12,7 +12,6 @@ import argparse
 import asyncio
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,9 +21,10 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
 from demo.load import DEMO_DIR
+from zhiku.loopback import serving
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [
@@ -101,14 +101,10 @@ def main() -> None:
         env = server_env(f"{tmp}/data", ingest_roots=f'["{docs}"]')
         zhiku("demo", "load", env=env)
         tokens = {e: zhiku("token", e, env=env).stdout.strip() for e in ("E1030", "E1031", "E1040", "E1002")}
-        port = free_port()
-        server = subprocess.Popen([sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)], cwd=ROOT,
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base, 180)
+        with serving(env, start_timeout_s=180) as server:
+            base = server.base
             asyncio.run(traffic(base, tokens, 10, args.clients))  # warm-up
-            start_rss = rss_mb(server.pid)
+            start_rss = rss_mb(server.process.pid)
             seconds = args.minutes * 60
             ingests = 0
             ingest_errors = 0
@@ -136,7 +132,7 @@ def main() -> None:
             started = time.perf_counter()
             asyncio.run(both())
             took = time.perf_counter() - started
-            end_rss = rss_mb(server.pid)
+            end_rss = rss_mb(server.process.pid)
             total = result["ask"] + result["search"] + result["approve"]
             print(
                 f"{args.minutes:.1f} min, {args.clients} clients + re-ingestion every ~5 s in another process"
@@ -147,9 +143,6 @@ def main() -> None:
             print(
                 f"server RSS: start {start_rss:.0f} MB, end {end_rss:.0f} MB ({end_rss - start_rss:+.0f} MB)"
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -20,7 +20,6 @@ import asyncio
 import base64
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
@@ -31,12 +30,11 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.api_load import free_port, server_env, wait_healthy, zhiku
 from bench.graph_load import machine
+from bench.harness import server_env, zhiku
 from wecom.fake import FakeWeCom, Sent
-from zhiku.loopback import running
+from zhiku.loopback import running, serving
 
-ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = ["年假怎么请？", "报销8000元谁审批", "公司有班车吗", "病假需要什么材料", "出差住宿标准是多少"]
 
 
@@ -184,17 +182,8 @@ def main() -> None:
             e: zhiku("token", e, env=env).stdout.strip()
             for e in ("E1040", "E1002", "E1050", "E1020", "E1030")
         }
-        port = free_port()
-        server = subprocess.Popen(
-            [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            base = f"http://127.0.0.1:{port}"
-            wait_healthy(base, 180)
+        with serving(env, start_timeout_s=180) as server:
+            base = server.base
             print("server: zhiku serve, 1 worker, demo company, e5-small; fake WeCom in the bench process")
             users = asyncio.run(employees(base, tokens["E1030"]))[: args.concurrency]
             print(
@@ -219,9 +208,6 @@ def main() -> None:
                     + " ".join(f"{v:8.1f}" for v in (a50, a99, s50, s99, e50, e99))
                 )
             asyncio.run(approvals(base, tokens, args.instances))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -45,6 +45,7 @@ from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal, node_visibility
 from zhiku.errors import InputError, NotFoundError
+from zhiku.settings import MAX_TEXT_CHARS
 from zhiku.types import ActionResult as ActionResult  # re-exported: the GraphQL ticket mutations use it
 from zhiku.types import WriteStats
 
@@ -52,7 +53,7 @@ log = logging.getLogger(__name__)
 
 TICKET_STREAM = "zhiku:events:tickets"
 STATUSES = ("open", "in_progress", "closed")
-MAX_REPLY_CHARS = 2000
+MAX_REPLY_CHARS = MAX_TEXT_CHARS
 #: Agent-side names of the conversation's speakers (lines are stored as "角色: 内容").
 AGENT_PREFIX = "客服"
 EMPLOYEE_PREFIX = "员工"

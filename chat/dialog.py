@@ -254,6 +254,10 @@ class DialogEngine:
         upset = frustration >= FRUSTRATED and not follow_up
         session.frustrated_turns = session.frustrated_turns + 1 if upset else 0
         try:
+            if self._breaker.opened:
+                # CircuitBreaker.call() counts failures but does not refuse while open (circuitbreaker
+                # 2.1: only its decorator checks), so without this the dead store is tried every turn
+                raise CircuitBreakerError(self._breaker)
             reply: Reply = self._breaker.call(self._turn, session, who, text)
         except (GraphUnavailable, CircuitBreakerError):
             reply = self._degraded(session, who, text)

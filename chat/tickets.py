@@ -24,6 +24,7 @@ from graph.versions import RECORDS
 from queries import load as load_query
 from zhiku.access import Principal
 from zhiku.errors import GraphUnavailable
+from zhiku.settings import MAX_TEXT_CHARS
 
 MAX_LINES = 20  # the conversation a ticket keeps (the latest lines)
 MAX_FOUND = 10
@@ -80,7 +81,7 @@ def ticket_params(
         "employee": who.id,
         "title": title[:200],
         "category": category,
-        "conversation": [line[:2000] for line in lines],
+        "conversation": [line[:MAX_TEXT_CHARS] for line in lines],
         "found": found,
         "entities": entities or [],
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

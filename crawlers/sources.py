@@ -17,13 +17,14 @@ Each source::
 
 from __future__ import annotations
 
+import difflib
 import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from zhiku.errors import ConfigError
 
@@ -34,6 +35,9 @@ _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 class Source(BaseModel):
     """One site or sitemap to crawl."""
+
+    # a misspelled key (``depht: 3``) is an error, not a silently ignored setting
+    model_config = ConfigDict(extra="forbid")
 
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     start_urls: list[str] = Field(default_factory=list)
@@ -100,10 +104,32 @@ def load_sources(path: Path | None = None) -> dict[str, Source]:
             _ = source.every_s
         except (ValidationError, ValueError, re.error) as exc:
             name = entry.get("name", f"#{i + 1}") if isinstance(entry, dict) else f"#{i + 1}"
+            unknown = _unknown_keys(exc)
+            if unknown:
+                zh = "、".join(k + (f"（是否应为 {c}？）" if c else "") for k, c in unknown)
+                en = ", ".join(k + (f" (did you mean {c}?)" if c else "") for k, c in unknown)
+                raise ConfigError(
+                    f"爬取源 {name} 有未知的键 {zh}（{path}）",
+                    f"crawl source {name} in {path} has an unknown key: {en}",
+                    hint="可用的键 / known keys: " + ", ".join(Source.model_fields),
+                ) from exc
             raise ConfigError(
-                f"爬取源 {name} 配置有误：{exc}", f"crawl source {name} is invalid: {exc}"
+                f"爬取源 {name} 配置有误（{path}）：{exc}", f"crawl source {name} in {path} is invalid: {exc}"
             ) from exc
         if source.name in sources:
             raise ConfigError(f"爬取源名称重复：{source.name}", f"duplicate crawl source {source.name}")
         sources[source.name] = source
     return sources
+
+
+def _unknown_keys(exc: Exception) -> list[tuple[str, str | None]]:
+    """Each key a source may not have (``depht``), with the known key it is closest to (``depth``)."""
+    if not isinstance(exc, ValidationError):
+        return []
+    found = []
+    for error in exc.errors():
+        if error["type"] == "extra_forbidden" and error["loc"]:
+            key = str(error["loc"][-1])
+            close = difflib.get_close_matches(key, list(Source.model_fields), n=1)
+            found.append((key, close[0] if close else None))
+    return found

@@ -25,6 +25,7 @@ from graph.dialect import Dialect
 from graph.versions import CONTENT, DataVersions, WriteKind
 from queries import load as load_query
 from zhiku.errors import InvalidIdentifier
+from zhiku.settings import GRAPH_BATCH_SIZE
 from zhiku.types import RESOURCE_LABEL, EdgeRecord, GraphSchema, NodeRecord, WriteStats
 
 Params = Mapping[str, Any]
@@ -152,7 +153,7 @@ class BatchWriter:
     only checked identifiers (labels, relationship types) are substituted into it.
     """
 
-    batch_size: int = 5000
+    batch_size: int = GRAPH_BATCH_SIZE
     backend: str = ""
     location: str = ""
     is_embedded: bool = False

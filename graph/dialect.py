@@ -1,13 +1,14 @@
 """Where FalkorDB and Neo4j 5 disagree, in one place.
 
 ``queries/`` is written in the openCypher subset both engines run. What they spell differently —
-schema DDL, full-text and vector index procedures — is produced here, so no other module needs to
-know which engine it talks to. Measured gaps (FalkorDB 4.22 vs Neo4j 5): no ``CREATE CONSTRAINT``
-Cypher (FalkorDB uses the ``GRAPH.CONSTRAINT`` command after an exact-match index), no
-``EXISTS { }`` subqueries or ``exists((a)-->())`` pattern predicates (use ``OPTIONAL MATCH`` +
-``count``), no ``datetime()`` (both have ``timestamp()``: store epoch milliseconds),
-``shortestPath`` only in WITH/RETURN, ``db.idx.*`` vs ``db.index.*`` procedures, and FalkorDB's
-full-text index does not segment Chinese (Chinese keyword search lives in ``search/``).
+schema DDL — is produced here, so no other module needs to know which engine it talks to (full-text
+and vector search live in ``search/``, so neither engine's index procedures are used). Measured gaps
+(FalkorDB 4.22 vs Neo4j 5): no ``CREATE CONSTRAINT`` Cypher (FalkorDB uses the ``GRAPH.CONSTRAINT``
+command after an exact-match index), no ``EXISTS { }`` subqueries or ``exists((a)-->())`` pattern
+predicates (use ``OPTIONAL MATCH`` + ``count``), no ``datetime()`` (both have ``timestamp()``: store
+epoch milliseconds), ``shortestPath`` only in WITH/RETURN, ``db.idx.*`` vs ``db.index.*``
+procedures, and FalkorDB's full-text index does not segment Chinese (Chinese keyword search lives
+in ``search/``).
 """
 
 from __future__ import annotations
@@ -40,18 +41,6 @@ class Dialect:
     def index_ops(self, spec: IndexSpec, graph: str) -> list[SchemaOp]:  # pragma: no cover
         raise NotImplementedError
 
-    def fulltext_index(self, label: str, properties: list[str]) -> SchemaOp:  # pragma: no cover
-        raise NotImplementedError
-
-    def fulltext_query(self, label: str) -> str:  # pragma: no cover
-        raise NotImplementedError
-
-    def vector_index(self, label: str, prop: str, dimension: int, similarity: str) -> SchemaOp:
-        raise NotImplementedError  # pragma: no cover
-
-    def vector_query(self, label: str, prop: str) -> str:  # pragma: no cover
-        raise NotImplementedError
-
 
 class FalkorDialect(Dialect):
     """FalkorDB 4.x."""
@@ -76,34 +65,6 @@ class FalkorDialect(Dialect):
                 )
             )
         return ops
-
-    def fulltext_index(self, label: str, properties: list[str]) -> SchemaOp:
-        args = ", ".join(f"'{p}'" for p in properties)
-        return SchemaOp(
-            "cypher",
-            f"CALL db.idx.fulltext.createNodeIndex('{label}', {args})",
-            description=f"fulltext {label}({', '.join(properties)})",
-        )
-
-    def fulltext_query(self, label: str) -> str:
-        return (
-            f"CALL db.idx.fulltext.queryNodes('{label}', $text) YIELD node, score "
-            "RETURN node.id AS id, score ORDER BY score DESC LIMIT $limit"
-        )
-
-    def vector_index(self, label: str, prop: str, dimension: int, similarity: str) -> SchemaOp:
-        return SchemaOp(
-            "cypher",
-            f"CREATE VECTOR INDEX FOR (n:{_q(label)}) ON (n.{_q(prop)}) "
-            f"OPTIONS {{dimension: {int(dimension)}, similarityFunction: '{similarity}'}}",
-            description=f"vector {label}.{prop}",
-        )
-
-    def vector_query(self, label: str, prop: str) -> str:
-        return (
-            f"CALL db.idx.vector.queryNodes('{label}', '{prop}', $k, vecf32($vector)) "
-            "YIELD node, score RETURN node.id AS id, score"
-        )
 
 
 class Neo4jDialect(Dialect):
@@ -130,33 +91,3 @@ class Neo4jDialect(Dialect):
                 description=f"index {spec.label}.{spec.property}",
             )
         ]
-
-    def fulltext_index(self, label: str, properties: list[str]) -> SchemaOp:
-        props = ", ".join(f"n.{_q(p)}" for p in properties)
-        return SchemaOp(
-            "cypher",
-            f"CREATE FULLTEXT INDEX {label.lower()}_fulltext IF NOT EXISTS "
-            f"FOR (n:{_q(label)}) ON EACH [{props}]",
-            description=f"fulltext {label}({', '.join(properties)})",
-        )
-
-    def fulltext_query(self, label: str) -> str:
-        return (
-            f"CALL db.index.fulltext.queryNodes('{label.lower()}_fulltext', $text) YIELD node, score "
-            "RETURN node.id AS id, score ORDER BY score DESC LIMIT $limit"
-        )
-
-    def vector_index(self, label: str, prop: str, dimension: int, similarity: str) -> SchemaOp:
-        return SchemaOp(
-            "cypher",
-            f"CREATE VECTOR INDEX {label.lower()}_{prop.lower()}_vec IF NOT EXISTS "
-            f"FOR (n:{_q(label)}) ON (n.{_q(prop)}) OPTIONS {{indexConfig: {{"
-            f"`vector.dimensions`: {int(dimension)}, `vector.similarity_function`: '{similarity}'}}}}",
-            description=f"vector {label}.{prop}",
-        )
-
-    def vector_query(self, label: str, prop: str) -> str:
-        return (
-            f"CALL db.index.vector.queryNodes('{label.lower()}_{prop.lower()}_vec', $k, $vector) "
-            "YIELD node, score RETURN node.id AS id, score"
-        )

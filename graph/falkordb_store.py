@@ -33,6 +33,7 @@ from graph.supervisor import CLIENT_PREFIX
 from graph.versions import CONTENT, DataVersions, WriteKind
 from queries import load as load_query
 from zhiku.errors import GraphError, GraphUnavailable
+from zhiku.settings import GRAPH_BATCH_SIZE
 from zhiku.types import GraphSchema, WriteStats
 
 _TRANSIENT = (redis.ConnectionError, redis.TimeoutError, redis.BusyLoadingError, ConnectionError)
@@ -80,7 +81,7 @@ class FalkorDBStore(BatchWriter):
         graph_name: str,
         *,
         server: EmbeddedServer | None = None,
-        batch_size: int = 5000,
+        batch_size: int = GRAPH_BATCH_SIZE,
         location: str = "",
         kv_url: str = "",
     ) -> None:
@@ -119,7 +120,7 @@ class FalkorDBStore(BatchWriter):
         start_timeout_s: float = 20.0,
         idle_shutdown_s: float = 3.0,
         snapshot_s: int = 5,
-        batch_size: int = 5000,
+        batch_size: int = GRAPH_BATCH_SIZE,
     ) -> Self:
         """Open (starting if needed) the embedded server of ``graph_dir``."""
         server = EmbeddedServer(
@@ -143,7 +144,13 @@ class FalkorDBStore(BatchWriter):
 
     @classmethod
     def remote(
-        cls, uri: str, graph_name: str, *, password: str = "", timeout_s: float = 5.0, batch_size: int = 5000
+        cls,
+        uri: str,
+        graph_name: str,
+        *,
+        password: str = "",
+        timeout_s: float = 5.0,
+        batch_size: int = GRAPH_BATCH_SIZE,
     ) -> Self:
         """Connect to a running FalkorDB: ``falkordb://[:password@]host:port`` or ``unix:///path``."""
         parsed = urlparse(uri)

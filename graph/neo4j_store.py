@@ -22,6 +22,7 @@ from graph.base import BatchWriter, Params, Statement
 from graph.dialect import Dialect, Neo4jDialect
 from graph.versions import CONTENT, DataVersions, WriteKind
 from zhiku.errors import ConfigError, GraphError, GraphUnavailable
+from zhiku.settings import GRAPH_BATCH_SIZE
 from zhiku.types import GraphSchema, WriteStats
 
 
@@ -51,7 +52,7 @@ class Neo4jStore(BatchWriter):
         *,
         database: str = "neo4j",
         timeout_s: float = 5.0,
-        batch_size: int = 5000,
+        batch_size: int = GRAPH_BATCH_SIZE,
         versions_url: str = "",
     ) -> None:
         """``versions_url``: the Redis that holds the data version tokens (``ZHIKU_REDIS_URL``);

@@ -172,12 +172,6 @@ class Catalog:
             nums.append(int(cur.lastrowid or 0))
         return nums
 
-    def update_tokens(self, updates: Iterable[tuple[int, list[str]]]) -> None:
-        self._db.executemany(
-            "UPDATE chunks SET tokens = ? WHERE num = ?",
-            [(json.dumps(t, ensure_ascii=False), n) for n, t in updates],
-        )
-
     def chunks(self) -> list[ChunkRow]:
         rows = self._db.execute(
             "SELECT num, id, doc_id, ordinal, kind, heading, text, search_text, hash, tokens, entities,"

@@ -23,11 +23,12 @@ import numpy as np
 import numpy.typing as npt
 
 from search.embedders import Vectors
+from zhiku.settings import SEARCH_ANN_THRESHOLD, SEARCH_NPROBE
 
 Ids = npt.NDArray[np.int64]
 
-DEFAULT_ANN_THRESHOLD = 50_000
-DEFAULT_NPROBE = 32
+DEFAULT_ANN_THRESHOLD = SEARCH_ANN_THRESHOLD
+DEFAULT_NPROBE = SEARCH_NPROBE
 
 
 def _threads() -> None:
@@ -134,14 +135,6 @@ class VectorIndex:
         scores, ids = self._index.search(q, min(k, len(self)), params=params)
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
-
-    def vectors_for(self, ids: Ids) -> Vectors:
-        """Stored vectors for ids (exact index only; IVF returns what it can reconstruct)."""
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        if self.kind == "flat":
-            for i, id_ in enumerate(ids):
-                out[i] = self._index.reconstruct(int(id_))
-        return out
 
     # -- persistence ---------------------------------------------------------------------------------
 

@@ -39,8 +39,6 @@ PRIVATE_RELATIONSHIPS = ("VIEWED",)
 #: a chunk carries its document's scope and ``documentId``.
 SCOPED_LABELS = ("Document", "Chunk")
 
-ROLES = ("employee", "manager", "hr", "knowledge_engineer", "analyst", "agent", "admin")
-
 
 @dataclass(frozen=True, slots=True)
 class Principal:

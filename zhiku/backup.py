@@ -33,7 +33,6 @@ from zhiku.settings import Settings
 from zhiku.types import RESOURCE_LABEL, EdgeRecord, NodeRecord
 
 FORMAT = "zhiku-backup/1"
-BATCH = 5000
 
 
 def _sha256(path: Path) -> str:
@@ -117,10 +116,8 @@ def import_all(store: GraphStore, settings: Settings, source: Path) -> dict[str,
     edges: list[EdgeRecord] = []
     for record in _records(source / "graph.jsonl"):
         (nodes if isinstance(record, NodeRecord) else edges).append(record)  # type: ignore[arg-type]
-    for start in range(0, len(nodes), BATCH):
-        store.upsert_nodes(nodes[start : start + BATCH])
-    for start in range(0, len(edges), BATCH):
-        store.upsert_relationships(edges[start : start + BATCH])
+    store.upsert_nodes(nodes)  # the store writes in batches of ZHIKU_GRAPH_BATCH_SIZE
+    store.upsert_relationships(edges)
     if manifest.get("search_index") and (source / "search").is_dir():
         if settings.search_dir.exists():
             shutil.rmtree(settings.search_dir)

@@ -4,6 +4,11 @@ to do — and exits non-zero; no tracebacks.
     zhiku demo load          # 加载演示企业 / load the demo company
     zhiku serve              # 启动 API / serve the API on :8000
     zhiku graph stats        # 图谱统计 / graph statistics
+
+The data directory is ``--data-dir``, else ``ZHIKU_DATA_DIR``, else ``.zhiku`` in the current
+directory. Every command that opens the store prints the one it uses (one line on stderr). Only the
+commands that put data in (:data:`CREATES_DATA`) start a new one; the others refuse a directory with
+no graph in it, rather than answering from a new, empty database.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import contextlib
 import functools
 import socket
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,8 +26,13 @@ from rich.console import Console
 from rich.table import Table
 
 from zhiku.access import SYSTEM
-from zhiku.errors import DataDirError, InputError, PortInUse, ZhikuError
-from zhiku.settings import Settings, load_settings
+from zhiku.errors import DataDirError, DataDirMissing, InputError, PortInUse, ZhikuError
+from zhiku.settings import GraphBackend, Settings, load_settings
+
+#: The commands that may start a new data directory: they put data into it (a deployment's first
+#: ``serve`` starts empty and is filled through the API). Every other command reads, and refuses a
+#: data directory without a graph rather than silently starting an empty database.
+CREATES_DATA = frozenset({"demo load", "ingest", "serve", "import", "crawl", "scheduler"})
 
 app = typer.Typer(
     name="zhiku",
@@ -67,7 +77,19 @@ def cli_errors[F: Callable[..., Any]](fn: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+#: The command being run, without the program name ("demo load", "token"): set by :func:`_settings`,
+#: which every command calls first (one command per process).
+_running = ""
+
+
 def _settings(ctx: typer.Context) -> Settings:
+    global _running
+    names = []
+    at: Any = ctx
+    while at is not None and at.parent is not None:
+        names.append(at.info_name or "")
+        at = at.parent
+    _running = " ".join(reversed(names))
     settings: Settings = ctx.obj
     return settings
 
@@ -92,16 +114,44 @@ def main(
     ctx.obj = load_settings(**overrides)
 
 
+def _check_data_dir(settings: Settings) -> None:
+    """Say which data directory is in use; refuse one with no graph unless this command creates data."""
+    where = settings.data_dir.resolve()
+    command = _running
+    if (
+        settings.graph_backend is GraphBackend.embedded
+        and not settings.graph_dir.is_dir()
+        and command not in CREATES_DATA
+    ):
+        raise DataDirMissing(
+            f"数据目录 {where} 中没有知库数据（zhiku {command} 不会新建空的数据库）",
+            f"no Zhiku data in {where} (zhiku {command} does not start an empty database)",
+            hint="用 --data-dir 或 ZHIKU_DATA_DIR 指向已有的数据目录（make run 用的是仓库里的 .zhiku），"
+            "或先运行 zhiku demo load / zhiku ingest 创建 / point --data-dir or ZHIKU_DATA_DIR at an "
+            "existing data directory (make run uses the checkout's .zhiku), or create one with "
+            "zhiku demo load or zhiku ingest",
+        )
+    err.print(f"数据目录 / data directory: {where}", markup=False, highlight=False, soft_wrap=True)
+
+
 def _open(settings: Settings) -> Any:
     from graph import open_store
 
+    _check_data_dir(settings)
     return open_store(settings)
 
 
-def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+def _new_table(title: str, columns: Sequence[str]) -> Table:
+    """A table whose cells wrap (fold) instead of being cut with "…": Chinese has no spaces to wrap at,
+    and a pipe or a narrow terminal would otherwise lose the end of every long cell."""
     table = Table(title=title)
     for col in columns:
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
+    return table
+
+
+def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
+    table = _new_table(title, columns)
     for row in rows:
         table.add_row(*[str(v) for v in row])
     out.print(table)
@@ -302,7 +352,7 @@ def search_cmd(
         out.print("识别到的实体 / entities: " + "、".join(f"{s}（{e}）" for e, s in result.entities))
     table = Table(title=f"检索：{result.query}" + (f"（身份 {who.name or who.id}）" if as_employee else ""))
     for col in ("#", "得分 score", "文档 document", "章节 section", "片段 snippet"):
-        table.add_column(col)
+        table.add_column(col, overflow="fold")
     for i, hit in enumerate(result.hits, 1):
         section = " / ".join(h for h in hit.heading_path if h != hit.title)
         table.add_row(str(i), f"{hit.score:.4f}", hit.title, section, hit.snippet.replace("\n", " "))
@@ -373,8 +423,6 @@ def crawl(
     import json
     import time as _time
 
-    from rich.table import Table
-
     from crawlers.schedules import run_source
     from crawlers.sources import load_sources
     from crawlers.state import source_statuses
@@ -401,11 +449,20 @@ def crawl(
     def when(ts: float | None) -> str:
         return _time.strftime("%Y-%m-%d %H:%M:%S", _time.localtime(ts)) if ts else "–"
 
-    table = Table(title="爬取源 / crawl sources")
+    if not sources:
+        err.print(
+            f"没有配置爬取源：{settings.crawl_sources.resolve()} 是空的。在其中添加一个源（写法见文件内的示例"
+            "与 crawlers/sources.py），或用 ZHIKU_CRAWL_SOURCES 指向你的源文件 / no crawl sources are "
+            "configured: add one to that file (see its examples and crawlers/sources.py) or point "
+            "ZHIKU_CRAWL_SOURCES at your sources file",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return
     columns = ("源 source", "计划 every", "上次 last run", "结果 outcome", "页 pages",
                "新/变/删 new/changed/removed", "错误 errors", "下次 next run")  # fmt: skip
-    for col in columns:
-        table.add_column(col)
+    table = _new_table("爬取源 / crawl sources", columns)
     statuses = source_statuses(settings.data_dir, sources)
     for st in statuses:
         table.add_row(
@@ -454,6 +511,29 @@ def scheduler(ctx: typer.Context) -> None:
             kv.close()
 
 
+#: Words in a parameter's description that say it may be left out (``名称包含（可为空）``).
+_OPTIONAL_MARKS = ("可为空", "空表示", "optional")
+
+
+def _required_params(named: Any) -> list[Any]:
+    """The parameters a named query cannot run without: no default, not described as optional (or,
+    where the query library says so itself, those it marks ``required``)."""
+    out = []
+    for param in named.params:
+        required = getattr(param, "required", None)
+        if required is None:
+            required = param.default is None and not any(m in param.description for m in _OPTIONAL_MARKS)
+        if required and param.name not in _server_params():
+            out.append(param)
+    return out
+
+
+def _server_params() -> frozenset[str]:
+    from queries import SERVER_PARAMS
+
+    return SERVER_PARAMS
+
+
 @app.command("query")
 @cli_errors
 def query(
@@ -469,14 +549,10 @@ def query(
     """运行 queries/ 中的命名 Cypher 查询并以表格输出 / run a named query from queries/ and print a table."""
     import json
 
-    from rich.table import Table
-
     import queries as q
 
     if name is None:
-        table = Table(title="命名查询 / named queries")
-        for col in ("名称 name", "参数 params", "说明 description"):
-            table.add_column(col)
+        table = _new_table("命名查询 / named queries", ("名称 name", "参数 params", "说明 description"))
         for n in q.names():
             nq = q.load(n)
             if not nq.internal and nq.mode == "read":
@@ -490,6 +566,18 @@ def query(
         if not sep:
             raise InputError(f"参数应写成 k=v：{item}", f"parameters are k=v: {item}")
         params[key] = q.coerce(declared[key].type, raw) if key in declared else raw
+    missing = [p for p in _required_params(q.load(name)) if p.name not in params]
+    if missing:
+        usage = " ".join(f"--param {p.name}=…" for p in missing)
+        problem = InputError(
+            f"查询 {name} 缺少必填参数 {', '.join(p.name for p in missing)}",
+            f"{name} needs the parameter(s) {', '.join(p.name for p in missing)}",
+            hint=f"zhiku query {name} {usage}（"
+            + "；".join(f"{p.name}: {p.type} {p.description}" for p in missing)
+            + "）",
+        )
+        err.print(problem.one_line(), markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2)  # a usage error, as for a missing argument
     settings = _settings(ctx)
     with _open(settings) as store:
         rows = q.run_named_query(store, name, params, who=SYSTEM)  # the operator's own store
@@ -497,10 +585,8 @@ def query(
         for row in rows:
             out.print(json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True)
         return
-    table = Table(title=f"{name}（{len(rows)} 行 rows）")
     columns = list(rows[0]) if rows else []
-    for col in columns:
-        table.add_column(col)
+    table = _new_table(f"{name}（{len(rows)} 行 rows）", columns)
     for row in rows:
         table.add_row(*("–" if row[c] is None else str(row[c]) for c in columns))
     out.print(table)

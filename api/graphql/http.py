@@ -36,13 +36,14 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.graphql.errors import TooManyOperations, coded, convert_result
+from zhiku.settings import MAX_KEY_CHARS
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 #: The protocol's message types (graphql-transport-ws); anything else closes the socket with 4400.
 MESSAGE_TYPES = frozenset({"connection_init", "ping", "pong", "subscribe", "complete"})
 #: Longest operation id accepted (clients use UUIDs).
-MAX_ID = 128
+MAX_ID = MAX_KEY_CHARS
 
 
 def response_media_type(accept: str | None) -> str:

@@ -45,7 +45,7 @@ from queries import SERVER_PARAMS, names, run_named_query
 from queries import load as load_query
 from zhiku.access import hidden, scope_params
 from zhiku.errors import InputError, NotFoundError, ZhikuError
-from zhiku.settings import Environment, Settings
+from zhiku.settings import MAX_KEY_CHARS, MAX_TEXT_CHARS, Environment, Settings
 
 MAX_PAGE = 100
 
@@ -540,9 +540,10 @@ class Mutation:
     ) -> T.FeedbackResult:
         c = ctx(info)
         who = c.require()
-        if len(question) > 2000 or (comment and len(comment) > 2000):
+        if len(question) > MAX_TEXT_CHARS or (comment and len(comment) > MAX_TEXT_CHARS):
             raise InputError(
-                "问题或评论过长（上限 2000 字）", "question or comment too long (2,000 characters)"
+                f"问题或评论过长（上限 {MAX_TEXT_CHARS} 字）",
+                f"question or comment too long ({MAX_TEXT_CHARS:,} characters)",
             )
         feedback_id = f"fb-{uuid.uuid4().hex[:16]}"
         await asyncio.to_thread(
@@ -575,7 +576,7 @@ class Mutation:
     ) -> T.ApprovalResult:
         c = ctx(info)
         who = c.require()
-        if len(reason) > 2000 or (idempotency_key and len(idempotency_key) > 128):
+        if len(reason) > MAX_TEXT_CHARS or (idempotency_key and len(idempotency_key) > MAX_KEY_CHARS):
             raise InputError("事由或幂等键过长", "reason or idempotency key too long")
         wecom = c.state.wecom
         if wecom is not None and wecom.oa is not None:
@@ -615,7 +616,7 @@ class Mutation:
     ) -> T.ApprovalResult:
         c = ctx(info)
         who = c.require()
-        if len(comment) > 2000 or (idempotency_key and len(idempotency_key) > 128):
+        if len(comment) > MAX_TEXT_CHARS or (idempotency_key and len(idempotency_key) > MAX_KEY_CHARS):
             raise InputError("意见或幂等键过长", "comment or idempotency key too long")
         result = await asyncio.to_thread(
             c.state.approvals.act,
@@ -646,7 +647,7 @@ class Mutation:
     ) -> T.TicketResult:
         c = ctx(info)
         who = c.require("agent")
-        if idempotency_key and len(idempotency_key) > 128:
+        if idempotency_key and len(idempotency_key) > MAX_KEY_CHARS:
             raise InputError("幂等键过长", "idempotency key too long")
         result = await asyncio.to_thread(c.state.desk.reply, str(id), who, text, key=idempotency_key)
         return await _ticket_result(c, str(id), result)

@@ -13,10 +13,11 @@ import re
 from dataclasses import dataclass
 
 from zhiku.errors import ZhikuError
+from zhiku.settings import INGEST_MAX_BYTES
 from zhiku.types import Block
 
 #: Files larger than this are refused before parsing (override with ZHIKU_INGEST_MAX_BYTES).
-DEFAULT_MAX_BYTES = 50 * 1024 * 1024
+DEFAULT_MAX_BYTES = INGEST_MAX_BYTES
 
 _HEADING_MD = re.compile(r"^(#{1,6})\s+(.*?)\s*#*$")
 _ITEM = re.compile(r"^\s*(?:[-*+•]|\d{1,3}[.、)）])\s+(.*)$")

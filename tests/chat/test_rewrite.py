@@ -4,7 +4,8 @@ guard against invented numbers, the fall-back on errors and timeouts, and the wi
 
 from __future__ import annotations
 
-import time
+import asyncio
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,7 +25,8 @@ from zhiku.settings import Settings
 class FakeLLM:
     def __init__(self) -> None:
         self.reply = ""
-        self.delay_s = 0.0
+        #: while set, a request is held unanswered until the event is set (the client must time out)
+        self.hold: threading.Event | None = None
         self.status = 200
         self.requests: list[dict[str, Any]] = []
         self.app = FastAPI()
@@ -33,8 +35,8 @@ class FakeLLM:
         async def complete(request: Request) -> Any:
             body = await request.json()
             self.requests.append({"body": body, "auth": request.headers.get("authorization")})
-            if self.delay_s:
-                time.sleep(self.delay_s)  # blocks the fake's loop: the client's timeout must fire
+            if self.hold is not None:
+                await asyncio.to_thread(self.hold.wait, 30)  # unanswered until the test lets it go
             if self.status != 200:
                 from fastapi.responses import JSONResponse
 
@@ -72,13 +74,17 @@ def test_rewrite_keeps_the_facts_or_is_discarded(llm, demo_graph, demo_search) -
         assert rewriter.rewrite(answer).text == answer.text
         fake.reply, fake.status = "好的", 500
         assert rewriter.rewrite(answer).text == answer.text
-        fake.status, fake.delay_s = 200, 2.0
-        started = time.perf_counter()
+        fake.status, fake.hold = 200, threading.Event()
+        asked = len(fake.requests)
+        # the fake answers only once the test releases it, after rewrite() returned: so it returned
+        # because the client gave up waiting (timeout_s), with the composed answer
         assert rewriter.rewrite(answer).text == answer.text
-        assert time.perf_counter() - started < 1.9
+        assert len(fake.requests) == asked + 1 and not fake.hold.is_set()
         assert rewriter.rewritten == 1 and rewriter.kept == 4
     finally:
-        fake.delay_s, fake.status = 0.0, 200
+        if fake.hold is not None:
+            fake.hold.set()
+        fake.hold, fake.status = None, 200
         rewriter.close()
     # nothing to rewrite when the knowledge base has no answer: the endpoint is not even asked
     asked = len(fake.requests)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from bench.extraction_eval import evaluate, load_items
 from demo.load import load_demo
-from ingest.evaluate import evaluate, load_items
 from ingest.pipeline import Pipeline
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from search.evaluate import EvalItem, evaluate, load_eval, relevant_chunks
+from bench.retrieval_eval import EvalItem, evaluate, load_eval, relevant_chunks
 from search.service import SearchService
 from zhiku.access import PUBLIC, SYSTEM, Principal
 

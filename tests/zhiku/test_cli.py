@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -29,8 +30,12 @@ def _shared_embeddings(embed_cache: Path) -> None:
     """CLI runs share the session's embedding cache (each text is embedded once per session)."""
 
 
+DATA_DIR_LINE = "数据目录 / data directory: "
+
+
 def one_error_line(stderr: str) -> str:
-    lines = [ln for ln in stderr.strip().splitlines() if ln.strip()]
+    """The one error line (besides the data-directory line a command that opens the store prints)."""
+    lines = [ln for ln in stderr.strip().splitlines() if ln.strip() and not ln.startswith(DATA_DIR_LINE)]
     assert len(lines) == 1, stderr
     assert "Traceback" not in stderr
     return lines[0]
@@ -50,6 +55,7 @@ def test_demo_load_then_stats_then_export(tmp_path: Path) -> None:
     assert "检索索引 / search index: 315" in loaded.stdout
     found = zhiku("search", "公司有班车吗", "--as", "E1030", "-k", "3", data_dir=tmp_path)
     assert found.returncode == 0, found.stderr
+    assert f"{DATA_DIR_LINE}{tmp_path.resolve()}" in found.stderr.splitlines()  # which store answered
     assert "通勤巴士" in found.stdout or "班车" in found.stdout
     hidden = zhiku("search", "2026调薪", "--as", "E1030", "-k", "20", "--json", data_dir=tmp_path)
     titles = [h["title"] for h in json.loads(hidden.stdout)["hits"]]
@@ -106,9 +112,81 @@ def test_invalid_turtle_is_one_line_and_exit_1(tmp_path: Path) -> None:
 def test_unwritable_data_dir_is_one_line_and_exit_1(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
-    result = zhiku("graph", "stats", data_dir=blocker / "data")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    result = zhiku("serve", "--port", str(port), data_dir=blocker / "data")
     assert result.returncode == 1
     assert one_error_line(result.stderr).startswith("错误 [DATA_DIR_UNWRITABLE]")
+
+
+@pytest.mark.parametrize("command", [("token", "E1033"), ("graph", "stats"), ("ontology", "export")])
+def test_a_command_run_where_there_is_no_data_refuses_to_start_an_empty_one(
+    tmp_path: Path, command: tuple[str, ...]
+) -> None:
+    """Run outside the checkout, `.zhiku` is not there: say so, naming the directory and the fix, and
+    create nothing — rather than answer "没有这个员工" from a new, empty database."""
+    elsewhere = tmp_path / "somewhere"
+    elsewhere.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "zhiku.cli", *command],
+        capture_output=True, text=True, cwd=elsewhere, timeout=120, check=False,
+        env={**{k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_")},
+             "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])},
+    )  # fmt: skip
+    assert result.returncode == 1
+    line = one_error_line(result.stderr)
+    assert line.startswith("错误 [DATA_DIR_MISSING]")
+    assert str(elsewhere / ".zhiku") in line and "--data-dir" in line and "ZHIKU_DATA_DIR" in line
+    assert list(elsewhere.iterdir()) == []  # nothing created
+
+
+def test_a_named_query_without_its_required_parameter_is_a_usage_error(tmp_path: Path) -> None:
+    result = zhiku("query", "reporting_line", data_dir=tmp_path)
+    assert result.returncode == 2
+    line = one_error_line(result.stderr)
+    assert line.startswith("错误 [BAD_INPUT]") and "id" in line and "--param id=" in line
+    assert result.stdout == ""
+
+
+def test_crawl_status_without_sources_says_where_to_add_one(tmp_path: Path) -> None:
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("[]\n", encoding="utf-8")
+    result = zhiku("crawl", "status", data_dir=tmp_path, env={"ZHIKU_CRAWL_SOURCES": str(sources)})
+    assert result.returncode == 0
+    assert str(sources) in result.stderr and "ZHIKU_CRAWL_SOURCES" in result.stderr
+    assert "crawl sources" not in result.stdout  # no empty table
+    sources.write_text("- name: hr\n  start_urls: ['http://intranet.test/']\n  depht: 3\n", encoding="utf-8")
+    typo = zhiku("crawl", "status", data_dir=tmp_path, env={"ZHIKU_CRAWL_SOURCES": str(sources)})
+    assert typo.returncode == 1
+    line = one_error_line(typo.stderr)
+    assert line.startswith("错误 [CONFIG_INVALID]") and "depht" in line and str(sources) in line
+
+
+def test_tables_wrap_chinese_text_instead_of_cutting_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    from rich.console import Console
+
+    from zhiku import cli
+
+    text = (
+        "某员工的汇报链：从直属上级一直到总经理，逐级列出姓名、职位和部门，用于审批路由和组织分析的核对" * 2
+    )
+    buffer = io.StringIO()
+    monkeypatch.setattr(cli, "out", Console(file=buffer, width=80))
+    cli._table("t", ["名称", "说明"], [["reporting_line", text]])
+    rows = [ln.split("│") for ln in buffer.getvalue().splitlines() if ln.startswith("│")]
+    assert max(len(ln) for ln in buffer.getvalue().splitlines()) <= 80
+    assert "".join(r[2].strip() for r in rows) == text  # every character kept, in order
+
+
+@pytest.mark.skipif(not shutil.which("make"), reason="needs make")
+def test_make_run_says_where_the_zhiku_command_and_the_data_are() -> None:
+    result = subprocess.run(["make", "-n", "run"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert result.returncode == 0, result.stderr
+    assert f"{ROOT}/.venv/bin/zhiku" in result.stdout
+    assert f"--data-dir {ROOT}/.zhiku" in result.stdout and "ZHIKU_DATA_DIR" in result.stdout
 
 
 def test_unreachable_neo4j_is_one_line_and_exit_1(tmp_path: Path) -> None:

@@ -4,16 +4,21 @@ The evaluation file (``tests/data/retrieval_eval.tsv``) has one question per lin
 the relevant chunks as ``file:substring`` alternatives separated by ``|``: a chunk is relevant when its
 document's file name matches and its heading path or text contains the substring.
 
-    zhiku demo load && python -m search.evaluate
+    python bench/retrieval_eval.py
+
+It loads the demo into a temporary data directory of its own: the configured store is never read.
 """
 
 from __future__ import annotations
 
 import statistics
+import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from search.service import SearchService
 
@@ -86,12 +91,11 @@ def evaluate(service: SearchService, items: Sequence[EvalItem], mode: str = "hyb
 
 
 def main() -> None:
-    """Evaluate on the configured data directory (run ``zhiku demo load`` first)."""
+    """Evaluate on the demo company, loaded into a temporary data directory of its own."""
+    from bench.harness import demo_company
     from graph import open_store
-    from zhiku.settings import get_settings
 
-    settings = get_settings()
-    with open_store(settings) as store:
+    with demo_company() as settings, open_store(settings) as store:
         service = SearchService.open(store, settings)
         print(service.sync().summary())
         items = load_eval()
@@ -101,6 +105,7 @@ def main() -> None:
             print(f"{r.mode:8} {r.questions:4d} {r.recall_at_5:9.3f} {r.hit_at_5:7.3f} {r.mrr_at_10:7.3f}")
         for q in reports[-1].misses:
             print("  miss (hybrid):", q)
+        service.close()
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@ scored: they tag what a text is about rather than name an entity.
 
 Scores: mention P/R/F1 on (surface, entity id) multisets; linking accuracy on mentions whose surface
 the system found (was the entity right?); relation P/R/F1 on (start, type, end) sets.
+
+The scoring used by ``bench/extraction_quality.py`` (which prints the report, on a store it creates)
+and by ``tests/ingest/test_extraction_quality.py``.
 """
 
 from __future__ import annotations
