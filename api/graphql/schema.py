@@ -30,7 +30,7 @@ from strawberry.scalars import JSON
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
-from api.graphql import types as T  # noqa: N812
+from api.graphql import entities as T  # noqa: N812
 from api.graphql.context import Context, ctx
 from api.graphql.cost import QueryCostLimit, Turns
 from api.graphql.errors import ZhikuErrors
