@@ -1,12 +1,14 @@
-"""GraphQL output types. Entities share the ``Entity`` interface; the ontology's classes with
-fields of their own get concrete types, every other class is a ``GenericEntity`` whose ``type``
-names the class. ``EntityType`` (the enum of ontology classes) is generated from the ontology."""
+"""Entities of the knowledge graph: the ``Entity`` interface and its types, and the queries that read
+them (``me``, ``entity``, ``entities``, ``neighborhood``). The ontology's classes with fields of their
+own get concrete types, every other class is a ``GenericEntity`` whose ``type`` names the class.
+``EntityType`` (the enum of ontology classes) is built per schema from the ontology the app loaded,
+extensions included (:func:`entity_type_enum`)."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import enum
+from collections.abc import Callable
 from typing import Any, cast
 
 import strawberry
@@ -14,43 +16,30 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.context import ctx
-from chat.answer import Citation as CitationData
-from chat.desk import WITHHELD, TicketView
-from ontology.model import load_ontology
+from api.graphql.paging import PageInfo, decode_cursor, encode_cursor, page
+from ontology.model import Ontology
 from queries import load as load_query
-from zhiku.access import visible
+from zhiku.access import hidden, scope_params, visible
+from zhiku.errors import InputError
 
 # -- the ontology's classes as an enum ---------------------------------------------------------------
 
-_CLASSES: Any = enum.Enum("EntityType", {name: name for name in sorted(load_ontology().classes)})  # type: ignore[misc]
-EntityType: Any = strawberry.enum(_CLASSES, description="本体中的类 / the ontology's classes")
+
+def entity_type_enum(ontology: Ontology) -> type[enum.Enum]:
+    """The GraphQL enum ``EntityType``: one value per class of ``ontology`` (core and extensions)."""
+    classes = enum.Enum("EntityType", {name: name for name in sorted(ontology.classes)})  # type: ignore[misc]
+    return strawberry.enum(classes, description="本体中的类 / the ontology's classes")
 
 
-# -- pagination ----------------------------------------------------------------------------------------
+def _annotated(**annotations: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a resolver's parameters types known only when the schema is built (Strawberry resolves
+    the module's string annotations in the module's namespace, where a per-schema enum is not)."""
 
+    def apply(resolver: Callable[..., Any]) -> Callable[..., Any]:
+        resolver.__annotations__.update(annotations)
+        return resolver
 
-def encode_cursor(offset: int) -> str:
-    return base64.b64encode(f"o:{offset}".encode()).decode()
-
-
-def decode_cursor(cursor: str | None) -> int:
-    if not cursor:
-        return 0
-    try:
-        kind, _, value = base64.b64decode(cursor.encode(), validate=True).decode().partition(":")
-        if kind == "o" and value.isdigit():
-            return int(value) + 1
-    except (ValueError, UnicodeDecodeError):
-        pass
-    from zhiku.errors import InputError
-
-    raise InputError("分页游标无效", f"invalid cursor: {cursor!r}", hint="使用上一页返回的 endCursor")
-
-
-@strawberry.type
-class PageInfo:
-    has_next_page: bool
-    end_cursor: str | None
+    return apply
 
 
 # -- entities ------------------------------------------------------------------------------------------
@@ -315,131 +304,6 @@ class Neighborhood:
     edges: list[GraphEdge]
 
 
-# -- search and answers --------------------------------------------------------------------------------
-
-
-@strawberry.type(description="检索命中的片段及其出处 / a retrieved chunk and where it comes from")
-class SearchHit:
-    chunk_id: strawberry.ID
-    document_id: strawberry.ID
-    title: str
-    uri: str
-    section: str
-    snippet: str
-    text: str
-    kind: str
-    score: float
-    entity_ids: list[strawberry.ID]
-
-    @strawberry.field(description="片段链接到的实体")
-    async def entities(self, info: Info) -> list[Entity]:
-        return await load_entities(info, [str(i) for i in self.entity_ids])
-
-
-@strawberry.type(description="问题中识别出的实体 / an entity recognised in the question")
-class RecognizedEntity:
-    id: strawberry.ID
-    surface: str
-
-    @strawberry.field
-    async def entity(self, info: Info) -> Entity | None:
-        return await load_entity(info, str(self.id))
-
-
-@strawberry.type
-class SearchEdge:
-    cursor: str
-    node: SearchHit
-
-
-@strawberry.type
-class SearchConnection:
-    edges: list[SearchEdge]
-    page_info: PageInfo
-    message: str = strawberry.field(description="查询无法按原样使用时的提示（如只有标点）")
-    recognized: list[RecognizedEntity]
-
-
-@strawberry.type(description="答案引用的来源 / a source an answer cites")
-class Citation:
-    document_id: strawberry.ID
-    title: str
-    uri: str
-    section: str
-    snippet: str
-    chunk_id: strawberry.ID
-
-
-@strawberry.type(description="带引用的答案 / an answer with its sources")
-class Answer:
-    id: strawberry.ID
-    question: str
-    text: str
-    answered: bool = strawberry.field(description="false：知识库没有可靠答案（建议转人工）")
-    confidence: float
-    citations: list[Citation]
-    about: list[RecognizedEntity] = strawberry.field(description="答案涉及的实体")
-    follow_ups: list[str] = strawberry.field(description="其他人还问了")
-
-
-@strawberry.type(description="智能客服的一次回复 / one chatbot reply")
-class ChatReply:
-    session_id: str = strawberry.field(description="会话 ID：下一条消息带上它以保持上下文")
-    type: str = strawberry.field(
-        description="answer | clarify | confirm | handoff | action | greeting | smalltalk | cancelled"
-    )
-    text: str
-    intent: str
-    confidence: float
-    citations: list[Citation]
-    follow_ups: list[str]
-    ticket_id: str | None
-    notice: str
-
-
-@strawberry.type(description="推荐项 / a recommended item")
-class Recommendation:
-    kind: str = strawberry.field(description="document | faq | process | form | policy")
-    id: strawberry.ID
-    title: str
-    score: float
-    reason: str
-    document_id: strawberry.ID | None
-
-
-# -- approvals -----------------------------------------------------------------------------------------
-
-
-@strawberry.type(description="审批人 / an approver")
-class ApproverPerson:
-    id: strawberry.ID
-    name: str
-    role: str
-
-
-@strawberry.type(description="具体审批链中的一步 / one step of a concrete approval chain")
-class ChainStep:
-    name: str
-    order: int
-    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
-    condition: str
-    applies: bool = strawberry.field(description="在给定金额、天数下此步是否生效")
-    approvers: list[ApproverPerson]
-    unresolved_roles: list[str] = strawberry.field(description="无人担任的审批角色（需管理员处理）")
-
-
-@strawberry.type(description="某申请人在给定条件下的审批链 / who approves, for this applicant")
-class ApprovalChain:
-    process_id: strawberry.ID
-    process_name: str
-    applicant_id: strawberry.ID
-    applicant_name: str
-    amount: float | None
-    days: float | None
-    steps: list[ChainStep] = strawberry.field(description="生效的步骤")
-    skipped: list[ChainStep] = strawberry.field(description="条件不满足而跳过的步骤")
-
-
 @strawberry.type(description="当前登录的员工 / the caller")
 class Me:
     id: strawberry.ID
@@ -453,269 +317,100 @@ class Me:
         return await load_entity(info, str(self.id))
 
 
-@strawberry.type(description="答案反馈已记录 / feedback recorded")
-class FeedbackResult:
-    id: strawberry.ID
-    recorded: bool
-
-
-@strawberry.type(description="摄取结果 / what an ingestion run did")
-class IngestResult:
-    documents: int
-    new: int
-    changed: int
-    unchanged: int
-    removed: int
-    rejected: list[str]
-    chunks_indexed: int
-
-
-@strawberry.type(description="爬取源状态 / a crawl source's status")
-class CrawlSource:
-    name: str
-    schedule: str
-    last_run_at: str | None
-    outcome: str | None = strawberry.field(description="ok / failed / running；null：尚未运行")
-    pages: int
-    new: int
-    changed: int
-    removed: int
-    errors: int
-    next_run_at: str | None
-    recent_errors: list[str]
-
-
 def visible_row(info: Info, row: dict[str, Any]) -> bool:
     return visible(row["properties"], row["labels"], ctx(info).principal)
 
 
-@strawberry.enum(description="审批操作 / an action on an approval instance")
-class ApprovalAction(enum.Enum):
-    APPROVE = "approve"
-    REJECT = "reject"
-    WITHDRAW = "withdraw"
-    TRANSFER = "transfer"
+# -- the queries ---------------------------------------------------------------------------------------
 
 
-@strawberry.enum(description="我与审批的关系 / how an instance involves the caller")
-class ApprovalRole(enum.Enum):
-    APPLIED = "applied"
-    TODO = "todo"
-    HANDLED = "handled"
+def entity_query(entity_type: type[enum.Enum]) -> type:
+    """The entity queries of one schema: ``entities(type:)`` takes that schema's ``EntityType``."""
 
-
-@strawberry.type(description="审批步骤中的一位审批人及其决定 / one approver of a step and their decision")
-class StepApprover:
-    id: strawberry.ID
-    name: str
-    role: str
-    decision: str | None = strawberry.field(description="approved / rejected / auto（前一步已同意）/ null")
-
-
-@strawberry.type(description="审批实例的一个步骤 / a step of an instance")
-class InstanceStep:
-    index: int
-    name: str
-    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
-    status: str = strawberry.field(description="waiting / pending / approved / rejected")
-    approvers: list[StepApprover]
-
-
-@strawberry.type(description="审批轨迹中的一条操作 / one entry of the audit trail")
-class AuditEntry:
-    kind: str
-    actor_id: strawberry.ID
-    actor_name: str
-    step: str
-    comment: str
-    channel: str
-    at: str
-
-
-@strawberry.type(description="一次审批申请 / an approval instance")
-class ApprovalInstance:
-    id: strawberry.ID
-    title: str
-    process_id: strawberry.ID
-    process_name: str
-    applicant_id: strawberry.ID
-    applicant_name: str
-    amount: float | None
-    days: float | None
-    reason: str
-    status: str = strawberry.field(description="pending / approved / rejected / withdrawn")
-    status_text: str
-    summary: str
-    current_step: int
-    pending_with: list[strawberry.ID] = strawberry.field(description="当前等待其审批的员工")
-    steps: list[InstanceStep]
-    audit: list[AuditEntry]
-    version: int
-    created_at: str
-    updated_at: str
-
-
-@strawberry.type(description="审批操作的结果 / the outcome of submitting or acting")
-class ApprovalResult:
-    applied: bool = strawberry.field(description="false：重复操作或该步骤已由他人处理，未再次生效")
-    message: str
-    instance: ApprovalInstance
-
-
-@strawberry.type(description="审批状态变化 / an approval status event")
-class ApprovalStatusEvent:
-    event_id: str
-    kind: str
-    instance_id: strawberry.ID
-    process_id: strawberry.ID
-    status: str
-    step: str
-    actor_id: strawberry.ID
-    summary: str
-    at: str
-
-
-def approval_instance(inst: Any) -> ApprovalInstance:
-    return ApprovalInstance(
-        id=strawberry.ID(inst.id),
-        title=inst.name,
-        process_id=strawberry.ID(inst.process_id),
-        process_name=inst.process_name,
-        applicant_id=strawberry.ID(inst.applicant),
-        applicant_name=inst.applicant_name,
-        amount=inst.amount,
-        days=inst.days,
-        reason=inst.reason,
-        status=inst.status,
-        status_text=inst.status_zh,
-        summary=inst.summary(),
-        current_step=inst.step_index,
-        pending_with=[strawberry.ID(p) for p in inst.pending],
-        steps=[
-            InstanceStep(
-                index=i,
-                name=s.name,
-                mode=s.mode,
-                status=s.status,
-                approvers=[
-                    StepApprover(
-                        id=strawberry.ID(p.id), name=p.name, role=p.role, decision=s.decisions.get(p.id)
-                    )
-                    for p in s.approvers
-                ],
+    @strawberry.type
+    class EntityQuery:
+        @strawberry.field(description="当前登录的员工 / the caller")
+        def me(self, info: Info) -> Me:
+            who = ctx(info).principal
+            return Me(
+                id=strawberry.ID(who.id),
+                name=who.name,
+                roles=list(who.roles),
+                departments=[strawberry.ID(d) for d in who.departments],
+                level=who.level,
             )
-            for i, s in enumerate(inst.steps)
-        ],
-        audit=[
-            AuditEntry(
-                kind=a.get("kind", ""),
-                actor_id=strawberry.ID(a.get("actor", "")),
-                actor_name=a.get("actorName", ""),
-                step=a.get("stepName", ""),
-                comment=a.get("comment", ""),
-                channel=a.get("channel", ""),
-                at=a.get("at", ""),
+
+        @strawberry.field(description="按 ID 查实体（无权查看的文档视为不存在）/ one entity by id")
+        async def entity(self, info: Info, id: strawberry.ID) -> Entity | None:
+            ctx(info).require()
+            return await load_entity(info, str(id))
+
+        @strawberry.field(description="按类型和名称列出实体（Relay 分页）/ entities by type and name")
+        @_annotated(type=entity_type | None)
+        async def entities(
+            self,
+            info: Info,
+            type: enum.Enum | None = None,
+            name: str | None = None,
+            first: int = 20,
+            after: str | None = None,
+        ) -> EntityConnection:
+            who = ctx(info).require()
+            first = page(first)
+            skip = decode_cursor(after)
+            rows = await asyncio.to_thread(
+                ctx(info).state.store.query,
+                load_query("entities_page").text,
+                {
+                    "type": type.value if type is not None else None,
+                    "name": name or None,
+                    "skip": skip,
+                    "limit": first + 1,
+                    **scope_params(who),
+                },
             )
-            for a in inst.actions
-        ],
-        version=inst.version,
-        created_at=inst.created_at,
-        updated_at=inst.updated_at,
-    )
+            edges = [
+                EntityEdge(cursor=encode_cursor(skip + i), node=to_entity(info, r))
+                for i, r in enumerate(rows[:first])
+            ]
+            return EntityConnection(
+                edges=edges,
+                page_info=PageInfo(
+                    has_next_page=len(rows) > first, end_cursor=edges[-1].cursor if edges else None
+                ),
+            )
 
+        @strawberry.field(description="实体的邻域（1–3 跳）/ an entity's neighbourhood")
+        async def neighborhood(
+            self, info: Info, id: strawberry.ID, depth: int = 1, rel_types: list[str] | None = None
+        ) -> Neighborhood | None:
+            c = ctx(info)
+            c.require()
+            if not 1 <= depth <= 3:
+                raise InputError("depth 应为 1 到 3", "depth must be 1, 2 or 3")
+            if await load_entity(info, str(id)) is None:
+                return None
+            rows = await asyncio.to_thread(
+                c.state.store.query,
+                load_query("neighborhood").text,
+                {
+                    "id": str(id),
+                    "depth": depth,
+                    "types": rel_types or [],
+                    "limit": 500,
+                    **hidden(c.principal),
+                },
+            )
+            ids = sorted({r["source"] for r in rows} | {r["target"] for r in rows})
+            nodes = await load_entities(info, ids)
+            loaded = {str(e.id): e for e in nodes}
+            edges = [
+                GraphEdge(
+                    source=strawberry.ID(r["source"]), type=r["type"], target=strawberry.ID(r["target"])
+                )
+                for r in rows
+                if loaded.get(r["source"]) and loaded.get(r["target"])
+            ]
+            return Neighborhood(center=id, nodes=nodes, edges=edges)
 
-def citations(items: list[CitationData]) -> list[Citation]:
-    return [
-        Citation(document_id=strawberry.ID(x.document_id), title=x.title, uri=x.uri, section=x.section,
-                 snippet=x.snippet, chunk_id=strawberry.ID(x.chunk_id))
-        for x in items
-    ]  # fmt: skip
-
-
-@strawberry.type(description="工单对话中的一条 / one line of a ticket's conversation")
-class TicketMessage:
-    speaker: str = strawberry.field(description="员工 / 知库 / 客服 姓名")
-    text: str
-
-
-@strawberry.type(description="知识库建议的回复（只用提问员工与客服都可读的资料）/ a suggested answer")
-class SuggestedAnswer:
-    text: str
-    answered: bool
-    confidence: float
-    citations: list[Citation]
-    withheld: bool = strawberry.field(
-        description="员工可见、客服不可读的资料未用于此建议 / restricted sources left out"
-    )
-    notice: str = strawberry.field(description="withheld 时的说明（该员工可见的受限资料未显示）")
-
-
-@strawberry.type(description="工单（转人工、服务请求）/ a ticket")
-class Ticket:
-    id: strawberry.ID
-    title: str
-    category: str = strawberry.field(description="handoff / escalation / service / application")
-    status: str = strawberry.field(description="open / in_progress / closed")
-    created_at: str
-    updated_at: str
-    employee_id: strawberry.ID
-    employee_name: str
-    department: str
-    assignee_id: strawberry.ID | None
-    assignee_name: str | None
-    message_count: int
-    conversation: list[TicketMessage]
-    found: list[str] = strawberry.field(description="机器人当时找到的来源")
-    history: list[str] = strawberry.field(description="处理记录：动作:人@时间")
-    concerns: list[str]
-    resolution: str
-    _view: strawberry.Private[Any]
-
-    @strawberry.field(description="知识库建议的回复（仅客服可见）/ suggested answer, for agents")
-    async def suggestion(self, info: Info) -> SuggestedAnswer:
-        c = ctx(info)
-        who = c.require("agent")
-        suggestion = await asyncio.to_thread(c.state.desk.suggest, self._view, who)
-        answer = suggestion.answer
-        return SuggestedAnswer(
-            text=answer.text,
-            answered=answer.answered,
-            confidence=answer.confidence,
-            citations=citations(answer.citations),
-            withheld=suggestion.withheld,
-            notice=WITHHELD if suggestion.withheld else "",
-        )
-
-
-@strawberry.type(description="工单操作的结果 / the outcome of a ticket action")
-class TicketResult:
-    applied: bool = strawberry.field(description="false：重复操作或工单已关闭，未再次生效")
-    message: str
-    ticket: Ticket
-
-
-def ticket(view: TicketView) -> Ticket:
-    def message(line: str) -> TicketMessage:
-        speaker, sep, text = line.partition(": ")
-        return TicketMessage(speaker=speaker, text=text) if sep else TicketMessage(speaker="", text=line)
-
-    return Ticket(
-        id=strawberry.ID(view.id),
-        title=view.title,
-        category=view.category,
-        status=view.status,
-        created_at=view.created_at,
-        updated_at=view.updated_at,
-        employee_id=strawberry.ID(view.employee_id),
-        employee_name=view.employee_name,
-        department=view.department,
-        assignee_id=strawberry.ID(view.assignee_id) if view.assignee_id else None,
-        assignee_name=view.assignee_name,
-        message_count=view.messages,
-        conversation=[message(line) for line in view.conversation],
-        found=view.found,
-        history=view.history,
-        concerns=view.concerns,
-        resolution=view.resolution,
-        _view=view,
-    )
+    return EntityQuery
