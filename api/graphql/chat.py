@@ -4,6 +4,9 @@ and feedback on answers."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
+import json
 import uuid
 from datetime import UTC, datetime
 
@@ -17,7 +20,8 @@ from chat.answer import Citation as CitationData
 from chat.answer import compose_answer
 from graph.versions import RECORDS
 from queries import load as load_query
-from zhiku.errors import InputError
+from zhiku.errors import InputError, NotFoundError
+from zhiku.settings import Settings
 
 
 @strawberry.type(description="答案引用的来源 / a source an answer cites")
@@ -71,6 +75,34 @@ def citations(items: list[CitationData]) -> list[Citation]:
     ]  # fmt: skip
 
 
+# -- answer ids bound to their caller -------------------------------------------------------------------
+# Feedback must name an answer its caller was given. Rather than recording every answer (one write per
+# question), the id ``ask`` hands out carries a MAC over (answer id, caller) under the server's secret:
+# feedback checks it, so an id made up, or another employee's, is NOT_FOUND — on any instance, with
+# nothing stored. Rotating ZHIKU_SECRET_KEY retires the ids given out before, as it does the tokens.
+
+
+def _answer_mac(settings: Settings, answer_id: str, employee: str) -> str:
+    message = json.dumps(["zhiku-answer", answer_id, employee]).encode()
+    key = settings.secret_key.get_secret_value().encode()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()[:32]  # 128 bits
+
+
+def issued_answer_id(settings: Settings, answer_id: str, employee: str) -> str:
+    """The id under which ``employee`` receives the answer ``answer_id``."""
+    return f"{answer_id}.{_answer_mac(settings, answer_id, employee)}"
+
+
+def received_answer(settings: Settings, given: str, employee: str) -> str | None:
+    """The answer's own id when ``given`` is an id ``employee`` received; ``None`` otherwise."""
+    answer_id, _, mac = given.rpartition(".")
+    expected = _answer_mac(settings, answer_id, employee)
+    # bytes: compare_digest refuses str with non-ASCII characters (a client may send any)
+    if not answer_id or not hmac.compare_digest(mac.encode(), expected.encode()):
+        return None
+    return answer_id
+
+
 @strawberry.type
 class ChatQuery:
     @strawberry.field(description="提问：带引用来源、置信度和追问建议的答案 / ask a question")
@@ -86,7 +118,7 @@ class ChatQuery:
 
         answer = await asyncio.to_thread(answer_and_record)
         return Answer(
-            id=strawberry.ID(answer.id),
+            id=strawberry.ID(issued_answer_id(c.state.settings, answer.id, who.id)),
             question=answer.question,
             text=answer.text,
             answered=answer.answered,
@@ -109,6 +141,12 @@ class ChatMutation:
             raise InputError(
                 "问题或评论过长（上限 2000 字）", "question or comment too long (2,000 characters)"
             )
+        answer = received_answer(c.state.settings, str(answer_id), who.id)
+        if answer is None:
+            raise NotFoundError(
+                "没有这个答案：answerId 应为您通过 ask 收到的答案 id",
+                "no such answer: answerId must be the id of an answer ask gave this caller",
+            )
         feedback_id = f"fb-{uuid.uuid4().hex[:16]}"
         await asyncio.to_thread(
             c.state.store.execute,
@@ -116,7 +154,7 @@ class ChatMutation:
             {
                 "id": feedback_id,
                 "employee": who.id,
-                "answer": str(answer_id),
+                "answer": answer,
                 "question": question,
                 "helpful": helpful,
                 "comment": comment or "",
