@@ -324,7 +324,7 @@ def create_app(
         return {"state": state, "zhiku": Context(state, auth, connection)}
 
     graphql = ZhikuGraphQLRouter(
-        build_schema(settings),
+        build_schema(settings, ontology),
         context_getter=context_getter,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=not production,

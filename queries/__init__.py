@@ -3,6 +3,8 @@
 The pipeline, the API's ``namedQuery`` and the notebooks all load the same files. A file starts with
 comment lines: a one-line description, then ``@mode read|write`` and one ``@param NAME TYPE text``
 per parameter, and ``@internal`` for queries Zhiku's own stages use (not offered to analysts).
+``TYPE`` alone makes the parameter required; ``TYPE=VALUE`` gives a default (``list=`` the empty
+list); ``TYPE?`` lets it be null (the query handles ``$NAME IS NULL``).
 Values always travel as parameters (``$name``). A few internal write templates also
 take ``{{labels}}`` / ``{{type}}`` placeholders, filled only with identifiers that
 :func:`graph.base.check_identifier` accepted (Cypher cannot parameterise labels).
@@ -35,6 +37,12 @@ class QueryParam:
     type: str
     description: str
     default: Any = None  # ``@param limit int=50 …``: used when the caller gives none
+    nullable: bool = False  # ``@param name string? …``: null when the caller gives none
+
+    @property
+    def required(self) -> bool:
+        """A caller must give it: no default, and the query does not accept null."""
+        return self.default is None and not self.nullable
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,9 +98,12 @@ def _parse(name: str, source: str) -> NamedQuery:
                 internal = True
             elif content.startswith("@param"):
                 parts = content.split(maxsplit=3)
-                ptype, _, default = parts[2].partition("=")
-                value = coerce(ptype, default) if default else None
-                params.append(QueryParam(parts[1], ptype, parts[3] if len(parts) > 3 else "", value))
+                ptype, given, default = parts[2].partition("=")
+                nullable = ptype.endswith("?")
+                ptype = ptype.removesuffix("?")
+                value = coerce(ptype, default) if given else None
+                text = parts[3] if len(parts) > 3 else ""
+                params.append(QueryParam(parts[1], ptype, text, value, nullable))
             elif content and not description:
                 description = content
         elif stripped or body:
@@ -143,13 +154,16 @@ def run_named_query(
     """Run an analyst-facing query as ``who``: read-only, not internal, parameters checked against its
     header, and every row held to the visibility rule of :mod:`zhiku.access`.
 
-    Missing parameters are ``null``; unknown ones, visibility parameters (:data:`SERVER_PARAMS`) and wrong
-    types are an :class:`InputError`. A query about a node the caller may not see (a parameter naming
+    A parameter not given takes its header's default (or ``null`` where the header allows it); a missing
+    required one, unknown ones, visibility parameters (:data:`SERVER_PARAMS`) and wrong types are an
+    :class:`InputError` naming the parameter. A query about a node the caller may not see (a parameter naming
     it) returns no rows, as for an id that does not exist; rows naming such a node are left out (a list
     column loses just those elements). At most :data:`MAX_ROWS` rows come back."""
     query = load(name)
     if query.internal or query.mode != "read":
         raise QueryNotFound(f"没有名为 {name!r} 的查询", f"no named query {name!r}")
+    if params is not None and not isinstance(params, dict):
+        raise InputError("参数应为一个对象（名称: 值）", "parameters must be an object of name: value")
     given = dict(params or {})
     declared = {p.name: p for p in query.params}
     reserved = sorted(set(given) & SERVER_PARAMS)
@@ -165,11 +179,14 @@ def run_named_query(
             f"unknown parameters for {name}: {unknown}",
         )
     values: dict[str, Any] = {}
+    missing = []
     for pname, param in declared.items():
         if pname in SERVER_PARAMS:
             continue
         value = given.get(pname)
         value = param.default if value is None else value  # null means "not given"
+        if value is None and param.required:
+            missing.append(pname)
         expected = _PARAM_TYPES.get(param.type, (object,))
         bad_bool = isinstance(value, bool) and param.type in ("int", "float")
         if value is not None and (not isinstance(value, expected) or bad_bool):
@@ -179,6 +196,12 @@ def run_named_query(
         if isinstance(value, int) and param.type == "int" and not 0 <= value <= MAX_INT:
             raise InputError(f"参数 {pname} 应在 0 到 {MAX_INT} 之间", f"{pname} must be within 0..{MAX_INT}")
         values[pname] = value
+    if missing:
+        raise InputError(
+            f"查询 {name} 缺少必填参数：{', '.join(missing)}",
+            f"query {name} is missing required parameters: {', '.join(missing)}",
+            hint="参数及其类型见命名查询目录（namedQueries / zhiku query）",
+        )
     server = scope_params(who)
     for pname in declared.keys() & SERVER_PARAMS:
         values[pname] = hidden_documents(store, who) if pname == "hidden_documents" else server[pname]

@@ -1,6 +1,6 @@
 // 拥有某角色的员工（为空则全体员工）/ Employees holding a role (everyone when the role is null).
 // @mode read
-// @param role string 角色 ID（如 employee、hr；可为空）
+// @param role string? 角色 ID（如 employee、hr；可为空）
 MATCH (e:Employee)
 OPTIONAL MATCH (e)-[:HAS_ROLE]->(r:Role)
 WITH e, collect(r.id) AS roles

@@ -1,7 +1,7 @@
 // 按类型和名称列出实体（分页，按调用者权限过滤文档）/ Entities by type and name, a page at a time.
 // @mode read
-// @param type string 本体类（可为空）
-// @param name string 名称包含（可为空）
+// @param type string? 本体类（可为空）
+// @param name string? 名称包含（可为空）
 // @param skip int=0 跳过条数
 // @param limit int=50 返回条数
 // @param admin boolean 调用者是否为管理员

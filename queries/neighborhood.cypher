@@ -2,7 +2,7 @@
 // @mode read
 // @param id string 实体 ID
 // @param depth int=1 跳数（1–3）
-// @param types list 关系类型（空表示全部）
+// @param types list= 关系类型（空表示全部）
 // @param limit int=200 最多返回多少条路径
 // @param hide_types list 不经过的关系类型（非管理员调用时：VIEWED）/ relationship types not followed
 // @param hide_labels list 不经过带这些标签的节点（非管理员：工单、审批记录等）/ node labels not passed through

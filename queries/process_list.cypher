@@ -1,8 +1,8 @@
 // 审批流程列表（可按名称、主题、归口部门筛选）/ Approval processes, filtered by name, topic or owner.
 // @mode read
-// @param name string 名称或别名包含（可为空）
-// @param topic string 主题 ID（可为空）
-// @param owner string 归口部门 ID（可为空）
+// @param name string? 名称或别名包含（可为空）
+// @param topic string? 主题 ID（可为空）
+// @param owner string? 归口部门 ID（可为空）
 MATCH (p:ApprovalProcess)
 OPTIONAL MATCH (p)-[:HAS_TOPIC]->(t:Topic)
 OPTIONAL MATCH (p)-[:OWNED_BY]->(o:Department)

@@ -233,13 +233,37 @@ def test_named_queries_for_analysts_only(api: TestClient) -> None:
     ]
 
 
-def test_feedback_is_recorded(api: TestClient, demo_graph) -> None:  # type: ignore[no-untyped-def]
-    m = 'mutation { feedback(answerId: "ans-1", question: "公司有健身房吗", helpful: false, comment: "没找到") { id recorded } }'
-    result = gql(api, m)["data"]["feedback"]
+def test_named_query_parameters_take_defaults_and_missing_ones_are_named(api: TestClient) -> None:
+    q = "query($n: String!, $p: JSON) { namedQuery(name: $n, params: $p) }"
+    # skip and limit come from the header's defaults (0, 50); type and name may be null
+    rows = gql(api, q, who=ANALYST, n="entities_page")["data"]["namedQuery"]
+    assert len(rows) == 50 and rows == sorted(rows, key=lambda r: r["id"])
+    # reporting_line's id has no default: a clear error naming it, not an empty answer
+    body = gql(api, q, who=ANALYST, n="reporting_line")
+    assert code(body) == "BAD_INPUT" and body["data"] is None
+    error = body["errors"][0]
+    assert "缺少必填参数：id" in error["message"] and error["extensions"]["message_en"].endswith(": id")
+    line = gql(api, q, who=ANALYST, n="reporting_line", p={"id": CLERK})["data"]["namedQuery"]
+    assert line[0]["id"] == EMPLOYEE  # 行政专员 reports to 行政部主管
+    assert code(gql(api, q, who=ANALYST, n="entities_page", p=["skip", 0])) == "BAD_INPUT"
+
+
+def test_feedback_is_recorded_only_on_an_answer_the_caller_received(api: TestClient, demo_graph) -> None:  # type: ignore[no-untyped-def]
+    answer_id = gql(api, '{ ask(question: "公司有健身房吗") { id } }')["data"]["ask"]["id"]
+    m = 'mutation($a: ID!) { feedback(answerId: $a, question: "公司有健身房吗", helpful: false, comment: "没找到") { id recorded } }'
+    before = demo_graph.query("MATCH (f:Feedback) RETURN count(f) AS n")[0]["n"]
+    made_up, tampered = "ans-1", answer_id[:-1] + ("0" if answer_id[-1] != "0" else "1")
+    for who, given in ((EMPLOYEE, made_up), (EMPLOYEE, tampered), (HR, answer_id), (EMPLOYEE, "ans-x.é")):
+        body = gql(api, m, who=who, a=given)
+        assert code(body) == "NOT_FOUND" and "ask" in body["errors"][0]["message"], (who, given, body)
+    assert demo_graph.query("MATCH (f:Feedback) RETURN count(f) AS n")[0]["n"] == before  # nothing written
+    result = gql(api, m, a=answer_id)["data"]["feedback"]
     rows = demo_graph.query(
-        "MATCH (f:Feedback {id: $id})-[:GIVEN_BY]->(e) RETURN f.helpful AS h, e.id AS e", {"id": result["id"]}
+        "MATCH (f:Feedback {id: $id})-[:GIVEN_BY]->(e) RETURN f.helpful AS h, e.id AS e, f.answerId AS a",
+        {"id": result["id"]},
     )
-    assert rows == [{"h": False, "e": EMPLOYEE}]
+    assert rows == [{"h": False, "e": EMPLOYEE, "a": answer_id.rpartition(".")[0]}]
+    assert rows[0]["a"].startswith("ans-")
 
 
 def test_ingest_is_for_admins_inside_the_allowed_roots(api: TestClient) -> None:

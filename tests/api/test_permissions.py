@@ -26,6 +26,7 @@ from hypothesis import strategies as st
 
 from api.app import create_app
 from api.auth import issue_token
+from api.graphql.chat import issued_answer_id
 from chat.tickets import open_ticket, ticket_params
 from demo.load import DEMO_DIR, load_demo
 from graph.falkordb_store import FalkorDBStore
@@ -113,11 +114,14 @@ def world(
             )
             state.approvals.submit("请假审批", applicant=E_CLERK, days=2, reason=REASON_MARK)
             state.recommender.record_view(hr, salary)  # who-read-what: HR read the salary plan
-            _gql(
+            answer = issued_answer_id(settings_, "ans-perm", E_CLERK)  # as ask hands it to the clerk
+            feedback = _gql(
                 client,
                 E_CLERK,
-                'mutation { feedback(answerId: "a1", question: "班车几点", helpful: false) { id } }',
+                'mutation($a: ID!) { feedback(answerId: $a, question: "班车几点", helpful: false) { id } }',
+                a=answer,
             )
+            assert feedback["data"]["feedback"]["id"], feedback
             yield store, client
     finally:
         store.reset()

@@ -125,3 +125,23 @@ def test_defaults_and_command_line_values(store) -> None:  # type: ignore[no-unt
     assert queries.coerce("int", "7") == 7 and queries.coerce("list", "a,b") == ["a", "b"]
     with pytest.raises(InputError):
         queries.coerce("int", "seven")
+
+
+def test_header_parameters_are_required_defaulted_or_nullable(store) -> None:  # type: ignore[no-untyped-def]
+    from zhiku.errors import InputError
+
+    page = {p.name: p for p in queries.load("entities_page").params}
+    assert page["skip"].default == 0 and not page["skip"].required
+    assert page["type"].nullable and not page["type"].required
+    assert queries.load("reporting_line").params[0].required
+    assert {p.name: p.default for p in queries.load("neighborhood").params}["types"] == []
+    with pytest.raises(InputError) as missing:
+        queries.run_named_query(store, "reporting_line", who=SYSTEM)
+    assert "id" in missing.value.message_zh and missing.value.message_en.endswith("required parameters: id")
+    with pytest.raises(InputError):
+        queries.run_named_query(store, "entities_page", ["skip", 0], who=SYSTEM)  # type: ignore[arg-type]
+    store.execute("CREATE (:Resource:Employee {id: 'E1'})-[:REPORTS_TO]->(:Resource:Employee {id: 'E2'})")
+    # defaults fill what is not given: skip 0, limit 50, every relationship type
+    assert [r["id"] for r in queries.run_named_query(store, "entities_page", who=SYSTEM)] == ["E1", "E2"]
+    hood = queries.run_named_query(store, "neighborhood", {"id": "E1"}, who=SYSTEM)
+    assert hood == [{"source": "E1", "type": "REPORTS_TO", "target": "E2"}]

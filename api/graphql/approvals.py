@@ -1,0 +1,399 @@
+"""Approvals: processes (``approvalProcess(es)``), who approves (the concrete chain for an applicant),
+applications and the actions on them, and their status as a subscription."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from strawberry.types import Info
+
+from api.graphql.context import ctx
+from api.graphql.entities import ApprovalProcess, Entity, load_entities, load_entity
+from api.graphql.errors import ZhikuErrors
+from api.graphql.paging import page
+from approvals.chain import ChainStep as ChainStepData
+from approvals.chain import find_process, resolve_chain
+from queries import load as load_query
+from zhiku.errors import InputError, NotFoundError, ZhikuError
+from zhiku.settings import MAX_KEY_CHARS, MAX_TEXT_CHARS
+
+
+@strawberry.type(description="审批人 / an approver")
+class ApproverPerson:
+    id: strawberry.ID
+    name: str
+    role: str
+
+
+@strawberry.type(description="具体审批链中的一步 / one step of a concrete approval chain")
+class ChainStep:
+    name: str
+    order: int
+    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
+    condition: str
+    applies: bool = strawberry.field(description="在给定金额、天数下此步是否生效")
+    approvers: list[ApproverPerson]
+    unresolved_roles: list[str] = strawberry.field(description="无人担任的审批角色（需管理员处理）")
+
+
+@strawberry.type(description="某申请人在给定条件下的审批链 / who approves, for this applicant")
+class ApprovalChain:
+    process_id: strawberry.ID
+    process_name: str
+    applicant_id: strawberry.ID
+    applicant_name: str
+    amount: float | None
+    days: float | None
+    steps: list[ChainStep] = strawberry.field(description="生效的步骤")
+    skipped: list[ChainStep] = strawberry.field(description="条件不满足而跳过的步骤")
+
+
+@strawberry.enum(description="审批操作 / an action on an approval instance")
+class ApprovalAction(enum.Enum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    WITHDRAW = "withdraw"
+    TRANSFER = "transfer"
+
+
+@strawberry.enum(description="我与审批的关系 / how an instance involves the caller")
+class ApprovalRole(enum.Enum):
+    APPLIED = "applied"
+    TODO = "todo"
+    HANDLED = "handled"
+
+
+@strawberry.type(description="审批步骤中的一位审批人及其决定 / one approver of a step and their decision")
+class StepApprover:
+    id: strawberry.ID
+    name: str
+    role: str
+    decision: str | None = strawberry.field(description="approved / rejected / auto（前一步已同意）/ null")
+
+
+@strawberry.type(description="审批实例的一个步骤 / a step of an instance")
+class InstanceStep:
+    index: int
+    name: str
+    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
+    status: str = strawberry.field(description="waiting / pending / approved / rejected")
+    approvers: list[StepApprover]
+
+
+@strawberry.type(description="审批轨迹中的一条操作 / one entry of the audit trail")
+class AuditEntry:
+    kind: str
+    actor_id: strawberry.ID
+    actor_name: str
+    step: str
+    comment: str
+    channel: str
+    at: str
+
+
+@strawberry.type(description="一次审批申请 / an approval instance")
+class ApprovalInstance:
+    id: strawberry.ID
+    title: str
+    process_id: strawberry.ID
+    process_name: str
+    applicant_id: strawberry.ID
+    applicant_name: str
+    amount: float | None
+    days: float | None
+    reason: str
+    status: str = strawberry.field(description="pending / approved / rejected / withdrawn")
+    status_text: str
+    summary: str
+    current_step: int
+    pending_with: list[strawberry.ID] = strawberry.field(description="当前等待其审批的员工")
+    steps: list[InstanceStep]
+    audit: list[AuditEntry]
+    version: int
+    created_at: str
+    updated_at: str
+
+
+@strawberry.type(description="审批操作的结果 / the outcome of submitting or acting")
+class ApprovalResult:
+    applied: bool = strawberry.field(description="false：重复操作或该步骤已由他人处理，未再次生效")
+    message: str
+    instance: ApprovalInstance
+
+
+@strawberry.type(description="审批状态变化 / an approval status event")
+class ApprovalStatusEvent:
+    event_id: str
+    kind: str
+    instance_id: strawberry.ID
+    process_id: strawberry.ID
+    status: str
+    step: str
+    actor_id: strawberry.ID
+    summary: str
+    at: str
+
+
+def approval_instance(inst: Any) -> ApprovalInstance:
+    return ApprovalInstance(
+        id=strawberry.ID(inst.id),
+        title=inst.name,
+        process_id=strawberry.ID(inst.process_id),
+        process_name=inst.process_name,
+        applicant_id=strawberry.ID(inst.applicant),
+        applicant_name=inst.applicant_name,
+        amount=inst.amount,
+        days=inst.days,
+        reason=inst.reason,
+        status=inst.status,
+        status_text=inst.status_zh,
+        summary=inst.summary(),
+        current_step=inst.step_index,
+        pending_with=[strawberry.ID(p) for p in inst.pending],
+        steps=[
+            InstanceStep(
+                index=i,
+                name=s.name,
+                mode=s.mode,
+                status=s.status,
+                approvers=[
+                    StepApprover(
+                        id=strawberry.ID(p.id), name=p.name, role=p.role, decision=s.decisions.get(p.id)
+                    )
+                    for p in s.approvers
+                ],
+            )
+            for i, s in enumerate(inst.steps)
+        ],
+        audit=[
+            AuditEntry(
+                kind=a.get("kind", ""),
+                actor_id=strawberry.ID(a.get("actor", "")),
+                actor_name=a.get("actorName", ""),
+                step=a.get("stepName", ""),
+                comment=a.get("comment", ""),
+                channel=a.get("channel", ""),
+                at=a.get("at", ""),
+            )
+            for a in inst.actions
+        ],
+        version=inst.version,
+        created_at=inst.created_at,
+        updated_at=inst.updated_at,
+    )
+
+
+def _chain_step(step: ChainStepData) -> ChainStep:
+    return ChainStep(
+        name=step.name,
+        order=step.ordinal,
+        mode=step.mode,
+        condition=step.condition,
+        applies=step.applies,
+        approvers=[ApproverPerson(id=strawberry.ID(a.id), name=a.name, role=a.role) for a in step.approvers],
+        unresolved_roles=list(step.unresolved),
+    )
+
+
+@strawberry.type
+class ApprovalQuery:
+    @strawberry.field(description="按 ID 或名称查审批流程 / one approval process by id or name")
+    async def approval_process(
+        self, info: Info, id: strawberry.ID | None = None, name: str | None = None
+    ) -> Entity | None:
+        c = ctx(info)
+        c.require()
+        if (id is None) == (name is None):
+            raise InputError("id 与 name 二选一", "give exactly one of id, name")
+        if id is not None:
+            process_id = str(id)
+        else:
+            process_id, _ = await asyncio.to_thread(find_process, c.state.store, str(name))
+        entity = await load_entity(info, process_id)
+        return entity if isinstance(entity, ApprovalProcess) else None
+
+    @strawberry.field(description="审批流程列表 / approval processes")
+    async def approval_processes(
+        self,
+        info: Info,
+        name: str | None = None,
+        topic: strawberry.ID | None = None,
+        owner: strawberry.ID | None = None,
+    ) -> list[Entity]:
+        c = ctx(info)
+        c.require()
+        rows = await asyncio.to_thread(
+            c.state.store.query,
+            load_query("process_list").text,
+            {
+                "name": name or None,
+                "topic": str(topic) if topic else None,
+                "owner": str(owner) if owner else None,
+            },
+        )
+        return await load_entities(info, [r["id"] for r in rows])
+
+    @strawberry.field(description="我的审批：我提交的、待我审批的、我处理过的 / my approval instances")
+    async def my_approvals(
+        self,
+        info: Info,
+        role: ApprovalRole = ApprovalRole.APPLIED,
+        status: str | None = None,
+        first: int = 20,
+    ) -> list[ApprovalInstance]:
+        c = ctx(info)
+        who = c.require()
+        found = await asyncio.to_thread(
+            c.state.approvals.list_for, who.id, role.value, status=status, limit=page(first)
+        )
+        return [approval_instance(i) for i in found]
+
+    @strawberry.field(description="一次审批申请（仅申请人、审批人与管理员可见）/ one approval instance")
+    async def approval_instance(self, info: Info, id: strawberry.ID) -> ApprovalInstance | None:
+        c = ctx(info)
+        who = c.require()
+        try:
+            inst = await asyncio.to_thread(c.state.approvals.get, str(id))
+        except NotFoundError:
+            return None
+        if not (who.is_admin or inst.involves(who.id)):
+            return None  # as if it did not exist: no one learns of others' applications
+        return approval_instance(inst)
+
+    @strawberry.field(description="谁来审批：该申请人在此金额/天数下的具体审批链 / who approves")
+    async def who_approves(
+        self,
+        info: Info,
+        process: str,
+        amount: float | None = None,
+        days: float | None = None,
+        applicant: strawberry.ID | None = None,
+    ) -> ApprovalChain:
+        c = ctx(info)
+        who = c.require()
+        applicant_id = str(applicant) if applicant else who.id
+        if applicant_id != who.id:
+            c.require("manager", "hr")  # least privilege: others' chains only for managers and HR
+        chain = await asyncio.to_thread(
+            resolve_chain, c.state.store, process, applicant=applicant_id, amount=amount, days=days
+        )
+        return ApprovalChain(
+            process_id=strawberry.ID(chain.process_id),
+            process_name=chain.process_name,
+            applicant_id=strawberry.ID(chain.applicant_id),
+            applicant_name=chain.applicant_name,
+            amount=amount,
+            days=days,
+            steps=[_chain_step(s) for s in chain.active_steps],
+            skipped=[_chain_step(s) for s in chain.steps if not s.applies],
+        )
+
+
+@strawberry.type
+class ApprovalMutation:
+    @strawberry.mutation(
+        description="提交审批申请（idempotencyKey 相同的重试只提交一次）/ submit an application"
+    )
+    async def submit_approval(
+        self,
+        info: Info,
+        process: str,
+        amount: float | None = None,
+        days: float | None = None,
+        reason: str = "",
+        idempotency_key: str | None = None,
+    ) -> ApprovalResult:
+        c = ctx(info)
+        who = c.require()
+        if len(reason) > MAX_TEXT_CHARS or (idempotency_key and len(idempotency_key) > MAX_KEY_CHARS):
+            raise InputError("事由或幂等键过长", "reason or idempotency key too long")
+        wecom = c.state.wecom
+        if wecom is not None and wecom.oa is not None:
+            process_id, _ = await asyncio.to_thread(find_process, c.state.store, process)
+            if process_id in wecom.oa.templates:  # decided in WeCom's own approval app
+                inst = await wecom.oa.submit(
+                    process_id, applicant=who.id, amount=amount, days=days, reason=reason
+                )
+                return ApprovalResult(
+                    applied=True,
+                    message="已提交到企业微信审批：" + inst.summary(),
+                    instance=approval_instance(inst),
+                )
+        result = await asyncio.to_thread(
+            c.state.approvals.submit,
+            process,
+            applicant=who.id,
+            amount=amount,
+            days=days,
+            reason=reason,
+            key=idempotency_key,
+        )
+        return ApprovalResult(
+            applied=result.applied, message=result.message, instance=approval_instance(result.instance)
+        )
+
+    @strawberry.mutation(description="审批操作：同意、驳回、撤回、转交 / act on an approval instance")
+    async def act_on_approval(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        action: ApprovalAction,
+        comment: str = "",
+        transfer_to: strawberry.ID | None = None,
+        step: int | None = None,
+        idempotency_key: str | None = None,
+    ) -> ApprovalResult:
+        c = ctx(info)
+        who = c.require()
+        if len(comment) > MAX_TEXT_CHARS or (idempotency_key and len(idempotency_key) > MAX_KEY_CHARS):
+            raise InputError("意见或幂等键过长", "comment or idempotency key too long")
+        result = await asyncio.to_thread(
+            c.state.approvals.act,
+            str(id),
+            action.value,
+            actor=who.id,
+            comment=comment,
+            target=str(transfer_to) if transfer_to else None,
+            step=step,
+            key=f"api:{who.id}:{idempotency_key}" if idempotency_key else None,
+        )
+        return ApprovalResult(
+            applied=result.applied, message=result.message, instance=approval_instance(result.instance)
+        )
+
+
+@strawberry.type
+class ApprovalSubscription:
+    @strawberry.subscription(description="审批状态实时推送（指定实例，或与我相关的全部）/ approval status")
+    async def approval_status(
+        self, info: Info, instance_id: strawberry.ID | None = None
+    ) -> AsyncGenerator[ApprovalStatusEvent, None]:
+        c = ctx(info)
+        c.use_connection_params(info.context.get("connection_params"))
+        try:
+            who = c.require()
+            if instance_id is not None:
+                inst = c.state.approvals.get(str(instance_id))
+                if not (who.is_admin or inst.involves(who.id)):
+                    raise NotFoundError(f"没有这个审批：{instance_id}", "no such approval instance")
+        except ZhikuError as exc:
+            raise ZhikuErrors.coded(exc) from None
+        key = f"instance:{instance_id}" if instance_id is not None else who.id
+        async with c.state.approval_hub.subscription(key) as queue:
+            while True:
+                event = await queue.get()
+                yield ApprovalStatusEvent(
+                    event_id=event["id"],
+                    kind=event["kind"],
+                    instance_id=strawberry.ID(event["instance_id"]),
+                    process_id=strawberry.ID(event["process_id"]),
+                    status=event["status"],
+                    step=event["step"],
+                    actor_id=strawberry.ID(event["actor"]),
+                    summary=event["summary"],
+                    at=event["at"],
+                )
