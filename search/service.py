@@ -36,11 +36,11 @@ from urllib.parse import quote
 import numpy as np
 
 from graph.base import GraphStore
-from ingest.extract.gazetteer import Gazetteer
+from lang.gazetteer import Gazetteer
+from lang.text import NormalisedQuery, Tokenizer, has_content, normalise_query
 from queries import load as load_query
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
-from search.text import NormalisedQuery, Tokenizer, has_content, normalise_query
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
 

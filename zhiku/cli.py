@@ -736,7 +736,7 @@ def review(
     """列出待审核实体（及可能合并的已有实体）和来源不一致的事实 / candidates and disagreeing facts."""
     from rapidfuzz import fuzz, process
 
-    from ingest.extract.gazetteer import Gazetteer
+    from lang.gazetteer import Gazetteer
     from queries import run_named_query
 
     with _open(_settings(ctx)) as store:
