@@ -197,7 +197,7 @@ class Ontology:
         return out
 
     def _check_names(self) -> None:
-        from graph.base import check_identifier
+        from zhiku.types import check_identifier
 
         for name in [*self.classes, *self.rel_types, *self.datatype_properties]:
             check_identifier(name)

@@ -5,7 +5,7 @@ comment lines: a one-line description, then ``@mode read|write`` and one ``@para
 per parameter, and ``@internal`` for queries Zhiku's own stages use (not offered to analysts).
 Values always travel as parameters (``$name``). A few internal write templates also
 take ``{{labels}}`` / ``{{type}}`` placeholders, filled only with identifiers that
-:func:`graph.base.check_identifier` accepted (Cypher cannot parameterise labels).
+:func:`zhiku.types.check_identifier` accepted (Cypher cannot parameterise labels).
 
 Example::
 
