@@ -89,10 +89,11 @@ test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
 test-models: $(MODELS_STAMP)  ## 加装 models 后运行需要它的测试 / install the models extra, run its tests
 	$(BIN)/pytest -m "models" -q
 
-lint: $(STAMP)  ## ruff + mypy
+lint: $(STAMP)  ## ruff + mypy + 分层检查 / the layering check (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the contracts in pyproject.toml [tool.importlinter]
 
 format: $(STAMP)  ## 自动格式化 / format the code
 	$(BIN)/ruff format .
