@@ -99,5 +99,7 @@ def test_what_is_not_one_number_is_none(text: str) -> None:
 
 
 def test_more_decimals_than_anyone_writes_are_cut_not_warned_about() -> None:
-    # cn2an warns past 16 decimal places (and the tests turn warnings into errors)
-    assert parse_number("0." + "1" * 20 + "万") == pytest.approx(1111.111111111111)
+    # cn2an warns past 16 decimal places (and the tests turn warnings into errors); with a unit it
+    # counts whole ones (0.1111…万 is 1,111, as 1.00005万 is 10,000)
+    assert parse_number("0." + "1" * 20 + "万") == 1111
+    assert parse_number("1.00005万") == 10000
