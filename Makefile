@@ -111,4 +111,4 @@ demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档
 	$(BIN)/python -m demo.build_docs
 
 clean:  ## 删除 .venv 与数据目录 / remove .venv and the data directory
-	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools
+	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools .import_linter_cache
