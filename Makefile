@@ -91,10 +91,11 @@ test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
 test-models: $(MODELS_STAMP)  ## 加装 models 后运行需要它的测试 / install the models extra, run its tests
 	$(BIN)/pytest -m "models" -q
 
-lint: $(STAMP)  ## ruff + mypy
+lint: $(STAMP)  ## ruff + mypy + 分层检查 / the layering check (import-linter)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports  # the contracts in pyproject.toml [tool.importlinter]
 
 format: $(STAMP)  ## 自动格式化 / format the code
 	$(BIN)/ruff format .
@@ -112,4 +113,4 @@ demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档
 	$(BIN)/python -m demo.build_docs
 
 clean:  ## 删除 .venv 与数据目录 / remove .venv and the data directory
-	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools
+	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools .import_linter_cache

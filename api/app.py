@@ -37,7 +37,7 @@ from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
 from approvals.engine import ApprovalEngine
-from approvals.events import EventStream, WebhookSender, approval_hub, load_triggers
+from approvals.events import WebhookSender, approval_hub, approval_stream, load_triggers
 from chat.desk import TicketDesk, ticket_hub, ticket_stream
 from chat.dialog import SESSION_TTL_S, DialogEngine
 from chat.outbox import Outbox
@@ -46,6 +46,7 @@ from chat.sessions import RedisSessions
 from crawlers.schedules import ScheduledCrawls
 from graph import open_store
 from graph.base import GraphStore
+from graph.kv import kv_url, open_async_kv, open_kv
 from ontology.model import load_ontology
 from search.follow import IndexFollower
 from search.recommend import Recommender
@@ -57,7 +58,6 @@ from wecom.service import WeComService
 from wecom.wechat_mp import WeChatMPClient
 from zhiku import __version__
 from zhiku.errors import ZhikuError
-from zhiku.kv import kv_url, open_async_kv, open_kv
 from zhiku.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -199,7 +199,7 @@ def create_app(
             log.info("search index: %d chunks (%d embedded now)", report.total_chunks, report.embedded)
         url = kv_url(settings, active)
         kv = open_kv(settings, active)
-        events = EventStream(kv)
+        events = approval_stream(kv)
         webhooks = (
             WebhookSender(settings.approval_webhooks, settings.secret_key.get_secret_value())
             if settings.approval_webhooks

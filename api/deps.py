@@ -17,11 +17,11 @@ from api.auth import PrincipalCache
 from api.cache import ResponseStore
 from api.ratelimit import ChatLimit, TokenBucket
 from approvals.engine import ApprovalEngine
-from approvals.events import EventStream, StreamHub
 from chat.desk import TicketDesk
 from chat.dialog import DialogEngine
 from crawlers.schedules import ScheduledCrawls
 from graph.base import GraphStore
+from graph.streams import EventStream, StreamHub
 from ontology.model import Ontology
 from search.follow import IndexFollower
 from search.recommend import Recommender

@@ -52,7 +52,7 @@ def file_name(uri: str) -> str:
 
 
 def relevant_chunks(service: SearchService, item: EvalItem) -> set[str]:
-    snap = service._ensure_snapshot()
+    snap = service.snapshot()
     out = set()
     for chunk in snap.chunks:
         doc = snap.docs.get(chunk.doc_id)

@@ -5,7 +5,7 @@ session it came from. Here agents list and open tickets (with suggested answers 
 base), claim, reply and close them. Every change is one compare-and-set statement in the graph (a
 closed ticket takes no more replies; a retried reply with the same key is written once) and appends
 to the ticket's history. Replies and closures go on the Redis stream ``zhiku:events:tickets``;
-:class:`~approvals.events.StreamHub` follows it once per process and hands each event to the
+:class:`~graph.streams.StreamHub` follows it once per process and hands each event to the
 employee's open chat sockets, so a reply reaches the employee whichever API worker holds their
 WebSocket.
 
@@ -37,9 +37,9 @@ from typing import Any
 import redis
 import redis.asyncio
 
-from approvals.events import EventStream, StreamHub
 from chat.answer import Answer, compose_answer
 from graph.base import GraphStore
+from graph.streams import EventStream, StreamHub
 from graph.versions import RECORDS
 from queries import load as load_query
 from search.service import SearchService

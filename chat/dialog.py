@@ -41,8 +41,8 @@ from chat.sentiment import SentimentModel
 from chat.sessions import Expired, MemorySessions, Pending, Session, SessionStore
 from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
-from ingest.extract.gazetteer import MENTION_TYPES
-from ingest.extract.rules import cn_number, find_values
+from lang.gazetteer import MENTION_TYPES
+from lang.values import find_values, parse_amount
 from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
@@ -72,38 +72,6 @@ NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
 PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
 MODE_NOTE = {"会签": "（会签：须全部同意）", "或签": "（或签：任一人同意即可）", "依次": ""}
-
-
-_AMOUNT = re.compile(
-    r"(?P<head>[0-9.]+|[零一二两三四五六七八九十百]+)(?P<unit>万|千|元|块)?(?P<tail>[一二两三四五六七八九])?"
-)
-_DIGIT = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
-_UNIT = {"万": 10_000, "千": 1_000}
-
-
-def parse_amount(text: str) -> float | None:
-    """An amount in 元 as people say it: 8000, 3万, 1.5万, 两万五 (= 25,000), 一万二, 三百五十块.
-
-    One number (Arabic, or Chinese numerals read by the rules' :func:`cn_number`), then 万/千/元/块,
-    then an optional spoken tail digit. (jionlp did this before: 170 MB with the segmentation models
-    it loads on import, and it read 两万五 as 20,005.)"""
-    match = _AMOUNT.search(text)
-    if match is None or (match.group("unit") is None and not match.group("head")[0].isdigit()):
-        return None
-    head, unit, tail = match.group("head"), match.group("unit") or "", match.group("tail")
-    if head[0] in "0123456789.":
-        try:
-            number: float | None = float(head)
-        except ValueError:  # "1.2.3"
-            return None
-    else:
-        number = cn_number(head)
-    if number is None:
-        return None
-    base = number * _UNIT.get(unit, 1)
-    if tail and unit in _UNIT:
-        base += _DIGIT[tail] * _UNIT[unit] // 10
-    return base
 
 
 #: Mention type → graph label (Person → Employee; for Role the later label, ApproverRole, wins).

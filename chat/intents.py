@@ -36,7 +36,7 @@ def load_utterances(path: Path) -> list[tuple[str, str]]:
 
 
 def _normalise(text: str) -> str:
-    from search.text import to_simplified
+    from lang.text import to_simplified
 
     return to_simplified(unicodedata.normalize("NFKC", text).lower().strip())
 

@@ -157,7 +157,7 @@ def _shared_next_runs(kv: redis.Redis) -> dict[str, float]:
 class ScheduledCrawls:
     """The crawl scheduler on whichever instance leads: every candidate runs this; one schedules.
 
-    >>> crawls = ScheduledCrawls(settings, kv)   # kv: the shared Redis (zhiku.kv.open_kv)
+    >>> crawls = ScheduledCrawls(settings, kv)   # kv: the shared Redis (graph.kv.open_kv)
     >>> crawls.start()                           # standby until elected
     >>> crawls.role                              # "leader" | "standby"
     >>> crawls.stop()

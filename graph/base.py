@@ -14,7 +14,6 @@ Example::
 
 from __future__ import annotations
 
-import re
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -24,27 +23,10 @@ from typing import Any, Protocol, Self, runtime_checkable
 from graph.dialect import Dialect
 from graph.versions import CONTENT, DataVersions, WriteKind
 from queries import load as load_query
-from zhiku.errors import InvalidIdentifier
 from zhiku.settings import GRAPH_BATCH_SIZE
-from zhiku.types import RESOURCE_LABEL, EdgeRecord, GraphSchema, NodeRecord, WriteStats
+from zhiku.types import RESOURCE_LABEL, EdgeRecord, GraphSchema, NodeRecord, WriteStats, check_identifier
 
 Params = Mapping[str, Any]
-
-_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-
-
-def check_identifier(name: str) -> str:
-    """Return ``name`` if it is a safe label/type/property name, else raise ``InvalidIdentifier``.
-
-    Labels and relationship types cannot be query parameters in Cypher, so they are the only thing
-    ever spliced into query text — and only after this check.
-    """
-    if not _IDENTIFIER.match(name):
-        raise InvalidIdentifier(
-            f"非法的标识符 {name!r}（只允许字母、数字、下划线）",
-            f"unsafe Cypher identifier {name!r}",
-        )
-    return name
 
 
 @dataclass(slots=True)

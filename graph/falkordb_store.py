@@ -86,7 +86,7 @@ class FalkorDBStore(BatchWriter):
         kv_url: str = "",
     ) -> None:
         self._connect = connect
-        self.kv_url = kv_url  # the same server as a plain Redis (events, caches): see zhiku.kv
+        self.kv_url = kv_url  # the same server as a plain Redis (events, caches): see graph.kv
         self.graph_name = graph_name
         self.server = server
         self.batch_size = batch_size

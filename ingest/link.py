@@ -22,7 +22,7 @@ from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
-from ingest.extract.gazetteer import Gazetteer, GazetteerHit
+from lang.gazetteer import Gazetteer, GazetteerHit
 from zhiku.types import Chunk, Mention
 
 _PROCESS_CONTEXT = re.compile(r"^[”\"」』]?\s*(?:审批)?(?:流程|审批|申请|单)")

@@ -20,7 +20,6 @@ from typing import Any
 from graph.base import GraphStore
 from ingest.chunking import chunk_document
 from ingest.extract import Extractor
-from ingest.extract.gazetteer import Gazetteer
 from ingest.extract.ner import DEFAULT_MODEL, load_ner
 from ingest.extract.relations import extract_relations
 from ingest.link import Linker
@@ -28,6 +27,7 @@ from ingest.loaders import DocumentRejected, discover, load_file
 from ingest.loaders.base import DEFAULT_MAX_BYTES
 from ingest.shacl_gate import ShaclGate
 from ingest.writer import DocumentWrite, remove_documents, write_document
+from lang.gazetteer import Gazetteer
 from ontology.model import Ontology, load_ontology
 from queries import load as load_query
 from zhiku.errors import GraphUnavailable

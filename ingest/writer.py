@@ -15,10 +15,19 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.base import GraphStore, check_identifier
+from graph.base import GraphStore
 from queries import load as load_query
 from zhiku.errors import GraphUnavailable
-from zhiku.types import Chunk, Document, EdgeRecord, ExtractedRelation, Mention, NodeRecord, WriteStats
+from zhiku.types import (
+    Chunk,
+    Document,
+    EdgeRecord,
+    ExtractedRelation,
+    Mention,
+    NodeRecord,
+    WriteStats,
+    check_identifier,
+)
 
 CANDIDATE_LABEL = "Candidate"
 

@@ -197,7 +197,7 @@ class Ontology:
         return out
 
     def _check_names(self) -> None:
-        from graph.base import check_identifier
+        from zhiku.types import check_identifier
 
         for name in [*self.classes, *self.rel_types, *self.datatype_properties]:
             check_identifier(name)
@@ -247,7 +247,7 @@ class Ontology:
     def gazetteer(self) -> list[GazetteerEntry]:
         """Surface forms of classes and relations.
 
-        Entities' names come from the graph: ``ingest.extract.gazetteer.Gazetteer.from_store``.
+        Entities' names come from the graph: ``lang.gazetteer.Gazetteer.from_store``.
         """
         entries = [
             GazetteerEntry(s, "class", c.local) for c in self.classes.values() for s in c.surface_forms

@@ -7,7 +7,7 @@ per parameter, and ``@internal`` for queries Zhiku's own stages use (not offered
 list); ``TYPE?`` lets it be null (the query handles ``$NAME IS NULL``).
 Values always travel as parameters (``$name``). A few internal write templates also
 take ``{{labels}}`` / ``{{type}}`` placeholders, filled only with identifiers that
-:func:`graph.base.check_identifier` accepted (Cypher cannot parameterise labels).
+:func:`zhiku.types.check_identifier` accepted (Cypher cannot parameterise labels).
 
 Example::
 

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 
 from graph.versions import RECORDS
 from queries import load as load_query
-from search.service import SearchResult, SearchService, _Snapshot
+from search.service import SearchResult, SearchService, Snapshot
 from zhiku.access import Principal, admits_parts, node_visibility
 
 #: Blend of the signals (graph proximity first: it is what the knowledge engineers curated).
@@ -55,11 +55,11 @@ class Recommender:
 
     # -- helpers -------------------------------------------------------------------------------------
 
-    def _visible_docs(self, snap: _Snapshot, who: Principal) -> set[str]:
+    def _visible_docs(self, snap: Snapshot, who: Principal) -> set[str]:
         return {d.id for d in snap.docs.values() if admits_parts(d.departments, d.roles, d.level, who)}
 
     def _dense_docs(
-        self, text: str, who: Principal, snap: _Snapshot
+        self, text: str, who: Principal, snap: Snapshot
     ) -> tuple[dict[str, float], dict[str, float]]:
         """Embedding similarity of ``text`` to documents (best chunk) and to FAQ entries."""
         docs: dict[str, float] = {}
@@ -119,7 +119,7 @@ class Recommender:
         caller may see (a hidden chunk and a made-up id look the same)."""
         if not node_visibility(self.store, [entity_id], who).get(entity_id):
             return []
-        snap = self.service._ensure_snapshot()
+        snap = self.service.snapshot()
         visible = self._visible_docs(snap, who)
         graph: dict[tuple[str, str], float] = defaultdict(float)
         reasons: dict[tuple[str, str], str] = {}
@@ -189,7 +189,7 @@ class Recommender:
 
     def for_document(self, document_id: str, who: Principal, *, k: int = 6) -> list[Recommendation]:
         """Documents that share entities, processes or topics with this one, or read alike."""
-        snap = self.service._ensure_snapshot()
+        snap = self.service.snapshot()
         visible = self._visible_docs(snap, who)
         if document_id not in visible:
             return []
@@ -226,7 +226,7 @@ class Recommender:
     def for_user(self, who: Principal, *, k: int = 6) -> list[Recommendation]:
         """What colleagues in the same department read, which this employee has not; then the
         policies the department owns (so a new team has something on day one)."""
-        snap = self.service._ensure_snapshot()
+        snap = self.service.snapshot()
         visible = self._visible_docs(snap, who)
         seen = {r["document"] for r in self.store.query(load_query("my_views").text, {"employee": who.id})}
         graph: dict[tuple[str, str], float] = defaultdict(float)

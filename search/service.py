@@ -36,11 +36,11 @@ from urllib.parse import quote
 import numpy as np
 
 from graph.base import GraphStore
-from ingest.extract.gazetteer import Gazetteer
+from lang.gazetteer import Gazetteer
+from lang.text import NormalisedQuery, Tokenizer, has_content, normalise_query
 from queries import load as load_query
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
-from search.text import NormalisedQuery, Tokenizer, has_content, normalise_query
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
 
@@ -136,7 +136,7 @@ def search_text(title: str, heading: Sequence[str], text: str, kind: str) -> str
     return "\n".join([" / ".join([title, *path]), text])
 
 
-class _Snapshot:
+class Snapshot:
     """An immutable, in-memory view of the index that queries read (swapped whole on change)."""
 
     def __init__(
@@ -226,7 +226,7 @@ class SearchService:
         self.cache = EmbeddingCache(cache_path or directory / "embeddings.sqlite")
         self._vector_path = directory / "vectors.faiss"
         self._lock_path = directory / ".lock"
-        self._snapshot: _Snapshot | None = None
+        self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._gazetteer: Gazetteer | None = None
         self._tokenizer: Tokenizer | None = None
@@ -452,11 +452,13 @@ class SearchService:
     # -- reading -------------------------------------------------------------------------------------
 
     def _publish(self, vector: VectorIndex) -> None:
-        snapshot = _Snapshot(self.catalog.version, self.catalog.docs(), self.catalog.chunks(), vector)
+        snapshot = Snapshot(self.catalog.version, self.catalog.docs(), self.catalog.chunks(), vector)
         with self._swap:
             self._snapshot = snapshot
 
-    def _ensure_snapshot(self) -> _Snapshot:
+    def snapshot(self) -> Snapshot:
+        """The index as queries read it now (reloaded when another process changed it): for readers
+        beside the search itself, such as :mod:`search.recommend`."""
         now = time.monotonic()
         current = self._snapshot
         if current is not None and now - self._checked_at < RELOAD_CHECK_S:
@@ -495,7 +497,7 @@ class SearchService:
             return SearchResult(
                 norm.text, [], 0, message="请输入要查询的问题（至少包含一个汉字、字母或数字）。"
             )
-        snap = self._ensure_snapshot()
+        snap = self.snapshot()
         k = max(0, min(k, 100))
         offset = max(0, offset)
         if not snap.chunks:
@@ -521,7 +523,7 @@ class SearchService:
 
     def _search(
         self,
-        snap: _Snapshot,
+        snap: Snapshot,
         norm: NormalisedQuery,
         readers: tuple[Principal, ...],
         k: int,
@@ -595,7 +597,7 @@ class SearchService:
         return SearchResult(norm.text, hits, len(order_all), recognised, message, norm.truncated)
 
     def stats(self) -> dict[str, Any]:
-        snap = self._ensure_snapshot()
+        snap = self.snapshot()
         return {
             "model": self.embedder.name,
             "dim": self.embedder.dim,

@@ -485,7 +485,7 @@ def scheduler(ctx: typer.Context) -> None:
     import threading
 
     from crawlers.schedules import ScheduledCrawls
-    from zhiku.kv import open_kv
+    from graph.kv import open_kv
 
     settings = _settings(ctx)
     with _open(settings) as store:  # keeps the embedded server up; the lease lives in its Redis
@@ -599,7 +599,7 @@ def export(
     target: Annotated[Path, typer.Argument(help="新的空目录 / a new, empty directory")],
 ) -> None:
     """备份：图谱（JSON 行 + RDF）与检索索引 / back up the graph (JSON lines + RDF) and the index."""
-    from zhiku.backup import export_all
+    from graph.backup import export_all
 
     settings = _settings(ctx)
     with _open(settings) as store, err.status("导出 / exporting …"):
@@ -617,7 +617,7 @@ def import_(
     source: Annotated[Path, typer.Argument(help="zhiku export 写出的目录 / a directory from zhiku export")],
 ) -> None:
     """恢复 zhiku export 的备份（幂等）/ restore a backup made by zhiku export (idempotent)."""
-    from zhiku.backup import import_all
+    from graph.backup import import_all
 
     settings = _settings(ctx)
     with _open(settings) as store, err.status("导入 / importing …"):
@@ -822,7 +822,7 @@ def review(
     """列出待审核实体（及可能合并的已有实体）和来源不一致的事实 / candidates and disagreeing facts."""
     from rapidfuzz import fuzz, process
 
-    from ingest.extract.gazetteer import Gazetteer
+    from lang.gazetteer import Gazetteer
     from queries import run_named_query
 
     with _open(_settings(ctx)) as store:

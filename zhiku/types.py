@@ -7,12 +7,32 @@ Graph writes travel as :class:`NodeRecord` / :class:`EdgeRecord`; the schema a b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from zhiku.errors import InvalidIdentifier
 
 #: Every node Zhiku writes carries this label and a unique ``id`` property, so relationships can be
 #: merged by id without knowing the endpoint's class, and ``entity(id)`` is one indexed lookup.
 RESOURCE_LABEL = "Resource"
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+
+
+def check_identifier(name: str) -> str:
+    """Return ``name`` if it is a safe label/type/property name, else raise ``InvalidIdentifier``.
+
+    Labels and relationship types cannot be query parameters in Cypher, so they are the only thing
+    ever spliced into query text — and only after this check.
+    """
+    if not _IDENTIFIER.match(name):
+        raise InvalidIdentifier(
+            f"非法的标识符 {name!r}（只允许字母、数字、下划线）",
+            f"unsafe Cypher identifier {name!r}",
+        )
+    return name
+
 
 #: Property values a node or relationship may hold in both FalkorDB and Neo4j.
 PropertyValue = str | int | float | bool | list[str] | list[int] | list[float] | None

@@ -11,13 +11,13 @@ Example::
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterable
 from typing import Any
 
-from ingest.extract.gazetteer import Gazetteer, GazetteerHit
 from ingest.extract.ner import NerModel
-from ingest.extract.rules import find_values
+from lang.gazetteer import Gazetteer, GazetteerHit
+from lang.text import jieba_tokenizer
+from lang.values import find_values
 from zhiku.types import Chunk, Mention
 
 #: jieba POS tags used as open-domain NER: nr person, nt organisation.
@@ -50,24 +50,6 @@ def _plausible(word: str, kind: str) -> bool:
     if kind == "Person":
         return 2 <= len(word) <= 3 and word[0] in _SURNAMES
     return word.endswith(_ORG_SUFFIX) and len(word) >= 4
-
-
-_JIEBA_LOCK = threading.Lock()
-
-
-def jieba_tokenizer(words: Iterable[str]) -> Any:
-    """A private jieba tokenizer with ``words`` (the gazetteer's surfaces) as its user dictionary."""
-    import logging
-
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    with _JIEBA_LOCK:
-        tokenizer = jieba.Tokenizer()
-        tokenizer.initialize()
-        for word in words:
-            tokenizer.add_word(word, freq=20000, tag="nz")
-    return tokenizer
 
 
 class Extractor:

@@ -11,8 +11,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.auth import issue_token
-from chat.dialog import DialogEngine, parse_amount
+from chat.dialog import DialogEngine
 from chat.sessions import Session
+from lang.values import parse_amount
 from zhiku.access import load_principal
 from zhiku.settings import Settings
 

@@ -20,7 +20,7 @@ def rec(demo_search: SearchService) -> Iterator[Recommender]:
 
 
 def doc_id(service: SearchService, title_prefix: str) -> str:
-    snap = service._ensure_snapshot()
+    snap = service.snapshot()
     return next(d.id for d in snap.docs.values() if d.title.startswith(title_prefix))
 
 

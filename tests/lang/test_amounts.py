@@ -1,4 +1,4 @@
-"""Amounts as employees type them, read without jionlp (Chinese numerals by the rules' cn_number):
+"""Amounts as employees type them, read without jionlp (Chinese numerals by lang.numbers.parse_number):
 every Chinese numeral below a thousand with 万/千/元/块 and a spoken tail digit gives what jionlp
 gave (compared once over 6,388 such phrases); only malformed numbers differ."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from chat.dialog import parse_amount
+from lang.values import parse_amount
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,12 @@
-"""Query normalisation and the Chinese tokens BM25 indexes.
+"""Text normalisation and Chinese tokens: what search indexes and queries, chat classifies, and
+extraction tags, segmented the same way.
 
 Queries arrive as employees type them: traditional characters (converted with OpenCC ``t2s``),
 full-width letters (NFKC), stray whitespace, emoji, 10,000-character pastes (cut to
 :data:`MAX_QUERY_CHARS`). Tokens are jieba's search-mode segmentation with the gazetteer's surfaces
 as its user dictionary — the same segmentation extraction uses — lower-cased, without punctuation
-and function words.
+and function words. :func:`jieba_tokenizer` is that segmentation, shared with extraction's
+part-of-speech tagger (:mod:`ingest.extract`).
 """
 
 from __future__ import annotations
@@ -16,8 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-
-from ingest.extract import jieba_tokenizer
 
 MAX_QUERY_CHARS = 256
 _WORDY = re.compile(r"[\w\u4e00-\u9fff]", re.UNICODE)
@@ -66,6 +66,24 @@ def normalise_query(raw: str) -> NormalisedQuery:
 def has_content(text: str) -> bool:
     """Whether the text has any letter, digit or CJK character (not only punctuation or emoji)."""
     return bool(_WORDY.search(text))
+
+
+_JIEBA_LOCK = threading.Lock()
+
+
+def jieba_tokenizer(words: Iterable[str]) -> Any:
+    """A private jieba tokenizer with ``words`` (the gazetteer's surfaces) as its user dictionary."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    with _JIEBA_LOCK:
+        tokenizer = jieba.Tokenizer()
+        tokenizer.initialize()
+        for word in words:
+            tokenizer.add_word(word, freq=20000, tag="nz")
+    return tokenizer
 
 
 class Tokenizer:

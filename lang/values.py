@@ -1,8 +1,8 @@
-"""Rule-based mentions for domain patterns: amounts with their comparison (超过5000元, 2万元以上),
-durations (5个工作日, 超过3天), dates (2024-07-01, 2024年3月1日).
+"""Value rules: amounts with their comparison (超过5000元, 2万元以上), durations (5个工作日, 超过3天),
+dates (2024-07-01, 2024年3月1日) as typed mentions for extraction, and amounts as employees say them
+(两万五, 3万多) for the chatbot.
 
-Amounts written in Chinese numerals (五千元) are read by :func:`cn_number`, Arabic ones by ``float``;
-the chatbot's spoken amounts (两万五) build on the same function (``chat.dialog.parse_amount``).
+Every number, Arabic or Chinese (五千元), is read by :func:`lang.numbers.parse_number`.
 
 Example::
 
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from lang.numbers import parse_number
 from zhiku.types import Mention
 
 _CN_DIGITS = "零〇一二两三四五六七八九十百千万"
@@ -27,43 +28,12 @@ _DURATION = re.compile(
     r"(?P<unit>工作日|个工作日|工作小时|个月|小时|天|日|周|年)(?P<post>以上|以内|以下|内)?"
 )
 _DATE = re.compile(r"(?P<y>20\d{2})[-年/.](?P<m>\d{1,2})[-月/.](?P<d>\d{1,2})日?")
-_CN_VALUES = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
-              "八": 8, "九": 9}  # fmt: skip
+#: The chatbot's amounts: a number, then 万/千 with an optional spoken tail digit (两万五), or 元/块.
+_SPOKEN_AMOUNT = re.compile(
+    r"(?P<head>[0-9.]+|[零一二两三四五六七八九十百]+)(?P<unit>万|千|元|块)?(?P<tail>[一二两三四五六七八九])?"
+)
 _UNIT_DAYS = {"天": 1.0, "日": 1.0, "工作日": 1.0, "个工作日": 1.0, "周": 7.0, "个月": 30.0, "年": 365.0,
               "小时": 1 / 24, "工作小时": 1 / 8}  # fmt: skip
-
-
-def cn_number(text: str) -> float | None:
-    """Small Chinese numerals: 三, 十五, 二十, 五千, 两万, 半."""
-    if text == "半":
-        return 0.5
-    total, section, digit = 0, 0, 0
-    for ch in text:
-        if ch in _CN_VALUES:
-            digit = _CN_VALUES[ch]
-        elif ch == "十":
-            section += (digit or 1) * 10
-            digit = 0
-        elif ch == "百":
-            section += (digit or 1) * 100
-            digit = 0
-        elif ch == "千":
-            section += (digit or 1) * 1000
-            digit = 0
-        elif ch == "万":
-            total += (section + digit) * 10000
-            section, digit = 0, 0
-        else:
-            return None
-    return float(total + section + digit)
-
-
-def _number(text: str) -> float | None:
-    text = text.replace(",", "")
-    try:
-        return float(text)
-    except ValueError:
-        return cn_number(text)
 
 
 def _comparator(cmp: str | None, post: str | None) -> str:
@@ -79,7 +49,7 @@ def _comparator(cmp: str | None, post: str | None) -> str:
 def find_amounts(text: str, chunk_id: str) -> list[Mention]:
     out = []
     for m in _AMOUNT.finditer(text):
-        value = _number(m.group("num"))
+        value = parse_number(m.group("num"))
         if value is None:
             continue
         value *= {"万": 10000, "千": 1000}.get(m.group("unit") or "", 1)
@@ -95,7 +65,7 @@ def find_amounts(text: str, chunk_id: str) -> list[Mention]:
 def find_durations(text: str, chunk_id: str) -> list[Mention]:
     out = []
     for m in _DURATION.finditer(text):
-        value = _number(m.group("num"))
+        value = parse_number(m.group("num"))
         if value is None:
             continue
         days = value * _UNIT_DAYS[m.group("unit")]
@@ -133,3 +103,17 @@ def find_values(text: str, chunk_id: str) -> list[Mention]:
         and not (d.text.endswith("年") and isinstance(d.value, float) and d.value > 365 * 100)
     ]
     return [*find_amounts(text, chunk_id), *durations, *dates]
+
+
+def parse_amount(text: str) -> float | None:
+    """An amount in 元 as people say it: 8000, 3万, 1.5万, 两万五 (= 25,000), 一万二, 三百五十块.
+
+    The first number, with 万/千 and a spoken tail digit read as one number, or followed by 元/块.
+    A Chinese numeral with none of these is not taken for money (十五 could be days or people).
+    (jionlp did this before: 170 MB with the segmentation models it loads on import, and it read
+    两万五 as 20,005.)"""
+    match = _SPOKEN_AMOUNT.search(text)
+    if match is None or (match.group("unit") is None and not match.group("head")[0].isdigit()):
+        return None
+    head, unit, tail = match.group("head"), match.group("unit") or "", match.group("tail") or ""
+    return parse_number(head + unit + tail if unit in ("万", "千") else head)
