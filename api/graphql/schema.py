@@ -14,7 +14,6 @@ import logging
 import uuid
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, cast
 
 import strawberry
@@ -677,34 +676,9 @@ class Mutation:
 
     @strawberry.mutation(description="管理员触发摄取（仅限 ZHIKU_INGEST_ROOTS 下的目录）/ admin ingestion")
     async def ingest(self, info: Info, paths: list[str]) -> T.IngestResult:
-        c = ctx(info)
-        c.require("admin")
-        from demo.load import demo_document_paths
-        from ingest.pipeline import Pipeline
+        from api.ingest import ingest_paths
 
-        roots = [r.resolve() for r in (c.state.settings.ingest_roots or demo_document_paths())]
-        chosen = []
-        for raw in paths:
-            path = Path(raw).resolve()
-            if not any(path == r or path.is_relative_to(r) for r in roots) or not path.exists():
-                raise InputError(f"不允许摄取该路径：{raw}", f"path not under ZHIKU_INGEST_ROOTS: {raw}")
-            chosen.append(path)
-
-        def ingest_and_sync() -> tuple[Any, Any]:  # minutes of work: off the event loop
-            report = Pipeline(c.state.store, ontology=c.state.ontology).ingest(chosen)
-            return report, c.state.search.sync()
-
-        report, synced = await asyncio.to_thread(ingest_and_sync)
-        summary = report.summary()
-        return T.IngestResult(
-            documents=summary["documents"],
-            new=summary["new"],
-            changed=summary["changed"],
-            unchanged=summary["unchanged"],
-            removed=summary["removed"],
-            rejected=[f"{uri}: {reason}" for uri, reason in report.rejected],
-            chunks_indexed=synced.total_chunks,
-        )
+        return await ingest_paths(ctx(info), paths)
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
