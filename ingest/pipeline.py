@@ -223,7 +223,9 @@ class Pipeline:
         seen: set[str] = set()
 
         def skipped(path: Path, why: str) -> None:
-            report.skipped.append((path.resolve().as_uri(), why))
+            uri = path.resolve().as_uri()
+            if all(uri != known for known, _ in report.skipped):  # a file given twice, said once
+                report.skipped.append((uri, why))
 
         for path, meta in discover(roots, skipped=skipped):
             uri = path.resolve().as_uri()

@@ -336,25 +336,30 @@ def open_state(
 ) -> Iterator[State]:
     """:func:`build_state` for synchronous callers — the CLI, a crawl's own process (Twisted runs its
     own loop), the notebooks (whose kernel runs its own loop in this thread): the same parts, closed
-    the same way; an event loop runs only while they are built and closed."""
+    the same way. One private event loop runs only while they are built and while they are closed
+    (not ``asyncio.run`` twice: ending a run would finalise the state's generator, closing it all)."""
     manager = build_state(settings, store=store, search=search)
-    state = _run(manager.__aenter__())
+    loop = asyncio.new_event_loop()
     try:
-        yield state
-    except BaseException as exc:
-        if not _run(manager.__aexit__(type(exc), exc, exc.__traceback__)):
-            raise
-    else:
-        _run(manager.__aexit__(None, None, None))
+        state = _run(loop, manager.__aenter__())
+        try:
+            yield state
+        except BaseException as exc:
+            if not _run(loop, manager.__aexit__(type(exc), exc, exc.__traceback__)):
+                raise
+        else:
+            _run(loop, manager.__aexit__(None, None, None))
+    finally:
+        loop.close()
 
 
-def _run[R](coro: Coroutine[Any, Any, R]) -> R:
+def _run[R](loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, R]) -> R:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
-        return asyncio.run(coro)
+        return loop.run_until_complete(coro)
     with ThreadPoolExecutor(1) as pool:  # this thread runs a loop already (a notebook's kernel)
-        return pool.submit(asyncio.run, coro).result()
+        return pool.submit(loop.run_until_complete, coro).result()
 
 
 # -- the chat's models --------------------------------------------------------------------------------
