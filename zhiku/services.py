@@ -368,7 +368,9 @@ def _run[R](loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, R]) -> R:
 def chat_models(cache: Path) -> tuple[IntentModel, SentimentModel]:
     """The chat's intent and sentiment classifiers, trained once per change of their data, code or
     scikit-learn, and kept in ``cache`` (joblib): training them took 2.5 of the 6 s a
-    ``zhiku chat --as … "…"`` took (measured), and every command line run trained them again."""
+    ``zhiku chat --as … "…"`` took (measured), and every command line run trained them again. The
+    cache holds pickles, so it lives in the data directory, which only Zhiku writes (trusted as the
+    graph beside it is)."""
     import joblib
     import sklearn
 
