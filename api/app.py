@@ -8,7 +8,6 @@ Example::
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -36,28 +35,12 @@ from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
-from approvals.engine import ApprovalEngine
-from approvals.events import WebhookSender, approval_hub, approval_stream, load_triggers
-from chat.desk import TicketDesk, ticket_hub, ticket_stream
-from chat.dialog import SESSION_TTL_S, DialogEngine
-from chat.outbox import Outbox
-from chat.rewrite import AnswerRewriter
-from chat.sessions import RedisSessions
-from crawlers.schedules import ScheduledCrawls
-from graph import open_store
 from graph.base import GraphStore
-from graph.kv import kv_url, open_async_kv, open_kv
 from ontology.model import load_ontology
-from search.follow import IndexFollower
-from search.recommend import Recommender
 from search.service import SearchService
-from wecom.aibot import AiBotChannel
-from wecom.client import WeComClient
-from wecom.oa import WeComOA
-from wecom.service import WeComService
-from wecom.wechat_mp import WeChatMPClient
 from zhiku import __version__
 from zhiku.errors import ZhikuError
+from zhiku.services import build_state
 from zhiku.settings import Environment, Settings
 
 log = logging.getLogger(__name__)
@@ -176,11 +159,12 @@ def create_app(
     *,
     freeze_gc: bool = False,
 ) -> FastAPI:
-    """Build the app. With ``store`` (and ``search``) given the app uses (and does not close) them;
-    else it opens the configured store and search index (and syncs the index with the graph).
+    """Build the app: HTTP concerns here, the services from :func:`zhiku.services.build_state`. With
+    ``store`` (and ``search``) given the app uses (and does not close) them; else it opens the
+    configured store and search index (and syncs the index with the graph).
     ``freeze_gc``: a serving process (``api.main``) freezes what start-up built (``gc.freeze``); tests,
     which build many apps in one process, do not."""
-    ontology = load_ontology(extra_dir=settings.ontology_dir)
+    ontology = load_ontology(extra_dir=settings.ontology_dir)  # the schema's enums need it now
     responses = (
         ResponseStore(max_bytes=settings.api_cache_mb << 20, ttl_s=settings.api_cache_ttl_s)
         if settings.api_cache_mb
@@ -189,120 +173,45 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        own = store is None
-        active = open_store(settings) if own else store
-        assert active is not None
-        active.apply_schema(ontology.schema())
-        service = search or SearchService.open(active, settings)
-        if search is None:
-            report = service.sync()
-            log.info("search index: %d chunks (%d embedded now)", report.total_chunks, report.embedded)
-        url = kv_url(settings, active)
-        kv = open_kv(settings, active)
-        events = approval_stream(kv)
-        webhooks = (
-            WebhookSender(settings.approval_webhooks, settings.secret_key.get_secret_value())
-            if settings.approval_webhooks
-            else None
-        )
-        listeners: list[Any] = [events.publish] + ([webhooks] if webhooks else [])
-        engine = ApprovalEngine(active, listeners=listeners, triggers=load_triggers())
-        principals = PrincipalCache(active)
-        tickets = ticket_stream(kv)
-        desk = TicketDesk(active, service, principals.get, tickets)
-        rewriter = AnswerRewriter.from_settings(settings)  # optional, off by default
-        session_kv = open_kv(settings, active, decode=False)  # sessions are compressed bytes
-        dialog = DialogEngine(
-            active,
-            service,
-            outbox=Outbox(settings.data_dir / "outbox"),
-            approvals=engine,
-            desk=desk,
-            rewriter=rewriter,
-            sessions=RedisSessions(session_kv, SESSION_TTL_S),  # any instance continues a conversation
-        )
-        # Shared with the other instances: the search index follows their graph writes; one of them
-        # (when ZHIKU_SCHEDULER is on) runs the crawl scheduler.
-        follower = None
-        if search is None and settings.index_follow_s > 0 and active.versions is not None:
-            follower = IndexFollower(service, active.versions, every_s=settings.index_follow_s)
-            follower.start()
-        crawls = ScheduledCrawls(settings, kv) if settings.scheduler else None
-        if crawls is not None:
-            crawls.start()
-        wecom: WeComService | None = None
-        async_kv = open_async_kv(url)
-        hub = ticket_hub(tickets, async_kv)  # agents' replies → the employees' chat sockets
-        hub.start()
-        approval_events = approval_hub(events, async_kv)  # → approvalStatus subscriptions
-        approval_events.start()
-        if settings.wecom_corp_id:
-            client = WeComClient.from_settings(settings, async_kv)
-            oa = WeComOA(engine, client, settings.wecom_oa_templates) if settings.wecom_oa_templates else None
-            mp = WeChatMPClient.from_settings(settings, async_kv) if settings.wechat_mp_app_id else None
-            wecom = WeComService(
-                settings, active, async_kv, client, dialog=dialog, engine=engine, oa=oa, mp=mp
+        # The services are built where the CLI builds them (zhiku/services.py); the app adds only
+        # what HTTP needs: the principal cache's token memo, the rate limits, the response cache.
+        async with build_state(
+            settings, store=store, search=search, ontology=ontology, principals=PrincipalCache, serve=True
+        ) as state:
+            # a serving state has them (build_state(serve=True))
+            assert state.async_kv is not None
+            assert state.hub is not None
+            assert state.approval_hub is not None
+            assert isinstance(state.principals, PrincipalCache)
+            app.state.zhiku = AppState(
+                settings=settings,
+                store=state.store,
+                ontology=ontology,
+                search=state.search,
+                recommender=state.recommender,
+                principals=state.principals,
+                dialog=state.dialog,
+                desk=state.desk,
+                hub=state.hub,
+                approval_hub=state.approval_hub,
+                chat_limit=ChatLimit(state.async_kv, settings.chat_messages_per_minute),
+                rate_limiter=TokenBucket(state.async_kv),
+                scheduler=state.scheduler,
+                index_follower=state.index_follower,
+                approvals=state.approvals,
+                events=state.events,
+                kv_url=state.kv_url,
+                wecom=state.wecom,
+                responses=responses,
             )
-            wecom.bind_loop(asyncio.get_running_loop())
-            engine.listeners.append(wecom.on_approval_event)
-            hub.listeners.append(wecom.on_ticket_event)
-            wecom.start_replays()
-        bot: AiBotChannel | None = None
-        if settings.wecom_bot_id:  # the intelligent robot's long connection (no public IP needed)
-            bot = AiBotChannel(settings, active, dialog, async_kv)
-            await bot.start()
-        app.state.zhiku = AppState(
-            settings=settings,
-            store=active,
-            ontology=ontology,
-            search=service,
-            recommender=Recommender(service),
-            principals=principals,
-            dialog=dialog,
-            desk=desk,
-            hub=hub,
-            approval_hub=approval_events,
-            chat_limit=ChatLimit(async_kv, settings.chat_messages_per_minute),
-            rate_limiter=TokenBucket(async_kv),
-            scheduler=crawls,
-            index_follower=follower,
-            approvals=engine,
-            events=events,
-            kv_url=url,
-            wecom=wecom,
-            responses=responses,
-        )
-        if freeze_gc:
-            # What start-up built (models, the search index, the ontology) lives as long as the
-            # process: out of the collector's sight, full collections stop re-scanning it under load
-            # (measured: ask p99 at 128 clients 284 → 188 ms).
-            gc.collect()
-            gc.freeze()
-        log.info("Zhiku %s serving with graph backend %s", __version__, active.backend)
-        try:
+            if freeze_gc:
+                # What start-up built (models, the search index, the ontology) lives as long as the
+                # process: out of the collector's sight, full collections stop re-scanning it under
+                # load (measured: ask p99 at 128 clients 284 → 188 ms).
+                gc.collect()
+                gc.freeze()
+            log.info("Zhiku %s serving with graph backend %s", __version__, state.store.backend)
             yield
-        finally:
-            if crawls is not None:
-                crawls.stop()
-            if follower is not None:
-                follower.stop()
-            await hub.stop()
-            if rewriter is not None:
-                rewriter.close()
-            await approval_events.stop()
-            if bot is not None:
-                bot.stop()
-            if wecom is not None:
-                await wecom.close()
-            if webhooks is not None:
-                webhooks.close()
-            await async_kv.aclose()
-            session_kv.close()
-            kv.close()
-            if search is None:
-                service.close()
-            if own:
-                active.close()
 
     production = settings.env is Environment.production
     app = FastAPI(
@@ -324,7 +233,7 @@ def create_app(
         return {"state": state, "zhiku": Context(state, auth, connection)}
 
     graphql = ZhikuGraphQLRouter(
-        build_schema(settings, ontology),
+        build_schema(settings),
         context_getter=context_getter,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=not production,

@@ -3,8 +3,12 @@
 Per page: a 304 or an unchanged content hash costs nothing downstream; a changed page replaces
 exactly its own facts; a 404/410 page is removed from the graph. When a crawl finishes normally, pages
 of the source it no longer reached (unlinked, or gone from the sitemap) are removed too — never after
-a failed or empty crawl, which would otherwise wipe a source because its site was down. Then the
-search index is brought level with the graph, so answers change within the same run.
+a failed or empty crawl, which would otherwise wipe a source because its site was down. The pages
+go through one :class:`ingest.IngestRun`, whose last step brings the search index level with the
+graph, so answers change within the same run.
+
+The pipeline opens nothing itself: the crawl's process hands the spider its services (``spider.services``,
+built by ``zhiku.services.open_state``) and the pipeline uses their store and search index.
 """
 
 from __future__ import annotations
@@ -17,10 +21,8 @@ from urllib.parse import urlparse
 
 from crawlers.items import PageItem
 from crawlers.spiders.site import CONTENT_TYPES
-from graph import open_store
 from ingest.loaders import DocumentRejected, document_id, load_bytes
-from ingest.pipeline import IngestReport, Pipeline
-from ingest.writer import remove_documents
+from ingest.pipeline import IngestRun
 from queries import load as load_query
 from zhiku.settings import Settings
 
@@ -51,17 +53,20 @@ class IngestPipeline:
 
     def open_spider(self, spider: Any) -> None:
         self.settings: Settings = spider.zhiku
-        self.store = open_store(self.settings)
-        self.pipeline = Pipeline(
-            self.store, max_bytes=self.settings.ingest_max_bytes, ner_model=self.settings.ner_model
+        services = spider.services  # zhiku.services.State, built by the crawl's process
+        self.store = services.store
+        self.batch = IngestRun(
+            self.store,
+            lambda: services.search,  # opened only if the crawl changed the graph
+            sync="changed",
+            max_bytes=self.settings.ingest_max_bytes,
+            ner_model=self.settings.ner_model,
         )
-        self.report = IngestReport()
         self.run_id = spider.state.start_run(spider.source.name)
         # What the graph really holds: a 304 is trusted only for pages whose document is stored with the
         # hash the crawl state remembers (a restored snapshot or a reset graph must not hide a page).
         rows = self.store.query(load_query("documents_under").text, {"prefix": "http"})
         spider.graph_hashes = {row["id"]: row["hash"] for row in rows}
-        self.rejected: list[tuple[str, str]] = []
 
     def process_item(self, item: PageItem, spider: Any) -> PageItem:
         source, state, counts = spider.source, spider.state, spider.counts
@@ -73,7 +78,7 @@ class IngestPipeline:
             return item
         if item.status in (404, 410):
             if previous is not None and previous.doc_id:
-                remove_documents(self.store, [previous.doc_id])
+                self.batch.remove([previous.doc_id])
                 counts.removed += 1
             state.forget(source.name, [item.url])
             return item
@@ -95,17 +100,16 @@ class IngestPipeline:
                 max_bytes=self.settings.ingest_max_bytes,
             )
         except DocumentRejected as exc:
-            self.rejected.append((item.url, exc.message_zh))
+            self.batch.reject(item.url, exc.message_zh)
             state.record(source.name, item.url, status=200, error=f"拒收：{exc.message_zh}", **fields)
             if previous is not None and previous.doc_id:  # it had content and now has none
-                remove_documents(self.store, [previous.doc_id])
+                self.batch.remove([previous.doc_id])
                 counts.removed += 1
             return item
         if source.title_suffix:
             doc = dataclasses.replace(doc, title=doc.title.removesuffix(source.title_suffix).strip())
-        self.pipeline.check_store()
-        outcome = self.pipeline.ingest_document(doc, self.report)
-        self.pipeline.check_store()  # a restarted server may have lost this page: stop, re-crawl later
+        # a restarted server may have lost this page: the run stops, the page is crawled again later
+        outcome = self.batch.document(doc)
         counts.new += outcome == "new"
         counts.changed += outcome == "changed"
         counts.unchanged += outcome == "unchanged"
@@ -125,27 +129,17 @@ class IngestPipeline:
         if outcome == "ok":
             gone = [p for p in state.pages(source.name) if p.url not in spider.seen]
             docs = [p.doc_id for p in gone if p.doc_id]
-            if docs:
-                remove_documents(self.store, docs)
+            self.batch.remove(docs)
             counts.removed += len(docs)
             state.forget(source.name, [p.url for p in gone])
-        synced = None
-        if counts.new or counts.changed or counts.removed:
-            from search.service import SearchService
-
-            service = SearchService.open(self.store, self.settings)
-            try:
-                synced = service.sync()
-            finally:
-                service.close()
+        report = self.batch.finish()  # the index, when the graph changed
         detail = {
             "reason": reason if not sitemap_empty else "sitemap empty or invalid",
             "failures": spider.failures[:50],
-            "rejected": self.rejected[:50],
-            "chunks_indexed": synced.total_chunks if synced is not None else None,
+            "rejected": report.rejected[:50],
+            "chunks_indexed": report.index.total_chunks if report.index is not None else None,
         }
         state.finish_run(self.run_id, outcome, counts, detail)
-        self.store.close()
         log.warning("crawl %s %s: %s", source.name, outcome, counts)
 
 

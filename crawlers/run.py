@@ -16,6 +16,7 @@ from pathlib import Path
 from crawlers.sources import load_sources
 from crawlers.state import CrawlState
 from zhiku.errors import ZhikuError
+from zhiku.services import open_state
 from zhiku.settings import Settings, load_settings
 
 
@@ -51,8 +52,10 @@ def crawl(name: str, sources_file: Path | None = None) -> dict[str, object]:
         {**scrapy_settings(settings, source.max_pages, source.depth), "LOG_INSTALL_ROOT_HANDLER": False}
     )
     spider = SitemapCrawl if source.sitemap else SiteSpider
-    process.crawl(spider, source=source, state=state, zhiku=settings)
-    process.start()
+    # The pipeline ingests into these (the store, the index when pages changed); closed after the crawl.
+    with open_state(settings) as services:
+        process.crawl(spider, source=source, state=state, zhiku=settings, services=services)
+        process.start()
     run = state.last_run(name) or {}
     return {
         k: run.get(k)

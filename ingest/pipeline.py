@@ -1,13 +1,24 @@
-"""The one place the ingestion stage order is written: load ▸ chunk ▸ extract ▸ link ▸ relate ▸ write.
+"""The one place the ingestion stage order is written: load ▸ chunk ▸ extract ▸ link ▸ relate ▸ write
+▸ index.
 
 Incremental: a document whose content hash matches the graph's is skipped; a changed one has exactly
 its own facts replaced; files gone from an ingested directory are removed with their facts. Bad files
-are rejected with a reason and the batch goes on.
+are rejected with a reason, files of a type no loader reads are skipped with the reason, and the batch
+goes on. The last step brings the search index level with the graph, so every caller — the CLI, the
+crawler, the API's mutation, the demo loader — ends the same way (neo4j-graphrag's
+``SimpleKGPipeline`` ends with its writer).
 
 Example::
 
-    report = Pipeline(store, onto).ingest([Path("demo/docs")], progress=print)
+    report = run([Path("demo/docs")], store, search, progress=print)   # ingest.run, the entry point
     report.summary()
+
+A caller that receives documents one by one (a crawl) opens an :class:`IngestRun` instead and
+finishes it when its batch ends::
+
+    batch = IngestRun(store, lambda: search, sync="changed")
+    batch.document(doc); batch.remove(["doc-…"])
+    report = batch.finish()          # indexes, if the graph changed
 """
 
 from __future__ import annotations
@@ -15,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from graph.base import GraphStore
 from ingest.chunking import chunk_document
@@ -33,6 +44,19 @@ from queries import load as load_query
 from zhiku.errors import GraphUnavailable
 from zhiku.types import Chunk, Document, ExtractedRelation, Mention
 
+if TYPE_CHECKING:
+    from search.service import SyncReport
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: ``"ingest"`` while files are ingested, then the index's own
+stages (``"documents"``, ``"embeddings"``)."""
+
+
+class IndexSync(Protocol):
+    """What ingestion needs of the search index: bring it level with the graph."""
+
+    def sync(self, *, progress: Progress | None = None) -> SyncReport: ...
+
 
 @dataclass(slots=True)
 class IngestReport:
@@ -44,6 +68,8 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     rejected: list[tuple[str, str]] = field(default_factory=list)
     rejected_facts: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (uri, why): no loader reads it
+    index: SyncReport | None = None  # the index sync that ended the run (None: dry run, or no index)
     chunks: int = 0
     mentions: int = 0
     linked: int = 0
@@ -59,6 +85,7 @@ class IngestReport:
             "unchanged": len(self.unchanged),
             "removed": len(self.removed),
             "rejected": len(self.rejected),
+            "skipped": len(self.skipped),
             "chunks": self.chunks,
             "mentions": self.mentions,
             "linked": self.linked,
@@ -187,12 +214,20 @@ class Pipeline:
         dry_run: bool = False,
         prune: bool = True,
         progress: Callable[[str, str], None] | None = None,
+        report: IngestReport | None = None,
     ) -> IngestReport:
-        """Ingest files and directories. ``progress(uri, outcome)`` is called once per file."""
-        report = IngestReport(dry_run=dry_run)
+        """Ingest files and directories (into ``report`` when given). ``progress(uri, outcome)`` is
+        called once per file. This writes the graph only: :func:`run` also ends with the index."""
+        report = report if report is not None else IngestReport(dry_run=dry_run)
         roots = [p.resolve() for p in paths]
         seen: set[str] = set()
-        for path, meta in discover(roots):
+
+        def skipped(path: Path, why: str) -> None:
+            uri = path.resolve().as_uri()
+            if all(uri != known for known, _ in report.skipped):  # a file given twice, said once
+                report.skipped.append((uri, why))
+
+        for path, meta in discover(roots, skipped=skipped):
             uri = path.resolve().as_uri()
             seen.add(uri)
             try:
@@ -247,3 +282,106 @@ class Pipeline:
         if not dry_run:
             write_document(self.store, item, reconnects=self._reconnects)
         return outcome
+
+
+# -- the entry point ----------------------------------------------------------------------------------
+
+
+class IngestRun:
+    """One ingestion batch that ends by bringing the search index level with the graph.
+
+    ``index`` is the search index, or a function returning it (opened only if the run needs it);
+    ``None`` leaves the index alone (a caller without one, e.g. the notebooks). ``sync="always"``
+    indexes at the end of every run that is not a dry run (the index is then level even if an earlier
+    run stopped before its sync); ``"changed"`` only when this run changed the graph (a crawl whose
+    pages all answered 304 costs nothing downstream).
+    """
+
+    def __init__(
+        self,
+        store: GraphStore,
+        index: IndexSync | Callable[[], IndexSync] | None,
+        *,
+        pipeline: Pipeline | None = None,
+        dry_run: bool = False,
+        sync: Literal["always", "changed"] = "always",
+        progress: Progress | None = None,
+        **options: Any,
+    ) -> None:
+        """``options`` go to :class:`Pipeline` when no ``pipeline`` is given (``ontology``,
+        ``max_bytes``, ``ner_model``…)."""
+        self.pipeline = pipeline or Pipeline(store, **options)
+        self.store = store
+        self.index = index
+        self.sync = sync
+        self.progress = progress
+        self.report = IngestReport(dry_run=dry_run)
+
+    def files(self, paths: Iterable[Path], *, prune: bool = True) -> IngestReport:
+        """Ingest files and directories (see :meth:`Pipeline.ingest`)."""
+        roots = [p.resolve() for p in paths]
+        total = sum(1 for _ in discover(roots)) if self.progress else 0
+        done = 0
+
+        def step(uri: str, outcome: str) -> None:
+            nonlocal done
+            done += 1
+            if self.progress:
+                self.progress("ingest", done, total)
+
+        self.pipeline.ingest(
+            roots, dry_run=self.report.dry_run, prune=prune, progress=step, report=self.report
+        )
+        return self.report
+
+    def document(self, doc: Document) -> str:
+        """Ingest one loaded document; return ``new``, ``changed`` or ``unchanged``. Stops the run if
+        the graph server restarted meanwhile (:meth:`Pipeline.check_store`)."""
+        self.pipeline.check_store()
+        outcome = self.pipeline.ingest_document(doc, self.report, dry_run=self.report.dry_run)
+        self.pipeline.check_store()
+        return outcome
+
+    def reject(self, uri: str, reason: str) -> None:
+        self.report.rejected.append((uri, reason))
+
+    def remove(self, doc_ids: Iterable[str]) -> None:
+        """Remove documents (and exactly their facts) from the graph."""
+        gone = list(doc_ids)
+        self.report.removed.extend(gone)
+        if gone and not self.report.dry_run:
+            remove_documents(self.store, gone)
+
+    def finish(self) -> IngestReport:
+        """The last step: sync the index (see ``sync``) and return the report."""
+        report = self.report
+        changed = bool(report.new or report.changed or report.removed)
+        if self.index is None or report.dry_run or (self.sync == "changed" and not changed):
+            return report
+        index = self.index if hasattr(self.index, "sync") else self.index()
+        report.index = index.sync(progress=self.progress)
+        return report
+
+
+def run(
+    sources: Iterable[Path],
+    store: GraphStore,
+    index: IndexSync | Callable[[], IndexSync] | None,
+    *,
+    dry_run: bool = False,
+    prune: bool = True,
+    progress: Progress | None = None,
+    pipeline: Pipeline | None = None,
+    **options: Any,
+) -> IngestReport:
+    """Ingest files and directories into the graph, then sync the search index: the one entry point
+    the CLI, the API's ``ingest`` mutation and the demo loader call (a crawl streams its pages through
+    an :class:`IngestRun`, which ends the same way). ``options`` go to :class:`Pipeline`.
+
+    >>> report = run([Path("demo/docs")], store, search, progress=lambda *a: None)
+    >>> report.index.total_chunks
+    315
+    """
+    batch = IngestRun(store, index, pipeline=pipeline, dry_run=dry_run, progress=progress, **options)
+    batch.files(sources, prune=prune)
+    return batch.finish()

@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import io
+import logging
 import socket
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,6 +61,7 @@ app.add_typer(index_app, name="index")
 
 out = Console()
 err = Console(stderr=True)
+log = logging.getLogger(__name__)
 
 
 def cli_errors[F: Callable[..., Any]](fn: F) -> F:
@@ -141,6 +144,26 @@ def _open(settings: Settings) -> Any:
     return open_store(settings)
 
 
+def _services(settings: Settings) -> Any:
+    """The services, built where the API builds them (``zhiku.services``): the store now, the rest
+    (search index, dialog, approvals…) when a command first uses it."""
+    from zhiku.services import open_state
+
+    _check_data_dir(settings)
+    return open_state(settings)
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """What third-party code prints on import or first use (banners, notices) goes to the log at
+    debug level, not into a conversation on stdout."""
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        yield
+    if printed.getvalue().strip():
+        log.debug("printed while building or answering: %s", printed.getvalue().strip())
+
+
 def _new_table(title: str, columns: Sequence[str]) -> Table:
     """A table whose cells wrap (fold) instead of being cut with "…": Chinese has no spaces to wrap at,
     and a pipe or a narrow terminal would otherwise lose the end of every long cell."""
@@ -168,24 +191,14 @@ def demo_load(
 ) -> None:
     """加载演示企业（组织、本体词表、审批流程、制度）/ load the demo company into the graph."""
     from demo.load import demo_document_paths, load_demo
-    from ontology.model import load_ontology
 
     settings = _settings(ctx)
-    onto = load_ontology(extra_dir=settings.ontology_dir)
-    with _open(settings) as store:
+    with _services(settings) as state:
         with out.status("校验并加载演示数据 / validating and loading the demo…"):
             if reset:
-                store.reset()
-            report = load_demo(store, onto)
-        ingested = _run_ingest(
-            store,
-            demo_document_paths(),
-            dry_run=False,
-            prune=True,
-            max_bytes=settings.ingest_max_bytes,
-            ner_model=settings.ner_model,
-        )
-        synced = _sync_index(store, settings)
+                state.store.reset()
+            report = load_demo(state.store, state.ontology)
+        ingested = _run_ingest(state, demo_document_paths(), dry_run=False, prune=True)
     _table(
         "演示数据已加载 / demo loaded",
         ["类 / label", "节点 / nodes"],
@@ -197,35 +210,28 @@ def demo_load(
         f"{report.relationships} relationships"
     )
     _print_ingest(ingested)
-    _print_sync(synced)
 
 
 # -- ingest -------------------------------------------------------------------------------------
 
 
-def _run_ingest(
-    store: Any,
-    paths: list[Path],
-    *,
-    dry_run: bool,
-    prune: bool,
-    max_bytes: int,
-    ner_model: Path | None = None,
-) -> Any:
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def _run_ingest(state: Any, paths: list[Path], *, dry_run: bool, prune: bool) -> Any:
+    """``ingest.run``: the files into the graph, then the search index level with it."""
+    import ingest
 
-    from ingest.loaders import discover
-    from ingest.pipeline import Pipeline
-
-    files = list(discover(p.resolve() for p in paths))
-    pipeline = Pipeline(store, max_bytes=max_bytes, ner_model=ner_model)
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True) as bar:
-        task = bar.add_task("抽取与写入 / ingesting", total=len(files))
-        report = pipeline.ingest(
-            paths, dry_run=dry_run, prune=prune, progress=lambda uri, outcome: bar.advance(task)
+    settings = state.settings
+    with _stage_progress() as progress:
+        return ingest.run(
+            paths,
+            state.store,
+            lambda: state.search,  # opened (its embedder loaded) only when the run reaches the index
+            dry_run=dry_run,
+            prune=prune,
+            progress=progress,
+            ontology=state.ontology,
+            max_bytes=settings.ingest_max_bytes,
+            ner_model=settings.ner_model,
         )
-    return report
 
 
 def _print_ingest(report: Any) -> None:
@@ -233,23 +239,28 @@ def _print_ingest(report: Any) -> None:
     names = {
         "documents": "文档 / documents", "new": "新增 / new", "changed": "变更 / changed",
         "unchanged": "未变 / unchanged", "removed": "删除 / removed", "rejected": "拒收 / rejected",
+        "skipped": "跳过（不支持的类型）/ skipped",
         "chunks": "文本块 / chunks", "mentions": "实体提及 / mentions", "linked": "已链接 / linked",
         "candidates": "待审核实体 / candidates", "relations": "关系 / relations",
         "facts_rejected": "不合本体的关系 / facts rejected",
     }  # fmt: skip
     title = "摄取结果（试运行，未写入）/ ingest (dry run)" if report.dry_run else "摄取结果 / ingest"
     _table(title, ["项 / item", "数量 / count"], [[names[k], v] for k, v in summary.items()])
+    for uri, reason in report.skipped:
+        err.print(f"跳过 / skipped: {uri} — {reason}", markup=False, highlight=False, soft_wrap=True)
     for uri, reason in report.rejected:
         err.print(f"拒收 / rejected: {uri} — {reason}", markup=False, highlight=False, soft_wrap=True)
     for fact, reason in report.rejected_facts:
         err.print(f"未写入 / not written: {fact} — {reason}", markup=False, highlight=False, soft_wrap=True)
+    if report.index is not None:
+        _print_sync(report.index)
 
 
 @app.command("ingest")
 @cli_errors
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="文件或目录 / files or directories", exists=True)],
+    paths: Annotated[list[Path], typer.Argument(help="文件或目录 / files or directories")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只显示将发生的变化 / show what would change")
     ] = False,
@@ -260,45 +271,38 @@ def ingest(
         ),
     ] = True,
 ) -> None:
-    """摄取文档：加载、切分、抽取、链接、写入图谱 / ingest documents into the graph."""
+    """摄取文档：加载、切分、抽取、链接、写入图谱，再同步检索索引 / ingest documents, then sync the index."""
+    for path in paths:  # checked here, not by Typer: its error is an English box, ours one line
+        if not path.exists():
+            raise InputError(
+                f"文件或目录不存在：{path}",
+                f"no such file or directory: {path}",
+                hint="检查路径（相对路径从当前目录算起）/ check the path (relative to the current directory)",
+            )
     settings = _settings(ctx)
-    with _open(settings) as store:
-        report = _run_ingest(
-            store,
-            paths,
-            dry_run=dry_run,
-            prune=prune,
-            max_bytes=settings.ingest_max_bytes,
-            ner_model=settings.ner_model,
-        )
-        synced = None if dry_run else _sync_index(store, settings)
+    with _services(settings) as state:
+        report = _run_ingest(state, paths, dry_run=dry_run, prune=prune)
     _print_ingest(report)
-    if synced is not None:
-        _print_sync(synced)
-    if report.rejected and not (report.new or report.changed or report.unchanged):
+    nothing = not (report.new or report.changed or report.unchanged)
+    if (report.rejected or report.skipped) and nothing:
         raise typer.Exit(1)
 
 
 # -- search -------------------------------------------------------------------------------------
 
 
-def _progress_bar() -> Any:
+@contextlib.contextmanager
+def _stage_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A progress bar per stage (files, then the index's documents and embeddings) on stderr."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    names = {
+        "ingest": "抽取与写入 / ingesting",
+        "documents": "索引文档 / indexing documents",
+        "embeddings": "向量化 / embedding",
+    }
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    return Progress(*columns, console=err, transient=True)
-
-
-def _search_service(store: Any, settings: Settings) -> Any:
-    from search.service import SearchService
-
-    return SearchService.open(store, settings)
-
-
-def _sync_index(store: Any, settings: Settings, *, rebuild: bool = False) -> Any:
-    service = _search_service(store, settings)
-    names = {"documents": "索引文档 / indexing documents", "embeddings": "向量化 / embedding"}
-    with _progress_bar() as bar:
+    with Progress(*columns, console=err, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
@@ -306,9 +310,13 @@ def _sync_index(store: Any, settings: Settings, *, rebuild: bool = False) -> Any
                 tasks[stage] = bar.add_task(names.get(stage, stage), total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        report = service.rebuild(progress=progress) if rebuild else service.sync(progress=progress)
-    service.close()
-    return report
+        yield progress
+
+
+def _sync_index(state: Any, *, rebuild: bool = False) -> Any:
+    with _stage_progress() as progress:
+        service = state.search
+        return service.rebuild(progress=progress) if rebuild else service.sync(progress=progress)
 
 
 def _print_sync(report: Any) -> None:
@@ -334,11 +342,9 @@ def search_cmd(
     from zhiku.access import load_principal
 
     settings = _settings(ctx)
-    with _open(settings) as store:
-        who = load_principal(store, as_employee) if as_employee else SYSTEM
-        service = _search_service(store, settings)
-        result = service.search(query, who, k=k)
-        service.close()
+    with _services(settings) as state:
+        who = load_principal(state.store, as_employee) if as_employee else SYSTEM
+        result = state.search.search(query, who, k=k)
     if as_json:
         import dataclasses
         import json
@@ -361,8 +367,8 @@ def search_cmd(
 
 def _index_update(ctx: typer.Context, *, rebuild: bool) -> None:
     settings = _settings(ctx)
-    with _open(settings) as store:
-        report = _sync_index(store, settings, rebuild=rebuild)
+    with _services(settings) as state:
+        report = _sync_index(state, rebuild=rebuild)
     _print_sync(report)
 
 
@@ -375,16 +381,14 @@ def chat_cmd(
         list[str] | None, typer.Argument(help="消息（省略则进入交互模式）/ messages (none: interactive)")
     ] = None,
 ) -> None:
-    """在终端里和智能客服对话 / talk to the chatbot in the terminal."""
-    from chat.dialog import DialogEngine
-    from chat.outbox import Outbox
+    """在终端里和智能客服对话（可提交审批、工单）/ talk to the chatbot in the terminal."""
     from zhiku.access import load_principal
 
     settings = _settings(ctx)
-    with _open(settings) as store:
-        who = load_principal(store, as_employee)
-        service = _search_service(store, settings)
-        engine = DialogEngine(store, service, outbox=Outbox(settings.data_dir / "outbox"))
+    with _services(settings) as state:
+        who = load_principal(state.store, as_employee)
+        with _quiet():
+            engine = state.dialog  # the API's dialog: approvals engine, ticket desk, shared sessions
         session = None
         scripted = list(message or [])
         while True:
@@ -400,7 +404,8 @@ def chat_cmd(
                     break
                 if text.strip() in ("exit", "quit", "退出"):
                     break
-            reply = engine.handle(session, who, text)
+            with _quiet():
+                reply = engine.handle(session, who, text)
             session = reply.session_id
             if reply.notice:
                 err.print(reply.notice, markup=False)
@@ -410,7 +415,6 @@ def chat_cmd(
                 out.print(f"    · {c.title} {c.section}", markup=False, highlight=False)
             if reply.follow_ups:
                 out.print("    你可能还想问：" + " / ".join(reply.follow_ups), markup=False, highlight=False)
-        service.close()
 
 
 @app.command("crawl")
@@ -484,13 +488,9 @@ def scheduler(ctx: typer.Context) -> None:
     others wait and take over within a lease (ZHIKU_SCHEDULER_LEASE_S) when it stops."""
     import threading
 
-    from crawlers.schedules import ScheduledCrawls
-    from graph.kv import open_kv
-
     settings = _settings(ctx)
-    with _open(settings) as store:  # keeps the embedded server up; the lease lives in its Redis
-        kv = open_kv(settings, store)
-        crawls = ScheduledCrawls(settings, kv)
+    with _services(settings) as state:  # keeps the embedded server up; the lease lives in its Redis
+        crawls = state.crawl_scheduler()
 
         def elected(sched: Any) -> None:
             jobs = sched.get_jobs()
@@ -508,7 +508,6 @@ def scheduler(ctx: typer.Context) -> None:
             pass
         finally:
             crawls.stop()
-            kv.close()
 
 
 #: Words in a parameter's description that say it may be left out (``名称包含（可为空）``).
@@ -670,10 +669,8 @@ def index_rebuild(ctx: typer.Context) -> None:
 def index_stats(ctx: typer.Context) -> None:
     """检索索引统计 / search index statistics."""
     settings = _settings(ctx)
-    with _open(settings) as store:
-        service = _search_service(store, settings)
-        stats = service.stats()
-        service.close()
+    with _services(settings) as state:
+        stats = state.search.stats()
     _table("检索索引 / search index", ["项 / item", "值 / value"], [[k, v] for k, v in stats.items()])
 
 

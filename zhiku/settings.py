@@ -155,7 +155,7 @@ class Settings(BaseSettings):
     token_ttl_s: int = Field(8 * 3600, ge=60, description="Lifetime of API tokens issued by Zhiku.")
     ingest_roots: list[Path] = Field(
         default_factory=list,
-        description="Directories an admin may ingest through the API (empty: the demo documents only).",
+        description="Directories an admin may ingest through the API (empty: the API ingests nothing).",
     )
     redis_url: str = Field(
         "",

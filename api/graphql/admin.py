@@ -5,13 +5,33 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import strawberry
 from strawberry.types import Info
 
+import ingest
 from api.graphql.context import ctx
-from zhiku.errors import InputError
+from zhiku.errors import ConfigError, InputError
+
+
+def allowed_paths(roots: list[Path], paths: list[str]) -> list[Path]:
+    """``paths`` resolved, each under one of ``roots`` (``ZHIKU_INGEST_ROOTS``); with none configured the
+    mutation is refused — it never falls back to the demo's documents. A refusal names the first path
+    that is not allowed."""
+    if not roots:
+        raise ConfigError(
+            "未配置 ZHIKU_INGEST_ROOTS：通过 API 摄取只接受该设置列出的目录",
+            "ZHIKU_INGEST_ROOTS is not set: ingestion through the API only reads the directories it lists",
+            hint="设置 ZHIKU_INGEST_ROOTS='[\"/srv/knowledge\"]' 后重启服务，或在服务器上运行 zhiku ingest",
+        )
+    resolved = [r.resolve() for r in roots]
+    chosen = []
+    for raw in paths:
+        path = Path(raw).resolve()
+        if not any(path == r or path.is_relative_to(r) for r in resolved) or not path.exists():
+            raise InputError(f"不允许摄取该路径：{raw}", f"path not under ZHIKU_INGEST_ROOTS: {raw}")
+        chosen.append(path)
+    return chosen
 
 
 @strawberry.type(description="摄取结果 / what an ingestion run did")
@@ -79,22 +99,17 @@ class AdminMutation:
     async def ingest(self, info: Info, paths: list[str]) -> IngestResult:
         c = ctx(info)
         c.require("admin")
-        from demo.load import demo_document_paths
-        from ingest.pipeline import Pipeline
-
-        roots = [r.resolve() for r in (c.state.settings.ingest_roots or demo_document_paths())]
-        chosen = []
-        for raw in paths:
-            path = Path(raw).resolve()
-            if not any(path == r or path.is_relative_to(r) for r in roots) or not path.exists():
-                raise InputError(f"不允许摄取该路径：{raw}", f"path not under ZHIKU_INGEST_ROOTS: {raw}")
-            chosen.append(path)
-
-        def ingest_and_sync() -> tuple[Any, Any]:  # minutes of work: off the event loop
-            report = Pipeline(c.state.store, ontology=c.state.ontology).ingest(chosen)
-            return report, c.state.search.sync()
-
-        report, synced = await asyncio.to_thread(ingest_and_sync)
+        state = c.state
+        chosen = allowed_paths(state.settings.ingest_roots, paths)
+        report = await asyncio.to_thread(  # minutes of work: off the event loop
+            ingest.run,
+            chosen,
+            state.store,
+            state.search,
+            ontology=state.ontology,
+            max_bytes=state.settings.ingest_max_bytes,
+            ner_model=state.settings.ner_model,
+        )
         summary = report.summary()
         return IngestResult(
             documents=summary["documents"],
@@ -102,6 +117,6 @@ class AdminMutation:
             changed=summary["changed"],
             unchanged=summary["unchanged"],
             removed=summary["removed"],
-            rejected=[f"{uri}: {reason}" for uri, reason in report.rejected],
-            chunks_indexed=synced.total_chunks,
+            rejected=[f"{uri}: {reason}" for uri, reason in report.rejected + report.skipped],
+            chunks_indexed=report.index.total_chunks if report.index is not None else 0,
         )

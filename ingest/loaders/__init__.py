@@ -37,7 +37,15 @@ LOADERS: dict[str, tuple[str, Callable[[bytes], Parsed]]] = {
     ".xlsx": ("faq", lambda data: faq.load(data, xlsx=True)),
 }
 
-__all__ = ["LOADERS", "DocumentRejected", "discover", "document_id", "load_bytes", "load_file"]
+__all__ = [
+    "LOADERS",
+    "DocumentRejected",
+    "discover",
+    "document_id",
+    "load_bytes",
+    "load_file",
+    "unsupported",
+]
 
 _SKIP = {"index.yaml", "index.yml"}
 
@@ -146,8 +154,17 @@ def _sidecars(directory: Path) -> dict[str, dict[str, Any]]:
     return {}
 
 
-def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, dict[str, Any]]]:
-    """Every loadable file under ``paths`` (sorted), with its sidecar metadata."""
+def unsupported(path: Path) -> str:
+    """Why no loader reads ``path`` (Chinese, then English), for reports."""
+    kind = path.suffix or "（无扩展名 / no extension）"
+    return f"不支持的文件类型 {kind}，可摄取：{' '.join(LOADERS)} / unsupported file type"
+
+
+def discover(
+    paths: Iterable[Path], *, skipped: Callable[[Path, str], None] | None = None
+) -> Iterator[tuple[Path, dict[str, Any]]]:
+    """Every loadable file under ``paths`` (sorted), with its sidecar metadata. ``skipped(path, why)``
+    hears of every other file (sidecars aside), so a caller can say what it left out."""
     for root in paths:
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         indexes: dict[Path, dict[str, dict[str, Any]]] = {}
@@ -155,6 +172,8 @@ def discover(paths: Iterable[Path]) -> Iterator[tuple[Path, dict[str, Any]]]:
             if path.name in _SKIP or path.name.endswith((".meta.yaml", ".meta.yml")):
                 continue
             if path.suffix.lower() not in LOADERS:
+                if skipped is not None:
+                    skipped(path, unsupported(path))
                 continue
             if path.parent not in indexes:
                 indexes[path.parent] = _sidecars(path.parent)

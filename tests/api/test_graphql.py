@@ -266,14 +266,33 @@ def test_feedback_is_recorded_only_on_an_answer_the_caller_received(api: TestCli
     assert rows[0]["a"].startswith("ans-")
 
 
-def test_ingest_is_for_admins_inside_the_allowed_roots(api: TestClient) -> None:
-    m = "mutation($p: [String!]!) { ingest(paths: $p) { documents unchanged chunksIndexed } }"
+def test_ingest_is_for_admins_inside_the_allowed_roots(
+    api: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = "mutation($p: [String!]!) { ingest(paths: $p) { documents unchanged rejected chunksIndexed } }"
     from demo.load import DEMO_DIR
 
+    monkeypatch.setattr(api.app.state.zhiku.settings, "ingest_roots", [DEMO_DIR / "docs"])
     assert code(gql(api, m, p=[str(DEMO_DIR / "docs")])) == "FORBIDDEN"
     assert code(gql(api, m, who=ADMIN, p=["/etc"])) == "BAD_INPUT"
     done = gql(api, m, who=ADMIN, p=[str(DEMO_DIR / "docs" / "annual-leave.md")])["data"]["ingest"]
-    assert done["unchanged"] == 1 and done["chunksIndexed"] > 300
+    assert done["unchanged"] == 1 and done["chunksIndexed"] > 300 and done["rejected"] == []
+
+
+def test_ingest_without_allowed_roots_is_refused_not_the_demo(api: TestClient) -> None:
+    """With ZHIKU_INGEST_ROOTS unset the mutation says the setting is needed (it used to fall back to
+    the demo's documents), and nothing is read."""
+    from demo.load import DEMO_DIR
+
+    assert api.app.state.zhiku.settings.ingest_roots == []
+    m = "mutation($p: [String!]!) { ingest(paths: $p) { documents } }"
+    result = gql(api, m, who=ADMIN, p=[str(DEMO_DIR / "docs" / "annual-leave.md")])
+    assert not (result.get("data") or {}).get("ingest")
+    (error,) = result["errors"]
+    assert error["extensions"]["code"] == "CONFIG_INVALID"
+    assert (
+        "ZHIKU_INGEST_ROOTS" in error["message"] and "ZHIKU_INGEST_ROOTS" in error["extensions"]["message_en"]
+    )
 
 
 def test_crawl_sources_are_for_admins(

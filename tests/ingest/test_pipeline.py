@@ -284,3 +284,54 @@ def test_a_source_that_disagrees_is_recorded_not_written_over(demo_store, tmp_pa
     Pipeline(demo_store).ingest([folder])
     assert queries.run_named_query(demo_store, "fact_conflicts", {"limit": 10}, who=SYSTEM) == []
     assert facts(demo_store, "APPROVED_BY", "PROC-PURCHASE")["POS-LEGAL-MGR"]["mode"] == "会签"
+
+
+def test_run_ingests_then_syncs_the_index_and_reports_skipped_files(demo_store, tmp_path: Path) -> None:
+    """ingest.run, the one entry point: the files into the graph, the index level with it at the end,
+    files of a type no loader reads named with the reason (they used to vanish silently)."""
+    import ingest
+    from search.embedders import load_embedder
+    from search.service import SearchService
+    from zhiku.access import load_principal
+
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(DOCS / "sick-leave.md", folder / "sick-leave.md")
+    (folder / "setup.exe").write_bytes(b"MZ\x90\x00" * 64)
+    index = SearchService(demo_store, tmp_path / "idx", load_embedder("static"))
+    try:
+        stages: set[str] = set()
+        report = ingest.run(
+            [folder, tmp_path / "mixed" / "setup.exe"],
+            demo_store,
+            index,
+            progress=lambda stage, done, total: stages.add(stage),
+        )
+        assert report.summary()["new"] == 1
+        # found in the directory and given by name: said once
+        assert [(Path(uri).name, "不支持的文件类型 .exe" in why) for uri, why in report.skipped] == [
+            ("setup.exe", True)
+        ]
+        assert report.index is not None and report.index.total_chunks == index.stats()["chunks"] > 0
+        assert {"ingest", "documents"} <= stages
+        hits = index.search("病假", load_principal(demo_store, "E1030"), k=3).hits
+        assert hits and hits[0].uri == (folder / "sick-leave.md").resolve().as_uri()
+        dry = ingest.run([folder], demo_store, index, dry_run=True)
+        assert dry.index is None and dry.summary()["unchanged"] == 1  # a dry run leaves the index be
+    finally:
+        index.close()
+
+
+def test_a_run_that_changed_nothing_opens_no_index_when_asked_only_for_changes(demo_store) -> None:
+    """A crawl's batch (sync="changed") whose pages were all unchanged never opens the index."""
+    from ingest import IngestRun
+
+    Pipeline(demo_store).ingest([DOCS / "sick-leave.md"])
+
+    def no_index():  # type: ignore[no-untyped-def]
+        raise AssertionError("the index was opened for a run that changed nothing")
+
+    batch = IngestRun(demo_store, no_index, sync="changed")
+    batch.files([DOCS / "sick-leave.md"], prune=False)
+    report = batch.finish()
+    assert report.summary()["unchanged"] == 1 and report.index is None
