@@ -6,11 +6,13 @@ among them: “报销” followed by 流程/审批 is the process, otherwise the
 name needs a job title, department or contact detail next to it, because many are also common words
 (高峰, 田野, 方正). Mentions no dictionary holds (jieba's person/organisation tags) are fuzzily matched
 against known names of their type; what still matches nothing becomes a *candidate* entity
-(``status: candidate``) for a knowledge engineer to review — never a silent duplicate.
+(``status: candidate``) for a knowledge engineer to review — never a silent duplicate. What the
+knowledge engineer decided (``zhiku review``, :mod:`ingest.review`) is followed on every later run:
+a candidate merged or accepted links to its entity, a rejected surface is never suggested again.
 
 Example::
 
-    linked = Linker(gazetteer).link(chunk, mentions, hits)
+    linked = Linker(gazetteer, ReviewMemory.from_store(store)).link(chunk, mentions, hits)
 """
 
 from __future__ import annotations
@@ -18,11 +20,14 @@ from __future__ import annotations
 import hashlib
 import re
 from collections import defaultdict
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from rapidfuzz import fuzz, process
 
-from lang.gazetteer import Gazetteer, GazetteerHit
+from lang.gazetteer import Gazetteer, GazetteerHit, fold
+from queries import load as load_query
 from zhiku.types import Chunk, Mention
 
 _PROCESS_CONTEXT = re.compile(r"^[”\"」』]?\s*(?:审批)?(?:流程|审批|申请|单)")
@@ -37,11 +42,36 @@ def candidate_id(mention_type: str, surface: str) -> str:
     return f"cand-{mention_type.lower()}-{digest}"
 
 
-class Linker:
-    """Resolves mentions to entity ids (or candidate ids), using the gazetteer and local context."""
+@dataclass(frozen=True, slots=True)
+class ReviewMemory:
+    """The knowledge engineers' decisions about candidates, as linking follows them: ``resolved`` maps
+    a candidate id (type and surface, :func:`candidate_id`) to the entity it was merged into or accepted
+    as; ``rejected`` holds the surfaces (case-folded) never to be suggested again, whatever their type.
+    The decisions themselves are ``ReviewDecision`` nodes (:mod:`ingest.review`)."""
 
-    def __init__(self, gazetteer: Gazetteer) -> None:
+    resolved: Mapping[str, str] = field(default_factory=dict)
+    rejected: frozenset[str] = frozenset()
+
+    @classmethod
+    def from_store(cls, store: Any) -> ReviewMemory:
+        resolved: dict[str, str] = {}
+        rejected: set[str] = set()
+        for row in store.query(load_query("review_memory").text):  # oldest first: later ones win
+            if row["action"] == "reject":
+                rejected.add(fold(row["surface"]))
+            elif row["candidate"] and row["target"]:
+                resolved[row["candidate"]] = row["target"]
+                rejected.discard(fold(row["surface"]))
+        return cls(resolved, frozenset(rejected))
+
+
+class Linker:
+    """Resolves mentions to entity ids (or candidate ids), using the gazetteer, local context and the
+    knowledge engineers' review decisions."""
+
+    def __init__(self, gazetteer: Gazetteer, memory: ReviewMemory | None = None) -> None:
         self.gazetteer = gazetteer
+        self.memory = memory or ReviewMemory()
         by_type: dict[str, dict[str, str]] = defaultdict(dict)
         for surface, candidates in gazetteer.table.items():
             for entity_id, mention_type in candidates:
@@ -73,7 +103,8 @@ class Linker:
 
     def link(self, chunk: Chunk, mentions: list[Mention], hits: dict[int, GazetteerHit]) -> list[Mention]:
         """Linked mentions (entity_id set). Gazetteer mentions context rejects are dropped; open-domain
-        mentions that match nothing become candidates."""
+        mentions a review decided link to its entity (merged or accepted) or are dropped (rejected);
+        the others that match nothing become candidates."""
         out: list[Mention] = []
         for index, mention in enumerate(mentions):
             if mention.type in ("Amount", "Duration", "Date"):
@@ -86,6 +117,13 @@ class Linker:
                 if chosen is not None:
                     out.append(replace(mention, entity_id=chosen[0], type=chosen[1]))
                 continue
+            candidate = candidate_id(mention.type, mention.text)
+            decided = self.memory.resolved.get(candidate)
+            if decided is not None:
+                out.append(replace(mention, entity_id=decided, source="review", confidence=1.0))
+                continue
+            if fold(mention.text) in self.memory.rejected:
+                continue  # rejected by a knowledge engineer: never suggested again
             names = self._names_by_type.get(mention.type, {})
             match = process.extractOne(
                 mention.text, list(names), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF
@@ -95,5 +133,5 @@ class Linker:
                     replace(mention, entity_id=names[match[0]], source="fuzzy", confidence=match[1] / 100)
                 )
             else:
-                out.append(replace(mention, entity_id=candidate_id(mention.type, mention.text)))
+                out.append(replace(mention, entity_id=candidate))
         return out

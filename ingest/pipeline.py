@@ -33,7 +33,7 @@ from ingest.chunking import chunk_document
 from ingest.extract import Extractor
 from ingest.extract.ner import DEFAULT_MODEL, load_ner
 from ingest.extract.relations import extract_relations
-from ingest.link import Linker
+from ingest.link import Linker, ReviewMemory
 from ingest.loaders import DocumentRejected, discover, load_file
 from ingest.loaders.base import DEFAULT_MAX_BYTES
 from ingest.shacl_gate import ShaclGate
@@ -116,7 +116,9 @@ class Pipeline:
         if open_ner and (ner_model is not None or DEFAULT_MODEL.exists()):
             ner = load_ner(ner_model)
         self.extractor = Extractor(self.gazetteer, open_ner=open_ner, ner=ner)
-        self.linker = Linker(self.gazetteer)
+        # the knowledge engineers' decisions (ingest.review): merged/accepted candidates link, rejected
+        # surfaces are not suggested again
+        self.linker = Linker(self.gazetteer, ReviewMemory.from_store(store))
         self.max_bytes = max_bytes
         self._reconnects = store.reconnects
 

@@ -200,6 +200,9 @@ def _keep_other_sources(store: GraphStore, doc_id: str, rel_type: str, rows: lis
     source gave yet are added."""
     state = store.query(load_query("fact_state").render(type=f":`{rel_type}`"), {"rows": rows})
     existing = {(r["start"], r["end"]): r["props"] for r in state}
+    settled = _settled(
+        store, [fact_key(r["start"], rel_type, r["end"]) for r in rows if (r["start"], r["end"]) in existing]
+    )
     for row in rows:
         row["conflict"] = None
         current = existing.get((row["start"], row["end"]))
@@ -207,11 +210,56 @@ def _keep_other_sources(store: GraphStore, doc_id: str, rel_type: str, rows: lis
             current.get("chunkIds") or current.get("curated") or "chunkIds" not in current
         ):
             continue  # a new fact, or one no other source supports any more: this document's values
-        differing = {k: v for k, v in row["props"].items() if current.get(k) is not None and current[k] != v}
+        decided = settled.get(fact_key(row["start"], rel_type, row["end"]), {})
+        differing = {
+            k: v
+            for k, v in row["props"].items()
+            if current.get(k) is not None
+            and current[k] != v
+            # a knowledge engineer already chose the graph's value over this one (zhiku review resolve)
+            and (str(current[k]), str(v)) not in decided.get(k, ())
+        }
         if differing:
             notes = "；".join(f"{k}: {current[k]} ≠ {v}" for k, v in sorted(differing.items()))
             row["conflict"] = f"{doc_id}|{notes}"
-            row["props"] = {k: v for k, v in row["props"].items() if k not in differing}
+        row["props"] = {k: v for k, v in row["props"].items() if current.get(k) is None or current[k] == v}
+
+
+def _settled(store: GraphStore, keys: list[str]) -> dict[str, dict[str, set[tuple[str, str]]]]:
+    """Per fact key and property, the (chosen, overruled) value pairs of the conflicts knowledge
+    engineers resolved (``ReviewDecision`` nodes, :mod:`ingest.review`): values as the notes print them."""
+    if not keys:
+        return {}
+    out: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
+    for row in store.query(load_query("review_resolutions").text, {"keys": keys}):
+        chosen = dict(_pair(item) for item in row["chosen"] or [])
+        for item in row["overruled"] or []:
+            prop, value = _pair(item)
+            if prop in chosen:
+                out[row["key"]][prop].add((chosen[prop], value))
+    return out
+
+
+def _pair(item: str) -> tuple[str, str]:
+    prop, _, value = item.partition("=")
+    return prop, value
+
+
+def parse_conflict_note(note: str) -> tuple[str, dict[str, tuple[str, str]]]:
+    """A conflict note as :func:`_keep_other_sources` writes it — ``"docId|k: kept ≠ said；…"`` — as
+    the document id and, per property, the value the graph kept and the one the document said.
+
+    >>> parse_conflict_note("doc-1|minAmount: 50000.0 ≠ 30000.0；mode: 会签 ≠ 依次")
+    ('doc-1', {'minAmount': ('50000.0', '30000.0'), 'mode': ('会签', '依次')})
+    """
+    doc_id, _, text = note.partition("|")
+    values: dict[str, tuple[str, str]] = {}
+    for part in text.split("；"):
+        prop, _, rest = part.partition(": ")
+        kept, _, said = rest.partition(" ≠ ")
+        if prop and said:
+            values[prop] = (kept, said)
+    return doc_id, values
 
 
 def remove_documents(store: GraphStore, doc_ids: Iterable[str]) -> WriteStats:

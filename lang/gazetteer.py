@@ -127,4 +127,18 @@ class Gazetteer:
 
     @classmethod
     def from_store(cls, store: Any) -> Gazetteer:
-        return cls.from_rows(store.query(load_query("gazetteer_entities").text))
+        """Every entity's names and synonyms, and the surfaces knowledge engineers merged into an
+        entity (``zhiku review merge``): kept as review decisions, so they feed the gazetteer even
+        after a re-load rewrites the entity's own ``aliases``."""
+        rows = store.query(load_query("gazetteer_entities").text)
+        merged: dict[str, list[str]] = defaultdict(list)
+        for row in store.query(load_query("review_aliases").text):
+            merged[row["id"]].append(row["surface"])
+        if merged:
+            rows = [
+                {**row, "aliases": [*(row.get("aliases") or []), *merged[row["id"]]]}
+                if row["id"] in merged
+                else row
+                for row in rows
+            ]
+        return cls.from_rows(rows)

@@ -810,47 +810,189 @@ def graph_stop(ctx: typer.Context) -> None:
     out.print("已停止 / stopped" if stopped else "没有运行中的嵌入式服务器 / no embedded server running")
 
 
-@app.command("review")
+review_app = typer.Typer(
+    help="审核：待审核实体与事实冲突的列出、合并、转正、驳回、解决 / the knowledge engineer's review loop",
+    invoke_without_command=True,
+)
+app.add_typer(review_app, name="review")
+
+_AS_HELP = "以哪位员工的身份记录（须为知识工程师或管理员）；不给则记为 cli:当前系统用户 / who decides"
+_NOTE_HELP = "备注（为何这样决定）/ why"
+
+
+def _reviewer(store: Any, employee: str | None) -> str:
+    """Who a decision is recorded for: ``--as`` (a knowledge engineer or admin), else the OS user."""
+    if employee is None:
+        import getpass
+
+        return f"cli:{getpass.getuser()}"
+    from api.auth import Forbidden
+    from zhiku.access import load_principal
+
+    who = load_principal(store, employee)
+    if not who.has_role("knowledge_engineer"):
+        raise Forbidden(
+            f"{who.name or who.id}（{who.id}）不是知识工程师，不能做审核决定",
+            f"{who.id} is not a knowledge engineer",
+            hint="用知识工程师的员工 ID（演示中为 E1003 周文博），或不给 --as",
+        )
+    return who.id
+
+
+def _review_open(ctx: typer.Context) -> Any:
+    from ingest.review import Review
+
+    @contextlib.contextmanager
+    def opened() -> Iterator[tuple[Any, Review]]:
+        with _services(_settings(ctx)) as state:
+            yield state.store, Review(state.store, state.ontology)
+
+    return opened()
+
+
+def _print_decision(decision: Any) -> None:
+    what = {
+        "merge": f"已合并 / merged: {decision.surface} → {decision.target}（名称成为其同义词）",
+        "accept": f"已转正 / accepted: {decision.surface} → {decision.target}（{decision.entity_class}）",
+        "reject": f"已驳回 / rejected: {decision.surface}（以后不再作为待审核实体出现）",
+        "resolve": f"已解决 / resolved: {decision.surface}，采用 / source: {decision.source}"
+        f"（{'；'.join(decision.chosen)}）",
+    }[decision.action]
+    out.print(what, markup=False, highlight=False, soft_wrap=True)
+    out.print(
+        f"决定 / decision {decision.id}：{decision.decided_by} @ {decision.decided_at}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@review_app.callback()
 @cli_errors
-def review(
+def review(ctx: typer.Context) -> None:
+    """列出（不带子命令时）并处理待审核实体与来源不一致的事实 / list (the default) and act on candidates and
+    disagreeing facts."""
+    if ctx.invoked_subcommand is None:
+        review_list(ctx)
+
+
+@review_app.command("list")
+@cli_errors
+def review_list(
     ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="最多列出多少个 / how many to list")] = 50,
+    decisions: Annotated[
+        bool, typer.Option("--decisions", help="也列出已做的审核决定 / list the decisions made, too")
+    ] = False,
 ) -> None:
     """列出待审核实体（及可能合并的已有实体）和来源不一致的事实 / candidates and disagreeing facts."""
-    from rapidfuzz import fuzz, process
-
-    from lang.gazetteer import Gazetteer
-    from queries import run_named_query
-
-    with _open(_settings(ctx)) as store:
-        rows = run_named_query(store, "candidates_for_review", who=SYSTEM)[:limit]
-        gazetteer = Gazetteer.from_store(store)
-        conflicts = run_named_query(store, "fact_conflicts", {"limit": limit}, who=SYSTEM)
-    names = {name: entity_id for entity_id, name in gazetteer.names.items()}
-    table_rows = []
-    for row in rows:
-        best = process.extractOne(row["name"], list(names), scorer=fuzz.WRatio, score_cutoff=60)
-        suggestion = f"{best[0]}（{names[best[0]]}，{best[1]:.0f}）" if best else "—"
-        table_rows.append([row["name"], row["type"], row["mentions"], suggestion, row["id"]])
+    with _review_open(ctx) as (_, reviewer):
+        rows = reviewer.candidates(SYSTEM, limit)
+        conflicts = reviewer.conflicts(SYSTEM, limit)
+        made = reviewer.decisions(SYSTEM, limit=limit) if decisions else []
     _table(
         f"待审核实体 / candidates ({len(rows)})",
         ["名称 / name", "类型 / type", "提及 / mentions", "可能是 / maybe", "ID"],
-        table_rows,
+        [
+            [
+                c.name,
+                c.type,
+                c.mentions,
+                f"{c.suggestion.name}（{c.suggestion.entity_id}，{c.suggestion.score:.0f}）"
+                if c.suggestion
+                else "—",
+                c.id,
+            ]
+            for c in rows
+        ],
     )
     if conflicts:
         _table(
             f"来源不一致的事实 / facts whose sources disagree ({len(conflicts)})",
-            ["事实 / fact", "图中取值 ≠ 文档所说 / kept ≠ said", "文档 / document"],
+            ["事实 / fact", "图中取值 ≠ 文档所说 / kept ≠ said", "文档 / document", "ID"],
             [
-                [
-                    f"{r['start']} -[{r['relation']}]-> {r['end']}",
-                    note.split("|", 1)[1],
-                    note.split("|", 1)[0],
-                ]
-                for r in conflicts
-                for note in r["conflicts"]
+                [f"{c.start} -[{c.relation}]-> {c.end}", n.differences, n.document, c.id]
+                for c in conflicts
+                for n in c.notes
             ],
         )
+    if decisions:
+        _table(
+            f"审核决定 / decisions ({len(made)})",
+            ["时间 / at", "决定人 / by", "动作 / action", "对象 / what", "结果 / target"],
+            [[d.decided_at, d.decided_by, d.action, d.surface, d.target or "—"] for d in made],
+        )
+
+
+@review_app.command("merge")
+@cli_errors
+def review_merge(
+    ctx: typer.Context,
+    candidate: Annotated[str, typer.Argument(help="待审核实体 ID（cand-…）/ candidate id")],
+    entity: Annotated[str, typer.Argument(help="并入的已有实体 ID / the existing entity's id")],
+    as_: Annotated[str | None, typer.Option("--as", help=_AS_HELP)] = None,
+    note: Annotated[str | None, typer.Option(help=_NOTE_HELP)] = None,
+) -> None:
+    """把待审核实体并入已有实体：名称成为其同义词，提及改指向它 / merge a candidate into an entity."""
+    with _review_open(ctx) as (store, reviewer):
+        made = reviewer.merge(candidate, entity, by=_reviewer(store, as_), note=note)
+    _print_decision(made)
+
+
+@review_app.command("accept")
+@cli_errors
+def review_accept(
+    ctx: typer.Context,
+    candidate: Annotated[str, typer.Argument(help="待审核实体 ID（cand-…）/ candidate id")],
+    entity_class: Annotated[str, typer.Argument(help="本体中的类，如 Organization / an ontology class")],
+    entity_id: Annotated[
+        str | None, typer.Option("--id", help="新实体的 ID（默认自动生成）/ the new id")
+    ] = None,
+    name: Annotated[str | None, typer.Option(help="新实体的名称（默认为提及的名称）/ its name")] = None,
+    as_: Annotated[str | None, typer.Option("--as", help=_AS_HELP)] = None,
+    note: Annotated[str | None, typer.Option(help=_NOTE_HELP)] = None,
+) -> None:
+    """把待审核实体转为本体某个类的新实体（先经 SHACL 校验）/ accept a candidate as a new entity."""
+    with _review_open(ctx) as (store, reviewer):
+        made = reviewer.accept(
+            candidate,
+            entity_class,
+            by=_reviewer(store, as_),
+            entity_id=entity_id,
+            name=name,
+            note=note,
+        )
+    _print_decision(made)
+
+
+@review_app.command("reject")
+@cli_errors
+def review_reject(
+    ctx: typer.Context,
+    candidate: Annotated[str, typer.Argument(help="待审核实体 ID（cand-…）/ candidate id")],
+    as_: Annotated[str | None, typer.Option("--as", help=_AS_HELP)] = None,
+    note: Annotated[str | None, typer.Option(help=_NOTE_HELP)] = None,
+) -> None:
+    """驳回待审核实体：该名称以后不再作为待审核实体出现 / reject a candidate for good."""
+    with _review_open(ctx) as (store, reviewer):
+        made = reviewer.reject(candidate, by=_reviewer(store, as_), note=note)
+    _print_decision(made)
+
+
+@review_app.command("resolve")
+@cli_errors
+def review_resolve(
+    ctx: typer.Context,
+    conflict: Annotated[str, typer.Argument(help="事实冲突 ID（conf-…，或 起点|关系|终点）/ conflict id")],
+    source: Annotated[
+        str, typer.Argument(help="采用哪个来源：冲突中的文档 ID，或 graph（保留图中取值）/ doc id or graph")
+    ],
+    as_: Annotated[str | None, typer.Option("--as", help=_AS_HELP)] = None,
+    note: Annotated[str | None, typer.Option(help=_NOTE_HELP)] = None,
+) -> None:
+    """选定来源解决事实冲突，重新摄取时不再提出被否决的取值 / resolve a fact conflict by choosing a source."""
+    with _review_open(ctx) as (store, reviewer):
+        made = reviewer.resolve(conflict, source, by=_reviewer(store, as_), note=note)
+    _print_decision(made)
 
 
 # -- serve --------------------------------------------------------------------------------------

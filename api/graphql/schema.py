@@ -1,8 +1,9 @@
 """The GraphQL schema (Strawberry), merged from one module per resource — each holds its types and its
 Query, Mutation and Subscription fields: :mod:`~api.graphql.entities`, :mod:`~api.graphql.search`,
 :mod:`~api.graphql.chat`, :mod:`~api.graphql.approvals`, :mod:`~api.graphql.tickets`,
-:mod:`~api.graphql.analytics` and :mod:`~api.graphql.admin`. Every resolver authenticates the caller and
-checks roles, and document access scopes filter every answer, hit, entity and neighbourhood.
+:mod:`~api.graphql.analytics`, :mod:`~api.graphql.review` and :mod:`~api.graphql.admin`. Every resolver
+authenticates the caller and checks roles, and document access scopes filter every answer, hit, entity and
+neighbourhood.
 
 Hardening is on from the start: parser and validation caches, depth/alias/token limits, no
 batching; in production no introspection, no field suggestions and no IDE. Errors reach clients as
@@ -33,6 +34,7 @@ from api.graphql.cost import QueryCostLimit, Turns
 from api.graphql.entities import ALL_ENTITY_TYPES, entity_query, entity_type_enum
 from api.graphql.errors import ZhikuErrors
 from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
+from api.graphql.review import ReviewMutation, ReviewQuery
 from api.graphql.search import SearchQuery, SearchSubscription
 from api.graphql.tickets import TicketMutation, TicketQuery
 from ontology.model import Ontology, load_ontology
@@ -57,10 +59,13 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             ApprovalQuery,
             TicketQuery,
             AnalyticsQuery,
+            ReviewQuery,
             AdminQuery,
         ),
     )
-    mutation = merge_types("Mutation", (ChatMutation, ApprovalMutation, TicketMutation, AdminMutation))
+    mutation = merge_types(
+        "Mutation", (ChatMutation, ApprovalMutation, TicketMutation, ReviewMutation, AdminMutation)
+    )
     subscription = merge_types("Subscription", (SearchSubscription, ApprovalSubscription))
     production = settings.env is Environment.production
     # Factories, not instances: a fresh extension per request (the parser and validation caches
