@@ -79,6 +79,11 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "MATCH (:ApprovalProcess {id: 'PROC-EXPENSE'})-[r:APPROVED_BY]->(:Position {id: 'POS-CFO'}) "
         "SET r.conflicts = ['doc-q|minAmount: 5000.0 ≠ 3000.0']"
     )
+    store.execute(  # a knowledge engineer's decision (see ingest.review)
+        queries.load("review_record").text,
+        {"id": "rev-q1", "by": "E1003", "props": {"action": "reject", "surface": "示例", "target": "",
+         "decidedBy": "E1003", "decidedAt": "2026-11-24T00:00:00+00:00", "documents": []}},
+    )  # fmt: skip
     samples = {
         "id": "E1011", "limit": 5, "prefix": "file:", "ids": ["E1011"], "employee": "E1011",
         "type": None, "name": None, "skip": 0, "admin": False, "level": 5, "departments": ["D-HR"],
@@ -86,6 +91,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "positions": ["POS-CFO"], "private": ["Ticket"], "role": "applied", "status": None, "userid": "E1011",
         "before": "2100-01-01", "assignee": "", "rows": [{"start": "PROC-EXPENSE", "end": "POS-CFO"}],
         "hide_types": ["VIEWED"], "hide_labels": ["Ticket"], "hidden_documents": ["doc-q-hidden"],
+        "keys": ["PROC-EXPENSE|APPROVED_BY|POS-CFO"], "action": None,
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},

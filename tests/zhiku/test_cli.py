@@ -359,3 +359,64 @@ def test_two_schedulers_one_leads_and_the_other_takes_over(tmp_path: Path) -> No
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait()
+
+
+def test_review_merge_accept_reject_and_bad_input(tmp_path: Path) -> None:
+    """`zhiku review list|merge|accept|reject|resolve` as a knowledge engineer runs them; an employee is
+    refused; unknown ids and classes are one clear line each; a re-ingestion follows the decisions."""
+    from demo.load import load_demo
+    from graph import open_store
+    from ontology.model import load_ontology
+    from zhiku.settings import Settings
+
+    data = tmp_path / "data"
+    # the demo's organisation only (its 32 documents and their embeddings are not needed here)
+    with open_store(Settings(data_dir=data, graph_idle_shutdown_s=0.5)) as store:
+        load_demo(store, load_ontology())
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    page = folder / "bank.md"
+    page.write_text(
+        "# 工资卡\n\n请到中国工商银行办理工资卡。体检由北京协和医院承办。联系人王大锤、李二狗负责。\n",
+        encoding="utf-8",
+    )
+    assert zhiku("ingest", str(folder), data_dir=data).returncode == 0
+    from ingest.link import candidate_id
+
+    icbc, pumc, wang = (
+        candidate_id("Organization", "中国工商银行"),
+        candidate_id("Organization", "北京协和医院"),
+        candidate_id("Person", "王大锤"),
+    )
+    wide = {"COLUMNS": "240"}  # ids on one line, not folded by the table
+    listed = zhiku("review", "list", data_dir=data, env=wide)
+    assert listed.returncode == 0, listed.stderr
+    assert icbc in listed.stdout and wang in listed.stdout
+
+    refused = zhiku("review", "reject", wang, "--as", "E1030", data_dir=data)
+    assert refused.returncode == 1 and "FORBIDDEN" in one_error_line(refused.stderr)
+    unknown = zhiku("review", "merge", "cand-nope", "ORG", data_dir=data)
+    assert unknown.returncode == 1 and "cand-nope" in one_error_line(unknown.stderr)
+    missing = zhiku("review", "merge", icbc, "ORG-MISSING", data_dir=data)
+    assert missing.returncode == 1 and "ORG-MISSING" in one_error_line(missing.stderr)
+    bad_class = zhiku("review", "accept", pumc, "Hospital", data_dir=data)
+    assert bad_class.returncode == 1 and "Hospital" in one_error_line(bad_class.stderr)
+    no_conflict = zhiku("review", "resolve", "conf-000000000000", "graph", data_dir=data)
+    assert no_conflict.returncode == 1 and "NOT_FOUND" in one_error_line(no_conflict.stderr)
+
+    rejected = zhiku("review", "reject", wang, "--as", "E1003", "--note", "示例人名", data_dir=data)
+    assert rejected.returncode == 0, rejected.stderr
+    assert "已驳回" in rejected.stdout and "E1003" in rejected.stdout
+    accepted = zhiku("review", "accept", pumc, "Organization", "--id", "ORG-PUMC", data_dir=data)
+    assert accepted.returncode == 0 and "ORG-PUMC" in accepted.stdout
+    merged = zhiku("review", "merge", icbc, "ORG", "--as", "E1003", data_dir=data)
+    assert merged.returncode == 0 and "已合并" in merged.stdout
+
+    page.write_text(page.read_text(encoding="utf-8") + "\n工行网点均可办理。\n", encoding="utf-8")
+    assert zhiku("ingest", str(folder), data_dir=data).returncode == 0
+    after = zhiku("review", "list", "--decisions", data_dir=data, env=wide)
+    assert after.returncode == 0, after.stderr
+    assert wang not in after.stdout and icbc not in after.stdout and pumc not in after.stdout
+    assert "审核决定 / decisions (3)" in after.stdout and "cli:" in after.stdout
+    bare = zhiku("review", data_dir=data)  # no sub-command: the list, as before
+    assert bare.returncode == 0 and "待审核实体 / candidates" in bare.stdout
