@@ -113,9 +113,7 @@ def project_ontology(
     return load_ontology([*inherited, *files], extra_dir=None if base is not None else extra_dir)
 
 
-def _add_names(
-    g: Graph, subject: URIRef, name: str, name_en: str = "", aliases: Iterable[str] = ()
-) -> None:
+def _add_names(g: Graph, subject: URIRef, name: str, name_en: str = "", aliases: Iterable[str] = ()) -> None:
     g.add((subject, SKOS.prefLabel, Literal(name, lang="zh")))
     if name_en:
         g.add((subject, SKOS.prefLabel, Literal(name_en, lang="en")))
@@ -140,8 +138,8 @@ def _org_graph(org_dir: Path) -> Graph:
             raise InputError(f"组织架构缺少文件 {path}", f"the org chart lacks {path}")
     at, n = departments, 1
     try:
-        for n, row in enumerate(_read_csv(departments), start=2):
-            at = departments
+        for row in _read_csv(departments):
+            n += 1
             dept = KG[row["id"]]
             g.add((dept, RDF.type, ZK.Department))
             _add_names(g, dept, row["name"], row.get("name_en", ""), (row.get("aliases") or "").split(";"))
@@ -152,8 +150,9 @@ def _org_graph(org_dir: Path) -> Graph:
                 g.add((dept, ZK.locatedAt, KG[row["location"]]))
             if row.get("head"):
                 g.add((KG[row["head"]], ZK.headOf, dept))
-        for n, row in enumerate(_read_csv(employees), start=2):
-            at = employees
+        at, n = employees, 1
+        for row in _read_csv(employees):
+            n += 1
             emp = KG[row["id"]]
             g.add((emp, RDF.type, ZK.Employee))
             _add_names(g, emp, row["name"])
@@ -304,7 +303,8 @@ def policies_rdf(docs: Path) -> Graph:
         _add_names(g, pid, title, str(doc.get("title_en", "")), [short] if short != title else [])
         if doc.get("owner"):
             g.add((pid, ZK.ownedBy, KG[str(doc["owner"])]))
-        for key, prop in (("topics", ZK.hasTopic), ("governs", ZK.governs), ("processes", ZK.requiresApproval)):
+        links = (("topics", ZK.hasTopic), ("governs", ZK.governs), ("processes", ZK.requiresApproval))
+        for key, prop in links:
             for target in doc.get(key) or []:
                 g.add((pid, prop, KG[str(target)]))
         if doc.get("effective"):
@@ -382,7 +382,8 @@ def check_triggers(path: Path, processes: set[str]) -> int:
         for pid in [key, *targets]:
             if str(pid) not in processes:
                 raise ConfigError(
-                    f"{path.name} 中的 {pid} 不是已知的审批流程", f"{pid} in {path.name} is not a known process"
+                    f"{path.name} 中的 {pid} 不是已知的审批流程",
+                    f"{pid} in {path.name} is not a known process",
                 )
     return len(data)
 
@@ -413,8 +414,8 @@ def _dangling(data: Graph, nodes: list[NodeRecord], edges: list[EdgeRecord], sto
         raise InputError(
             f"{len(lines)} 条关系指向不存在的节点：{'；'.join(lines[:5])}{more}",
             f"{len(lines)} relationships point at nodes that exist neither in the project nor in the graph",
-            hint="在词表或组织架构中补上这些节点，或改正 ID；未写入任何内容 / add those nodes or fix the ids; "
-            "nothing was written",
+            hint="在词表或组织架构中补上这些节点，或改正 ID；未写入任何内容 / "
+            "add those nodes or fix the ids; nothing was written",
         )
     # Nodes the project points at but does not define take their types from the graph for the gate.
     for node_id in wanted:
@@ -470,9 +471,7 @@ def check_project(
     note(f"读取 / reading {project.root}")
     data = project_rdf(project)
     nodes, edges = rdf_to_records(data, onto)
-    nodes = [
-        NodeRecord(n.id, n.labels, {**n.properties, PROJECT_PROPERTY: project.name}) for n in nodes
-    ]
+    nodes = [NodeRecord(n.id, n.labels, {**n.properties, PROJECT_PROPERTY: project.name}) for n in nodes]
     note(f"检查关系端点 / checking {len(edges)} relationships")
     plan = _dangling(data, nodes, edges, store)
     if "sources" in project.parts:
@@ -537,6 +536,7 @@ def load_graph(
 
 def _register(registry: Path, project: Project, report: LoadReport) -> Path:
     registry.mkdir(parents=True, exist_ok=True)
+    access = project.config.default_access
     slug = re.sub(r"[^\w.-]+", "_", project.name).strip("._") or "project"
     path = registry / f"{slug}.json"
     record = {
@@ -544,7 +544,7 @@ def _register(registry: Path, project: Project, report: LoadReport) -> Path:
         "root": str(project.root),
         "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "parts": {name: str(path) for name, path in project.parts.items()},
-        "default_access": project.config.default_access.model_dump() if project.config.default_access else None,
+        "default_access": access.model_dump() if access is not None else None,
         "ontology_files": report.ontology_files,
         "sources": report.sources,
         "rules": report.rules,
@@ -632,7 +632,8 @@ def load_rdf(store: GraphStore, data: Graph, onto: Ontology) -> LoadReport:
     _write(store, onto, _Plan(nodes, edges, {}), report)
     if report.stats.unmatched:
         raise InputError(
-            f"{report.stats.unmatched} 条关系的端点不存在", f"{report.stats.unmatched} relationships had no endpoints"
+            f"{report.stats.unmatched} 条关系的端点不存在",
+            f"{report.stats.unmatched} relationships had no endpoints",
         )
     for node in nodes:
         for label in node.labels:
