@@ -508,6 +508,14 @@ def _prune_plan(store: GraphStore, project: Project, plan: _Plan, report: LoadRe
             report.pruned.append(row["id"])
     report.pruned.sort()
     report.kept.sort()
+    gone = set(report.pruned)
+    broken = sorted(f"{e.start} -[{e.type}]-> {e.end}" for e in plan.edges if {e.start, e.end} & gone)
+    if broken:
+        raise InputError(
+            f"项目中的关系指向已从项目中删去的节点：{'；'.join(broken[:5])}",
+            f"relationships in the project point at nodes it dropped: {', '.join(broken[:5])}",
+            hint="一并改正这些引用；未写入任何内容 / fix those references too; nothing was written",
+        )
 
 
 # -- writing ------------------------------------------------------------------------------------------
