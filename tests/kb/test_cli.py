@@ -30,9 +30,13 @@ def test_init_then_dry_run_then_a_broken_load_lists_every_violation(tmp_path: Pa
     assert "Employee" not in stats.stdout  # the dry run wrote no node
 
     vocabulary = tmp_path / "acme" / "vocabulary" / "vocabulary.ttl"
-    vocabulary.write_text(vocabulary.read_text(encoding="utf-8").replace("zk:capacity 12", "zk:capacity 0"), encoding="utf-8")
+    vocabulary.write_text(
+        vocabulary.read_text(encoding="utf-8").replace("zk:capacity 12", "zk:capacity 0"), encoding="utf-8"
+    )
     processes = tmp_path / "acme" / "processes" / "leave.yaml"
-    processes.write_text(processes.read_text(encoding="utf-8").replace("mode: 或签", "mode: 全签"), encoding="utf-8")
+    processes.write_text(
+        processes.read_text(encoding="utf-8").replace("mode: 或签", "mode: 全签"), encoding="utf-8"
+    )
     broken = zhiku("load", str(tmp_path / "acme"), data_dir=data)
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
     lines = [ln.strip() for ln in broken.stderr.splitlines() if ln.strip().startswith("节点 ")]

@@ -28,7 +28,9 @@ def _version(tmp_path: Path, name: str, body: str) -> Path:
 
 def test_diff_names_added_removed_and_narrowed_terms(tmp_path: Path) -> None:
     old = load_ontology([_version(tmp_path, "v1.ttl", ROOM + CAPACITY + MEETS_IN.format(range="Location"))])
-    new_body = ROOM + MEETS_IN.format(range="MeetingRoom") + 'zk:Building a owl:Class ; skos:prefLabel "楼宇"@zh .\n'
+    new_body = (
+        ROOM + MEETS_IN.format(range="MeetingRoom") + 'zk:Building a owl:Class ; skos:prefLabel "楼宇"@zh .\n'
+    )
     new = load_ontology([_version(tmp_path, "v2.ttl", new_body)])
     diff = diff_ontologies(old, new)
     found = {(c.kind, c.name, c.change, c.breaking) for c in diff.changes}
@@ -39,8 +41,12 @@ def test_diff_names_added_removed_and_narrowed_terms(tmp_path: Path) -> None:
     }
     # Widening the range back orphans nothing.
     back = diff_ontologies(new, old)
-    assert ("object", "meetsIn", "range", False) in {(c.kind, c.name, c.change, c.breaking) for c in back.changes}
-    assert ("class", "Building", "removed", True) in {(c.kind, c.name, c.change, c.breaking) for c in back.changes}
+    assert ("object", "meetsIn", "range", False) in {
+        (c.kind, c.name, c.change, c.breaking) for c in back.changes
+    }
+    assert ("class", "Building", "removed", True) in {
+        (c.kind, c.name, c.change, c.breaking) for c in back.changes
+    }
     assert str(next(c for c in diff.changes if c.name == "meetsIn")) == (
         "关系属性 meetsIn：值域变更 Location → MeetingRoom（可能使已有数据失效）"
     )
@@ -63,7 +69,9 @@ def test_affected_counts_come_from_the_store_and_change_nothing(store, tmp_path:
     old = load_ontology([project_dir / "ontology" / "extension.ttl", v1])
     v2 = _version(tmp_path, "v2.ttl", MEETS_IN.format(range="MeetingRoom"))  # no MeetingRoom, no capacity
     new = load_ontology([v2])
-    counts = {(c.kind, c.name, c.change): count_affected(store, c) for c in diff_ontologies(old, new).breaking}
+    counts = {
+        (c.kind, c.name, c.change): count_affected(store, c) for c in diff_ontologies(old, new).breaking
+    }
     assert counts == {
         ("class", "MeetingRoom", "removed"): 1,  # ROOM-101
         ("datatype", "capacity", "removed"): 1,
