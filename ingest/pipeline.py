@@ -217,9 +217,12 @@ class Pipeline:
         prune: bool = True,
         progress: Callable[[str, str], None] | None = None,
         report: IngestReport | None = None,
+        defaults: dict[str, Any] | None = None,
     ) -> IngestReport:
         """Ingest files and directories (into ``report`` when given). ``progress(uri, outcome)`` is
-        called once per file. This writes the graph only: :func:`run` also ends with the index."""
+        called once per file. ``defaults`` is metadata a file's own sidecar may override (a
+        knowledge-base project's default access). This writes the graph only: :func:`run` also ends
+        with the index."""
         report = report if report is not None else IngestReport(dry_run=dry_run)
         roots = [p.resolve() for p in paths]
         seen: set[str] = set()
@@ -232,6 +235,8 @@ class Pipeline:
         for path, meta in discover(roots, skipped=skipped):
             uri = path.resolve().as_uri()
             seen.add(uri)
+            if defaults:
+                meta = {**defaults, **meta}
             try:
                 doc = load_file(path, meta=meta, max_bytes=self.max_bytes)
             except DocumentRejected as exc:
@@ -319,7 +324,9 @@ class IngestRun:
         self.progress = progress
         self.report = IngestReport(dry_run=dry_run)
 
-    def files(self, paths: Iterable[Path], *, prune: bool = True) -> IngestReport:
+    def files(
+        self, paths: Iterable[Path], *, prune: bool = True, defaults: dict[str, Any] | None = None
+    ) -> IngestReport:
         """Ingest files and directories (see :meth:`Pipeline.ingest`)."""
         roots = [p.resolve() for p in paths]
         total = sum(1 for _ in discover(roots)) if self.progress else 0
@@ -332,7 +339,12 @@ class IngestRun:
                 self.progress("ingest", done, total)
 
         self.pipeline.ingest(
-            roots, dry_run=self.report.dry_run, prune=prune, progress=step, report=self.report
+            roots,
+            dry_run=self.report.dry_run,
+            prune=prune,
+            progress=step,
+            report=self.report,
+            defaults=defaults,
         )
         return self.report
 

@@ -1,6 +1,8 @@
 """The ``zhiku`` command line (Typer). Every failure prints one line — code, Chinese, English, what
 to do — and exits non-zero; no tracebacks.
 
+    zhiku init acme          # 新建知识库项目 / scaffold a knowledge-base project
+    zhiku load acme          # 加载它（先 SHACL 校验）/ load it (SHACL gate first)
     zhiku demo load          # 加载演示企业 / load the demo company
     zhiku serve              # 启动 API / serve the API on :8000
     zhiku graph stats        # 图谱统计 / graph statistics
@@ -34,7 +36,7 @@ from zhiku.settings import GraphBackend, Settings, load_settings
 #: The commands that may start a new data directory: they put data into it (a deployment's first
 #: ``serve`` starts empty and is filled through the API). Every other command reads, and refuses a
 #: data directory without a graph rather than silently starting an empty database.
-CREATES_DATA = frozenset({"demo load", "ingest", "serve", "import", "crawl", "scheduler"})
+CREATES_DATA = frozenset({"demo load", "load", "ingest", "serve", "import", "crawl", "scheduler"})
 
 app = typer.Typer(
     name="zhiku",
@@ -180,6 +182,122 @@ def _table(title: str, columns: list[str], rows: list[list[Any]]) -> None:
     out.print(table)
 
 
+# -- knowledge-base projects ----------------------------------------------------------------------
+
+
+@app.command("init")
+@cli_errors
+def init_cmd(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="新项目目录（不存在或为空）/ a new or empty directory")],
+    name: Annotated[str | None, typer.Option("--name", help="项目名称 / the project's name")] = None,
+) -> None:
+    """新建知识库项目：每部分一个可直接加载的最小示例，中文注释 / scaffold a knowledge-base project."""
+    from kb.scaffold import init_project
+
+    _settings(ctx)
+    files = init_project(directory, name)
+    for path in files:
+        out.print(f"  {path.relative_to(directory)}", markup=False, highlight=False)
+    out.print(
+        f"已新建知识库项目 / created {directory}（{len(files)} 个文件 files）。下一步 / next: "
+        f"zhiku load {directory} --dry-run",
+        markup=False,
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _load_project(ctx: typer.Context, directory: Path, *, dry_run: bool, prune: bool, reset: bool) -> None:
+    """Check, plan and load one project (``zhiku load``, ``zhiku demo load``)."""
+    from kb.load import load_project
+    from kb.project import open_project
+    from zhiku.errors import ShaclViolation
+
+    settings = _settings(ctx)
+    project = open_project(directory)  # a mistake in zhiku.yaml fails before the store starts
+
+    def note(text: str) -> None:
+        err.print(text, markup=False, highlight=False, soft_wrap=True)
+
+    with _services(settings) as state:
+        if reset and not dry_run:
+            state.store.reset()
+        try:
+            with _stage_progress() as progress:
+                report = load_project(
+                    state.store,
+                    project,
+                    onto=state.ontology,
+                    index=lambda: state.search,  # opened only when documents reach the index
+                    dry_run=dry_run,
+                    prune=prune,
+                    registry=settings.data_dir / "projects",
+                    note=note,
+                    progress=progress,
+                    max_bytes=settings.ingest_max_bytes,
+                    ner_model=settings.ner_model,
+                )
+        except ShaclViolation as exc:
+            err.print(
+                f"SHACL 校验未通过，未写入任何内容 / nothing was written: {len(exc.violations)} 处违反约束",
+                markup=False,
+            )
+            for line in exc.violations:
+                err.print(f"  {line}", markup=False, highlight=False, soft_wrap=True)
+            raise
+    _print_load(report)
+
+
+def _print_load(report: Any) -> None:
+    done = "试运行，未写入 / dry run, nothing written" if report.dry_run else "已加载 / loaded"
+    title = f"{report.project}：{done}"
+    rows = [
+        ["节点 / nodes", report.nodes],
+        ["  新增 / new", len(report.new_nodes)],
+        ["  变更 / changed", len(report.changed_nodes)],
+        ["  未变 / unchanged", report.unchanged_nodes],
+        ["关系 / relationships", report.relationships],
+        ["  新增 / new", report.new_relationships],
+        ["删除（已不在项目中）/ pruned", len(report.pruned)],
+        ["保留的离开员工 / employees kept", len(report.kept)],
+        ["本体扩展文件 / ontology files", len(report.ontology_files)],
+        ["爬取源 / crawl sources", len(report.sources)],
+        ["推送规则 / push rules", report.rules],
+        ["流程联动 / triggers", report.triggers],
+    ]
+    _table(title, ["项 / item", "数量 / count"], rows)
+    if report.by_label and not report.dry_run:
+        labels = sorted(report.by_label.items(), key=lambda kv: -kv[1])
+        _table("各类节点 / nodes by class", ["类 / label", "节点 / nodes"], [list(kv) for kv in labels])
+    for heading, ids in (("新增 / new", report.new_nodes), ("变更 / changed", report.changed_nodes),
+                         ("删除 / pruned", report.pruned), ("保留 / kept", report.kept)):  # fmt: skip
+        if ids and (report.dry_run or heading.startswith(("删除", "保留"))):
+            shown = ", ".join(ids[:30]) + (f" …（共 {len(ids)}）" if len(ids) > 30 else "")
+            out.print(f"{heading}: {shown}", markup=False, highlight=False, soft_wrap=True)
+    if report.documents is not None:
+        _print_ingest(report.documents)
+    if report.registered is not None:
+        out.print(f"已登记 / registered: {report.registered}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("load")
+@cli_errors
+def load_cmd(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="知识库项目目录 / a knowledge-base project directory")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只显示将发生的变化，不写入 / show what would change")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option("--prune", help="删除项目中已不存在的文档与实例 / remove what the project dropped"),
+    ] = False,
+) -> None:
+    """加载知识库项目（本体扩展、词表、组织、流程、文档、FAQ、爬取源、推送规则）/ load a project."""
+    _load_project(ctx, directory, dry_run=dry_run, prune=prune, reset=False)
+
+
 # -- demo ---------------------------------------------------------------------------------------
 
 
@@ -189,27 +307,10 @@ def demo_load(
     ctx: typer.Context,
     reset: Annotated[bool, typer.Option("--reset", help="先清空图谱 / empty the graph first")] = False,
 ) -> None:
-    """加载演示企业（组织、本体词表、审批流程、制度）/ load the demo company into the graph."""
-    from demo.load import demo_document_paths, load_demo
+    """加载演示企业（= zhiku load demo --prune）/ load the demo company (a knowledge-base project)."""
+    from demo.load import DEMO_DIR
 
-    settings = _settings(ctx)
-    with _services(settings) as state:
-        with out.status("校验并加载演示数据 / validating and loading the demo…"):
-            if reset:
-                state.store.reset()
-            report = load_demo(state.store, state.ontology)
-        ingested = _run_ingest(state, demo_document_paths(), dry_run=False, prune=True)
-    _table(
-        "演示数据已加载 / demo loaded",
-        ["类 / label", "节点 / nodes"],
-        [[k, v] for k, v in sorted(report.by_label.items(), key=lambda kv: -kv[1])],
-    )
-    out.print(
-        f"节点 {report.nodes}、关系 {report.relationships}（新建节点 {report.stats.nodes_created}、"
-        f"新建关系 {report.stats.relationships_created}）/ {report.nodes} nodes, "
-        f"{report.relationships} relationships"
-    )
-    _print_ingest(ingested)
+    _load_project(ctx, DEMO_DIR, dry_run=False, prune=True, reset=reset)
 
 
 # -- ingest -------------------------------------------------------------------------------------
@@ -727,6 +828,68 @@ def ontology_stats(ctx: typer.Context) -> None:
 
     onto = load_ontology(extra_dir=_settings(ctx).ontology_dir)
     _table("本体 / ontology", ["项 / item", "数量 / count"], [[k, v] for k, v in onto.stats().items()])
+
+
+def _ontology_version(path: Path) -> Any:
+    """The core ontology plus one version of the extensions: a file, or every RDF file in a folder."""
+    from kb.load import RDF_SUFFIXES
+    from ontology.model import load_ontology
+
+    if not path.exists():
+        raise InputError(f"文件或目录不存在：{path}", f"no such file or directory: {path}")
+    if path.is_file():
+        return load_ontology([path])
+    files = sorted(p for p in path.rglob("*") if p.suffix.lower() in RDF_SUFFIXES)
+    return load_ontology(files)
+
+
+@ontology_app.command("diff")
+@cli_errors
+def ontology_diff(
+    ctx: typer.Context,
+    old: Annotated[Path, typer.Argument(help="旧版本（文件或目录）/ the old version (file or folder)")],
+    new: Annotated[Path, typer.Argument(help="新版本（文件或目录）/ the new version (file or folder)")],
+) -> None:
+    """比较两版本体，统计图谱中会失效的数据（只读）/ diff two ontology versions, count what they orphan."""
+    from ontology.diff import count_affected, diff_ontologies
+
+    settings = _settings(ctx)
+    diff = diff_ontologies(_ontology_version(old), _ontology_version(new))
+    if not diff.changes:
+        out.print("两版本体的类与属性相同 / no class or property changed")
+        return
+    counts: dict[Any, int | str] = {}
+    if diff.breaking:
+        try:
+            with _open(settings) as store:  # read-only: counts only
+                counts = {c: count_affected(store, c) for c in diff.breaking}
+        except DataDirError as exc:
+            err.print(f"无法统计受影响的数据 / cannot count affected data: {exc.message_zh}", markup=False)
+    kinds = {"class": "类 class", "object": "关系 relation", "datatype": "属性 property"}
+    changes = {"added": "新增 added", "removed": "删除 removed",
+               "range": "值域 range", "domain": "定义域 domain"}  # fmt: skip
+    rows = [
+        [
+            kinds[c.kind],
+            c.name,
+            changes[c.change],
+            f"{c.old or '—'} → {c.new or '—'}" if c.change in ("range", "domain") else "",
+            ("⚠ " if c.breaking else "") + str(counts.get(c, "—" if c.breaking else "")),
+        ]
+        for c in diff.changes
+    ]
+    _table(
+        f"本体差异 / ontology diff: {old} → {new}",
+        ["种类 / kind", "名称 / name", "变化 / change", "旧 → 新 / old → new", "受影响 / affected"],
+        rows,
+    )
+    affected = sum(v for v in counts.values() if isinstance(v, int))
+    if diff.breaking:
+        out.print(
+            f"{len(diff.breaking)} 处变化可能使已有数据失效，当前图谱中受影响 {affected} 个节点/关系 / "
+            f"{len(diff.breaking)} change(s) may orphan data: {affected} nodes or relationships affected",
+            soft_wrap=True,
+        )
 
 
 @ontology_app.command("export")

@@ -92,6 +92,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "before": "2100-01-01", "assignee": "", "rows": [{"start": "PROC-EXPENSE", "end": "POS-CFO"}],
         "hide_types": ["VIEWED"], "hide_labels": ["Ticket"], "hidden_documents": ["doc-q-hidden"],
         "keys": ["PROC-EXPENSE|APPROVED_BY|POS-CFO"], "action": None,
+        "project": "云杉科技",
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},
@@ -108,7 +109,8 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         if q.mode != "read":
             continue
         values = {**samples, **per_query.get(name, {})}
-        text = q.render(type=":`APPROVED_BY`") if q.placeholders else q.text
+        identifiers = {"type": ":`APPROVED_BY`", "label": ":`Employee`", "property": "`name`", "end": "b"}
+        text = q.render(**identifiers) if q.placeholders else q.text
         rows = store.query(text, {p.name: values[p.name] for p in q.params})
         if not q.internal:  # internal ones are exercised by the stages that use them
             assert rows, f"{name} returned nothing on the demo"

@@ -1,0 +1,649 @@
+"""Load a knowledge-base project: everything is read and checked first, and only a project that passes
+every check is written.
+
+The order (:func:`load_project`):
+
+1. **read**: ontology extensions (Turtle, Protégé RDF/XML, JSON-LD) on top of the core ontology;
+   vocabulary RDF; the org chart; approval processes (YAML); policy metadata from ``docs/``
+   (``index.yaml`` and ``NAME.meta.yaml`` sidecars); ``sources.yaml``, ``rules.yaml`` and
+   ``triggers.yaml``;
+2. **check**: every configuration file, every relationship's endpoints (in the project or already in
+   the graph), and the SHACL gate over the whole project — one violation anywhere and nothing is
+   written; each violation is listed in Chinese (node, property, rule);
+3. **plan**: what would be new, changed, unchanged, and (``prune``) what the project no longer has;
+   a dry run stops here and also asks ingestion what its documents would do;
+4. **write**: schema, nodes (tagged ``kbProject``), relationships, pruning; then documents and FAQ
+   through the ingestion entry point (which ends by syncing the search index); last, the project is
+   registered in the data directory (``projects/NAME.json``).
+
+Example::
+
+    project = open_project(Path("demo"))
+    report = load_project(store, project, index=lambda: search, registry=data_dir / "projects")
+    report.new_nodes, report.documents.summary()
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import json
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from rdflib import RDF, SKOS, XSD, Graph, Literal, URIRef
+
+from graph.base import GraphStore
+from kb.project import PART_NAMES, Project
+from ontology.mapping import rdf_to_records
+from ontology.model import KG, ZK, Ontology, load_ontology, parse_rdf
+from ontology.validate import validate
+from queries import load as load_query
+from zhiku.errors import ConfigError, InputError, ShaclViolation
+from zhiku.types import EdgeRecord, NodeRecord, WriteStats
+
+if TYPE_CHECKING:
+    from ingest.pipeline import IndexSync, IngestReport, Progress
+
+#: The node property that says which project loaded a node (``--prune`` removes only its own).
+PROJECT_PROPERTY = "kbProject"
+#: Never deleted by ``--prune``: an employee who left keeps their approval history; the org re-load
+#: marks them inactive instead.
+KEEP_ON_PRUNE = frozenset({"Employee"})
+
+Note = Callable[[str], None]
+#: The RDF files a project's ``ontology/`` and ``vocabulary/`` hold (as ``ontology.model.parse_rdf`` reads).
+RDF_SUFFIXES = frozenset({".ttl", ".owl", ".rdf", ".xml", ".jsonld", ".json", ".nt"})
+
+
+def _quiet(_: str) -> None:
+    return None
+
+
+@dataclass(slots=True)
+class LoadReport:
+    """What a load wrote (or, in a dry run, would write)."""
+
+    project: str = ""
+    dry_run: bool = False
+    nodes: int = 0
+    relationships: int = 0
+    stats: WriteStats = field(default_factory=WriteStats)
+    schema_created: list[str] = field(default_factory=list)
+    by_label: dict[str, int] = field(default_factory=dict)
+    new_nodes: list[str] = field(default_factory=list)
+    changed_nodes: list[str] = field(default_factory=list)
+    unchanged_nodes: int = 0
+    new_relationships: int = 0
+    pruned: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # gone from the project, kept (employees)
+    ontology_files: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+    rules: int = 0
+    triggers: int = 0
+    documents: IngestReport | None = None
+    registered: Path | None = None
+
+
+# -- reading ------------------------------------------------------------------------------------------
+
+
+def _rdf_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in RDF_SUFFIXES)
+
+
+def project_ontology(
+    project: Project, base: Ontology | None = None, *, extra_dir: Path | None = None
+) -> Ontology:
+    """The ontology a project is loaded with: the core (and ``extra_dir``, ``ZHIKU_ONTOLOGY_DIR``), or
+    ``base``, plus the project's ``ontology/`` files."""
+    files = _rdf_files(project.parts["ontology"]) if "ontology" in project.parts else []
+    if base is not None and not files:
+        return base
+    inherited = list(base.sources[1:]) if base is not None else []
+    return load_ontology([*inherited, *files], extra_dir=None if base is not None else extra_dir)
+
+
+def _add_names(g: Graph, subject: URIRef, name: str, name_en: str = "", aliases: Iterable[str] = ()) -> None:
+    g.add((subject, SKOS.prefLabel, Literal(name, lang="zh")))
+    if name_en:
+        g.add((subject, SKOS.prefLabel, Literal(name_en, lang="en")))
+    for alias in aliases:
+        if alias:
+            g.add((subject, SKOS.altLabel, Literal(alias, lang="zh")))
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8-sig", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def _org_graph(org_dir: Path) -> Graph:
+    """Departments and employees from ``org/departments.csv`` and ``org/employees.csv`` (the demo's
+    HR export columns). The one call the org importers (``kb.org``: CSV/XLSX with column mappings,
+    WeCom's directory) replace."""
+    g = Graph()
+    departments, employees = org_dir / "departments.csv", org_dir / "employees.csv"
+    for path in (departments, employees):
+        if not path.is_file():
+            raise InputError(f"组织架构缺少文件 {path}", f"the org chart lacks {path}")
+    at, n = departments, 1
+    try:
+        for row in _read_csv(departments):
+            n += 1
+            dept = KG[row["id"]]
+            g.add((dept, RDF.type, ZK.Department))
+            _add_names(g, dept, row["name"], row.get("name_en", ""), (row.get("aliases") or "").split(";"))
+            if row.get("code"):
+                g.add((dept, ZK.code, Literal(row["code"])))
+            g.add((dept, ZK.partOf, KG[row["parent"]]))
+            if row.get("location"):
+                g.add((dept, ZK.locatedAt, KG[row["location"]]))
+            if row.get("head"):
+                g.add((KG[row["head"]], ZK.headOf, dept))
+        at, n = employees, 1
+        for row in _read_csv(employees):
+            n += 1
+            emp = KG[row["id"]]
+            g.add((emp, RDF.type, ZK.Employee))
+            _add_names(g, emp, row["name"])
+            g.add((emp, ZK.belongsTo, KG[row["department"]]))
+            g.add((emp, ZK.hasPosition, KG[row["position"]]))
+            if row.get("manager"):
+                g.add((emp, ZK.reportsTo, KG[row["manager"]]))
+            for role in (row.get("roles") or "employee").split(";"):
+                g.add((emp, ZK.hasRole, KG[f"ROLE-{role.strip()}"]))
+            if row.get("level"):
+                g.add((emp, ZK.level, Literal(int(row["level"]), datatype=XSD.integer)))
+            if row.get("hire_date"):
+                hired = dt.date.fromisoformat(row["hire_date"])
+                g.add((emp, ZK.hireDate, Literal(hired, datatype=XSD.date)))
+            email = row.get("email") or f"{row['id'].lower()}@yunshan.example"  # the demo's domain
+            g.add((emp, ZK.email, Literal(email)))
+            g.add((emp, ZK.wecomUserId, Literal(row.get("wecom_userid") or row["id"])))
+    except KeyError as exc:
+        raise InputError(
+            f"{at.name} 第 {n} 行缺少列 {exc.args[0]}", f"{at.name} row {n} lacks the column {exc.args[0]}"
+        ) from None
+    except ValueError as exc:
+        raise InputError(f"{at.name} 第 {n} 行的值有误：{exc}", f"{at.name} row {n}: {exc}") from None
+    return g
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class StepSpec(_Spec):
+    """One approval step in ``processes.yaml``."""
+
+    name: str
+    mode: str = "依次"  # 依次 | 会签 | 或签: the SHACL gate says so in Chinese
+    approvers: list[str] = Field(min_length=1)
+    min_amount: Decimal | None = None
+    max_amount: Decimal | None = None
+    min_days: Decimal | None = None
+    max_days: Decimal | None = None
+
+
+class ProcessSpec(_Spec):
+    """One approval process in ``processes.yaml``."""
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$")
+    name: str
+    name_en: str = ""
+    aliases: list[str] = Field(default_factory=list)
+    form: str | None = None
+    owner: str | None = None
+    topic: str | None = None
+    sla_hours: int | None = Field(None, ge=0)
+    description: str = ""
+    steps: list[StepSpec] = Field(min_length=1)
+
+
+def _yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        detail = " ".join(str(exc).split())[:300]
+        raise ConfigError(f"无法读取 {path.name}：{detail}", f"cannot read {path}: {detail}") from None
+
+
+def _yaml_files(path: Path) -> list[Path]:
+    if path.is_file():
+        return [path]
+    return sorted(p for p in path.rglob("*") if p.suffix.lower() in (".yaml", ".yml"))
+
+
+def read_processes(path: Path) -> list[ProcessSpec]:
+    """Every process in ``processes.yaml`` (or each YAML file of ``processes/``), checked."""
+    out: list[ProcessSpec] = []
+    for file in _yaml_files(path):
+        data = _yaml(file) or []
+        if not isinstance(data, list):
+            raise InputError(f"{file.name} 应为流程列表", f"{file.name} must be a list of processes")
+        for i, raw in enumerate(data, start=1):
+            name = raw.get("id", f"#{i}") if isinstance(raw, dict) else f"#{i}"
+            try:
+                out.append(ProcessSpec.model_validate(raw))
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(p) for p in first["loc"])
+                what = "未知的键" if first["type"] == "extra_forbidden" else first["msg"]
+                raise InputError(
+                    f"{file.name} 中流程 {name} 的 {where}：{what}",
+                    f"process {name} in {file.name}: {where}: {first['msg']}",
+                ) from None
+    return out
+
+
+def _decimal(value: Decimal) -> Literal:
+    return Literal(value, datatype=XSD.decimal)
+
+
+def processes_rdf(processes: Iterable[ProcessSpec]) -> Graph:
+    """Approval processes and their steps (``PROC-X-S1``…, in order) as RDF."""
+    g = Graph()
+    for proc in processes:
+        pid = KG[proc.id]
+        g.add((pid, RDF.type, ZK.ApprovalProcess))
+        _add_names(g, pid, proc.name, proc.name_en, proc.aliases)
+        for attr, prop in (("form", ZK.usesForm), ("owner", ZK.ownedBy), ("topic", ZK.hasTopic)):
+            if getattr(proc, attr):
+                g.add((pid, prop, KG[getattr(proc, attr)]))
+        if proc.sla_hours is not None:
+            g.add((pid, ZK.slaHours, Literal(proc.sla_hours, datatype=XSD.integer)))
+        if proc.description:
+            g.add((pid, ZK.description, Literal(proc.description)))
+        previous = None
+        for order, step in enumerate(proc.steps, start=1):
+            sid = KG[f"{proc.id}-S{order}"]
+            g.add((sid, RDF.type, ZK.ApprovalStep))
+            g.add((sid, SKOS.prefLabel, Literal(step.name, lang="zh")))
+            g.add((sid, ZK.order, Literal(order, datatype=XSD.integer)))
+            g.add((sid, ZK.mode, Literal(step.mode)))
+            for approver in step.approvers:
+                g.add((sid, ZK.approverRole, KG[approver]))
+            for key, prop in (("min_amount", ZK.minAmount), ("max_amount", ZK.maxAmount),
+                              ("min_days", ZK.minDays), ("max_days", ZK.maxDays)):  # fmt: skip
+                value = getattr(step, key)
+                if value is not None:
+                    g.add((sid, prop, _decimal(value)))
+            g.add((pid, ZK.hasStep, sid))
+            if previous is None:
+                g.add((pid, ZK.firstStep, sid))
+            else:
+                g.add((previous, ZK.nextStep, sid))
+            previous = sid
+    return g
+
+
+def policies_rdf(docs: Path) -> Graph:
+    """Policy nodes (metadata only) from the documents' ``index.yaml`` and sidecars: a document with
+    ``policy: POL-x`` is that policy's text, which arrives with ingestion."""
+    from ingest.loaders import discover
+
+    g = Graph()
+    for _path, doc in discover([docs]):
+        if not doc.get("policy"):
+            continue
+        pid = KG[str(doc["policy"])]
+        title = str(doc.get("title") or doc["policy"])
+        g.add((pid, RDF.type, ZK.Policy))
+        short = re.sub(r"[（(][^）)]*[）)]$", "", title).strip()
+        _add_names(g, pid, title, str(doc.get("title_en", "")), [short] if short != title else [])
+        if doc.get("owner"):
+            g.add((pid, ZK.ownedBy, KG[str(doc["owner"])]))
+        links = (("topics", ZK.hasTopic), ("governs", ZK.governs), ("processes", ZK.requiresApproval))
+        for key, prop in links:
+            for target in doc.get(key) or []:
+                g.add((pid, prop, KG[str(target)]))
+        if doc.get("effective"):
+            g.add((pid, ZK.effectiveDate, Literal(str(doc["effective"]), datatype=XSD.date)))
+        g.add((pid, ZK.appliesTo, KG["ORG"]))
+    return g
+
+
+def project_rdf(project: Project) -> Graph:
+    """The project's structured parts as one RDF graph (not yet validated): vocabulary, org chart,
+    processes and policy metadata."""
+    g = Graph()
+    if "vocabulary" in project.parts:
+        for path in _rdf_files(project.parts["vocabulary"]):
+            parse_rdf(path, g)
+    if "org" in project.parts:
+        g += _org_graph(project.parts["org"])
+    if "processes" in project.parts:
+        g += processes_rdf(read_processes(project.parts["processes"]))
+    if "docs" in project.parts:
+        g += policies_rdf(project.parts["docs"])
+    return g
+
+
+def document_paths(project: Project) -> list[Path]:
+    """What ingestion reads: the documents and the FAQ."""
+    return [project.parts[p] for p in ("docs", "faq") if p in project.parts]
+
+
+# -- configuration files ------------------------------------------------------------------------------
+
+
+class RuleSpec(_Spec):
+    """One WeCom push rule (``wecom.service.Rule``), checked before it is registered."""
+
+    event: str = Field(pattern=r"^[a-z_]+(\.[a-z_]+)*$")
+    to: str = Field("recipients", pattern=r"^(recipients|all|role:[A-Za-z0-9_\-]+)$")
+    message: str = Field("text", pattern=r"^(card|text|markdown|mp_template)$")
+    template: str = "{summary}"
+    data: dict[str, str] = Field(default_factory=dict)
+    page: str = ""
+
+
+def check_rules(path: Path) -> int:
+    """Check ``rules.yaml``; return how many rules it has."""
+    data = _yaml(path) or []
+    if not isinstance(data, list):
+        raise ConfigError(f"{path.name} 应为规则列表", f"{path.name} must be a list of rules")
+    for i, raw in enumerate(data, start=1):
+        try:
+            RuleSpec.model_validate(raw)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"])
+            what = "未知的键" if first["type"] == "extra_forbidden" else first["msg"]
+            raise ConfigError(
+                f"{path.name} 第 {i} 条规则的 {where}：{what}",
+                f"rule #{i} in {path.name}: {where}: {first['msg']}",
+                hint="to: recipients | all | role:角色；message: card | text | markdown | mp_template",
+            ) from None
+    return len(data)
+
+
+def check_triggers(path: Path, processes: set[str]) -> int:
+    """Check ``triggers.yaml`` (completed process → processes started after it); every id must be a
+    process of the project or of the graph."""
+    data = _yaml(path) or {}
+    if not isinstance(data, dict):
+        raise ConfigError(
+            f"{path.name} 应为 流程ID: [后续流程ID…] 的映射", f"{path.name} must map a process id to a list"
+        )
+    for key, targets in data.items():
+        if not isinstance(targets, list):
+            raise ConfigError(f"{path.name} 中 {key} 的值应为列表", f"{key} in {path.name} must be a list")
+        for pid in [key, *targets]:
+            if str(pid) not in processes:
+                raise ConfigError(
+                    f"{path.name} 中的 {pid} 不是已知的审批流程",
+                    f"{pid} in {path.name} is not a known process",
+                )
+    return len(data)
+
+
+# -- checking and planning ----------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Plan:
+    nodes: list[NodeRecord]
+    edges: list[EdgeRecord]
+    stored: dict[str, dict[str, Any]]
+
+
+def _dangling(data: Graph, nodes: list[NodeRecord], edges: list[EdgeRecord], store: GraphStore) -> _Plan:
+    """Read what the graph holds of the project's nodes and of the nodes its relationships point at;
+    refuse relationships whose end is nowhere."""
+    ids = {n.id for n in nodes}
+    wanted = sorted(ids | {e.start for e in edges} | {e.end for e in edges})
+    stored = {row["id"]: row for row in store.query(load_query("kb_nodes_state").text, {"ids": wanted})}
+    missing = sorted(
+        {(e.start, e.type, e.end) for e in edges if e.start not in ids and e.start not in stored}
+        | {(e.start, e.type, e.end) for e in edges if e.end not in ids and e.end not in stored}
+    )
+    if missing:
+        lines = [f"{s} -[{t}]-> {e}" for s, t, e in missing]
+        more = f"（另有 {len(lines) - 5} 条）" if len(lines) > 5 else ""
+        raise InputError(
+            f"{len(lines)} 条关系指向不存在的节点：{'；'.join(lines[:5])}{more}",
+            f"{len(lines)} relationships point at nodes that exist neither in the project nor in the graph",
+            hint="在词表或组织架构中补上这些节点，或改正 ID；未写入任何内容 / "
+            "add those nodes or fix the ids; nothing was written",
+        )
+    # Nodes the project points at but does not define take their types from the graph for the gate.
+    for node_id in wanted:
+        if node_id not in ids and node_id in stored:
+            for label in stored[node_id]["labels"]:
+                if label != "Resource":
+                    data.add((KG[node_id], RDF.type, ZK[label]))
+    return _Plan(nodes, edges, stored)
+
+
+def _same(stored: Any, wanted: Any) -> bool:
+    if isinstance(stored, list) and isinstance(wanted, list | tuple):
+        return sorted(map(str, stored)) == sorted(map(str, wanted))
+    if isinstance(stored, int | float) and isinstance(wanted, int | float):
+        return float(stored) == float(wanted)
+    return bool(stored == wanted)
+
+
+def _diff(plan: _Plan, report: LoadReport) -> None:
+    for node in plan.nodes:
+        row = plan.stored.get(node.id)
+        if row is None:
+            report.new_nodes.append(node.id)
+            continue
+        props = row["props"] or {}
+        if not set(node.labels) <= set(row["labels"]) or any(
+            not _same(props.get(k), v) for k, v in node.properties.items()
+        ):
+            report.changed_nodes.append(node.id)
+        else:
+            report.unchanged_nodes += 1
+
+
+def _count_new_edges(store: GraphStore, edges: list[EdgeRecord]) -> int:
+    starts = sorted({e.start for e in edges})
+    have = {
+        (r["start"], r["type"], r["end"])
+        for r in store.query(load_query("kb_edges_from").text, {"ids": starts})
+    }
+    return len({(e.start, e.type, e.end) for e in edges} - have)
+
+
+def _ontology_files(project: Project) -> list[Path]:
+    return _rdf_files(project.parts["ontology"]) if "ontology" in project.parts else []
+
+
+def check_project(
+    store: GraphStore, project: Project, onto: Ontology, *, note: Note = _quiet
+) -> tuple[_Plan, LoadReport]:
+    """Read and check everything; raise before anything could be written. Read-only."""
+    report = LoadReport(project=project.name)
+    report.ontology_files = [str(p) for p in _ontology_files(project)]
+    note(f"读取 / reading {project.root}")
+    data = project_rdf(project)
+    nodes, edges = rdf_to_records(data, onto)
+    nodes = [NodeRecord(n.id, n.labels, {**n.properties, PROJECT_PROPERTY: project.name}) for n in nodes]
+    note(f"检查关系端点 / checking {len(edges)} relationships")
+    plan = _dangling(data, nodes, edges, store)
+    if "sources" in project.parts:
+        from crawlers.sources import load_sources
+
+        report.sources = sorted(load_sources(project.parts["sources"]))
+    if "rules" in project.parts:
+        report.rules = check_rules(project.parts["rules"])
+    if "triggers" in project.parts:
+        processes = {n.id for n in nodes if "ApprovalProcess" in n.labels}
+        processes |= {i for i, row in plan.stored.items() if "ApprovalProcess" in row["labels"]}
+        report.triggers = check_triggers(project.parts["triggers"], processes)
+    note(f"SHACL 校验 / validating {len(nodes)} nodes")
+    violations = [v for v in validate(data, onto) if v.severity in ("Violation", "")]
+    if violations:
+        raise ShaclViolation([str(v) for v in violations])
+    report.nodes, report.relationships = len(nodes), len(edges)
+    for node in nodes:
+        for label in node.labels:
+            report.by_label[label] = report.by_label.get(label, 0) + 1
+    _diff(plan, report)
+    report.new_relationships = _count_new_edges(store, edges)
+    return plan, report
+
+
+def _prune_plan(store: GraphStore, project: Project, plan: _Plan, report: LoadReport) -> None:
+    ids = {n.id for n in plan.nodes}
+    for row in store.query(load_query("kb_project_nodes").text, {"project": project.name}):
+        if row["id"] in ids:
+            continue
+        if KEEP_ON_PRUNE & set(row["labels"]):
+            report.kept.append(row["id"])
+        else:
+            report.pruned.append(row["id"])
+    report.pruned.sort()
+    report.kept.sort()
+    gone = set(report.pruned)
+    broken = sorted(f"{e.start} -[{e.type}]-> {e.end}" for e in plan.edges if {e.start, e.end} & gone)
+    if broken:
+        raise InputError(
+            f"项目中的关系指向已从项目中删去的节点：{'；'.join(broken[:5])}",
+            f"relationships in the project point at nodes it dropped: {', '.join(broken[:5])}",
+            hint="一并改正这些引用；未写入任何内容 / fix those references too; nothing was written",
+        )
+
+
+# -- writing ------------------------------------------------------------------------------------------
+
+
+def _write(store: GraphStore, onto: Ontology, plan: _Plan, report: LoadReport) -> None:
+    report.schema_created = store.apply_schema(onto.schema())
+    report.stats += store.upsert_nodes(plan.nodes)
+    report.stats += store.upsert_relationships(plan.edges)
+    if report.pruned:
+        report.stats += store.delete_nodes(report.pruned)
+
+
+def load_graph(
+    store: GraphStore, project: Project, onto: Ontology | None = None, *, prune: bool = False
+) -> LoadReport:
+    """Check and load the project's structured parts (no documents, no registration): what tests and
+    notebooks that need the organisation without the corpus call."""
+    onto = project_ontology(project, onto)
+    plan, report = check_project(store, project, onto)
+    if prune:
+        _prune_plan(store, project, plan, report)
+    _write(store, onto, plan, report)
+    return report
+
+
+def _register(registry: Path, project: Project, report: LoadReport) -> Path:
+    registry.mkdir(parents=True, exist_ok=True)
+    access = project.config.default_access
+    slug = re.sub(r"[^\w.-]+", "_", project.name).strip("._") or "project"
+    path = registry / f"{slug}.json"
+    record = {
+        "name": project.name,
+        "root": str(project.root),
+        "loaded_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "parts": {name: str(path) for name, path in project.parts.items()},
+        "default_access": access.model_dump() if access is not None else None,
+        "ontology_files": report.ontology_files,
+        "sources": report.sources,
+        "rules": report.rules,
+        "triggers": report.triggers,
+        "nodes": report.nodes,
+        "relationships": report.relationships,
+    }
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def load_project(
+    store: GraphStore,
+    project: Project,
+    *,
+    onto: Ontology | None = None,
+    extra_dir: Path | None = None,
+    index: IndexSync | Callable[[], IndexSync] | None = None,
+    dry_run: bool = False,
+    prune: bool = False,
+    registry: Path | None = None,
+    note: Note = _quiet,
+    progress: Progress | None = None,
+    **ingest_options: Any,
+) -> LoadReport:
+    """Load a whole project (see the module's docstring for the order). ``dry_run`` reports what
+    would change and writes nothing; ``prune`` removes what the project loaded before and no longer
+    has (documents, and instances other than employees). ``ingest_options`` go to the ingestion
+    pipeline (``max_bytes``, ``ner_model``)."""
+    from ingest.pipeline import IngestRun
+
+    if not project.parts and not project.has_config_file:
+        raise ConfigError(
+            f"{project.root} 不是知识库项目：没有 zhiku.yaml，也没有词表、组织、流程或文档",
+            f"{project.root} is not a knowledge-base project: no zhiku.yaml and no parts",
+            hint="zhiku init DIR 新建一个项目 / create one with zhiku init DIR",
+        )
+    onto = project_ontology(project, onto, extra_dir=extra_dir)
+    if report_parts := ", ".join(PART_NAMES[p].split(" / ")[0] for p in project.parts):
+        note(f"项目 / project {project.name}: {report_parts}")
+    plan, report = check_project(store, project, onto, note=note)
+    report.dry_run = dry_run
+    if prune:
+        _prune_plan(store, project, plan, report)
+    if not dry_run:
+        note(f"写入 / writing {len(plan.nodes)} nodes, {len(plan.edges)} relationships")
+        _write(store, onto, plan, report)
+        if report.stats.unmatched:  # checked above; only a concurrent delete gets here
+            raise InputError(
+                f"{report.stats.unmatched} 条关系的端点在写入时已不存在",
+                f"{report.stats.unmatched} relationships lost their endpoints while loading",
+            )
+    paths = document_paths(project)
+    if paths:
+        note("摄取文档 / ingesting documents")
+        batch = IngestRun(store, index, dry_run=dry_run, progress=progress, ontology=onto, **ingest_options)
+        access = project.config.default_access
+        defaults = {"access": access.model_dump()} if access is not None else None
+        batch.files(paths, prune=prune, defaults=defaults)
+        if prune:
+            batch.remove(_documents_gone(store, project, batch.report))
+        report.documents = batch.finish()
+    if registry is not None and not dry_run:
+        report.registered = _register(registry, project, report)
+    return report
+
+
+def _documents_gone(store: GraphStore, project: Project, ingested: IngestReport) -> list[str]:
+    """Documents ingested from anywhere in the project that it no longer has (a removed ``faq.csv``,
+    a whole ``docs/`` folder gone); those under a folder still present were pruned by ingestion."""
+    seen = {*ingested.new, *ingested.changed, *ingested.unchanged, *(u for u, _ in ingested.rejected)}
+    prefix = project.root.as_uri().rstrip("/") + "/"
+    rows = store.query(load_query("documents_under").text, {"prefix": prefix})
+    return sorted(r["id"] for r in rows if r["uri"] not in seen and r["id"] not in ingested.removed)
+
+
+def load_rdf(store: GraphStore, data: Graph, onto: Ontology) -> LoadReport:
+    """Validate any RDF instance data with SHACL, then apply the schema and upsert it (idempotent;
+    not tied to a project, so never pruned)."""
+    violations = [v for v in validate(data, onto) if v.severity in ("Violation", "")]
+    if violations:
+        raise ShaclViolation([str(v) for v in violations])
+    nodes, edges = rdf_to_records(data, onto)
+    report = LoadReport(nodes=len(nodes), relationships=len(edges))
+    _write(store, onto, _Plan(nodes, edges, {}), report)
+    if report.stats.unmatched:
+        raise InputError(
+            f"{report.stats.unmatched} 条关系的端点不存在",
+            f"{report.stats.unmatched} relationships had no endpoints",
+        )
+    for node in nodes:
+        for label in node.labels:
+            report.by_label[label] = report.by_label.get(label, 0) + 1
+    return report
