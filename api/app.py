@@ -36,11 +36,13 @@ from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
+from api.web import include_web
 from approvals.engine import ApprovalEngine
 from approvals.events import EventStream, WebhookSender, approval_hub, load_triggers
 from chat.desk import TicketDesk, ticket_hub, ticket_stream
 from chat.dialog import SESSION_TTL_S, DialogEngine
 from chat.outbox import Outbox
+from chat.questions import QuestionLog
 from chat.rewrite import AnswerRewriter
 from chat.sessions import RedisSessions
 from crawlers.schedules import ScheduledCrawls
@@ -220,6 +222,7 @@ def create_app(
             desk=desk,
             rewriter=rewriter,
             sessions=RedisSessions(session_kv, SESSION_TTL_S),  # any instance continues a conversation
+            questions=QuestionLog(kv),  # questions per day, answered or not (the analysts' dashboard)
         )
         # Shared with the other instances: the search index follows their graph writes; one of them
         # (when ZHIKU_SCHEDULER is on) runs the crawl scheduler.
@@ -339,6 +342,7 @@ def create_app(
     app.include_router(console_router)
     app.mount("/agent/static", console_static(), name="agent-static")
     app.include_router(wecom_router)
+    include_web(app, settings)  # the web console at / (last: its fallback route catches the rest)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(request: Request, exc: ZhikuError) -> JSONResponse:

@@ -31,6 +31,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.types import Info
 
 from api.graphql import types as T  # noqa: N812
+from api.graphql.console import ConsoleQuery
 from api.graphql.context import Context, ctx
 from api.graphql.cost import QueryCostLimit, Turns
 from api.graphql.errors import ZhikuErrors
@@ -97,7 +98,7 @@ def _page(first: int) -> int:
 
 
 @strawberry.type
-class Query:
+class Query(ConsoleQuery):
     @strawberry.field(description="当前登录的员工 / the caller")
     def me(self, info: Info) -> T.Me:
         who = ctx(info).principal
@@ -216,6 +217,7 @@ class Query:
 
         def answer_and_record() -> AnswerData:
             answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
+            c.state.dialog.count(answer)
             if answer.answered and answer.citations:
                 c.state.recommender.record_view(who, answer.citations[0].document_id)
             return answer
