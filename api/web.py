@@ -56,8 +56,9 @@ SECURITY_HEADERS = {
 def page_csp(nonce: str) -> str:
     return (
         "default-src 'none'; script-src 'self'; "
-        f"style-src 'self' 'nonce-{nonce}'; connect-src 'self'; img-src 'self' data:; font-src 'self'; "
-        "worker-src 'self' blob:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        f"style-src 'self' 'nonce-{nonce}' 'report-sample'; connect-src 'self'; img-src 'self' data:; "
+        "font-src 'self' data:; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
 
 

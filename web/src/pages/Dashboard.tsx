@@ -75,7 +75,7 @@ export default function DashboardPage() {
           rowKey="question"
           size="small"
           pagination={false}
-          locale={{ emptyText: t("dash.noData") }}
+          locale={{ emptyText: <Typography.Text type="secondary">{t("dash.noData")}</Typography.Text> }}
           dataSource={stats?.topUnanswered ?? []}
           columns={[
             { title: t("dash.question"), dataIndex: "question" },

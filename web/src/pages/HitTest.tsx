@@ -97,7 +97,7 @@ export default function HitTestPage() {
             size="small"
             pagination={false}
             data-testid="hits"
-            locale={{ emptyText: t("hit.none") }}
+            locale={{ emptyText: <Typography.Text type="secondary">{t("hit.none")}</Typography.Text> }}
             dataSource={result.hits}
             columns={[
               { title: t("hit.rank"), dataIndex: "rank", width: 60 },
