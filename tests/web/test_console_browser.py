@@ -299,6 +299,9 @@ def test_graphiql_and_api_docs_work_without_the_internet(server: tuple[str, Sett
     ui.context.route("**/*", offline)
     page = ui.go("/graphql")
     expect(page.locator(".graphiql-container")).to_be_visible()
+    expect(page.locator(".graphiql-query-editor")).to_contain_text("me { id name roles }")
+    page.locator(".graphiql-execute-button").click()  # signed out here: the API answers, with its code
+    expect(page.locator(".graphiql-response")).to_contain_text("UNAUTHENTICATED")
     ui.shot("12-graphiql")
     ui.go("/docs")
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("知库")

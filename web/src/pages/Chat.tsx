@@ -68,9 +68,9 @@ export function Message({ line, onFollowUp, onFeedback }: { line: Line; onFollow
         )}
         {line.ticketId && <div><Tag color="orange">{t("chat.ticket", { id: line.ticketId })}</Tag></div>}
         {!!line.followUps?.length && (
-          <div style={{ marginTop: 8 }}>
+          <div className="zk-chips" style={{ marginTop: 8 }}>
             {line.followUps.map((q) => (
-              <Tag.CheckableTag key={q} checked={false} onChange={() => onFollowUp(q)} data-testid="follow-up" style={{ border: "1px solid #d9d9d9", marginBottom: 4 }}>
+              <Tag.CheckableTag key={q} checked={false} onChange={() => onFollowUp(q)} data-testid="follow-up" style={{ border: "1px solid #d9d9d9" }}>
                 {q}
               </Tag.CheckableTag>
             ))}

@@ -36,7 +36,7 @@ export default function DashboardPage() {
   const option = useMemo(
     () => ({
       tooltip: { trigger: "axis" },
-      legend: { data: [t("dash.answered"), t("dash.unanswered")] },
+      legend: { top: 0, data: [t("dash.answered"), t("dash.unanswered")] },
       grid: { left: 40, right: 16, top: 40, bottom: 30 },
       xAxis: { type: "category", data: stats?.days.map((d) => d.day.slice(5)) ?? [] },
       yAxis: { type: "value", minInterval: 1 },
