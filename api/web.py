@@ -42,8 +42,8 @@ from zhiku.settings import Environment, Settings
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "web" / "dist"
 NONCE_PLACEHOLDER = "__CSP_NONCE__"
 #: First path segments that belong to the API, not the single-page app.
-API_PREFIXES = (
-    *("graphql", "ws", "auth", "agent", "healthz", "wecom", "docs", "openapi.json", "assets", "vendor"),
+API_PREFIXES = frozenset(
+    {"graphql", "ws", "auth", "agent", "healthz", "wecom", "docs", "openapi.json", "assets", "vendor"}
 )
 IMMUTABLE = "public, max-age=31536000, immutable"
 SECURITY_HEADERS = {
