@@ -25,7 +25,7 @@ LOCK_FLAGS := --generate-hashes --python-version 3.12 --python-platform x86_64-m
 	--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
 
 .PHONY: help venv venv-models browser node http-audit run test test-models test-slow lint lock format bench bench-quick \
-	demo-docs clean
+	demo-docs clean web web-dev web-test
 
 help:  ## 列出目标 / list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -55,14 +55,14 @@ lock:  ## 由 pyproject.toml 重新生成锁文件（UPGRADE=1 升级全部）/ 
 	$(UV) pip compile pyproject.toml --extra dev --extra models -c requirements-dev.lock $(LOCK_FLAGS) \
 		-o requirements-models.lock
 
-run: $(STAMP)  ## 启动嵌入式图库、加载演示数据并在 :8000 提供 API / load the demo and serve on :8000
+run: $(STAMP) web  ## 启动嵌入式图库、加载演示数据并在 :8000 提供 API 与网页控制台 / load the demo, serve on :8000
 	$(BIN)/zhiku demo load
 	@echo "命令行 / the zhiku command: $(CURDIR)/$(BIN)/zhiku  (或 / or: export PATH=\"$(CURDIR)/$(BIN):\$$PATH\")"
 	@echo "数据目录 / data directory: $(CURDIR)/.zhiku  (在别处运行时 / from elsewhere: --data-dir $(CURDIR)/.zhiku 或 / or ZHIKU_DATA_DIR)"
 	$(BIN)/zhiku serve
 
 test: $(STAMP) browser http-audit  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
-	$(BIN)/pytest -m "not slow and not neo4j" -q
+	$(BIN)/pytest -m "not slow and not neo4j and not web" -q
 
 # The agent console's test drives Debian's chromium through Playwright (Playwright's own browser
 # download needs its CDN, which is not reachable here).
@@ -84,6 +84,30 @@ $(AUDIT_MODULES): tests/http-audit/package.json tests/http-audit/package-lock.js
 	@touch $(AUDIT_MODULES)
 
 http-audit: node $(AUDIT_MODULES)  ## 安装 GraphQL-over-HTTP 规范审计（graphql-http）/ install the spec audit
+
+# The web console (web/): Debian's Node.js (the `node` target) builds it into web/dist, which
+# `zhiku serve` serves at /. The bundle is not committed: rebuilt here whenever a source changed.
+WEB_MODULES := web/node_modules/.package-lock.json
+WEB_SOURCES := $(shell find web/src web/public web/scripts -type f -not -path 'web/src/gql/*' 2>/dev/null) \
+	web/index.html web/graphiql.html web/vite.config.ts web/codegen.ts web/tsconfig.json api/schema.graphql
+$(WEB_MODULES): web/package.json web/package-lock.json | node
+	cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(WEB_MODULES)
+
+web/dist/index.html: $(WEB_MODULES) $(WEB_SOURCES)
+	cd web && npm run --silent build
+
+web: node web/dist/index.html  ## 构建网页控制台（web/dist），并报告首屏包大小 / build the web console
+
+web-dev: node $(WEB_MODULES)  ## 前端热更新开发服务器 :5173（另开 make run 提供 API）/ hot-reload dev server
+	cd web && npm run dev
+
+web-test: $(STAMP) browser web  ## 前端组件测试（Vitest）与浏览器测试（Playwright + chromium）/ web tests
+	@fc-list 2>/dev/null | grep -qi "noto.*cjk" || { echo "安装 fonts-noto-cjk / installing Debian's CJK fonts (screenshots)"; \
+		$(SUDO) apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q fonts-noto-cjk >/dev/null; }; }
+	cd web && npm test --silent
+	$(BIN)/pytest -m web -q tests/web
 
 test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
 	$(BIN)/pytest -m "slow" -q
@@ -113,4 +137,4 @@ demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档
 	$(BIN)/python -m demo.build_docs
 
 clean:  ## 删除 .venv 与数据目录 / remove .venv and the data directory
-	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools .import_linter_cache
+	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools .import_linter_cache web/node_modules web/dist

@@ -35,6 +35,7 @@ from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
+from api.web import include_web
 from graph.base import GraphStore
 from ontology.model import load_ontology
 from search.service import SearchService
@@ -248,6 +249,7 @@ def create_app(
     app.include_router(console_router)
     app.mount("/agent/static", console_static(), name="agent-static")
     app.include_router(wecom_router)
+    include_web(app, settings)  # the web console at / (last: its fallback route catches the rest)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(request: Request, exc: ZhikuError) -> JSONResponse:

@@ -35,6 +35,7 @@ from chat.answer import Answer, Citation, compose_answer
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import UNCLEAR, IntentModel
 from chat.outbox import Outbox
+from chat.questions import QuestionLog
 from chat.rewrite import AnswerRewriter
 from chat.sentiment import THRESHOLD as FRUSTRATED
 from chat.sentiment import SentimentModel
@@ -128,9 +129,12 @@ class DialogEngine:
         desk: TicketDesk | None = None,
         rewriter: AnswerRewriter | None = None,
         sessions: SessionStore | None = None,
+        questions: QuestionLog | None = None,
     ) -> None:
         """``sessions``: where conversations live between turns (:mod:`chat.sessions`; default this
-        process's memory; the API passes the shared Redis store). ``ttl_s`` applies to either."""
+        process's memory; the API passes the shared Redis store). ``ttl_s`` applies to either.
+        ``questions``: where answered and unanswered questions are counted (the analysts' dashboard)."""
+        self.questions = questions
         self.approvals = approvals
         self.desk = desk
         self.rewriter = rewriter  # optional LLM wording of answers (chat.rewrite)
@@ -476,6 +480,7 @@ class DialogEngine:
 
     def _answer(self, session: Session, who: Principal, intent: str, text: str) -> Reply:
         answer = self.rewrite(compose_answer(self.search, text, who))
+        self.count(answer)
         reply_type = "answer" if answer.answered else "clarify"
         body = answer.text if answer.answered else answer.text + " 回复“转人工”联系人工客服。"
         return Reply(
@@ -512,6 +517,11 @@ class DialogEngine:
         return Reply(
             session.id, "handoff" if ticket_id else "clarify", text, "降级", 0.0, ticket_id=ticket_id
         )
+
+    def count(self, answer: Answer) -> None:
+        """Count the question as answered or not (``ask`` calls this too)."""
+        if self.questions is not None:
+            self.questions.record(answer.question, answered=answer.answered)
 
     def rewrite(self, answer: Answer) -> Answer:
         return self.rewriter.rewrite(answer) if self.rewriter is not None else answer

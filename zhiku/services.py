@@ -215,6 +215,7 @@ class State:
         shared Redis, so any instance (or the next ``zhiku chat``) carries one on."""
         from chat.dialog import SESSION_TTL_S, DialogEngine
         from chat.outbox import Outbox
+        from chat.questions import QuestionLog
         from chat.sessions import RedisSessions
         from graph.kv import open_kv
 
@@ -231,6 +232,7 @@ class State:
             desk=self.desk,
             rewriter=self.rewriter,
             sessions=RedisSessions(session_kv, SESSION_TTL_S),
+            questions=QuestionLog(self.kv),  # questions per day, answered or not (the analysts' dashboard)
         )
 
     # -- serving ------------------------------------------------------------------------------------

@@ -113,6 +113,9 @@ class Settings(BaseSettings):
     ontology_dir: Path | None = Field(
         None, description="Extra ontology files (*.ttl, *.owl, *.rdf, *.jsonld) loaded after the core."
     )
+    web_dir: Path | None = Field(
+        None, description="The built web console (index.html + assets/); default web/dist in the source tree."
+    )
     api_host: str = Field(API_HOST, description="Address the API binds to.")
     api_port: int = Field(API_PORT, ge=1, le=65535, description="Port the API listens on.")
     api_workers: int = Field(1, ge=1, description="uvicorn worker processes.")

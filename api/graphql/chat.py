@@ -112,6 +112,7 @@ class ChatQuery:
 
         def answer_and_record() -> AnswerData:
             answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
+            c.state.dialog.count(answer)
             if answer.answered and answer.citations:
                 c.state.recommender.record_view(who, answer.citations[0].document_id)
             return answer

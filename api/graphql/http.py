@@ -24,7 +24,7 @@ import json
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
 from strawberry.fastapi import GraphQLRouter
 from strawberry.http import GraphQLHTTPResponse
@@ -36,6 +36,7 @@ from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from api.graphql.errors import TooManyOperations, coded, convert_result
+from api.web import graphiql_page
 from zhiku.settings import MAX_KEY_CHARS
 
 GRAPHQL_RESPONSE = "application/graphql-response+json"
@@ -137,6 +138,12 @@ class ZhikuGraphQLRouter(GraphQLRouter[Any, None]):
     graphql-transport-ws handler (see the module's docstring)."""
 
     graphql_transport_ws_handler_class = SafeTransportWSHandler
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL from the web bundle (its scripts served by Zhiku, no CDN) when it is built;
+        Strawberry's page otherwise."""
+        page = graphiql_page(request.app.state.zhiku.settings)
+        return page if page is not None else await super().render_graphql_ide(request)
 
     def decode_json(self, data: str | bytes) -> object:
         try:

@@ -30,6 +30,7 @@ from api.graphql.admin import AdminMutation, AdminQuery
 from api.graphql.analytics import AnalyticsQuery
 from api.graphql.approvals import ApprovalMutation, ApprovalQuery, ApprovalSubscription
 from api.graphql.chat import ChatMutation, ChatQuery
+from api.graphql.console import ConsoleQuery
 from api.graphql.cost import QueryCostLimit, Turns
 from api.graphql.entities import ALL_ENTITY_TYPES, entity_query, entity_type_enum
 from api.graphql.errors import ZhikuErrors
@@ -60,6 +61,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             TicketQuery,
             AnalyticsQuery,
             ReviewQuery,
+            ConsoleQuery,
             AdminQuery,
         ),
     )

@@ -77,7 +77,14 @@ def _reply_event(reply: Any) -> dict[str, Any]:
         "intent": reply.intent,
         "confidence": reply.confidence,
         "citations": [
-            {"title": c.title, "section": c.section, "snippet": c.snippet, "uri": c.uri}
+            {
+                "title": c.title,
+                "section": c.section,
+                "snippet": c.snippet,
+                "uri": c.uri,
+                "documentId": c.document_id,  # the web console opens the cited section itself
+                "chunkId": c.chunk_id,
+            }
             for c in reply.citations
         ],
         "followUps": reply.follow_ups,

@@ -1,0 +1,248 @@
+// The employee's chat: questions over /ws/chat, answers with their sources (each opens the cited
+// section in the console), follow-up chips, 👍/👎 (GraphQL `feedback`), hand-off to a person and
+// the agent's replies as they come. The draft and the conversation survive a reload or a sign-in.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { DislikeOutlined, LikeOutlined } from "@ant-design/icons";
+import { Alert, Button, Input, Space, Tag, Tooltip, Typography, message as toast } from "antd";
+import { Link } from "react-router";
+import { useMutation } from "urql";
+import { graphql } from "../gql";
+import { AUTH_CODES, useAuth } from "../lib/auth";
+import { ChatSocket, type Status, type WsCitation, type WsEvent } from "../lib/chatSocket";
+import { useT } from "../lib/i18n";
+
+export type Line = {
+  id: string;
+  who: "me" | "bot" | "agent" | "system";
+  text: string;
+  question?: string;
+  citations?: WsCitation[];
+  followUps?: string[];
+  answerable?: boolean;
+  agent?: string | null;
+  feedback?: boolean;
+  ticketId?: string | null;
+};
+
+const Feedback = graphql(`
+  mutation ChatFeedback($answerId: ID!, $question: String!, $helpful: Boolean!) {
+    feedback(answerId: $answerId, question: $question, helpful: $helpful) {
+      id
+      recorded
+    }
+  }
+`);
+
+const store = (employee: string) => ({
+  draftKey: `zhiku.chat.draft.${employee}`,
+  threadKey: `zhiku.chat.thread.${employee}`,
+  sessionKey: `zhiku.chat.session.${employee}`,
+});
+
+/** Where a citation opens: the document inside the console, at the cited chunk. */
+export function citationHref(c: WsCitation): string | null {
+  if (!c.documentId) return null;
+  return `/doc/${encodeURIComponent(c.documentId)}${c.chunkId ? `?chunk=${encodeURIComponent(c.chunkId)}` : ""}`;
+}
+
+export function Message({ line, onFollowUp, onFeedback }: { line: Line; onFollowUp: (q: string) => void; onFeedback: (line: Line, helpful: boolean) => void }) {
+  const { t } = useT();
+  return (
+    <div className={`zk-msg ${line.who}`} data-testid={`msg-${line.who}`}>
+      <div className="zk-bubble">
+        {line.who === "agent" && <Typography.Text strong>{t("chat.agent", { name: line.agent ?? "" })}：</Typography.Text>}
+        {line.text}
+        {!!line.citations?.length && (
+          <div className="zk-sources">
+            <Typography.Text type="secondary">{t("chat.sources")}：</Typography.Text>
+            {line.citations.map((c, i) => {
+              const href = citationHref(c);
+              const label = `[${i + 1}] ${c.title}${c.section ? ` · ${c.section}` : ""}`;
+              return href ? (
+                <Link key={i} to={href} data-testid="citation">{label}</Link>
+              ) : (
+                <span key={i}>{label}</span>
+              );
+            })}
+          </div>
+        )}
+        {line.ticketId && <div><Tag color="orange">{t("chat.ticket", { id: line.ticketId })}</Tag></div>}
+        {!!line.followUps?.length && (
+          <div className="zk-chips" style={{ marginTop: 8 }}>
+            {line.followUps.map((q) => (
+              <Tag.CheckableTag key={q} checked={false} onChange={() => onFollowUp(q)} data-testid="follow-up" style={{ border: "1px solid #d9d9d9" }}>
+                {q}
+              </Tag.CheckableTag>
+            ))}
+          </div>
+        )}
+        {line.who === "bot" && line.answerable && (
+          <div style={{ marginTop: 6 }}>
+            {line.feedback === undefined ? (
+              <Space size={4}>
+                <Tooltip title={t("chat.helpful")}><Button size="small" type="text" aria-label={t("chat.helpful")} icon={<LikeOutlined />} onClick={() => onFeedback(line, true)} /></Tooltip>
+                <Tooltip title={t("chat.unhelpful")}><Button size="small" type="text" aria-label={t("chat.unhelpful")} icon={<DislikeOutlined />} onClick={() => onFeedback(line, false)} /></Tooltip>
+              </Space>
+            ) : (
+              <Typography.Text type="secondary" style={{ fontSize: 12 }}>{line.feedback ? <LikeOutlined /> : <DislikeOutlined />} {t("chat.thanks")}</Typography.Text>
+            )}
+          </div>
+        )}
+      </div>
+    </div>
+  );
+}
+
+function restore<T>(key: string, fallback: T): T {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export default function ChatPage() {
+  const { t } = useT();
+  const { session, signOut } = useAuth();
+  const keys = store(session!.employee);
+  const [lines, setLines] = useState<Line[]>(() => restore<Line[]>(keys.threadKey, []));
+  const [draft, setDraft] = useState<string>(() => localStorage.getItem(keys.draftKey) ?? "");
+  const [status, setStatus] = useState<Status>("connecting");
+  const [typing, setTyping] = useState(false);
+  const socket = useRef<ChatSocket | null>(null);
+  const thread = useRef<HTMLDivElement>(null);
+  const [, feedback] = useMutation(Feedback);
+
+  useEffect(() => localStorage.setItem(keys.draftKey, draft), [draft, keys.draftKey]);
+  useEffect(() => {
+    localStorage.setItem(keys.threadKey, JSON.stringify(lines.slice(-100)));
+    thread.current?.scrollTo({ top: thread.current.scrollHeight });
+  }, [lines, keys.threadKey]);
+
+  const add = useCallback((line: Omit<Line, "id">) => {
+    setLines((ls) => [...ls, { ...line, id: `${Date.now()}-${ls.length}` }]);
+  }, []);
+
+  useEffect(() => {
+    const onEvent = (e: WsEvent, question?: string) => {
+      switch (e.type) {
+        case "ready":
+          localStorage.setItem(keys.sessionKey, (e as { sessionId: string }).sessionId);
+          return;
+        case "typing":
+          setTyping(true);
+          return;
+        case "pong":
+        case "heartbeat":
+          return;
+        case "error": {
+          const err = e as { code: string; content: string };
+          setTyping(false);
+          if (AUTH_CODES.has(err.code)) signOut("expired");
+          else add({ who: "system", text: t("chat.error", { text: err.content }) });
+          return;
+        }
+        case "agent_joined":
+        case "agent_message":
+        case "ticket_closed": {
+          const a = e as { agent: string | null; content: string; ticketId: string | null };
+          if (e.type === "agent_joined") add({ who: "system", text: t("chat.agentJoined", { name: a.agent ?? "" }) });
+          else if (e.type === "ticket_closed") add({ who: "system", text: t("chat.ticketClosed", { text: a.content }) });
+          else add({ who: "agent", text: a.content, agent: a.agent });
+          return;
+        }
+        default: {
+          const r = e as Extract<WsEvent, { content: string; sessionId: string }> & { citations?: WsCitation[]; followUps?: string[]; ticketId?: string | null; notice?: string };
+          setTyping(false);
+          add({
+            who: "bot",
+            text: (r.notice ? r.notice + "\n" : "") + r.content,
+            question,
+            citations: r.citations,
+            followUps: r.followUps,
+            ticketId: r.ticketId,
+            answerable: e.type === "answer" || e.type === "clarify",
+          });
+        }
+      }
+    };
+    const s = new ChatSocket({
+      token: session!.token,
+      sessionId: localStorage.getItem(keys.sessionKey),
+      onEvent,
+      onStatus: setStatus,
+    });
+    socket.current = s;
+    s.start();
+    return () => s.stop();
+  }, [session, keys.sessionKey, add, signOut, t]);
+
+  const send = (text: string) => {
+    const q = text.trim();
+    if (!q) return;
+    add({ who: "me", text: q });
+    socket.current?.ask(q);
+    setDraft("");
+  };
+
+  const onFeedback = async (line: Line, helpful: boolean) => {
+    const result = await feedback({ answerId: `${localStorage.getItem(keys.sessionKey) ?? "chat"}:${line.id}`, question: line.question ?? "", helpful });
+    if (result.error) {
+      toast.error(t("common.error", { text: result.error.message }));
+      return;
+    }
+    setLines((ls) => ls.map((l) => (l.id === line.id ? { ...l, feedback: helpful } : l)));
+  };
+
+  const reset = () => {
+    localStorage.removeItem(keys.sessionKey);
+    localStorage.removeItem(keys.threadKey);
+    setLines([]);
+    socket.current?.stop();
+    const s = socket.current;
+    if (s) {
+      s.sessionId = null;
+      s.start();
+    }
+  };
+
+  return (
+    <section className="zk-chat" aria-label={t("nav.chat")}>
+      {status === "reconnecting" && <Alert type="warning" showIcon title={t("chat.reconnecting")} />}
+      <div className="zk-thread" ref={thread} data-testid="thread">
+        {lines.length === 0 && <Typography.Paragraph type="secondary">{t("chat.empty")}</Typography.Paragraph>}
+        {lines.map((line) =>
+          line.who === "system" ? (
+            <div key={line.id} style={{ textAlign: "center" }}><Typography.Text type="secondary">{line.text}</Typography.Text></div>
+          ) : (
+            <Message key={line.id} line={line} onFollowUp={send} onFeedback={onFeedback} />
+          ),
+        )}
+        {typing && <Typography.Text type="secondary">{t("chat.thinking")}</Typography.Text>}
+      </div>
+      <div className="zk-composer">
+        <Input.TextArea
+          aria-label={t("chat.placeholder")}
+          placeholder={t("chat.placeholder")}
+          value={draft}
+          rows={2}  /* not autoSize: it measures with setAttribute("style"), which the CSP refuses */
+          maxLength={500}
+          onChange={(e) => setDraft(e.target.value)}
+          onPressEnter={(e) => {
+            if (!e.shiftKey) {
+              e.preventDefault();
+              send(draft);
+            }
+          }}
+        />
+        <Button type="primary" onClick={() => send(draft)} disabled={!draft.trim()}>{t("chat.send")}</Button>
+        <Button onClick={() => send(t("chat.handoffQuestion"))}>{t("chat.handoff")}</Button>
+        <Button onClick={reset}>{t("chat.newChat")}</Button>
+      </div>
+      <Typography.Text type="secondary" style={{ fontSize: 12 }} data-testid="status">
+        {status === "open" ? t("chat.connected") : status === "reconnecting" ? t("chat.reconnecting") : t("chat.connecting")}
+      </Typography.Text>
+    </section>
+  );
+}
