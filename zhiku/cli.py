@@ -591,21 +591,43 @@ def query(
     out.print(table)
 
 
+#: ``--key-file`` of export and import.
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="备份密钥文件（32 字节，原始/base64/十六进制）/ the backup key file (ZHIKU_BACKUP_KEY_FILE)",
+    ),
+]
+
+
+def _backup_key(settings: Settings, key_file: Path | None) -> bytes:
+    from graph.encryption import load_key
+
+    return load_key(key_file or settings.backup_key_file, settings.backup_key.get_secret_value())
+
+
 @app.command("export")
 @cli_errors
 def export(
     ctx: typer.Context,
     target: Annotated[Path, typer.Argument(help="新的空目录 / a new, empty directory")],
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="用 AES-256-GCM 加密每个文件 / encrypt every file (AES-256-GCM)")
+    ] = False,
+    key_file: KeyFileOption = None,
 ) -> None:
     """备份：图谱（JSON 行 + RDF）与检索索引 / back up the graph (JSON lines + RDF) and the index."""
     from graph.backup import export_all
 
     settings = _settings(ctx)
+    key = _backup_key(settings, key_file) if encrypt else None  # a bad key fails before any work
     with _open(settings) as store, err.status("导出 / exporting …"):
-        manifest = export_all(store, settings, target)
+        manifest = export_all(store, settings, target, key=key)
+    sealed = "（已加密 / encrypted, AES-256-GCM）" if key else ""
     out.print(
         f"已导出 / exported {manifest['nodes']} 节点 nodes、"
-        f"{manifest['relationships']} 关系 relationships → {target}"
+        f"{manifest['relationships']} 关系 relationships → {target}{sealed}"
     )
 
 
@@ -614,13 +636,15 @@ def export(
 def import_(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="zhiku export 写出的目录 / a directory from zhiku export")],
+    key_file: KeyFileOption = None,
 ) -> None:
     """恢复 zhiku export 的备份（幂等）/ restore a backup made by zhiku export (idempotent)."""
-    from graph.backup import import_all
+    from graph.backup import import_all, is_encrypted
 
     settings = _settings(ctx)
+    key = _backup_key(settings, key_file) if is_encrypted(source) else None
     with _open(settings) as store, err.status("导入 / importing …"):
-        manifest = import_all(store, settings, source)
+        manifest = import_all(store, settings, source, key=key)
     after = manifest["after"]
     out.print(f"已导入 / imported: {after['nodes']} 节点 nodes、{after['relationships']} 关系 relationships")
 

@@ -263,6 +263,14 @@ class Settings(BaseSettings):
         description="Where employees reach Zhiku (OAuth2 redirect, card links).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    backup_key_file: Path | None = Field(
+        None,
+        description="The key (32 random bytes: raw, base64 or hex) that `zhiku export --encrypt` seals "
+        "backups with (AES-256-GCM) and `zhiku import` opens them with; `--key-file` overrides it.",
+    )
+    backup_key: SecretStr = Field(
+        SecretStr(""), description="The same key in the environment (base64 or hex) when there is no file."
+    )
 
     @field_validator("rate_limit_per_user", "rate_limit_per_ip")
     @classmethod
