@@ -283,19 +283,25 @@ class FalkorDBStore(BatchWriter):
         for spec in schema.indexes:
             for op in self.dialect.index_ops(spec, self.graph_name):
                 key = (spec.label, spec.property)
-                if op.kind == "cypher":
-                    if key in existing_idx:
-                        continue
-                    self.execute(op.text)
-                    existing_idx.add(key)
-                else:
-                    if key in existing_unique:
-                        continue
-                    conn = self._db.connection if self._db is not None else None
-                    if conn is None:  # pragma: no cover - _open guarantees a connection
-                        raise GraphUnavailable("图数据库未连接", "graph database not connected")
-                    self._call(functools.partial(conn.execute_command, op.text, *op.args))
-                    existing_unique.add(key)
+                try:
+                    if op.kind == "cypher":
+                        if key in existing_idx:
+                            continue
+                        self.execute(op.text)
+                        existing_idx.add(key)
+                    else:
+                        if key in existing_unique:
+                            continue
+                        conn = self._db.connection if self._db is not None else None
+                        if conn is None:  # pragma: no cover - _open guarantees a connection
+                            raise GraphUnavailable("图数据库未连接", "graph database not connected")
+                        self._call(functools.partial(conn.execute_command, op.text, *op.args))
+                        existing_unique.add(key)
+                except GraphError as exc:
+                    # `zhiku serve --workers N` on a new graph: another worker created it just now
+                    if "already" not in exc.message_en:
+                        raise
+                    continue
                 created.append(op.description)
         self._wait_constraints()
         return created

@@ -899,6 +899,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址 / bind address (ZHIKU_API_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="端口 / port (ZHIKU_API_PORT)")] = None,
     workers: Annotated[int | None, typer.Option(help="进程数 / uvicorn workers (ZHIKU_API_WORKERS)")] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", help="PEM 证书，启用 HTTPS（仅 TLS 1.3）/ certificate (ZHIKU_TLS_CERT)"),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="证书的 PEM 私钥 / its private key (ZHIKU_TLS_KEY)")
+    ] = None,
 ) -> None:
     """启动 API（GraphQL /graphql，健康检查 /healthz）/ serve the API."""
     import os
@@ -906,11 +913,15 @@ def serve(
     import uvicorn
 
     from zhiku.logs import uvicorn_log_config
+    from zhiku.tls import check_server_files, tls13_context
 
     settings = _settings(ctx)
     host = host or settings.api_host
     port = port or settings.api_port
     workers = workers or settings.api_workers
+    tls_cert = tls_cert or settings.tls_cert
+    tls_key = tls_key or settings.tls_key
+    check_server_files(tls_cert, tls_key)
     _check_port(host, port)
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -930,8 +941,10 @@ def serve(
     # Fail fast with a clear message if the graph cannot be opened, before uvicorn starts.
     with _open(settings) as store:
         store.health()
+    scheme = "https" if tls_cert else "http"
     out.print(
-        f"知库已启动 / serving on http://{host}:{port}  (GraphQL /graphql, /healthz)  Ctrl-C 停止 / to stop"
+        f"知库已启动 / serving on {scheme}://{host}:{port}  (GraphQL /graphql, /healthz)"
+        "  Ctrl-C 停止 / to stop"
     )
     config = uvicorn.Config(
         "api.main:app",
@@ -943,6 +956,10 @@ def serve(
         ws_max_size=settings.max_request_bytes,  # uvicorn's default is 16 MiB a frame
         # measured against h11 (bench/api_load.py, wrk): entity 4,300 vs 3,000 req/s, ask 790 vs 700
         http="httptools",
+        # HTTPS and WSS, TLS 1.3 only (zhiku/tls.py)
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+        ssl_context_factory=tls13_context if tls_cert else None,
     )
     server = uvicorn.Server(config)
     if workers > 1:

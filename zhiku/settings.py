@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     api_host: str = Field(API_HOST, description="Address the API binds to.")
     api_port: int = Field(API_PORT, ge=1, le=65535, description="Port the API listens on.")
     api_workers: int = Field(1, ge=1, description="uvicorn worker processes.")
+    tls_cert: Path | None = Field(
+        None, description="PEM certificate (chain) `zhiku serve` presents: HTTPS/WSS, TLS 1.3 only."
+    )
+    tls_key: Path | None = Field(None, description="The certificate's PEM private key.")
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (empty: none)."
     )
