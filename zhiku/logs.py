@@ -22,14 +22,23 @@ from typing import Any
 #: A secret query parameter's value: from ``token=`` (or ``access_token=``) to the next ``&``,
 #: ``#``, space or quote.
 SECRET_PARAM = re.compile(r"([?&](?:access_)?token=)[^&#\s\"']+", re.IGNORECASE)
+#: The password in a URL's user part: ``falkordb://:secret@db:6379``, ``rediss://user:secret@…``.
+URL_PASSWORD = re.compile(r"([a-z][a-z0-9+.-]*://[^:/@\s]*:)[^@/\s]+(@)", re.IGNORECASE)
 REDACTED = "[redacted]"
 #: The loggers uvicorn writes request lines to.
 UVICORN_LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 
 def redact(text: str) -> str:
-    """``text`` with the values of secret query parameters replaced."""
-    return SECRET_PARAM.sub(rf"\g<1>{REDACTED}", text) if "token=" in text.lower() else text
+    """``text`` with the values of secret query parameters and passwords in URLs replaced."""
+    if "token=" in text.lower():
+        text = SECRET_PARAM.sub(rf"\g<1>{REDACTED}", text)
+    return redact_url(text) if "://" in text else text
+
+
+def redact_url(text: str) -> str:
+    """``text`` with any URL's password replaced (a store's location shown by /healthz and errors)."""
+    return URL_PASSWORD.sub(rf"\g<1>{REDACTED}\g<2>", text)
 
 
 class RedactSecrets(logging.Filter):
