@@ -934,6 +934,10 @@ def serve(
     os.environ["ZHIKU_DATA_DIR"] = str(settings.data_dir)
     os.environ["ZHIKU_GRAPH_URI"] = settings.graph_uri
     if workers > 1:
+        from zhiku.metrics import prepare_multiprocess_dir
+
+        # The workers count into shared files that /metrics adds up (zhiku/metrics.py).
+        prepare_multiprocess_dir(settings.data_dir / "metrics" / str(port))
         # Each worker's OpenMP threads (query encoder, FAISS) get their share of the cores: with a
         # team per worker larger than that, queries wait at the teams' barriers for descheduled
         # threads (bench/cluster.py: three instances on 2 cores, distinct questions 5 req/s → 77).
@@ -952,7 +956,8 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
-        log_config=uvicorn_log_config(),  # no JWT from `?token=` in the logs
+        # no JWT from `?token=` in the logs; ZHIKU_LOG_FORMAT=json: one object a line, with request ids
+        log_config=uvicorn_log_config(json_format=settings.log_format == "json", level=settings.log_level),
         ws_max_size=settings.max_request_bytes,  # uvicorn's default is 16 MiB a frame
         # measured against h11 (bench/api_load.py, wrk): entity 4,300 vs 3,000 req/s, ask 790 vs 700
         http="httptools",

@@ -267,6 +267,15 @@ class Settings(BaseSettings):
         description="Where employees reach Zhiku (OAuth2 redirect, card links).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`zhiku serve`'s log lines: text (uvicorn's), or json — one object a line with the "
+        "request id (X-Request-ID) of the request that caused it.",
+    )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token Prometheus sends to scrape /metrics (empty: /metrics is off).",
+    )
     backup_key_file: Path | None = Field(
         None,
         description="The key (32 random bytes: raw, base64 or hex) that `zhiku export --encrypt` seals "
