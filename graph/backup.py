@@ -23,6 +23,7 @@ format also moves data between the two backends.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import io
 import json
@@ -101,7 +102,7 @@ def export_all(
     search_files = 0
     if settings.search_dir.is_dir():
         for path in sorted(settings.search_dir.rglob("*")):
-            if not path.is_file() or path.suffix == ".lock":
+            if not path.is_file() or fnmatch.fnmatch(path.name, "*.lock"):  # ".lock" too
                 continue
             relative = path.relative_to(settings.search_dir).as_posix()
             dest = target / "search" / relative

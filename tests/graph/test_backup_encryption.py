@@ -116,6 +116,7 @@ def source(store: FalkorDBStore, tmp_path: Path) -> Settings:
         f'{{"title": "{SECRET_NAME}"}}', encoding="utf-8"
     )
     (settings.search_dir / "index.lock").write_text("", encoding="utf-8")  # never exported
+    (settings.search_dir / ".lock").write_text("", encoding="utf-8")  # the index's own lock file
     return settings
 
 
@@ -251,4 +252,4 @@ def test_a_plain_export_is_unchanged_in_shape_and_still_restores(
     restored = Settings(data_dir=tmp_path / "restored")
     assert import_all(empty, restored, backup)["after"] == {"nodes": 40, "relationships": 39}
     assert manifest["search_index"] and (restored.search_dir / "nested" / "catalog.json").is_file()
-    assert not (restored.search_dir / "index.lock").exists()
+    assert not (restored.search_dir / "index.lock").exists() and not (restored.search_dir / ".lock").exists()
