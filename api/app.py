@@ -28,6 +28,7 @@ from api.graphql.context import Context
 from api.graphql.http import ZhikuGraphQLRouter
 from api.graphql.schema import build_schema
 from api.headers import SingleAuthorization
+from api.observability import install as install_observability
 from api.origin import check_ws_origin
 from api.ratelimit import ChatLimit, RateLimit, TokenBucket
 from api.rest.chat_ws import router as chat_ws_router
@@ -277,4 +278,5 @@ def create_app(
             per_ip=settings.rate_limit_per_ip or "1000000/second",
         )
     app.add_middleware(SingleAuthorization)  # outermost: before anything reads the Authorization header
+    install_observability(app)  # around it all: request id, metrics, /metrics (api/observability.py)
     return app

@@ -45,6 +45,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql.http import response_media_type
 from zhiku.errors import ZhikuError
+from zhiku.metrics import RESPONSE_CACHE
 
 log = logging.getLogger(__name__)
 
@@ -157,10 +158,12 @@ class ResponseCache:
         entry = None if fresh else self.store.entries.get(key)
         if entry is not None:
             self.store.hits += 1
+            RESPONSE_CACHE.labels("hit").inc()
             await send({"type": "http.response.start", "status": 200, "headers": [*entry.headers, _HIT]})
             await send({"type": "http.response.body", "body": entry.body})
             return
         self.store.misses += 1
+        RESPONSE_CACHE.labels("miss").inc()
         start: Message | None = None
         chunks: list[bytes] = []
 

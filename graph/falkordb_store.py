@@ -29,10 +29,12 @@ from falkordb.query_result import QueryResult
 from graph.base import BatchWriter, Params, Statement
 from graph.dialect import Dialect, FalkorDialect
 from graph.embedded import EmbeddedServer
+from graph.kv import tls_options
 from graph.supervisor import CLIENT_PREFIX
 from graph.versions import CONTENT, DataVersions, WriteKind
 from queries import load as load_query
 from zhiku.errors import GraphError, GraphUnavailable
+from zhiku.logs import redact_url
 from zhiku.settings import GRAPH_BATCH_SIZE
 from zhiku.types import GraphSchema, WriteStats
 
@@ -152,7 +154,8 @@ class FalkorDBStore(BatchWriter):
         timeout_s: float = 5.0,
         batch_size: int = GRAPH_BATCH_SIZE,
     ) -> Self:
-        """Connect to a running FalkorDB: ``falkordb://[:password@]host:port`` or ``unix:///path``."""
+        """Connect to a running FalkorDB: ``falkordb://[:password@]host:port``, ``unix:///path``, or
+        over TLS ``rediss://host:port?ssl_ca_certs=/path/ca.pem`` (TLS 1.3; :func:`graph.kv.tls_options`)."""
         parsed = urlparse(uri)
 
         def connect() -> falkordb.FalkorDB:
@@ -161,13 +164,15 @@ class FalkorDBStore(BatchWriter):
                 "socket_connect_timeout": timeout_s,
                 "client_name": f"{CLIENT_PREFIX}{os.getpid()}",
             }
+            if parsed.scheme == "rediss":  # redis-py reads the TLS options from the URL's query
+                return falkordb.FalkorDB.from_url(uri, **common, **tls_options(uri))
             if parsed.scheme == "unix":
                 return falkordb.FalkorDB(unix_socket_path=parsed.path, **common)
             return falkordb.FalkorDB(host=parsed.hostname or "localhost", port=parsed.port or 6379, **common)
 
         scheme = "rediss" if parsed.scheme == "rediss" else "redis"
         kv_url = uri if parsed.scheme == "unix" else parsed._replace(scheme=scheme).geturl()
-        return cls(connect, graph_name, batch_size=batch_size, location=uri, kv_url=kv_url)
+        return cls(connect, graph_name, batch_size=batch_size, location=redact_url(uri), kv_url=kv_url)
 
     # -- connection -----------------------------------------------------------------------------
 
@@ -283,19 +288,25 @@ class FalkorDBStore(BatchWriter):
         for spec in schema.indexes:
             for op in self.dialect.index_ops(spec, self.graph_name):
                 key = (spec.label, spec.property)
-                if op.kind == "cypher":
-                    if key in existing_idx:
-                        continue
-                    self.execute(op.text)
-                    existing_idx.add(key)
-                else:
-                    if key in existing_unique:
-                        continue
-                    conn = self._db.connection if self._db is not None else None
-                    if conn is None:  # pragma: no cover - _open guarantees a connection
-                        raise GraphUnavailable("图数据库未连接", "graph database not connected")
-                    self._call(functools.partial(conn.execute_command, op.text, *op.args))
-                    existing_unique.add(key)
+                try:
+                    if op.kind == "cypher":
+                        if key in existing_idx:
+                            continue
+                        self.execute(op.text)
+                        existing_idx.add(key)
+                    else:
+                        if key in existing_unique:
+                            continue
+                        conn = self._db.connection if self._db is not None else None
+                        if conn is None:  # pragma: no cover - _open guarantees a connection
+                            raise GraphUnavailable("图数据库未连接", "graph database not connected")
+                        self._call(functools.partial(conn.execute_command, op.text, *op.args))
+                        existing_unique.add(key)
+                except GraphError as exc:
+                    # `zhiku serve --workers N` on a new graph: another worker created it just now
+                    if "already" not in exc.message_en:
+                        raise
+                    continue
                 created.append(op.description)
         self._wait_constraints()
         return created

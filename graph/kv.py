@@ -14,6 +14,7 @@ Example::
 from __future__ import annotations
 
 import os
+import ssl
 from typing import Any
 
 import redis
@@ -39,16 +40,28 @@ def kv_url(settings: Settings, store: GraphStore) -> str:
     return url
 
 
-def _options(*, decode: bool = True) -> dict[str, Any]:
-    return {"client_name": f"{CLIENT_PREFIX}kv-{os.getpid()}", "decode_responses": decode}
+def tls_options(url: str) -> dict[str, Any]:
+    """For a ``rediss://`` URL: TLS 1.3 at least, unless the URL sets ``ssl_min_version`` itself.
+    Everything else about TLS comes from the URL's query, as redis-py reads it: ``ssl_ca_certs``
+    (the CA that signed the server's certificate; default: the system's), ``ssl_certfile`` and
+    ``ssl_keyfile`` (a client certificate, for ``tls-auth-clients yes``), ``ssl_check_hostname``.
+    The certificate is always verified (``ssl_cert_reqs=required``, redis-py's default)."""
+    if not url.lower().startswith("rediss://") or "ssl_min_version=" in url:
+        return {}
+    return {"ssl_min_version": ssl.TLSVersion.TLSv1_3}
+
+
+def _options(url: str, *, decode: bool = True) -> dict[str, Any]:
+    return {"client_name": f"{CLIENT_PREFIX}kv-{os.getpid()}", "decode_responses": decode, **tls_options(url)}
 
 
 def open_kv(settings: Settings, store: GraphStore, *, decode: bool = True) -> redis.Redis:
     """A synchronous client (strings in, strings out; with ``decode=False`` bytes, e.g. for the
     compressed dialog sessions)."""
-    return redis.Redis.from_url(kv_url(settings, store), **_options(decode=decode))
+    url = kv_url(settings, store)
+    return redis.Redis.from_url(url, **_options(url, decode=decode))
 
 
 def open_async_kv(url: str) -> redis.asyncio.Redis:
     """An asyncio client for the same server (subscriptions, the WeCom layer)."""
-    return redis.asyncio.Redis.from_url(url, **_options())
+    return redis.asyncio.Redis.from_url(url, **_options(url))

@@ -20,8 +20,10 @@ from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, Se
 
 from graph.base import BatchWriter, Params, Statement
 from graph.dialect import Dialect, Neo4jDialect
+from graph.kv import tls_options
 from graph.versions import CONTENT, DataVersions, WriteKind
 from zhiku.errors import ConfigError, GraphError, GraphUnavailable
+from zhiku.logs import redact_url
 from zhiku.settings import GRAPH_BATCH_SIZE
 from zhiku.types import GraphSchema, WriteStats
 
@@ -58,13 +60,15 @@ class Neo4jStore(BatchWriter):
         """``versions_url``: the Redis that holds the data version tokens (``ZHIKU_REDIS_URL``);
         without one, writes change no token and the API's response cache stays off."""
         self.uri = uri
-        self._versions_client = redis.Redis.from_url(versions_url) if versions_url else None
+        self._versions_client = (
+            redis.Redis.from_url(versions_url, **tls_options(versions_url)) if versions_url else None
+        )
         if self._versions_client is not None:
             client = self._versions_client
             self.versions = DataVersions(lambda: client, database)
         self.database = database
         self.batch_size = batch_size
-        self.location = f"{uri}/{database}"
+        self.location = redact_url(f"{uri}/{database}")
         try:
             self._driver = GraphDatabase.driver(
                 uri, auth=(user, password), connection_timeout=timeout_s, max_transaction_retry_time=timeout_s

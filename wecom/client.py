@@ -24,6 +24,7 @@ import redis.asyncio
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from zhiku.errors import ConfigError, RetryableError, ZhikuError
+from zhiku.metrics import WECOM_ERRORS
 from zhiku.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -204,6 +205,7 @@ class WeComClient:
             resp.raise_for_status()
             return dict(resp.json())
         except (httpx.TransportError, httpx.HTTPStatusError, ValueError) as exc:
+            WECOM_ERRORS.labels("unreachable").inc()
             raise WeComUnavailable("企业微信接口暂时不可用", f"WeCom unreachable: {exc}") from None
 
     async def call(
@@ -234,6 +236,7 @@ class WeComClient:
                 resp.raise_for_status()
                 data = dict(resp.json())
             except (httpx.TransportError, httpx.HTTPStatusError, ValueError) as exc:
+                WECOM_ERRORS.labels("unreachable").inc()
                 raise WeComUnavailable("企业微信接口暂时不可用", f"WeCom {path} failed: {exc}") from None
             errcode = int(data.get("errcode", 0))
             if errcode in TOKEN_ERRORS and not refreshed:
@@ -248,6 +251,7 @@ class WeComClient:
     def _error(data: dict[str, Any], *, token_call: bool = False) -> WeComError:
         errcode = int(data.get("errcode", -1))
         errmsg = str(data.get("errmsg", ""))
+        WECOM_ERRORS.labels(str(errcode)).inc()
         if errcode == 45009:
             return WeComRateLimited(errcode, errmsg, "企业微信接口调用过于频繁，请稍后重试")
         if errcode in _CONFIG_FAULTS and (errcode != 40001 or token_call):

@@ -692,21 +692,43 @@ def query(
     out.print(table)
 
 
+#: ``--key-file`` of export and import.
+KeyFileOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--key-file",
+        help="备份密钥文件（32 字节，原始/base64/十六进制）/ the backup key file (ZHIKU_BACKUP_KEY_FILE)",
+    ),
+]
+
+
+def _backup_key(settings: Settings, key_file: Path | None) -> bytes:
+    from graph.encryption import load_key
+
+    return load_key(key_file or settings.backup_key_file, settings.backup_key.get_secret_value())
+
+
 @app.command("export")
 @cli_errors
 def export(
     ctx: typer.Context,
     target: Annotated[Path, typer.Argument(help="新的空目录 / a new, empty directory")],
+    encrypt: Annotated[
+        bool, typer.Option("--encrypt", help="用 AES-256-GCM 加密每个文件 / encrypt every file (AES-256-GCM)")
+    ] = False,
+    key_file: KeyFileOption = None,
 ) -> None:
     """备份：图谱（JSON 行 + RDF）与检索索引 / back up the graph (JSON lines + RDF) and the index."""
     from graph.backup import export_all
 
     settings = _settings(ctx)
+    key = _backup_key(settings, key_file) if encrypt else None  # a bad key fails before any work
     with _open(settings) as store, err.status("导出 / exporting …"):
-        manifest = export_all(store, settings, target)
+        manifest = export_all(store, settings, target, key=key)
+    sealed = "（已加密 / encrypted, AES-256-GCM）" if key else ""
     out.print(
         f"已导出 / exported {manifest['nodes']} 节点 nodes、"
-        f"{manifest['relationships']} 关系 relationships → {target}"
+        f"{manifest['relationships']} 关系 relationships → {target}{sealed}"
     )
 
 
@@ -715,13 +737,15 @@ def export(
 def import_(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(help="zhiku export 写出的目录 / a directory from zhiku export")],
+    key_file: KeyFileOption = None,
 ) -> None:
     """恢复 zhiku export 的备份（幂等）/ restore a backup made by zhiku export (idempotent)."""
-    from graph.backup import import_all
+    from graph.backup import import_all, is_encrypted
 
     settings = _settings(ctx)
+    key = _backup_key(settings, key_file) if is_encrypted(source) else None
     with _open(settings) as store, err.status("导入 / importing …"):
-        manifest = import_all(store, settings, source)
+        manifest = import_all(store, settings, source, key=key)
     after = manifest["after"]
     out.print(f"已导入 / imported: {after['nodes']} 节点 nodes、{after['relationships']} 关系 relationships")
 
@@ -1180,6 +1204,13 @@ def serve(
     host: Annotated[str | None, typer.Option(help="监听地址 / bind address (ZHIKU_API_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="端口 / port (ZHIKU_API_PORT)")] = None,
     workers: Annotated[int | None, typer.Option(help="进程数 / uvicorn workers (ZHIKU_API_WORKERS)")] = None,
+    tls_cert: Annotated[
+        Path | None,
+        typer.Option("--tls-cert", help="PEM 证书，启用 HTTPS（仅 TLS 1.3）/ certificate (ZHIKU_TLS_CERT)"),
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="证书的 PEM 私钥 / its private key (ZHIKU_TLS_KEY)")
+    ] = None,
 ) -> None:
     """启动 API（GraphQL /graphql，健康检查 /healthz）/ serve the API."""
     import os
@@ -1187,11 +1218,15 @@ def serve(
     import uvicorn
 
     from zhiku.logs import uvicorn_log_config
+    from zhiku.tls import check_server_files, tls13_context
 
     settings = _settings(ctx)
     host = host or settings.api_host
     port = port or settings.api_port
     workers = workers or settings.api_workers
+    tls_cert = tls_cert or settings.tls_cert
+    tls_key = tls_key or settings.tls_key
+    check_server_files(tls_cert, tls_key)
     _check_port(host, port)
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -1204,6 +1239,10 @@ def serve(
     os.environ["ZHIKU_DATA_DIR"] = str(settings.data_dir)
     os.environ["ZHIKU_GRAPH_URI"] = settings.graph_uri
     if workers > 1:
+        from zhiku.metrics import prepare_multiprocess_dir
+
+        # The workers count into shared files that /metrics adds up (zhiku/metrics.py).
+        prepare_multiprocess_dir(settings.data_dir / "metrics" / str(port))
         # Each worker's OpenMP threads (query encoder, FAISS) get their share of the cores: with a
         # team per worker larger than that, queries wait at the teams' barriers for descheduled
         # threads (bench/cluster.py: three instances on 2 cores, distinct questions 5 req/s → 77).
@@ -1211,8 +1250,10 @@ def serve(
     # Fail fast with a clear message if the graph cannot be opened, before uvicorn starts.
     with _open(settings) as store:
         store.health()
+    scheme = "https" if tls_cert else "http"
     out.print(
-        f"知库已启动 / serving on http://{host}:{port}  (GraphQL /graphql, /healthz)  Ctrl-C 停止 / to stop"
+        f"知库已启动 / serving on {scheme}://{host}:{port}  (GraphQL /graphql, /healthz)"
+        "  Ctrl-C 停止 / to stop"
     )
     config = uvicorn.Config(
         "api.main:app",
@@ -1220,10 +1261,15 @@ def serve(
         port=port,
         workers=workers,
         log_level=settings.log_level.lower(),
-        log_config=uvicorn_log_config(),  # no JWT from `?token=` in the logs
+        # no JWT from `?token=` in the logs; ZHIKU_LOG_FORMAT=json: one object a line, with request ids
+        log_config=uvicorn_log_config(json_format=settings.log_format == "json", level=settings.log_level),
         ws_max_size=settings.max_request_bytes,  # uvicorn's default is 16 MiB a frame
         # measured against h11 (bench/api_load.py, wrk): entity 4,300 vs 3,000 req/s, ask 790 vs 700
         http="httptools",
+        # HTTPS and WSS, TLS 1.3 only (zhiku/tls.py)
+        ssl_certfile=tls_cert,
+        ssl_keyfile=tls_key,
+        ssl_context_factory=tls13_context if tls_cert else None,
     )
     server = uvicorn.Server(config)
     if workers > 1:

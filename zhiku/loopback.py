@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -80,25 +81,37 @@ def spawn_serve(
     port: int | None = None,
     args: Sequence[str] = (),
     new_session: bool = False,
+    log: Path | None = None,
 ) -> Served:
-    """Start ``zhiku serve --port PORT [args]`` with ``env`` (its output discarded); do not wait."""
+    """Start ``zhiku serve --port PORT [args]`` with ``env`` (its output discarded, or appended to
+    ``log``); do not wait. With ``--tls-cert`` (or ``ZHIKU_TLS_CERT``) its base URL is ``https://``."""
     port = port or free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port), *args],
-        cwd=ROOT,
-        env=dict(env),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=new_session,
-    )
-    return Served(process, f"http://127.0.0.1:{port}", new_session)
+    output: Any = log.open("ab") if log is not None else subprocess.DEVNULL
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "zhiku.cli", "serve", "--port", str(port), *args],
+            cwd=ROOT,
+            env=dict(env),
+            stdout=output,
+            stderr=subprocess.STDOUT if log is not None else subprocess.DEVNULL,
+            start_new_session=new_session,
+        )
+    finally:
+        if log is not None:
+            output.close()  # the child has its own descriptor
+    scheme = "https" if "--tls-cert" in args or env.get("ZHIKU_TLS_CERT") else "http"
+    return Served(process, f"{scheme}://127.0.0.1:{port}", new_session)
 
 
 def wait_healthy(
-    base: str, *, timeout_s: float = 120.0, process: subprocess.Popen[bytes] | None = None
+    base: str,
+    *,
+    timeout_s: float = 120.0,
+    process: subprocess.Popen[bytes] | None = None,
+    verify: ssl.SSLContext | bool = True,
 ) -> None:
     """Poll ``base``/healthz until it answers 200; :class:`ServerNotStarted` if ``process`` exits
-    first or ``timeout_s`` passes."""
+    first or ``timeout_s`` passes. ``verify``: how to check an ``https://`` server's certificate."""
     import httpx
 
     deadline = time.monotonic() + timeout_s
@@ -109,7 +122,7 @@ def wait_healthy(
                 f"the server process exited with {process.returncode} before {base} answered /healthz",
             )
         try:
-            if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
+            if httpx.get(f"{base}/healthz", timeout=2, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -141,12 +154,17 @@ def stop(server: Served, *, timeout_s: float = 60.0) -> None:
 
 @contextmanager
 def serving(
-    env: Mapping[str, str], *, args: Sequence[str] = (), start_timeout_s: float = 120.0
+    env: Mapping[str, str],
+    *,
+    args: Sequence[str] = (),
+    start_timeout_s: float = 120.0,
+    verify: ssl.SSLContext | bool = True,
+    log: Path | None = None,
 ) -> Iterator[Served]:
     """``zhiku serve`` on a free loopback port for the block, healthy when the block starts."""
-    server = spawn_serve(env, args=args)
+    server = spawn_serve(env, args=args, log=log)
     try:
-        wait_healthy(server.base, timeout_s=start_timeout_s, process=server.process)
+        wait_healthy(server.base, timeout_s=start_timeout_s, process=server.process, verify=verify)
         yield server
     finally:
         stop(server)

@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     api_host: str = Field(API_HOST, description="Address the API binds to.")
     api_port: int = Field(API_PORT, ge=1, le=65535, description="Port the API listens on.")
     api_workers: int = Field(1, ge=1, description="uvicorn worker processes.")
+    tls_cert: Path | None = Field(
+        None, description="PEM certificate (chain) `zhiku serve` presents: HTTPS/WSS, TLS 1.3 only."
+    )
+    tls_key: Path | None = Field(None, description="The certificate's PEM private key.")
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (empty: none)."
     )
@@ -266,6 +270,23 @@ class Settings(BaseSettings):
         description="Where employees reach Zhiku (OAuth2 redirect, card links).",
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        description="`zhiku serve`'s log lines: text (uvicorn's), or json — one object a line with the "
+        "request id (X-Request-ID) of the request that caused it.",
+    )
+    metrics_token: SecretStr = Field(
+        SecretStr(""),
+        description="Bearer token Prometheus sends to scrape /metrics (empty: /metrics is off).",
+    )
+    backup_key_file: Path | None = Field(
+        None,
+        description="The key (32 random bytes: raw, base64 or hex) that `zhiku export --encrypt` seals "
+        "backups with (AES-256-GCM) and `zhiku import` opens them with; `--key-file` overrides it.",
+    )
+    backup_key: SecretStr = Field(
+        SecretStr(""), description="The same key in the environment (base64 or hex) when there is no file."
+    )
 
     @field_validator("rate_limit_per_user", "rate_limit_per_ip")
     @classmethod
