@@ -250,7 +250,6 @@ def create_app(
     app.include_router(console_router)
     app.mount("/agent/static", console_static(), name="agent-static")
     app.include_router(wecom_router)
-    include_web(app, settings)  # the web console at / (last: its fallback route catches the rest)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(request: Request, exc: ZhikuError) -> JSONResponse:
@@ -279,4 +278,5 @@ def create_app(
         )
     app.add_middleware(SingleAuthorization)  # outermost: before anything reads the Authorization header
     install_observability(app)  # around it all: request id, metrics, /metrics (api/observability.py)
+    include_web(app, settings)  # the web console at / (last route: its fallback catches the rest)
     return app
