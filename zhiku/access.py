@@ -34,6 +34,11 @@ PRIVATE_LABELS = ("Ticket", "Feedback", "ApprovalInstance", "ApprovalAction")
 #: Relationships that record what a person did (read a document), between otherwise public nodes:
 #: shown to admins only, like the private records above.
 PRIVATE_RELATIONSHIPS = ("VIEWED",)
+#: The knowledge engineers' working records: names extraction could not link (a candidate's name may
+#: come from a document the caller cannot read) and the review decisions taken on them. Shown to
+#: knowledge engineers and admins only; everyone else sees what review made of them (entities, aliases).
+CURATION_LABELS = ("Candidate", "ReviewDecision")
+CURATORS = "knowledge_engineer"
 
 #: Labels whose nodes carry an access scope (``accessDepartments`` / ``accessRoles`` / ``level``);
 #: a chunk carries its document's scope and ``documentId``.
@@ -83,14 +88,24 @@ def admits(scope: AccessScope, who: Principal) -> bool:
     return admits_parts(scope.departments, scope.roles, scope.level, who)
 
 
+def private_labels(who: Principal) -> tuple[str, ...]:
+    """The labels ``who`` may not see as generic entities: people's records unless admin, the
+    curation records unless a knowledge engineer (admins see everything)."""
+    if who.is_admin:
+        return ()
+    return PRIVATE_LABELS if who.has_role(CURATORS) else PRIVATE_LABELS + CURATION_LABELS
+
+
 def visible(props: dict[str, Any], labels: Sequence[str], who: Principal) -> bool:
     """Whether ``who`` may know that this node exists: the rule every path applies to graph nodes.
 
     People's records (:data:`PRIVATE_LABELS`) only for admins (their owners reach them through the
-    fields made for them); documents and chunks by their access scope; everything else is shared
-    company knowledge (organisation, processes, forms, topics)."""
-    if any(label in PRIVATE_LABELS for label in labels):
-        return who.is_admin
+    fields made for them); curation records (:data:`CURATION_LABELS`) for knowledge engineers;
+    documents and chunks by their access scope; everything else is shared company knowledge
+    (organisation, processes, forms, topics)."""
+    private = private_labels(who)
+    if any(label in private for label in labels):
+        return False
     if not any(label in SCOPED_LABELS for label in labels):
         return True
     return admits_parts(
@@ -104,7 +119,7 @@ def hidden(who: Principal) -> dict[str, list[str]]:
     under its LIMIT nor make its result depend on them."""
     if who.is_admin:
         return {"hide_types": [], "hide_labels": []}
-    return {"hide_types": list(PRIVATE_RELATIONSHIPS), "hide_labels": list(PRIVATE_LABELS)}
+    return {"hide_types": list(PRIVATE_RELATIONSHIPS), "hide_labels": list(private_labels(who))}
 
 
 def scope_params(who: Principal) -> dict[str, Any]:
@@ -115,7 +130,7 @@ def scope_params(who: Principal) -> dict[str, Any]:
         "level": who.level,
         "departments": list(who.departments),
         "roles": list(who.roles),
-        "private": list(PRIVATE_LABELS),
+        "private": list(private_labels(who)),
         **hidden(who),
     }
 

@@ -4,6 +4,7 @@ every decision recorded; and bad input refused with nothing written."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from ingest.pipeline import Pipeline
 from ingest.review import KEEP_GRAPH, Review
 from lang.gazetteer import Gazetteer
 from ontology.model import Ontology
-from zhiku.access import SYSTEM, load_principal
+from zhiku.access import SYSTEM, Principal, load_principal
 from zhiku.errors import InputError, NotFoundError, ShaclViolation
 from zhiku.types import NodeRecord
 
@@ -250,6 +251,10 @@ def test_bad_input_is_refused_and_nothing_is_written(kb: FalkorDBStore, onto: On
     assert review.decisions(SYSTEM) == []
 
 
+def curator(who: Principal) -> Principal:
+    return dataclasses.replace(who, roles=(*who.roles, "knowledge_engineer"))
+
+
 def test_decisions_about_hidden_documents_are_not_listed_to_those_who_cannot_read_them(
     kb: FalkorDBStore, onto: Ontology, tmp_path: Path
 ) -> None:
@@ -261,10 +266,13 @@ def test_decisions_about_hidden_documents_are_not_listed_to_those_who_cannot_rea
     )
     Pipeline(kb, ontology=onto).ingest([folder])
     hidden = candidate_id("Organization", "中国建设银行")
-    clerk, hr = load_principal(kb, "E1031"), load_principal(kb, "E1010")
+    # Both as curators (knowledge engineers): the document scope is what separates them.
+    clerk, hr = (curator(load_principal(kb, e)) for e in ("E1031", "E1010"))
     review = Review(kb, onto)
     assert hidden not in {c.id for c in review.candidates(clerk)}
     assert hidden in {c.id for c in review.candidates(hr)}
+    # Without the curator role even HR's head sees no candidates at all (zhiku.access CURATION_LABELS).
+    assert review.candidates(load_principal(kb, "E1010")) == []
     review.reject(hidden, by=KE)
     assert [d.surface for d in review.decisions(hr)] == ["中国建设银行"]
     assert review.decisions(clerk) == []
