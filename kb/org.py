@@ -144,14 +144,43 @@ DEPARTMENT_FIELDS: dict[str, tuple[str, ...]] = {
     "name": ("name", "部门名称", "部门", "名称", "departmentname", "deptname"),
     "name_en": ("nameen", "英文名称", "英文名", "englishname"),
     "code": ("code", "编码", "部门编码", "代码", "部门代码"),
-    "parent": ("parent", "上级部门", "上级部门id", "上级部门编号", "上级", "父部门", "parentid", "parentdepartment"),
+    "parent": ("parent", "上级部门", "上级部门id", "上级部门编号", "上级", "父部门", "parentid",
+               "parentdepartment"),
     "location": ("location", "地点", "办公地点", "所在地"),
     "head": ("head", "负责人", "部门负责人", "负责人工号", "leader", "heads", "departmentleader"),
     "aliases": ("aliases", "别名", "简称", "alias"),
     "status": ("status", "状态", "active"),
 }  # fmt: skip
-ACTIVE_WORDS = {"在职", "正式", "试用", "试用期", "实习", "active", "1", "true", "是", "y", "yes", "启用", "已激活"}
-INACTIVE_WORDS = {"离职", "已离职", "停用", "禁用", "inactive", "left", "0", "false", "否", "n", "no", "撤销", "5"}
+ACTIVE_WORDS = {
+    "在职",
+    "正式",
+    "试用",
+    "试用期",
+    "实习",
+    "active",
+    "1",
+    "true",
+    "是",
+    "y",
+    "yes",
+    "启用",
+    "已激活",
+}
+INACTIVE_WORDS = {
+    "离职",
+    "已离职",
+    "停用",
+    "禁用",
+    "inactive",
+    "left",
+    "0",
+    "false",
+    "否",
+    "n",
+    "no",
+    "撤销",
+    "5",
+}
 _SPLIT = re.compile(r"[;；,，、|]")
 _ID_LIKE = re.compile(r"^[A-Za-z][A-Za-z0-9]*(?:[-_][A-Za-z0-9]+)+$")
 
@@ -222,7 +251,9 @@ def _decode(data: bytes, name: str) -> str:
     return data.decode(encoding)
 
 
-def _header_row(rows: Sequence[Sequence[Any]], known: dict[str, tuple[str, ...]], mapping: dict[str, str]) -> int:
+def _header_row(
+    rows: Sequence[Sequence[Any]], known: dict[str, tuple[str, ...]], mapping: dict[str, str]
+) -> int:
     """Which of the first rows is the header: the one naming the most known fields (title rows and the
     upper row of a two-row merged header name fewer); -1 when none names both an id or name column."""
     best, best_score = -1, 1
@@ -364,7 +395,9 @@ def read_org(path: Path, mapping: dict[str, str] | None = None) -> OrgChart:
     path = Path(path)
     columns = _mapping(mapping)
     if path.is_dir():
-        files = sorted(p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and not p.name.startswith("~$"))
+        files = sorted(
+            p for p in path.iterdir() if p.suffix.lower() in SUFFIXES and not p.name.startswith("~$")
+        )
         dept_files = [p for p in files if _is_department_file(p.stem)]
         emp_files = [p for p in files if p not in dept_files]
         if not emp_files:
@@ -460,7 +493,9 @@ def chart_from_tables(depts: _Table | None, emps: _Table, *, source: str) -> Org
         if not dept_text:
             problems.append(f"{who}：缺少部门")
         others = tuple(
-            d for d in (department_ref(v, who) for v in _list(row.get("other_departments"))) if d and d != dept
+            d
+            for d in (department_ref(v, who) for v in _list(row.get("other_departments")))
+            if d and d != dept
         )
         title = _text(row.get("position")) or DEFAULT_TITLE
         if _ID_LIKE.match(title) and title.upper().startswith("POS"):

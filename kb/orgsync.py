@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from rdflib import RDF, SKOS, Graph, Literal, URIRef
+from rdflib import RDF, SKOS, Graph, URIRef
 
 from approvals.engine import ApprovalEngine
 from graph.base import GraphStore
@@ -87,7 +87,9 @@ class OrgSyncReport:
             f"{len(self.employees_updated)}、离职停用 {len(self.employees_deactivated)}、恢复 "
             f"{len(self.employees_reactivated)}；新职位 {len(self.positions_added)}；未变 {self.unchanged}",
         ]
-        lines += [f"  部门改名：{i} {old} → {new}（旧名保留为别名）" for i, old, new in self.departments_renamed]
+        lines += [
+            f"  部门改名：{i} {old} → {new}（旧名保留为别名）" for i, old, new in self.departments_renamed
+        ]
         lines += [f"  审批转交：{line}" for line in self.rerouted]
         lines += [f"  未能转交：{line}" for line in self.unrouted]
         lines += [f"  注意：{line}" for line in self.warnings]
@@ -202,7 +204,9 @@ def sync_org(
     wanted = {n.id: n for n in nodes}
 
     # Every node an org relationship points at must exist: in the chart or already in the graph.
-    outside = {e.end for e in edges if e.end not in wanted} | {e.start for e in edges if e.start not in wanted}
+    outside = {e.end for e in edges if e.end not in wanted} | {
+        e.start for e in edges if e.start not in wanted
+    }
     known = {i: snapshot[i].labels for i in outside if i in snapshot}
     known |= _existing_ids(store, outside - set(known))
     missing = sorted(outside - set(known))
@@ -313,7 +317,8 @@ def sync_org(
     stats += store.upsert_relationships(link)
     if stats.unmatched:
         raise ZhikuError(
-            f"组织同步时 {stats.unmatched} 条关系的端点不存在", f"{stats.unmatched} org relationships unmatched"
+            f"组织同步时 {stats.unmatched} 条关系的端点不存在",
+            f"{stats.unmatched} org relationships unmatched",
         )
     _reroute(store, approvals or ApprovalEngine(store), report, source)
     return report

@@ -122,7 +122,8 @@ class OrgDataError(InputError):
         more = f"（另有 {len(problems) - 1} 处问题）" if len(problems) > 1 else ""
         super().__init__(
             f"组织架构数据有误，{where}{first}{more}",
-            f"the org chart {source + ' ' if source else ''}has {len(problems)} problem(s); nothing was written",
+            f"the org chart {source + ' ' if source else ''}has {len(problems)} problem(s); "
+            "nothing was written",
             hint="修正数据后重试；未写入任何内容 / fix the data and retry; nothing was written",
         )
         self.problems = problems
