@@ -232,6 +232,10 @@ def sync_org(
     for node in nodes:
         old = snapshot.get(node.id)
         props = dict(node.properties)
+        if "Organization" in node.labels:  # WeCom's root names the organisation: written, not counted
+            if old is None:
+                writes.append(node)
+            continue
         if "Position" in node.labels and "Employee" not in node.labels:
             if old is None:
                 writes.append(node)
