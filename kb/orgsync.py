@@ -166,15 +166,19 @@ def _shacl_gate(graph: Graph, focus: list[str], stubs: dict[str, list[str]], ont
                 for label in stubs.get(local, []):
                     if label in onto.classes:
                         data.add((o, RDF.type, onto.classes[label].iri))
-            for label in graph.objects(o, SKOS.prefLabel):
-                data.add((o, SKOS.prefLabel, label))
+            for name in graph.objects(o, SKOS.prefLabel):
+                data.add((o, SKOS.prefLabel, name))
         found = validate(data, onto, focus_nodes=[KG[i] for i in chunk], inference=False)
         violations += [str(v) for v in found if v.severity in ("Violation", "")]
     if violations:
         raise ShaclViolation(violations)
 
 
-def _differs(a: PropertyValue | Any, b: PropertyValue | Any) -> bool:
+def _values(value: PropertyValue) -> list[str]:
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def _differs(a: Any, b: Any) -> bool:
     if isinstance(a, list) or isinstance(b, list):
         return sorted(map(str, a or [])) != sorted(map(str, b or []))
     return bool(a != b)
@@ -244,7 +248,7 @@ def sync_org(
             continue
         is_emp = "Employee" in node.labels
         owned_props = EMPLOYEE_PROPS if is_emp else DEPARTMENT_PROPS
-        owned_edges = EMPLOYEE_EDGES if is_emp else DEPARTMENT_EDGES
+        owned_edges: tuple[str, ...] = EMPLOYEE_EDGES if is_emp else DEPARTMENT_EDGES
         desired_out = out_edges.get(node.id, set())
         if is_emp and node.id not in roles_managed:
             owned_edges = tuple(t for t in owned_edges if t != "HAS_ROLE")
@@ -262,7 +266,7 @@ def sync_org(
         for key in owned_props:
             if _differs(old.props.get(key), props.get(key)):
                 change[key] = props.get(key)
-        aliases = set(old.props.get("aliases") or []) | set(props.get("aliases") or [])  # type: ignore[arg-type]
+        aliases = {str(a) for a in [*(old.props.get("aliases") or []), *_values(props.get("aliases"))]}
         old_name = old.props.get("name")
         if isinstance(old_name, str) and old_name and old_name != props.get("name"):
             aliases.add(old_name)
