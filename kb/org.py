@@ -6,7 +6,7 @@ An HR export is either a directory holding a departments file and an employees f
 部门 and 员工; a lone employees sheet names departments by id, name or path such as ``总部/研发中心``).
 Headers may be Chinese or English (工号/姓名/部门/上级/职位/邮箱/手机 … or id/name/department/manager/
 title …); ``mapping`` names other headers (``{"员工编号": "id"}``). CSV files may be UTF-8 or
-GBK/GB18030 (detected); an XLSX header may sit under a title row and have merged cells.
+GBK/GB18030 (detected); a header may sit under a title row and span two rows (merged cells).
 
 Every problem — a missing manager, a reporting-line cycle, two employees with one id, an unknown
 department — is collected and raised together as :class:`~zhiku.errors.OrgDataError`, each naming its
@@ -272,9 +272,20 @@ def _table(
     header_at = _header_row([r for _, r in raw[:10]], known, mapping)
     if header_at < 0:
         return None
-    columns = _fields_for(raw[header_at][1], known, mapping)
+    header = list(raw[header_at][1])
+    first = header_at + 1
+    if first < len(raw):
+        # A two-row header (merged cells: 工号 over both rows, 联系方式 over 邮箱 | 手机): the row below names
+        # only fields, so each column takes its lower name when it has one, else the upper one.
+        below = list(raw[first][1])
+        named = _fields_for(below, known, mapping)
+        if named and all(i in named for i, v in enumerate(below) if _text(v)):
+            header = [below[i] if i in named else (header[i] if i < len(header) else None)
+                      for i in range(max(len(header), len(below)))]  # fmt: skip
+            first += 1
+    columns = _fields_for(header, known, mapping)
     rows = []
-    for number, values in raw[header_at + 1 :]:
+    for number, values in raw[first:]:
         row = {f: values[i] if i < len(values) else None for i, f in columns.items()}
         if any(_text(v) for v in row.values()):
             rows.append((number, row))
@@ -292,25 +303,17 @@ def _csv_rows(path: Path) -> list[tuple[int, list[Any]]]:
 
 
 def _sheets(path: Path) -> Iterator[tuple[str, list[tuple[int, list[Any]]]]]:
-    """Each sheet's rows, merged cells in the header area filled with their anchor's value (a merged
-    "联系方式" over 邮箱/手机, a 工号 cell merged over two header rows)."""
+    """Each sheet's rows (read-only: fast and lean at tens of thousands of rows; merged header cells then
+    read as their anchor plus blanks, which :func:`_table` handles)."""
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, data_only=True)
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for damaged files
         raise OrgDataError([f"{path.name}：无法读取 Excel 文件（{type(exc).__name__}）"], path.name) from None
     try:
         for sheet in book.worksheets:
             rows = [list(r) for r in sheet.iter_rows(values_only=True)]
-            for merged in sheet.merged_cells.ranges:
-                if merged.min_row > 12:
-                    continue
-                anchor = rows[merged.min_row - 1][merged.min_col - 1]
-                for r in range(merged.min_row, min(merged.max_row, len(rows)) + 1):
-                    for c in range(merged.min_col, merged.max_col + 1):
-                        if c - 1 < len(rows[r - 1]):
-                            rows[r - 1][c - 1] = anchor
             yield sheet.title, [(i + 1, r) for i, r in enumerate(rows)]
     finally:
         book.close()
