@@ -6,7 +6,8 @@ data is revoked for the API within a minute. In development ``zhiku token EMPLOY
 token; in production the WeCom single sign-on issues them.
 
 Errors: a missing token is ``UNAUTHENTICATED``; an expired, forged or malformed one is
-``INVALID_TOKEN``; an unknown employee ``UNAUTHENTICATED`` too.
+``INVALID_TOKEN``; an unknown employee ``UNAUTHENTICATED`` too, and so is one an org sync marked as
+having left (``active=false``: ``kb.orgsync``) — within :data:`PRINCIPAL_TTL_S` of the sync.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import jwt
 from cachetools import LRUCache
 
 from graph.base import GraphStore
+from queries import load as load_query
 from zhiku.access import Principal, load_principal
 from zhiku.errors import NotFoundError, ZhikuError
 from zhiku.settings import Settings
@@ -108,9 +110,21 @@ class PrincipalCache:
             principal = load_principal(self.store, employee_id)
         except NotFoundError:
             raise AuthError("令牌对应的员工不存在", f"no employee {employee_id}") from None
+        if not self._active(employee_id):
+            raise AuthError(
+                "该员工已离职或账号已停用，令牌不再有效",
+                f"employee {employee_id} is inactive (left the organisation)",
+                hint="如有疑问请联系管理员",
+            )
         with self._lock:
             self._items[employee_id] = (now, principal)
         return principal
+
+    def _active(self, employee_id: str) -> bool:
+        """False once an org sync marked the employee as having left (``access.py``'s principal is left
+        as it is: the refusal is the token's, here)."""
+        rows = self.store.query(load_query("employee_active").text, {"id": employee_id})
+        return bool(rows[0]["active"]) if rows else True
 
     def authenticate(self, settings: Settings, authorization: str | None) -> Principal:
         return self.get(self.subject(settings, authorization))

@@ -26,7 +26,6 @@ Example::
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import re
 import time
@@ -127,56 +126,12 @@ def _read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(fh))
 
 
-def _org_graph(org_dir: Path) -> Graph:
-    """Departments and employees from ``org/departments.csv`` and ``org/employees.csv`` (the demo's
-    HR export columns). The one call the org importers (``kb.org``: CSV/XLSX with column mappings,
-    WeCom's directory) replace."""
-    g = Graph()
-    departments, employees = org_dir / "departments.csv", org_dir / "employees.csv"
-    for path in (departments, employees):
-        if not path.is_file():
-            raise InputError(f"组织架构缺少文件 {path}", f"the org chart lacks {path}")
-    at, n = departments, 1
-    try:
-        for row in _read_csv(departments):
-            n += 1
-            dept = KG[row["id"]]
-            g.add((dept, RDF.type, ZK.Department))
-            _add_names(g, dept, row["name"], row.get("name_en", ""), (row.get("aliases") or "").split(";"))
-            if row.get("code"):
-                g.add((dept, ZK.code, Literal(row["code"])))
-            g.add((dept, ZK.partOf, KG[row["parent"]]))
-            if row.get("location"):
-                g.add((dept, ZK.locatedAt, KG[row["location"]]))
-            if row.get("head"):
-                g.add((KG[row["head"]], ZK.headOf, dept))
-        at, n = employees, 1
-        for row in _read_csv(employees):
-            n += 1
-            emp = KG[row["id"]]
-            g.add((emp, RDF.type, ZK.Employee))
-            _add_names(g, emp, row["name"])
-            g.add((emp, ZK.belongsTo, KG[row["department"]]))
-            g.add((emp, ZK.hasPosition, KG[row["position"]]))
-            if row.get("manager"):
-                g.add((emp, ZK.reportsTo, KG[row["manager"]]))
-            for role in (row.get("roles") or "employee").split(";"):
-                g.add((emp, ZK.hasRole, KG[f"ROLE-{role.strip()}"]))
-            if row.get("level"):
-                g.add((emp, ZK.level, Literal(int(row["level"]), datatype=XSD.integer)))
-            if row.get("hire_date"):
-                hired = dt.date.fromisoformat(row["hire_date"])
-                g.add((emp, ZK.hireDate, Literal(hired, datatype=XSD.date)))
-            email = row.get("email") or f"{row['id'].lower()}@yunshan.example"  # the demo's domain
-            g.add((emp, ZK.email, Literal(email)))
-            g.add((emp, ZK.wecomUserId, Literal(row.get("wecom_userid") or row["id"])))
-    except KeyError as exc:
-        raise InputError(
-            f"{at.name} 第 {n} 行缺少列 {exc.args[0]}", f"{at.name} row {n} lacks the column {exc.args[0]}"
-        ) from None
-    except ValueError as exc:
-        raise InputError(f"{at.name} 第 {n} 行的值有误：{exc}", f"{at.name} row {n}: {exc}") from None
-    return g
+def _org_graph(org_dir: Path, columns: dict[str, str] | None = None) -> Graph:
+    """Departments and employees from the project's ``org/`` HR export (CSV or XLSX, Chinese or
+    English headers, ``org.columns`` for other header names), read and checked by :mod:`kb.org`."""
+    from kb.org import org_graph, read_org
+
+    return org_graph(read_org(org_dir, columns or None))
 
 
 class _Spec(BaseModel):
@@ -321,7 +276,7 @@ def project_rdf(project: Project) -> Graph:
         for path in _rdf_files(project.parts["vocabulary"]):
             parse_rdf(path, g)
     if "org" in project.parts:
-        g += _org_graph(project.parts["org"])
+        g += _org_graph(project.parts["org"], project.config.org.columns)
     if "processes" in project.parts:
         g += processes_rdf(read_processes(project.parts["processes"]))
     if "docs" in project.parts:

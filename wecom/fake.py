@@ -4,6 +4,9 @@ error codes, and the other direction — signed, encrypted callbacks posted to Z
 It speaks the protocol (token expiry, single-use OAuth codes and card response codes, task-id
 rules, 或签/会签 approvals in the OA app), keeps what it was sent for assertions, and can be told
 to fail (``fail_next``) or to go down (``down``). Run it with ``zhiku wecom fake`` for a demo.
+The directory (通讯录: ``department/list``, ``user/list_id`` with its cursor, ``user/get``,
+``user/list``) serves a :class:`Directory`, e.g. :func:`generate_directory`'s; ``directory_denied``
+answers every directory call with 60011 or 48009 (a token without directory permission).
 
 Example::
 
@@ -16,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import itertools
+import random
 import re
 import secrets
 import threading
@@ -31,6 +35,89 @@ from fastapi.responses import JSONResponse
 from wecom.crypto import WeComCrypto, to_xml
 
 TASK_ID = re.compile(r"^[A-Za-z0-9_\-@]{1,128}$")
+
+
+@dataclass
+class Directory:
+    """A corp's 通讯录 as WeCom returns it: department dicts (``id``, ``name``, ``parentid``,
+    ``department_leader``, ``order``) and member dicts (``user/get``'s fields)."""
+
+    departments: list[dict[str, Any]]
+    users: list[dict[str, Any]]
+
+
+_SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+_GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红梅文博思琪晓燕佳雪凯浩凡斌"
+_UNITS = ("研发", "产品", "市场", "销售", "财务", "人力", "行政", "法务", "客服", "运维", "数据", "设计",
+          "采购", "质量", "安全", "培训")  # fmt: skip
+_TEAMS = ("一组", "二组", "三组", "中心", "部", "室", "项目组", "平台组")
+_TITLES = ("工程师", "高级工程师", "产品经理", "专员", "主管", "经理", "分析师", "设计师", "顾问", "助理")
+
+
+def generate_directory(members: int = 300, departments: int = 30, *, seed: int = 7,
+                       corp_name: str = "云杉科技") -> Directory:  # fmt: skip
+    """A realistic directory: nested departments under the corp's root (id 1), one or two leaders each,
+    members with positions, some in several departments, some with an explicit ``direct_leader``, a
+    few disabled (status 2). Deterministic for a seed."""
+    rng = random.Random(seed)  # noqa: S311 - test data, not secrets
+    depts: list[dict[str, Any]] = [
+        {"id": 1, "name": corp_name, "name_en": "Yunshan", "parentid": 0, "order": 100000000,
+         "department_leader": []}
+    ]  # fmt: skip
+    names: set[tuple[int, str]] = set()
+    for i in range(2, departments + 2):
+        parent = 1 if i < 8 else rng.choice(depts[: max(2, len(depts))])["id"]
+        name = f"{rng.choice(_UNITS)}{rng.choice(_TEAMS)}"
+        while (parent, name) in names:
+            name = f"{rng.choice(_UNITS)}{rng.choice(_TEAMS)}{rng.randint(2, 99)}"
+        names.add((parent, name))
+        depts.append({"id": i, "name": name, "name_en": "", "parentid": parent, "order": 1000 * i,
+                      "department_leader": []})  # fmt: skip
+    users: list[dict[str, Any]] = []
+    member_of: dict[int, list[str]] = {d["id"]: [] for d in depts}
+    for n in range(members):
+        userid = f"u{n + 1:05d}"
+        main = depts[1 + n % departments]["id"] if n < departments else rng.choice(depts[1:])["id"]
+        extra = [rng.choice(depts[1:])["id"]] if rng.random() < 0.08 else []
+        dept_ids = [main, *(d for d in extra if d != main)]
+        rng.shuffle(dept_ids)
+        member_of[main].append(userid)
+        for d in dept_ids:
+            if d != main:
+                member_of[d].append(userid)
+        users.append({
+            "userid": userid,
+            "name": rng.choice(_SURNAMES) + "".join(rng.choice(_GIVEN) for _ in range(rng.randint(1, 2))),
+            "department": dept_ids,
+            "main_department": main,
+            "order": [0] * len(dept_ids),
+            "position": rng.choice(_TITLES),
+            "mobile": f"13{rng.randint(100000000, 999999999)}",
+            "email": f"{userid}@yunshan.example",
+            "is_leader_in_dept": [0] * len(dept_ids),
+            "direct_leader": [],
+            "status": 2 if rng.random() < 0.01 else 1,
+            "gender": str(rng.randint(1, 2)),
+        })  # fmt: skip
+    by_id = {u["userid"]: u for u in users}
+    for d in depts[1:]:
+        people = [u for u in member_of[d["id"]] if by_id[u]["main_department"] == d["id"]]
+        if not people:
+            continue
+        leaders = people[: 2 if len(people) > 8 and rng.random() < 0.2 else 1]
+        d["department_leader"] = leaders
+        for leader in leaders:
+            user = by_id[leader]
+            user["is_leader_in_dept"][user["department"].index(d["id"])] = 1
+            user["position"] = "负责人" if d["parentid"] == 1 else "主管"
+        for u in people:
+            if u not in leaders and rng.random() < 0.3:
+                by_id[u]["direct_leader"] = [leaders[0]]
+    depts[0]["department_leader"] = [by_id[depts[1]["department_leader"][0]]["userid"]] if (
+        depts[1]["department_leader"]) else []  # fmt: skip
+    return Directory(depts, users)
 
 
 @dataclass
@@ -81,6 +168,9 @@ class FakeWeCom:
         self.approvals: dict[str, dict[str, Any]] = {}
         self.fail_next: dict[str, list[int]] = {}  # path → errcodes to answer with, in order
         self.down = False
+        self.directory: Directory | None = None
+        self.directory_denied: int | None = None  # 60011 / 48009 for every directory call
+        self.directory_calls: dict[str, int] = {}
         self._lock = threading.Lock()
         self._sp = itertools.count(202611240001)
         self._msg = itertools.count(7_000_000_000_000_000_001)
@@ -334,6 +424,68 @@ class FakeWeCom:
             return JSONResponse(
                 {**ok, "corpid": self.corp_id, "userid": userid, "session_key": secrets.token_hex(12)}
             )
+
+        def directory_check(request: Request, path: str) -> JSONResponse | None:
+            if (bad := self._check(request, path)) is not None:
+                return bad
+            with self._lock:
+                self.directory_calls[path] = self.directory_calls.get(path, 0) + 1
+            if self.directory_denied == 48009:
+                return self._err(48009, "api forbidden for contact assistant")
+            if self.directory_denied is not None:
+                return self._err(self.directory_denied, "no privilege to access/modify contact/party/agent")
+            return None
+
+        def directory() -> Directory:
+            return self.directory or Directory([], [])
+
+        @app.get("/cgi-bin/department/list")
+        def department_list(request: Request, id: int | None = None) -> JSONResponse:
+            if (bad := directory_check(request, "/cgi-bin/department/list")) is not None:
+                return bad
+            depts = directory().departments
+            if id is not None:
+                under = {id}
+                for d in depts:  # parents come before their children in a generated directory
+                    if d["parentid"] in under:
+                        under.add(d["id"])
+                depts = [d for d in depts if d["id"] in under]
+            return JSONResponse({**ok, "department": depts})
+
+        @app.post("/cgi-bin/user/list_id")
+        async def user_list_id(request: Request) -> JSONResponse:
+            if (bad := directory_check(request, "/cgi-bin/user/list_id")) is not None:
+                return bad
+            body = await request.json()
+            limit = int(body.get("limit") or 1000)
+            if not 1 <= limit <= 10000:
+                return self._err(40058, "limit must be 1..10000")
+            pairs = [
+                {"userid": u["userid"], "department": d} for u in directory().users for d in u["department"]
+            ]
+            cursor = body.get("cursor") or ""
+            start = int(cursor) if cursor.isdigit() else 0
+            page = pairs[start : start + limit]
+            following = str(start + limit) if start + limit < len(pairs) else ""
+            return JSONResponse({**ok, "next_cursor": following, "dept_user": page})
+
+        @app.get("/cgi-bin/user/get")
+        def user_get(request: Request, userid: str = "") -> JSONResponse:
+            if (bad := directory_check(request, "/cgi-bin/user/get")) is not None:
+                return bad
+            user = next((u for u in directory().users if u["userid"] == userid), None)
+            if user is None:
+                return self._err(60111, "userid not found")
+            return JSONResponse({**ok, **user})
+
+        @app.get("/cgi-bin/user/list")
+        def user_list(request: Request, department_id: int = 0) -> JSONResponse:
+            if (bad := directory_check(request, "/cgi-bin/user/list")) is not None:
+                return bad
+            if not any(d["id"] == department_id for d in directory().departments):
+                return self._err(60003, "department not found")
+            users = [u for u in directory().users if department_id in u["department"]]
+            return JSONResponse({**ok, "userlist": users})
 
         @app.post("/cgi-bin/oa/applyevent")
         async def applyevent(request: Request) -> JSONResponse:

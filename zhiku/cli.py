@@ -15,6 +15,7 @@ no graph in it, rather than answering from a new, empty database.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import io
@@ -36,7 +37,7 @@ from zhiku.settings import GraphBackend, Settings, load_settings
 #: The commands that may start a new data directory: they put data into it (a deployment's first
 #: ``serve`` starts empty and is filled through the API). Every other command reads, and refuses a
 #: data directory without a graph rather than silently starting an empty database.
-CREATES_DATA = frozenset({"demo load", "load", "ingest", "serve", "import", "crawl", "scheduler"})
+CREATES_DATA = frozenset({"demo load", "load", "ingest", "serve", "import", "crawl", "scheduler", "org sync"})
 
 app = typer.Typer(
     name="zhiku",
@@ -60,6 +61,8 @@ index_app = typer.Typer(
 )
 app.add_typer(graph_app, name="graph")
 app.add_typer(index_app, name="index")
+org_app = typer.Typer(help="组织架构：从 HR 导出或企业微信通讯录同步 / the org chart", no_args_is_help=True)
+app.add_typer(org_app, name="org")
 
 out = Console()
 err = Console(stderr=True)
@@ -773,6 +776,60 @@ def token_cmd(
         who = load_principal(store, employee_id)
     err.print(f"{who.name}（{who.id}）角色 roles: {', '.join(who.roles)}", markup=False)
     print(issue_token(settings, who.id, ttl_s=ttl))
+
+
+@org_app.command("sync")
+@cli_errors
+def org_sync(
+    ctx: typer.Context,
+    origin: Annotated[
+        str,
+        typer.Option("--from", help="wecom（企业微信通讯录）或 HR 导出 / wecom, or an HR export"),
+    ],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只报告变化，不写入 / report only")] = False,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", help="来源名：只停用同一来源的记录（默认 wecom 或 hr）/ source name"),
+    ] = None,
+    columns: Annotated[
+        list[str] | None, typer.Option("--map", help="列映射 表头=字段，如 员工编号=id / header=field")
+    ] = None,
+) -> None:
+    """增量同步组织架构：更新变化、停用离职人员并转交其待办审批 / sync the org chart incrementally."""
+    from kb.org import read_org
+    from kb.orgsync import sync_org
+
+    settings = _settings(ctx)
+    mapping = dict(c.split("=", 1) for c in columns or [] if "=" in c)
+    with _services(settings) as state:
+        if origin == "wecom":
+            with err.status("读取企业微信通讯录 / reading the WeCom directory…"):
+                chart = asyncio.run(_wecom_chart(settings, state.kv_url))
+        else:
+            chart = read_org(Path(origin), mapping)
+        with err.status("校验并同步 / validating and syncing…"):
+            report = sync_org(
+                state.store,
+                chart,
+                source=source or ("wecom" if origin == "wecom" else "hr"),
+                dry_run=dry_run,
+                onto=state.ontology,
+                approvals=state.approvals,
+            )
+    out.print(report.summary(), markup=False, highlight=False)
+
+
+async def _wecom_chart(settings: Settings, kv_url: str) -> Any:
+    from graph.kv import open_async_kv
+    from kb.wecom_directory import fetch_directory
+    from wecom.client import WeComClient
+
+    kv = open_async_kv(kv_url)
+    try:
+        async with WeComClient.from_settings(settings, kv) as client:
+            return await fetch_directory(client)
+    finally:
+        await kv.aclose()
 
 
 @index_app.command("sync")

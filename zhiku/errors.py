@@ -110,6 +110,25 @@ class InputError(ZhikuError):
     code = "BAD_INPUT"
 
 
+class OrgDataError(InputError):
+    """An org chart (an HR export, WeCom's directory) is inconsistent; each problem names its row or node,
+    and nothing was written."""
+
+    code = "ORG_INVALID"
+
+    def __init__(self, problems: list[str], source: str = "") -> None:
+        where = f"{source}：" if source else ""
+        first = problems[0] if problems else ""
+        more = f"（另有 {len(problems) - 1} 处问题）" if len(problems) > 1 else ""
+        super().__init__(
+            f"组织架构数据有误，{where}{first}{more}",
+            f"the org chart {source + ' ' if source else ''}has {len(problems)} problem(s); "
+            "nothing was written",
+            hint="修正数据后重试；未写入任何内容 / fix the data and retry; nothing was written",
+        )
+        self.problems = problems
+
+
 class QueryTooCostly(InputError):
     """A GraphQL request would cost more than ``ZHIKU_GRAPHQL_MAX_COST``; refused before it ran."""
 
