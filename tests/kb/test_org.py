@@ -8,13 +8,15 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from rdflib import RDF
 
 from api.auth import AuthError, PrincipalCache
 from approvals.engine import ApprovalEngine
-from demo.load import DEMO_DIR, org_rdf, processes_rdf
+from demo.load import DEMO_DIR
+from kb.load import processes_rdf, read_processes
 from kb.org import org_graph, read_org, sync_org
 from ontology.mapping import rdf_to_records
-from ontology.model import parse_rdf
+from ontology.model import KG, ZK, parse_rdf
 from zhiku.errors import OrgDataError, ShaclViolation
 
 HEADER_ZH = ["工号", "姓名", "部门", "职位", "直属上级", "邮箱", "手机", "入职日期", "状态"]
@@ -40,10 +42,13 @@ def _write_csv(path: Path, rows: list[list[str]], encoding: str = "utf-8") -> Pa
 def test_demo_org_csvs_read_into_the_shape_demo_load_writes() -> None:
     chart = read_org(DEMO_DIR / "org")
     assert len(chart.departments) == 13 and len(chart.employees) == 56
-    old, new = set(org_rdf()), set(org_graph(chart))
-    # Only the demo's invented e-mail addresses (no column in the export) and the new active flag differ.
-    assert {str(p) for _, p, _ in old - new} == {"http://zhiku.example.org/ontology#email"}
-    assert {str(p) for _, p, _ in new - old} == {"http://zhiku.example.org/ontology#active"}
+    g = org_graph(chart)
+    employees = set(g.subjects(RDF.type, ZK.Employee))
+    assert len(employees) == 56 and len(set(g.subjects(RDF.type, ZK.Department))) == 13
+    # Every employee with the parts demo load always wrote, plus the e-mail column and the active flag.
+    for prop in (ZK.belongsTo, ZK.hasPosition, ZK.email, ZK.active, ZK.wecomUserId):
+        assert all(g.value(e, prop) is not None for e in employees), prop
+    assert g.value(KG["E1002"], ZK.reportsTo) == KG["E1001"]
 
 
 def test_xlsx_with_title_row_merged_headers_and_department_paths(tmp_path: Path) -> None:
@@ -150,7 +155,7 @@ def test_resync_updates_renames_deactivates_and_reroutes_pending_approvals(
     shutil.copytree(DEMO_DIR / "org", org)
     first = sync_org(store, read_org(org), source="hr", onto=onto)
     assert len(first.employees_added) == 56 and len(first.departments_added) == 13
-    nodes, edges = rdf_to_records(processes_rdf(), onto)
+    nodes, edges = rdf_to_records(processes_rdf(read_processes(DEMO_DIR / "processes.yaml")), onto)
     store.upsert_nodes(nodes)
     store.upsert_relationships(edges)
     engine = ApprovalEngine(store)
