@@ -299,9 +299,11 @@ def _auto_approve(steps: list[StepState], index: int) -> None:
     rule: the direct manager who also heads the department signs once); recorded as ``auto``."""
     approved_before = {i for s in steps[:index] for i, d in s.decisions.items() if d in APPROVED}
     step = steps[index]
-    for person in step.pending():
-        if person in approved_before and step.status == "pending":
-            step = step.decided(person, "auto")
+    # until no one the step now waits on has approved before (依次: the next role may be theirs too)
+    while step.status == "pending" and (
+        person := next((p for p in step.pending() if p in approved_before and p not in step.decisions), None)
+    ):
+        step = step.decided(person, "auto")
     steps[index] = step
 
 
