@@ -3,7 +3,7 @@
 A callback is verified, decrypted, de-duplicated and acknowledged at once (WeCom retries after
 5 s, three times); the work — asking the chatbot, acting on an approval — happens in a background
 task, and results go back through ``message/send`` / ``update_template_card``. De-duplication keys:
-``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender for card taps; sender + ``CreateTime`` +
+``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender + ``ResponseCode`` for card taps; sender + ``CreateTime`` +
 event for other events; kept in Redis for a day.
 
 Approval events from the engine become notifications by the rules in ``wecom/rules.yaml`` (a
@@ -236,7 +236,10 @@ class WeComService:
         if msg.get("MsgId"):
             return f"msg:{msg['MsgId']}"
         if msg.get("Event") == "template_card_event":
-            return f"card:{msg.get('TaskId')}:{msg.get('EventKey')}:{msg.get('FromUserName')}"
+            # each tap has its own ResponseCode (a retried callback repeats it): a second tap after
+            # choosing a 驳回原因 is a new event, a redelivered one is not
+            tap = f"{msg.get('TaskId')}:{msg.get('EventKey')}:{msg.get('FromUserName')}:{msg.get('ResponseCode')}"
+            return f"card:{tap}"
         if msg.get("Event") == "sys_approval_change":
             sp = f"{msg.get('ApprovalInfo.SpNo')}:{msg.get('ApprovalInfo.SpStatus')}"
             return f"sp:{sp}:{msg.get('CreateTime')}"
