@@ -168,9 +168,8 @@ class ApprovalEngine:
             except NotFoundError:
                 pass
             else:
-                same = (existing.process_id, existing.amount, existing.days, existing.reason) == (
-                    chain.process_id, amount, days, reason
-                )
+                was = (existing.process_id, existing.amount, existing.days, existing.reason)
+                same = was == (chain.process_id, amount, days, reason)
                 if not same:  # a key names one submission: reusing it for another is a caller's bug
                     raise InputError(
                         f"这个幂等键已用于另一份申请（{existing.name}），请为新申请换一个幂等键",

@@ -347,9 +347,7 @@ def _refuse_or_unchanged(inst: Instance, action: Action) -> Unchanged:
     if late is not None:
         return late
     if any(p.id == actor for s in inst.steps[inst.step_index + 1 :] for p in s.approvers):
-        raise NotAnApprover(
-            f"还没有轮到你审批（当前在“{current.name}”）", f"{actor} approves a later step"
-        )
+        raise NotAnApprover(f"还没有轮到你审批（当前在“{current.name}”）", f"{actor} approves a later step")
     raise NotAnApprover("你不是当前步骤的审批人", f"{actor} is not an approver of the current step")
 
 

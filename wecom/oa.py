@@ -82,7 +82,8 @@ class WeComOA:
             "template_id": template,
             "use_template_approver": 0,
             "approver": [
-                {"attr": attr, "userid": [userids.get(p, p) for p in who]} for _, who, attr in wecom_nodes(steps)
+                {"attr": attr, "userid": [userids.get(p, p) for p in who]}
+                for _, who, attr in wecom_nodes(steps)
             ],
             "apply_data": {
                 "contents": [

@@ -3,8 +3,8 @@
 A callback is verified, decrypted, de-duplicated and acknowledged at once (WeCom retries after
 5 s, three times); the work — asking the chatbot, acting on an approval — happens in a background
 task, and results go back through ``message/send`` / ``update_template_card``. De-duplication keys:
-``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender + ``ResponseCode`` for card taps; sender + ``CreateTime`` +
-event for other events; kept in Redis for a day.
+``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender + ``ResponseCode`` for card taps;
+sender + ``CreateTime`` + event for other events; kept in Redis for a day.
 
 Approval events from the engine become notifications by the rules in ``wecom/rules.yaml`` (a
 button card for the approvers now pending, text for the applicant...). Every push is recorded in
@@ -238,8 +238,8 @@ class WeComService:
         if msg.get("Event") == "template_card_event":
             # each tap has its own ResponseCode (a retried callback repeats it): a second tap after
             # choosing a 驳回原因 is a new event, a redelivered one is not
-            tap = f"{msg.get('TaskId')}:{msg.get('EventKey')}:{msg.get('FromUserName')}:{msg.get('ResponseCode')}"
-            return f"card:{tap}"
+            tap = (msg.get("TaskId"), msg.get("EventKey"), msg.get("FromUserName"), msg.get("ResponseCode"))
+            return "card:" + ":".join(str(x) for x in tap)
         if msg.get("Event") == "sys_approval_change":
             sp = f"{msg.get('ApprovalInfo.SpNo')}:{msg.get('ApprovalInfo.SpStatus')}"
             return f"sp:{sp}:{msg.get('CreateTime')}"
@@ -252,7 +252,8 @@ class WeComService:
                 await self.on_text(msg["FromUserName"], msg.get("Content", ""))
             elif kind == "event" and msg.get("Event") == "template_card_event":
                 await self.on_card(msg["FromUserName"], msg.get("TaskId", ""), msg.get("EventKey", ""),
-                                   msg.get("ResponseCode", ""), msg.get("SelectedItems.OptionId", ""))  # fmt: skip
+                                   msg.get("ResponseCode", ""),
+                                   msg.get("SelectedItems.OptionId", ""))  # fmt: skip
             elif kind == "event" and msg.get("Event") == "sys_approval_change":
                 sp_no = msg.get("ApprovalInfo.SpNo", "")
                 log.info("WeCom approval %s changed", sp_no)
@@ -295,7 +296,10 @@ class WeComService:
         employee = await asyncio.to_thread(self.employee_of, userid)
         reason = REJECT_REASONS.get(option, "") if kind == "reject" else ""
         if kind == "reject" and not reason:  # the card stays as it is: choose a reason and tap again
-            await self._send_text([userid], "驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。")
+            await self._send_text(
+                [userid],
+                "驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。",
+            )
             return
         try:
             result = await asyncio.to_thread(

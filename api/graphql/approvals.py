@@ -83,7 +83,9 @@ class StepApprover:
 class InstanceStep:
     index: int
     name: str
-    mode: str = strawberry.field(description="依次（各角色依次）/ 会签（每个角色各一人同意）/ 或签（任一人同意）")
+    mode: str = strawberry.field(
+        description="依次（各角色依次）/ 会签（每个角色各一人同意）/ 或签（任一人同意）"
+    )
     status: str = strawberry.field(description="waiting / pending / approved / rejected")
     approvers: list[StepApprover]
 

@@ -209,9 +209,15 @@ def test_who_approves_the_engine_and_the_summary_say_the_same_mode(api: TestClie
     q = 'query { whoApproves(process: "费用报销", amount: 800) { steps { name mode declaredMode approvers { id } } } }'
     steps = gql(api, q)["data"]["whoApproves"]["steps"]
     accounting = steps[1]
-    assert (accounting["name"], accounting["mode"], accounting["declaredMode"]) == ("会计审核", "或签", "依次")
+    assert (accounting["name"], accounting["mode"], accounting["declaredMode"]) == (
+        "会计审核",
+        "或签",
+        "依次",
+    )
     assert len(accounting["approvers"]) == 3
-    submit = 'mutation { submitApproval(process: "费用报销", amount: 800, reason: "打车") { instance { id } } }'
+    submit = (
+        'mutation { submitApproval(process: "费用报销", amount: 800, reason: "打车") { instance { id } } }'
+    )
     inst = gql(api, submit)["data"]["submitApproval"]["instance"]["id"]
     act = (
         "mutation($id: ID!, $a: ApprovalAction!, $c: String!) { actOnApproval(id: $id, action: $a, comment: $c)"

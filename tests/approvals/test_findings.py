@@ -140,7 +140,14 @@ def test_same_key_taps_racing_on_threads_leave_the_graph_consistent(org: FalkorD
         stores = [FalkorDBStore.embedded(org.server.graph_dir, org.graph_name) for _ in range(2)]  # type: ignore[union-attr]
         barrier = threading.Barrier(2)
 
-        def run(i: int, kind: str, inst_id: str = inst.id, key: str = key) -> None:
+        def run(
+            i: int,
+            kind: str,
+            inst_id: str = inst.id,
+            key: str = key,
+            stores: Any = stores,
+            barrier: Any = barrier,
+        ) -> None:
             engine = ApprovalEngine(stores[i])
             barrier.wait()
             engine.act(inst_id, kind, actor="E1061", step=0, key=key, comment="不同意")

@@ -18,7 +18,13 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from approvals.engine import ApprovalEngine, ApprovalResult
 from approvals.rules import InstanceClosed, NotAnApprover
@@ -125,7 +131,9 @@ class MInstance:
             mine = [g for g in step.groups if actor in g]
             if mine:
                 return "noop" if all(g not in step.open_groups() for g in mine) else "NotAnApprover"
-            earlier = [s for s in self.steps[: self.index] if actor in s.people() and actor not in s.decisions]
+            earlier = [
+                s for s in self.steps[: self.index] if actor in s.people() and actor not in s.decisions
+            ]
             return "noop" if earlier else "NotAnApprover"
         if kind == "transfer":
             assert target is not None
@@ -202,7 +210,9 @@ class ApprovalMachine(RuleBasedStateMachine):
     def _action(self, data: st.DataObject, m: MInstance) -> tuple[str, str, str | None, str, str | None]:
         actors = sorted(m.everyone() | {m.applicant, STRANGER, *TARGETS})
         pending = m.pending()
-        actor = data.draw(st.sampled_from(pending) if pending and data.draw(st.booleans()) else st.sampled_from(actors))
+        actor = data.draw(
+            st.sampled_from(pending) if pending and data.draw(st.booleans()) else st.sampled_from(actors)
+        )
         kind = data.draw(st.sampled_from(["approve", "approve", "approve", "reject", "transfer", "withdraw"]))
         key = data.draw(st.sampled_from([None, None, "k1", "k2"]))
         comment = data.draw(st.sampled_from(["同意", "材料不全", ""]))
@@ -226,7 +236,9 @@ class ApprovalMachine(RuleBasedStateMachine):
     def act_at_once(self, data: st.DataObject) -> None:
         """Two actions on one instance at the same moment, each on its own connection: the result is
         one of the two orders, never a mix (nothing lost, nothing counted twice)."""
-        m = self.model[data.draw(st.sampled_from(sorted(i for i, m in self.model.items() if m.status == "pending")))]
+        m = self.model[
+            data.draw(st.sampled_from(sorted(i for i, m in self.model.items() if m.status == "pending")))
+        ]
         actions = [self._action(data, m) for _ in range(2)]
         barrier = threading.Barrier(2)
         got: list[str] = ["", ""]
@@ -287,7 +299,9 @@ CHECKS = [HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck
 def test_the_engine_follows_the_documented_rules(machine: type[ApprovalMachine]) -> None:
     run_state_machine_as_test(
         machine,
-        settings=settings(max_examples=12, stateful_step_count=25, deadline=None, suppress_health_check=CHECKS),
+        settings=settings(
+            max_examples=12, stateful_step_count=25, deadline=None, suppress_health_check=CHECKS
+        ),
     )
 
 
@@ -295,5 +309,7 @@ def test_the_engine_follows_the_documented_rules(machine: type[ApprovalMachine])
 def test_the_engine_follows_the_documented_rules_at_length(machine: type[ApprovalMachine]) -> None:
     run_state_machine_as_test(
         machine,
-        settings=settings(max_examples=150, stateful_step_count=60, deadline=None, suppress_health_check=CHECKS),
+        settings=settings(
+            max_examples=150, stateful_step_count=60, deadline=None, suppress_health_check=CHECKS
+        ),
     )

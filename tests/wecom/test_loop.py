@@ -308,7 +308,9 @@ def test_wecom_approval_app_is_mirrored_after_its_callback(env: Env) -> None:
     )
 
 
-AUDIT = "query($id: ID!) { approvalInstance(id: $id) { status currentStep pendingWith audit { kind comment } } }"
+AUDIT = (
+    "query($id: ID!) { approvalInstance(id: $id) { status currentStep pendingWith audit { kind comment } } }"
+)
 
 
 def test_a_card_rejection_takes_the_reason_chosen_on_the_card(env: Env) -> None:
@@ -320,7 +322,11 @@ def test_a_card_rejection_takes_the_reason_chosen_on_the_card(env: Env) -> None:
     task_id = card.body["task_id"]
     # 驳回 with no reason chosen: nothing changes, the approver is told to choose one
     env.callback(env.fake.card_click("E1002", task_id, "reject"))
-    wait_for(lambda: any("驳回需要说明原因" in s.body.get("content", "") for s in env.fake.messages_to("E1002", "text")))
+    wait_for(
+        lambda: any(
+            "驳回需要说明原因" in s.body.get("content", "") for s in env.fake.messages_to("E1002", "text")
+        )
+    )
     assert env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"]["status"] == "pending"
     env.callback(env.fake.card_click("E1002", task_id, "reject", option="papers"))
     after = wait_for(
@@ -346,7 +352,9 @@ def test_one_countersigner_in_the_approval_app_is_mirrored_as_progress(env: Env)
         assert sorted(len(n["details"]) for n in nodes[1:]) == [1, 3]  # the finance director; the accountants
         env.fake.decide_in_oa(sp_no, nodes[0]["details"][0]["approver"]["userid"], approve=True)
         env.callback(env.fake.approval_change(sp_no))
-        wait_for(lambda: env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"]["currentStep"] == 1)
+        wait_for(
+            lambda: env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"]["currentStep"] == 1
+        )
         env.fake.decide_in_oa(sp_no, nodes[1]["details"][-1]["approver"]["userid"], approve=True)  # one role
         env.callback(env.fake.approval_change(sp_no))
         after = wait_for(
