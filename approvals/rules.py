@@ -355,6 +355,8 @@ def _closed(inst: Instance, action: Action) -> Unchanged:
     """An action on a closed instance: a late approver or a repeat get :class:`Unchanged`, an approver
     of a step never reached :class:`InstanceClosed`, anyone else :class:`NotAnApprover`."""
     actor, kind = action.actor, action.kind
+    if action.step is None and any(a.get("actor") == actor and a.get("kind") == kind for a in inst.actions):
+        return Unchanged(f"申请{inst.status_zh}，无需再处理")  # a retry (also of a transfer away)
     if not any(p.id == actor for s in inst.steps for p in s.approvers):
         raise NotAnApprover("你不是这份申请的审批人", f"{actor} approves no step of {inst.id}")
     if action.step is not None:
@@ -362,8 +364,6 @@ def _closed(inst: Instance, action: Action) -> Unchanged:
             p.id == actor for p in inst.steps[action.step].approvers
         ):
             raise NotAnApprover("你不是这一步的审批人", f"{actor} is not an approver of step {action.step}")
-        return Unchanged(f"申请{inst.status_zh}，无需再处理")
-    if any(a.get("actor") == actor and a.get("kind") == kind for a in inst.actions):
         return Unchanged(f"申请{inst.status_zh}，无需再处理")
     if not any(actor in s.decisions for s in inst.steps):  # someone else decided their step
         late = _late(inst, actor)
