@@ -4,7 +4,8 @@ A callback is verified, decrypted, de-duplicated and acknowledged at once (WeCom
 5 s, three times); the work — asking the chatbot, acting on an approval — happens in a background
 task, and results go back through ``message/send`` / ``update_template_card``. De-duplication keys:
 ``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender + ``ResponseCode`` for card taps;
-sender + ``CreateTime`` + event for other events; kept in Redis for a day.
+sender + ``CreateTime`` + event for other events; kept in Redis for a day. Approval-app changes are
+not de-duplicated (their mirror is idempotent).
 
 Approval events from the engine become notifications by the rules in ``wecom/rules.yaml`` (a
 button card for the approvers now pending, text for the applicant...). Every push is recorded in
@@ -225,6 +226,12 @@ class WeComService:
         return "accepted"
 
     async def _process_once(self, msg: dict[str, str], key: str) -> None:
+        # An approval-app change is never skipped: two decisions in one second carry the same SpNo,
+        # SpStatus and CreateTime, and the mirror (WeComOA.sync) is idempotent — it fetches the detail
+        # and writes only what changed — so a redelivered callback costs a fetch, not a double write.
+        if key.startswith("sp:"):
+            await self._process(msg, key)
+            return
         if not await self.kv.set(f"zhiku:wecom:seen:{key}", "1", nx=True, ex=DEDUP_TTL_S):
             log.info("duplicate WeCom callback %s ignored", key)
             self.duplicates += 1
