@@ -6,7 +6,10 @@ Steps apply when their conditions hold — ``minAmount``/``minDays`` mean *more 
 ``direct_manager`` (REPORTS_TO), ``department_head`` (head of the applicant's department, or of
 the department above when the applicant heads it, or else the applicant's superior), ``position``
 (everyone holding the position).
-Modes: 依次 (sequential), 会签 (all must approve), 或签 (any one suffices).
+Modes (docs/approvals.md): approvers are grouped by role and any one holder of a role decides for
+it; 依次 takes the roles one after another, 会签 needs every role, 或签 any one approver. A step whose
+approvers all hold one role is therefore decided by any one of them: it resolves as 或签
+(:func:`effective_mode`), so the engine, ``whoApproves``, the chat and the cards all say so.
 
 Example::
 
@@ -34,16 +37,24 @@ class Approver:
     role: str  # the approver role's name, e.g. 直属上级
 
 
+def effective_mode(mode: str, approvers: tuple[Approver, ...]) -> str:
+    """How a step is decided once resolved: 或签 when several people hold its one role (any of them
+    decides, whatever the definition says), else the declared mode."""
+    roles = {a.role or a.id for a in approvers}
+    return "或签" if len(roles) == 1 and len(approvers) > 1 else mode
+
+
 @dataclass(frozen=True, slots=True)
 class ChainStep:
     id: str
     name: str
     ordinal: int
-    mode: str
+    mode: str  # as resolved for these approvers (effective_mode); ``declared_mode`` is the definition's
     condition: str  # human-readable, e.g. 金额超过5000元; "" when unconditional
     approvers: tuple[Approver, ...]
     applies: bool
     unresolved: tuple[str, ...] = ()  # roles no one holds (the step needs an admin's attention)
+    declared_mode: str = ""
 
 
 @dataclass(slots=True)
@@ -137,16 +148,18 @@ def resolve_chain(
             if not found:
                 unresolved.append(role["name"])
             approvers.extend(a for a in found if a not in approvers)
+        declared = row["mode"] if row["mode"] in MODES else "依次"
         chain.steps.append(
             ChainStep(
                 row["id"],
                 row["name"],
                 int(row["ordinal"] or 0),
-                row["mode"] if row["mode"] in MODES else "依次",
+                effective_mode(declared, tuple(approvers)),
                 condition_text(row),
                 tuple(approvers),
                 _applies(row, amount, days),
                 tuple(unresolved),
+                declared,
             )
         )
     return chain

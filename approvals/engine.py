@@ -6,7 +6,11 @@ this module does the I/O around it. State lives on the ``ApprovalInstance`` node
 snapshot with each approver's decision, as JSON) and every action is an ``ApprovalAction`` node
 (-ACTION_ON-> instance, -ACTED_BY-> employee). A transition is decided from the state read at version
 *v* and written only if the instance is still at *v* (compare-and-set, ``approval_transition.cypher``); a
-lost race re-reads and re-decides. So two 会签 approvers acting at the same moment both count, and
+lost race re-reads and re-decides. The audit record and the ``PENDING_WITH`` edges are written only by
+the attempt whose compare-and-set won: the transition stamps the instance with a fresh attempt id and
+``approval_record.cypher`` checks it — so a losing attempt that shares an idempotency key (a card's
+approve and reject taps, one tap delivered twice) cannot rewrite who the instance waits on from its
+stale read. So two 会签 approvers acting at the same moment both count, and
 when two 或签 approvers act at once the step ends once: the second finds it already decided.
 
 Actions are idempotent: an action carries a key (by default the step, the actor and the kind; a
@@ -65,7 +69,7 @@ class Contention(ZhikuError):
 class ApprovalEvent:
     """A status change, published on the event stream and to in-process listeners."""
 
-    kind: str  # submitted / step_approved / pending / approved / rejected / withdrawn / transferred
+    kind: str  # submitted / signed / step_approved / pending / approved / rejected / withdrawn / transferred
     instance_id: str
     process_id: str
     status: str
@@ -161,9 +165,17 @@ class ApprovalEngine:
         if key:
             try:
                 existing = self.get(instance_id)
-                return ApprovalResult(False, "该申请已提交过：" + existing.summary(), existing)
             except NotFoundError:
                 pass
+            else:
+                was = (existing.process_id, existing.amount, existing.days, existing.reason)
+                same = was == (chain.process_id, amount, days, reason)
+                if not same:  # a key names one submission: reusing it for another is a caller's bug
+                    raise InputError(
+                        f"这个幂等键已用于另一份申请（{existing.name}），请为新申请换一个幂等键",
+                        f"idempotency key {key!r} was used for another application ({existing.id})",
+                    )
+                return ApprovalResult(False, "该申请已提交过：" + existing.summary(), existing)
         title = f"{chain.applicant_name}的{chain.process_name}"
         if amount is not None:
             title += f"（{amount:g}元）"
@@ -198,6 +210,7 @@ class ApprovalEngine:
         steps = opening_steps(chain)
         at = now()
         submit_id = action_id(instance_id, "submit")
+        attempt = uuid.uuid4().hex
         params = {
             "id": instance_id,
             "process": chain.process_id,
@@ -210,14 +223,15 @@ class ApprovalEngine:
             "stepIndex": 0,
             "steps": steps_json(steps),
             "action": submit_id,
+            "attempt": attempt,
             "at": at,
         }
         with UnitOfWork(self.store, writes=RECORDS) as uow:
             uow.run(load_query("approval_create").text, params)
             uow.run(
                 load_query("approval_record").text,
-                self._record(instance_id, submit_id, 1, "submit", -1, "", chain.applicant_id, None, reason,
-                             channel, steps[0].pending(), at),
+                self._record(instance_id, submit_id, attempt, 1, "submit", -1, "", chain.applicant_id, None,
+                             reason, channel, steps[0].pending(), at),
             )  # fmt: skip
             if triggered_by:
                 uow.run(
@@ -239,8 +253,8 @@ class ApprovalEngine:
         channel: str = "graphql",
     ) -> ApprovalResult:
         """Approve, reject, withdraw or transfer. ``step`` pins the step the caller saw (a card does)."""
-        action = Action(parse_kind(kind), actor, target, None, step, key)
         comment = comment.strip()[:MAX_TEXT_CHARS]
+        action = Action(parse_kind(kind), actor, target, None, step, key, comment)
         if action.kind == "transfer" and target:
             action = replace(action, target_name=self._employee_name(target))
         for _ in range(MAX_RETRIES):
@@ -250,6 +264,7 @@ class ApprovalEngine:
                 return ApprovalResult(False, decision.message, instance)
             at = now()
             record_id = action_id(instance_id, decision.key)
+            attempt = uuid.uuid4().hex  # stamped by the transition; the record is written only if it won
             act_step = decision.acted_step
             cur = instance.steps[act_step] if 0 <= act_step < len(instance.steps) else None
             with UnitOfWork(self.store, writes=RECORDS) as uow:
@@ -262,12 +277,13 @@ class ApprovalEngine:
                         "stepIndex": decision.step_index,
                         "steps": steps_json(decision.steps),
                         "action": record_id,
+                        "attempt": attempt,
                         "at": at,
                     },
                 )
                 uow.run(
                     load_query("approval_record").text,
-                    self._record(instance_id, record_id, instance.version + 1, kind, act_step,
+                    self._record(instance_id, record_id, attempt, instance.version + 1, kind, act_step,
                                  cur.name if cur else "", actor, target, comment, channel, decision.pending,
                                  at),
                 )  # fmt: skip
@@ -296,6 +312,7 @@ class ApprovalEngine:
     def _record(
         instance_id: str,
         record_id: str,
+        attempt: str,
         seq: int,
         kind: str,
         step: int,
@@ -310,6 +327,7 @@ class ApprovalEngine:
         return {
             "id": instance_id,
             "action": record_id,
+            "attempt": attempt,
             "seq": seq,
             "kind": kind,
             "step": step,

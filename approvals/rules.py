@@ -7,9 +7,11 @@ already closed). It raises the error the actor should see when the action is not
 nothing and writes nothing, so the engine (:mod:`approvals.engine`) owns the I/O — reading,
 compare-and-set, the audit record, events — and the rules are tested without a database.
 
-Modes of a step: 依次 (sequential: each role in turn; several holders of one position are
-interchangeable), 会签 (everyone must approve), 或签 (any one approval suffices). Any rejection ends
-the instance; someone who approved an earlier step is not asked again (recorded as ``auto``).
+The rules (docs/approvals.md states them for users): a step's approvers are grouped by role, and any
+one holder of a role decides for it. 依次: the roles one after another; 会签: every role, in any order;
+或签: any one approver. (A step whose approvers all hold one role is therefore 或签, and is resolved and
+shown as such — see :func:`approvals.chain.effective_mode`.) Any rejection ends the instance and needs
+a comment; someone who approved an earlier step is not asked again (recorded as ``auto``).
 
 Example::
 
@@ -33,7 +35,14 @@ from zhiku.errors import InputError, NotFoundError, ZhikuError
 Kind = Literal["approve", "reject", "withdraw", "transfer"]
 KINDS: tuple[str, ...] = get_args(Kind)
 STATUS_ZH = {"pending": "审批中", "approved": "已通过", "rejected": "已驳回", "withdrawn": "已撤回"}
-KIND_ZH = {"submit": "提交", "approve": "同意", "reject": "驳回", "withdraw": "撤回", "transfer": "转交"}
+KIND_ZH = {
+    "submit": "提交",
+    "approve": "同意",
+    "reject": "驳回",
+    "withdraw": "撤回",
+    "transfer": "转交",
+    "sync": "同步",
+}
 #: What counts as an approval in a step's decisions (``auto``: approved at an earlier step).
 APPROVED = ("approved", "auto")
 
@@ -74,34 +83,44 @@ class StepState:
             groups.setdefault(p.role or p.id, []).append(p.id)
         return list(groups.values())
 
+    def open_groups(self) -> list[list[str]]:
+        """The roles no holder has approved for yet, in order."""
+        return [g for g in self.groups() if not any(self.decisions.get(i) in APPROVED for i in g)]
+
     def pending(self) -> list[str]:
         """Who may act on this step now.
 
-        依次: the first role no one has approved for yet (any holder of it); 会签: everyone who has
-        not decided; 或签: everyone.
+        依次: the holders of the first role no one has approved for yet; 会签: the holders of every
+        such role; 或签: everyone.
         """
         if self.status != "pending":
             return []
+        if self.mode == "或签":
+            return [p.id for p in self.approvers]
+        groups = self.open_groups()
         if self.mode == "依次":
-            for group in self.groups():
-                if not any(self.decisions.get(i) in APPROVED for i in group):
-                    return group
-            return []
-        return [p.id for p in self.approvers if p.id not in self.decisions]
+            return groups[0] if groups else []
+        return list(dict.fromkeys(i for g in groups for i in g))
 
     def decided(self, actor: str, decision: str) -> StepState:
         """This step after ``actor``'s ``decision`` (approved / rejected / auto)."""
         step = replace(self, decisions={**self.decisions, actor: decision})
-        if decision == "rejected":
-            return replace(step, status="rejected")
-        if step.mode == "或签" or not step._still_needed():
-            return replace(step, status="approved")
-        return step
+        return replace(step, status=step.settled())
 
-    def _still_needed(self) -> bool:
-        if self.mode == "依次":
-            return any(not any(self.decisions.get(i) in APPROVED for i in g) for g in self.groups())
-        return any(p.id not in self.decisions for p in self.approvers)
+    def settled(self) -> str:
+        """The status its decisions give this step: rejected (any rejection), approved (或签: any
+        approval; else every role approved for), or pending."""
+        if "rejected" in self.decisions.values():
+            return "rejected"
+        if self.mode == "或签":
+            done = any(d in APPROVED for d in self.decisions.values())
+        else:
+            done = not self.open_groups()
+        return "approved" if done else "pending"
+
+    def decided_by(self) -> list[str]:
+        """Who decided this step (auto-approvals included), in the order recorded."""
+        return [i for i, d in self.decisions.items() if d in (*APPROVED, "rejected")]
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +211,10 @@ class Instance:
 @dataclass(frozen=True, slots=True)
 class Action:
     """What someone asks to do. ``step`` pins the step the caller saw (a card does); ``key`` makes the
-    action idempotent (by default the step, the actor and the kind). For a transfer, ``target_name`` is
-    the target's name as read from the directory before deciding (``None``: not an employee)."""
+    action idempotent (by default the step, the actor and the kind — and for a transfer the version it
+    was read at, since one person may transfer a step that came back to them). For a transfer,
+    ``target_name`` is the target's name as read from the directory before deciding (``None``: not an
+    employee). A rejection needs a ``comment``."""
 
     kind: Kind
     actor: str
@@ -201,13 +222,14 @@ class Action:
     target_name: str | None = None
     step: int | None = None
     key: str | None = None
+    comment: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class EventSpec:
     """A status change to announce once the transition is written, and who should hear of it."""
 
-    kind: str  # step_approved / pending / approved / rejected / withdrawn / transferred
+    kind: str  # signed / step_approved / pending / approved / rejected / withdrawn / transferred
     recipients: tuple[str, ...]
 
 
@@ -277,19 +299,97 @@ def _auto_approve(steps: list[StepState], index: int) -> None:
     rule: the direct manager who also heads the department signs once); recorded as ``auto``."""
     approved_before = {i for s in steps[:index] for i, d in s.decisions.items() if d in APPROVED}
     step = steps[index]
-    for person in step.pending():
-        if person in approved_before and step.status == "pending":
-            step = step.decided(person, "auto")
+    # until no one the step now waits on has approved before (依次: the next role may be theirs too)
+    while step.status == "pending" and (
+        person := next((p for p in step.pending() if p in approved_before and p not in step.decisions), None)
+    ):
+        step = step.decided(person, "auto")
     steps[index] = step
+
+
+def _names(inst: Instance, people: Iterable[str]) -> str:
+    return "、".join(inst.name_of(i) for i in people)
+
+
+def _late(inst: Instance, actor: str) -> Unchanged | None:
+    """The answer for an approver whose step was decided by someone else (one of several accountants
+    approving after another did): who decided it, not "you are not an approver". ``None`` when
+    ``actor`` approves no step that has been decided."""
+    for index in range(min(inst.step_index, len(inst.steps) - 1), -1, -1):
+        step = inst.steps[index]
+        if (
+            step.status in ("approved", "rejected")
+            and actor not in step.decisions
+            and any(p.id == actor for p in step.approvers)
+        ):
+            by = _names(inst, step.decided_by()) or "他人"
+            return Unchanged(f"“{step.name}”已由{by}处理，无需再操作：" + inst.summary())
+    return None
+
+
+def _refuse_or_unchanged(inst: Instance, action: Action) -> Unchanged:
+    """For someone the current step does not wait on: a repeat or a late approver get
+    :class:`Unchanged`; anyone else the error that says why they may not act."""
+    current = inst.current
+    assert current is not None  # a pending instance is always on one of its steps
+    actor, kind = action.actor, action.kind
+    if actor in current.decisions or (
+        action.step is None and any(a.get("actor") == actor and a.get("kind") == kind for a in inst.actions)
+    ):
+        return Unchanged("你已经处理过了，无需重复：" + inst.summary())
+    mine = [g for g in current.groups() if actor in g]
+    if mine and all(g not in current.open_groups() for g in mine):  # another holder of the role signed
+        by = _names(inst, (i for g in mine for i in g if current.decisions.get(i) in APPROVED))
+        return Unchanged(f"“{current.name}”中你所在的角色已由{by}同意，无需再操作：" + inst.summary())
+    if mine:  # 依次: an earlier role has not approved yet
+        raise NotAnApprover("还没有轮到你审批", f"{actor} is not next in step {current.name}")
+    late = _late(inst, actor)
+    if late is not None:
+        return late
+    if any(p.id == actor for s in inst.steps[inst.step_index + 1 :] for p in s.approvers):
+        raise NotAnApprover(f"还没有轮到你审批（当前在“{current.name}”）", f"{actor} approves a later step")
+    raise NotAnApprover("你不是当前步骤的审批人", f"{actor} is not an approver of the current step")
+
+
+def _closed(inst: Instance, action: Action) -> Unchanged:
+    """An action on a closed instance: a late approver or a repeat get :class:`Unchanged`, an approver
+    of a step never reached :class:`InstanceClosed`, anyone else :class:`NotAnApprover`."""
+    actor, kind = action.actor, action.kind
+    if action.step is None and any(a.get("actor") == actor and a.get("kind") == kind for a in inst.actions):
+        return Unchanged(f"申请{inst.status_zh}，无需再处理")  # a retry (also of a transfer away)
+    if not any(p.id == actor for s in inst.steps for p in s.approvers):
+        raise NotAnApprover("你不是这份申请的审批人", f"{actor} approves no step of {inst.id}")
+    if action.step is not None:
+        if not (0 <= action.step < len(inst.steps)) or not any(
+            p.id == actor for p in inst.steps[action.step].approvers
+        ):
+            raise NotAnApprover("你不是这一步的审批人", f"{actor} is not an approver of step {action.step}")
+        return Unchanged(f"申请{inst.status_zh}，无需再处理")
+    if not any(actor in s.decisions for s in inst.steps):  # someone else decided their step
+        late = _late(inst, actor)
+        if late is not None:
+            return late
+    raise InstanceClosed(f"申请{inst.status_zh}，不能再{KIND_ZH[kind]}", f"instance is {inst.status}")
+
+
+def default_key(inst: Instance, action: Action) -> str:
+    """An action's idempotency key when the caller gives none: one decision per person and step; a
+    transfer also by the version it was read at (the same person may transfer a step again once it
+    came back to them, while a retried request still finds its first attempt)."""
+    step = inst.step_index if action.step is None else action.step
+    key = f"{action.kind}:{step}:{action.actor}"
+    return f"{key}:v{inst.version}" if action.kind == "transfer" else key
 
 
 def decide(inst: Instance, action: Action) -> Transition | Unchanged:
     """What ``action`` does to ``inst``; raises :class:`NotAnApprover`, :class:`InstanceClosed`,
     :class:`InputError` or :class:`NotFoundError` (unknown transfer target) when it is not allowed."""
     kind, actor, step = action.kind, action.actor, action.step
-    key = action.key or f"{kind}:{inst.step_index if step is None else step}:{actor}"
-    if any(a.get("id") == action_id(inst.id, key) for a in inst.actions):
-        return Unchanged("这个操作已经处理过了，无需重复：" + inst.summary())
+    key = action.key or default_key(inst, action)
+    done = next((a for a in inst.actions if a.get("id") == action_id(inst.id, key)), None)
+    if done is not None:
+        what = KIND_ZH.get(str(done.get("kind")), "")
+        return Unchanged(f"这个操作已经处理过了（{what}），无需重复：" + inst.summary())
     if kind == "withdraw":
         if actor != inst.applicant:
             raise NotAnApprover("只有申请人可以撤回申请", "only the applicant may withdraw")
@@ -300,25 +400,19 @@ def decide(inst: Instance, action: Action) -> Transition | Unchanged:
         notice = EventSpec("withdrawn", tuple(inst.pending))
         return Transition("withdrawn", inst.step_index, inst.steps, key, inst.step_index, (notice,))
     if inst.status != "pending":
-        if step is not None or any(a.get("actor") == actor and a.get("kind") == kind for a in inst.actions):
-            return Unchanged(f"申请{inst.status_zh}，无需再处理")
-        raise InstanceClosed(f"申请{inst.status_zh}，不能再{KIND_ZH[kind]}", f"instance is {inst.status}")
+        return _closed(inst, action)
     if step is not None and step != inst.step_index:
         if not (0 <= step < len(inst.steps)) or not any(p.id == actor for p in inst.steps[step].approvers):
             raise NotAnApprover("你不是这一步的审批人", f"{actor} is not an approver of step {step}")
-        done = inst.steps[step]
-        by = "、".join(inst.name_of(i) for i in done.decisions)
-        return Unchanged(f"“{done.name}”已由{by or '他人'}处理，无需再操作：" + inst.summary())
+        if step > inst.step_index:
+            raise NotAnApprover("还没有轮到你审批", f"step {step} has not started")
+        done_step = inst.steps[step]
+        by = _names(inst, done_step.decided_by())
+        return Unchanged(f"“{done_step.name}”已由{by or '他人'}处理，无需再操作：" + inst.summary())
     current = inst.current
     assert current is not None  # a pending instance is always on one of its steps
     if actor not in current.pending():
-        if actor in current.decisions or (
-            step is None and any(a.get("actor") == actor and a.get("kind") == kind for a in inst.actions)
-        ):
-            return Unchanged("你已经处理过了，无需重复：" + inst.summary())
-        if any(p.id == actor for p in current.approvers):  # 依次: not their turn yet
-            raise NotAnApprover("还没有轮到你审批", f"{actor} is not next in step {current.name}")
-        raise NotAnApprover("你不是当前步骤的审批人", f"{actor} is not an approver of the current step")
+        return _refuse_or_unchanged(inst, action)
     steps = list(inst.steps)
     index = inst.step_index
     if kind == "transfer":
@@ -335,6 +429,8 @@ def decide(inst: Instance, action: Action) -> Transition | Unchanged:
         steps[index] = replace(current, approvers=approvers)
         notice = EventSpec("transferred", (target, inst.applicant))
         return Transition("pending", index, tuple(steps), key, index, (notice,))
+    if kind == "reject" and not action.comment.strip():
+        raise InputError("驳回时请填写驳回意见，说明原因", "a rejection needs a comment")
     steps[index] = current.decided(actor, "approved" if kind == "approve" else "rejected")
     status = "rejected" if steps[index].status == "rejected" else "pending"
     while status == "pending" and steps[index].status == "approved":
@@ -351,6 +447,7 @@ def decide(inst: Instance, action: Action) -> Transition | Unchanged:
         events = (EventSpec(status, (inst.applicant, *others)),)
     elif index != inst.step_index:
         events = (EventSpec("step_approved", (inst.applicant,)), EventSpec("pending", tuple(after.pending)))
-    else:
-        events = (EventSpec("pending", tuple(p for p in after.pending if p not in inst.pending)),)
+    else:  # a decision that does not move the step (one role of a 会签): progress, not "step approved"
+        newly = tuple(p for p in after.pending if p not in inst.pending)
+        events = (EventSpec("signed", (inst.applicant,)), EventSpec("pending", newly))
     return replace(after, events=events)

@@ -72,7 +72,8 @@ YES = re.compile(r"^(是|是的|好|好的|确认|确定|对|可以|行|嗯|ok|y
 NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
 PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
-MODE_NOTE = {"会签": "（会签：须全部同意）", "或签": "（或签：任一人同意即可）", "依次": ""}
+#: How each mode reads in an answer (docs/approvals.md); a step's mode is as resolved (approvals.chain).
+MODE_NOTE = {"会签": "（会签：每个角色各一人同意）", "或签": "（或签：任一人同意即可）", "依次": ""}
 
 
 #: Mention type → graph label (Person → Employee; for Role the later label, ApproverRole, wins).
@@ -630,8 +631,7 @@ class DialogEngine:
         steps = []
         for i, step in enumerate(chain.active_steps, 1):
             people = "、".join(a.name for a in step.approvers) or "（暂无人担任，请联系管理员）"
-            either = "（任一人）" if step.mode == "依次" and len(step.approvers) > 1 else ""
-            steps.append(f"{i}. {step.name}：{people}{either}{MODE_NOTE.get(step.mode, '')}")
+            steps.append(f"{i}. {step.name}：{people}{MODE_NOTE.get(step.mode, '')}")
         condition = "、".join(
             x
             for x in (

@@ -1,9 +1,11 @@
 // Internal: the audit record of the action that last moved an instance, and who it now waits on.
-// Does nothing unless that action is the instance's last one (a lost compare-and-set writes nothing).
+// Does nothing unless this very attempt moved it (``lastAttempt``, stamped by the transition): a lost
+// compare-and-set writes nothing, even when the winner shared its idempotency key.
 // @internal
 // @mode write
 // @param id string 审批实例 ID
 // @param action string 操作 ID
+// @param attempt string 本次尝试 ID（与 approval_transition 的相同）
 // @param seq int 操作序号（实例版本）
 // @param kind string 操作类型（submit/approve/reject/withdraw/transfer）
 // @param step int 步骤序号
@@ -15,7 +17,7 @@
 // @param pending list 现在等待其审批的人
 // @param at string 时间
 MATCH (i:Resource {id: $id}), (e:Resource {id: $employee})
-WHERE i:ApprovalInstance AND i.lastAction = $action
+WHERE i:ApprovalInstance AND i.lastAttempt = $attempt AND i.lastAction = $action
 MERGE (a:Resource:ApprovalAction {id: $action})
 ON CREATE SET a.name = $kind + '@' + $id, a.kind = $kind, a.seq = $seq, a.step = $step,
               a.stepName = $stepName, a.actor = $employee, a.actorName = e.name, a.target = $target,

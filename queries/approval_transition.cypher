@@ -9,6 +9,7 @@
 // @param stepIndex int 新的当前步骤序号
 // @param steps string 各步骤状态（JSON）
 // @param action string 本次操作 ID
+// @param attempt string 本次尝试 ID（审计记录只由赢得比较并交换的尝试写入）
 // @param at string 时间
 MATCH (i:Resource {id: $id})
 WHERE i:ApprovalInstance
@@ -16,5 +17,5 @@ SET i.lockedAt = $at
 WITH i
 WHERE i.version = $version
 SET i.version = $version + 1, i.status = $status, i.stepIndex = $stepIndex, i.steps = $steps,
-    i.updatedAt = $at, i.lastAction = $action
+    i.updatedAt = $at, i.lastAction = $action, i.lastAttempt = $attempt
 RETURN i.version AS version

@@ -207,10 +207,11 @@ class FakeWeCom:
             }
         )
 
-    def card_click(self, from_user: str, task_id: str, event_key: str) -> str:
+    def card_click(self, from_user: str, task_id: str, event_key: str, *, option: str | None = None) -> str:
+        """A tap on a card's button; ``option``: what was chosen in its ``button_selection`` first."""
         code = secrets.token_hex(16)
         self.response_codes[code] = False
-        return to_xml(
+        xml = to_xml(
             {
                 "ToUserName": self.corp_id,
                 "FromUserName": from_user,
@@ -224,6 +225,13 @@ class FakeWeCom:
                 "AgentID": self.agent_id,
             }
         )
+        if option is None:
+            return xml
+        selected = (
+            "<SelectedItems><SelectedItem><QuestionKey>reject_reason</QuestionKey>"
+            f"<OptionIds><OptionId>{option}</OptionId></OptionIds></SelectedItem></SelectedItems>"
+        )
+        return xml.replace("</xml>", selected + "</xml>")
 
     def approval_change(self, sp_no: str) -> str:
         info = self.approvals[sp_no]

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from dataclasses import replace
 from typing import Any
 
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine, now
-from approvals.rules import Instance, action_id, opening_steps, steps_json
+from approvals.rules import Instance, StepState, action_id, opening_steps, steps_json
 from graph.base import UnitOfWork
 from graph.versions import RECORDS
 from queries import load as load_query
@@ -27,6 +28,24 @@ SP_STATUS = {
     7: "withdrawn",
     10: "approved",
 }
+
+
+def wecom_nodes(steps: tuple[StepState, ...]) -> list[tuple[int, list[str], int]]:
+    """Our steps as WeCom approver nodes: ``(step index, employee ids, attr)`` with attr 1 = 或签,
+    2 = 会签 (every person of the node). WeCom has no node for "one holder of each role", so a step it
+    cannot say in one node — 依次 over several roles, or a 会签 where a role has several holders —
+    becomes one 或签 node per role, in order (WeCom then asks the roles of such a 会签 one after the
+    other; the outcome is the same: one holder of every role approves)."""
+    nodes: list[tuple[int, list[str], int]] = []
+    for i, s in enumerate(steps):
+        groups = s.groups()
+        if s.mode == "或签" or len(groups) == 1:
+            nodes.append((i, [p.id for p in s.approvers], 1))
+        elif s.mode == "会签" and all(len(g) == 1 for g in groups):
+            nodes.append((i, [g[0] for g in groups], 2))
+        else:
+            nodes.extend((i, g, 1) for g in groups)
+    return nodes
 
 
 class WeComOA:
@@ -63,11 +82,8 @@ class WeComOA:
             "template_id": template,
             "use_template_approver": 0,
             "approver": [
-                {
-                    "attr": 2 if s.mode == "会签" else 1,
-                    "userid": [userids.get(p.id, p.id) for p in s.approvers],
-                }
-                for s in steps
+                {"attr": attr, "userid": [userids.get(p, p) for p in who]}
+                for _, who, attr in wecom_nodes(steps)
             ],
             "apply_data": {
                 "contents": [
@@ -92,41 +108,47 @@ class WeComOA:
         return await asyncio.to_thread(self.engine.get, instance_id)
 
     async def sync(self, sp_no: str) -> Instance:
-        """Fetch the approval's detail from WeCom and mirror it (after ``sys_approval_change``)."""
+        """Fetch the approval's detail from WeCom and mirror it (after ``sys_approval_change``).
+
+        The people's decisions come from WeCom's nodes (mapped back to our steps by
+        :func:`wecom_nodes`); each step's status follows from them by our rules, the instance's from
+        WeCom's ``sp_status``. A decision that does not move the step (one role of a 会签) is written
+        too, announced as ``signed`` (progress, not "step approved"); a repeated callback writes nothing.
+        """
         info = await self.client.approval_detail(sp_no)
         instance_id = f"WX-{sp_no}"
         inst = await asyncio.to_thread(self.engine.get, instance_id)
         by_userid = {v: k for k, v in self._userids([p.id for s in inst.steps for p in s.approvers]).items()}
-        steps = list(inst.steps)
-        index = len(steps)
-        for i, (step, node) in enumerate(zip(inst.steps, info.get("sp_record", []), strict=False)):
-            decided = dict(step.decisions)
+        decisions = [dict(s.decisions) for s in inst.steps]
+        newly: list[str] = []
+        for (index, _, _), node in zip(wecom_nodes(inst.steps), info.get("sp_record", []), strict=False):
             for d in node.get("details", []):
                 employee = by_userid.get(d["approver"]["userid"])
-                if employee and d.get("sp_status") in (2, 3):
-                    decided[employee] = "approved" if d["sp_status"] == 2 else "rejected"
-            status = {1: "pending", 2: "approved", 3: "rejected"}.get(node.get("sp_status", 1), "pending")
-            steps[i] = replace(step, decisions=decided, status=status)
-            if status == "pending" and index == len(steps):
-                index = i
+                if employee and d.get("sp_status") in (2, 3) and employee not in decisions[index]:
+                    decisions[index][employee] = "approved" if d["sp_status"] == 2 else "rejected"
+                    newly.append(employee)
         status = SP_STATUS.get(int(info.get("sp_status", 1)), "pending")
+        steps: list[StepState] = []
+        index = len(inst.steps)
+        for i, step in enumerate(inst.steps):
+            settled = replace(step, decisions=decisions[i]).settled()
+            if index < len(inst.steps):  # after the step it waits on: not started
+                settled = "waiting" if not decisions[i] else settled
+            elif settled != "approved":
+                index = i
+            steps.append(replace(step, decisions=decisions[i], status=settled))
         if status == "pending" and index == len(steps):
-            index = len(steps) - 1
-        # Nothing to mirror unless the status or the step moved (a repeated callback, or one 会签 approver
-        # of several). This is what the check did before the steps became immutable: it compared the
-        # steps with themselves, so a decision alone never wrote; mirroring it would also announce
-        # "step_approved" to the applicant for a step that has not moved.
-        if status == inst.status and index == inst.step_index:
-            return inst
+            index = len(steps) - 1  # WeCom still waits (e.g. on a node we do not map): stay on the last
+        if status == inst.status and index == inst.step_index and not newly:
+            return inst  # a repeated callback: nothing new
         at = now()
-        decisions = json.dumps([s.decisions for s in steps], sort_keys=True)
-        key = f"wecom-sync:{info.get('sp_status')}:{index}:{decisions}"
+        key = f"wecom-sync:{info.get('sp_status')}:{index}:{json.dumps(decisions, sort_keys=True)}"
         record_id = action_id(instance_id, key)
-
+        attempt = uuid.uuid4().hex
         new_index = min(index, len(steps) - 1)
         pending = steps[new_index].pending() if status == "pending" else []
 
-        def write() -> Instance:
+        def write() -> tuple[bool, Instance]:
             with UnitOfWork(self.engine.store, writes=RECORDS) as uow:
                 uow.run(
                     load_query("approval_transition").text,
@@ -137,6 +159,7 @@ class WeComOA:
                         "stepIndex": new_index,
                         "steps": steps_json(steps),
                         "action": record_id,
+                        "attempt": attempt,
                         "at": at,
                     },
                 )
@@ -145,11 +168,12 @@ class WeComOA:
                     {
                         "id": instance_id,
                         "action": record_id,
+                        "attempt": attempt,
                         "seq": inst.version + 1,
                         "kind": "sync",
                         "step": new_index,
                         "stepName": steps[new_index].name,
-                        "employee": inst.applicant,
+                        "employee": newly[-1] if newly else inst.applicant,
                         "target": None,
                         "comment": f"企业微信审批状态 {info.get('sp_status')}",
                         "channel": "wecom_oa",
@@ -157,9 +181,16 @@ class WeComOA:
                         "at": at,
                     },
                 )
-            return self.engine.get(instance_id)
+            return bool(uow.results[0]), self.engine.get(instance_id)
 
-        after = await asyncio.to_thread(write)
-        kind = after.status if after.status != "pending" else "step_approved"
-        self.engine.announce(kind, after, "wecom", (after.applicant, *after.pending))
+        written, after = await asyncio.to_thread(write)
+        if not written:  # another callback mirrored it first: it announced what changed
+            return after
+        if after.status != "pending":
+            kind, recipients = after.status, (after.applicant, *after.pending)
+        elif after.step_index != inst.step_index:
+            kind, recipients = "step_approved", (after.applicant, *after.pending)
+        else:  # progress within a step: the applicant may follow it, nobody is told "step approved"
+            kind, recipients = "signed", (after.applicant,)
+        self.engine.announce(kind, after, "wecom", recipients)
         return after

@@ -3,8 +3,9 @@
 A callback is verified, decrypted, de-duplicated and acknowledged at once (WeCom retries after
 5 s, three times); the work — asking the chatbot, acting on an approval — happens in a background
 task, and results go back through ``message/send`` / ``update_template_card``. De-duplication keys:
-``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender for card taps; sender + ``CreateTime`` +
-event for other events; kept in Redis for a day.
+``MsgId`` for messages; ``TaskId`` + ``EventKey`` + sender + ``ResponseCode`` for card taps;
+sender + ``CreateTime`` + event for other events; kept in Redis for a day. Approval-app changes are
+not de-duplicated (their mirror is idempotent).
 
 Approval events from the engine become notifications by the rules in ``wecom/rules.yaml`` (a
 button card for the approvers now pending, text for the applicant...). Every push is recorded in
@@ -82,8 +83,19 @@ def load_rules(path: Path = RULES_FILE) -> list[Rule]:
     ]
 
 
+#: The reasons a card offers for 驳回 (a rejection needs a comment; a card cannot carry free text).
+REJECT_REASONS = {
+    "papers": "材料或票据不全，请补充后重新提交",
+    "amount": "金额或预算不符",
+    "policy": "不符合公司制度",
+    "talk": "请与我沟通后重新提交",
+}
+REJECT_QUESTION = "reject_reason"
+
+
 def approval_card(inst: Instance, task_id: str) -> dict[str, Any]:
-    """The button card an approver taps (同意 / 驳回)."""
+    """The button card an approver taps (同意 / 驳回; 驳回 takes the reason chosen in the card's
+    selection, since a rejection needs a comment)."""
     step = inst.current
     rows = [
         {"keyname": "申请人", "value": inst.applicant_name},
@@ -100,6 +112,11 @@ def approval_card(inst: Instance, task_id: str) -> dict[str, Any]:
         "main_title": {"title": inst.name, "desc": (inst.reason or "")[:60]},
         "horizontal_content_list": rows[:6],
         "task_id": task_id,
+        "button_selection": {
+            "question_key": REJECT_QUESTION,
+            "title": "驳回原因",
+            "option_list": [{"id": k, "text": v} for k, v in REJECT_REASONS.items()],
+        },
         "button_list": [
             {"text": "驳回", "style": 2, "key": "reject"},
             {"text": "同意", "style": 1, "key": "approve"},
@@ -209,6 +226,12 @@ class WeComService:
         return "accepted"
 
     async def _process_once(self, msg: dict[str, str], key: str) -> None:
+        # An approval-app change is never skipped: two decisions in one second carry the same SpNo,
+        # SpStatus and CreateTime, and the mirror (WeComOA.sync) is idempotent — it fetches the detail
+        # and writes only what changed — so a redelivered callback costs a fetch, not a double write.
+        if key.startswith("sp:"):
+            await self._process(msg, key)
+            return
         if not await self.kv.set(f"zhiku:wecom:seen:{key}", "1", nx=True, ex=DEDUP_TTL_S):
             log.info("duplicate WeCom callback %s ignored", key)
             self.duplicates += 1
@@ -220,7 +243,10 @@ class WeComService:
         if msg.get("MsgId"):
             return f"msg:{msg['MsgId']}"
         if msg.get("Event") == "template_card_event":
-            return f"card:{msg.get('TaskId')}:{msg.get('EventKey')}:{msg.get('FromUserName')}"
+            # each tap has its own ResponseCode (a retried callback repeats it): a second tap after
+            # choosing a 驳回原因 is a new event, a redelivered one is not
+            tap = (msg.get("TaskId"), msg.get("EventKey"), msg.get("FromUserName"), msg.get("ResponseCode"))
+            return "card:" + ":".join(str(x) for x in tap)
         if msg.get("Event") == "sys_approval_change":
             sp = f"{msg.get('ApprovalInfo.SpNo')}:{msg.get('ApprovalInfo.SpStatus')}"
             return f"sp:{sp}:{msg.get('CreateTime')}"
@@ -233,7 +259,8 @@ class WeComService:
                 await self.on_text(msg["FromUserName"], msg.get("Content", ""))
             elif kind == "event" and msg.get("Event") == "template_card_event":
                 await self.on_card(msg["FromUserName"], msg.get("TaskId", ""), msg.get("EventKey", ""),
-                                   msg.get("ResponseCode", ""))  # fmt: skip
+                                   msg.get("ResponseCode", ""),
+                                   msg.get("SelectedItems.OptionId", ""))  # fmt: skip
             elif kind == "event" and msg.get("Event") == "sys_approval_change":
                 sp_no = msg.get("ApprovalInfo.SpNo", "")
                 log.info("WeCom approval %s changed", sp_no)
@@ -263,7 +290,9 @@ class WeComService:
         who = load_principal(self.store, employee)
         return render_reply(self.dialog.handle(f"wecom:{employee}", who, content))
 
-    async def on_card(self, userid: str, task_id: str, event_key: str, response_code: str) -> None:
+    async def on_card(
+        self, userid: str, task_id: str, event_key: str, response_code: str, option: str = ""
+    ) -> None:
         record = await self.kv.get(f"zhiku:wecom:card:{task_id}")
         if self.engine is None or not record:
             log.warning("tap on unknown or expired card %s", task_id)
@@ -272,6 +301,13 @@ class WeComService:
         card = json.loads(record)
         kind = "approve" if event_key == "approve" else "reject" if event_key == "reject" else ""
         employee = await asyncio.to_thread(self.employee_of, userid)
+        reason = REJECT_REASONS.get(option, "") if kind == "reject" else ""
+        if kind == "reject" and not reason:  # the card stays as it is: choose a reason and tap again
+            await self._send_text(
+                [userid],
+                "驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。",
+            )
+            return
         try:
             result = await asyncio.to_thread(
                 self.engine.act,
@@ -281,7 +317,7 @@ class WeComService:
                 step=int(card["step"]),
                 key=f"card:{task_id}:{employee}",
                 channel="wecom_card",
-                comment="（企业微信卡片）",
+                comment=reason,
             )
         except ZhikuError as exc:  # not an approver, closed instance...: tell the person who tapped
             log.warning("card tap by %s on %s refused: %s", userid, task_id, exc.one_line())

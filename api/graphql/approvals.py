@@ -33,7 +33,11 @@ class ApproverPerson:
 class ChainStep:
     name: str
     order: int
-    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
+    mode: str = strawberry.field(
+        description="依次（各角色依次）/ 会签（每个角色各一人同意）/ 或签（任一人同意）；"
+        "按解析出的审批人：一个角色有多人担任时为或签 / as resolved for these approvers"
+    )
+    declared_mode: str = strawberry.field(description="流程定义中写的方式 / the mode the definition states")
     condition: str
     applies: bool = strawberry.field(description="在给定金额、天数下此步是否生效")
     approvers: list[ApproverPerson]
@@ -79,7 +83,9 @@ class StepApprover:
 class InstanceStep:
     index: int
     name: str
-    mode: str = strawberry.field(description="依次 / 会签（全部同意）/ 或签（任一同意）")
+    mode: str = strawberry.field(
+        description="依次（各角色依次）/ 会签（每个角色各一人同意）/ 或签（任一人同意）"
+    )
     status: str = strawberry.field(description="waiting / pending / approved / rejected")
     approvers: list[StepApprover]
 
@@ -192,6 +198,7 @@ def _chain_step(step: ChainStepData) -> ChainStep:
         name=step.name,
         order=step.ordinal,
         mode=step.mode,
+        declared_mode=step.declared_mode or step.mode,
         condition=step.condition,
         applies=step.applies,
         approvers=[ApproverPerson(id=strawberry.ID(a.id), name=a.name, role=a.role) for a in step.approvers],
@@ -336,7 +343,10 @@ class ApprovalMutation:
             applied=result.applied, message=result.message, instance=approval_instance(result.instance)
         )
 
-    @strawberry.mutation(description="审批操作：同意、驳回、撤回、转交 / act on an approval instance")
+    @strawberry.mutation(
+        description="审批操作：同意、驳回（须填写 comment）、撤回、转交 / act on an approval instance"
+        " (a rejection needs a comment)"
+    )
     async def act_on_approval(
         self,
         info: Info,

@@ -203,6 +203,41 @@ def test_who_approves_resolves_people_under_conditions(api: TestClient) -> None:
     assert code(gql(api, q, p="费用报销", a=-5.0)) == "BAD_INPUT"
 
 
+def test_who_approves_the_engine_and_the_summary_say_the_same_mode(api: TestClient) -> None:
+    """会计审核 names one role that three accountants hold: any one decides, so it is 或签 everywhere
+    (docs/approvals.md) — and a rejection needs a comment."""
+    q = 'query { whoApproves(process: "费用报销", amount: 800) { steps { name mode declaredMode approvers { id } } } }'
+    steps = gql(api, q)["data"]["whoApproves"]["steps"]
+    accounting = steps[1]
+    assert (accounting["name"], accounting["mode"], accounting["declaredMode"]) == (
+        "会计审核",
+        "或签",
+        "依次",
+    )
+    assert len(accounting["approvers"]) == 3
+    submit = (
+        'mutation { submitApproval(process: "费用报销", amount: 800, reason: "打车") { instance { id } } }'
+    )
+    inst = gql(api, submit)["data"]["submitApproval"]["instance"]["id"]
+    act = (
+        "mutation($id: ID!, $a: ApprovalAction!, $c: String!) { actOnApproval(id: $id, action: $a, comment: $c)"
+        " { applied instance { status summary steps { mode } } } }"
+    )
+    try:
+        done = gql(api, act, who="E1002", id=inst, a="APPROVE", c="")["data"]["actOnApproval"]
+        assert done["applied"] and "会计审核”（或签）" in done["instance"]["summary"]
+        assert [s["mode"] for s in done["instance"]["steps"]] == [s["mode"] for s in steps]
+        no_reason = gql(api, act, who="E1021", id=inst, a="REJECT", c=" ")
+        assert code(no_reason) == "BAD_INPUT" and "意见" in no_reason["errors"][0]["message"]
+        rejected = gql(api, act, who="E1021", id=inst, a="REJECT", c="缺少发票")["data"]["actOnApproval"]
+        assert rejected["applied"] and rejected["instance"]["status"] == "rejected"
+    finally:
+        api.app.state.zhiku.store.execute(  # type: ignore[attr-defined]
+            "MATCH (i:ApprovalInstance {id: $id}) OPTIONAL MATCH (a:ApprovalAction)-[:ACTION_ON]->(i) DETACH DELETE i, a",
+            {"id": inst},
+        )
+
+
 def test_approval_process_lookup(api: TestClient) -> None:
     one = gql(
         api,

@@ -1,5 +1,5 @@
 """The approval rules (approvals.rules.decide) without a database: a table of single actions, and
-properties of whole runs drawn by hypothesis (会签 needs everyone, 或签 any one, a rejection ends it,
+properties of whole runs drawn by hypothesis (会签 needs every role, 或签 any one, a rejection ends it,
 nothing moves a closed instance, the input is never changed)."""
 
 from __future__ import annotations
@@ -75,6 +75,8 @@ def transition(inst: Instance, action: Action) -> Transition:
 # -- one action at a time ---------------------------------------------------------------------------
 
 CONTRACT = instance(step("依次", "M1"), step("会签", "L1", "F1"), step("或签", "S1", "S2"))
+ACCOUNTING = instance(step("或签", ("A1", "会计"), ("A2", "会计")), step("依次", "C1"))
+ACCOUNTS = instance(step("会签", ("A1", "会计"), ("A2", "会计"), ("L1", "法务")))
 
 
 @pytest.mark.parametrize(
@@ -84,15 +86,15 @@ CONTRACT = instance(step("依次", "M1"), step("会签", "L1", "F1"), step("或�
                      (EventSpec("step_approved", (APPLICANT,)), EventSpec("pending", ("L1", "F1"))),
                      id="依次 approved: the next step's approvers are asked"),
         pytest.param(instance(step("会签", "L1", "F1")), Action("approve", "F1"), "pending", 0, ["L1"],
-                     (EventSpec("pending", ()),), id="会签: waits for the others"),
+                     (EventSpec("signed", (APPLICANT,)), EventSpec("pending", ())), id="会签: waits for the others"),
         pytest.param(instance(step("会签", "L1", "F1", L1="approved")), Action("approve", "F1"), "approved", 1, [],
                      (EventSpec("approved", (APPLICANT,)),), id="会签: the last approval completes it"),
         pytest.param(instance(step("或签", "S1", "S2", "S3")), Action("approve", "S2"), "approved", 1, [],
                      (EventSpec("approved", (APPLICANT, "S1", "S3")),), id="或签: the first approval completes it"),
-        pytest.param(instance(step("会签", "L1", "F1"), step("依次", "M1")), Action("reject", "L1"), "rejected", 0, [],
+        pytest.param(instance(step("会签", "L1", "F1"), step("依次", "M1")), Action("reject", "L1", comment="不同意"), "rejected", 0, [],
                      (EventSpec("rejected", (APPLICANT, "F1")),), id="a rejection ends the instance"),
         pytest.param(instance(step("依次", ("H1", "hr"), ("H2", "hr"), ("D1", "director"))), Action("approve", "H2"),
-                     "pending", 0, ["D1"], (EventSpec("pending", ("D1",)),),
+                     "pending", 0, ["D1"], (EventSpec("signed", (APPLICANT,)), EventSpec("pending", ("D1",))),
                      id="依次: one holder of a role approves for it, then the next role"),
         pytest.param(instance(step("依次", "M1"), step("依次", "M1", "D1")), Action("approve", "M1"), "pending", 1, ["D1"],
                      (EventSpec("step_approved", (APPLICANT,)), EventSpec("pending", ("D1",))),
@@ -123,19 +125,23 @@ def test_transfer_keeps_the_role_and_names_the_target() -> None:
     assert t.steps[0].approvers == (Person("T1", "代理人", "法务"),)
 
 
-DONE = after(CONTRACT, Action("reject", "M1"), transition(CONTRACT, Action("reject", "M1")))
+REJECT_M1 = Action("reject", "M1", comment="不同意")
+DONE = after(CONTRACT, REJECT_M1, transition(CONTRACT, REJECT_M1))
 
 
 @pytest.mark.parametrize(
     ("inst", "action", "error", "message"),
     [
-        pytest.param(CONTRACT, Action("approve", "L1"), NotAnApprover, "不是当前步骤", id="an approver of a later step"),
+        pytest.param(CONTRACT, Action("approve", "L1"), NotAnApprover, "还没有轮到你", id="an approver of a later step"),
         pytest.param(CONTRACT, Action("approve", APPLICANT), NotAnApprover, "不是当前步骤", id="the applicant approving"),
         pytest.param(instance(step("依次", ("H1", "hr"), ("D1", "director"))), Action("approve", "D1"), NotAnApprover,
                      "还没有轮到你", id="依次: not their turn yet"),
         pytest.param(CONTRACT, Action("withdraw", "M1"), NotAnApprover, "只有申请人", id="someone else withdrawing"),
         pytest.param(DONE, Action("withdraw", APPLICANT), InstanceClosed, "不能撤回", id="withdrawing a closed one"),
         pytest.param(DONE, Action("approve", "L1"), InstanceClosed, "不能再同意", id="approving a closed one"),
+        pytest.param(DONE, Action("approve", "X9"), NotAnApprover, "不是这份申请", id="a stranger on a closed one"),
+        pytest.param(DONE, Action("approve", "X9", step=0), NotAnApprover, "不是这份申请", id="a stranger's card on a closed one"),
+        pytest.param(CONTRACT, Action("reject", "M1", comment=" "), InputError, "驳回意见", id="a rejection without a comment"),
         pytest.param(CONTRACT, Action("transfer", "M1"), InputError, "转交给谁", id="transfer without a target"),
         pytest.param(CONTRACT, Action("transfer", "M1", "M1", "x"), InputError, "转交给谁", id="transfer to oneself"),
         pytest.param(CONTRACT, Action("transfer", "M1", APPLICANT, "x"), InputError, "申请人", id="transfer to the applicant"),
@@ -159,11 +165,26 @@ def test_refused(inst: Instance, action: Action, error: type[ZhikuError], messag
         pytest.param(after(CONTRACT, Action("approve", "M1"), transition(CONTRACT, Action("approve", "M1"))),
                      Action("approve", "M1", step=0, key="card-2"), "已由name-M1处理", id="a stale card for a closed step"),
         pytest.param(DONE, Action("approve", "L1", step=1), "无需再处理", id="a stale card on a closed instance"),
+        pytest.param(after(ACCOUNTING, Action("approve", "A2"), transition(ACCOUNTING, Action("approve", "A2"))),
+                     Action("approve", "A1"), "已由name-A2处理", id="a late holder of the role, step closed"),
+        pytest.param(after(ACCOUNTS, Action("approve", "A2"), transition(ACCOUNTS, Action("approve", "A2"))),
+                     Action("approve", "A1"), "角色已由name-A2同意", id="a late holder of a 会签 role"),
+        pytest.param(after(CONTRACT, Action("reject", "M1", key="card-3", comment="x"),
+                           transition(CONTRACT, Action("reject", "M1", key="card-3", comment="x"))),
+                     Action("approve", "M1", step=0, key="card-3"), "处理过了（驳回）", id="the other button, same card"),
     ],
 )  # fmt: skip
 def test_nothing_to_write(inst: Instance, action: Action, message: str) -> None:
     outcome = decide(inst, action)
     assert isinstance(outcome, Unchanged) and message in outcome.message
+
+
+def test_the_same_person_may_transfer_again_once_it_came_back() -> None:
+    inst = instance(step("依次", ("M1", "上级")))
+    for actor, target in (("M1", "T1"), ("T1", "M1"), ("M1", "T2")):
+        action = Action("transfer", actor, target, "x")
+        inst = after(inst, action, transition(inst, action))
+    assert inst.pending == ["T2"]
 
 
 def test_unknown_kinds_are_refused() -> None:
@@ -203,13 +224,12 @@ def an_action(inst: Instance) -> st.SearchStrategy[Action]:
         target=st.sampled_from([None, *PEOPLE, "E404"]),
         target_name=st.just("代理人"),
         step=st.sampled_from([None, None, None, 0, 1]),
+        comment=st.sampled_from(["意见", "意见", ""]),
     )
 
 
 def approved_by_everyone_needed(s: StepState) -> bool:
     ok = {i for i, d in s.decisions.items() if d in APPROVED}
-    if s.mode == "会签":
-        return all(p.id in ok for p in s.approvers)
     if s.mode == "或签":
         return bool(ok & {p.id for p in s.approvers})
     return all(ok & set(group) for group in s.groups())
@@ -238,7 +258,7 @@ def test_any_run_of_actions_follows_the_rules(
         assert nxt.step_index >= inst.step_index
         assert set(nxt.pending) <= {p.id for p in nxt.current.approvers} if nxt.current else nxt.pending == []
         if action.kind == "reject":
-            assert nxt.status == "rejected"
+            assert nxt.status == "rejected" and action.comment
         if action.kind == "approve":
             assert acted.status == ("approved" if approved_by_everyone_needed(acted) else "pending")
             if acted.mode == "或签":
@@ -273,7 +293,8 @@ def test_a_rejection_ends_it_and_nothing_moves_it_after(
         inst = after(inst, Action("approve", actor), transition(inst, Action("approve", actor)))
     if inst.status == "pending":
         actor = data.draw(st.sampled_from(inst.pending))
-        inst = after(inst, Action("reject", actor), transition(inst, Action("reject", actor)))
+        reject = Action("reject", actor, comment="不同意")
+        inst = after(inst, reject, transition(inst, reject))
         assert inst.status == "rejected" and inst.pending == []
     kind: Kind
     for kind in ("approve", "reject", "transfer", "withdraw"):

@@ -47,6 +47,11 @@ def test_who_approves_in_conversation_with_amount_follow_up(engine: DialogEngine
     small, big, vague = talk(engine, "E1030", "报销8000元谁审批", "那两万五呢？", "谁来审批")
     assert small.type == "answer" and "李志强" in small.text and "总经理审批：" not in small.text
     assert "跳过：总经理审批" in small.text
+    # 会计审核: three accountants hold the one role, any of them decides — 或签, as the engine runs it
+    assert (
+        "会计审核：" in small.text
+        and "（或签：任一人同意即可）" in small.text.split("会计审核：")[1].split("\n")[0]
+    )
     assert "总经理审批：陈建国" in big.text  # 25,000 > 20,000: the CEO step applies
     assert vague.type in ("answer", "clarify")
 

@@ -20,7 +20,7 @@ from api.app import create_app
 from api.auth import issue_token
 from wecom.client import WeComClient, WeComConfigError, WeComUnavailable
 from wecom.fake import FakeWeCom
-from wecom.service import DEAD_LETTERS
+from wecom.service import DEAD_LETTERS, REJECT_REASONS
 from zhiku.loopback import running
 from zhiku.settings import Settings
 
@@ -78,7 +78,7 @@ def env(demo_graph: Any, demo_search: Any) -> Iterator[Env]:
             wecom_token=TOKEN,  # type: ignore[arg-type]
             wecom_aes_key=AES_KEY,  # type: ignore[arg-type]
             wecom_api_base=fake_base,
-            wecom_oa_templates={"PROC-TRAVEL": "tmpl-travel"},
+            wecom_oa_templates={"PROC-TRAVEL": "tmpl-travel", "PROC-LOAN": "tmpl-loan"},
             wechat_mp_app_id=fake.mp_app_id,
             wechat_mp_secret=fake.mp_secret,  # type: ignore[arg-type]
             wechat_miniprogram_app_id="wx-mini-test",
@@ -306,6 +306,70 @@ def test_wecom_approval_app_is_mirrored_after_its_callback(env: Env) -> None:
     wait_for(
         lambda: any("审批通过" in s.body.get("content", "") for s in env.fake.messages_to("E1040", "text"))
     )
+
+
+AUDIT = (
+    "query($id: ID!) { approvalInstance(id: $id) { status currentStep pendingWith audit { kind comment } } }"
+)
+
+
+def test_a_card_rejection_takes_the_reason_chosen_on_the_card(env: Env) -> None:
+    data = env.graphql("E1040", SUBMIT, {"p": "费用报销", "a": 300, "k": "wecom-reject-1"})["submitApproval"]
+    inst = data["instance"]
+    card = wait_for(lambda: [c for c in env.fake.messages_to("E1002", "template_card")
+                             if c.body["task_id"].startswith(inst["id"])])[-1]  # fmt: skip
+    assert card.body["button_selection"]["title"] == "驳回原因"
+    task_id = card.body["task_id"]
+    # 驳回 with no reason chosen: nothing changes, the approver is told to choose one
+    env.callback(env.fake.card_click("E1002", task_id, "reject"))
+    wait_for(
+        lambda: any(
+            "驳回需要说明原因" in s.body.get("content", "") for s in env.fake.messages_to("E1002", "text")
+        )
+    )
+    assert env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"]["status"] == "pending"
+    env.callback(env.fake.card_click("E1002", task_id, "reject", option="papers"))
+    after = wait_for(
+        lambda: ((r := env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"])["status"] == "rejected" and r)
+    )  # fmt: skip
+    assert after["audit"][-1] == {"kind": "reject", "comment": REJECT_REASONS["papers"]}
+    assert after["pendingWith"] == []
+
+
+def test_one_countersigner_in_the_approval_app_is_mirrored_as_progress(env: Env) -> None:
+    """借款申请's 财务会签 (an accountant — three hold the role — and the finance director) goes to WeCom
+    as one 或签 node per role; one of them approving is written to the graph and announced as
+    ``signed``, not as "step approved"."""
+    events: list[Any] = []
+    engine = env.app.state.zhiku.approvals
+    engine.listeners.append(events.append)
+    try:
+        loan = 'mutation { submitApproval(process: "借款申请", amount: 3000, reason: "备用金") { instance { id steps { name mode } } } }'
+        inst = env.graphql("E1040", loan)["submitApproval"]["instance"]
+        sp_no = inst["id"].removeprefix("WX-")
+        nodes = env.fake.approvals[sp_no]["sp_record"]
+        assert [n["approverattr"] for n in nodes] == [1, 1, 1]
+        assert sorted(len(n["details"]) for n in nodes[1:]) == [1, 3]  # the finance director; the accountants
+        env.fake.decide_in_oa(sp_no, nodes[0]["details"][0]["approver"]["userid"], approve=True)
+        env.callback(env.fake.approval_change(sp_no))
+        wait_for(
+            lambda: env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"]["currentStep"] == 1
+        )
+        env.fake.decide_in_oa(sp_no, nodes[1]["details"][-1]["approver"]["userid"], approve=True)  # one role
+        env.callback(env.fake.approval_change(sp_no))
+        after = wait_for(
+            lambda: ((r := env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"])["audit"][-1]["kind"] == "sync"
+                     and len(r["audit"]) == 3 and r)
+        )  # fmt: skip
+        other_role = sorted(d["approver"]["userid"] for d in nodes[2]["details"])
+        assert after["currentStep"] == 1 and sorted(after["pendingWith"]) == other_role
+        mine = [(e.kind, set(e.recipients)) for e in events if e.instance_id == inst["id"]]
+        assert mine == [
+            ("step_approved", {"E1040", "E1020", "E1021", "E1022", "E1024"}),
+            ("signed", {"E1040"}),  # progress within the step: no "step approved" for the applicant
+        ]
+    finally:
+        engine.listeners.remove(events.append)
 
 
 def test_status_subscription_pushes_in_real_time(env: Env) -> None:
