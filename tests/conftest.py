@@ -80,10 +80,11 @@ class ReadOnlyDemoStore(FalkorDBStore):
     here would couple the tests through the order they run in."""
 
     frozen = False
+    refused: list[str]
 
     def freeze(self) -> None:
         self.frozen = True
-        self.refused: list[str] = []
+        self.refused = []
 
     def _refuse(self, what: str) -> None:
         if self.frozen:
@@ -160,6 +161,8 @@ def _demo_graph_stays_as_loaded(request: pytest.FixtureRequest) -> Iterator[None
     if "demo_graph" not in request.fixturenames:
         return
     demo = request.getfixturevalue("demo_graph")
+    if not isinstance(demo, ReadOnlyDemoStore):  # a module's own fixture of that name
+        return
     refused, demo.refused = demo.refused, []
     if refused:
         pytest.fail("writes to the shared read-only demo graph (use demo_copy): " + " | ".join(refused))
