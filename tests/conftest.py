@@ -14,6 +14,7 @@ import functools
 import importlib.util
 import os
 import shutil
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -174,7 +175,16 @@ def copy_of_demo(demo: FalkorDBStore) -> Iterator[FalkorDBStore]:
     ids, indexes and constraints, writable, private to the caller, deleted on exit."""
     name = f"democopy_{uuid.uuid4().hex[:12]}"
     with redis.Redis.from_url(demo.kv_url) as kv:
-        kv.execute_command("GRAPH.COPY", demo.graph_name, name)
+        # GRAPH.COPY forks the server, and Redis runs one child at a time: while the embedded
+        # server's periodic snapshot (BGSAVE) runs, the copy fails with "could not fork". Retry.
+        for attempt in range(200):
+            try:
+                kv.execute_command("GRAPH.COPY", demo.graph_name, name)
+                break
+            except redis.ResponseError as exc:
+                if "could not fork" not in str(exc) or attempt == 199:
+                    raise
+                time.sleep(0.05)
     assert demo.server is not None
     copy = FalkorDBStore.embedded(demo.server.graph_dir, name)
     try:

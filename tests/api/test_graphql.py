@@ -177,7 +177,8 @@ def test_ask_answers_with_sources_and_follow_ups(api_copy: TestClient) -> None:
     assert not unknown["answered"] and "转人工" in unknown["text"]
 
 
-def test_recommendations_need_exactly_one_target(api: TestClient) -> None:
+def test_recommendations_need_exactly_one_target(api_copy: TestClient) -> None:
+    api = api_copy  # a colleague's ask records a view
     recs = gql(api, '{ recommendations(forEntity: "LEAVE-annual", first: 6) { kind id title reason } }')
     kinds = {r["kind"] for r in recs["data"]["recommendations"]}
     assert {"document", "process"} <= kinds
