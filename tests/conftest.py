@@ -5,7 +5,10 @@ and is read-only: its store refuses every write — content and records alike �
 what another left behind, whatever the order they run in. A test that writes (tickets, feedback,
 who-read-what edges, approvals, a changed property), or drives an app that does (``ask`` records a
 view), takes ``demo_copy``: the loaded demo copied with FalkorDB's ``GRAPH.COPY`` into a graph of its
-own (measured ~16 ms), deleted afterwards — no clean-up to write, none to forget.
+own (16–40 ms measured here), deleted afterwards — no clean-up to write, none to forget. Beside it,
+``copy_search`` is the demo's index bound to the copy (the ids are the same; the index files stay
+shared and read-only), ``copy_search_writable`` a copy of the index files for a test that syncs it
+(ingestion), and ``module_demo_copy`` one copy for a module-scoped server.
 """
 
 from __future__ import annotations
@@ -78,7 +81,8 @@ class ReadOnlyDemoStore(FalkorDBStore):
     upserts and ``UnitOfWork`` call them); reads use ``GRAPH.RO_QUERY``, which the server itself
     refuses to let write. Records (``writes=RECORDS``: tickets, feedback, views, approvals) are
     refused as well: they are exactly what tests read back and count, so letting them accumulate
-    here would couple the tests through the order they run in."""
+    here would couple the tests through the order they run in. Not covered: ``apply_schema``
+    creating a missing constraint (the demo has them all, so the app's start-up creates nothing)."""
 
     frozen = False
     refused: list[str]
