@@ -42,7 +42,6 @@ def serve(demo_graph, demo_search, settings: Settings, **config: Any) -> Iterato
 def server(demo_graph, demo_search, settings: Settings, fresh_limits) -> Iterator[str]:  # type: ignore[no-untyped-def]
     with serve(demo_graph, demo_search, settings) as base:
         yield base
-    demo_graph.execute("MATCH (t:Ticket) DETACH DELETE t")
 
 
 def chat_url(base: str, settings: Settings, who: str = EMPLOYEE) -> str:

@@ -31,10 +31,16 @@ def app_settings(demo_search) -> Settings:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def api(demo_graph, demo_search, app_settings: Settings) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """The app on the shared, read-only demo graph (a write fails the test: see tests/conftest.py)."""
     with TestClient(create_app(app_settings, store=demo_graph, search=demo_search)) as c:
         yield c
-    demo_graph.execute("MATCH (f:Feedback) DETACH DELETE f")
-    demo_graph.execute("MATCH (:Employee)-[v:VIEWED]->() DELETE v")
+
+
+@pytest.fixture
+def api_copy(demo_copy, copy_search, app_settings: Settings) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """The app on this test's own copy of the demo, for tests that write (``ask`` records a view)."""
+    with TestClient(create_app(app_settings, store=demo_copy, search=copy_search)) as c:
+        yield c
 
 
 def gql(api: TestClient, query: str, who: str | None = EMPLOYEE, headers: dict | None = None, **variables):  # type: ignore[no-untyped-def]
@@ -156,7 +162,8 @@ def test_entity_lookups_are_batched(api: TestClient, demo_graph, monkeypatch) ->
     assert calls["batched"] == 1  # … loaded with one query
 
 
-def test_ask_answers_with_sources_and_follow_ups(api: TestClient) -> None:
+def test_ask_answers_with_sources_and_follow_ups(api_copy: TestClient) -> None:
+    api = api_copy  # ask records a view
     answer = gql(
         api,
         '{ ask(question: "年假可以按小时请吗") { id text answered confidence citations { title uri snippet } about { id } followUps } }',
@@ -170,7 +177,8 @@ def test_ask_answers_with_sources_and_follow_ups(api: TestClient) -> None:
     assert not unknown["answered"] and "转人工" in unknown["text"]
 
 
-def test_recommendations_need_exactly_one_target(api: TestClient) -> None:
+def test_recommendations_need_exactly_one_target(api_copy: TestClient) -> None:
+    api = api_copy  # a colleague's ask records a view
     recs = gql(api, '{ recommendations(forEntity: "LEAVE-annual", first: 6) { kind id title reason } }')
     kinds = {r["kind"] for r in recs["data"]["recommendations"]}
     assert {"document", "process"} <= kinds
@@ -283,17 +291,18 @@ def test_named_query_parameters_take_defaults_and_missing_ones_are_named(api: Te
     assert code(gql(api, q, who=ANALYST, n="entities_page", p=["skip", 0])) == "BAD_INPUT"
 
 
-def test_feedback_is_recorded_only_on_an_answer_the_caller_received(api: TestClient, demo_graph) -> None:  # type: ignore[no-untyped-def]
+def test_feedback_is_recorded_only_on_an_answer_the_caller_received(api_copy: TestClient, demo_copy) -> None:  # type: ignore[no-untyped-def]
+    api, store = api_copy, demo_copy
     answer_id = gql(api, '{ ask(question: "公司有健身房吗") { id } }')["data"]["ask"]["id"]
     m = 'mutation($a: ID!) { feedback(answerId: $a, question: "公司有健身房吗", helpful: false, comment: "没找到") { id recorded } }'
-    before = demo_graph.query("MATCH (f:Feedback) RETURN count(f) AS n")[0]["n"]
+    before = store.query("MATCH (f:Feedback) RETURN count(f) AS n")[0]["n"]
     made_up, tampered = "ans-1", answer_id[:-1] + ("0" if answer_id[-1] != "0" else "1")
     for who, given in ((EMPLOYEE, made_up), (EMPLOYEE, tampered), (HR, answer_id), (EMPLOYEE, "ans-x.é")):
         body = gql(api, m, who=who, a=given)
         assert code(body) == "NOT_FOUND" and "ask" in body["errors"][0]["message"], (who, given, body)
-    assert demo_graph.query("MATCH (f:Feedback) RETURN count(f) AS n")[0]["n"] == before  # nothing written
+    assert store.query("MATCH (f:Feedback) RETURN count(f) AS n")[0]["n"] == before  # nothing written
     result = gql(api, m, a=answer_id)["data"]["feedback"]
-    rows = demo_graph.query(
+    rows = store.query(
         "MATCH (f:Feedback {id: $id})-[:GIVEN_BY]->(e) RETURN f.helpful AS h, e.id AS e, f.answerId AS a",
         {"id": result["id"]},
     )
@@ -301,16 +310,18 @@ def test_feedback_is_recorded_only_on_an_answer_the_caller_received(api: TestCli
     assert rows[0]["a"].startswith("ans-")
 
 
-def test_ingest_is_for_admins_inside_the_allowed_roots(
-    api: TestClient, monkeypatch: pytest.MonkeyPatch
+def test_ingest_is_for_admins_inside_the_allowed_roots(  # type: ignore[no-untyped-def]
+    demo_copy, copy_search_writable, app_settings
 ) -> None:
+    """On a copy of the demo and of its index: ingesting writes to both."""
     m = "mutation($p: [String!]!) { ingest(paths: $p) { documents unchanged rejected chunksIndexed } }"
     from demo.load import DEMO_DIR
 
-    monkeypatch.setattr(api.app.state.zhiku.settings, "ingest_roots", [DEMO_DIR / "docs"])
-    assert code(gql(api, m, p=[str(DEMO_DIR / "docs")])) == "FORBIDDEN"
-    assert code(gql(api, m, who=ADMIN, p=["/etc"])) == "BAD_INPUT"
-    done = gql(api, m, who=ADMIN, p=[str(DEMO_DIR / "docs" / "annual-leave.md")])["data"]["ingest"]
+    allowed = app_settings.model_copy(update={"ingest_roots": [DEMO_DIR / "docs"]})
+    with TestClient(create_app(allowed, store=demo_copy, search=copy_search_writable)) as api:
+        assert code(gql(api, m, p=[str(DEMO_DIR / "docs")])) == "FORBIDDEN"
+        assert code(gql(api, m, who=ADMIN, p=["/etc"])) == "BAD_INPUT"
+        done = gql(api, m, who=ADMIN, p=[str(DEMO_DIR / "docs" / "annual-leave.md")])["data"]["ingest"]
     assert done["unchanged"] == 1 and done["chunksIndexed"] > 300 and done["rejected"] == []
 
 
@@ -409,7 +420,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def test_a_real_graphql_client_over_http(demo_graph, demo_search, app_settings: Settings) -> None:  # type: ignore[no-untyped-def]
+def test_a_real_graphql_client_over_http(demo_copy, copy_search, app_settings: Settings) -> None:  # type: ignore[no-untyped-def]
     import uvicorn
     from gql import Client
     from gql import gql as parse
@@ -418,7 +429,7 @@ def test_a_real_graphql_client_over_http(demo_graph, demo_search, app_settings: 
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(app_settings, store=demo_graph, search=demo_search),
+            create_app(app_settings, store=demo_copy, search=copy_search),  # ask records a view
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -446,7 +457,7 @@ def test_a_real_graphql_client_over_http(demo_graph, demo_search, app_settings: 
             request.variable_values = {"a": 6000.0}
             chain = session.execute(request)
             assert "财务总监审批" in [s["name"] for s in chain["whoApproves"]["steps"]]
-        asyncio.run(_subscriptions(port, token, demo_search.stats()["chunks"]))
+        asyncio.run(_subscriptions(port, token, copy_search.stats()["chunks"]))
     finally:
         server.should_exit = True
         thread.join(timeout=10)
@@ -486,9 +497,10 @@ async def _subscriptions(port: int, token: str, chunks: int) -> None:
                 break
 
 
-def test_who_read_what_is_not_shown_to_colleagues(api: TestClient) -> None:
+def test_who_read_what_is_not_shown_to_colleagues(api_copy: TestClient) -> None:
     """``ask`` records a VIEWED edge (for recommendations); it is personal activity: not part of the
     employee's relations or neighbourhood for anyone but an admin."""
+    api = api_copy
     answered = gql(api, '{ ask(question: "公司有班车吗") { answered } }', who=CLERK)
     assert answered["data"]["ask"]["answered"]
     query = '{ entity(id: "E1031") { relations(first: 200) { type } } neighborhood(id: "E1031") { edges { type } } }'

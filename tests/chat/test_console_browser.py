@@ -31,11 +31,11 @@ def chromium() -> str:
 
 
 @pytest.fixture
-def server(demo_graph, demo_search, fresh_limits) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
-    settings = Settings(data_dir=demo_search.directory.parent)
-    with running(create_app(settings, store=demo_graph, search=demo_search)) as base:
+def server(demo_copy, copy_search, fresh_limits) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
+    """On this test's own copy of the demo: hand-offs open tickets, the agent works them."""
+    settings = Settings(data_dir=copy_search.directory.parent)
+    with running(create_app(settings, store=demo_copy, search=copy_search)) as base:
         yield base, settings
-    demo_graph.execute("MATCH (t:Ticket) DETACH DELETE t")
 
 
 @pytest.fixture

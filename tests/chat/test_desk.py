@@ -22,11 +22,11 @@ EMPLOYEE, OTHER, AGENT, AGENT2 = "E1030", "E1031", "E1015", "E1017"
 
 
 @pytest.fixture
-def client(demo_graph, demo_search, fresh_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
-    settings = Settings(data_dir=demo_search.directory.parent)
-    with TestClient(create_app(settings, store=demo_graph, search=demo_search)) as c:
+def client(demo_copy, copy_search, fresh_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """On this test's own copy of the demo: hand-offs open tickets, agents work them."""
+    settings = Settings(data_dir=copy_search.directory.parent)
+    with TestClient(create_app(settings, store=demo_copy, search=copy_search)) as c:
         yield c
-    demo_graph.execute("MATCH (t:Ticket) DETACH DELETE t")
 
 
 def token(client: TestClient, who: str) -> str:

@@ -67,11 +67,14 @@ def wait_for(check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
 
 
 @pytest.fixture(scope="module")
-def env(demo_graph: Any, demo_search: Any) -> Iterator[Env]:
+def env(module_demo_copy: Any) -> Iterator[Env]:
+    """One server for the module, on the module's copy of the demo (applications, approvals,
+    tickets and views are written; its tests each assert on what they wrote themselves)."""
+    store, search = module_demo_copy
     fake = FakeWeCom(corp_id=CORP, secret="app-secret", token=TOKEN, aes_key=AES_KEY)
     with running(fake.app) as fake_base:
         settings = Settings(
-            data_dir=demo_search.directory.parent,
+            data_dir=search.directory.parent,
             wecom_corp_id=CORP,
             wecom_agent_id=fake.agent_id,
             wecom_secret="app-secret",  # type: ignore[arg-type]
@@ -84,10 +87,9 @@ def env(demo_graph: Any, demo_search: Any) -> Iterator[Env]:
             wechat_miniprogram_app_id="wx-mini-test",
             wechat_api_base=fake_base,
         )
-        app = create_app(settings, store=demo_graph, search=demo_search)
+        app = create_app(settings, store=store, search=search)
         with running(app) as base:
             yield Env(fake, base, settings, app, fake_base)
-    demo_graph.execute("MATCH (n) WHERE n:ApprovalInstance OR n:ApprovalAction DETACH DELETE n")
 
 
 def test_url_verification_returns_the_bare_echostr(env: Env) -> None:
@@ -455,7 +457,7 @@ def test_an_agent_reply_to_a_wecom_hand_off_goes_back_through_wecom(env: Env) ->
 def test_official_account_template_messages_open_the_mini_program(env: Env) -> None:
     """With the official account configured, approvers with a WeChat openid also get a template
     message (once) whose tap opens the approval in the mini-program."""
-    store = env.app.state.zhiku.store
+    store = env.app.state.zhiku.store  # the module's copy of the demo: restored for the module's other tests
     store.execute("MATCH (e:Employee {id: 'E1002'}) SET e.wechatOpenId = 'o-E1002-openid'")
     try:
         data = env.graphql("E1040", SUBMIT, {"p": "费用报销", "a": 7000, "k": "mp-test-1"})["submitApproval"]
