@@ -55,12 +55,16 @@ def valid_request_id(value: str) -> bool:
     return _REQUEST_ID.fullmatch(value) is not None
 
 
+#: The web console's fallback route (api/web.py): its client-side pages and every unknown path.
+CATCH_ALL = "/{path:path}"
+
+
 def route_label(scope: Scope) -> str:
     """The matched route's path template (FastAPI puts the route in the scope), else a known prefix,
     else ``other`` — never the raw path, which a client could vary without end."""
     route = scope.get("route")
     path = getattr(route, "path", None)
-    if isinstance(path, str) and path:
+    if isinstance(path, str) and path and path != CATCH_ALL:
         return path
     raw = str(scope.get("path", ""))
     return next((prefix.rstrip("/") for prefix in _PREFIXES if raw.startswith(prefix)), "other")

@@ -94,7 +94,7 @@ NOTEBOOKS = {
         "            if inst.status != 'pending' or not inst.pending:\n"
         "                break\n"
         "            kind = 'approve' if rng.random() < 0.85 else 'reject'\n"
-        "            inst = engine.act(inst.id, kind, actor=inst.pending[0], key=f'nb-{n}-{inst.step_index}').instance\n"
+        "            inst = engine.act(inst.id, kind, actor=inst.pending[0], comment='模拟', key=f'nb-{n}-{inst.step_index}').instance\n"
         "q(store, 'approval_outcomes')",
         "outcomes = q(store, 'approval_outcomes').set_index('id')[['approved', 'rejected', 'withdrawn', 'pending']]\n"
         "outcomes.plot.bar(stacked=True, figsize=(8, 4), title='Applications by process and outcome')\nplt.show()",

@@ -80,9 +80,11 @@ def test_stats_count_the_demo(client: TestClient, demo_graph) -> None:
     by_label = {x["label"]: x["count"] for x in stats["byLabel"]}
     assert stats["backend"] == "falkordb"
     assert by_label["Employee"] >= 56
-    # E1030 (行政部) does not see the HR-only salary plan and its chunks, nor people's records
+    # E1030 (行政部) does not see the HR-only salary plan and its chunks, nor people's records, nor the
+    # knowledge engineers' curation records (candidates, review decisions)
     hidden = store.query(
         "MATCH (n:Resource) WHERE n:Ticket OR n:Feedback OR n:ApprovalInstance OR n:ApprovalAction "
+        "OR n:Candidate OR n:ReviewDecision "
         "OR coalesce(n.documentId, n.id) IN $docs RETURN count(n) AS c",
         {
             "docs": [

@@ -92,7 +92,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "before": "2100-01-01", "assignee": "", "rows": [{"start": "PROC-EXPENSE", "end": "POS-CFO"}],
         "hide_types": ["VIEWED"], "hide_labels": ["Ticket"], "hidden_documents": ["doc-q-hidden"],
         "keys": ["PROC-EXPENSE|APPROVED_BY|POS-CFO"], "action": None,
-        "project": "云杉科技",
+        "project": "云杉科技", "process": "PROC-LEAVE",
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},
