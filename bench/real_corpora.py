@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ingest.corpora import debian_package
 from ingest.loaders import DocumentRejected, load_file
+from zhiku.types import Block
 
 DEFAULT_CACHE = Path.home() / ".cache" / "zhiku" / "corpora"
 
@@ -98,28 +99,32 @@ def sections(root: Path, files: Sequence[Path]) -> list[Section]:
             doc = load_file(path)
         except DocumentRejected:
             continue
-        rel = path.relative_to(root).as_posix()
-        stack: list[tuple[int, str, str]] = []  # (level, heading, anchor)
-        body: list[str] = []
-        opened = False
+        out.extend(_page_sections(path.relative_to(root).as_posix(), doc.title, doc.blocks))
+    return out
 
-        def close() -> None:
-            if not opened and not body:
-                return
-            heading = tuple(t for _, t, _ in stack) or (doc.title,)
+
+def _page_sections(rel: str, title: str, blocks: Sequence[Block]) -> list[Section]:
+    out: list[Section] = []
+    stack: list[tuple[int, str, str]] = []  # (level, heading, anchor)
+    body: list[str] = []
+    opened = False  # a heading has been seen (a heading with no text is a section too)
+
+    def close() -> None:
+        if opened or body:
+            heading = tuple(t for _, t, _ in stack) or (title,)
             anchor = next((a for _, _, a in reversed(stack) if a), "")
-            out.append(Section(rel, anchor, heading, "\n".join(body)))  # noqa: B023
-            body.clear()
+            out.append(Section(rel, anchor, heading, "\n".join(body)))
+        body.clear()
 
-        for block in doc.blocks:
-            if block.kind == "heading":
-                close()
-                level = block.level or 1
-                while stack and stack[-1][0] >= level:
-                    stack.pop()
-                stack.append((level, block.text, block.anchor))
-                opened = True
-            else:
-                body.append(f"• {block.text}" if block.kind == "item" else block.text)
-        close()
+    for block in blocks:
+        if block.kind == "heading":
+            close()
+            level = block.level or 1
+            while stack and stack[-1][0] >= level:
+                stack.pop()
+            stack.append((level, block.text, block.anchor))
+            opened = True
+        else:
+            body.append(f"• {block.text}" if block.kind == "item" else block.text)
+    close()
     return out
