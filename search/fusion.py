@@ -41,10 +41,10 @@ Floats = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 class Weights:
     """The weights of :func:`fuse` (the dense cosine has weight 1)."""
 
-    keyword: float = 0.04
+    keyword: float = 0.06
     coverage_power: float = 1.0
     heading: float = 0.02
-    heading_dense: float = 0.3
+    heading_dense: float = 0.45
 
 
 WEIGHTS = Weights()
