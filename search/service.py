@@ -185,6 +185,7 @@ class _Snapshot:
         self._masks: dict[tuple[AccessKey, ...], np.ndarray | None] = {}
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._mask_lock = threading.Lock()
+        self._token_sets: dict[int, frozenset[str]] = {}
         self.bm25: Any = None
         self.vocab: set[str] = set()
         corpus = [list(c.tokens) or ["∅"] for c in chunks]
@@ -196,6 +197,13 @@ class _Snapshot:
                 for t in set(tokens):
                     self.df[t] += 1
             self.vocab = set(self.df)
+
+    def token_set(self, pos: int) -> frozenset[str]:
+        """A chunk's distinct tokens (made on first use: only candidates ever need them)."""
+        found = self._token_sets.get(pos)
+        if found is None:
+            found = self._token_sets[pos] = frozenset(self.chunks[pos].tokens)
+        return found
 
     def admitted(self, *who: Principal) -> tuple[AccessKey, ...]:
         """The access groups every one of ``who`` may see (callers with the same groups get the same
@@ -650,10 +658,16 @@ class SearchService:
             return {pos: 1.0 / (RRF_K + rank + 1) for rank, pos in enumerate(only)}
         positions = list(dict.fromkeys([*ranked["dense"], *ranked["keyword"]]))
         missing = [p for p in positions if p not in dense_score]
-        if missing:  # keyword-only candidates: their exact cosine
-            ids, sims = snap.vector.search(qvec, len(missing), allowed=snap.nums[missing])
-            found = {snap.pos_of[int(i)]: float(s) for i, s in zip(ids, sims, strict=True)}
+        if missing:
+            # Keyword-only candidates: their exact cosine from the stored vectors (an exact index);
+            # an IVF index cannot give them back cheaply, so there they count as the least similar
+            # dense candidate (searching them out would scan every list).
             floor = min(dense_score.values(), default=0.0)
+            if snap.vector.kind == "flat":
+                sims = snap.vector.vectors_for(snap.nums[missing]) @ qvec
+                found = {p: float(s) for p, s in zip(missing, sims, strict=True)}
+            else:
+                found = {}
             dense_score = {**dense_score, **{p: found.get(p, floor) for p in missing}}
         n = len(snap.chunks)
         query = {t: idf(snap.df.get(t, 0), n) for t in set(tokens)}
@@ -664,7 +678,7 @@ class SearchService:
         scores = fuse(
             np.array([dense_score[p] for p in positions]),
             np.array([keyword_score.get(p, 0.0) for p in positions]),
-            np.array([coverage(query, set(snap.chunks[p].tokens)) for p in positions]),
+            np.array([coverage(query, snap.token_set(p)) for p in positions]),
             np.array([coverage(query, fields.tokens[r]) for r in rows]) if has_fields else zeros,
             fields.vectors[rows] @ qvec if has_fields else zeros,
             WEIGHTS,
