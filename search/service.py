@@ -2,10 +2,13 @@
 
 ``SearchService.sync()`` brings the index level with the graph (the source of truth): documents whose
 content hash changed have their chunks replaced, documents gone from the graph are dropped, and only
-text never seen before is embedded (vectors are cached by content hash). ``search()`` fuses three
-ranked lists with reciprocal rank fusion — BM25 over jieba tokens, dense (FAISS) and chunks that
-mention the entities recognised in the query — each computed **only over chunks the caller may see**
-(a FAISS ``IDSelector`` and a BM25 weight mask), so filtering never happens after pagination.
+text never seen before is embedded (vectors are cached by content hash). ``search()`` takes the
+candidates of BM25 over jieba tokens and of dense (FAISS) retrieval — each computed **only over
+chunks the caller may see** (a FAISS ``IDSelector`` and a BM25 weight mask), so filtering never
+happens after pagination — and scores them with :func:`fuse`: the dense cosine, plus keyword
+evidence weighed by how much of the query the candidate actually contains, plus the candidate's
+heading (or FAQ question) as a field of its own; chunks that mention the entities recognised in the
+query get a small boost.
 
 Writers take a file lock; readers in other processes notice the catalogue's version change and
 reload, so the API keeps serving the old snapshot while a sync or rebuild runs.
@@ -41,15 +44,14 @@ from lang.text import NormalisedQuery, Tokenizer, has_content, normalise_query
 from queries import load as load_query
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
+from search.fusion import WEIGHTS, coverage, field_text, fuse, idf
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
 
 log = logging.getLogger(__name__)
 
 _FRAGMENT_SAFE = "!$&'()*+,;=:@/?-._~"
-RRF_K = 60
-#: Weights of the fused lists (tuned on tests/data/retrieval_eval.jsonl; see the README).
-WEIGHTS = {"keyword": 1.0, "dense": 1.0}
+RRF_K = 60  # a single list's scores: 1/(RRF_K + rank), as reciprocal rank fusion would give it
 DEPTH = 50
 ENTITY_MAX_SHARE = 0.05
 ENTITY_BOOST = 0.05
@@ -136,15 +138,35 @@ def search_text(title: str, heading: Sequence[str], text: str, kind: str) -> str
     return "\n".join([" / ".join([title, *path]), text])
 
 
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """Each chunk's heading field (:func:`search.fusion.field_text`): the distinct texts' vectors and
+    tokens, and which one each chunk has."""
+
+    of_chunk: np.ndarray  # chunk position → row
+    vectors: np.ndarray  # row → unit vector
+    tokens: tuple[frozenset[str], ...]  # row → tokens
+
+    @classmethod
+    def empty(cls, dim: int) -> Fields:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32), ())
+
+
 class Snapshot:
     """An immutable, in-memory view of the index that queries read (swapped whole on change)."""
 
     def __init__(
-        self, version: int, docs: dict[str, DocRow], chunks: list[ChunkRow], vector: VectorIndex
+        self,
+        version: int,
+        docs: dict[str, DocRow],
+        chunks: list[ChunkRow],
+        vector: VectorIndex,
+        fields: Fields | None = None,
     ) -> None:
         import bm25s
 
         self.version = version
+        self.fields = fields or Fields.empty(vector.dim)
         self.docs = docs
         self.chunks = chunks
         self.vector = vector
@@ -163,13 +185,25 @@ class Snapshot:
         self._masks: dict[tuple[AccessKey, ...], np.ndarray | None] = {}
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._mask_lock = threading.Lock()
+        self._token_sets: dict[int, frozenset[str]] = {}
         self.bm25: Any = None
         self.vocab: set[str] = set()
         corpus = [list(c.tokens) or ["∅"] for c in chunks]
+        self.df: dict[str, int] = defaultdict(int)
         if corpus:
             self.bm25 = bm25s.BM25()
             self.bm25.index(corpus, show_progress=False)
-            self.vocab = {t for tokens in corpus for t in tokens}
+            for tokens in corpus:
+                for t in set(tokens):
+                    self.df[t] += 1
+            self.vocab = set(self.df)
+
+    def token_set(self, pos: int) -> frozenset[str]:
+        """A chunk's distinct tokens (made on first use: only candidates ever need them)."""
+        found = self._token_sets.get(pos)
+        if found is None:
+            found = self._token_sets[pos] = frozenset(self.chunks[pos].tokens)
+        return found
 
     def admitted(self, *who: Principal) -> tuple[AccessKey, ...]:
         """The access groups every one of ``who`` may see (callers with the same groups get the same
@@ -452,9 +486,24 @@ class SearchService:
     # -- reading -------------------------------------------------------------------------------------
 
     def _publish(self, vector: VectorIndex) -> None:
-        snapshot = Snapshot(self.catalog.version, self.catalog.docs(), self.catalog.chunks(), vector)
+        chunks = self.catalog.chunks()
+        snapshot = Snapshot(
+            self.catalog.version, self.catalog.docs(), chunks, vector, self._fields(chunks, vector.dim)
+        )
         with self._swap:
             self._snapshot = snapshot
+
+    def _fields(self, chunks: Sequence[ChunkRow], dim: int) -> Fields:
+        """The chunks' heading fields, embedded once per distinct text (through the cache: a heading
+        is embedded the first time the index meets it)."""
+        texts = [field_text(c.kind, c.heading, c.text) for c in chunks]
+        distinct = sorted(set(texts))
+        if not distinct or dim != self.embedder.dim:
+            return Fields.empty(dim)
+        row = {t: i for i, t in enumerate(distinct)}
+        vectors = self.cache.embed(self.embedder, distinct)
+        tokens = tuple(frozenset(self.tokenizer.tokens(t)) for t in distinct)
+        return Fields(np.array([row[t] for t in texts], dtype=np.int64), vectors, tokens)
 
     def snapshot(self) -> Snapshot:
         """The index as queries read it now (reloaded when another process changed it): for readers
@@ -537,12 +586,14 @@ class SearchService:
         ranked: dict[str, list[int]] = {}
 
         tokens = [t for t in self.tokenizer.tokens(norm.text) if t in snap.vocab]
+        keyword_score: dict[int, float] = {}
         if tokens and snap.bm25 is not None and "keyword" in lists:
             weight = None if mask is None else mask.astype(np.float32)
             docs, scores = snap.bm25.retrieve(
                 [tokens], k=min(depth, len(snap.chunks)), show_progress=False, weight_mask=weight, n_threads=1
             )
-            ranked["keyword"] = [int(d) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
+            keyword_score = {int(d): float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
+            ranked["keyword"] = list(keyword_score)
 
         allowed: Ids | None = None if mask is None else snap.nums[mask]
         qvec = self._query_vector(norm.text)
@@ -560,10 +611,7 @@ class SearchService:
         # Entities most chunks mention (公司, 员工) say nothing about which chunk answers.
         limit = max(3, int(len(snap.chunks) * ENTITY_MAX_SHARE))
         entity_ids = {e for e, _ in recognised if len(snap.entity_positions.get(e, ())) <= limit}
-        fused: dict[int, float] = defaultdict(float)
-        for name, positions in ranked.items():
-            for rank, pos in enumerate(positions):
-                fused[pos] += WEIGHTS[name] / (RRF_K + rank + 1)
+        fused = self._fuse(snap, ranked, keyword_score, dense_score, tokens, qvec)
         if entity_ids and "entity" in lists:
             # Entity boost: among the candidates, chunks linked to more of the query's entities rise.
             for pos in fused:
@@ -595,6 +643,49 @@ class SearchService:
             )
         message = "问题过长，只使用了前 256 个字。" if norm.truncated else ""
         return SearchResult(norm.text, hits, len(order_all), recognised, message, norm.truncated)
+
+    def _fuse(
+        self,
+        snap: Snapshot,
+        ranked: dict[str, list[int]],
+        keyword_score: dict[int, float],
+        dense_score: dict[int, float],
+        tokens: Sequence[str],
+        qvec: np.ndarray,
+    ) -> dict[int, float]:
+        """Candidate position → score. One list alone keeps its own order; both are fused by
+        :func:`search.fusion.fuse` (the candidates of either list, every one scored on every signal)."""
+        if "dense" not in ranked or "keyword" not in ranked:
+            only = ranked.get("dense") or ranked.get("keyword") or []
+            return {pos: 1.0 / (RRF_K + rank + 1) for rank, pos in enumerate(only)}
+        positions = list(dict.fromkeys([*ranked["dense"], *ranked["keyword"]]))
+        missing = [p for p in positions if p not in dense_score]
+        if missing:
+            # Keyword-only candidates: their exact cosine from the stored vectors (an exact index);
+            # an IVF index cannot give them back cheaply, so there they count as the least similar
+            # dense candidate (searching them out would scan every list).
+            floor = min(dense_score.values(), default=0.0)
+            if snap.vector.kind == "flat":
+                sims = snap.vector.vectors_for(snap.nums[missing]) @ qvec
+                found = {p: float(s) for p, s in zip(missing, sims, strict=True)}
+            else:
+                found = {}
+            dense_score = {**dense_score, **{p: found.get(p, floor) for p in missing}}
+        n = len(snap.chunks)
+        query = {t: idf(snap.df.get(t, 0), n) for t in set(tokens)}
+        fields = snap.fields
+        has_fields = len(fields.of_chunk) == n
+        rows = fields.of_chunk[positions] if has_fields else np.zeros(0, dtype=np.int64)
+        zeros = np.zeros(len(positions))
+        scores = fuse(
+            np.array([dense_score[p] for p in positions]),
+            np.array([keyword_score.get(p, 0.0) for p in positions]),
+            np.array([coverage(query, snap.token_set(p)) for p in positions]),
+            np.array([coverage(query, fields.tokens[r]) for r in rows]) if has_fields else zeros,
+            fields.vectors[rows] @ qvec if has_fields else zeros,
+            WEIGHTS,
+        )
+        return {p: float(s) for p, s in zip(positions, scores, strict=True)}
 
     def stats(self) -> dict[str, Any]:
         snap = self.snapshot()

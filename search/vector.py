@@ -136,6 +136,15 @@ class VectorIndex:
         keep = ids[0] >= 0
         return ids[0][keep].astype(np.int64), scores[0][keep].astype(np.float32)
 
+    def vectors_for(self, ids: Ids) -> Vectors:
+        """Stored vectors for ids (exact index only; IVF returns zeros — fusion then gives a
+        keyword-only candidate the lowest dense score)."""
+        out = np.zeros((len(ids), self.dim), dtype=np.float32)
+        if self.kind == "flat":
+            for i, id_ in enumerate(ids):
+                out[i] = self._index.reconstruct(int(id_))
+        return out
+
     # -- persistence ---------------------------------------------------------------------------------
 
     def save(self, path: Path) -> None:

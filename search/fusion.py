@@ -1,0 +1,94 @@
+"""How retrieval candidates are scored: dense similarity, plus keyword and heading evidence weighed by
+how much of the query the candidate actually shares.
+
+Reciprocal rank fusion of BM25 and dense lists (what :mod:`search.service` did before) gives a
+keyword match the same say whether the candidate holds every informative word of the question or
+only its most common one. On documentation nobody here wrote (``bench/retrieval_real.py``), that
+made hybrid retrieval *worse* than dense alone for questions phrased unlike the text (typos,
+abbreviations, spoken Chinese), while for questions phrased like the headings BM25 alone was best.
+So a candidate's score here is
+
+    cosine(query, chunk)
+    + keyword × coverage^power × BM25 / best BM25 among the candidates
+    + heading × heading coverage
+    + heading_dense × cosine(query, the chunk's heading or FAQ question)
+
+where *coverage* is the IDF-weighted share of the query's terms found in the chunk, and *heading
+coverage* the share found in its innermost heading (for an FAQ row: its question). A keyword match
+counts in full only when the candidate contains most of what the question says; the heading is a
+field of its own because a section's title says what the section answers. The weights were chosen
+on the dev splits of the three public corpora of ``bench/retrieval_real.py`` (their test splits were
+run once, afterwards; ``bench/RESULTS.md``).
+
+Example::
+
+    scores = fuse(dense, bm25, coverage, heading_coverage, heading_dense)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+Floats = npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """The weights of :func:`fuse` (the dense cosine has weight 1)."""
+
+    keyword: float = 0.06
+    coverage_power: float = 1.0
+    heading: float = 0.02
+    heading_dense: float = 0.45
+
+
+WEIGHTS = Weights()
+
+
+def field_text(kind: str, heading: Sequence[str], text: str) -> str:
+    """A chunk's heading field: an FAQ row's question, else the innermost heading above the chunk."""
+    if kind == "faq":
+        question = text.split("答：", 1)[0]
+        return question.removeprefix("问：").strip()
+    return heading[-1] if heading else ""
+
+
+def idf(df: int, n: int) -> float:
+    """BM25's (Lucene's) inverse document frequency, always positive."""
+    return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
+
+
+def coverage(query: Mapping[str, float], tokens: Collection[str]) -> float:
+    """The share of the query's term weight (``query``: term → IDF) that ``tokens`` contain."""
+    total = sum(query.values())
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in query.items() if t in tokens) / total
+
+
+def fuse(
+    dense: Floats,
+    keyword: Floats,
+    covered: Floats,
+    heading_covered: Floats,
+    heading_dense: Floats,
+    weights: Weights = WEIGHTS,
+) -> npt.NDArray[np.float64]:
+    """Scores of candidates (all arrays are per candidate; ``keyword`` is the raw BM25 score, 0 when
+    the candidate was not among the keyword results)."""
+    kw = np.asarray(keyword, dtype=np.float64)
+    best = float(kw.max()) if kw.size else 0.0
+    kw_norm = kw / best if best > 0 else np.zeros_like(kw)
+    cov = np.clip(np.asarray(covered, dtype=np.float64), 0.0, 1.0)
+    scores: npt.NDArray[np.float64] = (
+        np.asarray(dense, dtype=np.float64)
+        + weights.keyword * cov**weights.coverage_power * kw_norm
+        + weights.heading * np.asarray(heading_covered, dtype=np.float64)
+        + weights.heading_dense * np.asarray(heading_dense, dtype=np.float64)
+    )
+    return scores

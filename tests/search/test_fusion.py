@@ -1,0 +1,52 @@
+"""Adaptive fusion (search/fusion.py): keyword evidence counts by how much of the query a candidate
+holds, the heading is a field of its own, and dense similarity decides when words are not shared."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from search.fusion import Weights, coverage, field_text, fuse, idf
+
+
+def test_rare_words_weigh_more_in_coverage() -> None:
+    query = {"backports": idf(2, 1000), "安装": idf(400, 1000)}
+    assert coverage(query, {"backports"}) > 0.8
+    assert coverage(query, {"安装"}) < 0.2
+    assert coverage(query, {"backports", "安装", "其他"}) == pytest.approx(1.0)
+    assert coverage({}, {"x"}) == 0.0
+
+
+def test_a_keyword_match_on_one_common_word_does_not_outrank_better_dense_evidence() -> None:
+    # two candidates: 0 matches only the common word with a high BM25 score, 1 is closer in meaning
+    dense = np.array([0.80, 0.83])
+    bm25 = np.array([9.0, 0.0])
+    scores = fuse(dense, bm25, np.array([0.1, 0.0]), np.zeros(2), np.zeros(2), Weights(keyword=0.1))
+    assert scores[1] > scores[0]
+    # the same BM25 score from a candidate that holds the whole query wins
+    scores = fuse(dense, bm25, np.array([1.0, 0.0]), np.zeros(2), np.zeros(2), Weights(keyword=0.1))
+    assert scores[0] > scores[1]
+
+
+def test_heading_field_decides_between_equally_similar_chunks() -> None:
+    scores = fuse(
+        np.array([0.85, 0.85]),
+        np.zeros(2),
+        np.zeros(2),
+        np.array([0.0, 1.0]),
+        np.array([0.70, 0.90]),
+        Weights(heading=0.02, heading_dense=0.3),
+    )
+    assert int(np.argmax(scores)) == 1
+
+
+def test_without_any_keyword_hit_scores_are_dense_plus_heading() -> None:
+    dense = np.array([0.9, 0.8])
+    scores = fuse(dense, np.zeros(2), np.ones(2), np.zeros(2), np.zeros(2), Weights(heading_dense=0.0))
+    assert scores.tolist() == pytest.approx(dense.tolist())
+
+
+def test_heading_field_is_the_faq_question_or_the_innermost_heading() -> None:
+    assert field_text("faq", ("常见问题", "假期"), "问：年假怎么请？\n答：在OA提交。") == "年假怎么请？"
+    assert field_text("text", ("第 1 章", "1.1. 控制台基础"), "……") == "1.1. 控制台基础"
+    assert field_text("text", (), "……") == ""
