@@ -211,9 +211,10 @@ def test_who_approves_resolves_people_under_conditions(api: TestClient) -> None:
     assert code(gql(api, q, p="费用报销", a=-5.0)) == "BAD_INPUT"
 
 
-def test_who_approves_the_engine_and_the_summary_say_the_same_mode(api: TestClient) -> None:
+def test_who_approves_the_engine_and_the_summary_say_the_same_mode(api_copy: TestClient) -> None:
     """会计审核 names one role that three accountants hold: any one decides, so it is 或签 everywhere
     (docs/approvals.md) — and a rejection needs a comment."""
+    api = api_copy
     q = 'query { whoApproves(process: "费用报销", amount: 800) { steps { name mode declaredMode approvers { id } } } }'
     steps = gql(api, q)["data"]["whoApproves"]["steps"]
     accounting = steps[1]

@@ -48,7 +48,7 @@ def _open(sealed: bytes, key: bytes, name: str = "f") -> bytes:
 def test_sealed_bytes_open_to_the_same_bytes_at_every_size_around_the_chunk(size: int) -> None:
     key, plain = os.urandom(32), os.urandom(size)
     sealed = _seal(plain, key)
-    assert plain not in sealed or size == 0
+    assert plain not in sealed or size < 16  # a byte or a few may occur in ciphertext by chance
     chunks = max(1, -(-size // 16))  # the last chunk may be full; an empty file is one empty chunk
     assert len(sealed) == HEADER_BYTES + size + chunks * TAG_BYTES
     assert _open(sealed, key) == plain
