@@ -25,6 +25,7 @@ from queries import load as load_query
 from zhiku.access import Principal, load_principal
 from zhiku.errors import NotFoundError, ZhikuError
 from zhiku.settings import Settings
+from zhiku.i18n import N_
 
 ISSUER = "zhiku"
 AUDIENCE = "zhiku-api"
@@ -38,6 +39,7 @@ class AuthError(ZhikuError):
     """The caller is not (validly) authenticated."""
 
     code = "UNAUTHENTICATED"
+    title = N_("请先登录")
 
 
 class InvalidToken(AuthError):
@@ -48,6 +50,7 @@ class Forbidden(ZhikuError):
     """Authenticated, but the caller's roles do not allow this."""
 
     code = "FORBIDDEN"
+    title = N_("没有权限")
 
 
 def issue_token(settings: Settings, employee_id: str, *, ttl_s: int | None = None) -> str:

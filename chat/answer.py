@@ -21,10 +21,11 @@ from dataclasses import dataclass, field
 from search.recommend import follow_ups
 from search.service import Hit, SearchResult, SearchService
 from zhiku.access import Principal
+from zhiku.i18n import N_, _, current, language_name
 
 MIN_CONFIDENCE = 0.6
 FOLLOW_UPS = 3
-FALLBACK = "抱歉，我没有在知识库中找到可靠的答案。您可以换个说法再问，或转人工客服处理。"
+FALLBACK = N_("抱歉，我没有在知识库中找到可靠的答案。您可以换个说法再问，或转人工客服处理。")
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +82,7 @@ def compose_answer(
     entities = [(e, s) for e, s in result.entities]
     if not result.hits:
         return Answer(
-            answer_id, result.query, result.message or FALLBACK, 0.0, [], entities, [], False, result.message
+            answer_id, result.query, result.message or _(FALLBACK), 0.0, [], entities, [], False, result.message
         )
     top = result.hits[0]
     score = confidence(result)
@@ -91,8 +92,34 @@ def compose_answer(
     ]
     suggestions = follow_ups(question, result, FOLLOW_UPS)
     if score < MIN_CONFIDENCE:
-        return Answer(answer_id, result.query, FALLBACK, score, citations, entities, suggestions, False)
+        return Answer(answer_id, result.query, _(FALLBACK), score, citations, entities, suggestions, False)
+    return Answer(answer_id, result.query, framed(top), score, citations, entities, suggestions, True)
+
+
+def _same_language(a: str, b: str) -> bool:
+    return a == b or (a.startswith("zh") and b.startswith("zh"))
+
+
+def framed(top: Hit) -> str:
+    """The passage with its source, in the reply's language (:func:`zhiku.i18n.current`): in the
+    document's own language, the passage then its source; in another, the source framed in the
+    asker's language and the passage quoted as written (“《年假制度》 (Chinese) says: “…””)."""
+    from chat.language import spoken
+
     text = _body(top)
     # A FAQ sheet row's "section" is its category, not a place in the document.
-    source = f"（来源：《{top.title}》{top.section}）" if top.kind != "faq" else f"（来源：{top.title}）"
-    return Answer(answer_id, result.query, text + source, score, citations, entities, suggestions, True)
+    faq = top.kind == "faq"
+    section = "" if faq else top.section
+    reply_language = current()
+    document_language = getattr(top, "language", "") or spoken(text[:300]).code or reply_language
+    if _same_language(document_language, reply_language):
+        if not faq:
+            return text + _("（来源：《{title}》{section}）", title=top.title, section=section)
+        return text + _("（来源：{title}）", title=top.title)
+    name = language_name(document_language, reply_language)
+    if not faq:
+        return _(
+            "《{title}》{section}（{language}原文）写道：“{quote}”",
+            title=top.title, section=section, language=name, quote=text,
+        )  # fmt: skip
+    return _("《{title}》（{language}原文）写道：“{quote}”", title=top.title, language=name, quote=text)

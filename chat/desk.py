@@ -46,6 +46,7 @@ from search.service import SearchService
 from zhiku.access import Principal, node_visibility
 from zhiku.errors import InputError, NotFoundError
 from zhiku.settings import MAX_TEXT_CHARS
+from zhiku.i18n import N_
 from zhiku.types import ActionResult as ActionResult  # re-exported: the GraphQL ticket mutations use it
 from zhiku.types import WriteStats
 
@@ -63,7 +64,7 @@ BOT_PREFIX = "知库"
 WITHHELD = "该员工可见的受限资料未显示"
 SUGGESTION_SOURCES = 3
 #: A ticket's status as the employee reads it.
-TICKET_STATUS_ZH = {"open": "处理中", "assigned": "已分派", "closed": "已完成"}
+TICKET_STATUS_ZH = {"open": N_("处理中"), "assigned": N_("已分派"), "closed": N_("已完成")}
 
 
 def ticket_stream(kv: redis.Redis) -> EventStream:

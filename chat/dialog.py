@@ -34,6 +34,7 @@ from approvals.engine import ApprovalEngine
 from chat.answer import Answer, Citation, compose_answer
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import UNCLEAR, IntentModel
+from chat.language import NLU_LANGUAGES, Spoken, spoken
 from chat.outbox import Outbox
 from chat.questions import QuestionLog
 from chat.rewrite import AnswerRewriter
@@ -43,11 +44,13 @@ from chat.sessions import Expired, MemorySessions, Pending, Session, SessionStor
 from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from lang.gazetteer import MENTION_TYPES
+from lang.text import has_content
 from lang.values import find_values, parse_amount
 from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
 from zhiku.errors import GraphUnavailable, NotFoundError, ZhikuError
+from zhiku.i18n import DEFAULT, FALLBACK, N_, _, everywhere, normalise, using
 
 MAX_MESSAGE_CHARS = 500
 #: Frustration this high on an unanswered message hands the conversation to a human at once.
@@ -70,10 +73,43 @@ MIN_INTENT_CONFIDENCE = 0.25
 QUESTION = re.compile(r"怎么|如何|多久|多长|什么|吗|哪|几|能否|可以.*[吗么]|[？?]")
 YES = re.compile(r"^(是|是的|好|好的|确认|确定|对|可以|行|嗯|ok|yes)[。!！~]*$", re.I)
 NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
+YES_ANY = {"yes", "y", "ok", "okay", "sure", "はい", "ええ", "네", "예", "ja", "oui", "sì", "si", "sim", "да"}
+NO_ANY = {"no", "nope", "いいえ", "아니요", "nein", "non", "nee", "não", "nao", "нет", "キャンセル"}
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
 PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
 #: How each mode reads in an answer (docs/approvals.md); a step's mode is as resolved (approvals.chain).
-MODE_NOTE = {"会签": "（会签：每个角色各一人同意）", "或签": "（或签：任一人同意即可）", "依次": ""}
+MODE_NOTE = {"会签": N_("（会签：每个角色各一人同意）"), "或签": N_("（或签：任一人同意即可）"), "依次": ""}
+
+
+#: What a reply may say to reach a person, confirm or cancel, in any of the ten languages (the prompts
+#: name the word in the asker's language; a reply in any language is understood).
+HUMAN = N_("转人工")
+YES_WORD = N_("确认")
+NO_WORD = N_("取消")
+THANKS = ("谢", "感谢", "辛苦", "thank", "thx", "ありがと", "感謝", "고마", "감사", "danke", "merci", "grazie",
+          "bedankt", "dank je", "dank u", "obrigad", "спасибо", "謝")  # fmt: skip
+
+
+def is_yes(text: str) -> bool:
+    return bool(YES.match(text)) or text.strip(" 。.!！~").casefold() in everywhere(YES_WORD) | YES_ANY
+
+
+def is_no(text: str) -> bool:
+    return bool(NO.match(text)) or text.strip(" 。.!！~").casefold() in everywhere(NO_WORD) | NO_ANY
+
+
+def wants_human(text: str) -> bool:
+    """“转人工” said in any of the ten languages (what the fallback replies ask for)."""
+    return text.strip(" 。.!！~").casefold() in everywhere(HUMAN)
+
+
+def confirm_prompt() -> str:
+    return _("确认提交吗？（回复“{yes}”或“{no}”）", yes=_(YES_WORD), no=_(NO_WORD))
+
+
+def _ticket_line(row: dict[str, str]) -> str:
+    status = TICKET_STATUS_ZH.get(row["status"])
+    return f"{row['id']}：{row['title']}（{_(status) if status else row['status']}）"
 
 
 #: Mention type → graph label (Person → Employee; for Role the later label, ApproverRole, wins).
@@ -114,6 +150,7 @@ class Reply:
     entities: list[tuple[str, str]] = field(default_factory=list)
     notice: str = ""  # e.g. the session had expired
     frustration: float = 0.0  # 0–1, from chat.sentiment
+    language: str = DEFAULT  # the language the reply is in (zhiku.i18n)
 
 
 class DialogEngine:
@@ -178,7 +215,7 @@ class DialogEngine:
 
     def _load(self, session_id: str | None, who: Principal) -> tuple[Session, str, bool]:
         found = self.sessions.load(session_id) if session_id else None
-        notice = "上次的会话已超时，我们重新开始。" if isinstance(found, Expired) else ""
+        notice = _("上次的会话已超时，我们重新开始。") if isinstance(found, Expired) else ""
         if isinstance(found, Session) and found.employee == who.id:
             found.updated = time.monotonic()
             return found, notice, False
@@ -198,26 +235,57 @@ class DialogEngine:
 
     # -- the turn ------------------------------------------------------------------------------------
 
-    def handle(self, session_id: str | None, who: Principal, message: str) -> Reply:
+    def handle(
+        self, session_id: str | None, who: Principal, message: str, language: str | None = None
+    ) -> Reply:
+        """One turn. ``language``: the reply language the caller chose (an explicit argument, the
+        request's Accept-Language, the employee's profile — :func:`zhiku.i18n.resolve`); without one the
+        reply is in the message's own language (or the conversation's, for a bare “ok”), Chinese when
+        neither can be told, English with a note for a language outside the ten."""
+        text = (message or "").strip()
+        said = spoken(text[:MAX_MESSAGE_CHARS])
         with self._turn_of(session_id, who) as (session, notice):
-            return self._handle(session, notice, who, message)
+            chosen = normalise(language)
+            outside = chosen is None and said.code is not None and not said.supported
+            reply_language = chosen or (
+                FALLBACK if outside else said.code if said.code else session.language or DEFAULT
+            )
+            with using(reply_language):
+                reply = self._handle(session, notice, who, message, said)
+                if outside:
+                    note = _("（您使用的语言暂不支持，以下用英文回答。）")
+                    reply.notice = f"{reply.notice} {note}".strip()
+            session.language = reply.language = reply_language
+            return reply
 
-    def _handle(self, session: Session, notice: str, who: Principal, message: str) -> Reply:
+    def _handle(self, session: Session, notice: str, who: Principal, message: str, said: Spoken) -> Reply:
         text = (message or "").strip()
         if len(text) > MAX_MESSAGE_CHARS:
             text = text[:MAX_MESSAGE_CHARS]
-            notice = (notice + " " if notice else "") + f"消息过长，只读取了前 {MAX_MESSAGE_CHARS} 个字。"
-        if not text:
+            notice = (notice + " " if notice else "") + _(
+                "消息过长，只读取了前 {limit} 个字。", limit=MAX_MESSAGE_CHARS
+            )
+        if not text or not has_content(text):
             return Reply(
                 session.id,
                 "clarify",
-                "请问有什么可以帮您？可以问我制度、流程、审批人等问题。",
+                _("请问有什么可以帮您？可以问我制度、流程、审批人等问题。")
+                if not text
+                else _("我只看到了表情或符号。请用文字描述您的问题，例如“年假怎么请”。"),
                 UNCLEAR,
                 notice=notice,
             )
         forwarded = self._forward_to_agent(session, who, text)
         if forwarded is not None:
             return forwarded
+        if said.pinyin:
+            return Reply(
+                session.id,
+                "clarify",
+                _("看起来您输入的是拼音。请用汉字（或英文、日文等）输入问题，例如“年假怎么请”。"),
+                UNCLEAR,
+                notice=notice,
+            )
         session.add_turn(f"员工: {text}")
         frustration = self.sentiment.frustration(text)
         # "那两万五呢？" is a follow-up, not a complaint (the small frustration model scores it 0.53)
@@ -231,7 +299,7 @@ class DialogEngine:
                 # CircuitBreaker.call() counts failures but does not refuse while open (circuitbreaker
                 # 2.1: only its decorator checks), so without this the dead store is tried every turn
                 raise CircuitBreakerError(self._breaker)
-            reply: Reply = self._breaker.call(self._turn, session, who, text)
+            reply: Reply = self._breaker.call(self._turn, session, who, text, said)
         except (GraphUnavailable, CircuitBreakerError):
             reply = self._degraded(session, who, text)
         else:
@@ -242,20 +310,22 @@ class DialogEngine:
             ) or session.frustrated_turns >= 2:
                 # clearly upset and not helped, or upset twice running: a human takes over
                 reply = self._handoff(session, who, f"情绪升级：{text[:60]}", [], category="escalation")
-                reply.text = "非常抱歉给您带来不便。" + reply.text
+                reply.text = _("非常抱歉给您带来不便。") + reply.text
             else:
-                reply.text += "\n如果问题还没解决，回复“转人工”，我马上为您转接人工客服。"
+                reply.text += "\n" + _(
+                    "如果问题还没解决，回复“{human}”，我马上为您转接人工客服。", human=_(HUMAN)
+                )
         reply.frustration = frustration
         reply.notice = notice
         session.add_turn(f"知库: {reply.text}", (c.document_id for c in reply.citations))
         return reply
 
-    def _turn(self, session: Session, who: Principal, text: str) -> Reply:
+    def _turn(self, session: Session, who: Principal, text: str, said: Spoken) -> Reply:
         if session.pending is not None:
             pending, session.pending = session.pending, None
-            if YES.match(text) and pending.kind == "approval" and self.approvals is not None:
+            if is_yes(text) and pending.kind == "approval" and self.approvals is not None:
                 return self._submit(session, who, pending)
-            if YES.match(text):
+            if is_yes(text):
                 params = ticket_params(
                     who,
                     pending.title,
@@ -266,18 +336,30 @@ class DialogEngine:
                     line_documents=session.turn_documents,
                 )
                 ticket = open_ticket(self.store, params, outbox=self.outbox)
-                what = "申请" if pending.kind == "application" else "工单"
+                done = (
+                    _("已为您提交申请（编号 {ticket}），处理进展会通知您。", ticket=ticket.id)
+                    if pending.kind == "application"
+                    else _("已为您提交工单（编号 {ticket}），处理进展会通知您。", ticket=ticket.id)
+                )
                 return Reply(
                     session.id,
                     "action",
-                    f"已为您提交{what}（编号 {ticket.id}），处理进展会通知您。",
+                    done,
                     "确认",
                     1.0,
                     ticket_id=ticket.id,
                 )
-            if NO.match(text):
-                return Reply(session.id, "cancelled", "好的，已取消。还有什么可以帮您？", "取消", 1.0)
+            if is_no(text):
+                return Reply(session.id, "cancelled", _("好的，已取消。还有什么可以帮您？"), "取消", 1.0)
 
+        if wants_human(text):
+            return self._handoff(session, who, "员工要求转人工", [])
+        if said.code is not None and said.code not in NLU_LANGUAGES:
+            # no intent model in this language: answer from retrieval, and always offer a person
+            reply = self._answer(session, who, "查询政策", text)
+            if reply.type == "answer":
+                reply.text += "\n" + _("如果这没有解答您的问题，回复“{human}”联系人工客服。", human=_(HUMAN))
+            return reply
         entities = self._entities(text)
         # "那两万呢？" after a who-approves answer: same process, new amount or days
         if (
@@ -361,17 +443,21 @@ class DialogEngine:
     ) -> Reply:
         sid = session.id
         if intent == "问候感谢":
-            thanks = any(w in text for w in ("谢", "感谢", "辛苦"))
+            thanks = any(w in text.casefold() for w in THANKS)
             reply = (
-                "不客气，还有其他问题随时问我。" if thanks else "您好，我是知库智能客服。请问有什么可以帮您？"
+                _("不客气，还有其他问题随时问我。")
+                if thanks
+                else _("您好，我是知库智能客服。请问有什么可以帮您？")
             )
             return Reply(sid, "greeting", reply, intent, 1.0)
         if intent == "闲聊":
             return Reply(
                 sid,
                 "smalltalk",
-                "我是知库智能客服，擅长回答公司制度、办事流程和审批相关的问题，"
-                "例如“年假怎么请”“报销8000元谁审批”。",
+                _(
+                    "我是知库智能客服，擅长回答公司制度、办事流程和审批相关的问题，"
+                    "例如“年假怎么请”“报销8000元谁审批”。"
+                ),
                 intent,
                 1.0,
             )
@@ -383,7 +469,7 @@ class DialogEngine:
                 if attempt.type == "answer":
                     return attempt
             return Reply(
-                sid, "clarify", "能再具体一点吗？比如：请假、报销、审批进度、IT 问题或找人。", intent, 0.0
+                sid, "clarify", _("能再具体一点吗？比如：请假、报销、审批进度、IT 问题或找人。"), intent, 0.0
             )
         if intent == "谁来审批":
             return self._who_approves(session, who, text, entities)
@@ -392,7 +478,7 @@ class DialogEngine:
             return Reply(
                 sid,
                 "confirm",
-                f"将为您提交服务工单：“{text}”。确认提交吗？（回复“确认”或“取消”）",
+                _("将为您提交服务工单：“{text}”。", text=text) + confirm_prompt(),
                 intent,
                 1.0,
             )
@@ -405,8 +491,8 @@ class DialogEngine:
             return Reply(
                 sid,
                 "confirm",
-                f"审批模块接入前，我可以把“{text}”作为申请工单转交相关部门办理。"
-                "确认提交吗？（回复“确认”或“取消”）",
+                _("审批模块接入前，我可以把“{text}”作为申请工单转交相关部门办理。", text=text)
+                + confirm_prompt(),
                 intent,
                 1.0,
             )
@@ -416,23 +502,18 @@ class DialogEngine:
                 mine = self.approvals.list_for(who.id, "applied", limit=5)
                 if mine:
                     lines = [f"{i.id}：{i.summary()}" for i in mine]
-                    lines += [
-                        f"{r['id']}：{r['title']}（{TICKET_STATUS_ZH.get(r['status'], r['status'])}）"
-                        for r in rows
-                    ]
-                    return Reply(sid, "answer", "您最近的审批与工单：\n" + "\n".join(lines), intent, 0.9)
+                    lines += [_ticket_line(r) for r in rows]
+                    return Reply(sid, "answer", _("您最近的审批与工单：") + "\n" + "\n".join(lines), intent, 0.9)
             if not rows:
                 return Reply(
                     sid,
                     "answer",
-                    "您目前没有通过知库提交的申请或工单。OA 中的审批进度请在云杉OA“我的申请”查看。",
+                    _("您目前没有通过知库提交的申请或工单。OA 中的审批进度请在OA“我的申请”查看。"),
                     intent,
                     0.9,
                 )
-            lines = [
-                f"{r['id']}：{r['title']}（{TICKET_STATUS_ZH.get(r['status'], r['status'])}）" for r in rows
-            ]
-            return Reply(sid, "answer", "您最近的申请/工单：\n" + "\n".join(lines), intent, 0.9)
+            lines = [_ticket_line(r) for r in rows]
+            return Reply(sid, "answer", _("您最近的申请/工单：") + "\n" + "\n".join(lines), intent, 0.9)
         return self._answer(session, who, intent, text)
 
     def _confirm_approval(
@@ -442,18 +523,19 @@ class DialogEngine:
         amount = float(slots["amount"]) if "amount" in slots else None
         days = float(slots["days"]) if "days" in slots else None
         chain = resolve_chain(self.store, str(slots["process"]), applicant=who.id, amount=amount, days=days)
+        sep, unassigned = _("、"), _("待指定")
         route = " → ".join(
-            f"{s.name}（{'、'.join(a.name for a in s.approvers) or '待指定'}"
+            f"{s.name}（{sep.join(a.name for a in s.approvers) or unassigned}"
             + (f"，{s.mode}）" if s.mode != "依次" else "）")
             for s in chain.active_steps
         )
-        what = chain.process_name + (f"（{amount:g}元）" if amount is not None else "")
-        what += f"（{days:g}天）" if days is not None else ""
+        what = chain.process_name + (_("（{amount}元）", amount=format(amount, "g")) if amount is not None else "")
+        what += _("（{days}天）", days=format(days, "g")) if days is not None else ""
         session.pending = Pending("approval", text, [chain.process_id], chain.process_id, amount, days)
         return Reply(
             session.id,
             "confirm",
-            f"将为您提交{what}，审批路径：{route}。确认提交吗？（回复“确认”或“取消”）",
+            _("将为您提交{what}，审批路径：{route}。", what=what, route=route) + confirm_prompt(),
             intent,
             1.0,
         )
@@ -473,7 +555,11 @@ class DialogEngine:
         return Reply(
             session.id,
             "action",
-            f"已提交审批（编号 {inst.id}）：{inst.summary()}。审批人会在企业微信收到待办卡片，进展会通知您。",
+            _(
+                "已提交审批（编号 {id}）：{summary}。审批人会在企业微信收到待办卡片，进展会通知您。",
+                id=inst.id,
+                summary=inst.summary(),
+            ),
             "确认",
             1.0,
             ticket_id=inst.id,
@@ -483,7 +569,7 @@ class DialogEngine:
         answer = self.rewrite(compose_answer(self.search, text, who))
         self.count(answer)
         reply_type = "answer" if answer.answered else "clarify"
-        body = answer.text if answer.answered else answer.text + " 回复“转人工”联系人工客服。"
+        body = answer.text if answer.answered else answer.text + " " + _("回复“{human}”联系人工客服。", human=_(HUMAN))
         return Reply(
             session.id,
             reply_type,
@@ -510,10 +596,10 @@ class DialogEngine:
             self.outbox.put(params)
             ticket_id = str(params["id"])
             session.handoff_ticket = ticket_id
-        text = "知库暂时无法访问完整的知识库，请稍后再试。" + (
-            f"您的问题已记录并转交人工客服（工单 {ticket_id}）。"
+        text = _("知库暂时无法访问完整的知识库，请稍后再试。") + (
+            _("您的问题已记录并转交人工客服（工单 {ticket}）。", ticket=ticket_id)
             if ticket_id
-            else "如有急事请联系员工服务中心。"
+            else _("如有急事请联系员工服务中心。")
         )
         return Reply(
             session.id, "handoff" if ticket_id else "clarify", text, "降级", 0.0, ticket_id=ticket_id
@@ -545,7 +631,7 @@ class DialogEngine:
         return Reply(
             session.id,
             "forwarded",
-            f"已转给人工客服（工单 {ticket}），请稍候。",
+            _("已转给人工客服（工单 {ticket}），请稍候。", ticket=ticket),
             "转人工",
             1.0,
             ticket_id=ticket,
@@ -598,7 +684,10 @@ class DialogEngine:
         return Reply(
             session.id,
             "handoff",
-            f"已为您转接人工客服（工单 {ticket.id}），客服会尽快联系您，之前的对话和我找到的资料已一并转交。",
+            _(
+                "已为您转接人工客服（工单 {ticket}），客服会尽快联系您，之前的对话和我找到的资料已一并转交。",
+                ticket=ticket.id,
+            ),
             "转人工",
             1.0,
             ticket_id=ticket.id,
@@ -618,7 +707,7 @@ class DialogEngine:
             return Reply(
                 session.id,
                 "clarify",
-                "请问是哪个流程的审批？例如：请假、费用报销、采购、合同、用印。",
+                _("请问是哪个流程的审批？例如：请假、费用报销、采购、合同、用印。"),
                 "谁来审批",
             )
         amount, days = amount_and_days(text, bare_numbers=True)
@@ -630,27 +719,28 @@ class DialogEngine:
             return Reply(session.id, "clarify", exc.message_zh, "谁来审批")
         steps = []
         for i, step in enumerate(chain.active_steps, 1):
-            people = "、".join(a.name for a in step.approvers) or "（暂无人担任，请联系管理员）"
-            steps.append(f"{i}. {step.name}：{people}{MODE_NOTE.get(step.mode, '')}")
-        condition = "、".join(
+            people = _("、").join(a.name for a in step.approvers) or _("（暂无人担任，请联系管理员）")
+            note = _(MODE_NOTE[step.mode]) if MODE_NOTE.get(step.mode) else ""
+            steps.append(f"{i}. {step.name}：{people}{note}")
+        condition = _("、").join(
             x
             for x in (
-                f"金额 {amount:g} 元" if amount is not None else "",
-                f"{days:g} 天" if days is not None else "",
+                _("金额 {amount} 元", amount=format(amount, "g")) if amount is not None else "",
+                _("{days} 天", days=format(days, "g")) if days is not None else "",
             )
             if x
         )
         head = (
-            f"按“{chain.process_name}”流程"
-            + (f"（{condition}）" if condition else "")
-            + "，您的审批人依次是：\n"
-        )
+            _("按“{process}”流程（{condition}），您的审批人依次是：", process=chain.process_name, condition=condition)
+            if condition
+            else _("按“{process}”流程，您的审批人依次是：", process=chain.process_name)
+        ) + "\n"
         skipped = [s.name for s in chain.steps if not s.applies]
-        tail = f"\n（条件未触发而跳过：{'、'.join(skipped)}）" if skipped else ""
+        tail = "\n" + _("（条件未触发而跳过：{steps}）", steps=_("、").join(skipped)) if skipped else ""
         if (amount is None and any("金额" in s.condition for s in chain.steps)) or (
             days is None and any("天" in s.condition for s in chain.steps)
         ):
-            tail += "\n告诉我金额或天数，我可以算出更准确的审批链。"
+            tail += "\n" + _("告诉我金额或天数，我可以算出更准确的审批链。")
         session.last_entities = [(chain.process_id, chain.process_name, "ApprovalProcess")]
         session.last_intent = "谁来审批"
         return Reply(

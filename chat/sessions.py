@@ -78,6 +78,7 @@ class Session:
     last_entities: list[tuple[str, str, str]] = field(default_factory=list)  # (id, surface, type)
     last_sources: list[str] = field(default_factory=list)  # titles of the last answer's sources
     last_documents: list[str] = field(default_factory=list)  # their document ids, in the same order
+    language: str = ""  # the last turn's reply language (a bare "ok" keeps it)
     pending: Pending | None = None
     frustrated_turns: int = 0
     handoff_ticket: str | None = None  # while open, the employee's messages go to the agent
@@ -109,6 +110,7 @@ def encode(session: Session) -> bytes:
         "ld": session.last_documents,
         "f": session.frustrated_turns,
         "h": session.handoff_ticket,
+        "lg": session.language,
     }
     data.update({k: v for k, v in optional.items() if v})
     if session.pending is not None:
@@ -138,6 +140,7 @@ def decode(blob: bytes) -> Session:
         pending=Pending(*pending) if pending else None,
         frustrated_turns=data.get("f", 0),
         handoff_ticket=data.get("h"),
+        language=data.get("lg", ""),
     )
 
 

@@ -1,0 +1,104 @@
+"""Which language a chat message is in, as the dialog needs it: one of the ten (for NLU routing and
+the reply), a language outside them (answered in English with a note), or no language at all
+(emoji, digits, pinyin).
+
+Scripts decide first — kana means Japanese, Hangul Korean, Han characters Chinese even in a mixed
+“我的 VPN 连不上 help” (a question with Chinese in it is asked by someone who reads Chinese), Arabic,
+Thai, Hebrew, Devanagari… a language outside the ten. Latin and Cyrillic text goes to the language
+identifier :mod:`lang.detect`. Romanised Chinese (pinyin: “nianjia zenme qing”) is recognised by its
+syllables, so it is not taken for Vietnamese or Indonesian.
+
+Example::
+
+    spoken("How many days of marriage leave do I get?")   # Spoken('en', supported=True)
+    spoken("¿Cuántos días de vacaciones tengo?")            # Spoken('es', supported=False)
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lang.text import to_simplified
+from zhiku.i18n import LANGUAGES, normalise
+
+#: The languages the intent model was trained in; the others are answered from retrieval only.
+NLU_LANGUAGES = frozenset({"zh_Hans", "zh_Hant", "en", "ja"})
+
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_HANGUL = re.compile(r"[\uac00-\ud7af\u1100-\u11ff\u3130-\u318f]")
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
+#: Scripts of languages outside the ten (Arabic, Hebrew, Greek, Armenian, Georgian, Indic, Thai, Lao…).
+_OTHER_SCRIPTS = re.compile(r"[\u0370-\u03ff\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff]")
+_WORD = re.compile(r"[a-zü]+")
+#: One pinyin syllable (without tones): initial, then a final (ü written u or v).
+_PINYIN = re.compile(
+    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|üan|ai|ei|ao|ou|an|en|er|in|un|vn|ia|ie|iu|"
+    r"ua|uo|ui|ue|ve|üe|a|o|e|i|u|v|ü)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Spoken:
+    """The language of one message: ``code`` is a Zhiku language when ``supported``, else an ISO 639-1
+    code (or ``None``: no language could be told — emoji, numbers, one short word)."""
+
+    code: str | None
+    supported: bool
+    pinyin: bool = False
+
+
+def _is_pinyin_word(word: str) -> bool:
+    """Whether ``word`` splits into pinyin syllables (greedy, longest first, with backtracking)."""
+    if not word:
+        return True
+    for end in range(min(len(word), 6), 0, -1):
+        if _PINYIN.fullmatch(word[:end]) and _is_pinyin_word(word[end:]):
+            return True
+    return False
+
+
+def looks_like_pinyin(text: str) -> bool:
+    """Two or more Latin words, every one of them pinyin syllables (“nianjia zenme qing”, “baoxiao”
+    alone is too short to tell)."""
+    if _HAN.search(text) or _CYRILLIC.search(text):
+        return False
+    words = _WORD.findall(text.lower())
+    letters = sum(len(w) for w in words)
+    if len(words) < 2 or letters < 8 or len(words) != len(text.split()):
+        return False
+    return all(_is_pinyin_word(w) for w in words)
+
+
+def _identify(text: str) -> str | None:
+    """Latin or Cyrillic text's language by the shared identifier: one of the ten, the ISO 639-1 code
+    of a language outside them, or ``None`` when it cannot tell."""
+    from lang.detect import detect_language
+
+    found = detect_language(text)
+    return found.code if found.known else found.other
+
+
+def spoken(text: str) -> Spoken:
+    """The language ``text`` is written in (see the module docstring)."""
+    if _KANA.search(text):
+        return Spoken("ja", True)
+    if _HANGUL.search(text):
+        return Spoken("ko", True)
+    if _HAN.search(text):
+        simplified = to_simplified(text)
+        return Spoken("zh_Hans" if simplified == text else "zh_Hant", True)
+    if _OTHER_SCRIPTS.search(text) and not _LATIN.search(text):
+        return Spoken("other", False)
+    if not (_LATIN.search(text) or _CYRILLIC.search(text)):
+        return Spoken(None, False)
+    if looks_like_pinyin(text):
+        return Spoken("zh_Hans", True, pinyin=True)
+    found = _identify(text)
+    if found is None:
+        return Spoken(None, False)
+    code = normalise(found)
+    return Spoken(code, True) if code in LANGUAGES else Spoken(found, False)
