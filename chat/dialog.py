@@ -35,6 +35,7 @@ from chat.answer import Answer, Citation, compose_answer
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import UNCLEAR, IntentModel
 from chat.language import NLU_LANGUAGES, Spoken, spoken
+from chat.language import reply_language as reply_language_for
 from chat.outbox import Outbox
 from chat.questions import QuestionLog
 from chat.rewrite import AnswerRewriter
@@ -50,7 +51,7 @@ from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
 from zhiku.errors import GraphUnavailable, NotFoundError, ZhikuError
-from zhiku.i18n import DEFAULT, FALLBACK, N_, _, everywhere, normalise, using
+from zhiku.i18n import DEFAULT, N_, _, everywhere, using
 
 MAX_MESSAGE_CHARS = 500
 #: Frustration this high on an unanswered message hands the conversation to a human at once.
@@ -84,6 +85,7 @@ MODE_NOTE = {"会签": N_("（会签：每个角色各一人同意）"), "或签
 #: What a reply may say to reach a person, confirm or cancel, in any of the ten languages (the prompts
 #: name the word in the asker's language; a reply in any language is understood).
 HUMAN = N_("转人工")
+UNSUPPORTED_NOTE = N_("（您使用的语言暂不支持，以下用英文回答。）")
 YES_WORD = N_("确认")
 NO_WORD = N_("取消")
 THANKS = ("谢", "感谢", "辛苦", "thank", "thx", "ありがと", "感謝", "고마", "감사", "danke", "merci", "grazie",
@@ -245,16 +247,11 @@ class DialogEngine:
         text = (message or "").strip()
         said = spoken(text[:MAX_MESSAGE_CHARS])
         with self._turn_of(session_id, who) as (session, notice):
-            chosen = normalise(language)
-            outside = chosen is None and said.code is not None and not said.supported
-            reply_language = chosen or (
-                FALLBACK if outside else said.code if said.code else session.language or DEFAULT
-            )
+            reply_language, outside = reply_language_for(language, said, session.language)
             with using(reply_language):
                 reply = self._handle(session, notice, who, message, said)
                 if outside:
-                    note = _("（您使用的语言暂不支持，以下用英文回答。）")
-                    reply.notice = f"{reply.notice} {note}".strip()
+                    reply.notice = f"{reply.notice} {_(UNSUPPORTED_NOTE)}".strip()
             session.language = reply.language = reply_language
             return reply
 

@@ -19,8 +19,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from graph.base import GraphStore
 from lang.text import to_simplified
-from zhiku.i18n import LANGUAGES, normalise
+from queries import load as load_query
+from zhiku.i18n import DEFAULT, FALLBACK, LANGUAGES, normalise
 
 #: The languages the intent model was trained in; the others are answered from retrieval only.
 NLU_LANGUAGES = frozenset({"zh_Hans", "zh_Hant", "en", "ja"})
@@ -102,3 +104,26 @@ def spoken(text: str) -> Spoken:
         return Spoken(None, False)
     code = normalise(found)
     return Spoken(code, True) if code in LANGUAGES else Spoken(found, False)
+
+
+def profile_language(store: GraphStore, employee: str) -> str | None:
+    """The language in the employee's profile (the ``language`` property of their Employee node, set by
+    the org chart or WeCom's directory), as a Zhiku code; ``None`` when unset or not one of the ten."""
+    rows = store.query(load_query("employee_language").text, {"id": employee})
+    value = rows[0].get("language") if rows else None
+    return normalise(str(value)) if value else None
+
+
+def reply_language(chosen: str | None, said: Spoken, previous: str = "") -> tuple[str, bool]:
+    """The language to answer in, and whether to say that the asker's language is not supported.
+
+    ``chosen``: what the caller chose (an explicit argument, Accept-Language, the profile), as a tag —
+    one naming a language outside the ten is answered in English with the note. Without a choice: the
+    message's language; for a message in no telling language (“ok”, “8000”) the conversation's
+    (``previous``), else Chinese; for a language outside the ten, English with the note."""
+    if chosen:
+        code = normalise(chosen)
+        return (code, False) if code else (FALLBACK, True)
+    if said.code is not None and not said.supported:
+        return FALLBACK, True
+    return said.code or previous or DEFAULT, False

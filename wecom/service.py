@@ -30,6 +30,7 @@ import yaml
 from approvals.engine import ApprovalEngine, ApprovalEvent
 from approvals.rules import Instance
 from chat.dialog import DialogEngine, Reply
+from chat.language import profile_language
 from graph.base import GraphStore
 from queries import load as load_query
 from wecom.client import WeComClient, WeComError
@@ -38,6 +39,7 @@ from wecom.oa import WeComOA
 from wecom.wechat_mp import WeChatMPClient
 from zhiku.access import load_principal
 from zhiku.errors import NotFoundError, ZhikuError
+from zhiku.i18n import DEFAULT, N_, _, translate, using
 from zhiku.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -85,41 +87,45 @@ def load_rules(path: Path = RULES_FILE) -> list[Rule]:
 
 #: The reasons a card offers for 驳回 (a rejection needs a comment; a card cannot carry free text).
 REJECT_REASONS = {
-    "papers": "材料或票据不全，请补充后重新提交",
-    "amount": "金额或预算不符",
-    "policy": "不符合公司制度",
-    "talk": "请与我沟通后重新提交",
+    "papers": N_("材料或票据不全，请补充后重新提交"),
+    "amount": N_("金额或预算不符"),
+    "policy": N_("不符合公司制度"),
+    "talk": N_("请与我沟通后重新提交"),
 }
 REJECT_QUESTION = "reject_reason"
 
 
-def approval_card(inst: Instance, task_id: str) -> dict[str, Any]:
+def approval_card(inst: Instance, task_id: str, language: str = DEFAULT) -> dict[str, Any]:
     """The button card an approver taps (同意 / 驳回; 驳回 takes the reason chosen in the card's
-    selection, since a rejection needs a comment)."""
+    selection, since a rejection needs a comment), its fixed texts in ``language``."""
+
+    def t(message: str, **params: object) -> str:
+        return translate(message, language, **params)
+
     step = inst.current
     rows = [
-        {"keyname": "申请人", "value": inst.applicant_name},
-        {"keyname": "流程", "value": inst.process_name},
-        {"keyname": "当前步骤", "value": f"{step.name}（{step.mode}）" if step else ""},
+        {"keyname": t(N_("申请人")), "value": inst.applicant_name},
+        {"keyname": t(N_("流程")), "value": inst.process_name},
+        {"keyname": t(N_("当前步骤")), "value": f"{step.name}（{step.mode}）" if step else ""},
     ]
     if inst.amount is not None:
-        rows.append({"keyname": "金额", "value": f"{inst.amount:g}元"})
+        rows.append({"keyname": t(N_("金额")), "value": t(N_("{amount}元"), amount=format(inst.amount, "g"))})
     if inst.days is not None:
-        rows.append({"keyname": "天数", "value": f"{inst.days:g}天"})
+        rows.append({"keyname": t(N_("天数")), "value": t(N_("{days}天"), days=format(inst.days, "g"))})
     return {
         "card_type": "button_interaction",
-        "source": {"desc": "知库审批"},
+        "source": {"desc": t(N_("知库审批"))},
         "main_title": {"title": inst.name, "desc": (inst.reason or "")[:60]},
         "horizontal_content_list": rows[:6],
         "task_id": task_id,
         "button_selection": {
             "question_key": REJECT_QUESTION,
-            "title": "驳回原因",
-            "option_list": [{"id": k, "text": v} for k, v in REJECT_REASONS.items()],
+            "title": t(N_("驳回原因")),
+            "option_list": [{"id": k, "text": t(v)} for k, v in REJECT_REASONS.items()],
         },
         "button_list": [
-            {"text": "驳回", "style": 2, "key": "reject"},
-            {"text": "同意", "style": 1, "key": "approve"},
+            {"text": t(N_("驳回")), "style": 2, "key": "reject"},
+            {"text": t(N_("同意")), "style": 1, "key": "approve"},
         ],
     }
 
@@ -286,9 +292,12 @@ class WeComService:
         try:
             employee = self.employee_of(userid)
         except NotFoundError:
-            return "抱歉，没有找到您的员工信息，请联系管理员开通知库权限。"
+            return translate(N_("抱歉，没有找到您的员工信息，请联系管理员开通知库权限。"), DEFAULT)
         who = load_principal(self.store, employee)
-        return render_reply(self.dialog.handle(f"wecom:{employee}", who, content))
+        # the member's profile language (from the directory) when set, else the message's own
+        reply = self.dialog.handle(f"wecom:{employee}", who, content, profile_language(self.store, employee))
+        with using(reply.language):
+            return render_reply(reply)
 
     async def on_card(
         self, userid: str, task_id: str, event_key: str, response_code: str, option: str = ""
@@ -296,16 +305,20 @@ class WeComService:
         record = await self.kv.get(f"zhiku:wecom:card:{task_id}")
         if self.engine is None or not record:
             log.warning("tap on unknown or expired card %s", task_id)
-            await self._send_text([userid], "该审批卡片已失效，请在知库中查看最新状态。")
+            await self._send_text([userid], translate(N_("该审批卡片已失效，请在知库中查看最新状态。"), DEFAULT))
             return
         card = json.loads(record)
         kind = "approve" if event_key == "approve" else "reject" if event_key == "reject" else ""
         employee = await asyncio.to_thread(self.employee_of, userid)
+        language = await asyncio.to_thread(profile_language, self.store, employee) or DEFAULT
         reason = REJECT_REASONS.get(option, "") if kind == "reject" else ""
         if kind == "reject" and not reason:  # the card stays as it is: choose a reason and tap again
             await self._send_text(
                 [userid],
-                "驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。",
+                translate(
+                    N_("驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。"),
+                    language,
+                ),
             )
             return
         try:
@@ -321,20 +334,21 @@ class WeComService:
             )
         except ZhikuError as exc:  # not an approver, closed instance...: tell the person who tapped
             log.warning("card tap by %s on %s refused: %s", userid, task_id, exc.one_line())
-            await self._update_card([userid], response_code, "无法操作")
-            await self._send_text([userid], exc.message_zh)
+            await self._update_card([userid], response_code, translate(N_("无法操作"), language))
+            await self._send_text([userid], exc.message_in(language))
             return
         inst = result.instance
         if result.applied:
-            mine = "已同意" if kind == "approve" else "已驳回"
+            decision = N_("已同意") if kind == "approve" else N_("已驳回")
+            mine = translate(decision, language)
             step_done = inst.step_index != int(card["step"]) or inst.status != "pending"
             others = [u for u in card["userids"] if u != userid]
             # this person's card shows their decision; the others' cards close when the step is done
             await self._update_card([userid], response_code, mine)
             if step_done and others and card.get("response_code"):
-                await self._update_card(others, card["response_code"], f"{inst.name_of(employee)}{mine}")
+                await self._update_card(others, card["response_code"], f"{inst.name_of(employee)}{translate(decision, DEFAULT)}")
         else:
-            await self._update_card([userid], response_code, "已处理")
+            await self._update_card([userid], response_code, translate(N_("已处理"), language))
             await self._send_text([userid], result.message)
 
     async def _update_card(self, userids: list[str], response_code: str, label: str) -> None:
@@ -504,12 +518,12 @@ def render_reply(reply: Reply) -> str:
     lines = [reply.text]
     if reply.citations:
         lines.append("")
-        lines.append("来源：")
+        lines.append(_("来源："))
         for i, c in enumerate(reply.citations, 1):
             lines.append(f"[{i}] {c.title}" + (f" · {c.section}" if c.section else ""))
             if c.uri.startswith(("http://", "https://")):  # a deep link the phone can open
                 lines.append(f"    {c.uri}")
     if reply.follow_ups:
         lines.append("")
-        lines.append("您可能还想问：" + "；".join(reply.follow_ups[:3]))
+        lines.append(_("您可能还想问：") + "；".join(reply.follow_ups[:3]))
     return "\n".join(lines)

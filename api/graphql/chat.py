@@ -9,19 +9,35 @@ import hmac
 import json
 import uuid
 from datetime import UTC, datetime
+from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import ctx
+from api.graphql.language import preferred_language
 from api.graphql.search import RecognizedEntity
 from chat.answer import Answer as AnswerData
 from chat.answer import Citation as CitationData
 from chat.answer import compose_answer
+from chat.dialog import UNSUPPORTED_NOTE
+from chat.language import reply_language as reply_language_for
+from chat.language import spoken
 from graph.versions import RECORDS
 from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError
+from zhiku.i18n import N_, _, using
 from zhiku.settings import MAX_TEXT_CHARS, Settings
+
+
+LanguageArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="回复语言（zh_Hans、zh_Hant、en、ja、ko、de、fr、it、nl、pt、ru，或 BCP 47 标签如 zh-TW）；"
+        "不给则依次取 Accept-Language、员工资料、问题本身的语言 / reply language; default: Accept-Language, "
+        "the employee's profile, the question's own language"
+    ),
+]
 
 
 @strawberry.type(description="答案引用的来源 / a source an answer cites")
@@ -44,6 +60,7 @@ class Answer:
     citations: list[Citation]
     about: list[RecognizedEntity] = strawberry.field(description="答案涉及的实体")
     follow_ups: list[str] = strawberry.field(description="其他人还问了")
+    language: str = strawberry.field(description="答案所用的语言（zh_Hans、en、ja…）/ the answer's language")
 
 
 @strawberry.type(description="智能客服的一次回复 / one chatbot reply")
@@ -59,6 +76,7 @@ class ChatReply:
     follow_ups: list[str]
     ticket_id: str | None
     notice: str
+    language: str = strawberry.field(description="回复所用的语言（zh_Hans、en、ja…）/ the reply's language")
 
 
 @strawberry.type(description="答案反馈已记录 / feedback recorded")
@@ -106,18 +124,26 @@ def received_answer(settings: Settings, given: str, employee: str) -> str | None
 @strawberry.type
 class ChatQuery:
     @strawberry.field(description="提问：带引用来源、置信度和追问建议的答案 / ask a question")
-    async def ask(self, info: Info, question: str, session_id: str | None = None) -> Answer:
+    async def ask(
+        self, info: Info, question: str, session_id: str | None = None, language: LanguageArg = None
+    ) -> Answer:
         c = ctx(info)
         who = c.require()
+        chosen = await preferred_language(c, who, language)
 
-        def answer_and_record() -> AnswerData:
-            answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
+        def answer_and_record() -> tuple[AnswerData, str, bool]:
+            reply_language, outside = reply_language_for(chosen, spoken(question))
+            c.language = reply_language
+            with using(reply_language):
+                answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
+                if outside:
+                    answer.text = f"{_(UNSUPPORTED_NOTE)}\n{answer.text}"
             c.state.dialog.count(answer)
             if answer.answered and answer.citations:
                 c.state.recommender.record_view(who, answer.citations[0].document_id)
-            return answer
+            return answer, reply_language, outside
 
-        answer = await asyncio.to_thread(answer_and_record)
+        answer, reply_language, _outside = await asyncio.to_thread(answer_and_record)
         return Answer(
             id=strawberry.ID(issued_answer_id(c.state.settings, answer.id, who.id)),
             question=answer.question,
@@ -127,6 +153,7 @@ class ChatQuery:
             citations=citations(answer.citations),
             about=[RecognizedEntity(id=strawberry.ID(e), surface=s) for e, s in answer.entities],
             follow_ups=answer.follow_ups,
+            language=reply_language,
         )
 
 
@@ -139,14 +166,15 @@ class ChatMutation:
         c = ctx(info)
         who = c.require()
         if len(question) > MAX_TEXT_CHARS or (comment and len(comment) > MAX_TEXT_CHARS):
-            raise InputError(
-                f"问题或评论过长（上限 {MAX_TEXT_CHARS} 字）",
+            raise InputError.localized(
+                N_("问题或评论过长（上限 {limit} 字）"),
                 f"question or comment too long ({MAX_TEXT_CHARS:,} characters)",
+                limit=MAX_TEXT_CHARS,
             )
         answer = received_answer(c.state.settings, str(answer_id), who.id)
         if answer is None:
-            raise NotFoundError(
-                "没有这个答案：answerId 应为您通过 ask 收到的答案 id",
+            raise NotFoundError.localized(
+                N_("没有这个答案：answerId 应为您通过 ask 收到的答案 id"),
                 "no such answer: answerId must be the id of an answer ask gave this caller",
             )
         feedback_id = f"fb-{uuid.uuid4().hex[:16]}"
@@ -167,10 +195,14 @@ class ChatMutation:
         return FeedbackResult(id=strawberry.ID(feedback_id), recorded=True)
 
     @strawberry.mutation(description="和智能客服对话（多轮，带 sessionId）/ talk to the chatbot")
-    async def chat(self, info: Info, message: str, session_id: str | None = None) -> ChatReply:
+    async def chat(
+        self, info: Info, message: str, session_id: str | None = None, language: LanguageArg = None
+    ) -> ChatReply:
         c = ctx(info)
         who = c.require()
-        reply = await asyncio.to_thread(c.state.dialog.handle, session_id, who, message)
+        chosen = await preferred_language(c, who, language)
+        reply = await asyncio.to_thread(c.state.dialog.handle, session_id, who, message, chosen)
+        c.language = reply.language
         return ChatReply(
             session_id=reply.session_id,
             type=reply.type,
@@ -181,4 +213,5 @@ class ChatMutation:
             follow_ups=reply.follow_ups,
             ticket_id=reply.ticket_id,
             notice=reply.notice,
+            language=reply.language,
         )

@@ -28,6 +28,7 @@ class Context:
     authorization: str | None
     request: Any = None
     _principal: Principal | None = None
+    language: str | None = None  # the reply language once a resolver settled it (api.graphql.language)
     entities: DataLoader[str, dict[str, Any] | None] = field(init=False)
     relations: DataLoader[tuple[str, int], list[dict[str, Any]]] = field(init=False)
 

@@ -21,6 +21,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 
 from zhiku.errors import InputError, ZhikuError
+from zhiku.i18n import DEFAULT
 
 log = logging.getLogger(__name__)
 
@@ -95,15 +96,17 @@ def _request_error(error: GraphQLError) -> ZhikuError:
     return QueryInvalid(f"查询无效：{text}", text)
 
 
-def coded(exc: ZhikuError, error: GraphQLError | None = None) -> GraphQLError:
-    """``exc`` as a GraphQL error, at ``error``'s place in the document (nodes, path, locations)."""
+def coded(exc: ZhikuError, error: GraphQLError | None = None, language: str = DEFAULT) -> GraphQLError:
+    """``exc`` as a GraphQL error, at ``error``'s place in the document (nodes, path, locations), its
+    message in ``language`` (``extensions`` keep the code and the English message)."""
     extensions = {"code": exc.code, "message_en": exc.message_en, "retryable": exc.retryable}
+    message = exc.message_in(language)
     if error is None:
-        return GraphQLError(exc.message_zh, extensions=extensions)
+        return GraphQLError(message, extensions=extensions)
     if error.nodes:
-        return GraphQLError(exc.message_zh, nodes=error.nodes, path=error.path, extensions=extensions)
+        return GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
     return GraphQLError(
-        exc.message_zh,
+        message,
         source=error.source,
         positions=error.positions,
         path=error.path,
@@ -111,8 +114,9 @@ def coded(exc: ZhikuError, error: GraphQLError | None = None) -> GraphQLError:
     )
 
 
-def convert(error: GraphQLError) -> GraphQLError:
-    """The coded form of ``error``; an error already coded is returned as it is."""
+def convert(error: GraphQLError, language: str = DEFAULT) -> GraphQLError:
+    """The coded form of ``error`` (a Zhiku error's message in ``language``); an error already coded is
+    returned as it is."""
     extensions = error.extensions or {}
     if "message_en" in extensions:
         return error
@@ -132,7 +136,7 @@ def convert(error: GraphQLError) -> GraphQLError:
     if isinstance(original, GraphQLError):  # raised by GraphQL itself (e.g. an enum it cannot serialise)
         return coded(_request_error(original), error)
     if isinstance(original, ZhikuError):
-        return coded(original, error)
+        return coded(original, error, language)
     if isinstance(original, InvalidOperationTypeError):
         return coded(
             OperationNotSupported(
@@ -154,11 +158,11 @@ def convert(error: GraphQLError) -> GraphQLError:
     return coded(_request_error(error), error)
 
 
-def convert_result(result: object) -> None:
+def convert_result(result: object, language: str = DEFAULT) -> None:
     """Convert the errors of ``result`` (Strawberry's or graphql-core's execution result) in place."""
     errors = getattr(result, "errors", None)
     if errors:
-        result.errors = [convert(e) for e in errors]  # type: ignore[attr-defined]
+        result.errors = [convert(e, language) for e in errors]  # type: ignore[attr-defined]
 
 
 class ZhikuErrors(SchemaExtension):
@@ -168,12 +172,17 @@ class ZhikuErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        convert_result(self.execution_context.result)
+        convert_result(self.execution_context.result, self._language())
 
     def on_stream_result(self, result: object) -> Iterator[None]:
         if isinstance(result, ExecutionResult):  # not the raw frames of incremental delivery
-            convert_result(result)
+            convert_result(result, self._language())
         yield
+
+    def _language(self) -> str:
+        from api.graphql.language import error_language
+
+        return error_language(self.execution_context.context)
 
     # kept for callers that raise a coded error themselves (the subscriptions' sign-in checks)
     coded = staticmethod(coded)

@@ -1,0 +1,39 @@
+"""The language a GraphQL request is answered in (issue 19): an explicit ``language`` argument, else the
+request's ``Accept-Language``, else the caller's profile, else the question's own language
+(:func:`chat.language.reply_language`), else Chinese. Errors use what is known when they are converted:
+the language the resolver settled on, else ``Accept-Language``, else Chinese."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from api.graphql.context import Context
+from chat.language import profile_language
+from zhiku.access import Principal
+from zhiku.i18n import DEFAULT, from_accept_language, normalise
+
+
+def accept_language(c: Context) -> str | None:
+    headers = getattr(c.request, "headers", None)
+    return from_accept_language(headers.get("accept-language")) if headers is not None else None
+
+
+async def preferred_language(c: Context, who: Principal, explicit: str | None) -> str | None:
+    """The caller's choice before the question is read: ``explicit`` as given (a tag outside the ten
+    is answered in English with a note), else Accept-Language, else the profile; ``None``: none."""
+    if explicit and explicit.strip():
+        c.language = normalise(explicit) or "en"
+        return explicit.strip()
+    chosen = accept_language(c) or await asyncio.to_thread(profile_language, c.state.store, who.id)
+    if chosen:
+        c.language = chosen
+    return chosen
+
+
+def error_language(context: Any) -> str:
+    """The language of the errors in a response (``context``: the GraphQL context dict)."""
+    c = context.get("zhiku") if isinstance(context, dict) else None
+    if not isinstance(c, Context):
+        return DEFAULT
+    return c.language or accept_language(c) or DEFAULT
