@@ -7,6 +7,8 @@
 * :mod:`lang.values` — value rules: amounts, durations and dates in policy text, amounts as people
   say them; :mod:`lang.numbers` — the one reader of Arabic and Chinese numerals under them.
 
-Language identification belongs here when a second language arrives. This package imports only
+* :mod:`lang.detect` — language identification (the ten languages Zhiku serves, or ``und``).
+
+This package imports only
 ``zhiku`` (types) and ``queries`` (the gazetteer's named query), never a stage.
 """

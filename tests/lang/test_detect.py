@@ -1,0 +1,61 @@
+"""Language identification: the ten by lingua, short CJK by script, Chinese scripts, out-of-set."""
+
+import pytest
+
+from lang.detect import SUPPORTED, UND, detect_language, detect_languages
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("How many days of marriage leave do I get?", "en"),
+        ("How do I reset my VPN password?", "en"),
+        ("結婚休暇は何日もらえますか？", "ja"),
+        ("결혼 휴가는 며칠입니까?", "ko"),
+        ("Wie beantrage ich Urlaub?", "de"),
+        ("Comment demander un congé ?", "fr"),
+        ("Quanti giorni di ferie ho?", "it"),
+        ("Hoe vraag ik verlof aan?", "nl"),
+        ("Quantos dias de férias eu tenho?", "pt"),
+        ("Сколько дней отпуска мне положено?", "ru"),
+        ("婚假有几天", "zh"),
+    ],
+)
+def test_each_of_the_ten_is_recognised(text: str, code: str) -> None:
+    assert code in SUPPORTED
+    assert detect_language(text).code == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"), [("ケース", "ja"), ("휴가", "ko"), ("婚假", "zh"), ("結婚休暇", "zh")]
+)
+def test_short_cjk_is_decided_by_script(text: str, code: str) -> None:
+    assert detect_language(text).code == code
+
+
+def test_chinese_carries_its_script() -> None:
+    assert detect_language("婚假有几天").tag == "zh-Hans"
+    assert detect_language("婚假有幾天").tag == "zh-Hant"
+    assert detect_language("How many days?").script is None
+
+
+def test_mixed_chinese_and_english_is_chinese_and_an_english_sentence_with_a_chinese_term_english() -> None:
+    assert detect_language("我的 VPN 连不上 help").code == "zh"
+    assert detect_language("What is 婚假?").code == "en"
+
+
+def test_a_language_outside_the_ten_is_undetermined_and_named() -> None:
+    spanish = detect_language("¿Cuántos días de vacaciones tengo este año?")
+    assert spanish.code == "und" and not spanish.known
+    assert spanish.other == "es"
+    assert detect_language("Скільки днів відпустки мені належить?").other == "uk"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "😀😀", "ok", "12345", "ni hao wo de jia qi"])
+def test_too_short_emoji_and_pinyin_are_undetermined(text: str) -> None:
+    assert detect_language(text) == UND
+
+
+def test_batch_agrees_with_single_calls() -> None:
+    texts = ["Urlaub beantragen", "年次有給休暇", "", "annual leave policy", "婚假"]
+    assert detect_languages(texts) == [detect_language(t) for t in texts]
