@@ -214,6 +214,21 @@ def extract(root: Path | None = None) -> dict[str, list[str]]:
     return found
 
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _still_chinese(language: str, msgid: str, msgstr: str) -> bool:
+    """A translation left as the Chinese source: Han characters in a language written without them,
+    or (Japanese) the source copied unchanged."""
+    if language.startswith("zh") or not _HAN.search(msgid):
+        return False
+    if language == "ja":  # kanji may be shared; simplified forms (门, 请) are not Japanese
+        return msgstr == msgid and to_traditional(msgid) != msgid
+    # a Chinese example inside a translation (“年假怎么请”) is fine; a translation mostly in Han is not
+    letters = [c for c in msgstr if c.isalpha()]
+    return sum(bool(_HAN.match(c)) for c in letters) > 0.3 * max(len(letters), 1)
+
+
 def problems(root: Path | None = None) -> list[str]:
     """What keeps the catalogue from being complete: a message in the code missing from a language's
     catalogue, an empty or fuzzy translation, a translation whose ``{placeholders}`` differ."""
@@ -232,7 +247,7 @@ def problems(root: Path | None = None) -> list[str]:
             entry = catalog.get(msgid)
             if entry is None:
                 out.append(f"{language}: missing {msgid!r} ({where[0]})")
-            elif not entry.string or entry.fuzzy:
+            elif not entry.string or entry.fuzzy or _still_chinese(language, msgid, str(entry.string)):
                 out.append(f"{language}: untranslated {msgid!r} ({where[0]})")
             elif set(re.findall(r"{(\w+)}", msgid)) != set(re.findall(r"{(\w+)}", str(entry.string))):
                 out.append(f"{language}: placeholders differ in {msgid!r}")
@@ -245,12 +260,18 @@ def update(root: Path | None = None) -> None:
     from babel.messages.catalog import Catalog
     from babel.messages.pofile import read_po, write_po
 
-    template = Catalog(domain=DOMAIN, project="zhiku", charset="utf-8")
-    for msgid, where in extract(root).items():
-        locations = [(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where]
-        template.add(msgid, locations=locations)
+    found = extract(root)
+
+    def template() -> Catalog:  # a fresh one per language: Catalog.update shares its new messages
+        catalog = Catalog(domain=DOMAIN, project="zhiku", charset="utf-8")
+        for msgid, where in found.items():
+            locations = [(w.rsplit(":", 1)[0], int(w.rsplit(":", 1)[1])) for w in where]
+            catalog.add(msgid, locations=locations)
+        return catalog
+
+    LOCALE_DIR.mkdir(parents=True, exist_ok=True)
     with (LOCALE_DIR / f"{DOMAIN}.pot").open("wb") as fp:
-        write_po(fp, template, width=100, omit_header=False)
+        write_po(fp, template(), width=100, omit_header=False)
     for language in LANGUAGES:
         path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -259,7 +280,7 @@ def update(root: Path | None = None) -> None:
                 catalog = read_po(fp, locale=language)
         else:
             catalog = Catalog(locale=language, domain=DOMAIN, project="zhiku", charset="utf-8")
-        catalog.update(template, no_fuzzy_matching=True)
+        catalog.update(template(), no_fuzzy_matching=True)
         for message in catalog:
             if not message.id or message.string:
                 continue

@@ -31,8 +31,10 @@ from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppState
 from api.origin import check_ws_origin
+from chat.language import profile_language
 from zhiku.access import Principal
 from zhiku.errors import ZhikuError
+from zhiku.i18n import DEFAULT, FALLBACK, N_, _, current, from_accept_language, normalise, using
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -40,15 +42,17 @@ HEARTBEAT_S = 30.0
 STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 #: Largest frame read (a question is cut to 500 characters anyway; this leaves room for the JSON).
 MAX_FRAME_CHARS = 16_000
+EXAMPLE = '{"type":"question","content":"…"}'
 
 
 class _BadFrame(Exception):
     """A frame that is not a usable JSON message: told to the client, the socket stays open."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, **params: object) -> None:
         super().__init__(message)
         self.code = code
-        self.message = message
+        self.message = message  # a catalogue message, translated when sent
+        self.params = params
 
 
 async def _receive_message(ws: WebSocket) -> Any:
@@ -58,15 +62,15 @@ async def _receive_message(ws: WebSocket) -> Any:
         raise WebSocketDisconnect(frame.get("code", 1000), frame.get("reason"))
     text = frame.get("text")
     if text is None:
-        raise _BadFrame("BAD_REQUEST", "请发送文本消息（JSON），不支持二进制帧")
+        raise _BadFrame("BAD_REQUEST", N_("请发送文本消息（JSON），不支持二进制帧"))
     if len(text) > MAX_FRAME_CHARS:
-        raise _BadFrame("REQUEST_TOO_LARGE", f"消息过长（上限 {MAX_FRAME_CHARS} 个字符）")
+        raise _BadFrame("REQUEST_TOO_LARGE", N_("消息过长（上限 {limit} 个字符）"), limit=MAX_FRAME_CHARS)
     try:
         return json.loads(text)
     except json.JSONDecodeError:
-        raise _BadFrame("BAD_REQUEST", '消息应为 JSON，例如 {"type":"question","content":"…"}') from None
+        raise _BadFrame("BAD_REQUEST", N_("消息应为 JSON，例如 {example}"), example=EXAMPLE) from None
     except RecursionError:  # [[[[…]]]] thousands deep
-        raise _BadFrame("BAD_REQUEST", "消息的 JSON 嵌套过深") from None
+        raise _BadFrame("BAD_REQUEST", N_("消息的 JSON 嵌套过深")) from None
 
 
 def _reply_event(reply: Any) -> dict[str, Any]:
@@ -113,34 +117,48 @@ def _agent_event(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _authenticate(ws: WebSocket, state: AppState) -> tuple[Principal, str | None, str | None] | None:
+async def _authenticate(
+    ws: WebSocket, state: AppState
+) -> tuple[Principal, str | None, str | None, str | None] | None:
     header = ws.headers.get("authorization")
     token = ws.query_params.get("token")
     session_id = ws.query_params.get("sessionId")
     last_event = ws.query_params.get("lastEventId")
+    language = ws.query_params.get("language")
     if header is None and token is None:
         try:
             first = await asyncio.wait_for(_receive_message(ws), timeout=10)
         except (TimeoutError, _BadFrame, WebSocketDisconnect):
             first = {}
         if not isinstance(first, dict) or first.get("type") != "auth":
-            await _error(ws, "UNAUTHENTICATED", "请先发送 auth 消息登录")
+            await _error(ws, "UNAUTHENTICATED", N_("请先发送 auth 消息登录"))
             return None
         token = str(first.get("token") or "")
         session_id = first.get("sessionId") or session_id
         last_event = first.get("lastEventId") or last_event
+        language = str(first.get("language") or "") or language
     try:
         who = state.principals.authenticate(state.settings, header or f"Bearer {token}")
     except ZhikuError as exc:
-        await _error(ws, exc.code, exc.message_zh)
+        await ws.send_json(
+            {"type": "error", "code": exc.code, "content": exc.message_in(normalise(language) or _accept(ws) or DEFAULT)}
+        )
         return None
     if last_event is not None and not STREAM_ID.match(str(last_event)):
         last_event = None  # not a stream id: ignore rather than fail the connection
-    return who, session_id, last_event
+    # the reply language: the auth message's (or the URL's) ``language``, else the handshake's
+    # Accept-Language, else the employee's profile; None: each question's own language
+    chosen = language or _accept(ws) or await run_in_threadpool(profile_language, state.store, who.id)
+    return who, session_id, last_event, chosen
 
 
-async def _error(ws: WebSocket, code: str, message: str) -> None:
-    await ws.send_json({"type": "error", "code": code, "content": message})
+def _accept(ws: WebSocket) -> str | None:
+    return from_accept_language(ws.headers.get("accept-language"))
+
+
+async def _error(ws: WebSocket, code: str, message: str, **params: object) -> None:
+    """An ``error`` event; ``message`` is a catalogue message, sent in the connection's language."""
+    await ws.send_json({"type": "error", "code": code, "content": _(message, **params)})
 
 
 @router.websocket("/ws/chat")
@@ -152,7 +170,19 @@ async def chat(ws: WebSocket) -> None:
     if auth is None:
         await ws.close(code=4401)
         return
-    who, session_id, last_event = auth
+    who, session_id, last_event, language = auth
+    with using(normalise(language) or (FALLBACK if language else DEFAULT)):
+        await _converse(ws, state, who, session_id, last_event, language)
+
+
+async def _converse(
+    ws: WebSocket,
+    state: AppState,
+    who: Principal,
+    session_id: str | None,
+    last_event: str | None,
+    language: str | None,
+) -> None:
     known = state.dialog.has_session(session_id, who)
     session, notice = state.dialog.session(session_id, who)
     await ws.send_json({"type": "ready", "sessionId": session.id, "resumed": known, "notice": notice})
@@ -180,12 +210,12 @@ async def chat(ws: WebSocket) -> None:
             except _BadFrame as bad:
                 message = bad
             if not await state.chat_limit.hit(who.id):
-                await _error(ws, "RATE_LIMITED", "消息太频繁，请稍后再试")
+                await _error(ws, "RATE_LIMITED", N_("消息太频繁，请稍后再试"))
                 continue
             if isinstance(message, _BadFrame):
-                await _error(ws, message.code, message.message)
+                await _error(ws, message.code, message.message, **message.params)
                 continue
-            await _dispatch(ws, state, who, session.id, message)
+            await _dispatch(ws, state, who, session.id, message, language)
     except WebSocketDisconnect:
         pass
     finally:
@@ -194,25 +224,27 @@ async def chat(ws: WebSocket) -> None:
         state.hub.unsubscribe(who.id, inbox)
 
 
-async def _dispatch(ws: WebSocket, state: AppState, who: Principal, session_id: str, message: Any) -> None:
+async def _dispatch(
+    ws: WebSocket, state: AppState, who: Principal, session_id: str, message: Any, language: str | None = None
+) -> None:
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "ping":
         await ws.send_json({"type": "pong"})
     elif kind == "question":
         content = message.get("content") or ""
         if not isinstance(content, str | int | float):
-            await _error(ws, "BAD_REQUEST", "content 应为问题文本")
+            await _error(ws, "BAD_REQUEST", N_("content 应为问题文本"))
             return
         await ws.send_json({"type": "typing", "sessionId": session_id})
         try:
-            reply = await run_in_threadpool(state.dialog.handle, session_id, who, str(content))
+            reply = await run_in_threadpool(state.dialog.handle, session_id, who, str(content), language)
         except ZhikuError as exc:
-            await _error(ws, exc.code, exc.message_zh)
+            await ws.send_json({"type": "error", "code": exc.code, "content": exc.message_in(current())})
             return
         except Exception:  # a bug in one turn must not end the conversation
             log.exception("chat turn failed for %s", who.id)
-            await _error(ws, "INTERNAL_ERROR", "处理消息时出错，请稍后再试")
+            await _error(ws, "INTERNAL_ERROR", N_("处理消息时出错，请稍后再试"))
             return
-        await ws.send_json(_reply_event(reply))
+        await ws.send_json({**_reply_event(reply), "language": reply.language})
     else:
-        await _error(ws, "BAD_REQUEST", "未知的消息类型（支持 question、ping）")
+        await _error(ws, "BAD_REQUEST", N_("未知的消息类型（支持 question、ping）"))
