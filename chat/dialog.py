@@ -33,7 +33,7 @@ from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
 from chat.answer import Answer, Citation, compose_answer
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
-from chat.intents import UNCLEAR, IntentModel
+from chat.intents import LANGUAGE_DATA, UNCLEAR, IntentModel
 from chat.language import NLU_LANGUAGES, Spoken, spoken
 from chat.language import reply_language as reply_language_for
 from chat.outbox import Outbox
@@ -46,7 +46,7 @@ from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from lang.gazetteer import MENTION_TYPES
 from lang.text import has_content
-from lang.values import find_values, parse_amount
+from lang.values import find_values, foreign_amount, foreign_days, parse_amount
 from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
@@ -71,7 +71,11 @@ RETRIEVAL_INTENTS = {
 APPLICATION_INTENTS = {"请假申请", "报销申请", "提交审批"}
 #: Below this the classifier's first choice is not trusted on its own: retrieval decides.
 MIN_INTENT_CONFIDENCE = 0.25
-QUESTION = re.compile(r"怎么|如何|多久|多长|什么|吗|哪|几|能否|可以.*[吗么]|[？?]")
+QUESTION = re.compile(
+    r"怎么|如何|多久|多长|什么|吗|哪|几|能否|可以.*[吗么]|[？?]"
+    r"|^(how|what|when|where|which|why|is|are|does|do|can)\b|ますか|方法|どう|いつ|どこ|何",
+    re.I,
+)
 YES = re.compile(r"^(是|是的|好|好的|确认|确定|对|可以|行|嗯|ok|yes)[。!！~]*$", re.I)
 NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
 YES_ANY = {"yes", "y", "ok", "okay", "sure", "はい", "ええ", "네", "예", "ja", "oui", "sì", "si", "sim", "да"}
@@ -117,7 +121,9 @@ def _ticket_line(row: dict[str, str]) -> str:
 #: Mention type → graph label (Person → Employee; for Role the later label, ApproverRole, wins).
 LABEL_OF_MENTION = {mention: label for label, mention in MENTION_TYPES.items()}
 #: Words that make a bare number in a message an amount of money.
-MONEY_WORDS = ("元", "块", "万", "千", "报销", "借", "采购")
+MONEY_WORDS = ("元", "块", "万", "千", "报销", "借", "采购", "claim", "expense", "reimburs", "purchase", "精算",
+               "経費", "購買", "円")  # fmt: skip
+_KANA_OR_LATIN_ONLY = re.compile(r"[\u3040-\u30ff]|^[^\u4e00-\u9fff]*$")
 
 
 def amount_and_days(text: str, *, bare_numbers: bool = False) -> tuple[float | None, float | None]:
@@ -132,6 +138,9 @@ def amount_and_days(text: str, *, bare_numbers: bool = False) -> tuple[float | N
             amount = float(value.value)
         elif value.type == "Duration" and days is None:
             days = float(value.value)
+    if _KANA_OR_LATIN_ONLY.search(text):  # English and Japanese write amounts and days their own way
+        amount = amount if amount is not None else foreign_amount(text)
+        days = days if days is not None else foreign_days(text)
     if amount is None and days is None:
         parsed = parse_amount(text)
         if parsed is not None and (bare_numbers or any(w in text for w in MONEY_WORDS)):
@@ -181,6 +190,9 @@ class DialogEngine:
         self.store = store
         self.search = search
         self.intents = intents or IntentModel.train()
+        #: One intent model per language it was trained in (chat.intents.LANGUAGE_DATA); Chinese is
+        #: ``intents``, the others are trained on first use.
+        self._intent_models: dict[str, IntentModel] = {"zh": self.intents}
         self.sentiment = sentiment or SentimentModel.train()
         self.outbox = outbox
         # After 3 graph failures in a row, stop calling the graph for 15 s: answer at once instead
@@ -368,7 +380,7 @@ class DialogEngine:
         ):
             return self._route(session, who, "谁来审批", text, session.last_entities)
         question, carried = self._carry_over(session, text, entities)
-        prediction = self.intents.predict(question)
+        prediction = self.intent_model(said.code).predict(question)
         intent = session.last_intent if carried and session.last_intent else prediction.intent
         confidence = 1.0 if carried else prediction.confidence
         if confidence < MIN_INTENT_CONFIDENCE and intent not in RETRIEVAL_INTENTS:
@@ -384,6 +396,16 @@ class DialogEngine:
             session.last_sources = [c.title for c in reply.citations]
             session.last_documents = [c.document_id for c in reply.citations]
         return reply
+
+    def intent_model(self, language: str | None) -> IntentModel:
+        """The intent model for a message in ``language`` (Chinese for anything without its own)."""
+        key = (language or "zh")[:2]
+        if key not in LANGUAGE_DATA:
+            key = "zh"
+        model = self._intent_models.get(key)
+        if model is None:  # two turns racing here train twice; both results are the same model
+            model = self._intent_models[key] = IntentModel.train(language=key)
+        return model
 
     def _entities(self, text: str) -> list[tuple[str, str, str]]:
         out = []

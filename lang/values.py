@@ -117,3 +117,53 @@ def parse_amount(text: str) -> float | None:
         return None
     head, unit, tail = match.group("head"), match.group("unit") or "", match.group("tail") or ""
     return parse_number(head + unit + tail if unit in ("万", "千") else head)
+
+
+# -- amounts and durations as English and Japanese speakers write them (the chatbot's slots) ----------
+
+_EN_NUMBERS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0,
+               "seven": 7.0, "eight": 8.0, "nine": 9.0, "ten": 10.0, "half a": 0.5, "half": 0.5}  # fmt: skip
+#: 8,000 yuan · 25k · ¥8000 · 8000 RMB · 1.5k · 2万5千円 · 3万円 · 8000元
+_FOREIGN_AMOUNT = re.compile(
+    r"(?P<pre>[¥￥$]|rmb|cny)?\s*"
+    r"(?P<num>\d+(?:[,，]\d{3})*(?:\.\d+)?(?:万(?:\d+千?)?|千)?)\s*"
+    r"(?P<k>k\b|thousand\b)?\s*(?P<cur>yuan|rmb|cny|元|円|yen|块)?",
+    re.I,
+)
+#: 3 days · half a day · two weeks · 3 working days · 3日間 · 3日 · 2週間 · 半日
+_FOREIGN_DURATION = re.compile(
+    r"(?P<num>\d+(?:\.\d+)?|half an?|half|an?|one|two|three|four|five|six|seven|eight|nine|ten)\s*"
+    r"(?:(?:working|business|work)\s+)?(?P<unit>days?|weeks?|months?)\b"
+    r"|(?P<jnum>\d+(?:\.\d+)?|半|[一二三四五六七八九十]+)\s*(?P<junit>日間|日|週間|か月|ヶ月)",
+    re.I,
+)
+_FOREIGN_UNIT_DAYS = {"day": 1.0, "week": 7.0, "month": 30.0, "日間": 1.0, "日": 1.0, "週間": 7.0,
+                      "か月": 30.0, "ヶ月": 30.0}  # fmt: skip
+
+
+def foreign_amount(text: str) -> float | None:
+    """An amount as English or Japanese writes it: a number with a currency (8,000 yuan, ¥8000, 3万円),
+    or with ``k``/``thousand`` (25k); a bare number is not money."""
+    for m in _FOREIGN_AMOUNT.finditer(text):
+        if not (m.group("pre") or m.group("cur") or m.group("k") or "万" in m.group("num")):
+            continue
+        value = parse_number(m.group("num").replace("，", ","))
+        if value is None:
+            continue
+        return value * 1000 if m.group("k") else value
+    return None
+
+
+def foreign_days(text: str) -> float | None:
+    """A duration in days as English or Japanese writes it (3 days, half a day, 2 weeks, 3日間, 半日)."""
+    m = _FOREIGN_DURATION.search(text)
+    if m is None:
+        return None
+    if m.group("unit"):
+        word = m.group("num").lower()
+        value = _EN_NUMBERS.get(word) if word in _EN_NUMBERS else parse_number(word)
+        unit = m.group("unit").lower().rstrip("s")
+    else:
+        value = parse_number(m.group("jnum"))
+        unit = m.group("junit")
+    return None if value is None else round(value * _FOREIGN_UNIT_DAYS[unit], 4)
