@@ -1,7 +1,8 @@
 """Conversation-level evaluation: scripted multi-turn dialogs (``tests/data/dialogs.txt``) replayed
 against the dialog engine on the demo company; a dialog passes when every turn gets the expected
 reply type and, where given, the expected text in the reply or its cited sources. Also slot F1 on
-``tests/data/slots_eval.tsv``.
+``tests/data/slots_eval.tsv`` — and per language (issue 19): held-out intent accuracy, dialogs and slot
+F1 in English and Japanese (``*.en.*``, ``*.ja.*``), dialogs in German (retrieval only, no intent model).
 
     python bench/dialog_eval.py
 
@@ -23,6 +24,13 @@ from zhiku.access import load_principal
 DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 DIALOGS = DATA / "dialogs.txt"
 SLOTS = DATA / "slots_eval.tsv"
+#: Per language: (dialogs, slots) — a file that does not exist is a row left empty.
+LANGUAGES = {
+    "zh": (DIALOGS, SLOTS),
+    "en": (DATA / "dialogs.en.txt", DATA / "slots_eval.en.tsv"),
+    "ja": (DATA / "dialogs.ja.txt", DATA / "slots_eval.ja.tsv"),
+    "de": (DATA / "dialogs.de.txt", DATA / "slots_eval.de.tsv"),
+}
 
 
 def load_slots(path: Path = SLOTS) -> list[tuple[str, dict[str, str | float]]]:
@@ -93,6 +101,36 @@ def run(engine: DialogEngine, dialogs: list[list[Turn]], employee: str = "E1030"
     return 1 - len(failures) / max(len(dialogs), 1), failures
 
 
+def per_language(engine: DialogEngine) -> list[str]:
+    """One Markdown row per language: held-out intent accuracy, dialog pass rate, slot F1 (with the
+    failures printed below the table)."""
+    from chat.intents import per_language as intent_accuracy
+
+    intents = {lang: (n, acc) for lang, _, n, acc, _ in intent_accuracy()}
+    rows, notes = [], []
+    for language, (dialog_path, slot_path) in LANGUAGES.items():
+        cells = [language]
+        n, acc = intents.get(language, (0, 0.0))
+        cells.append(f"{acc:.3f} ({n})" if n else "– (retrieval only)")
+        if dialog_path.exists():
+            dialogs = load_dialogs(dialog_path)
+            rate, failures = run(engine, dialogs)
+            cells.append(f"{rate:.3f} ({len(dialogs)})")
+            notes += [f"  {language} fail: {f}" for f in failures]
+        else:
+            cells.append("–")
+        if slot_path.exists():
+            slots = load_slots(slot_path)
+            f1, misses = slot_f1(engine, slots)
+            cells.append(f"{f1:.3f} ({len(slots)})")
+            notes += [f"  {language} slot miss: {m}" for m in misses]
+        else:
+            cells.append("–")
+        rows.append("| " + " | ".join(cells) + " |")
+    return ["| language | held-out intent accuracy (n) | dialogs passed (n) | slot F1 (n) |",
+            "|---|---|---|---|", *rows, *notes]  # fmt: skip
+
+
 def main() -> None:
     from bench.harness import demo_company
     from graph import open_store
@@ -111,6 +149,8 @@ def main() -> None:
         print(f"slot F1 {f1:.3f} on {len(load_slots())} labelled utterances")
         for miss in misses:
             print("  slot miss:", miss)
+        print()
+        print("\n".join(per_language(engine)))
         service.close()
 
 

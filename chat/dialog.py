@@ -118,6 +118,10 @@ def _ticket_line(row: dict[str, str]) -> str:
     return f"{row['id']}：{row['title']}（{_(status) if status else row['status']}）"
 
 
+#: Words of processes' English names that name no process on their own.
+_GENERIC_PROCESS_WORDS = {"approval", "request", "company", "business", "office", "and", "with"}
+
+
 #: Mention type → graph label (Person → Employee; for Role the later label, ApproverRole, wins).
 LABEL_OF_MENTION = {mention: label for label, mention in MENTION_TYPES.items()}
 #: Words that make a bare number in a message an amount of money.
@@ -665,18 +669,24 @@ class DialogEngine:
         """A process whose name, alias or name stem (请假 of 请假审批) the message contains."""
         if self._process_names is None:
             rows = self.store.query(
-                "MATCH (p:ApprovalProcess) RETURN p.id AS id, p.name AS name, p.aliases AS aliases"
+                "MATCH (p:ApprovalProcess) RETURN p.id AS id, p.name AS name, p.aliases AS aliases, "
+                "p.nameEn AS nameEn"
             )
             names: list[tuple[str, str]] = []
             for row in rows:
                 for name in [row["name"], *(row["aliases"] or [])]:
                     if name:
-                        names.append((name, row["id"]))
+                        names.append((name.lower(), row["id"]))
                         stem = re.sub(r"(审批|申请|流程|办理)$", "", name)
                         if len(stem) >= 2 and stem != name:
-                            names.append((stem, row["id"]))
+                            names.append((stem.lower(), row["id"]))
+                # the English name's own words (expense, leave, purchase…), not the generic ones
+                for word in re.findall(r"[a-z]{4,}", (row.get("nameEn") or "").lower()):
+                    if word not in _GENERIC_PROCESS_WORDS:
+                        names.append((f" {word}", row["id"]))
             self._process_names = sorted(names, key=lambda n: -len(n[0]))
-        return next((pid for name, pid in self._process_names if name in text), None)
+        padded = " " + re.sub(r"[^\w\u4e00-\u9fff]+", " ", text.lower())
+        return next((pid for name, pid in self._process_names if name in padded), None)
 
     def _handoff(
         self,

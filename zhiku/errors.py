@@ -48,10 +48,10 @@ class ZhikuError(Exception):
         """What a user reading ``language`` (one of :data:`~zhiku.i18n.LANGUAGES`) is told."""
         if language == DEFAULT or language not in LANGUAGES:
             return self.message_zh
-        if self.template:
-            return translate(self.template, language, **self.params)
         if language == "en":
             return self.message_en
+        if self.template:
+            return translate(self.template, language, **self.params)
         if language == "zh_Hant":
             from zhiku.i18n import to_traditional
 
