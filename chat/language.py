@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from graph.base import GraphStore
 from lang.text import to_simplified
@@ -35,6 +36,7 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 #: Scripts of languages outside the ten (Arabic, Hebrew, Greek, Armenian, Georgian, Indic, Thai, Lao…).
 _OTHER_SCRIPTS = re.compile(r"[\u0370-\u03ff\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff]")
 _WORD = re.compile(r"[a-zü]+")
+_LATIN_WORD = re.compile(r"[a-zà-ÿœ']+", re.I)
 #: One pinyin syllable (without tones): initial, then a final (ü written u or v).
 _PINYIN = re.compile(
     r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
@@ -46,11 +48,42 @@ _PINYIN = re.compile(
 @dataclass(frozen=True, slots=True)
 class Spoken:
     """The language of one message: ``code`` is a Zhiku language when ``supported``, else an ISO 639-1
-    code (or ``None``: no language could be told — emoji, numbers, one short word)."""
+    code (or ``None``: no language could be told — emoji, numbers). ``weak``: a guess from a word or
+    two (“hello”, “cancel”), which the conversation's language overrides."""
 
     code: str | None
     supported: bool
     pinyin: bool = False
+    weak: bool = False
+
+
+#: Below this the identifier's answer on a short message (one or two words) is only a guess.
+SURE = 0.7
+
+
+@lru_cache(maxsize=1)
+def _vocabularies() -> dict[str, frozenset[str]]:
+    """The words each Latin-script language of the ten uses in Zhiku's own texts (its catalogue, and
+    for English the intent model's training utterances): what a one- or two-word reply is read by."""
+    from chat.intents import LANGUAGE_DATA, load_utterances
+    from zhiku.i18n import translations
+
+    out = {}
+    for language in ("en", "de", "fr", "it", "nl", "pt"):
+        catalog = getattr(translations(language), "_catalog", {})
+        text = " ".join(str(v) for v in catalog.values())
+        if language == "en":
+            text += " " + " ".join(t for _, t in load_utterances(LANGUAGE_DATA["en"][0]))
+        out[language] = frozenset(_LATIN_WORD.findall(text.lower()))
+    return out
+
+
+def _guess_short(text: str) -> str | None:
+    """The language whose vocabulary has every word of a short message (English first)."""
+    words = _LATIN_WORD.findall(text.lower())
+    if not words:
+        return None
+    return next((lang for lang, vocab in _vocabularies().items() if all(w in vocab for w in words)), None)
 
 
 def _is_pinyin_word(word: str) -> bool:
@@ -75,13 +108,22 @@ def looks_like_pinyin(text: str) -> bool:
     return all(_is_pinyin_word(w) for w in words)
 
 
-def _identify(text: str) -> str | None:
-    """Latin or Cyrillic text's language by the shared identifier: one of the ten, the ISO 639-1 code
-    of a language outside them, or ``None`` when it cannot tell."""
+def _identify(text: str) -> Spoken:
+    """Latin or Cyrillic text's language by the shared identifier (:mod:`lang.detect`); a message of
+    one or two words it is not sure of is read by the words Zhiku itself uses in each language."""
     from lang.detect import detect_language
 
     found = detect_language(text)
-    return found.code if found.known else found.other
+    short = len(_LATIN_WORD.findall(text)) < 3 and not _CYRILLIC.search(text)
+    if found.known and (found.confidence >= SURE or not short):
+        code = normalise(found.code)
+        return Spoken(code, True) if code in LANGUAGES else Spoken(found.code, False)
+    if found.other is not None and not short:
+        return Spoken(found.other, False)
+    # the identifier's unsure answer only on a real word (not a code like HR-F-001)
+    unsure = normalise(found.code) if found.known and not re.search(r"\d", text) else None
+    guess = _guess_short(text) or unsure
+    return Spoken(guess, guess is not None, weak=True)
 
 
 def spoken(text: str) -> Spoken:
@@ -99,11 +141,7 @@ def spoken(text: str) -> Spoken:
         return Spoken(None, False)
     if looks_like_pinyin(text):
         return Spoken("zh_Hans", True, pinyin=True)
-    found = _identify(text)
-    if found is None:
-        return Spoken(None, False)
-    code = normalise(found)
-    return Spoken(code, True) if code in LANGUAGES else Spoken(found, False)
+    return _identify(text)
 
 
 def profile_language(store: GraphStore, employee: str) -> str | None:
@@ -126,4 +164,6 @@ def reply_language(chosen: str | None, said: Spoken, previous: str = "") -> tupl
         return (code, False) if code else (FALLBACK, True)
     if said.code is not None and not said.supported:
         return FALLBACK, True
+    if said.weak and previous:
+        return previous, False
     return said.code or previous or DEFAULT, False
