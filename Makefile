@@ -24,7 +24,7 @@ UV := .lock-tools/bin/uv
 LOCK_FLAGS := --generate-hashes --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
 	--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
 
-.PHONY: help venv venv-models browser node http-audit run test test-models test-slow lint lock format bench bench-quick \
+.PHONY: help venv venv-models browser node http-audit run test test-models test-slow lint i18n lock format bench bench-quick \
 	demo-docs clean web web-dev web-test
 
 help:  ## 列出目标 / list targets
@@ -120,6 +120,10 @@ lint: $(STAMP)  ## ruff + mypy + 分层检查 / the layering check (import-linte
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports  # the contracts in pyproject.toml [tool.importlinter]
+	$(BIN)/python -m zhiku.i18n check  # every message translated in the ten languages (zhiku/locale)
+
+i18n: $(STAMP)  ## 提取新消息并合并进各语言目录 / extract new messages into every catalogue (then translate them)
+	$(BIN)/python -m zhiku.i18n update
 
 format: $(STAMP)  ## 自动格式化 / format the code
 	$(BIN)/ruff format .

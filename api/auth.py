@@ -24,8 +24,8 @@ from graph.base import GraphStore
 from queries import load as load_query
 from zhiku.access import Principal, load_principal
 from zhiku.errors import NotFoundError, ZhikuError
-from zhiku.settings import Settings
 from zhiku.i18n import N_
+from zhiku.settings import Settings
 
 ISSUER = "zhiku"
 AUDIENCE = "zhiku-api"

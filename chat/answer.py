@@ -82,7 +82,15 @@ def compose_answer(
     entities = [(e, s) for e, s in result.entities]
     if not result.hits:
         return Answer(
-            answer_id, result.query, result.message or _(FALLBACK), 0.0, [], entities, [], False, result.message
+            answer_id,
+            result.query,
+            result.message or _(FALLBACK),
+            0.0,
+            [],
+            entities,
+            [],
+            False,
+            result.message,
         )
     top = result.hits[0]
     score = confidence(result)

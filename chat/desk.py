@@ -45,8 +45,8 @@ from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal, node_visibility
 from zhiku.errors import InputError, NotFoundError
-from zhiku.settings import MAX_TEXT_CHARS
 from zhiku.i18n import N_
+from zhiku.settings import MAX_TEXT_CHARS
 from zhiku.types import ActionResult as ActionResult  # re-exported: the GraphQL ticket mutations use it
 from zhiku.types import WriteStats
 

@@ -92,8 +92,8 @@ HUMAN = N_("转人工")
 UNSUPPORTED_NOTE = N_("（您使用的语言暂不支持，以下用英文回答。）")
 YES_WORD = N_("确认")
 NO_WORD = N_("取消")
-THANKS = ("谢", "感谢", "辛苦", "thank", "thx", "ありがと", "感謝", "고마", "감사", "danke", "merci", "grazie",
-          "bedankt", "dank je", "dank u", "obrigad", "спасибо", "謝")  # fmt: skip
+THANKS = ("谢", "感谢", "辛苦", "thank", "thx", "ありがと", "感謝", "고마", "감사", "danke", "merci",
+          "grazie", "bedankt", "dank je", "dank u", "obrigad", "спасибо", "謝")  # fmt: skip
 
 
 def is_yes(text: str) -> bool:
@@ -125,8 +125,8 @@ _GENERIC_PROCESS_WORDS = {"approval", "request", "company", "business", "office"
 #: Mention type → graph label (Person → Employee; for Role the later label, ApproverRole, wins).
 LABEL_OF_MENTION = {mention: label for label, mention in MENTION_TYPES.items()}
 #: Words that make a bare number in a message an amount of money.
-MONEY_WORDS = ("元", "块", "万", "千", "报销", "借", "采购", "claim", "expense", "reimburs", "purchase", "精算",
-               "経費", "購買", "円")  # fmt: skip
+MONEY_WORDS = ("元", "块", "万", "千", "报销", "借", "采购", "claim", "expense", "reimburs", "purchase",
+               "精算", "経費", "購買", "円")  # fmt: skip
 _KANA_OR_LATIN_ONLY = re.compile(r"[\u3040-\u30ff]|^[^\u4e00-\u9fff]*$")
 
 
@@ -454,7 +454,7 @@ class DialogEngine:
         if not session.last_question or not entities or len(text) > 16 or not FOLLOW_UP.match(text):
             return text, False
         new = entities[0]
-        for _, surface, kind in session.last_entities:
+        for _entity, surface, kind in session.last_entities:
             if kind == new[2] and surface in session.last_question and surface != new[1]:
                 return session.last_question.replace(surface, new[1], 1), True
         return text, False
@@ -526,7 +526,9 @@ class DialogEngine:
                 if mine:
                     lines = [f"{i.id}：{i.summary()}" for i in mine]
                     lines += [_ticket_line(r) for r in rows]
-                    return Reply(sid, "answer", _("您最近的审批与工单：") + "\n" + "\n".join(lines), intent, 0.9)
+                    return Reply(
+                        sid, "answer", _("您最近的审批与工单：") + "\n" + "\n".join(lines), intent, 0.9
+                    )
             if not rows:
                 return Reply(
                     sid,
@@ -552,7 +554,9 @@ class DialogEngine:
             + (f"，{s.mode}）" if s.mode != "依次" else "）")
             for s in chain.active_steps
         )
-        what = chain.process_name + (_("（{amount}元）", amount=format(amount, "g")) if amount is not None else "")
+        what = chain.process_name + (
+            _("（{amount}元）", amount=format(amount, "g")) if amount is not None else ""
+        )
         what += _("（{days}天）", days=format(days, "g")) if days is not None else ""
         session.pending = Pending("approval", text, [chain.process_id], chain.process_id, amount, days)
         return Reply(
@@ -592,7 +596,11 @@ class DialogEngine:
         answer = self.rewrite(compose_answer(self.search, text, who))
         self.count(answer)
         reply_type = "answer" if answer.answered else "clarify"
-        body = answer.text if answer.answered else answer.text + " " + _("回复“{human}”联系人工客服。", human=_(HUMAN))
+        body = (
+            answer.text
+            if answer.answered
+            else answer.text + " " + _("回复“{human}”联系人工客服。", human=_(HUMAN))
+        )
         return Reply(
             session.id,
             reply_type,
@@ -760,7 +768,11 @@ class DialogEngine:
             if x
         )
         head = (
-            _("按“{process}”流程（{condition}），您的审批人依次是：", process=chain.process_name, condition=condition)
+            _(
+                "按“{process}”流程（{condition}），您的审批人依次是：",
+                process=chain.process_name,
+                condition=condition,
+            )
             if condition
             else _("按“{process}”流程，您的审批人依次是：", process=chain.process_name)
         ) + "\n"

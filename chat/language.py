@@ -34,7 +34,9 @@ _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 #: Scripts of languages outside the ten (Arabic, Hebrew, Greek, Armenian, Georgian, Indic, Thai, Lao…).
-_OTHER_SCRIPTS = re.compile(r"[\u0370-\u03ff\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff]")
+_OTHER_SCRIPTS = re.compile(
+    r"[\u0370-\u03ff\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff]"
+)
 _WORD = re.compile(r"[a-zü]+")
 _LATIN_WORD = re.compile(r"[a-zà-ÿœ']+", re.I)
 #: One pinyin syllable (without tones): initial, then a final (ü written u or v).

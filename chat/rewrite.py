@@ -25,6 +25,7 @@ from typing import Any, Self
 import httpx
 
 from chat.answer import Answer
+from zhiku.i18n import DEFAULT, current, language_name
 from zhiku.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,16 @@ SYSTEM = (
     "只能使用“原答案”和“资料”中的信息：不得添加任何资料里没有的事实、数字、步骤或承诺；"
     "保留原答案末尾的来源说明；不要输出与问题无关的内容。"
 )
+#: The same job in another reply language (issue 19): the answer is translated, the quote kept as written.
+SYSTEM_TRANSLATE = (
+    "You are the assistant of a company knowledge base. Rewrite the 'original answer' fluently, briefly and "
+    "politely in {language}. Use only what the original answer and the sources say: add no facts, numbers, "
+    "steps or promises. Keep the quoted source text (between quotation marks) exactly as written, in its "
+    "own language, and keep the source note."
+)
 NUMBER = re.compile(r"\d+(?:\.\d+)?")
+#: A quoted source passage in Chinese or Japanese: a translation must keep the first one as written.
+QUOTE = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff，。；：、（）]{8,}")
 
 
 class AnswerRewriter:
@@ -68,13 +78,17 @@ class AnswerRewriter:
             for i, c in enumerate(answer.citations, 1)
         )
         prompt = f"问题：{answer.question}\n\n原答案：{answer.text}\n\n资料：\n{sources}"
+        language = current()
+        system = (
+            SYSTEM if language == DEFAULT else SYSTEM_TRANSLATE.format(language=language_name(language, "en"))
+        )
         try:
             response = self.http.post(
                 "/chat/completions",
                 json={
                     "model": self.model,
                     "temperature": 0.2,
-                    "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": prompt}],
+                    "messages": [{"role": "system", "content": system}, {"role": "user", "content": prompt}],
                 },
             )
             response.raise_for_status()
@@ -86,8 +100,12 @@ class AnswerRewriter:
             return answer
         allowed = set(NUMBER.findall(answer.text + prompt))
         invented = [n for n in NUMBER.findall(text) if n not in allowed]
-        if not text or invented or len(text) > 3 * len(answer.text) + 200:
-            log.warning("answer rewrite discarded (empty, too long or new numbers %s)", invented[:5])
+        quote = QUOTE.search(answer.text) if language != DEFAULT else None
+        lost_quote = quote is not None and quote.group(0) not in text
+        if not text or invented or lost_quote or len(text) > 3 * len(answer.text) + 200:
+            log.warning(
+                "answer rewrite discarded (empty, too long, quote lost or new numbers %s)", invented[:5]
+            )
             self.kept += 1
             return answer
         self.rewritten += 1

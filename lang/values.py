@@ -121,8 +121,9 @@ def parse_amount(text: str) -> float | None:
 
 # -- amounts and durations as English and Japanese speakers write them (the chatbot's slots) ----------
 
-_EN_NUMBERS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0, "six": 6.0,
-               "seven": 7.0, "eight": 8.0, "nine": 9.0, "ten": 10.0, "half a": 0.5, "half": 0.5}  # fmt: skip
+_EN_NUMBERS = {"a": 1.0, "an": 1.0, "one": 1.0, "two": 2.0, "three": 3.0, "four": 4.0, "five": 5.0,
+               "six": 6.0, "seven": 7.0, "eight": 8.0, "nine": 9.0, "ten": 10.0, "half a": 0.5,
+               "half": 0.5}  # fmt: skip
 #: 8,000 yuan · 25k · ¥8000 · 8000 RMB · 1.5k · 2万5千円 · 3万円 · 8000元
 _FOREIGN_AMOUNT = re.compile(
     r"(?P<pre>[¥￥$]|rmb|cny)?\s*"

@@ -305,7 +305,9 @@ class WeComService:
         record = await self.kv.get(f"zhiku:wecom:card:{task_id}")
         if self.engine is None or not record:
             log.warning("tap on unknown or expired card %s", task_id)
-            await self._send_text([userid], translate(N_("该审批卡片已失效，请在知库中查看最新状态。"), DEFAULT))
+            await self._send_text(
+                [userid], translate(N_("该审批卡片已失效，请在知库中查看最新状态。"), DEFAULT)
+            )
             return
         card = json.loads(record)
         kind = "approve" if event_key == "approve" else "reject" if event_key == "reject" else ""
@@ -316,7 +318,9 @@ class WeComService:
             await self._send_text(
                 [userid],
                 translate(
-                    N_("驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。"),
+                    N_(
+                        "驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。"
+                    ),
                     language,
                 ),
             )
@@ -346,7 +350,9 @@ class WeComService:
             # this person's card shows their decision; the others' cards close when the step is done
             await self._update_card([userid], response_code, mine)
             if step_done and others and card.get("response_code"):
-                await self._update_card(others, card["response_code"], f"{inst.name_of(employee)}{translate(decision, DEFAULT)}")
+                await self._update_card(
+                    others, card["response_code"], f"{inst.name_of(employee)}{translate(decision, DEFAULT)}"
+                )
         else:
             await self._update_card([userid], response_code, translate(N_("已处理"), language))
             await self._send_text([userid], result.message)
@@ -476,7 +482,7 @@ class WeComService:
         those approvers (a decided step's card is dropped). Returns how many went; what fails again
         stays for the next round."""
         done = 0
-        for _ in range(await self.kv.llen(DEAD_LETTERS)):
+        for _round in range(await self.kv.llen(DEAD_LETTERS)):
             raw: Any = await self.kv.lpop(DEAD_LETTERS)
             if raw is None:
                 break

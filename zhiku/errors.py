@@ -184,7 +184,9 @@ class QueryTooCostly(InputError):
     title = N_("查询代价过高")
 
     def __init__(self, cost: int, limit: int) -> None:
-        template = N_("查询代价 {cost} 超过上限 {limit}：请减小 first 参数（尤其是嵌套的列表），或把查询拆成几次请求")
+        template = N_(
+            "查询代价 {cost} 超过上限 {limit}：请减小 first 参数（尤其是嵌套的列表），或把查询拆成几次请求"
+        )
         super().__init__(
             translate(template, DEFAULT, cost=cost, limit=limit),
             f"query cost {cost} exceeds the limit of {limit}: lower `first` (nested lists above all) "

@@ -49,7 +49,7 @@ _TAG = re.compile(r"^[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 _HANT_REGIONS = {"TW", "HK", "MO"}
 
 
-def N_(message: str) -> str:
+def N_(message: str) -> str:  # noqa: N802 — gettext's name for it, what extractors look for
     """Mark ``message`` for extraction without translating it (class attributes, tables)."""
     return message
 

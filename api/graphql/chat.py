@@ -29,11 +29,11 @@ from zhiku.errors import InputError, NotFoundError
 from zhiku.i18n import N_, _, using
 from zhiku.settings import MAX_TEXT_CHARS, Settings
 
-
 LanguageArg = Annotated[
     str | None,
     strawberry.argument(
-        description="回复语言（zh_Hans、zh_Hant、en、ja、ko、de、fr、it、nl、pt、ru，或 BCP 47 标签如 zh-TW）；"
+        description="回复语言（zh_Hans、zh_Hant、en、ja、ko、de、fr、it、nl、pt、ru，"
+        "或 BCP 47 标签如 zh-TW）；"
         "不给则依次取 Accept-Language、员工资料、问题本身的语言 / reply language; default: Accept-Language, "
         "the employee's profile, the question's own language"
     ),

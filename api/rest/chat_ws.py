@@ -141,7 +141,11 @@ async def _authenticate(
         who = state.principals.authenticate(state.settings, header or f"Bearer {token}")
     except ZhikuError as exc:
         await ws.send_json(
-            {"type": "error", "code": exc.code, "content": exc.message_in(normalise(language) or _accept(ws) or DEFAULT)}
+            {
+                "type": "error",
+                "code": exc.code,
+                "content": exc.message_in(normalise(language) or _accept(ws) or DEFAULT),
+            }
         )
         return None
     if last_event is not None and not STREAM_ID.match(str(last_event)):

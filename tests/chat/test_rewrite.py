@@ -106,3 +106,26 @@ def test_ask_uses_the_rewrite_when_configured(llm, demo_copy, copy_search) -> No
             headers={"Authorization": f"Bearer {token}"},
         ).json()
     assert body["data"]["ask"]["text"] == fake.reply and body["data"]["ask"]["citations"]
+
+
+def test_translation_keeps_the_source_quote_or_is_discarded(llm, demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
+    from chat.rewrite import QUOTE
+    from zhiku.i18n import using
+
+    fake, base = llm
+    fake.hold, fake.status = None, 200
+    who = load_principal(demo_graph, "E1030")
+    rewriter = AnswerRewriter(base, "qwen-test", timeout_s=5.0)
+    try:
+        with using("en"):
+            answer = compose_answer(demo_search, "公司有班车吗", who)
+            assert answer.answered and "(in Chinese) says: “" in answer.text
+            quote = QUOTE.search(answer.text)
+            assert quote is not None
+            fake.reply = f"Yes, there is a shuttle bus. The policy says: “{quote.group(0)}”"
+            assert rewriter.rewrite(answer).text == fake.reply
+            assert "in English" in fake.requests[-1]["body"]["messages"][0]["content"]
+            fake.reply = "Yes, there is a shuttle bus."  # the quote translated away: refused
+            assert rewriter.rewrite(answer).text == answer.text
+    finally:
+        rewriter.close()

@@ -11,6 +11,7 @@ from lang.values import foreign_amount, foreign_days
 from zhiku.errors import InputError, NotFoundError, QueryTooCostly
 from zhiku.i18n import (
     LANGUAGES,
+    _,
     everywhere,
     extract,
     from_accept_language,
@@ -19,7 +20,6 @@ from zhiku.i18n import (
     resolve,
     translate,
     using,
-    _,
 )
 
 
@@ -58,7 +58,9 @@ def test_accept_language_by_quality_and_resolution_order() -> None:
 
 def test_translation_fills_placeholders_and_traditional_is_converted() -> None:
     ticket = "已为您转接人工客服（工单 {ticket}），客服会尽快联系您，之前的对话和我找到的资料已一并转交。"
-    assert "T-9" in translate(ticket, "de", ticket="T-9") and "Ticket" in translate(ticket, "de", ticket="T-9")
+    assert "T-9" in translate(ticket, "de", ticket="T-9") and "Ticket" in translate(
+        ticket, "de", ticket="T-9"
+    )
     assert translate("转人工", "zh_Hant") == "轉人工"
     with using("ja"):
         assert _("转人工") == "オペレーター"
@@ -76,7 +78,9 @@ def test_errors_read_in_every_language_and_keep_their_code() -> None:
     catalogued = NotFoundError.localized(
         "没有这个答案：answerId 应为您通过 ask 收到的答案 id", "no such answer"
     )
-    assert catalogued.message_zh.startswith("没有这个答案") and catalogued.message_in("fr").startswith("Réponse")
+    assert catalogued.message_zh.startswith("没有这个答案") and catalogued.message_in("fr").startswith(
+        "Réponse"
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,7 +128,9 @@ def test_reply_language_rules() -> None:
         ("room 5 is broken", None, None),
     ],
 )
-def test_amounts_and_days_in_english_and_japanese(text: str, amount: float | None, days: float | None) -> None:
+def test_amounts_and_days_in_english_and_japanese(
+    text: str, amount: float | None, days: float | None
+) -> None:
     assert foreign_amount(text) == amount
     assert foreign_days(text) == days
 

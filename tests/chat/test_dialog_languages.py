@@ -1,0 +1,135 @@
+"""The bot speaks the asker's language (issue 19): replies, buttons, hand-off and errors in English,
+Japanese and German on the demo company — through the dialog engine, GraphQL and the WebSocket — and
+odd input (mixed 中英, emoji, pinyin, a language outside the ten, nothing at all)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from api.app import create_app
+from api.auth import issue_token
+from chat.dialog import DialogEngine
+from zhiku.access import load_principal
+from zhiku.settings import Settings
+
+
+@pytest.fixture
+def engine(demo_graph, demo_search) -> DialogEngine:  # type: ignore[no-untyped-def]
+    return DialogEngine(demo_graph, demo_search)
+
+
+@pytest.fixture
+def writing_engine(demo_copy, copy_search) -> DialogEngine:  # type: ignore[no-untyped-def]
+    return DialogEngine(demo_copy, copy_search)
+
+
+def talk(engine: DialogEngine, *messages: str, language: str | None = None):  # type: ignore[no-untyped-def]
+    who = load_principal(engine.store, "E1030")
+    session, replies = None, []
+    for m in messages:
+        reply = engine.handle(session, who, m, language)
+        session = reply.session_id
+        replies.append(reply)
+    return replies
+
+
+def test_english_replies_approval_chain_and_hand_off(writing_engine: DialogEngine) -> None:
+    hello, chain, human = talk(
+        writing_engine, "hello", "Who approves an 8,000 yuan expense claim?", "I want to talk to a human"
+    )
+    assert hello.type == "greeting" and "How can I help" in hello.text and hello.language == "en"
+    assert chain.type == "answer" and "your approvers are, in order" in chain.text
+    assert "李志强" in chain.text and "amount 8000 yuan" in chain.text  # names stay as the graph has them
+    assert human.type == "handoff" and human.ticket_id and "put you through to a person" in human.text
+
+
+def test_japanese_confirmation_buttons_and_cancel(engine: DialogEngine) -> None:
+    hello, ticket, cancel = talk(engine, "こんにちは", "プリンターが紙詰まりしたので対応して", "キャンセル")
+    assert hello.type == "greeting" and "ご用件" in hello.text
+    assert ticket.type == "confirm" and "「確認」または「キャンセル」" in ticket.text
+    assert cancel.type == "cancelled" and "キャンセルしました" in cancel.text and cancel.language == "ja"
+
+
+def test_german_is_answered_from_retrieval_with_a_human_on_offer(engine: DialogEngine) -> None:
+    (reply,) = talk(engine, "Wie viele Tage Sonderurlaub bekomme ich bei meiner Hochzeit?")
+    assert reply.language == "de" and reply.intent == "查询政策"  # no intent model in German
+    assert "„Mitarbeiter“" in reply.text  # the localized offer of a person, answered or not
+    if reply.type == "answer":  # the quote stays Chinese, framed in German
+        assert "(auf Chinesisch) besagt: „" in reply.text
+    else:
+        assert reply.text.startswith("Leider")
+
+
+def test_odd_input_gets_a_sensible_reply_in_the_askers_language(engine: DialogEngine) -> None:
+    emoji, pinyin = talk(engine, "👍👍", "nianjia zenme qing")
+    assert emoji.type == "clarify" and "表情" in emoji.text
+    assert pinyin.type == "clarify" and "拼音" in pinyin.text
+    (spanish,) = talk(engine, "¿Cuántos días de vacaciones tengo al año?")
+    assert spanish.language == "en" and "answering in English" in spanish.notice
+    (mixed,) = talk(engine, "我的 VPN 连不上 help")
+    assert mixed.language == "zh_Hans" and any("一" <= ch <= "鿿" for ch in mixed.text)
+    (empty,) = talk(engine, "   ", language="de")
+    assert empty.type == "clarify" and empty.text.startswith("Wie kann ich Ihnen helfen")
+    _hello, emoji_again = talk(engine, "hello", "🙂")  # emoji after English: still English
+    assert emoji_again.language == "en" and "emoji" in emoji_again.text
+
+
+# -- over the API ----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def client(demo_graph, demo_search, fresh_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=demo_search.directory.parent)
+    with TestClient(create_app(settings, store=demo_graph, search=demo_search)) as c:
+        c.token = issue_token(settings, "E1030")  # type: ignore[attr-defined]
+        yield c
+
+
+CHAT = "mutation($m: String!, $l: String) { chat(message: $m, language: $l) { type text notice language } }"
+
+
+def test_graphql_language_argument_then_accept_language_then_the_question(client: TestClient) -> None:
+    auth = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
+
+    def chat(message: str, language: str | None = None, accept: str | None = None) -> dict:  # type: ignore[type-arg]
+        headers = {**auth, **({"Accept-Language": accept} if accept else {})}
+        body = {"query": CHAT, "variables": {"m": message, "l": language}}
+        return client.post("/graphql", json=body, headers=headers).json()["data"]["chat"]  # type: ignore[no-any-return]
+
+    assert chat("你好", language="ja", accept="de")["language"] == "ja"
+    german = chat("你好", accept="de-CH, de;q=0.9, en;q=0.5")
+    assert german["language"] == "de" and german["text"].startswith("Hallo")
+    english = chat("hello")
+    assert english["language"] == "en" and "How can I help" in english["text"]
+    spanish = chat("hola", language="es")  # a language outside the ten: English, with the note
+    assert spanish["language"] == "en" and "answering in English" in spanish["notice"]
+
+
+def test_graphql_errors_in_the_askers_language_keep_their_code(client: TestClient) -> None:
+    mutation = 'mutation { feedback(answerId: "made-up.0", question: "q", helpful: true) { id } }'
+    headers = {"Authorization": f"Bearer {client.token}", "Accept-Language": "de"}  # type: ignore[attr-defined]
+    error = client.post("/graphql", json={"query": mutation}, headers=headers).json()["errors"][0]
+    assert error["message"].startswith("Diese Antwort gibt es nicht")
+    assert error["extensions"]["code"] == "NOT_FOUND" and error["extensions"]["message_en"].startswith(
+        "no such"
+    )
+    unsigned = client.post("/graphql", json={"query": "{ ask(question: \"x\") { text } }"},
+                           headers={"Authorization": "Bearer forged", "Accept-Language": "ja"}).json()  # fmt: skip
+    assert unsigned["errors"][0]["extensions"]["code"] == "INVALID_TOKEN"
+    assert unsigned["errors"][0]["message"].startswith("先にログインしてください")
+
+
+def test_websocket_chat_in_japanese(client: TestClient) -> None:
+    with client.websocket_connect("/ws/chat") as ws:
+        ws.send_json({"type": "auth", "token": client.token, "language": "ja"})  # type: ignore[attr-defined]
+        assert ws.receive_json()["type"] == "ready"
+        ws.send_json({"type": "question", "content": "hello"})
+        assert ws.receive_json()["type"] == "typing"
+        reply = ws.receive_json()
+        assert reply["type"] == "greeting" and reply["language"] == "ja" and "ご用件" in reply["content"]
+        ws.send_text("{not json")
+        error = ws.receive_json()
+        assert error["code"] == "BAD_REQUEST" and error["content"].startswith("メッセージは JSON")
