@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from search.recommend import follow_ups
 from search.service import Hit, SearchResult, SearchService
 from zhiku.access import Principal
-from zhiku.i18n import N_, _, current, language_name
+from zhiku.i18n import N_, current, language_name
+from zhiku.i18n import tr as _
 
 MIN_CONFIDENCE = 0.6
 FOLLOW_UPS = 3

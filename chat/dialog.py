@@ -51,7 +51,8 @@ from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
 from zhiku.errors import GraphUnavailable, NotFoundError, ZhikuError
-from zhiku.i18n import DEFAULT, N_, _, everywhere, using
+from zhiku.i18n import DEFAULT, N_, everywhere, using
+from zhiku.i18n import tr as _
 
 MAX_MESSAGE_CHARS = 500
 #: Frustration this high on an unanswered message hands the conversation to a human at once.

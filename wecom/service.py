@@ -39,7 +39,8 @@ from wecom.oa import WeComOA
 from wecom.wechat_mp import WeChatMPClient
 from zhiku.access import load_principal
 from zhiku.errors import NotFoundError, ZhikuError
-from zhiku.i18n import DEFAULT, N_, _, translate, using
+from zhiku.i18n import DEFAULT, N_, translate, using
+from zhiku.i18n import tr as _
 from zhiku.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -138,9 +138,13 @@ def translate(message: str, language: str, /, **params: object) -> str:
     return text.format(**params) if params else text
 
 
-def _(message: str, /, **params: object) -> str:
-    """``message`` in the current language (see :func:`using`)."""
+def tr(message: str, /, **params: object) -> str:
+    """``message`` in the current language (see :func:`using`). Modules import it as gettext's ``_``
+    (``from zhiku.i18n import tr as _``), the name the extractor looks for."""
     return translate(message, _current.get(), **params)
+
+
+_ = tr
 
 
 def current() -> str:

@@ -26,7 +26,8 @@ from chat.language import spoken
 from graph.versions import RECORDS
 from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError
-from zhiku.i18n import N_, _, using
+from zhiku.i18n import N_, using
+from zhiku.i18n import tr as _
 from zhiku.settings import MAX_TEXT_CHARS, Settings
 
 LanguageArg = Annotated[

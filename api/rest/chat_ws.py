@@ -34,7 +34,8 @@ from api.origin import check_ws_origin
 from chat.language import profile_language
 from zhiku.access import Principal
 from zhiku.errors import ZhikuError
-from zhiku.i18n import DEFAULT, FALLBACK, N_, _, current, from_accept_language, normalise, using
+from zhiku.i18n import DEFAULT, FALLBACK, N_, current, from_accept_language, normalise, using
+from zhiku.i18n import tr as _
 
 log = logging.getLogger(__name__)
 router = APIRouter()

@@ -11,13 +11,13 @@ from lang.values import foreign_amount, foreign_days
 from zhiku.errors import InputError, NotFoundError, QueryTooCostly
 from zhiku.i18n import (
     LANGUAGES,
-    _,
     everywhere,
     extract,
     from_accept_language,
     normalise,
     problems,
     resolve,
+    tr,
     translate,
     using,
 )
@@ -63,7 +63,7 @@ def test_translation_fills_placeholders_and_traditional_is_converted() -> None:
     )
     assert translate("转人工", "zh_Hant") == "轉人工"
     with using("ja"):
-        assert _("转人工") == "オペレーター"
+        assert tr("转人工") == "オペレーター"
     assert {"human", "mitarbeiter", "оператор", "转人工"} <= everywhere("转人工")
 
 
