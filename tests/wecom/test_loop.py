@@ -480,3 +480,13 @@ def test_official_account_template_messages_open_the_mini_program(env: Env) -> N
         assert _dead(env) == 0
     finally:
         store.execute("MATCH (e:Employee {id: 'E1002'}) REMOVE e.wechatOpenId")
+
+
+def test_a_member_is_answered_in_the_language_of_their_profile(env: Env) -> None:
+    # issue 19: the profile's language (from the directory) wins over the message's own
+    env.app.state.zhiku.store.execute("MATCH (e:Employee {id: 'E1044'}) SET e.language = 'ja-JP'")
+    env.callback(env.fake.text_message("E1044", "hello", msg_id=9_000_019))
+    replies = wait_for(
+        lambda: [s for s in env.fake.messages_to("E1044", "text") if "ご用件" in s.body["content"]]
+    )
+    assert "知庫" in replies[0].body["content"]
