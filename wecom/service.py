@@ -94,6 +94,16 @@ REJECT_REASONS = {
     "talk": N_("请与我沟通后重新提交"),
 }
 REJECT_QUESTION = "reject_reason"
+#: The notices of the shipped rules (rules.yaml), so the catalogue translates them.
+NOTICES = (
+    N_("您的申请有进展：{summary}"),
+    N_("✅ 审批通过：{summary}"),
+    N_("❌ 审批被驳回：{summary}"),
+    N_("申请已撤回，无需再审批：{summary}"),
+    N_("您的工单有更新：{summary}"),
+    N_("**制度更新**：{summary}"),
+    N_("系统维护通知：{summary}"),
+)
 
 
 def approval_card(inst: Instance, task_id: str, language: str = DEFAULT) -> dict[str, Any]:
@@ -401,19 +411,27 @@ class WeComService:
             known = await asyncio.to_thread(self.userids_of, recipients)
             userids = []
             subject = f"{event}:{fields.get('instance_id', fields.get('id', ''))}:{fields.get('at', '')}"
+            employees = {}
             for employee, userid in known.items():
                 record = f"zhiku:wecom:push:{subject}:{employee}"
                 if await self.kv.set(record, rule.message, nx=True, ex=PUSH_TTL_S):
                     userids.append(userid)
+                    employees[userid] = employee
             if not userids:
                 continue
             if rule.message == "card" and self.engine is not None:
                 inst = await asyncio.to_thread(self.engine.get, fields["instance_id"])
                 await self._send_card(userids, inst)
             else:
-                await self._send_text(
-                    userids, rule.template.format(**fields), markdown=rule.message == "markdown"
-                )
+                # each recipient reads the notice in their profile's language (a template of the
+                # shipped rules is in the catalogue; a company's own template stays as written)
+                groups: dict[str, list[str]] = {}
+                for userid in userids:
+                    language = await asyncio.to_thread(profile_language, self.store, employees[userid])
+                    groups.setdefault(language or DEFAULT, []).append(userid)
+                for language, group in groups.items():
+                    text = translate(rule.template, language).format(**fields)
+                    await self._send_text(group, text, markdown=rule.message == "markdown")
             sent += len(userids)
         return sent
 

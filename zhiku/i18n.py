@@ -280,8 +280,8 @@ def update(root: Path | None = None) -> None:
         path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.exists():
-            with path.open("rb") as fp:
-                catalog = read_po(fp, locale=language)
+            with path.open("rb") as source:
+                catalog = read_po(source, locale=language)
         else:
             catalog = Catalog(locale=language, domain=DOMAIN, project="zhiku", charset="utf-8")
         catalog.update(template(), no_fuzzy_matching=True)
