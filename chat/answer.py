@@ -27,6 +27,11 @@ from zhiku.i18n import tr as _
 MIN_CONFIDENCE = 0.6
 FOLLOW_UPS = 3
 FALLBACK = N_("抱歉，我没有在知识库中找到可靠的答案。您可以换个说法再问，或转人工客服处理。")
+#: What search says when it cannot search (search.service), in the catalogue so answers translate it.
+SEARCH_MESSAGES = (
+    N_("请输入要查询的问题（至少包含一个汉字、字母或数字）。"),
+    N_("知识库还没有内容。"),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,13 +90,13 @@ def compose_answer(
         return Answer(
             answer_id,
             result.query,
-            result.message or _(FALLBACK),
+            _(result.message or FALLBACK),
             0.0,
             [],
             entities,
             [],
             False,
-            result.message,
+            _(result.message) if result.message else "",
         )
     top = result.hits[0]
     score = confidence(result)

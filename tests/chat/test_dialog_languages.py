@@ -133,3 +133,18 @@ def test_websocket_chat_in_japanese(client: TestClient) -> None:
         ws.send_text("{not json")
         error = ws.receive_json()
         assert error["code"] == "BAD_REQUEST" and error["content"].startswith("メッセージは JSON")
+
+
+def test_ask_in_english_frames_the_chinese_source_and_refuses_an_empty_question(client: TestClient) -> None:
+    headers = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
+    query = 'query($q: String!) { ask(question: $q, language: "en") { text answered language } }'
+
+    def ask(question: str) -> dict:  # type: ignore[type-arg]
+        body = {"query": query, "variables": {"q": question}}
+        return client.post("/graphql", json=body, headers=headers).json()["data"]["ask"]  # type: ignore[no-any-return]
+
+    bus = ask("公司有班车吗")
+    assert bus["language"] == "en" and bus["answered"] and "(in Chinese) says: “" in bus["text"]
+    assert "通勤" in bus["text"]  # the quote as the document has it
+    empty = ask("🙂 !!")
+    assert not empty["answered"] and empty["text"].startswith("Please type a question")
