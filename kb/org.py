@@ -97,6 +97,7 @@ class Employee:
     name_en: str = ""
     active: bool = True
     origin: str = ""
+    language: str = ""  # the language the employee reads Zhiku in (zh_Hans, en, ja-JP…; issue 19)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +139,7 @@ EMPLOYEE_FIELDS: dict[str, tuple[str, ...]] = {
     "mobile": ("mobile", "手机", "手机号", "手机号码", "移动电话", "phone", "cellphone"),
     "status": ("status", "状态", "在职状态", "员工状态", "active"),
     "wecom_userid": ("wecomuserid", "企业微信账号", "企业微信id", "企微账号"),
+    "language": ("language", "语言", "首选语言", "工作语言", "locale", "lang"),
 }  # fmt: skip
 DEPARTMENT_FIELDS: dict[str, tuple[str, ...]] = {
     "id": ("id", "部门id", "部门编号", "departmentid", "deptid"),
@@ -528,7 +530,7 @@ def chart_from_tables(depts: _Table | None, emps: _Table, *, source: str) -> Org
                 emp_id, name, dept or "", pos, _text(row.get("manager")) or None, others,
                 roles or (None if roles is None else ("employee",)), level, hire, _text(row.get("email")),
                 _text(row.get("mobile")), _text(row.get("wecom_userid")) or emp_id, _text(row.get("name_en")),
-                active, who,
+                active, who, _text(row.get("language")),
             )
         )  # fmt: skip
     # A manager may be given by name (unique) instead of id.
@@ -676,6 +678,8 @@ def org_graph(chart: OrgChart) -> Graph:
         if e.mobile:
             g.add((s, ZK.mobile, Literal(e.mobile)))
         g.add((s, ZK.wecomUserId, Literal(e.wecom_userid or e.id)))
+        if e.language:
+            g.add((s, ZK.language, Literal(e.language)))
         g.add((s, ZK.active, Literal(e.active)))
     return g
 

@@ -113,6 +113,19 @@ def test_gbk_csv_and_a_column_mapping(tmp_path: Path) -> None:
     assert chart.department("D2").name == "财务部"  # type: ignore[union-attr]
 
 
+def test_a_language_column_becomes_the_employees_profile_language(tmp_path: Path) -> None:
+    (tmp_path / "org").mkdir()
+    _write_csv(tmp_path / "org" / "departments.csv", [["id", "name"], ["D1", "东京办事处"]])
+    _write_csv(
+        tmp_path / "org" / "employees.csv",
+        [["工号", "姓名", "部门", "语言"], ["E1", "佐藤", "D1", "ja-JP"], ["E2", "王芳", "D1", ""]],
+    )
+    chart = read_org(tmp_path / "org")
+    assert chart.employee("E1").language == "ja-JP"  # type: ignore[union-attr]
+    g = org_graph(chart)
+    assert str(g.value(KG["E1"], ZK.language)) == "ja-JP" and g.value(KG["E2"], ZK.language) is None
+
+
 @pytest.mark.parametrize(
     ("rows", "expected"),
     [
