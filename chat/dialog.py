@@ -427,7 +427,7 @@ class DialogEngine:
         out: dict[str, str | float] = {}
         surfaces = []
         for entity_id, surface, label in self._entities(text):
-            if label in ("Form", "ITSystem"):
+            if label in ("Form", "ITSystem", "LeaveType"):  # "annual leave" names no process
                 surfaces.append(surface)
             slot = kinds.get(label)
             if slot and slot not in out:

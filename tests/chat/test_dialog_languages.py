@@ -135,7 +135,19 @@ def test_websocket_chat_in_japanese(client: TestClient) -> None:
         assert error["code"] == "BAD_REQUEST" and error["content"].startswith("メッセージは JSON")
 
 
-def test_ask_in_english_frames_the_chinese_source_and_refuses_an_empty_question(client: TestClient) -> None:
+@pytest.fixture
+def writing_client(demo_copy, copy_search, fresh_limits) -> Iterator[TestClient]:  # type: ignore[no-untyped-def]
+    """On this test's copy of the demo: ``ask`` records what the employee viewed."""
+    settings = Settings(data_dir=copy_search.directory.parent)
+    with TestClient(create_app(settings, store=demo_copy, search=copy_search)) as c:
+        c.token = issue_token(settings, "E1030")  # type: ignore[attr-defined]
+        yield c
+
+
+def test_ask_in_english_frames_the_chinese_source_and_refuses_an_empty_question(
+    writing_client: TestClient,
+) -> None:
+    client = writing_client
     headers = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
     query = 'query($q: String!) { ask(question: $q, language: "en") { text answered language } }'
 
