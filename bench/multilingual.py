@@ -225,8 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
             missing = [q.id for q in questions if q.key not in index.keys]
             print(
-                f"{lang}: {index.chunks} chunks, {len(index.keys)} sections, {index.seconds:.0f} s"
-                + (f"; labelled anchors missing: {', '.join(missing)}" if missing else "")
+                f"\n{lang}: {index.chunks} chunks, {len(index.keys)} sections, {index.seconds:.0f} s"
+                + (f"; labelled anchors missing: {', '.join(missing)}" if missing else ""),
+                flush=True,
             )
             return index
 
@@ -237,6 +238,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             runs.append(run_direction(lang, zh, questions, args.misses))
             runs.append(run_direction("zh", index, questions, args.misses))
             index.service.close()
+            print(table(runs[-2:]), flush=True)  # as each language completes (a long run may be cut)
         zh.service.close()
         for store in stores:
             store.close()
