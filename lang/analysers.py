@@ -23,7 +23,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from lang.detect import detect_language
@@ -117,7 +117,7 @@ class Analyser:
         self._by_code: dict[str, Callable[[str], list[str]]] = {
             "ja": japanese_tokens,
             "ko": korean_tokens,
-            **{code: (lambda t, c=code: european_tokens(t, c)) for code in SNOWBALL},
+            **{code: partial(european_tokens, code=code) for code in SNOWBALL},
         }
 
     def tokens(self, text: str, language: str | None = None) -> list[str]:
