@@ -16,12 +16,17 @@ Example::
 from __future__ import annotations
 
 import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import replace
 
+from lang.detect import UNDETERMINED, detect_languages
 from zhiku.types import Block, Chunk, Document
 
 DEFAULT_MAX_CHARS = 600
 _CLAUSE = re.compile(r"^(第[一二三四五六七八九十百零〇\d]+条|[一二三四五六七八九十]+、|\d+(?:\.\d+)+\s)")
-_SENTENCE_END = re.compile(r"(?<=[。！？；!?])")
+# Chinese and Japanese sentence ends, and a European one before the space that follows it.
+_SENTENCE_END = re.compile(r"(?<=[。！？；!?])|(?<=[.;])(?=\s)")
 
 
 def _split_long(text: str, max_chars: int) -> list[str]:
@@ -112,3 +117,23 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
 
 def _render(block: Block) -> str:
     return f"• {block.text}" if block.kind == "item" else block.text
+
+
+def with_languages(chunks: Sequence[Chunk]) -> list[Chunk]:
+    """The chunks with their language (:func:`lang.detect.detect_languages` on heading and text): what
+    keyword search analyses each chunk by. A chunk too short to tell (a bare heading, a number) takes
+    its document's language."""
+    found = detect_languages([" ".join([*c.heading_path[-1:], c.text]) for c in chunks])
+    main = document_language([replace(c, language=f.code) for c, f in zip(chunks, found, strict=True)])
+    return [
+        replace(c, language=f.code if f.known else main) for c, f in zip(chunks, found, strict=True)
+    ]
+
+
+def document_language(chunks: Sequence[Chunk]) -> str:
+    """The language most of a document's text is in (by characters), ``und`` when none is known."""
+    weight: Counter[str] = Counter()
+    for c in chunks:
+        if c.language and c.language != UNDETERMINED:
+            weight[c.language] += len(c.text)
+    return weight.most_common(1)[0][0] if weight else UNDETERMINED

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from graph.base import GraphStore
-from ingest.chunking import chunk_document
+from ingest.chunking import chunk_document, with_languages
 from ingest.extract import Extractor
 from ingest.extract.ner import DEFAULT_MODEL, load_ner
 from ingest.extract.relations import extract_relations
@@ -137,7 +137,7 @@ class Pipeline:
 
     def analyse(self, doc: Document) -> DocumentWrite:
         """Chunk, extract, link and relate one document (no I/O)."""
-        chunks = chunk_document(doc)
+        chunks = with_languages(chunk_document(doc))
         policy = doc.metadata.get("policy")
         processes = doc.metadata.get("processes")
         process_list = [str(p) for p in processes] if isinstance(processes, list) else []

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.base import GraphStore
+from ingest.chunking import document_language
 from queries import load as load_query
 from zhiku.errors import GraphUnavailable
 from zhiku.types import (
@@ -76,8 +77,9 @@ def remove_document_facts(store: GraphStore, doc_id: str, *, delete_document: bo
     return stats
 
 
-def _document_node(doc: Document, facts: Sequence[str], chunk_count: int) -> NodeRecord:
+def _document_node(doc: Document, facts: Sequence[str], chunks: Sequence[Chunk]) -> NodeRecord:
     props: dict[str, Any] = {
+        "language": document_language(chunks),
         "name": doc.title,
         "sourceUri": doc.uri,
         "format": doc.format,
@@ -86,7 +88,7 @@ def _document_node(doc: Document, facts: Sequence[str], chunk_count: int) -> Nod
         "accessRoles": list(doc.scope.roles),
         "level": doc.scope.level,
         "factKeys": list(facts),
-        "chunkCount": chunk_count,
+        "chunkCount": len(chunks),
         "contentHash": None,  # set last, once everything else is written
     }
     return NodeRecord(doc.id, ("Document",), props)
@@ -105,7 +107,7 @@ def write_document(store: GraphStore, item: DocumentWrite, *, reconnects: int | 
         facts[(rel.start, rel.type, rel.end)].append(rel)
     keys = sorted(fact_key(*k) for k in facts)
 
-    nodes = [_document_node(doc, keys, len(item.chunks))]
+    nodes = [_document_node(doc, keys, item.chunks)]
     edges: list[EdgeRecord] = []
     for chunk in item.chunks:
         nodes.append(
@@ -119,6 +121,7 @@ def write_document(store: GraphStore, item: DocumentWrite, *, reconnects: int | 
                     "anchor": chunk.anchor or None,  # the section's fragment in the document's URI
                     "documentId": doc.id,
                     "kind": chunk.kind,
+                    "language": chunk.language or None,
                     "accessDepartments": list(doc.scope.departments),
                     "accessRoles": list(doc.scope.roles),
                     "level": doc.scope.level,

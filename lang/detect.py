@@ -141,8 +141,8 @@ def _from_lingua(ten: Any, wide: Any) -> Language:
     top = wide[0]
     top_code = top.language.iso_code_639_1.name.lower()
     if top_code not in SUPPORTED and top.value >= MIN_OTHER_CONFIDENCE:
-        return Language(UNDETERMINED, confidence=float(top.value), other=top_code)
-    confidence = float(ten[0].value)
+        return Language(UNDETERMINED, confidence=round(float(top.value), 3), other=top_code)
+    confidence = round(float(ten[0].value), 3)  # lingua sums in varying order: noise past 1e-12
     if confidence >= MIN_CONFIDENCE or (top_code == name and confidence >= MIN_AGREED_CONFIDENCE):
         return Language(name, confidence=confidence)
     return UND

@@ -1,7 +1,8 @@
 """The gazetteer: every name and synonym of every known entity, matched by HanLP's trie.
 
-Compiled from the graph (entities carry ``name``, ``nameEn``, ``aliases``, ``aliasesEn`` and
-``code`` from the ontology-governed load) — so the ontology's SKOS labels and the org chart are what
+Compiled from the graph (entities carry ``name``, ``nameEn``, ``aliases``, ``aliasesEn``, the labels
+in other languages ``labelsI18n``/``aliasesI18n`` (``"ja=結婚休暇"``) and ``code`` from the
+ontology-governed load) — so the ontology's SKOS labels and the org chart are what
 extraction recognises, and each match already names its entity id for linking. Matching is
 longest-match-first (``hanlp_trie.TrieDict``), case-insensitive for Latin letters.
 
@@ -47,6 +48,11 @@ LABEL_RANK = {label: i for i, label in enumerate(MENTION_TYPES)}
 #: Short synonyms of these types are ordinary words (产品, 测试, 行政, 采购); only full names count.
 _STRICT_ALIAS_TYPES = {"Role", "Person", "Department"}
 _LATIN_UPPER = {c: c + 32 for c in range(0x41, 0x5B)}
+
+
+def _untagged(labels: Sequence[str] | None) -> list[str]:
+    """``["ja=結婚休暇"]`` → ``["結婚休暇"]`` (labels in other languages, see ontology.mapping)."""
+    return [label.split("=", 1)[1] for label in labels or () if "=" in label]
 
 
 def fold(text: str) -> str:
@@ -110,8 +116,12 @@ class Gazetteer:
             ranks[entity_id] = LABEL_RANK[label]
             # Codes name forms in text (HR-F-001); department codes (HR, IT) are ordinary letters.
             code = row.get("code") if label == "Form" else None
-            preferred = [row.get("name"), row.get("nameEn"), code]
-            aliases = [*(row.get("aliases") or []), *(row.get("aliasesEn") or [])]
+            preferred = [row.get("name"), row.get("nameEn"), code, *_untagged(row.get("labelsI18n"))]
+            aliases = [
+                *(row.get("aliases") or []),
+                *(row.get("aliasesEn") or []),
+                *_untagged(row.get("aliasesI18n")),
+            ]
             for surface in preferred:
                 if surface and len(surface) >= 2:
                     surfaces[surface].add((entity_id, mention_type))

@@ -53,13 +53,18 @@ def to_simplified(text: str) -> str:
         return str(_t2s().convert(text))
 
 
+# Kana or hangul: Japanese or Korean, whose kanji/hanja are not traditional Chinese (結婚休暇 stays).
+_KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
+
+
 def normalise_query(raw: str) -> NormalisedQuery:
-    """NFKC, traditional → simplified, whitespace collapsed, cut to :data:`MAX_QUERY_CHARS`."""
+    """NFKC, traditional → simplified (Chinese only), whitespace collapsed, cut to
+    :data:`MAX_QUERY_CHARS`."""
     text = unicodedata.normalize("NFKC", raw or "")
     text = _SPACES.sub(" ", text).strip()
     truncated = len(text) > MAX_QUERY_CHARS
     text = text[:MAX_QUERY_CHARS]
-    simplified = to_simplified(text)
+    simplified = text if _KANA_HANGUL.search(text) else to_simplified(text)
     return NormalisedQuery(simplified, truncated, simplified != text)
 
 

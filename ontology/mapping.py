@@ -2,7 +2,9 @@
 
 RDF → graph: a typed instance ``kg:ID`` becomes a node with id ``ID`` and labels = its classes and
 their superclasses; ``skos:prefLabel@zh`` → ``name``, ``@en`` → ``nameEn``, ``skos:altLabel@zh`` →
-``aliases`` and ``@en`` → ``aliasesEn`` (lists), ``skos:definition`` → ``definition``; datatype
+``aliases`` and ``@en`` → ``aliasesEn`` (lists); labels in any other language (``@ja``, ``@zh-Hant``…)
+→ ``labelsI18n`` / ``aliasesI18n``, lists of ``"<tag>=<label>"`` (``"ja=結婚休暇"``), so the gazetteer
+links a question in any language; ``skos:definition`` → ``definition``; datatype
 properties → node properties
 (several values → a sorted list); object properties → relationships.
 
@@ -49,6 +51,21 @@ def _python(value: Node) -> PropertyValue:
     return str(value)
 
 
+#: Label properties that are lists even with one value.
+LIST_LABELS = ("aliases", "aliasesEn", "labelsI18n", "aliasesI18n")
+_CHINESE_TAGS = ("", "zh", "zh-hans", "zh-cn")
+
+
+def _label_property(preferred: bool, label: Literal) -> tuple[str, str]:
+    """The node property a SKOS label goes to, and its value there."""
+    tag = (label.language or "").lower()
+    if tag in _CHINESE_TAGS:
+        return ("name" if preferred else "aliases"), str(label)
+    if tag.split("-")[0] == "en":
+        return ("nameEn" if preferred else "aliasesEn"), str(label)
+    return ("labelsI18n" if preferred else "aliasesI18n"), f"{label.language}={label}"
+
+
 def rdf_to_records(data: Graph, onto: Ontology) -> tuple[list[NodeRecord], list[EdgeRecord]]:
     """Turn typed instances in ``data`` into node and edge records for the store."""
     classes_of: dict[Node, list[str]] = defaultdict(list)
@@ -64,12 +81,9 @@ def rdf_to_records(data: Graph, onto: Ontology) -> tuple[list[NodeRecord], list[
         node_id = _node_id(subject)
         props: dict[str, list[PropertyValue]] = defaultdict(list)
         for pred, obj in data.predicate_objects(subject):
-            if pred == SKOS.prefLabel and isinstance(obj, Literal):
-                lang = obj.language or ""
-                props["nameEn" if lang.startswith("en") else "name"].append(str(obj))
-            elif pred == SKOS.altLabel and isinstance(obj, Literal):
-                lang = obj.language or ""
-                props["aliasesEn" if lang.startswith("en") else "aliases"].append(str(obj))
+            if pred in (SKOS.prefLabel, SKOS.altLabel) and isinstance(obj, Literal):
+                key, value = _label_property(pred == SKOS.prefLabel, obj)
+                props[key].append(value)
             elif pred == SKOS.definition:
                 props["definition"].append(str(obj))
             elif isinstance(pred, URIRef) and pred in datatype_by_iri:
@@ -78,7 +92,7 @@ def rdf_to_records(data: Graph, onto: Ontology) -> tuple[list[NodeRecord], list[
                 edges.append(EdgeRecord(node_id, object_by_iri[pred].graph_name, _node_id(obj)))
         flat: dict[str, PropertyValue] = {}
         for key, values in props.items():
-            if key in ("aliases", "aliasesEn") or len(values) > 1:
+            if key in LIST_LABELS or len(values) > 1:
                 flat[key] = sorted(values, key=str)  # type: ignore[assignment]
             else:
                 flat[key] = values[0]
@@ -130,6 +144,10 @@ def records_to_rdf(
                     graph.add((subject, SKOS.altLabel, Literal(v, lang="zh")))
                 elif key == "aliasesEn":
                     graph.add((subject, SKOS.altLabel, Literal(v, lang="en")))
+                elif key in ("labelsI18n", "aliasesI18n") and "=" in str(v):
+                    tag, label = str(v).split("=", 1)
+                    predicate = SKOS.prefLabel if key == "labelsI18n" else SKOS.altLabel
+                    graph.add((subject, predicate, Literal(label, lang=tag)))
                 elif key == "definition":
                     graph.add((subject, SKOS.definition, Literal(v, lang="zh")))
                 elif key in onto.datatype_properties:

@@ -47,7 +47,7 @@ _FORMATS = {
 
 #: Node properties that come from SKOS rather than from the ontology's datatype properties.
 SKOS_PROPERTIES = {"name": SKOS.prefLabel, "nameEn": SKOS.prefLabel, "aliases": SKOS.altLabel,
-                   "aliasesEn": SKOS.altLabel,
+                   "aliasesEn": SKOS.altLabel, "labelsI18n": SKOS.prefLabel, "aliasesI18n": SKOS.altLabel,
                    "definition": SKOS.definition}  # fmt: skip
 
 

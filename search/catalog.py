@@ -19,11 +19,12 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS docs (
     id TEXT PRIMARY KEY, hash TEXT, title TEXT, uri TEXT, format TEXT,
-    departments TEXT, roles TEXT, level INTEGER, modified_at TEXT
+    departments TEXT, roles TEXT, level INTEGER, modified_at TEXT, language TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     num INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT UNIQUE, doc_id TEXT, ordinal INTEGER, kind TEXT,
-    heading TEXT, text TEXT, search_text TEXT, hash TEXT, tokens TEXT, entities TEXT, anchor TEXT
+    heading TEXT, text TEXT, search_text TEXT, hash TEXT, tokens TEXT, entities TEXT, anchor TEXT,
+    language TEXT
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc_id);
 """
@@ -40,6 +41,7 @@ class DocRow:
     roles: tuple[str, ...]
     level: int
     modified_at: str
+    language: str = ""  # the document's main language (ISO 639-1, "und")
 
     @property
     def access_key(self) -> tuple[tuple[str, ...], tuple[str, ...], int]:
@@ -60,10 +62,14 @@ class ChunkRow:
     tokens: tuple[str, ...]
     entities: tuple[tuple[str, str], ...]  # (entity id, name)
     anchor: str = ""  # the section's fragment in the document's URI ("" when it has none)
+    language: str = ""  # ISO 639-1 or "und": what its tokens were analysed as
 
 
-#: (id, document id, ordinal, kind, heading path, text, search text, hash, tokens, entities, anchor)
-NewChunk = tuple[str, str, int, str, tuple[str, ...], str, str, str, list[str], list[tuple[str, str]], str]
+#: (id, document id, ordinal, kind, heading path, text, search text, hash, tokens, entities, anchor,
+#: language)
+NewChunk = tuple[
+    str, str, int, str, tuple[str, ...], str, str, str, list[str], list[tuple[str, str]], str, str
+]
 
 
 class Catalog:
@@ -76,9 +82,13 @@ class Catalog:
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
         #: True when this catalogue predates section anchors: the next sync re-reads every document
         #: (embeddings come from the cache) so its hits deep-link too.
-        self.migrated = "anchor" not in columns
-        if self.migrated:
+        # Likewise before languages (issue 19): every chunk is analysed again in its language.
+        self.migrated = "anchor" not in columns or "language" not in columns
+        if "anchor" not in columns:
             self._db.execute("ALTER TABLE chunks ADD COLUMN anchor TEXT")
+        if "language" not in columns:
+            self._db.execute("ALTER TABLE chunks ADD COLUMN language TEXT")
+            self._db.execute("ALTER TABLE docs ADD COLUMN language TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -110,18 +120,27 @@ class Catalog:
 
     def docs(self) -> dict[str, DocRow]:
         rows = self._db.execute(
-            "SELECT id, hash, title, uri, format, departments, roles, level, modified_at FROM docs"
+            "SELECT id, hash, title, uri, format, departments, roles, level, modified_at, language FROM docs"
         ).fetchall()
         return {
             r[0]: DocRow(
-                r[0], r[1], r[2], r[3], r[4], tuple(json.loads(r[5])), tuple(json.loads(r[6])), r[7], r[8]
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                tuple(json.loads(r[5])),
+                tuple(json.loads(r[6])),
+                r[7],
+                r[8],
+                r[9] or "",
             )
             for r in rows
         }
 
     def put_doc(self, doc: DocRow) -> None:
         self._db.execute(
-            "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT OR REPLACE INTO docs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 doc.id,
                 doc.hash,
@@ -132,6 +151,7 @@ class Catalog:
                 json.dumps(list(doc.roles)),
                 doc.level,
                 doc.modified_at,
+                doc.language or None,
             ),
         )
 
@@ -149,12 +169,12 @@ class Catalog:
         rows: Iterable[NewChunk],
     ) -> list[int]:
         """Insert chunks (id, doc, ordinal, kind, heading, text, search text, hash, tokens, entities,
-        anchor)."""
+        anchor, language)."""
         nums = []
-        for cid, doc_id, ordinal, kind, heading, text, search_text, h, tokens, entities, anchor in rows:
+        for cid, doc_id, ordinal, kind, heading, text, search_text, h, tokens, entities, anchor, lang in rows:
             cur = self._db.execute(
                 "INSERT INTO chunks (id, doc_id, ordinal, kind, heading, text, search_text, hash, tokens,"
-                " entities, anchor) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " entities, anchor, language) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     cid,
                     doc_id,
@@ -167,6 +187,7 @@ class Catalog:
                     json.dumps(tokens, ensure_ascii=False),
                     json.dumps(entities, ensure_ascii=False),
                     anchor or None,
+                    lang or None,
                 ),
             )
             nums.append(int(cur.lastrowid or 0))
@@ -175,7 +196,7 @@ class Catalog:
     def chunks(self) -> list[ChunkRow]:
         rows = self._db.execute(
             "SELECT num, id, doc_id, ordinal, kind, heading, text, search_text, hash, tokens, entities,"
-            " anchor FROM chunks ORDER BY num"
+            " anchor, language FROM chunks ORDER BY num"
         ).fetchall()
         return [
             ChunkRow(
@@ -191,6 +212,7 @@ class Catalog:
                 tuple(json.loads(r[9])),
                 tuple((e[0], e[1]) for e in json.loads(r[10])),
                 r[11] or "",
+                r[12] or "",
             )
             for r in rows
         ]

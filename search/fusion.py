@@ -34,6 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
+from lang.detect import UNDETERMINED
+
 Floats = npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 
@@ -63,6 +65,12 @@ def idf(df: int, n: int) -> float:
     return math.log(1.0 + (n - df + 0.5) / (df + 0.5))
 
 
+def same_language(question: str, chunk: str) -> bool:
+    """Whether keyword evidence counts between a question and a chunk: the same language, or either
+    unknown (undetermined, out of the ten, or an index from before languages) — then as before."""
+    return question == chunk or UNDETERMINED in (question, chunk) or not question or not chunk
+
+
 def coverage(query: Mapping[str, float], tokens: Collection[str]) -> float:
     """The share of the query's term weight (``query``: term → IDF) that ``tokens`` contain."""
     total = sum(query.values())
@@ -78,10 +86,19 @@ def fuse(
     heading_covered: Floats,
     heading_dense: Floats,
     weights: Weights = WEIGHTS,
+    *,
+    same_language: npt.NDArray[np.bool_] | None = None,
 ) -> npt.NDArray[np.float64]:
     """Scores of candidates (all arrays are per candidate; ``keyword`` is the raw BM25 score, 0 when
-    the candidate was not among the keyword results)."""
+    the candidate was not among the keyword results). ``same_language``: whether each candidate is in
+    the question's language (default: all are); the others are scored on the dense signals alone —
+    their tokens cannot share the question's words, so the few that do (a product name, a number)
+    say nothing about which of them answers, and the keyword ranker must not lift them over the rest."""
     kw = np.asarray(keyword, dtype=np.float64)
+    if same_language is not None:
+        kw = np.where(same_language, kw, 0.0)
+        covered = np.where(same_language, np.asarray(covered, dtype=np.float64), 0.0)
+        heading_covered = np.where(same_language, np.asarray(heading_covered, dtype=np.float64), 0.0)
     best = float(kw.max()) if kw.size else 0.0
     kw_norm = kw / best if best > 0 else np.zeros_like(kw)
     cov = np.clip(np.asarray(covered, dtype=np.float64), 0.0, 1.0)

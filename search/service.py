@@ -39,12 +39,14 @@ from urllib.parse import quote
 import numpy as np
 
 from graph.base import GraphStore
+from lang.analysers import Analyser
+from lang.detect import UNDETERMINED, detect_language, detect_languages
 from lang.gazetteer import Gazetteer
-from lang.text import NormalisedQuery, Tokenizer, has_content, normalise_query
+from lang.text import NormalisedQuery, has_content, normalise_query
 from queries import load as load_query
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
-from search.fusion import WEIGHTS, coverage, field_text, fuse, idf
+from search.fusion import WEIGHTS, coverage, field_text, fuse, idf, same_language
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
 
@@ -263,7 +265,7 @@ class SearchService:
         self._snapshot: Snapshot | None = None
         self._checked_at = 0.0
         self._gazetteer: Gazetteer | None = None
-        self._tokenizer: Tokenizer | None = None
+        self._analyser: Analyser | None = None
         self._swap = threading.Lock()
         self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()
 
@@ -291,15 +293,16 @@ class SearchService:
         return self._gazetteer
 
     @property
-    def tokenizer(self) -> Tokenizer:
-        if self._tokenizer is None:
-            self._tokenizer = Tokenizer(self.gazetteer.table)
-        return self._tokenizer
+    def analyser(self) -> Analyser:
+        """Keyword tokens per language (:mod:`lang.analysers`; Chinese by jieba with the gazetteer)."""
+        if self._analyser is None:
+            self._analyser = Analyser(self.gazetteer.table)
+        return self._analyser
 
     def refresh_language(self) -> None:
         """Re-read the gazetteer (new entities) — the next sync re-tokenises with it."""
         self._gazetteer = None
-        self._tokenizer = None
+        self._analyser = None
 
     # -- writing -------------------------------------------------------------------------------------
 
@@ -362,7 +365,14 @@ class SearchService:
                         self.catalog.put_doc(doc)
                         chunk_rows = sorted(by_doc.get(doc_id, []), key=lambda r: r["ordinal"] or 0)
                         prepared = []
-                        for row in chunk_rows:
+                        # A store from before languages (issue 19) has none: detect them here.
+                        languages = [row.get("language") or "" for row in chunk_rows]
+                        unknown = [i for i, code in enumerate(languages) if not code]
+                        if unknown:
+                            found = detect_languages([chunk_rows[i]["text"] or "" for i in unknown])
+                            for i, lang in zip(unknown, found, strict=True):
+                                languages[i] = lang.code
+                        for row, language in zip(chunk_rows, languages, strict=True):
                             # FAQ categories arrive as entity ids (TOPIC-leave): show their names.
                             names = self.gazetteer.names
                             heading = tuple(names.get(h, h) for h in row["heading"] or ())
@@ -385,9 +395,10 @@ class SearchService:
                                     row["text"] or "",
                                     st,
                                     text_hash(st),
-                                    self.tokenizer.tokens(st),
+                                    self.analyser.tokens(st, language),
                                     entities,
                                     anchors.get(row["id"], ""),
+                                    language,
                                 )
                             )
                         nums = self.catalog.add_chunks(prepared)
@@ -437,6 +448,7 @@ class SearchService:
             tuple(row["roles"] or ()),
             int(row["level"] or 0),
             row["modifiedAt"] or "",
+            row.get("language") or "",
         )
 
     def _embed(
@@ -496,13 +508,13 @@ class SearchService:
     def _fields(self, chunks: Sequence[ChunkRow], dim: int) -> Fields:
         """The chunks' heading fields, embedded once per distinct text (through the cache: a heading
         is embedded the first time the index meets it)."""
-        texts = [field_text(c.kind, c.heading, c.text) for c in chunks]
-        distinct = sorted(set(texts))
+        texts = [(field_text(c.kind, c.heading, c.text), c.language) for c in chunks]
+        distinct = sorted(set(texts))  # a heading's tokens depend on its chunk's language
         if not distinct or dim != self.embedder.dim:
             return Fields.empty(dim)
         row = {t: i for i, t in enumerate(distinct)}
-        vectors = self.cache.embed(self.embedder, distinct)
-        tokens = tuple(frozenset(self.tokenizer.tokens(t)) for t in distinct)
+        vectors = self.cache.embed(self.embedder, [t for t, _ in distinct])
+        tokens = tuple(frozenset(self.analyser.tokens(t, lang or None)) for t, lang in distinct)
         return Fields(np.array([row[t] for t in texts], dtype=np.int64), vectors, tokens)
 
     def snapshot(self) -> Snapshot:
@@ -585,7 +597,9 @@ class SearchService:
         depth = max(DEPTH, offset + k)
         ranked: dict[str, list[int]] = {}
 
-        tokens = [t for t in self.tokenizer.tokens(norm.text) if t in snap.vocab]
+        # The question's language steers its analysis and the fusion (lang.detect; "und" → jieba).
+        language = detect_language(norm.text).code
+        tokens = [t for t in self.analyser.tokens(norm.text, language) if t in snap.vocab]
         keyword_score: dict[int, float] = {}
         if tokens and snap.bm25 is not None and "keyword" in lists:
             weight = None if mask is None else mask.astype(np.float32)
@@ -611,7 +625,7 @@ class SearchService:
         # Entities most chunks mention (公司, 员工) say nothing about which chunk answers.
         limit = max(3, int(len(snap.chunks) * ENTITY_MAX_SHARE))
         entity_ids = {e for e, _ in recognised if len(snap.entity_positions.get(e, ())) <= limit}
-        fused = self._fuse(snap, ranked, keyword_score, dense_score, tokens, qvec)
+        fused = self._fuse(snap, ranked, keyword_score, dense_score, tokens, qvec, language)
         if entity_ids and "entity" in lists:
             # Entity boost: among the candidates, chunks linked to more of the query's entities rise.
             for pos in fused:
@@ -652,9 +666,11 @@ class SearchService:
         dense_score: dict[int, float],
         tokens: Sequence[str],
         qvec: np.ndarray,
+        language: str = UNDETERMINED,
     ) -> dict[int, float]:
         """Candidate position → score. One list alone keeps its own order; both are fused by
-        :func:`search.fusion.fuse` (the candidates of either list, every one scored on every signal)."""
+        :func:`search.fusion.fuse` (the candidates of either list, every one scored on every signal;
+        keyword and heading-word evidence only where the chunk is in the question's language)."""
         if "dense" not in ranked or "keyword" not in ranked:
             only = ranked.get("dense") or ranked.get("keyword") or []
             return {pos: 1.0 / (RRF_K + rank + 1) for rank, pos in enumerate(only)}
@@ -684,6 +700,7 @@ class SearchService:
             np.array([coverage(query, fields.tokens[r]) for r in rows]) if has_fields else zeros,
             fields.vectors[rows] @ qvec if has_fields else zeros,
             WEIGHTS,
+            same_language=np.array([same_language(language, snap.chunks[p].language) for p in positions]),
         )
         return {p: float(s) for p, s in zip(positions, scores, strict=True)}
 

@@ -167,6 +167,7 @@ class Chunk:
     heading_path: tuple[str, ...]
     kind: str = "text"  # "text" | "faq"
     anchor: str = ""
+    language: str = ""  # ISO 639-1 (lang.detect: one of the ten, or "und"); "" = not yet detected
 
 
 # -- extraction and linking ------------------------------------------------------------------------

@@ -5,7 +5,7 @@ from __future__ import annotations
 from demo.load import DEMO_DIR
 from ingest.chunking import chunk_document
 from ingest.loaders import load_file
-from zhiku.types import Block, Document
+from zhiku.types import Block, Chunk, Document
 
 
 def _doc(*blocks: Block) -> Document:
@@ -40,3 +40,19 @@ def test_chunk_ids_are_stable_and_ordered() -> None:
     first, second = chunk_document(doc), chunk_document(doc)
     assert [c.id for c in first] == [c.id for c in second]
     assert [c.ordinal for c in first] == list(range(len(first)))
+
+
+def test_chunks_and_documents_carry_their_language() -> None:
+    from ingest.chunking import document_language, with_languages
+
+    chunks = with_languages(
+        [
+            Chunk("c1", "d", 0, "依法登记结婚的员工享受婚假10天。", ("婚假",)),
+            Chunk("c2", "d", 1, "Employees who marry get ten days of marriage leave.", ("Marriage leave",)),
+            Chunk("c3", "d", 2, "結婚した社員は結婚休暇を取得できます。", ("結婚休暇",)),
+            Chunk("c4", "d", 3, "10", ()),  # too short to tell: the document's language
+        ]
+    )
+    assert document_language(chunks) == "en"  # the most text
+    assert [c.language for c in chunks] == ["zh", "en", "ja", "en"]
+    assert document_language([]) == "und"

@@ -50,3 +50,12 @@ def test_exported_rdf_parses_back_as_turtle_and_json_ld(store, onto) -> None:
         again = Graph().parse(data=exported.serialize(format=fmt), format=fmt)
         assert _normalised(again) == _normalised(exported), fmt
     assert (KG["E1011"], None, None) in exported
+
+
+def test_labels_in_other_languages_are_kept_with_their_tag(onto) -> None:
+    nodes, _ = rdf_to_records(demo_rdf(), onto)
+    marriage = {n.id: n for n in nodes}["LEAVE-marriage"].properties
+    assert marriage["name"] == "婚假" and marriage["nameEn"] == "Marriage leave"
+    assert marriage["labelsI18n"] == ["ja=結婚休暇"]
+    annual = {n.id: n for n in nodes}["LEAVE-annual"].properties
+    assert "ja=有給休暇" in annual["aliasesI18n"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.fusion import Weights, coverage, field_text, fuse, idf
+from search.fusion import Weights, coverage, field_text, fuse, idf, same_language
 
 
 def test_rare_words_weigh_more_in_coverage() -> None:
@@ -50,3 +50,21 @@ def test_heading_field_is_the_faq_question_or_the_innermost_heading() -> None:
     assert field_text("faq", ("常见问题", "假期"), "问：年假怎么请？\n答：在OA提交。") == "年假怎么请？"
     assert field_text("text", ("第 1 章", "1.1. 控制台基础"), "……") == "1.1. 控制台基础"
     assert field_text("text", (), "……") == ""
+
+
+def test_keyword_evidence_counts_only_within_the_questions_language() -> None:
+    # an English question over Chinese chunks: candidate 0 shares one product name with it (BM25 > 0,
+    # full coverage of the few words in the vocabulary) but is less similar in meaning than 1
+    dense = np.array([0.80, 0.83])
+    bm25 = np.array([9.0, 0.0])
+    covered = np.array([1.0, 0.0])
+    heading = np.array([1.0, 0.0])
+    same = fuse(dense, bm25, covered, heading, np.zeros(2))
+    assert same[0] > same[1]  # same language: the keyword match counts, as before
+    cross = fuse(dense, bm25, covered, heading, np.zeros(2), same_language=np.array([False, False]))
+    assert cross.tolist() == pytest.approx(dense.tolist())  # cross-lingual: dense decides
+
+
+def test_unknown_languages_count_as_the_same() -> None:
+    assert same_language("en", "en") and not same_language("en", "zh")
+    assert same_language("und", "zh") and same_language("zh", "") and same_language("", "en")

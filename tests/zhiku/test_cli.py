@@ -370,7 +370,7 @@ def test_review_merge_accept_reject_and_bad_input(tmp_path: Path) -> None:
     from zhiku.settings import Settings
 
     data = tmp_path / "data"
-    # the demo's organisation only (its 32 documents and their embeddings are not needed here)
+    # the demo's organisation only (its 34 documents and their embeddings are not needed here)
     with open_store(Settings(data_dir=data, graph_idle_shutdown_s=0.5)) as store:
         load_demo(store, load_ontology())
     folder = tmp_path / "docs"
