@@ -32,6 +32,7 @@ import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -311,6 +312,42 @@ def project_rdf(project: Project) -> Graph:
         g += processes_rdf(read_processes(project.parts["processes"]))
     if "docs" in project.parts:
         g += policies_rdf(project.parts["docs"])
+    if "calendar" in project.parts:
+        g += calendar_rdf(read_calendar(project.parts["calendar"]))
+    return g
+
+
+class CalendarSpec(_Spec):
+    """``calendar.yaml``: days off (holidays) and weekend days worked (调休上班), for approval SLAs."""
+
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
+    source: str = ""  # the notice the dates come from
+
+
+def read_calendar(path: Path) -> CalendarSpec:
+    try:
+        return CalendarSpec.model_validate(_yaml(path) or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            f"{path.name} 的 {where}：{first['msg']}", f"{path.name}: {where}: {first['msg']}"
+        ) from None
+
+
+def calendar_rdf(spec: CalendarSpec) -> Graph:
+    """One ``CalendarDay`` (``CAL-2026-02-16``) per holiday or worked weekend day."""
+    g = Graph()
+    for day, worked in [(d, False) for d in spec.holidays] + [(d, True) for d in spec.workdays]:
+        node = KG[f"CAL-{day.isoformat()}"]
+        g.add((node, RDF.type, ZK.CalendarDay))
+        label = f"{day.isoformat()} {'调休上班' if worked else '放假'}"
+        g.add((node, SKOS.prefLabel, Literal(label, lang="zh")))
+        g.add((node, ZK.onDate, Literal(day, datatype=XSD.date)))
+        g.add((node, ZK.workday, Literal(worked)))
+        if spec.source:
+            g.add((node, ZK.description, Literal(spec.source)))
     return g
 
 
