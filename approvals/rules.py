@@ -797,9 +797,9 @@ def _sla(inst: Instance, action: Action, key: str) -> Transition | Unchanged:
         steps[index] = replace(current, approvers=tuple(approvers))
         after = Transition("pending", index, tuple(steps), key, index, ())
         newly = tuple(p for p in after.pending if p not in waiting)
-        return replace(after, events=(EventSpec("escalated", (inst.applicant, *newly)),))
+        return replace(after, events=(EventSpec("escalated", newly),))  # a card for the managers
     # "none": the breach is recorded (and reported), nothing else changes
-    return Transition("pending", index, inst.steps, key, index, (EventSpec("escalated", (inst.applicant,)),))
+    return Transition("pending", index, inst.steps, key, index, (EventSpec("escalated", ()),))
 
 
 def seconds_between(start: str, end: str) -> float:

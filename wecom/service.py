@@ -94,14 +94,20 @@ REJECT_QUESTION = "reject_reason"
 
 
 def approval_card(inst: Instance, task_id: str) -> dict[str, Any]:
-    """The button card an approver taps (同意 / 驳回; 驳回 takes the reason chosen in the card's
-    selection, since a rejection needs a comment)."""
+    """The button card an approver taps (同意 / 退回 / 驳回; 驳回 and 退回 — back to the applicant for
+    changes — take the reason chosen in the card's selection, since both need a comment). A step
+    that reached the approver as someone's 代理 says for whom."""
     step = inst.current
     rows = [
         {"keyname": "申请人", "value": inst.applicant_name},
         {"keyname": "流程", "value": inst.process_name},
         {"keyname": "当前步骤", "value": f"{step.name}（{step.mode}）" if step else ""},
     ]
+    behalf = sorted({p.on_behalf_of for p in step.approvers if p.on_behalf_of}) if step else []
+    if behalf:
+        rows.append(
+            {"keyname": "代理", "value": "代 " + "、".join(inst.name_of(b) for b in behalf) + " 审批"}
+        )
     if inst.amount is not None:
         rows.append({"keyname": "金额", "value": f"{inst.amount:g}元"})
     if inst.days is not None:
@@ -119,6 +125,7 @@ def approval_card(inst: Instance, task_id: str) -> dict[str, Any]:
         },
         "button_list": [
             {"text": "驳回", "style": 2, "key": "reject"},
+            {"text": "退回修改", "style": 2, "key": "return"},
             {"text": "同意", "style": 1, "key": "approve"},
         ],
     }
@@ -299,13 +306,14 @@ class WeComService:
             await self._send_text([userid], "该审批卡片已失效，请在知库中查看最新状态。")
             return
         card = json.loads(record)
-        kind = "approve" if event_key == "approve" else "reject" if event_key == "reject" else ""
+        kind = event_key if event_key in ("approve", "reject", "return") else ""
         employee = await asyncio.to_thread(self.employee_of, userid)
-        reason = REJECT_REASONS.get(option, "") if kind == "reject" else ""
-        if kind == "reject" and not reason:  # the card stays as it is: choose a reason and tap again
+        reason = REJECT_REASONS.get(option, "") if kind in ("reject", "return") else ""
+        if kind in ("reject", "return") and not reason:  # the card stays: choose a reason and tap again
+            what = "驳回" if kind == "reject" else "退回"
             await self._send_text(
                 [userid],
-                "驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。",
+                f"{what}需要说明原因：请先在卡片的“驳回原因”中选择一项再点{what}，或在知库中填写{what}意见。",
             )
             return
         try:
@@ -326,7 +334,7 @@ class WeComService:
             return
         inst = result.instance
         if result.applied:
-            mine = "已同意" if kind == "approve" else "已驳回"
+            mine = {"approve": "已同意", "reject": "已驳回", "return": "已退回修改"}[kind]
             step_done = inst.step_index != int(card["step"]) or inst.status != "pending"
             others = [u for u in card["userids"] if u != userid]
             # this person's card shows their decision; the others' cards close when the step is done

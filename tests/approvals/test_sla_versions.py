@@ -81,7 +81,7 @@ def test_reminders_then_manager_escalation_exactly_once_per_breach(engine: Any, 
     kinds = [a["kind"] for a in eng.get(inst.id).actions]
     assert kinds.count("escalate") == 1 and kinds.count("sla_remind") == 2
     escalated = [e for e in events if e.kind == "escalated"]
-    assert len(escalated) == 1 and "E1060" in escalated[0].recipients
+    assert len(escalated) == 1 and escalated[0].recipients == ("E1060",)
     # two sweepers at once (a leader hand-over) still escalate a new breach once
     other = eng.submit("请假审批", applicant="E1063", days=1, reason="事假").instance
     clock.advance(hours=25)
