@@ -655,8 +655,9 @@ def _add_sign(inst: Instance, action: Action, key: str) -> Transition:
             )
         cosigner = Person(target, action.target_name, f"加签:{target}")  # a role of their own
         steps[index] = replace(current, approvers=(*current.approvers, cosigner))
-        notice = EventSpec("pending", (target,))
-        return Transition("pending", index, tuple(steps), key, index, (notice,))
+        _auto_approve(steps, index)  # a co-signer who approved an earlier step is not asked again
+        status, new_index = _advance(steps, index, action.at, action.delegates, inst.applicant)
+        return _moved(inst, action.actor, Transition(status, new_index, tuple(steps), key, index, ()))
     added = StepState(f"加签：{action.target_name}", "依次", (person,), added_by=action.actor)
     if action.position == "after":
         steps.insert(index + 1, added)
@@ -666,7 +667,8 @@ def _add_sign(inst: Instance, action: Action, key: str) -> Transition:
     steps[index] = replace(current, status="waiting")  # comes back to its approvers after the target
     steps.insert(index, added)
     _activate(steps, index, action.at, action.delegates, inst.applicant)
-    after = Transition("pending", index, tuple(steps), key, index, ())
+    status, new_index = _advance(steps, index, action.at, action.delegates, inst.applicant)
+    after = Transition(status, new_index, tuple(steps), key, index, ())
     return replace(after, events=(EventSpec("pending", tuple(after.pending)),))
 
 
