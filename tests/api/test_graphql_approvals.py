@@ -5,13 +5,12 @@ its hourly limit as a coded error), comments, 代理, 抄送 and the definition 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth import issue_token
+from tests.api.test_graphql import gql
 from zhiku.settings import Settings
 
 APPLICANT = "E1030"  # 朱红梅, manager 林晓燕 (E1002)
@@ -22,17 +21,6 @@ def api(demo_copy, copy_search, demo_search) -> Iterator[TestClient]:  # type: i
     settings = Settings(data_dir=demo_search.directory.parent)
     with TestClient(create_app(settings, store=demo_copy, search=copy_search)) as c:
         yield c
-
-
-def gql(api: TestClient, query: str, who: str, **variables: Any) -> dict[str, Any]:
-    token = issue_token(api.app.state.zhiku.settings, who)  # type: ignore[attr-defined]
-    response = api.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert response.status_code == 200, response.text
-    return dict(response.json())
 
 
 SUBMIT = """mutation($cc: [ID!]) { submitApproval(process: "费用报销", amount: 800, reason: "打车", cc: $cc) {

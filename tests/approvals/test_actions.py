@@ -3,41 +3,17 @@ embedded graph with the demo company (an injectable clock drives time)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
-from approvals.engine import ApprovalEngine, ApprovalEvent
+from approvals.engine import ApprovalEngine
 from approvals.rules import InstanceClosed, NotAnApprover, RemindTooSoon
 from graph.falkordb_store import FalkorDBStore
+from tests.approvals.conftest import Clock
 from zhiku.errors import InputError, NotFoundError
 
 APPLICANT = "E1062"  # 彭飞: manager 曹宇 (E1061); 费用报销 goes to E1061, then one of three accountants
-
-
-class Clock:
-    """A clock the test moves (never the wall clock)."""
-
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # a Monday, 09:00 in Shanghai
-
-
-@pytest.fixture
-def engine(org: FalkorDBStore, clock: Clock) -> tuple[ApprovalEngine, list[ApprovalEvent]]:
-    events: list[ApprovalEvent] = []
-    return ApprovalEngine(org, listeners=[events.append], clock=clock), events
 
 
 def _pending_edges(eng: ApprovalEngine, instance_id: str) -> list[str]:
@@ -48,8 +24,8 @@ def _pending_edges(eng: ApprovalEngine, instance_id: str) -> list[str]:
     return [r["id"] for r in rows]
 
 
-def test_add_sign_before_after_and_into_a_countersign_step(engine: Any) -> None:
-    eng, events = engine
+def test_add_sign_before_after_and_into_a_countersign_step(timed: Any) -> None:
+    eng, events = timed
     inst = eng.submit("费用报销", applicant=APPLICANT, amount=800, reason="打车").instance
     # 前加签: 萧然 approves first, then the step comes back to 曹宇
     r = eng.act(inst.id, "add_sign", actor="E1061", target="E1064", position="before")
@@ -80,8 +56,8 @@ def test_add_sign_before_after_and_into_a_countersign_step(engine: Any) -> None:
     assert any(e.kind == "pending" and e.recipients == ("E1051",) for e in events)
 
 
-def test_add_sign_refuses_a_leaver_the_applicant_and_strangers(engine: Any, org: FalkorDBStore) -> None:
-    eng, _ = engine
+def test_add_sign_refuses_a_leaver_the_applicant_and_strangers(timed: Any, org: FalkorDBStore) -> None:
+    eng, _ = timed
     inst = eng.submit("费用报销", applicant=APPLICANT, amount=800, reason="打车").instance
     org.execute("MATCH (e:Employee {id: 'E1069'}) SET e.active = false")
     with pytest.raises(InputError) as left:
@@ -98,8 +74,8 @@ def test_add_sign_refuses_a_leaver_the_applicant_and_strangers(engine: Any, org:
     assert [a["kind"] for a in eng.get(inst.id).actions] == ["submit"]  # nothing written
 
 
-def test_return_to_the_applicant_and_resubmit_keeps_the_instance_and_history(engine: Any) -> None:
-    eng, events = engine
+def test_return_to_the_applicant_and_resubmit_keeps_the_instance_and_history(timed: Any) -> None:
+    eng, events = timed
     inst = eng.submit("费用报销", applicant=APPLICANT, amount=8000, reason="差旅").instance
     eng.act(inst.id, "approve", actor="E1061")
     with pytest.raises(InputError):  # a return says what to change
@@ -133,8 +109,8 @@ def test_return_to_the_applicant_and_resubmit_keeps_the_instance_and_history(eng
     assert {e.kind for e in events} >= {"returned", "resubmitted"}
 
 
-def test_return_to_an_earlier_step_and_to_a_step_the_version_lacks(engine: Any) -> None:
-    eng, _ = engine
+def test_return_to_an_earlier_step_and_to_a_step_the_version_lacks(timed: Any) -> None:
+    eng, _ = timed
     inst = eng.submit("费用报销", applicant=APPLICANT, amount=800, reason="打车").instance
     eng.act(inst.id, "approve", actor="E1061")
     with pytest.raises(InputError) as lacking:
@@ -150,9 +126,9 @@ def test_return_to_an_earlier_step_and_to_a_step_the_version_lacks(engine: Any) 
 
 
 def test_remind_at_most_once_an_hour_even_in_a_storm_or_with_the_clock_going_back(
-    engine: Any, clock: Clock
+    timed: Any, clock: Clock
 ) -> None:
-    eng, events = engine
+    eng, events = timed
     inst = eng.submit("费用报销", applicant=APPLICANT, amount=800, reason="打车").instance
     with pytest.raises(NotAnApprover):
         eng.act(inst.id, "remind", actor="E1063")
@@ -176,8 +152,8 @@ def test_remind_at_most_once_an_hour_even_in_a_storm_or_with_the_clock_going_bac
     assert [e.recipients for e in events if e.kind == "reminded"] == [("E1061",), ("E1061",)]
 
 
-def test_cc_per_process_and_per_application_and_comments_with_mentions(engine: Any) -> None:
-    eng, events = engine
+def test_cc_per_process_and_per_application_and_comments_with_mentions(timed: Any) -> None:
+    eng, events = timed
     inst = eng.submit("费用报销", applicant=APPLICANT, amount=800, reason="打车", cc=["E1066"]).instance
     assert sorted(p.id for p in inst.cc) == [
         "E1023",
@@ -202,8 +178,8 @@ def test_cc_per_process_and_per_application_and_comments_with_mentions(engine: A
     assert eng.get(inst.id).involves("E1066")  # a person copied may read it
 
 
-def test_delegation_set_for_a_period_chains_and_refuses_cycles(engine: Any, clock: Clock) -> None:
-    eng, _ = engine
+def test_delegation_set_for_a_period_chains_and_refuses_cycles(timed: Any, clock: Clock) -> None:
+    eng, _ = timed
     eng.set_delegate("E1061", "E1068", "2026-03-01", "2026-03-10")  # 曹宇 → 潘登
     eng.set_delegate("E1068", "E1064", "2026-03-01", "2026-03-05")  # 潘登 → 萧然: the chain resolves
     with pytest.raises(InputError) as cycle:
@@ -224,8 +200,8 @@ def test_delegation_set_for_a_period_chains_and_refuses_cycles(engine: Any, cloc
     assert later.pending == ["E1061"]
 
 
-def test_delegation_from_approved_leave_to_the_named_delegate_else_the_manager(engine: Any) -> None:
-    eng, _ = engine
+def test_delegation_from_approved_leave_to_the_named_delegate_else_the_manager(timed: Any) -> None:
+    eng, _ = timed
     # 曹宇 (E1061) takes leave for today, naming 潘登 (E1068); his manager E1060 approves it
     leave = eng.submit(
         "请假审批",
@@ -250,8 +226,8 @@ def test_delegation_from_approved_leave_to_the_named_delegate_else_the_manager(e
     assert again.pending == ["E1061"]  # a loop of leave-derived delegates: nobody on it delegates
 
 
-def test_withdraw_a_returned_application_and_closed_ones_refuse_resubmit(engine: Any) -> None:
-    eng, _ = engine
+def test_withdraw_a_returned_application_and_closed_ones_refuse_resubmit(timed: Any) -> None:
+    eng, _ = timed
     inst = eng.submit("费用报销", applicant=APPLICANT, amount=800, reason="打车").instance
     eng.act(inst.id, "return", actor="E1061", comment="重填")
     assert eng.act(inst.id, "withdraw", actor=APPLICANT).instance.status == "withdrawn"

@@ -4,7 +4,7 @@ knowledge base's holiday calendar) and versioned process definitions, on the rea
 from __future__ import annotations
 
 import shutil
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -12,38 +12,17 @@ import pytest
 import yaml
 
 from approvals.calendar import WorkCalendar, load_calendar
-from approvals.engine import ApprovalEngine, ApprovalEvent
+from approvals.engine import ApprovalEngine
 from approvals.sla import SlaSweep
 from demo.load import DEMO_DIR
 from graph.falkordb_store import FalkorDBStore
 from kb.load import load_graph
 from kb.project import open_project
 from ontology.model import Ontology
+from tests.approvals.conftest import Clock
 from zhiku.errors import InputError
 
 APPLICANT = "E1062"
-
-
-class Clock:
-    def __init__(self, start: datetime) -> None:
-        self.at = start
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock(datetime(2026, 3, 2, 1, 0, tzinfo=UTC))  # Monday 09:00 Asia/Shanghai
-
-
-@pytest.fixture
-def engine(org: FalkorDBStore, clock: Clock) -> tuple[ApprovalEngine, list[ApprovalEvent]]:
-    events: list[ApprovalEvent] = []
-    return ApprovalEngine(org, listeners=[events.append], clock=clock), events
 
 
 def test_the_holiday_calendar_comes_from_the_knowledge_base(org: FalkorDBStore) -> None:
@@ -59,8 +38,8 @@ def test_the_holiday_calendar_comes_from_the_knowledge_base(org: FalkorDBStore) 
         cal.hours("2026-02-13T01:00:00+00:00", "2026-02-14T01:00:00+00:00", "lunar")
 
 
-def test_reminders_then_manager_escalation_exactly_once_per_breach(engine: Any, clock: Clock) -> None:
-    eng, events = engine
+def test_reminders_then_manager_escalation_exactly_once_per_breach(timed: Any, clock: Clock) -> None:
+    eng, events = timed
     sweep = SlaSweep(eng, load_calendar(eng.store))
     inst = eng.submit("请假审批", applicant=APPLICANT, days=1, reason="年假").instance  # 24 h, calendar
     assert inst.policy["sla_hours"] == 24 and inst.policy["escalation"] == "manager"
@@ -90,8 +69,8 @@ def test_reminders_then_manager_escalation_exactly_once_per_breach(engine: Any, 
     assert [a["kind"] for a in eng.get(other.id).actions].count("escalate") == 1
 
 
-def test_auto_approve_on_workdays_and_working_hours_skip_the_weekend(engine: Any, clock: Clock) -> None:
-    eng, _ = engine
+def test_auto_approve_on_workdays_and_working_hours_skip_the_weekend(timed: Any, clock: Clock) -> None:
+    eng, _ = timed
     sweep = SlaSweep(eng, WorkCalendar())
     clock.at = datetime(2026, 3, 6, 10, 0, tzinfo=UTC)  # Friday 18:00 Shanghai
     ot = eng.submit("加班申请", applicant=APPLICANT, days=1, reason="上线").instance  # 24 h on workdays
@@ -106,8 +85,8 @@ def test_auto_approve_on_workdays_and_working_hours_skip_the_weekend(engine: Any
     assert eng.get(exp.id).status == "pending"  # 9 working hours of 48 so far
 
 
-def test_a_returned_step_gets_a_new_sla(engine: Any, clock: Clock) -> None:
-    eng, _ = engine
+def test_a_returned_step_gets_a_new_sla(timed: Any, clock: Clock) -> None:
+    eng, _ = timed
     sweep = SlaSweep(eng)
     inst = eng.submit("请假审批", applicant=APPLICANT, days=1, reason="年假").instance
     clock.advance(hours=30)
@@ -130,9 +109,9 @@ def _project_with(tmp_path: Path, change: Any) -> Path:
 
 
 def test_instances_keep_their_definition_version_and_a_load_reports_stranded_ones(
-    engine: Any, org: FalkorDBStore, onto: Ontology, tmp_path: Path
+    timed: Any, org: FalkorDBStore, onto: Ontology, tmp_path: Path
 ) -> None:
-    eng, _ = engine
+    eng, _ = timed
     old = eng.submit("费用报销", applicant=APPLICANT, amount=800, reason="打车").instance
     assert old.process_version == 1
     eng.act(old.id, "approve", actor="E1061")  # now waits on 会计审核
