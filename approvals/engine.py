@@ -1,5 +1,8 @@
 """The built-in approval engine: instances of the graph's process definitions, 依次/会签/或签 steps,
-submit / approve / reject / withdraw / transfer, an audit trail in the graph and status events.
+submit / approve / reject / withdraw / transfer / 加签 / 退回 / resubmit / 催办 / comment, 代理
+(delegation, also derived from approved leave), the SLA sweep's reminders and escalations
+(:mod:`approvals.sla`), an audit trail in the graph and status events. Time comes from an injectable
+clock; an instance keeps the definition version, SLA policy and 抄送 it started with.
 
 The rules — what an action does to an instance — are the pure function :func:`approvals.rules.decide`;
 this module does the I/O around it. State lives on the ``ApprovalInstance`` node (the resolved chain
@@ -44,7 +47,6 @@ from approvals.rules import (
     Action,
     Instance,
     Person,
-    Transition,
     Unchanged,
     action_id,
     decide,
@@ -623,10 +625,6 @@ class ApprovalEngine:
             inst.updated_at,
             inst.summary(),
         )
-
-    def decision_of(self, inst: Instance, action: Action) -> Transition | Unchanged:
-        """What ``action`` would do to ``inst`` now (read-only; for previews and tests)."""
-        return decide(inst, self._prepared(inst, replace(action, at=max(self.now(), inst.updated_at))))
 
     def announce(self, kind: str, inst: Instance, actor: str, recipients: tuple[str, ...]) -> None:
         """Publish an event about ``inst`` that happened elsewhere (e.g. in WeCom's approval app)."""
