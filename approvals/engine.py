@@ -72,6 +72,11 @@ DEFAULT_REMINDERS = (0.5, 1.0)
 DEFAULT_ESCALATION = "manager"
 
 Clock = Callable[[], datetime]
+#: What an audit record (``approval_record.cypher``) holds beyond the basics, when an action has none
+#: of it (a submit, a sync from WeCom's approval app).
+AUDIT_DEFAULTS: dict[str, Any] = {
+    "onBehalfOf": None, "round": 0, "detail": None, "waitedHours": None, "waitingOn": [],
+}  # fmt: skip
 
 
 class Contention(ZhikuError):
@@ -604,11 +609,7 @@ class ApprovalEngine:
             "channel": channel,
             "pending": pending,
             "at": at,
-            "onBehalfOf": None,
-            "round": 0,
-            "detail": None,
-            "waitedHours": None,
-            "waitingOn": [],
+            **AUDIT_DEFAULTS,
         }
 
     @staticmethod
