@@ -136,3 +136,23 @@ def test_instances_keep_their_definition_version_and_a_load_reports_stranded_one
         {"ids": [old.id, new.id]},
     )
     assert [(r["id"], r["v"]) for r in rows] == [(old.id, 1), (new.id, 2)]
+
+
+def test_the_scheduler_leader_runs_the_sla_sweep(org: FalkorDBStore, tmp_path: Path) -> None:
+    """Whoever leads the scheduler gets the sweep as a job (in memory: it holds live services)."""
+    from contextlib import AsyncExitStack
+
+    from apscheduler.schedulers.background import BackgroundScheduler
+
+    from zhiku.services import State
+    from zhiku.settings import Settings
+
+    state = State(Settings(data_dir=tmp_path), AsyncExitStack(), org)
+    crawls = state.crawl_scheduler()
+    assert state._sweep_approval_slas in crawls.elected  # told when this instance is elected
+    scheduler = BackgroundScheduler(timezone="UTC")
+    state._sweep_approval_slas(scheduler)
+    job = scheduler.get_job("approvals-sla", jobstore="approvals")
+    assert job is not None and job.trigger.interval.total_seconds() == 60
+    report = job.func()
+    assert report.escalations == 0 and report.checked == 0  # nothing pending in a fresh org
