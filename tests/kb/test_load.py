@@ -219,7 +219,8 @@ def test_the_demo_is_a_project_in_its_present_layout(store, onto) -> None:
     report = load_graph(store, demo, onto)
     assert report.by_label["Employee"] >= 50 and report.by_label["ApprovalProcess"] >= 8
     assert report.triggers == 2
-    assert report.by_label["CalendarDay"] == 11  # the Spring Festival notice: 9 days off, 2 weekend days worked
+    # the Spring Festival notice: 9 days off, 2 weekend days worked
+    assert report.by_label["CalendarDay"] == 11
     assert report.process_versions["PROC-EXPENSE"] == 1
 
 
