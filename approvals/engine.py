@@ -1,5 +1,8 @@
 """The built-in approval engine: instances of the graph's process definitions, 依次/会签/或签 steps,
-submit / approve / reject / withdraw / transfer, an audit trail in the graph and status events.
+submit / approve / reject / withdraw / transfer / 加签 / 退回 / resubmit / 催办 / comment, 代理
+(delegation, also derived from approved leave), the SLA sweep's reminders and escalations
+(:mod:`approvals.sla`), an audit trail in the graph and status events. Time comes from an injectable
+clock; an instance keeps the definition version, SLA policy and 抄送 it started with.
 
 The rules — what an action does to an instance — are the pure function :func:`approvals.rules.decide`;
 this module does the I/O around it. State lives on the ``ApprovalInstance`` node (the resolved chain
@@ -27,23 +30,29 @@ Example::
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from approvals.chain import Chain, resolve_chain
 from approvals.rules import (
     KIND_ZH,
+    MENTION,
+    SYSTEM,
+    SYSTEM_KINDS,
     Action,
     Instance,
+    Person,
     Unchanged,
     action_id,
     decide,
     opening_steps,
     parse_kind,
+    seconds_between,
     steps_json,
 )
 from graph.base import GraphStore, UnitOfWork
@@ -56,6 +65,18 @@ from zhiku.types import ActionResult
 log = logging.getLogger(__name__)
 
 MAX_RETRIES = 50
+#: How far a 代理 chain is followed (A→B→C…); longer chains are a data error and stop there.
+MAX_DELEGATION_DEPTH = 10
+#: SLA defaults when the process does not say.
+DEFAULT_REMINDERS = (0.5, 1.0)
+DEFAULT_ESCALATION = "manager"
+
+Clock = Callable[[], datetime]
+#: What an audit record (``approval_record.cypher``) holds beyond the basics, when an action has none
+#: of it (a submit, a sync from WeCom's approval app).
+AUDIT_DEFAULTS: dict[str, Any] = {
+    "onBehalfOf": None, "round": 0, "detail": None, "waitedHours": None, "waitingOn": [],
+}  # fmt: skip
 
 
 class Contention(ZhikuError):
@@ -98,7 +119,27 @@ Listener = Callable[[ApprovalEvent], None]
 
 
 def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    return stamp(datetime.now(UTC))
+
+
+def stamp(moment: datetime) -> str:
+    """A moment as stored: ISO 8601 in UTC, milliseconds (so strings sort as times)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+def period_bound(text: str, *, end: bool = False) -> str:
+    """A period's start or end as stored: a date alone means the whole day (an end date is inclusive,
+    stored as the next day's start); :class:`InputError` when it is not a date or time."""
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text) + timedelta(days=1 if end else 0)
+            return stamp(datetime(day.year, day.month, day.day, tzinfo=UTC))
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(
+            f"日期格式不对：{text}（应如 2026-02-16）", f"not an ISO date or time: {text}"
+        ) from None
+    return stamp(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
 
 
 class ApprovalEngine:
@@ -115,10 +156,16 @@ class ApprovalEngine:
         *,
         listeners: Iterable[Listener] = (),
         triggers: dict[str, list[str]] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.listeners: list[Listener] = list(listeners)
         self.triggers = triggers or {}
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+
+    def now(self) -> str:
+        """The engine's clock (injectable: the SLA tests and the month simulation drive it)."""
+        return stamp(self.clock())
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -153,15 +200,21 @@ class ApprovalEngine:
         key: str | None = None,
         channel: str = "graphql",
         triggered_by: str | None = None,
+        cc: Iterable[str] = (),
+        period: tuple[str, str] | None = None,
+        delegate: str | None = None,
     ) -> ApprovalResult:
-        """Start an instance. ``key`` makes a retried submission return the first one."""
+        """Start an instance. ``key`` makes a retried submission return the first one. ``cc``: people,
+        positions or roles copied (抄送) when it ends, besides the process's own; ``period`` (start,
+        end — dates are whole days) and ``delegate``: for a leave, when the applicant is away and who
+        approves for them then (else their manager)."""
         reason = reason.strip()[:MAX_TEXT_CHARS]
         chain = resolve_chain(self.store, process, applicant=applicant, amount=amount, days=days)
         opening_steps(chain)  # refuse a chain with a step no one can approve before anything else
         digest = hashlib.sha1(
             f"{applicant}\x1f{key}".encode() if key else uuid.uuid4().bytes, usedforsecurity=False
         ).hexdigest()[:10]
-        instance_id = f"AP-{datetime.now(UTC):%Y%m%d}-{digest}" if not key else f"AP-{digest}"
+        instance_id = f"AP-{self.clock():%Y%m%d}-{digest}" if not key else f"AP-{digest}"
         if key:
             try:
                 existing = self.get(instance_id)
@@ -181,6 +234,10 @@ class ApprovalEngine:
             title += f"（{amount:g}元）"
         elif days is not None:
             title += f"（{days:g}天）"
+        if delegate is not None and delegate == applicant:
+            raise InputError("代理人不能是自己", "the delegate must be someone else")
+        if delegate is not None and self._employee_name(delegate) is None:
+            raise NotFoundError(f"没有这个员工：{delegate}", f"no employee {delegate}")
         instance = self.open_instance(
             chain,
             instance_id=instance_id,
@@ -188,6 +245,9 @@ class ApprovalEngine:
             reason=reason,
             channel=channel,
             triggered_by=triggered_by,
+            cc=tuple(cc),
+            period=period,
+            delegate=delegate,
         )
         event = self._event("submitted", instance, applicant, tuple(instance.pending))
         self._emit([event])
@@ -202,13 +262,41 @@ class ApprovalEngine:
         reason: str,
         channel: str,
         triggered_by: str | None = None,
+        cc: tuple[str, ...] = (),
+        period: tuple[str, str] | None = None,
+        delegate: str | None = None,
     ) -> Instance:
         """Write a new pending instance of ``chain`` (for its applicant, amount and days) with its submit
         record — and the link to the instance that ``triggered_by`` it — in one unit of work, and return
-        it as stored. Emits nothing: :meth:`submit` announces its own instances; WeCom's approval app
-        (``wecom.oa``) opens the mirror of one it decides itself."""
-        steps = opening_steps(chain)
-        at = now()
+        it as stored. It keeps its process's definition version, SLA policy and 抄送. Emits nothing:
+        :meth:`submit` announces its own instances; WeCom's approval app (``wecom.oa``) opens the mirror
+        of one it decides itself."""
+        at = self.now()
+        people = {a.id for s in chain.active_steps for a in s.approvers}
+        steps = opening_steps(chain, at=at, delegates=self.delegates(people, at))
+        rows = self.store.query(load_query("process_policy").text, {"id": chain.process_id})
+        meta = rows[0] if rows else {}
+        policy = {
+            "sla_hours": meta.get("slaHours"),
+            "reminders": sorted(float(x) for x in _as_list(meta.get("reminders"))) or list(DEFAULT_REMINDERS),
+            "escalation": meta.get("escalation") or DEFAULT_ESCALATION,
+            "clock": meta.get("clock") or "calendar",
+        }
+        cc_ids = [*_as_list(meta.get("cc")), *cc]
+        copied = self.store.query(load_query("cc_people").text, {"ids": cc_ids}) if cc_ids else []
+        unknown = [c for c in cc if not self.store.query(load_query("cc_people").text, {"ids": [c]})]
+        if unknown:
+            raise NotFoundError(f"抄送对象不存在或已离职：{'、'.join(unknown)}", f"unknown cc {unknown}")
+        cc_people = [
+            {"id": r["id"], "name": r["name"], "role": "", "on_behalf_of": ""}
+            for r in sorted(copied, key=lambda r: r["id"])
+            if r["id"] != chain.applicant_id
+        ]
+        start = end = None
+        if period is not None:
+            start, end = period_bound(period[0]), period_bound(period[1], end=True)
+            if end <= start:
+                raise InputError("结束时间应晚于开始时间", "the period ends before it starts")
         submit_id = action_id(instance_id, "submit")
         attempt = uuid.uuid4().hex
         params = {
@@ -225,6 +313,13 @@ class ApprovalEngine:
             "action": submit_id,
             "attempt": attempt,
             "at": at,
+            "processVersion": int(meta.get("version") or 0),
+            "policy": json.dumps(policy, ensure_ascii=False),
+            "cc": json.dumps(cc_people, ensure_ascii=False),
+            "absence": bool(meta.get("absence")),
+            "periodStart": start,
+            "periodEnd": end,
+            "delegate": delegate,
         }
         with UnitOfWork(self.store, writes=RECORDS) as uow:
             uow.run(load_query("approval_create").text, params)
@@ -251,22 +346,69 @@ class ApprovalEngine:
         step: int | None = None,
         key: str | None = None,
         channel: str = "graphql",
+        position: str = "",
+        return_to: int | None = None,
     ) -> ApprovalResult:
-        """Approve, reject, withdraw or transfer. ``step`` pins the step the caller saw (a card does)."""
+        """Approve, reject, withdraw, transfer, 加签 (``target``, ``position`` before / after / cosign),
+        退回 (``return_to``: an earlier step's index, or None for the applicant), resubmit, 催办
+        (remind) or comment (``@工号``/``@姓名`` mention people). ``step`` pins the step the caller saw
+        (a card does)."""
+        parsed = parse_kind(kind)
+        if parsed in SYSTEM_KINDS or actor == SYSTEM:
+            raise InputError(f"不支持的审批操作：{kind}", f"{kind} is taken by the SLA sweep only")
         comment = comment.strip()[:MAX_TEXT_CHARS]
-        action = Action(parse_kind(kind), actor, target, None, step, key, comment)
-        if action.kind == "transfer" and target:
+        action = Action(
+            parsed, actor, target, None, step, key, comment, position=position, return_to=return_to
+        )
+        if action.kind in ("transfer", "add_sign") and target:
             action = replace(action, target_name=self._employee_name(target))
+            if action.kind == "add_sign" and action.target_name is not None:
+                action = replace(action, target_active=self._active(target))
+        return self._apply(instance_id, action, channel)
+
+    def sla_act(self, inst: Instance, kind: str, *, key: str, detail: dict[str, Any]) -> ApprovalResult:
+        """The SLA sweep's reminder (``sla_remind``) or escalation (``escalate``) on ``inst``'s current
+        step, at most once per ``key`` (see :mod:`approvals.sla`)."""
+        current = inst.current
+        action = Action(
+            parse_kind(kind),
+            SYSTEM,
+            step=inst.step_index,
+            key=key,
+            round=current.round if current else None,
+            escalation=str(inst.policy.get("escalation") or DEFAULT_ESCALATION),
+        )
+        return self._apply(inst.id, action, "sla", detail)
+
+    def _apply(
+        self, instance_id: str, action: Action, channel: str, detail: dict[str, Any] | None = None
+    ) -> ApprovalResult:
+        kind, actor = action.kind, action.actor
         for _ in range(MAX_RETRIES):
             instance = self.get(instance_id)
+            # an instance's times never run backwards, whatever the clock does
+            at = max(self.now(), instance.updated_at)
+            action = self._prepared(instance, replace(action, at=at))
             decision = decide(instance, action)
             if isinstance(decision, Unchanged):
                 return ApprovalResult(False, decision.message, instance)
-            at = now()
             record_id = action_id(instance_id, decision.key)
             attempt = uuid.uuid4().hex  # stamped by the transition; the record is written only if it won
             act_step = decision.acted_step
             cur = instance.steps[act_step] if 0 <= act_step < len(instance.steps) else None
+            behalf = next((p.on_behalf_of for p in cur.approvers if p.id == actor), "") if cur else ""
+            waited = (
+                round(seconds_between(cur.since, at) / 3600, 3)
+                if cur and cur.since and instance.status == "pending"
+                else None
+            )
+            extra = dict(detail or {})
+            if action.position:
+                extra["position"] = action.position
+            if kind == "return":
+                extra["return_to"] = action.return_to
+            if action.mentions:
+                extra["mentions"] = list(action.mentions)
             with UnitOfWork(self.store, writes=RECORDS) as uow:
                 uow.run(
                     load_query("approval_transition").text,
@@ -281,12 +423,17 @@ class ApprovalEngine:
                         "at": at,
                     },
                 )
-                uow.run(
-                    load_query("approval_record").text,
-                    self._record(instance_id, record_id, attempt, instance.version + 1, kind, act_step,
-                                 cur.name if cur else "", actor, target, comment, channel, decision.pending,
-                                 at),
-                )  # fmt: skip
+                record = self._record(instance_id, record_id, attempt, instance.version + 1, kind, act_step,
+                                      cur.name if cur else "", actor, action.target, action.comment, channel,
+                                      decision.waits_on, at)  # fmt: skip
+                record.update(
+                    onBehalfOf=behalf or None,
+                    round=cur.round if cur else 0,
+                    detail=json.dumps(extra, ensure_ascii=False) if extra else None,
+                    waitedHours=waited,
+                    waitingOn=instance.pending,
+                )
+                uow.run(load_query("approval_record").text, record)
             if not uow.results[0]:
                 log.debug("approval %s moved under us (v%d); retrying", instance_id, instance.version)
                 continue
@@ -298,6 +445,130 @@ class ApprovalEngine:
                 self._run_triggers(after)
             return result
         raise Contention("审批正忙，请稍后重试", f"could not update {instance_id} after {MAX_RETRIES} tries")
+
+    def _prepared(self, inst: Instance, action: Action) -> Action:
+        """``action`` with what deciding it needs from the graph: the 代理 of everyone a step may start
+        with, the managers of who it waits on (escalation), the @mentioned people."""
+        if action.kind in ("approve", "return", "resubmit", "add_sign", "escalate"):
+            people = {p.id for s in inst.steps for p in s.approvers}
+            if action.target:
+                people.add(action.target)
+            action = replace(action, delegates=self.delegates(people, action.at))
+        if action.kind == "escalate" and action.escalation == "manager":
+            rows = self.store.query(
+                load_query("approval_delegations").text, {"ids": inst.pending, "at": action.at}
+            )
+            managers = {
+                r["employee"]: Person(r["manager"], r["managerName"] or r["manager"])
+                for r in rows
+                if r["manager"]
+            }
+            action = replace(action, replacements=managers)
+        if action.kind == "comment":
+            action = replace(action, mentions=self._mentions(inst, action.comment))
+        return action
+
+    def _mentions(self, inst: Instance, text: str) -> tuple[str, ...]:
+        """The employees ``@工号`` / ``@姓名`` in ``text`` name (names: people on the instance)."""
+        names = {inst.name_of(p.id): p.id for s in inst.steps for p in s.approvers}
+        names[inst.applicant_name] = inst.applicant
+        found: list[str] = []
+        for token in MENTION.findall(text):
+            hit = names.get(token) or next((i for n, i in names.items() if n and token.startswith(n)), None)
+            if hit is None and self._employee_name(token) is not None:
+                hit = token
+            if hit and hit not in found:
+                found.append(hit)
+        return tuple(found)
+
+    # -- 代理 (delegation) ----------------------------------------------------------------------------
+
+    def delegates(self, people: Iterable[str], at: str) -> dict[str, Person]:
+        """Who acts for each of ``people`` at ``at``: their own delegation, else — while an approved
+        leave covers ``at`` — the delegate named on it, else their manager; followed along the chain
+        (A→B→C: B is away too). A chain that comes back to someone already on it stops: nobody on
+        a loop delegates (they keep their steps). People who are not away are left out."""
+        direct: dict[str, str] = {}
+        todo = set(people)
+        seen: set[str] = set()
+        for _ in range(MAX_DELEGATION_DEPTH):
+            todo -= seen
+            if not todo:
+                break
+            seen |= todo
+            rows = self.store.query(load_query("approval_delegations").text, {"ids": sorted(todo), "at": at})
+            todo = set()
+            for r in rows:
+                target = r["delegate"] or (r["leaveDelegate"] or r["manager"] if r["away"] else None)
+                if target and target != r["employee"]:
+                    direct[r["employee"]] = target
+                    todo.add(target)
+        names = self._names(set(direct.values()))
+        out: dict[str, Person] = {}
+        for start in people:
+            if start not in direct:
+                continue
+            path, who = [start], start
+            while who in direct and len(path) <= MAX_DELEGATION_DEPTH:
+                who = direct[who]
+                if who in path:  # a loop of leave-derived links: no one on it delegates
+                    who = start
+                    break
+                path.append(who)
+            if who != start:
+                out[start] = Person(who, names.get(who, who))
+        return out
+
+    def set_delegate(self, employee: str, delegate: str, start: str, end: str) -> dict[str, str]:
+        """``employee``'s steps go to ``delegate`` from ``start`` to ``end`` (dates are whole days,
+        the end inclusive). Refused: oneself, someone not in the directory or who has left, an end
+        before the start, and a cycle with the delegations already set for an overlapping period."""
+        if delegate == employee:
+            raise InputError("代理人不能是自己", "the delegate must be someone else")
+        if self._employee_name(employee) is None:
+            raise NotFoundError(f"没有这个员工：{employee}", f"no employee {employee}")
+        name = self._employee_name(delegate)
+        if name is None:
+            raise NotFoundError(f"没有这个员工：{delegate}", f"no employee {delegate}")
+        if not self._active(delegate):
+            raise InputError(
+                f"{name}（{delegate}）已离职，不能作为代理人", f"{delegate} has left the company"
+            )
+        begin, finish = period_bound(start), period_bound(end, end=True)
+        if finish <= begin:
+            raise InputError("结束时间应晚于开始时间", "the period ends before it starts")
+        path, who = [employee, delegate], delegate
+        for _ in range(MAX_DELEGATION_DEPTH):
+            rows = self.store.query(load_query("approval_delegation_list").text, {"ids": [who]})
+            nxt = next((r["delegate"] for r in rows if r["start"] < finish and begin < r["end"]), None)
+            if nxt is None:
+                break
+            if nxt in path:
+                chain = "→".join([*path, nxt])
+                raise InputError(f"代理形成循环：{chain}，请换一位代理人", f"delegation cycle {chain}")
+            path.append(nxt)
+            who = nxt
+        self.store.execute(
+            load_query("approval_delegation_set").text,
+            {"employee": employee, "delegate": delegate, "start": begin, "end": finish, "at": self.now()},
+        )
+        return {
+            "employee": employee,
+            "delegate": delegate,
+            "delegateName": name,
+            "start": begin,
+            "end": finish,
+        }
+
+    def _names(self, ids: set[str]) -> dict[str, str]:
+        if not ids:
+            return {}
+        rows = self.store.query(load_query("entities_by_ids").text, {"ids": sorted(ids)})
+        return {r["id"]: str(r["properties"].get("name", r["id"])) for r in rows}
+
+    def _active(self, employee: str) -> bool:
+        rows = self.store.query(load_query("employee_active").text, {"id": employee})
+        return bool(rows and rows[0]["active"])
 
     def _employee_name(self, employee: str) -> str | None:
         """An employee's name from the directory; ``None`` when ``employee`` is not one."""
@@ -338,6 +609,7 @@ class ApprovalEngine:
             "channel": channel,
             "pending": pending,
             "at": at,
+            **AUDIT_DEFAULTS,
         }
 
     @staticmethod
@@ -384,3 +656,9 @@ class ApprovalEngine:
                 )
             except ZhikuError as exc:
                 log.error("follow-up %s after %s failed: %s", follow_up, inst.id, exc.one_line())
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]

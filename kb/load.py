@@ -26,11 +26,13 @@ Example::
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import re
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -87,6 +89,11 @@ class LoadReport:
     sources: list[str] = field(default_factory=list)
     rules: int = 0
     triggers: int = 0
+    #: process id → the definition version it has after this load (new or changed definitions only)
+    process_versions: dict[str, int] = field(default_factory=dict)
+    #: running instances that wait on a step the new version of their process no longer has (they
+    #: keep their own version and finish on it; listed so an admin knows)
+    stranded: list[str] = field(default_factory=list)
     documents: IngestReport | None = None
     registered: Path | None = None
 
@@ -161,8 +168,22 @@ class ProcessSpec(_Spec):
     owner: str | None = None
     topic: str | None = None
     sla_hours: int | None = Field(None, ge=0)
+    #: shares of ``sla_hours`` at which the approvers are reminded (default 0.5 and 1)
+    sla_reminders: list[Decimal] = Field(default_factory=list)
+    #: what happens once ``sla_hours`` has passed: manager / auto_approve / auto_reject / none
+    escalation: str | None = Field(None, pattern=r"^(manager|auto_approve|auto_reject|none)$")
+    #: how the SLA counts: calendar (all hours), workdays, working_hours (holiday calendar applied)
+    sla_clock: str | None = Field(None, pattern=r"^(calendar|workdays|working_hours)$")
+    cc: list[str] = Field(default_factory=list)  # 抄送 when an instance ends: employee / position / role ids
+    absence: bool = False  # a leave process: approved, its applicant's approvals go to their delegate
     description: str = ""
     steps: list[StepSpec] = Field(min_length=1)
+
+    def fingerprint(self) -> str:
+        """What a running instance depends on: the steps, their conditions and approvers."""
+        steps = [s.model_dump(mode="json") for s in self.steps]
+        text = json.dumps(steps, ensure_ascii=False, sort_keys=True)
+        return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _yaml(path: Path) -> Any:
@@ -219,6 +240,16 @@ def processes_rdf(processes: Iterable[ProcessSpec]) -> Graph:
             g.add((pid, ZK.slaHours, Literal(proc.sla_hours, datatype=XSD.integer)))
         if proc.description:
             g.add((pid, ZK.description, Literal(proc.description)))
+        g.add((pid, ZK.definitionHash, Literal(proc.fingerprint())))
+        for share in proc.sla_reminders:
+            g.add((pid, ZK.slaReminders, _decimal(share)))
+        for attr, prop in (("escalation", ZK.escalation), ("sla_clock", ZK.slaClock)):
+            if getattr(proc, attr):
+                g.add((pid, prop, Literal(getattr(proc, attr))))
+        for cc in proc.cc:
+            g.add((pid, ZK.ccTo, Literal(cc)))
+        if proc.absence:
+            g.add((pid, ZK.absence, Literal(True)))
         previous = None
         for order, step in enumerate(proc.steps, start=1):
             sid = KG[f"{proc.id}-S{order}"]
@@ -281,6 +312,42 @@ def project_rdf(project: Project) -> Graph:
         g += processes_rdf(read_processes(project.parts["processes"]))
     if "docs" in project.parts:
         g += policies_rdf(project.parts["docs"])
+    if "calendar" in project.parts:
+        g += calendar_rdf(read_calendar(project.parts["calendar"]))
+    return g
+
+
+class CalendarSpec(_Spec):
+    """``calendar.yaml``: days off (holidays) and weekend days worked (调休上班), for approval SLAs."""
+
+    holidays: list[date] = Field(default_factory=list)
+    workdays: list[date] = Field(default_factory=list)
+    source: str = ""  # the notice the dates come from
+
+
+def read_calendar(path: Path) -> CalendarSpec:
+    try:
+        return CalendarSpec.model_validate(_yaml(path) or {})
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InputError(
+            f"{path.name} 的 {where}：{first['msg']}", f"{path.name}: {where}: {first['msg']}"
+        ) from None
+
+
+def calendar_rdf(spec: CalendarSpec) -> Graph:
+    """One ``CalendarDay`` (``CAL-2026-02-16``) per holiday or worked weekend day."""
+    g = Graph()
+    for day, worked in [(d, False) for d in spec.holidays] + [(d, True) for d in spec.workdays]:
+        node = KG[f"CAL-{day.isoformat()}"]
+        g.add((node, RDF.type, ZK.CalendarDay))
+        label = f"{day.isoformat()} {'调休上班' if worked else '放假'}"
+        g.add((node, SKOS.prefLabel, Literal(label, lang="zh")))
+        g.add((node, ZK.onDate, Literal(day, datatype=XSD.date)))
+        g.add((node, ZK.workday, Literal(worked)))
+        if spec.source:
+            g.add((node, ZK.description, Literal(spec.source)))
     return g
 
 
@@ -447,9 +514,36 @@ def check_project(
     for node in nodes:
         for label in node.labels:
             report.by_label[label] = report.by_label.get(label, 0) + 1
+    _version_processes(store, plan, report)
     _diff(plan, report)
     report.new_relationships = _count_new_edges(store, edges)
     return plan, report
+
+
+def _version_processes(store: GraphStore, plan: _Plan, report: LoadReport) -> None:
+    """Number each process definition: a new one is version 1, a changed one (its fingerprint differs
+    from the stored) the stored version + 1. Running instances keep the version they started with;
+    those that wait on a step the new version lacks are reported."""
+    from approvals.versions import stranded
+
+    steps_of: dict[str, list[str]] = {}
+    for edge in plan.edges:
+        if edge.type == "HAS_STEP":
+            steps_of.setdefault(edge.start, []).append(edge.end)
+    names = {n.id: str(n.properties.get("name", "")) for n in plan.nodes if "ApprovalStep" in n.labels}
+    for i, node in enumerate(plan.nodes):
+        if "ApprovalProcess" not in node.labels:
+            continue
+        props = (plan.stored.get(node.id) or {}).get("props") or {}
+        old = int(props.get("definitionVersion") or 0)
+        same = props.get("definitionHash") == node.properties.get("definitionHash")
+        version = old if (same and old) else old + 1
+        plan.nodes[i] = replace(node, properties={**node.properties, "definitionVersion": version})
+        if version != old:
+            report.process_versions[node.id] = version
+            if old:
+                step_names = {names.get(s, "") for s in steps_of.get(node.id, [])}
+                report.stranded += stranded(store, node.id, step_names, version)
 
 
 def _prune_plan(store: GraphStore, project: Project, plan: _Plan, report: LoadReport) -> None:

@@ -39,6 +39,7 @@ PART_CANDIDATES: dict[str, tuple[str, ...]] = {
     "sources": ("sources.yaml", "sources.yml"),
     "rules": ("rules.yaml", "rules.yml"),
     "triggers": ("triggers.yaml", "triggers.yml"),
+    "calendar": ("calendar.yaml", "calendar.yml"),
 }
 
 #: What each part is, for messages and ``zhiku init``'s summary.
@@ -52,6 +53,7 @@ PART_NAMES = {
     "sources": "爬取源 / crawl sources",
     "rules": "企业微信推送规则 / WeCom push rules",
     "triggers": "流程联动 / process triggers",
+    "calendar": "节假日日历 / holiday calendar",
 }
 
 
@@ -79,6 +81,7 @@ class Parts(_Strict):
     sources: str | bool | None = None
     rules: str | bool | None = None
     triggers: str | bool | None = None
+    calendar: str | bool | None = None
 
 
 class OrgSettings(_Strict):

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from approvals.chain import resolve_chain
-from approvals.engine import ApprovalEngine, now
+from approvals.engine import AUDIT_DEFAULTS, ApprovalEngine, now
 from approvals.rules import Instance, StepState, action_id, opening_steps, steps_json
 from graph.base import UnitOfWork
 from graph.versions import RECORDS
@@ -179,6 +179,7 @@ class WeComOA:
                         "channel": "wecom_oa",
                         "pending": pending,
                         "at": at,
+                        **AUDIT_DEFAULTS,
                     },
                 )
             return bool(uow.results[0]), self.engine.get(instance_id)

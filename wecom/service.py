@@ -107,8 +107,9 @@ NOTICES = (
 
 
 def approval_card(inst: Instance, task_id: str, language: str = DEFAULT) -> dict[str, Any]:
-    """The button card an approver taps (同意 / 驳回; 驳回 takes the reason chosen in the card's
-    selection, since a rejection needs a comment), its fixed texts in ``language``."""
+    """The button card an approver taps (同意 / 退回 / 驳回; 驳回 and 退回 — back to the applicant for
+    changes — take the reason chosen in the card's selection, since both need a comment), its fixed
+    texts in ``language``. A step that reached the approver as someone's 代理 says for whom."""
 
     def t(message: str, **params: object) -> str:
         return translate(message, language, **params)
@@ -119,6 +120,14 @@ def approval_card(inst: Instance, task_id: str, language: str = DEFAULT) -> dict
         {"keyname": t(N_("流程")), "value": inst.process_name},
         {"keyname": t(N_("当前步骤")), "value": f"{step.name}（{step.mode}）" if step else ""},
     ]
+    behalf = sorted({p.on_behalf_of for p in step.approvers if p.on_behalf_of}) if step else []
+    if behalf:
+        rows.append(
+            {
+                "keyname": t(N_("代理")),
+                "value": t(N_("代 {names} 审批"), names="、".join(inst.name_of(b) for b in behalf)),
+            }
+        )
     if inst.amount is not None:
         rows.append({"keyname": t(N_("金额")), "value": t(N_("{amount}元"), amount=format(inst.amount, "g"))})
     if inst.days is not None:
@@ -136,6 +145,7 @@ def approval_card(inst: Instance, task_id: str, language: str = DEFAULT) -> dict
         },
         "button_list": [
             {"text": t(N_("驳回")), "style": 2, "key": "reject"},
+            {"text": t(N_("退回修改")), "style": 2, "key": "return"},
             {"text": t(N_("同意")), "style": 1, "key": "approve"},
         ],
     }
@@ -321,19 +331,19 @@ class WeComService:
             )
             return
         card = json.loads(record)
-        kind = "approve" if event_key == "approve" else "reject" if event_key == "reject" else ""
+        kind = event_key if event_key in ("approve", "reject", "return") else ""
         employee = await asyncio.to_thread(self.employee_of, userid)
         language = await asyncio.to_thread(profile_language, self.store, employee) or DEFAULT
-        reason = REJECT_REASONS.get(option, "") if kind == "reject" else ""
-        if kind == "reject" and not reason:  # the card stays as it is: choose a reason and tap again
+        reason = REJECT_REASONS.get(option, "") if kind in ("reject", "return") else ""
+        if kind in ("reject", "return") and not reason:  # the card stays: choose a reason and tap again
+            message = (
+                N_("驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。")
+                if kind == "reject"
+                else N_("退回需要说明原因：请先在卡片的“驳回原因”中选择一项再点退回，或在知库中填写退回意见。")
+            )
             await self._send_text(
                 [userid],
-                translate(
-                    N_(
-                        "驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。"
-                    ),
-                    language,
-                ),
+                translate(message, language),
             )
             return
         try:
@@ -354,7 +364,7 @@ class WeComService:
             return
         inst = result.instance
         if result.applied:
-            decision = N_("已同意") if kind == "approve" else N_("已驳回")
+            decision = {"approve": N_("已同意"), "reject": N_("已驳回"), "return": N_("已退回修改")}[kind]
             mine = translate(decision, language)
             step_done = inst.step_index != int(card["step"]) or inst.status != "pending"
             others = [u for u in card["userids"] if u != userid]

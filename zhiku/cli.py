@@ -278,6 +278,12 @@ def _print_load(report: Any) -> None:
         if ids and (report.dry_run or heading.startswith(("删除", "保留"))):
             shown = ", ".join(ids[:30]) + (f" …（共 {len(ids)}）" if len(ids) > 30 else "")
             out.print(f"{heading}: {shown}", markup=False, highlight=False, soft_wrap=True)
+    versions = getattr(report, "process_versions", {})
+    if versions:
+        shown = ", ".join(f"{p} v{v}" for p, v in sorted(versions.items()))
+        out.print(f"流程版本 / process versions: {shown}", markup=False, highlight=False, soft_wrap=True)
+    for line in getattr(report, "stranded", []):
+        out.print(f"注意 / note: {line}", markup=False, highlight=False, soft_wrap=True)
     if report.documents is not None:
         _print_ingest(report.documents)
     if report.registered is not None:

@@ -299,10 +299,26 @@ class State:
             stack.callback(self.scheduler.stop)
 
     def crawl_scheduler(self) -> ScheduledCrawls:
-        """A crawl scheduler candidate on the shared Redis (started by the caller)."""
+        """A crawl scheduler candidate on the shared Redis (started by the caller). Whichever instance
+        leads also sweeps approval SLAs (reminders, escalation) every minute."""
         from crawlers.schedules import ScheduledCrawls
 
-        return ScheduledCrawls(self.settings, self.kv)
+        crawls = ScheduledCrawls(self.settings, self.kv)
+        crawls.elected.append(self._sweep_approval_slas)
+        return crawls
+
+    def _sweep_approval_slas(self, scheduler: Any) -> None:
+        from approvals.calendar import load_calendar
+        from approvals.sla import SWEEP_INTERVAL_S, SlaSweep
+
+        sweep = SlaSweep(self.approvals, load_calendar(self.store))
+        # in memory: the job holds live services (the crawl jobs' store pickles), and every leader adds it
+        if "approvals" not in getattr(scheduler, "_jobstores", {}):
+            scheduler.add_jobstore("memory", alias="approvals")
+        scheduler.add_job(
+            sweep.sweep, "interval", seconds=SWEEP_INTERVAL_S, id="approvals-sla", replace_existing=True,
+            name="approvals-sla", max_instances=1, coalesce=True, jobstore="approvals",
+        )  # fmt: skip
 
 
 @asynccontextmanager

@@ -21,6 +21,8 @@ from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError, ZhikuError
 from zhiku.settings import MAX_KEY_CHARS, MAX_TEXT_CHARS
 
+MAX_CC = 50
+
 
 @strawberry.type(description="审批人 / an approver")
 class ApproverPerson:
@@ -62,6 +64,18 @@ class ApprovalAction(enum.Enum):
     REJECT = "reject"
     WITHDRAW = "withdraw"
     TRANSFER = "transfer"
+    ADD_SIGN = "add_sign"
+    RETURN = "return"
+    RESUBMIT = "resubmit"
+    REMIND = "remind"
+    COMMENT = "comment"
+
+
+@strawberry.enum(description="加签方式 / where 加签 adds the approver")
+class AddSignPosition(enum.Enum):
+    BEFORE = "before"
+    AFTER = "after"
+    COSIGN = "cosign"
 
 
 @strawberry.enum(description="我与审批的关系 / how an instance involves the caller")
@@ -76,7 +90,12 @@ class StepApprover:
     id: strawberry.ID
     name: str
     role: str
-    decision: str | None = strawberry.field(description="approved / rejected / auto（前一步已同意）/ null")
+    decision: str | None = strawberry.field(
+        description="approved / rejected / auto（前一步已同意）/ timeout（超时自动同意）/ null"
+    )
+    on_behalf_of: strawberry.ID | None = strawberry.field(
+        description="代理或超时升级时，被代表的原审批人 / the approver this person stands in for"
+    )
 
 
 @strawberry.type(description="审批实例的一个步骤 / a step of an instance")
@@ -88,6 +107,9 @@ class InstanceStep:
     )
     status: str = strawberry.field(description="waiting / pending / approved / rejected")
     approvers: list[StepApprover]
+    since: str = strawberry.field(description="开始等待的时间（时限从此计算）")
+    round: int = strawberry.field(description="第几轮（每次退回加一）")
+    added_by: strawberry.ID | None = strawberry.field(description="加签人（加签产生的步骤）")
 
 
 @strawberry.type(description="审批轨迹中的一条操作 / one entry of the audit trail")
@@ -99,6 +121,8 @@ class AuditEntry:
     comment: str
     channel: str
     at: str
+    on_behalf_of: strawberry.ID | None = strawberry.field(description="代为审批的原审批人")
+    target_id: strawberry.ID | None = strawberry.field(description="转交或加签的对象")
 
 
 @strawberry.type(description="一次审批申请 / an approval instance")
@@ -112,8 +136,13 @@ class ApprovalInstance:
     amount: float | None
     days: float | None
     reason: str
-    status: str = strawberry.field(description="pending / approved / rejected / withdrawn")
+    status: str = strawberry.field(
+        description="pending / returned（退回修改）/ approved / rejected / withdrawn"
+    )
     status_text: str
+    process_version: int = strawberry.field(description="实例沿用的流程定义版本 / definition version it runs")
+    sla_hours: int | None = strawberry.field(description="每步处理时限（小时）")
+    cc: list[ApproverPerson] = strawberry.field(description="抄送 / copied when it ends")
     summary: str
     current_step: int
     pending_with: list[strawberry.ID] = strawberry.field(description="当前等待其审批的员工")
@@ -157,6 +186,9 @@ def approval_instance(inst: Any) -> ApprovalInstance:
         reason=inst.reason,
         status=inst.status,
         status_text=inst.status_zh,
+        process_version=inst.process_version,
+        sla_hours=inst.policy.get("sla_hours"),
+        cc=[ApproverPerson(id=strawberry.ID(p.id), name=p.name, role=p.role) for p in inst.cc],
         summary=inst.summary(),
         current_step=inst.step_index,
         pending_with=[strawberry.ID(p) for p in inst.pending],
@@ -168,10 +200,17 @@ def approval_instance(inst: Any) -> ApprovalInstance:
                 status=s.status,
                 approvers=[
                     StepApprover(
-                        id=strawberry.ID(p.id), name=p.name, role=p.role, decision=s.decisions.get(p.id)
+                        id=strawberry.ID(p.id),
+                        name=p.name,
+                        role=p.role,
+                        decision=s.decisions.get(p.id),
+                        on_behalf_of=strawberry.ID(p.on_behalf_of) if p.on_behalf_of else None,
                     )
                     for p in s.approvers
                 ],
+                since=s.since,
+                round=s.round,
+                added_by=strawberry.ID(s.added_by) if s.added_by else None,
             )
             for i, s in enumerate(inst.steps)
         ],
@@ -184,6 +223,8 @@ def approval_instance(inst: Any) -> ApprovalInstance:
                 comment=a.get("comment", ""),
                 channel=a.get("channel", ""),
                 at=a.get("at", ""),
+                on_behalf_of=strawberry.ID(a["onBehalfOf"]) if a.get("onBehalfOf") else None,
+                target_id=strawberry.ID(a["target"]) if a.get("target") else None,
             )
             for a in inst.actions
         ],
@@ -313,11 +354,21 @@ class ApprovalMutation:
         days: float | None = None,
         reason: str = "",
         idempotency_key: str | None = None,
+        cc: list[strawberry.ID] | None = None,
+        period_start: str | None = None,
+        period_end: str | None = None,
+        delegate: strawberry.ID | None = None,
     ) -> ApprovalResult:
+        """``cc``: 抄送 (employees, positions or roles) besides the process's own; ``periodStart`` /
+        ``periodEnd`` and ``delegate``: for a leave, when the applicant is away and who approves for them."""
         c = ctx(info)
         who = c.require()
         if len(reason) > MAX_TEXT_CHARS or (idempotency_key and len(idempotency_key) > MAX_KEY_CHARS):
             raise InputError("事由或幂等键过长", "reason or idempotency key too long")
+        if len(cc or []) > MAX_CC:
+            raise InputError(f"抄送最多 {MAX_CC} 个", f"at most {MAX_CC} cc entries")
+        if (period_start is None) != (period_end is None):
+            raise InputError("请同时填写开始与结束日期", "give both periodStart and periodEnd")
         wecom = c.state.wecom
         if wecom is not None and wecom.oa is not None:
             process_id, _ = await asyncio.to_thread(find_process, c.state.store, process)
@@ -338,14 +389,17 @@ class ApprovalMutation:
             days=days,
             reason=reason,
             key=idempotency_key,
+            cc=[str(x) for x in cc or []],
+            period=(period_start, period_end) if period_start and period_end else None,
+            delegate=str(delegate) if delegate else None,
         )
         return ApprovalResult(
             applied=result.applied, message=result.message, instance=approval_instance(result.instance)
         )
 
     @strawberry.mutation(
-        description="审批操作：同意、驳回（须填写 comment）、撤回、转交 / act on an approval instance"
-        " (a rejection needs a comment)"
+        description="审批操作：同意、驳回与退回（须填写 comment）、撤回、转交、加签（target + position）、"
+        "重新提交、催办（每实例每小时一次）、评论（可 @工号/@姓名）/ act on an approval instance"
     )
     async def act_on_approval(
         self,
@@ -356,6 +410,9 @@ class ApprovalMutation:
         transfer_to: strawberry.ID | None = None,
         step: int | None = None,
         idempotency_key: str | None = None,
+        target: strawberry.ID | None = None,
+        position: AddSignPosition | None = None,
+        return_to_step: int | None = None,
     ) -> ApprovalResult:
         c = ctx(info)
         who = c.require()
@@ -367,13 +424,39 @@ class ApprovalMutation:
             action.value,
             actor=who.id,
             comment=comment,
-            target=str(transfer_to) if transfer_to else None,
+            target=str(target or transfer_to) if (target or transfer_to) else None,
             step=step,
             key=f"api:{who.id}:{idempotency_key}" if idempotency_key else None,
+            position=position.value if position else "",
+            return_to=return_to_step,
         )
         return ApprovalResult(
             applied=result.applied, message=result.message, instance=approval_instance(result.instance)
         )
+
+    @strawberry.mutation(
+        description="设置审批代理：期间到达我的审批步骤转给代理人（日期含首尾）/ set my approval delegate"
+    )
+    async def set_approval_delegate(
+        self, info: Info, delegate: strawberry.ID, start: str, end: str
+    ) -> ApprovalDelegation:
+        c = ctx(info)
+        who = c.require()
+        done = await asyncio.to_thread(c.state.approvals.set_delegate, who.id, str(delegate), start, end)
+        return ApprovalDelegation(
+            delegate_id=strawberry.ID(done["delegate"]),
+            delegate_name=done["delegateName"],
+            start=done["start"],
+            end=done["end"],
+        )
+
+
+@strawberry.type(description="审批代理 / an approval delegation")
+class ApprovalDelegation:
+    delegate_id: strawberry.ID
+    delegate_name: str
+    start: str
+    end: str = strawberry.field(description="结束（不含）/ end, exclusive")
 
 
 @strawberry.type

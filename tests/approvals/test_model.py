@@ -1,6 +1,8 @@
 """A model-based check of the approval engine: hypothesis drives the real engine on the real embedded
-graph (submit, approve, reject with and without a comment, transfer, withdraw, shared and default
-idempotency keys, late approvers, strangers, and pairs of actions on two connections at once) and
+graph (submit, approve, reject with and without a comment, transfer, withdraw, 加签 before / after /
+into a 会签 step, 退回 to the applicant or an earlier step (also to one the instance lacks),
+resubmission, 催办 within the hour, comments, shared and default idempotency keys, late approvers,
+strangers, and pairs of actions on two connections at once) and
 compares every outcome with a small reference model written from docs/approvals.md — not from
 approvals/rules.py. After every step the instance's status, step, decisions and who it waits on, the
 graph's ``PENDING_WITH`` edges and the audit trail must agree with the model.
@@ -10,9 +12,10 @@ The CI run is small; ``-m slow`` runs a larger one."""
 from __future__ import annotations
 
 import copy
+import hashlib
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pytest
@@ -27,7 +30,7 @@ from hypothesis.stateful import (
 )
 
 from approvals.engine import ApprovalEngine, ApprovalResult
-from approvals.rules import InstanceClosed, NotAnApprover
+from approvals.rules import InstanceClosed, NotAnApprover, RemindTooSoon
 from graph.falkordb_store import FalkorDBStore
 from zhiku.errors import InputError
 
@@ -40,6 +43,10 @@ APPLICATIONS = [  # (process, applicant, amount, days): 依次, 会计 (one role
     ("请假审批", "E1040", None, 5.0),
 ]
 STRANGER = "E1063"  # on no step of any of these
+KINDS = [
+    "approve", "approve", "approve", "approve", "reject", "transfer", "withdraw", "add_sign", "return",
+    "resubmit", "remind", "comment",
+]  # fmt: skip
 TARGETS = ["E1064", "E1065"]  # transfer targets (on no step either)
 
 
@@ -51,6 +58,15 @@ class MStep:
     mode: str
     groups: list[list[str]]  # approvers by role; any one holder decides for the role
     decisions: dict[str, str] = field(default_factory=dict)
+    round: int = 0  # how often 退回 sent it back
+    added: bool = False  # added by 加签
+
+    def tag(self) -> str:
+        return (f"r{self.round}" if self.round else "") + ("+" if self.added else "")
+
+    def reset(self) -> None:
+        self.decisions = {}
+        self.round += 1
 
     def people(self) -> list[str]:
         return [p for g in self.groups for p in g]
@@ -84,11 +100,33 @@ class MInstance:
     index: int = 0
     version: int = 1
     keys: set[str] = field(default_factory=set)
-    done: set[tuple[str, str]] = field(default_factory=set)  # (actor, kind) applied
+    done: set[tuple[str, str]] = field(default_factory=set)  # (actor, kind) applied since the last 退回
+    done_ever: set[tuple[str, str]] = field(default_factory=set)  # (actor, kind) applied
     applied: int = 0
+    reminded: bool = False  # 催办 at most once an hour: the whole run is well within one
 
     def pending(self) -> list[str]:
+        if self.status == "returned":
+            return [self.applicant]
         return self.steps[self.index].waits_on() if self.status == "pending" else []
+
+    def _settle(self) -> None:
+        """While the current step is approved, the next one starts (or the instance is approved)."""
+        while self.steps[self.index].done():
+            self.index += 1
+            if self.index == len(self.steps):
+                self.status = "approved"
+                break
+            self._enter(self.index)
+
+    def _key(self, kind: str, actor: str, comment: str, target: str | None, position: str) -> str:
+        tag = self.steps[self.index].tag() if self.index < len(self.steps) else ""
+        key = f"{kind}:{self.index}{tag}:{actor}"
+        if kind == "add_sign":
+            return f"{key}:{position}:{target}"
+        if kind == "comment":
+            return f"comment:{actor}:{hashlib.sha1(comment.encode()).hexdigest()[:12]}"
+        return f"{key}:v{self.version}" if kind in ("transfer", "remind") else key
 
     def everyone(self) -> set[str]:
         return {p for s in self.steps for p in s.people()}
@@ -103,20 +141,57 @@ class MInstance:
                 break
             step.decisions[who] = "auto"
 
-    def act(self, kind: str, actor: str, key: str | None, comment: str, target: str | None) -> str:
+    def act(
+        self,
+        kind: str,
+        actor: str,
+        key: str | None,
+        comment: str,
+        target: str | None,
+        position: str = "",
+        to: int | None = None,
+    ) -> str:
         """Apply an action; returns "applied", "noop", or the error class's name."""
-        key = key or f"{kind}:{self.index}:{actor}" + (f":v{self.version}" if kind == "transfer" else "")
+        key = key or self._key(kind, actor, comment.strip(), target, position)
         if key in self.keys:
             return "noop"
         if kind == "withdraw":
             if actor != self.applicant:
                 return "NotAnApprover"
-            if self.status != "pending":
+            if self.status not in ("pending", "returned"):
                 return "InstanceClosed"
             self.status = "withdrawn"
             return self._applied(key, actor, kind)
-        if (self.status != "pending" or actor not in self.pending()) and (actor, kind) in self.done:
+        if kind == "comment":
+            if not comment.strip():
+                return "InputError"
+            if actor not in self.everyone() | {self.applicant}:
+                return "NotAnApprover"
+            return self._applied(key, actor, kind)
+        if kind == "remind":
+            if actor != self.applicant:
+                return "NotAnApprover"
+            if self.status != "pending":
+                return "InstanceClosed"
+            if self.reminded:
+                return "RemindTooSoon"
+            self.reminded = True
+            return self._applied(key, actor, kind)
+        if kind == "resubmit":
+            if actor != self.applicant:
+                return "NotAnApprover"
+            if self.status != "returned":
+                return "InputError" if self.status == "pending" else "InstanceClosed"
+            self.status = "pending"
+            self._enter(self.index)
+            self._settle()
+            return self._applied(key, actor, kind)
+        if self.status == "returned":
+            return "NotAnApprover"
+        if self.status != "pending" and (actor, kind) in self.done_ever:
             return "noop"  # a retry, also of a transfer that took them off the step
+        if self.status == "pending" and actor not in self.pending() and (actor, kind) in self.done:
+            return "noop"
         if actor not in self.everyone():
             return "NotAnApprover"
         if self.status != "pending":
@@ -141,6 +216,40 @@ class MInstance:
                 return "InputError"
             step.groups = [[target if p == actor else p for p in g] for g in step.groups]
             return self._applied(key, actor, kind)
+        if kind == "add_sign":
+            assert target is not None
+            if target == self.applicant or target in step.people():
+                return "InputError"
+            if position == "cosign":
+                if step.mode != "会签":
+                    return "InputError"
+                step.groups.append([target])  # a role of their own
+                self._enter(self.index)
+                self._settle()
+            elif position == "after":
+                self.steps.insert(self.index + 1, MStep("依次", [[target]], added=True))
+            else:  # before: the target first, then the step comes back to its approvers
+                self.steps.insert(self.index, MStep("依次", [[target]], added=True))
+                self._enter(self.index)
+                self._settle()
+            return self._applied(key, actor, kind)
+        if kind == "return":
+            if not comment.strip():
+                return "InputError"
+            if to is None:
+                step.reset()
+                self.status = "returned"
+            else:
+                if to >= len(self.steps) or to >= self.index:
+                    return "InputError"
+                for s in self.steps[to : self.index + 1]:
+                    s.reset()
+                self.index = to
+                self._enter(to)
+                self._settle()
+            applied = self._applied(key, actor, kind)
+            self.done.clear()  # a step sent back is decided afresh (the 退回 itself included)
+            return applied
         if kind == "reject":
             if not comment.strip():
                 return "InputError"
@@ -148,17 +257,13 @@ class MInstance:
             self.status = "rejected"
             return self._applied(key, actor, kind)
         step.decisions[actor] = "approved"
-        while self.steps[self.index].done():
-            self.index += 1
-            if self.index == len(self.steps):
-                self.status = "approved"
-                break
-            self._enter(self.index)
+        self._settle()
         return self._applied(key, actor, kind)
 
     def _applied(self, key: str, actor: str, kind: str) -> str:
         self.keys.add(key)
         self.done.add((actor, kind))
+        self.done_ever.add((actor, kind))
         self.version += 1
         self.applied += 1
         return "applied"
@@ -173,7 +278,7 @@ def pick(data: st.DataObject, options: list[Any]) -> Any:
 def outcome(call: Any) -> str:
     try:
         result: ApprovalResult = call()
-    except (NotAnApprover, InstanceClosed, InputError) as exc:
+    except (NotAnApprover, InstanceClosed, InputError, RemindTooSoon) as exc:
         return type(exc).__name__
     return "applied" if result.applied else "noop"
 
@@ -187,6 +292,26 @@ def expected(m: MInstance) -> tuple[Any, ...]:
 
 
 # -- the machine -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Act:
+    kind: str
+    actor: str
+    key: str | None
+    comment: str
+    target: str | None
+    position: str = ""
+    to: int | None = None
+
+    def __iter__(self) -> Iterator[Any]:  # the model takes them in this order
+        return iter((self.kind, self.actor, self.key, self.comment, self.target, self.position, self.to))
+
+    def run(self, engine: ApprovalEngine, instance_id: str) -> ApprovalResult:
+        return engine.act(
+            instance_id, self.kind, actor=self.actor, key=self.key, comment=self.comment, target=self.target,
+            position=self.position, return_to=self.to,
+        )  # fmt: skip
 
 
 class ApprovalMachine(RuleBasedStateMachine):
@@ -215,26 +340,28 @@ class ApprovalMachine(RuleBasedStateMachine):
         self.order.append(inst.id)
         assert observed(inst) == expected(m)
 
-    def _action(self, data: st.DataObject, m: MInstance) -> tuple[str, str, str | None, str, str | None]:
+    def _action(self, data: st.DataObject, m: MInstance) -> Act:
         actors = sorted(m.everyone() | {m.applicant, STRANGER, *TARGETS})
         asked = data.draw(st.booleans())  # mostly someone the instance waits on
         actor = pick(data, m.pending() if asked and m.pending() else actors)
-        kind = pick(data, ["approve", "approve", "approve", "reject", "transfer", "withdraw"])
+        kind = pick(data, KINDS)
         key = pick(data, [None, None, "k1", "k2"])
         comment = pick(data, ["同意", "材料不全", ""])
         target = pick(data, TARGETS)
-        return kind, actor, key, comment, target if kind == "transfer" else None
+        position = pick(data, ["before", "after", "cosign"]) if kind == "add_sign" else ""
+        to = pick(data, [None, None, 0, 1, 9]) if kind == "return" else None  # 9: a step no instance has
+        return Act(
+            kind, actor, key, comment, target if kind in ("transfer", "add_sign") else None, position, to
+        )
 
     @precondition(lambda self: bool(self.order))
     @rule(data=st.data())
     def act(self, data: st.DataObject) -> None:
         m = self.model[pick(data, self.order)]
-        kind, actor, key, comment, target = self._action(data, m)
-        want = m.act(kind, actor, key, comment, target)
-        got = outcome(
-            lambda: self.engine.act(m.id, kind, actor=actor, key=key, comment=comment, target=target)
-        )
-        assert got == want, (kind, actor, key, comment, target)
+        a = self._action(data, m)
+        want = m.act(*a)
+        got = outcome(lambda: a.run(self.engine, m.id))
+        assert got == want, a
         assert observed(self.engine.get(m.id)) == expected(m)
 
     @precondition(lambda self: bool(self.order))
@@ -245,19 +372,15 @@ class ApprovalMachine(RuleBasedStateMachine):
         m = self.model[pick(data, self.order)]
         actions = [self._action(data, m) for _ in range(2)]
         if data.draw(st.booleans()):  # one card's two buttons, or one tap delivered twice: same actor and key
-            kind, actor, key, comment, target = actions[0]
-            key = key or "k1"
-            actions = [(kind, actor, key, comment, target), (actions[1][0], actor, key, *actions[1][3:])]
+            first = replace(actions[0], key=actions[0].key or "k1")
+            actions = [first, replace(actions[1], actor=first.actor, key=first.key)]
         barrier = threading.Barrier(2)
         got: list[str] = ["", ""]
 
         def run(i: int) -> None:
-            kind, actor, key, comment, target = actions[i]
             engine = ApprovalEngine(self.others[i])
             barrier.wait()
-            got[i] = outcome(
-                lambda: engine.act(m.id, kind, actor=actor, key=key, comment=comment, target=target)
-            )
+            got[i] = outcome(lambda: actions[i].run(engine, m.id))
 
         threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
         for t in threads:

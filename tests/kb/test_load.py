@@ -214,11 +214,14 @@ def test_the_demo_is_a_project_in_its_present_layout(store, onto) -> None:
     assert demo.has_config_file and demo.name == "云杉科技"
     assert {p: demo.parts[p].name for p in demo.parts} == {
         "vocabulary": "vocabulary.ttl", "org": "org", "processes": "processes.yaml", "docs": "docs",
-        "faq": "faq.csv", "triggers": "triggers.yaml",
+        "faq": "faq.csv", "triggers": "triggers.yaml", "calendar": "calendar.yaml",
     }  # fmt: skip
     report = load_graph(store, demo, onto)
     assert report.by_label["Employee"] >= 50 and report.by_label["ApprovalProcess"] >= 8
     assert report.triggers == 2
+    # the Spring Festival notice: 9 days off, 2 weekend days worked
+    assert report.by_label["CalendarDay"] == 11
+    assert report.process_versions["PROC-EXPENSE"] == 1
 
 
 def test_a_copy_of_the_old_demo_layout_without_zhiku_yaml_is_still_a_project(tmp_path: Path) -> None:

@@ -53,9 +53,20 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         queries.load("record_view").text, {"employee": "E1010", "document": doc, "at": "2026-11-24"}
     )
     # an application waiting on an approver, a hand-off the bot could not answer, an unhelpful answer
-    from approvals.engine import ApprovalEngine
+    from datetime import UTC, datetime, timedelta
 
-    ApprovalEngine(store).submit("费用报销", applicant="E1011", amount=8000, reason="测试")
+    from approvals.engine import ApprovalEngine
+    from approvals.sla import SlaSweep
+
+    now = [datetime(2026, 3, 2, 1, tzinfo=UTC)]
+    engine = ApprovalEngine(store, clock=lambda: now[0])
+    inst = engine.submit("费用报销", applicant="E1011", amount=8000, reason="测试").instance
+    now[0] += timedelta(hours=5)  # decided after 5 hours, then sent back, then overdue and escalated
+    engine.act(inst.id, "approve", actor=inst.pending[0])
+    engine.act(inst.id, "return", actor=engine.get(inst.id).pending[0], comment="缺发票")
+    engine.act(inst.id, "resubmit", actor="E1011")
+    now[0] += timedelta(days=30)
+    assert SlaSweep(engine).sweep().escalations == 1
     store.execute(
         queries.load("create_ticket").text,
         {"id": "T-q1", "employee": "E1011", "title": "公积金怎么提取", "category": "handoff",
@@ -92,7 +103,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "before": "2100-01-01", "assignee": "", "rows": [{"start": "PROC-EXPENSE", "end": "POS-CFO"}],
         "hide_types": ["VIEWED"], "hide_labels": ["Ticket"], "hidden_documents": ["doc-q-hidden"],
         "keys": ["PROC-EXPENSE|APPROVED_BY|POS-CFO"], "action": None,
-        "project": "云杉科技", "process": "PROC-LEAVE",
+        "project": "云杉科技", "process": "PROC-LEAVE", "at": "2026-03-02T00:00:00.000+00:00",
     }  # fmt: skip
     per_query = {
         "process_steps": {"id": "PROC-LEAVE"},
@@ -103,6 +114,9 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "direct_reports": {"id": "E1030"},
         "stale_documents": {"before": "2100-01-01"},
         "ticket_list": {"status": ""},
+        "approval_sla_breaches": {"process": None},
+        "approval_step_times": {"process": None},
+        "approval_versions": {"process": None},
     }
     for name in queries.names():
         q = queries.load(name)

@@ -141,7 +141,7 @@ def test_card_tap_approves_updates_the_cards_and_notifies(env: Env) -> None:
     assert data["applied"] and inst["pendingWith"] == ["E1002"]
     card = wait_for(lambda: env.fake.messages_to("E1002", "template_card"))[-1]
     task_id = card.body["task_id"]
-    assert [b["key"] for b in card.body["button_list"]] == ["reject", "approve"]
+    assert [b["key"] for b in card.body["button_list"]] == ["reject", "return", "approve"]
     # someone who is not the approver taps a forwarded card: refused, nothing changes
     env.callback(env.fake.card_click("E1050", task_id, "approve"))
     wait_for(
@@ -336,6 +336,22 @@ def test_a_card_rejection_takes_the_reason_chosen_on_the_card(env: Env) -> None:
     )  # fmt: skip
     assert after["audit"][-1] == {"kind": "reject", "comment": REJECT_REASONS["papers"]}
     assert after["pendingWith"] == []
+
+
+def test_a_card_return_sends_the_application_back_to_the_applicant(env: Env) -> None:
+    data = env.graphql("E1040", SUBMIT, {"p": "费用报销", "a": 300, "k": "wecom-return-1"})["submitApproval"]
+    inst = data["instance"]
+    card = wait_for(lambda: [c for c in env.fake.messages_to("E1002", "template_card")
+                             if c.body["task_id"].startswith(inst["id"])])[-1]  # fmt: skip
+    env.callback(env.fake.card_click("E1002", card.body["task_id"], "return", option="papers"))
+    after = wait_for(
+        lambda: ((r := env.graphql("E1040", AUDIT, {"id": inst["id"]})["approvalInstance"])["status"] == "returned" and r)
+    )  # fmt: skip
+    assert after["audit"][-1] == {"kind": "return", "comment": REJECT_REASONS["papers"]}
+    assert after["pendingWith"] == ["E1040"]
+    wait_for(
+        lambda: any("退回修改" in s.body.get("content", "") for s in env.fake.messages_to("E1040", "text"))
+    )
 
 
 def test_one_countersigner_in_the_approval_app_is_mirrored_as_progress(env: Env) -> None:
