@@ -153,6 +153,7 @@ class Document:
     modified_at: str = ""
     scope: AccessScope = field(default_factory=AccessScope)
     metadata: Mapping[str, PropertyValue] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # loaded, but part of its structure could not be read (in Chinese)
 
 
 @dataclass(frozen=True, slots=True)

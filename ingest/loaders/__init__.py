@@ -122,6 +122,7 @@ def load_bytes(
         modified_at=modified_at,
         scope=_scope(meta),
         metadata=_flat_metadata(meta),
+        warnings=parsed.warnings,
     )
 
 
