@@ -62,9 +62,9 @@ _WIDE_ALNUM = {
     # Kangxi radicals and CJK radical supplements → the ideographs they look like: PDF printers
     # (Chromium/Skia) map 一 人 示 用 to U+2F00… glyph names, which would never match a query.
     **{
-        cp: unicodedata.normalize("NFKC", chr(cp))
+        cp: folded
         for cp in (*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6))
-        if len(unicodedata.normalize("NFKC", chr(cp))) == 1 and unicodedata.normalize("NFKC", chr(cp)) != chr(cp)
+        if len(folded := unicodedata.normalize("NFKC", chr(cp))) == 1 and folded != chr(cp)
     },
 }
 
@@ -188,7 +188,10 @@ _QUESTION = re.compile(
     r"^(?:问[:：]|Q[:：.]\s*)|[?？]$|[吗嗎呢]$|^(?:如何|怎么|怎麼|怎样|怎樣|为什么|為什麼|为何|為何|什么|什麼|甚麼|"
     r"是否|能否|可否|哪些|哪里|哪裡|何时|何時|谁|誰)"
 )
-_NUMBERING = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节條条部分篇]|[\dA-Za-z]+(?:\.\d+)*\.?|[一二三四五六七八九十]+、|（[一二三四五六七八九十\d]+）)\s*")
+_NUMBERING = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇\d]+[章节條条部分篇]|[\dA-Za-z]+(?:\.\d+)*\.?|[一二三四五六七八九十]+、"
+    r"|（[一二三四五六七八九十\d]+）)\s*"
+)
 #: A question-headed section becomes a Q–A pair only if it is short enough to be one answer.
 QA_MAX_CHARS = 900
 

@@ -43,7 +43,9 @@ logging.getLogger("pypdf").setLevel(logging.ERROR)
 _BOLD = re.compile(r"bold|heavy|black|semibold|demi|-bd|,bd|w[6-9]\b", re.IGNORECASE)
 _TOC_LINE = re.compile(r"(?:\.\s*){4,}\s*[\divxlc]+$|…{2,}\s*[\divxlc]+$", re.IGNORECASE)
 _PAGE_NUMBER = re.compile(r"\d+|\b[ivxlcdm]+\b", re.IGNORECASE)
-_NUMBERED = re.compile(r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条部分篇]|[\d一二三四五六七八九十]+[.、．]|chapter\b)", re.I)
+_NUMBERED = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇\d]+[章节条部分篇]|[\d一二三四五六七八九十]+[.、．]|chapter\b)", re.I
+)
 _SENTENCE_END = ("。", "；", "，", "：", "！", "？", ".", ";", ",")
 #: A line is a heading by size when set this much larger than the body text.
 _LARGER = 1.15
@@ -83,9 +85,7 @@ def _lines(page: Any) -> list[_Line]:
     weights: list[Counter[tuple[float, bool]]] = []
     last_y: float | None = None
     for y, size, bold, text in runs:
-        new_line = (
-            not lines or last_y is None or abs(y - last_y) > 0.4 * max(size, 1.0) or lines[-1].parts[-1:] == ["\n"]
-        )
+        new_line = not lines or last_y is None or abs(y - last_y) > 0.4 * max(size, 1.0)
         for piece in re.split(r"(\n)", text):
             if piece == "\n":
                 if lines:
@@ -178,7 +178,8 @@ def _mark_by_outline(pages: list[list[_Line]], entries: list[_Entry]) -> dict[in
         lines = pages[number]
         at = 0
         for entry in todo:
-            found = next((i for i in range(at, len(lines)) if not lines[i].heading and _matches(lines[i].text, entry.title)), None)
+            free = (i for i in range(at, len(lines)) if not lines[i].heading)
+            found = next((i for i in free if _matches(lines[i].text, entry.title)), None)
             if found is None:
                 missing.setdefault(number, []).append(_Line(entry.title, 0.0, True, heading=entry.level))
                 continue
@@ -212,9 +213,10 @@ def _mark_by_font(pages: list[list[_Line]], body: float) -> bool:
     found = False
     for lines in pages:
         for line in lines:
+            bold = line.bold and len(line.text) <= 40 and abs(line.size - body) <= body * 0.1
             if line.size in rank and candidate(line):
                 line.heading = rank[line.size]
-            elif line.bold and abs(line.size - body) <= body * 0.1 and candidate(line) and len(line.text) <= 40:
+            elif bold and candidate(line):
                 line.heading = len(larger) + 1
             found = found or bool(line.heading)
     return found
@@ -226,10 +228,10 @@ def _merge_wrapped(lines: list[_Line], body: float) -> list[_Line]:
     out: list[_Line] = []
     for line in lines:
         prev = out[-1] if out else None
-        if prev is not None and line.heading and not prev.heading and len(prev.text) <= 20:
-            if prev.size > body * _LARGER and prev.size >= 0.8 * line.size:  # a chapter label
-                out[-1] = replace(line, text=f"{prev.text} {line.text}")
-                continue
+        label = prev is not None and not prev.heading and len(prev.text) <= 20 and prev.size > body * _LARGER
+        if prev is not None and line.heading and label and prev.size >= 0.8 * line.size:  # "Chapter 1"
+            out[-1] = replace(line, text=f"{prev.text} {line.text}")
+            continue
         if prev is not None and prev.heading and line.heading and prev.size and line.size:
             wrapped = len(prev.text) >= 20 and not _NUMBERED.match(line.text)  # a title runs on
             if wrapped and prev.size == line.size and prev.heading == line.heading:
@@ -246,26 +248,26 @@ def _blocks(
     pages: list[list[_Line]], missing: dict[int, list[_Line]], structured: bool, body: float
 ) -> list[Block]:
     blocks: list[Block] = []
+
+    def add(segment: list[str], anchor: str) -> None:
+        for block in text_blocks(segment):
+            if structured and block.kind == "heading":  # a guess from line shape: outline/fonts know better
+                block = replace(block, kind="paragraph", level=0)
+            blocks.append(replace(block, anchor=anchor))
+        segment.clear()
+
     for number, lines in enumerate(pages):
         anchor = f"page={number + 1}"
         segment: list[str] = []
-
-        def flush() -> None:
-            for block in text_blocks(segment):
-                if structured and block.kind == "heading":  # a guess from line shape: the outline or fonts know better
-                    block = replace(block, kind="paragraph", level=0)
-                blocks.append(replace(block, anchor=anchor))
-            segment.clear()
-
         for line in missing.get(number, []):
             blocks.append(Block("heading", line.text, level=line.heading, anchor=anchor))
         for line in _merge_wrapped(lines, body):
             if line.heading:
-                flush()
+                add(segment, anchor)
                 blocks.append(Block("heading", line.text, level=line.heading, anchor=anchor))
             else:
                 segment.append(line.text)
-        flush()
+        add(segment, anchor)
     # levels in use, renumbered from 1: a chapter label merged into its title leaves its size's rank unused
     used = sorted({b.level for b in blocks if b.kind == "heading"})
     rank = {level: i + 1 for i, level in enumerate(used)}
@@ -292,15 +294,13 @@ def load(data: bytes) -> Parsed:
         raise reject(f"PDF 无法解析：{type(exc).__name__}", f"unreadable PDF: {exc}") from None
     if broken:
         warnings.append(
-            "PDF 书签（目录）部分损坏，已忽略无法读取的条目" if entries else "PDF 书签（目录）已损坏，按字号推断标题"
+            "PDF 书签（目录）部分损坏，已忽略无法读取的条目"
+            if entries
+            else "PDF 书签（目录）已损坏，按字号推断标题"
         )
     drop = _running(pages)
     pages = [
-        [
-            line
-            for line in lines
-            if _shape(line.text) not in drop and not _TOC_LINE.search(line.text)
-        ]
+        [line for line in lines if _shape(line.text) not in drop and not _TOC_LINE.search(line.text)]
         for lines in pages
     ]
     body = _body_size(pages)

@@ -109,7 +109,9 @@ def test_real_pdf_without_outline_takes_headings_from_font_sizes(debian_pdf: Pat
     assert _by_section(chunks, "1.1.3 root 账户").heading_path[-2] == "1.1 控制台基础"
 
 
-def test_ingested_pdf_is_found_with_its_section_and_page_link(chapter_1: bytes, store, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_ingested_pdf_is_found_with_its_section_and_page_link(
+    chapter_1: bytes, store, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
     folder = tmp_path / "docs"
     folder.mkdir()
     (folder / "debian-reference-ch1.pdf").write_bytes(chapter_1)
@@ -170,12 +172,16 @@ def _pdf(items: list[Item], outline: Outline = (), *, encrypt: str = "") -> byte
     parents: dict[int, object] = {}
     for level, title, page in outline:
         dangling = page >= len(writer.pages)
-        item = writer.add_outline_item(title=title, page_number=0 if dangling else page, parent=parents.get(level - 1))
+        item = writer.add_outline_item(
+            title=title, page_number=0 if dangling else page, parent=parents.get(level - 1)
+        )
         parents[level] = item
         if dangling:  # a destination that is not a page
             node = item.get_object()
             node.pop("/A", None)
-            node[NameObject("/Dest")] = ArrayObject([writer._add_object(NumberObject(page)), NameObject("/Fit")])
+            node[NameObject("/Dest")] = ArrayObject(
+                [writer._add_object(NumberObject(page)), NameObject("/Fit")]
+            )
     if encrypt:
         writer.encrypt(user_password=encrypt, owner_password="owner")
     out = io.BytesIO()
@@ -190,7 +196,12 @@ def test_corrupt_outline_falls_back_to_font_sizes_with_a_warning() -> None:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, NameObject, NumberObject
 
-    items = [(18, "第一章 总则"), (BODY, "为规范管理，制定本办法。"), (14, "第二章 适用范围"), (BODY, "本办法适用于全体员工。")]
+    items = [
+        (18, "第一章 总则"),
+        (BODY, "为规范管理，制定本办法。"),
+        (14, "第二章 适用范围"),
+        (BODY, "本办法适用于全体员工。"),
+    ]
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf(items, [(0, "第一章 总则", 0)]))))
     outlines = writer.root_object["/Outlines"].get_object()
     outlines[NameObject("/First")] = writer._add_object(ArrayObject([NumberObject(1)]))  # not a dictionary
@@ -203,7 +214,13 @@ def test_corrupt_outline_falls_back_to_font_sizes_with_a_warning() -> None:
 
 
 def test_outline_entry_with_a_dangling_destination_is_dropped_with_a_warning() -> None:
-    items = [(18, "第一章 总则"), (BODY, "为规范管理，制定本办法。"), (0, ""), (18, "第二章 范围"), (BODY, "全体员工。")]
+    items = [
+        (18, "第一章 总则"),
+        (BODY, "为规范管理，制定本办法。"),
+        (0, ""),
+        (18, "第二章 范围"),
+        (BODY, "全体员工。"),
+    ]
     doc = _load(_pdf(items, [(0, "第一章 总则", 0), (0, "第二章 范围", 1), (0, "附录", 9)]))
     assert [(level, text) for level, text, _ in _headings(doc)] == [(1, "第一章 总则"), (1, "第二章 范围")]
     assert _headings(doc)[1][2] == "page=2"
@@ -230,7 +247,11 @@ def test_pdf_of_headings_only_keeps_each_as_a_chunk() -> None:
 def test_thousands_of_bookmarks_are_all_kept_as_headings(count: int) -> None:
     items: list[Item] = []
     for page in range(5):
-        items += [(0, ""), (BODY, f"正文第{page}页，{'甲乙丙丁戊'[page]}。")] if page else [(BODY, "正文第0页，甲。")]
+        items += (
+            [(0, ""), (BODY, f"正文第{page}页，{'甲乙丙丁戊'[page]}。")]
+            if page
+            else [(BODY, "正文第0页，甲。")]
+        )
     outline = [(0, f"条目 {n:05d}", n % 5) for n in range(count)]
     doc = _load(_pdf(items, outline))
     found = _headings(doc)
@@ -240,7 +261,12 @@ def test_thousands_of_bookmarks_are_all_kept_as_headings(count: int) -> None:
 
 
 def test_mixed_traditional_and_simplified_headings_are_kept_as_written() -> None:
-    items = [(18, "第一章 總則"), (BODY, "為規範管理，制定本辦法。"), (18, "第二章 适用范围"), (BODY, "本办法适用于全体员工。")]
+    items = [
+        (18, "第一章 總則"),
+        (BODY, "為規範管理，制定本辦法。"),
+        (18, "第二章 适用范围"),
+        (BODY, "本办法适用于全体员工。"),
+    ]
     doc = _load(_pdf(items))
     assert [text for _, text, _ in _headings(doc)] == ["第一章 總則", "第二章 适用范围"]
     assert chunk_document(doc)[0].heading_path == ("第一章 總則",)
