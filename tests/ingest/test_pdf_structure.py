@@ -116,14 +116,22 @@ def test_ingested_pdf_is_found_with_its_section_and_page_link(
     folder.mkdir()
     (folder / "debian-reference-ch1.pdf").write_bytes(chapter_1)
     (folder / "broken.pdf").write_bytes(b"%PDF-1.7\n" + b"\x00junk" * 50)
+    (folder / "bad-outline.pdf").write_bytes(_corrupt_outline_pdf())
     service = SearchService(store, tmp_path / "idx", load_embedder("static"))
     try:
         report = ingest.run([folder], store, service)
         hits = service.search("root 账户 超级用户", k=5).hits
     finally:
         service.close()
-    assert [uri.rsplit("/", 1)[1] for uri in report.new] == ["debian-reference-ch1.pdf"]
+    assert sorted(uri.rsplit("/", 1)[1] for uri in report.new) == [
+        "bad-outline.pdf",
+        "debian-reference-ch1.pdf",
+    ]
     assert [uri.rsplit("/", 1)[1] for uri, _ in report.rejected] == ["broken.pdf"]  # the batch went on
+    assert [(uri.rsplit("/", 1)[1], "书签" in why) for uri, why in report.warnings] == [
+        ("bad-outline.pdf", True)
+    ]
+    assert report.summary()["warnings"] == 1
     hit = next(h for h in hits if h.link.endswith("#page=2"))
     assert "1.1.3 root 账户" in hit.section
     assert hit.link == hit.uri + "#page=2"
@@ -192,7 +200,7 @@ def _pdf(items: list[Item], outline: Outline = (), *, encrypt: str = "") -> byte
 BODY = 10.0
 
 
-def test_corrupt_outline_falls_back_to_font_sizes_with_a_warning() -> None:
+def _corrupt_outline_pdf() -> bytes:
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, NameObject, NumberObject
 
@@ -207,7 +215,11 @@ def test_corrupt_outline_falls_back_to_font_sizes_with_a_warning() -> None:
     outlines[NameObject("/First")] = writer._add_object(ArrayObject([NumberObject(1)]))  # not a dictionary
     buffer = io.BytesIO()
     writer.write(buffer)
-    doc = _load(buffer.getvalue())
+    return buffer.getvalue()
+
+
+def test_corrupt_outline_falls_back_to_font_sizes_with_a_warning() -> None:
+    doc = _load(_corrupt_outline_pdf())
     assert doc.warnings and "书签" in doc.warnings[0]
     assert _headings(doc) == [(1, "第一章 总则", "page=1"), (2, "第二章 适用范围", "page=1")]
     assert "本办法适用于全体员工。" in chunk_document(doc)[-1].text
