@@ -1,4 +1,4 @@
-"""Document loaders: HTML, Markdown, PDF, DOCX, plain text and FAQ sheets (CSV/XLSX).
+"""Document loaders: HTML, Markdown, PDF, DOCX, plain text, spreadsheets (CSV/XLSX: FAQ sheets or tables).
 
 ``load_file`` reads one file into a typed ``Document``; ``discover`` walks paths and pairs each file
 with its sidecar metadata — a directory's ``index.yaml`` (a list of ``{file, title, access, …}``) or a
@@ -21,7 +21,7 @@ from typing import Any
 
 import yaml
 
-from ingest.loaders import docx, faq, html, markdown, pdf, text
+from ingest.loaders import docx, html, markdown, pdf, sheet, text
 from ingest.loaders.base import DEFAULT_MAX_BYTES, DocumentRejected, Parsed, content_hash, reject
 from zhiku.types import AccessScope, Document, PropertyValue
 
@@ -33,8 +33,8 @@ LOADERS: dict[str, tuple[str, Callable[[bytes], Parsed]]] = {
     ".pdf": ("pdf", pdf.load),
     ".docx": ("docx", docx.load),
     ".txt": ("text", text.load),
-    ".csv": ("faq", faq.load),
-    ".xlsx": ("faq", lambda data: faq.load(data, xlsx=True)),
+    ".csv": ("table", sheet.load),
+    ".xlsx": ("table", lambda data: sheet.load(data, xlsx=True)),
 }
 
 __all__ = [
@@ -116,7 +116,7 @@ def load_bytes(
         id=document_id(uri),
         uri=uri,
         title=title,
-        format=fmt,
+        format=parsed.format or fmt,
         blocks=parsed.blocks,
         content_hash=content_hash(data),
         modified_at=modified_at,

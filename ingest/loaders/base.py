@@ -42,6 +42,7 @@ class Parsed:
     blocks: tuple[Block, ...]
     title: str = ""
     warnings: tuple[str, ...] = ()  # what was read only in part (a broken PDF outline…), in Chinese
+    format: str = ""  # when the content decides it (a spreadsheet that is an FAQ sheet: "faq")
 
 
 def reject(reason_zh: str, reason_en: str) -> DocumentRejected:

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from ingest.chunking import chunk_document
-from ingest.corpora import debian_package
 from ingest.loaders import html, load_bytes
+from tests.ingest.realdocs import debian_reference, tables
 from zhiku.types import Document
 
 _NUMBER = re.compile(r"^[\d.]+\s*")
@@ -52,18 +52,10 @@ def chapter_1_docx() -> bytes:
     ``标题 1``/``标题 2`` (Chinese style names) numbered by Word (their printed numbers removed from
     the text), lists, the first table as a Word table, a bookmark on one heading."""
     import docx
-    import lxml.html
     from docx.oxml import parse_xml
 
-    docs = debian_package("debian-reference-zh-cn")
-    if docs is None:
-        pytest.skip("apt could not fetch debian-reference-zh-cn (no Debian mirror reachable)")
-    page = (docs / "ch01.zh-cn.html").read_bytes()
-    table = lxml.html.fromstring(page).xpath('//div[@class="table"]')[0]
-    header = [" ".join(th.text_content().split()) for th in table.xpath(".//thead//th")]
-    rows = [
-        [" ".join(td.text_content().split()) for td in tr.xpath("./td")] for tr in table.xpath(".//tbody/tr")
-    ]
+    page = (debian_reference() / "ch01.zh-cn.html").read_bytes()
+    _, header, rows = tables(page)[0]
     document = docx.Document()
     document.styles["Heading 1"].name = "标题 1"
     document.styles["Heading 2"].name = "标题 2"

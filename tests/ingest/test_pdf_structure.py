@@ -15,11 +15,11 @@ import pytest
 
 import ingest
 from ingest.chunking import chunk_document
-from ingest.corpora import debian_package
 from ingest.loaders import DocumentRejected, load_bytes
 from ingest.loaders.base import is_question
 from search.embedders import load_embedder
 from search.service import SearchService
+from tests.ingest.realdocs import debian_reference
 from zhiku.types import Chunk, Document
 
 #: Chapter 1 of the real PDF: its pages 29–40 (0-based 28–39).
@@ -28,10 +28,7 @@ CHAPTER_1 = (28, 40)
 
 @pytest.fixture(scope="module")
 def debian_pdf() -> Path:
-    docs = debian_package("debian-reference-zh-cn")
-    if docs is None:
-        pytest.skip("apt could not fetch debian-reference-zh-cn (no Debian mirror reachable)")
-    return docs / "debian-reference.zh-cn.pdf"
+    return debian_reference() / "debian-reference.zh-cn.pdf"
 
 
 def _extract(source: Path, *, outline: bool) -> bytes:
