@@ -1,4 +1,5 @@
-"""Document loaders: HTML, Markdown, PDF, DOCX, plain text, spreadsheets (CSV/XLSX: FAQ sheets or tables).
+"""Document loaders: HTML, Markdown, PDF, DOCX, plain text, spreadsheets (CSV/XLSX: FAQ sheets or tables),
+e-mail (EML, with attachments) and subtitles (SRT/VTT).
 
 ``load_file`` reads one file into a typed ``Document``; ``discover`` walks paths and pairs each file
 with its sidecar metadata — a directory's ``index.yaml`` (a list of ``{file, title, access, …}``) or a
@@ -21,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ingest.loaders import docx, html, markdown, pdf, sheet, text
+from ingest.loaders import docx, eml, html, markdown, pdf, sheet, subtitles, text
 from ingest.loaders.base import DEFAULT_MAX_BYTES, DocumentRejected, Parsed, content_hash, reject
 from zhiku.types import AccessScope, Document, PropertyValue
 
@@ -35,6 +36,9 @@ LOADERS: dict[str, tuple[str, Callable[[bytes], Parsed]]] = {
     ".txt": ("text", text.load),
     ".csv": ("table", sheet.load),
     ".xlsx": ("table", lambda data: sheet.load(data, xlsx=True)),
+    ".eml": ("email", eml.load),
+    ".srt": ("subtitles", subtitles.load),
+    ".vtt": ("subtitles", subtitles.load),
 }
 
 __all__ = [
