@@ -1,5 +1,5 @@
 """Document loaders: HTML, Markdown, PDF, DOCX, plain text, spreadsheets (CSV/XLSX: FAQ sheets or tables),
-e-mail (EML, with attachments) and subtitles (SRT/VTT).
+slides (PPTX), e-mail (EML, with attachments) and subtitles (SRT/VTT).
 
 ``load_file`` reads one file into a typed ``Document``; ``discover`` walks paths and pairs each file
 with its sidecar metadata — a directory's ``index.yaml`` (a list of ``{file, title, access, …}``) or a
@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from ingest.loaders import docx, eml, html, markdown, pdf, sheet, subtitles, text
+from ingest.loaders import docx, eml, html, markdown, pdf, pptx, sheet, subtitles, text
 from ingest.loaders.base import DEFAULT_MAX_BYTES, DocumentRejected, Parsed, content_hash, reject
 from zhiku.types import AccessScope, Document, PropertyValue
 
@@ -36,6 +36,7 @@ LOADERS: dict[str, tuple[str, Callable[[bytes], Parsed]]] = {
     ".txt": ("text", text.load),
     ".csv": ("table", sheet.load),
     ".xlsx": ("table", lambda data: sheet.load(data, xlsx=True)),
+    ".pptx": ("slides", pptx.load),
     ".eml": ("email", eml.load),
     ".srt": ("subtitles", subtitles.load),
     ".vtt": ("subtitles", subtitles.load),

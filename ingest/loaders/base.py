@@ -197,6 +197,18 @@ _NUMBERING = re.compile(
 QA_MAX_CHARS = 900
 
 
+def keyed_rows(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Table rows that keep their header: ``城市：北京；住宿标准：600元`` (blank cells left out; a
+    header cell that is blank or repeats the value is not said)."""
+    out = []
+    for row in rows:
+        names = header + [f"列{i + 1}" for i in range(len(header), len(row))]
+        cells = [(names[i] or f"列{i + 1}", value) for i, value in enumerate(row) if value]
+        if cells:
+            out.append("；".join(f"{name}：{value}" if name != value else value for name, value in cells))
+    return out
+
+
 def is_question(heading: str) -> bool:
     """Whether a heading asks a question ("1.1.7. 怎样退出命令行提示符", "年假可以分几次休？").
 

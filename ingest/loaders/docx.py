@@ -26,7 +26,7 @@ import re
 import zipfile
 from typing import Any
 
-from ingest.loaders.base import Parsed, normalise, question_sections, reject
+from ingest.loaders.base import Parsed, keyed_rows, normalise, question_sections, reject
 from zhiku.types import Block
 
 _HEADING_STYLE = re.compile(r"^(?:heading|标题|標題)\s*(\d)$", re.IGNORECASE)
@@ -179,11 +179,7 @@ def _table_rows(table: Any) -> list[str]:
     header, body = rows[0], rows[1:]
     if not body or len(header) < 2:
         return [" | ".join(c for c in r if c) for r in rows]
-    out = []
-    for cells in body:
-        pairs = [(header[i] if i < len(header) else "", c) for i, c in enumerate(cells) if c]
-        out.append("；".join(f"{h}：{c}" if h and h != c else c for h, c in pairs))
-    return out
+    return keyed_rows(header, body)
 
 
 def load(data: bytes) -> Parsed:

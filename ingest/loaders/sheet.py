@@ -18,7 +18,7 @@ import csv
 import io
 
 from ingest.loaders import faq
-from ingest.loaders.base import Parsed, decode_text, normalise, reject
+from ingest.loaders.base import Parsed, decode_text, keyed_rows, normalise, reject
 from zhiku.types import Block
 
 Rows = list[list[str]]
@@ -64,15 +64,9 @@ def records(rows: Rows) -> list[dict[str, str]]:
 def table_blocks(rows: Rows) -> list[Block]:
     """One paragraph per row that keeps its header, located at its row (``row=N``)."""
     start, header = _header(rows)
-    blocks = []
-    for number, row in enumerate(rows[start + 1 :], start=start + 2):
-        cells = [
-            (header[i] if i < len(header) else f"列{i + 1}", value) for i, value in enumerate(row) if value
-        ]
-        if cells:
-            text = "；".join(f"{name}：{value}" for name, value in cells)
-            blocks.append(Block("paragraph", text, anchor=f"row={number}"))
-    return blocks
+    numbered = [(n, row) for n, row in enumerate(rows[start + 1 :], start=start + 2) if any(row)]
+    texts = keyed_rows(header, [row for _, row in numbered])
+    return [Block("paragraph", text, anchor=f"row={n}") for (n, _), text in zip(numbered, texts, strict=True)]
 
 
 def load(data: bytes, *, xlsx: bool = False) -> Parsed:

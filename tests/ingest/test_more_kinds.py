@@ -139,3 +139,47 @@ def test_email_with_real_attachments_nests_their_structure_and_warns_of_the_rest
     row = next(c for c in chunks if "软件包：mc；" in c.text)
     assert row.anchor == "attachment=软件包.csv&row=2"
     assert len(doc.warnings) == 2 and "截图.png" in doc.warnings[0] and "损坏.pdf" in doc.warnings[1]
+
+
+def test_slides_from_real_sections_are_cited_by_slide() -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    from ingest.loaders import html
+
+    page = (debian_reference() / "ch01.zh-cn.html").read_bytes()
+    sections: list[tuple[str, list[str]]] = []
+    for block in html.load(page).blocks:
+        if block.kind == "heading" and block.level == 3:
+            sections.append((block.text, []))
+        elif sections and block.kind in ("paragraph", "item") and "\n" not in block.text:
+            sections[-1][1].append(block.text)
+    deck = Presentation()
+    for title, texts in sections[:5]:
+        slide = deck.slides.add_slide(deck.slide_layouts[1])  # title and content
+        slide.shapes.title.text = title
+        body = slide.placeholders[1].text_frame
+        body.text = texts[0]
+        for text in texts[1:3]:
+            body.add_paragraph().text = text
+        slide.notes_slide.notes_text_frame.text = f"讲解：{title}"
+    _, header, rows = tables(page)[0]
+    slide = deck.slides.add_slide(deck.slide_layouts[5])  # title only
+    slide.shapes.title.text = "建议新手安装的软件包"
+    grid = slide.shapes.add_table(1 + 3, len(header), Inches(0.5), Inches(1.5), Inches(9), Inches(3)).table
+    for r, cells in enumerate([header, *rows[:3]]):
+        for c, text in enumerate(cells):
+            grid.cell(r, c).text = text
+    buffer = io.BytesIO()
+    deck.save(buffer)
+    doc = load_bytes(buffer.getvalue(), uri="file:///x/training.pptx", suffix=".pptx")
+    assert doc.format == "slides"
+    headings = [(b.text, b.anchor) for b in doc.blocks if b.kind == "heading"]
+    assert headings[0] == ("1.1.1. shell 提示符", "slide=1")
+    assert headings[-1] == ("建议新手安装的软件包", "slide=6")
+    chunks = chunk_document(doc)
+    root = next(c for c in chunks if c.heading_path == ("1.1.3. root 账户",))
+    assert root.anchor == "slide=3"
+    assert "root 账户也被称作超级用户或特权用户" in root.text and "备注：讲解：1.1.3. root 账户" in root.text
+    table = next(c for c in chunks if c.heading_path == ("建议新手安装的软件包",))
+    assert "软件包：mc；流行度：V:54, I:226" in table.text and table.anchor == "slide=6"
