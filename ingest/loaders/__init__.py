@@ -1,5 +1,6 @@
 """Document loaders: HTML, Markdown, PDF, DOCX, plain text, spreadsheets (CSV/XLSX: FAQ sheets or tables),
-slides (PPTX), e-mail (EML, with attachments) and subtitles (SRT/VTT).
+slides (PPTX), e-mail (EML, with attachments), subtitles (SRT/VTT), and images and scanned PDFs
+through OCR (tesseract).
 
 ``load_file`` reads one file into a typed ``Document``; ``discover`` walks paths and pairs each file
 with its sidecar metadata — a directory's ``index.yaml`` (a list of ``{file, title, access, …}``) or a
@@ -22,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ingest.loaders import docx, eml, html, markdown, pdf, pptx, sheet, subtitles, text
+from ingest.loaders import docx, eml, html, markdown, ocr, pdf, pptx, sheet, subtitles, text
 from ingest.loaders.base import DEFAULT_MAX_BYTES, DocumentRejected, Parsed, content_hash, reject
 from zhiku.types import AccessScope, Document, PropertyValue
 
@@ -40,6 +41,7 @@ LOADERS: dict[str, tuple[str, Callable[[bytes], Parsed]]] = {
     ".eml": ("email", eml.load),
     ".srt": ("subtitles", subtitles.load),
     ".vtt": ("subtitles", subtitles.load),
+    **{suffix: ("image", ocr.load_image) for suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")},
 }
 
 __all__ = [

@@ -34,6 +34,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from ingest.loaders import ocr
 from ingest.loaders.base import Parsed, normalise, question_sections, reject, text_blocks
 from zhiku.types import Block
 
@@ -50,6 +51,8 @@ _SENTENCE_END = ("。", "；", "，", "：", "！", "？", ".", ";", ",")
 #: A line is a heading by size when set this much larger than the body text.
 _LARGER = 1.15
 _MAX_HEADING_CHARS = 80
+#: Scanned pages past this many are not recognised (a warning names them): OCR takes seconds a page.
+OCR_MAX_PAGES = 200
 
 
 @dataclass(slots=True)
@@ -274,6 +277,54 @@ def _blocks(
     return [replace(b, level=rank[b.level]) if b.kind == "heading" else b for b in blocks]
 
 
+def _pages(numbers: list[int]) -> str:
+    return "、".join(str(n + 1) for n in numbers[:20]) + ("…" if len(numbers) > 20 else "")
+
+
+def _with_scans(blocks: list[Block], scanned: dict[int, list[Block]]) -> list[Block]:
+    """Text-layer blocks and OCR'd pages merged in page order."""
+    if not scanned:
+        return blocks
+    out: list[Block] = []
+    pending = sorted(scanned)
+    for block in blocks:
+        page = int(block.anchor.removeprefix("page=").split("&", 1)[0] or 0) - 1
+        while pending and pending[0] < page:
+            out.extend(scanned[pending.pop(0)])
+        out.append(block)
+    for number in pending:
+        out.extend(scanned[number])
+    return out
+
+
+def _scanned(reader: Any, numbers: list[int]) -> tuple[dict[int, list[Block]], list[int]]:
+    """OCR of the pages without a text layer (their largest image, taken as covering the page):
+    paragraphs located at ``page=N&viewrect=…`` (points); and the pages that could not be read."""
+    found: dict[int, list[Block]] = {}
+    unread = []
+    for number in numbers[:OCR_MAX_PAGES]:
+        try:
+            page = reader.pages[number]
+            images = list(page.images)
+            if not images:
+                continue  # a blank page
+            image = max(images, key=lambda im: len(im.data))
+            scale = float(page.mediabox.width) / max(image.image.width, 1)
+            regions = ocr.recognise(image.data)
+        except Exception:  # tesseract failed (DocumentRejected) or pypdf cannot decode the image
+            unread.append(number)
+            continue
+        found[number] = [
+            Block(
+                "paragraph",
+                r.text,
+                anchor=f"page={number + 1}&viewrect=" + ",".join(str(round(v * scale)) for v in r.box),
+            )
+            for r in regions
+        ]
+    return found, unread + numbers[OCR_MAX_PAGES:]
+
+
 def load(data: bytes) -> Parsed:
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
@@ -306,8 +357,19 @@ def load(data: bytes) -> Parsed:
     body = _body_size(pages)
     missing = _mark_by_outline(pages, entries) if entries else {}
     structured = bool(entries) or _mark_by_font(pages, body)
-    blocks = question_sections(_blocks(pages, missing, structured, body))
+    blocks = _blocks(pages, missing, structured, body)
+    empty = [number for number, lines in enumerate(pages) if not lines]
+    if empty and ocr.available():
+        scanned, unread = _scanned(reader, empty)
+        blocks = _with_scans(blocks, scanned)
+        if scanned:
+            warnings.append(f"第 {_pages(sorted(scanned))} 页是扫描件，文字由 OCR 识别，可能有误")
+        if unread:
+            warnings.append(f"第 {_pages(unread)} 页是扫描件，OCR 未能识别")
+    elif empty and blocks:
+        warnings.append(f"第 {_pages(empty)} 页没有文字层，未做 OCR（未安装 tesseract）")
+    blocks = question_sections(blocks)
     if not any(b.text.strip() for b in blocks):
-        raise reject("PDF 没有文字层（扫描件？）", "the PDF has no text layer (a scan?)")
+        raise reject("PDF 没有文字层（扫描件？），OCR 也未识别出文字", "no text layer, and OCR found no text")
     first = next((b.text for b in blocks if b.kind == "heading"), blocks[0].text)
     return Parsed(tuple(blocks), normalise(title).strip() or first, tuple(warnings))
