@@ -17,7 +17,8 @@ from tests.ingest.realdocs import debian_reference
 
 FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 pytestmark = pytest.mark.skipif(
-    not ocr.available() or not FONT.exists(), reason="needs tesseract-ocr and fonts-noto-cjk (make test installs them)"
+    not ocr.available() or not FONT.exists(),
+    reason="needs tesseract-ocr and fonts-noto-cjk (make test installs them)",
 )
 
 
@@ -65,7 +66,6 @@ def test_image_of_real_text_is_read_into_paragraphs_with_their_regions() -> None
 @pytest.mark.slow
 def test_scanned_pdf_page_is_recognised_in_page_order_with_page_and_region() -> None:
     from pypdf import PdfReader, PdfWriter
-
     from reportlab.pdfbase import pdfmetrics
     from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.pdfgen import canvas
