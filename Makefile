@@ -24,7 +24,7 @@ UV := .lock-tools/bin/uv
 LOCK_FLAGS := --generate-hashes --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
 	--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
 
-.PHONY: help venv venv-models browser node http-audit run test test-models test-slow lint i18n lock format bench bench-quick \
+.PHONY: help venv venv-models browser node http-audit ocr run test test-models test-slow lint i18n lock format bench bench-quick \
 	demo-docs clean web web-dev web-test
 
 help:  ## 列出目标 / list targets
@@ -61,7 +61,7 @@ run: $(STAMP) web  ## 启动嵌入式图库、加载演示数据并在 :8000 提
 	@echo "数据目录 / data directory: $(CURDIR)/.zhiku  (在别处运行时 / from elsewhere: --data-dir $(CURDIR)/.zhiku 或 / or ZHIKU_DATA_DIR)"
 	$(BIN)/zhiku serve
 
-test: $(STAMP) browser http-audit  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
+test: $(STAMP) browser http-audit ocr  ## 运行测试（不含 slow）/ run the tests (not the slow ones)
 	$(BIN)/pytest -m "not slow and not neo4j and not web" -q
 
 # The agent console's test drives Debian's chromium through Playwright (Playwright's own browser
@@ -70,6 +70,15 @@ browser:
 	@command -v chromium >/dev/null || { echo "安装 chromium / installing Debian's chromium (agent console test)"; \
 		$(SUDO) apt-get install -y -q chromium >/dev/null 2>&1 || \
 		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q chromium >/dev/null; }; }
+
+# Scanned PDFs and images are read by Debian's tesseract-ocr with its Chinese models
+# (ingest/loaders/ocr.py); the OCR tests print their pages in Debian's CJK fonts.
+ocr:
+	@tesseract --list-langs 2>/dev/null | grep -q chi_tra && \
+		fc-list 2>/dev/null | grep -qi "noto.*cjk" || { echo "安装 tesseract-ocr（中文模型）/ installing Debian's tesseract-ocr, chi-sim, chi-tra, fonts-noto-cjk (OCR)"; \
+		$(SUDO) apt-get install -y -q $(OCR_PACKAGES) >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q $(OCR_PACKAGES) >/dev/null; }; }
+OCR_PACKAGES := tesseract-ocr tesseract-ocr-chi-sim tesseract-ocr-chi-tra fonts-noto-cjk
 
 # The GraphQL-over-HTTP conformance test (tests/api/test_http_audit.py) runs the graphql-http package's
 # auditServer under Debian's Node.js; the package is pinned by tests/http-audit/package-lock.json.
@@ -109,7 +118,7 @@ web-test: $(STAMP) browser web  ## 前端组件测试（Vitest）与浏览器测
 	cd web && npm test --silent
 	$(BIN)/pytest -m web -q tests/web
 
-test-slow: $(STAMP)  ## 运行重量级测试 / the heavyweight checks
+test-slow: $(STAMP) ocr  ## 运行重量级测试 / the heavyweight checks
 	$(BIN)/pytest -m "slow" -q
 
 test-models: $(MODELS_STAMP)  ## 加装 models 后运行需要它的测试 / install the models extra, run its tests

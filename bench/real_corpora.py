@@ -12,6 +12,7 @@ Zhiku citation deep-links to — so labels, Zhiku's hits and the baseline's sect
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,6 +30,9 @@ class Corpus:
     package: str  # the Debian package
     folder: str  # where the package keeps its documents
     pattern: str  # which files of that folder are the corpus
+    #: Another corpus whose labelled questions this one answers: the same text in another format
+    #: (sections then match by heading text, not by anchor: a PDF's locations are pages).
+    labels: str = ""
 
 
 #: The corpora of the benchmark (never ``debian-faq``: it is kept for independent evaluation).
@@ -42,7 +46,26 @@ CORPORA: dict[str, Corpus] = {
     "libreoffice-writer": Corpus(
         "libreoffice-help-zh-cn", "usr/share/libreoffice/help/zh-CN", "text/swriter/**/*.html"
     ),
+    # The same Debian reference as the package's own PDF (dblatex, with an outline): the PDF loader's
+    # structure against the HTML loader's, on debian-reference's questions.
+    "debian-reference-pdf": Corpus(
+        "debian-reference-zh-cn",
+        "usr/share/debian-reference",
+        "debian-reference.zh-cn.pdf",
+        labels="debian-reference",
+    ),
 }
+
+_NUMBERING = re.compile(
+    r"^(?:chapter\s*\d+|appendix\s*[a-z]\.?|第\s*\d+\s*章|附录\s*[a-z]\.?|(?:[a-z]\.)?\d+(?:\.\d+)*\.?)\s+",
+    re.IGNORECASE,
+)
+
+
+def heading_key(heading: str) -> str:
+    """A heading without its number and blanks, to match one document's sections in another format
+    (``1.1.3. root 账户`` in HTML is ``1.1.3 root 账户`` in the PDF; ``第 1 章 X`` is ``Chapter 1 X``)."""
+    return "".join(_NUMBERING.sub("", heading.strip(), count=1).split())
 
 
 class CorpusUnavailable(RuntimeError):

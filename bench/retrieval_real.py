@@ -29,7 +29,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -155,6 +155,7 @@ class CorpusRun:
     seconds: dict[str, float] = field(default_factory=dict)
     results: dict[str, dict[str, list[Scored]]] = field(default_factory=dict)  # system → style → scores
     misses: list[str] = field(default_factory=list)
+    questions: int = 0  # those whose section the corpus has (all, unless it is another format)
 
 
 def run_corpus(
@@ -167,7 +168,7 @@ def run_corpus(
     store_factory: Callable[[str], Any],
     show_misses: bool = False,
 ) -> CorpusRun:
-    from bench.real_corpora import fetch, sections
+    from bench.real_corpora import CORPORA, fetch, heading_key, sections
     from ingest.pipeline import Pipeline
     from search.embedders import EmbeddingCache
     from search.service import SearchService
@@ -176,6 +177,15 @@ def run_corpus(
     started = time.perf_counter()
     root, files = fetch(name, cache_dir / "corpora")
     secs = sections(root, files)
+    by_heading = bool(CORPORA[name].labels)  # another format of a labelled corpus: match by heading text
+    if by_heading:
+        secs = [replace(s, anchor=heading_key(s.heading_path[-1] if s.heading_path else "")) for s in secs]
+        doc = files[0].relative_to(root).as_posix()
+        questions = [
+            replace(q, doc=doc, anchor=heading_key(q.section.split(" / ")[-1]))
+            for q in questions
+            if heading_key(q.section.split(" / ")[-1]) in {s.anchor for s in secs}
+        ]
     known = {s.key for s in secs}
     for q in questions:
         if q.key not in known:  # a later package renamed a generated anchor: find it by heading
@@ -200,16 +210,16 @@ def run_corpus(
     baseline = Baseline(secs, embedder, cache)
     timings["baseline index"] = time.perf_counter() - t
 
-    run = CorpusRun(name, len(files), sync.total_chunks, len(secs), timings)
+    run = CorpusRun(name, len(files), sync.total_chunks, len(secs), timings, questions=len(questions))
+
+    def key(hit: Any) -> SectionKey:
+        where = heading_key(hit.heading_path[-1] if hit.heading_path else "") if by_heading else hit.anchor
+        return (relative_doc(hit.uri, root), where)
+
     rankers: dict[str, Callable[[str], list[SectionKey]]] = {
-        "zhiku": lambda q: [
-            (relative_doc(h.uri, root), h.anchor) for h in service.search(q, SYSTEM, k=K).hits
-        ],
+        "zhiku": lambda q: [key(h) for h in service.search(q, SYSTEM, k=K).hits],
         "baseline": baseline.rank,
-        "bm25": lambda q: [
-            (relative_doc(h.uri, root), h.anchor)
-            for h in service.search(q, SYSTEM, k=K, lists=("keyword",)).hits
-        ],
+        "bm25": lambda q: [key(h) for h in service.search(q, SYSTEM, k=K, lists=("keyword",)).hits],
     }
     for system, rank in rankers.items():
         t = time.perf_counter()
@@ -273,7 +283,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from search.embedders import load_embedder
 
     names = [n for n in args.corpora.split(",") if n] or [
-        n for n in CORPORA if (DATA / f"{n}.jsonl").exists()
+        n for n in CORPORA if (DATA / f"{CORPORA[n].labels or n}.jsonl").exists()
     ]
     print(f"machine: {machine()}")
     print(f"split: {args.split}; embedder: {args.model}; cache: {args.cache_dir}")
@@ -292,7 +302,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         failed = 0
         for name in names:
-            questions = load_questions(DATA / f"{name}.jsonl", args.split)
+            questions = load_questions(DATA / f"{CORPORA[name].labels or name}.jsonl", args.split)
             try:
                 run = run_corpus(
                     name,
@@ -309,7 +319,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 continue
             print(
                 f"\n{name}: {run.documents} pages, {run.chunks} Zhiku chunks,"
-                f" {run.sections} baseline sections, {len(questions)} questions ({args.split})"
+                f" {run.sections} baseline sections, {run.questions} questions ({args.split})"
             )
             print(table(run))
             print("time: " + ", ".join(f"{k} {v:.1f} s" for k, v in run.seconds.items()))

@@ -48,6 +48,18 @@ def crawl(name: str, sources_file: Path | None = None) -> dict[str, object]:
         raise ZhikuError(f"没有名为 {name} 的爬取源", f"no crawl source named {name}")
     source = sources[name]
     state = CrawlState(settings.data_dir)
+    if source.api is not None:  # a JSON endpoint: plain requests, no Scrapy
+        from crawlers.api import crawl_api
+
+        with open_state(settings) as services:
+            return crawl_api(
+                source,
+                state,
+                services.store,
+                lambda: services.search,
+                max_bytes=settings.ingest_max_bytes,
+                ner_model=settings.ner_model,
+            )
     process = CrawlerProcess(
         {**scrapy_settings(settings, source.max_pages, source.depth), "LOG_INSTALL_ROOT_HANDLER": False}
     )

@@ -13,6 +13,20 @@ Each source::
       every: 30m                        # schedule: 30s, 15m, 2h, 1d …, or cron: "0 */2 * * *"
       access: {departments: [D-HR]}     # who may read what comes from here (like a sidecar)
       max_pages: 2000                   # a bound for runaway sites
+
+    - name: policy-api                  # or a JSON/REST endpoint (crawlers/api.py), records → documents
+      api:
+        url: https://hr.example.com/api/policies   # answers JSON; ETag / 304 honoured
+        records: data.items             # where the list of records is (dotted path; default: the body)
+        id: id                          # each record's stable id
+        title: name                     # the document title
+        text: [summary, body]           # fields whose text is the document (in this order)
+        fields: [owner, effective_date] # more fields kept as one "名称：值" paragraph
+        updated_at: updated_at          # a record whose value is unchanged is not re-read
+        link: https://hr.example.com/policies/{id}   # the record's address for citations
+        metadata: {policy: policy_id}   # document metadata from fields: links it to known entities
+        next: links.next                # the next page's URL (pagination), bounded by max_pages
+      every: 1h
 """
 
 from __future__ import annotations
@@ -33,8 +47,25 @@ _EVERY = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
+class ApiMapping(BaseModel):
+    """How a JSON endpoint's records become documents (see the module docstring)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    url: str = Field(pattern=r"^https?://")
+    records: str = ""
+    id: str = "id"
+    title: str = "title"
+    text: list[str] = Field(default_factory=lambda: ["body"], min_length=1)
+    fields: list[str] = Field(default_factory=list)
+    updated_at: str | None = None
+    link: str | None = None
+    metadata: dict[str, str] = Field(default_factory=dict)
+    next: str | None = None
+
+
 class Source(BaseModel):
-    """One site or sitemap to crawl."""
+    """One site, sitemap or JSON endpoint to crawl."""
 
     # a misspelled key (``depht: 3``) is an error, not a silently ignored setting
     model_config = ConfigDict(extra="forbid")
@@ -42,6 +73,7 @@ class Source(BaseModel):
     name: str = Field(pattern=r"^[A-Za-z0-9_.-]{1,64}$")
     start_urls: list[str] = Field(default_factory=list)
     sitemap: str | None = None
+    api: ApiMapping | None = None
     allowed_domains: list[str] = Field(default_factory=list)
     allow: list[str] = Field(default_factory=list)
     deny: list[str] = Field(default_factory=list)
@@ -58,7 +90,7 @@ class Source(BaseModel):
         not followed unless that site is listed."""
         if self.allowed_domains:
             return self.allowed_domains
-        starts = self.start_urls or ([self.sitemap] if self.sitemap else [])
+        starts = self.start_urls or [u for u in (self.sitemap, self.api.url if self.api else None) if u]
         found: set[str] = set()
         for url in starts:
             parts = urlparse(url)
@@ -67,8 +99,8 @@ class Source(BaseModel):
 
     @model_validator(mode="after")
     def _one_entry_point(self) -> Source:
-        if bool(self.start_urls) == bool(self.sitemap):
-            raise ValueError("give either start_urls or sitemap")
+        if sum((bool(self.start_urls), bool(self.sitemap), self.api is not None)) != 1:
+            raise ValueError("give one of start_urls, sitemap or api")
         return self
 
     @field_validator("allow", "deny")

@@ -4,7 +4,10 @@ Rules, in order: a heading closes the current chunk and updates the heading path
 (第五条, 一、, 1.1) starts a new chunk; list items stay with the paragraph that introduces them; each
 FAQ pair is its own chunk; a chunk grows to about ``max_chars`` and a longer paragraph is split at
 sentence ends. Every chunk keeps its heading path, e.g. ``("费用报销管理办法", "第三章 报销流程")``,
-and the anchor of the innermost heading on that path that has one (``#_console_basics``). A heading
+and the anchor of the innermost heading on that path that has one (``#_console_basics``) — or,
+in formats with locations (PDF pages, slides, subtitle times), the location of its first block
+(``#page=12``). A question-headed section a loader turned into a ``qa`` block (with the heading's
+level) is one FAQ-like chunk whose heading path ends with the question. A heading
 whose section is empty (no text, no sub-headings: a page of headings only) becomes a chunk of its own,
 so no text of the document is lost.
 
@@ -51,6 +54,7 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
     chunks: list[Chunk] = []
     headings: list[tuple[int, str, str]] = []  # (level, text, anchor)
     body: list[str] = []
+    located = ""  # the location anchor of the body's first block that has one (``page=3``)
     # whether the innermost open heading has had a chunk or a sub-heading yet (a heading with
     # neither would otherwise live only in heading paths of nothing: its text is kept as a chunk)
     covered = True
@@ -63,7 +67,9 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
         section around it)."""
         return next((a for _, _, a in reversed(headings) if a), "")
 
-    def emit(text: str, kind: str = "text", heading_path: tuple[str, ...] | None = None) -> None:
+    def emit(
+        text: str, kind: str = "text", heading_path: tuple[str, ...] | None = None, at: str | None = None
+    ) -> None:
         nonlocal covered
         covered = True
         ordinal = len(chunks)
@@ -75,17 +81,32 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
                 text=text,
                 heading_path=heading_path if heading_path is not None else path(),
                 kind=kind,
-                anchor=anchor() if heading_path is None else "",
+                anchor=at if at is not None else anchor() if heading_path is None else "",
             )
         )
 
     def flush() -> None:
+        nonlocal located
         if body:
             for part in _split_long("\n".join(body), max_chars):
-                emit(part)
+                emit(part, at=located or None)
             body.clear()
+            located = ""
+
+    def close(level: int) -> None:
+        """Close the open sections at ``level`` and below (an empty one keeps its heading as text)."""
+        if headings and not covered and headings[-1][0] >= level:
+            emit(headings[-1][1])
+        while headings and headings[-1][0] >= level:
+            headings.pop()
 
     for block in doc.blocks:
+        if block.kind == "qa" and block.level:  # a question-headed section (loaders.base.question_sections)
+            flush()
+            close(block.level)
+            question = block.text.split("\n", 1)[0].removeprefix("问：")
+            emit(block.text, kind="faq", heading_path=(*path(), question), at=block.anchor or anchor())
+            continue
         if block.kind == "qa":
             flush()
             emit(block.text, kind="faq", heading_path=(doc.title, block.tag) if block.tag else (doc.title,))
@@ -93,10 +114,7 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
         if block.kind == "heading":
             flush()
             level = block.level or 1
-            if headings and not covered and headings[-1][0] >= level:
-                emit(headings[-1][1])  # an empty section: its heading is its only text
-            while headings and headings[-1][0] >= level:
-                headings.pop()
+            close(level)
             headings.append((level, block.text, block.anchor))
             covered = False
             continue
@@ -104,6 +122,7 @@ def chunk_document(doc: Document, max_chars: int = DEFAULT_MAX_CHARS) -> list[Ch
         size = sum(len(b) for b in body)
         if body and (starts_clause or (block.kind == "paragraph" and size + len(block.text) > max_chars)):
             flush()
+        located = located or block.anchor
         body.append(_render(block))
         if sum(len(b) for b in body) > max_chars * 1.5:
             flush()

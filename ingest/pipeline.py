@@ -69,6 +69,7 @@ class IngestReport:
     rejected: list[tuple[str, str]] = field(default_factory=list)
     rejected_facts: list[tuple[str, str]] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (uri, why): no loader reads it
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (uri, what): loaded, read in part
     index: SyncReport | None = None  # the index sync that ended the run (None: dry run, or no index)
     chunks: int = 0
     mentions: int = 0
@@ -86,6 +87,7 @@ class IngestReport:
             "removed": len(self.removed),
             "rejected": len(self.rejected),
             "skipped": len(self.skipped),
+            "warnings": len(self.warnings),
             "chunks": self.chunks,
             "mentions": self.mentions,
             "linked": self.linked,
@@ -264,6 +266,7 @@ class Pipeline:
 
     def ingest_document(self, doc: Document, report: IngestReport, *, dry_run: bool = False) -> str:
         """Ingest one loaded document; return new, changed or unchanged."""
+        report.warnings.extend((doc.uri, warning) for warning in doc.warnings)
         state = self.store.query(load_query("document_state").text, {"id": doc.id})
         previous = state[0]["hash"] if state else None
         if previous == doc.content_hash:
@@ -394,7 +397,7 @@ def run(
 
     >>> report = run([Path("demo/docs")], store, search, progress=lambda *a: None)
     >>> report.index.total_chunks
-    315
+    313
     """
     batch = IngestRun(store, index, pipeline=pipeline, dry_run=dry_run, progress=progress, **options)
     batch.files(sources, prune=prune)

@@ -349,7 +349,7 @@ def _print_ingest(report: Any) -> None:
     names = {
         "documents": "文档 / documents", "new": "新增 / new", "changed": "变更 / changed",
         "unchanged": "未变 / unchanged", "removed": "删除 / removed", "rejected": "拒收 / rejected",
-        "skipped": "跳过（不支持的类型）/ skipped",
+        "skipped": "跳过（不支持的类型）/ skipped", "warnings": "警告（部分结构未读出）/ warnings",
         "chunks": "文本块 / chunks", "mentions": "实体提及 / mentions", "linked": "已链接 / linked",
         "candidates": "待审核实体 / candidates", "relations": "关系 / relations",
         "facts_rejected": "不合本体的关系 / facts rejected",
@@ -360,6 +360,8 @@ def _print_ingest(report: Any) -> None:
         err.print(f"跳过 / skipped: {uri} — {reason}", markup=False, highlight=False, soft_wrap=True)
     for uri, reason in report.rejected:
         err.print(f"拒收 / rejected: {uri} — {reason}", markup=False, highlight=False, soft_wrap=True)
+    for uri, warning in report.warnings:
+        err.print(f"警告 / warning: {uri} — {warning}", markup=False, highlight=False, soft_wrap=True)
     for fact, reason in report.rejected_facts:
         err.print(f"未写入 / not written: {fact} — {reason}", markup=False, highlight=False, soft_wrap=True)
     if report.index is not None:

@@ -131,7 +131,8 @@ class AccessScope:
 class Block:
     """A structural piece of a document: a heading (with level), a paragraph, a list item, or a Q&A
     (``tag`` holds a FAQ row's category). A heading's ``anchor`` is the fragment that links to it in
-    its page (an HTML ``id``, a Markdown slug); empty when the format has none."""
+    its page (an HTML ``id``, a Markdown slug); any block's may be its location in formats that have
+    them (``page=3``, ``slide=2``, ``row=5``, ``t=83.5``); empty when the format has none."""
 
     kind: str  # "heading" | "paragraph" | "item" | "qa"
     text: str
@@ -153,12 +154,14 @@ class Document:
     modified_at: str = ""
     scope: AccessScope = field(default_factory=AccessScope)
     metadata: Mapping[str, PropertyValue] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()  # loaded, but part of its structure could not be read (in Chinese)
 
 
 @dataclass(frozen=True, slots=True)
 class Chunk:
     """A retrievable piece of a document, with the headings above it (``heading_path``) and the anchor
-    of the nearest of them that has one (``anchor``: ``uri#anchor`` deep-links to the section)."""
+    of the nearest of them that has one, or the location its text starts at (``anchor``:
+    ``uri#anchor`` deep-links to the section, page, slide, row or moment)."""
 
     id: str
     document_id: str

@@ -1,4 +1,6 @@
-"""Document loaders: HTML, Markdown, PDF, DOCX, plain text and FAQ sheets (CSV/XLSX).
+"""Document loaders: HTML, Markdown, PDF, DOCX, plain text, spreadsheets (CSV/XLSX: FAQ sheets or tables),
+slides (PPTX), e-mail (EML, with attachments), subtitles (SRT/VTT), and images and scanned PDFs
+through OCR (tesseract).
 
 ``load_file`` reads one file into a typed ``Document``; ``discover`` walks paths and pairs each file
 with its sidecar metadata — a directory's ``index.yaml`` (a list of ``{file, title, access, …}``) or a
@@ -21,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from ingest.loaders import docx, faq, html, markdown, pdf, text
+from ingest.loaders import docx, eml, html, markdown, ocr, pdf, pptx, sheet, subtitles, text
 from ingest.loaders.base import DEFAULT_MAX_BYTES, DocumentRejected, Parsed, content_hash, reject
 from zhiku.types import AccessScope, Document, PropertyValue
 
@@ -33,8 +35,13 @@ LOADERS: dict[str, tuple[str, Callable[[bytes], Parsed]]] = {
     ".pdf": ("pdf", pdf.load),
     ".docx": ("docx", docx.load),
     ".txt": ("text", text.load),
-    ".csv": ("faq", faq.load),
-    ".xlsx": ("faq", lambda data: faq.load(data, xlsx=True)),
+    ".csv": ("table", sheet.load),
+    ".xlsx": ("table", lambda data: sheet.load(data, xlsx=True)),
+    ".pptx": ("slides", pptx.load),
+    ".eml": ("email", eml.load),
+    ".srt": ("subtitles", subtitles.load),
+    ".vtt": ("subtitles", subtitles.load),
+    **{suffix: ("image", ocr.load_image) for suffix in (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp")},
 }
 
 __all__ = [
@@ -116,12 +123,13 @@ def load_bytes(
         id=document_id(uri),
         uri=uri,
         title=title,
-        format=fmt,
+        format=parsed.format or fmt,
         blocks=parsed.blocks,
         content_hash=content_hash(data),
         modified_at=modified_at,
         scope=_scope(meta),
         metadata=_flat_metadata(meta),
+        warnings=parsed.warnings,
     )
 
 

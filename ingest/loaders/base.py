@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
 from zhiku.errors import ZhikuError
 from zhiku.settings import INGEST_MAX_BYTES
@@ -39,6 +41,8 @@ class Parsed:
 
     blocks: tuple[Block, ...]
     title: str = ""
+    warnings: tuple[str, ...] = ()  # what was read only in part (a broken PDF outline…), in Chinese
+    format: str = ""  # when the content decides it (a spreadsheet that is an FAQ sheet: "faq")
 
 
 def reject(reason_zh: str, reason_en: str) -> DocumentRejected:
@@ -56,11 +60,19 @@ _WIDE_ALNUM = {
     **{0xFF41 + i: 0x61 + i for i in range(26)},
     0x200B: None,
     0xFEFF: None,
+    # Kangxi radicals and CJK radical supplements → the ideographs they look like: PDF printers
+    # (Chromium/Skia) map 一 人 示 用 to U+2F00… glyph names, which would never match a query.
+    **{
+        cp: folded
+        for cp in (*range(0x2E80, 0x2EF4), *range(0x2F00, 0x2FD6))
+        if len(folded := unicodedata.normalize("NFKC", chr(cp))) == 1 and folded != chr(cp)
+    },
 }
 
 
 def normalise(text: str) -> str:
-    """Full-width letters/digits → ASCII, no zero-width characters, collapsed blanks inside lines."""
+    """Full-width letters/digits → ASCII, Kangxi radicals → ideographs, no zero-width characters,
+    collapsed blanks inside lines."""
     text = text.translate(_WIDE_ALNUM)
     return "\n".join(" ".join(line.split()) for line in text.splitlines())
 
@@ -170,3 +182,63 @@ def text_blocks(lines: list[str]) -> list[Block]:
     if buffer:
         blocks.append(Block("paragraph", buffer))
     return blocks
+
+
+#: A heading phrased as a question (simplified or traditional): 如何/怎么/为什么…, or ending in ？/吗.
+_QUESTION = re.compile(
+    r"^(?:问[:：]|Q[:：.]\s*)|[?？]$|[吗嗎呢]$|^(?:如何|怎么|怎麼|怎样|怎樣|为什么|為什麼|为何|為何|什么|什麼|甚麼|"
+    r"是否|能否|可否|哪些|哪里|哪裡|何时|何時|谁|誰)"
+)
+_NUMBERING = re.compile(
+    r"^(?:第[一二三四五六七八九十百零〇\d]+[章节條条部分篇]|[\dA-Za-z]+(?:\.\d+)*\.?|[一二三四五六七八九十]+、"
+    r"|（[一二三四五六七八九十\d]+）)\s*"
+)
+#: A question-headed section becomes a Q–A pair only if it is short enough to be one answer.
+QA_MAX_CHARS = 900
+
+
+def keyed_rows(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Table rows that keep their header: ``城市：北京；住宿标准：600元`` (blank cells left out; a
+    header cell that is blank or repeats the value is not said)."""
+    out = []
+    for row in rows:
+        names = header + [f"列{i + 1}" for i in range(len(header), len(row))]
+        cells = [(names[i] or f"列{i + 1}", value) for i, value in enumerate(row) if value]
+        if cells:
+            out.append("；".join(f"{name}：{value}" if name != value else value for name, value in cells))
+    return out
+
+
+def is_question(heading: str) -> bool:
+    """Whether a heading asks a question ("1.1.7. 怎样退出命令行提示符", "年假可以分几次休？").
+
+    >>> is_question("1.1.7. 怎样退出命令行提示符"), is_question("第二章 适用范围")
+    (True, False)
+    """
+    return bool(_QUESTION.search(_NUMBERING.sub("", heading.strip(), count=1)))
+
+
+def question_sections(blocks: Iterable[Block], max_chars: int = QA_MAX_CHARS) -> list[Block]:
+    """Turn each question-phrased heading whose section is a short answer (text, no sub-headings)
+    into one ``qa`` block (``问：…\n答：…``) with the heading's level and anchor, as an FAQ row is;
+    every other block is kept as it is. The chunker keeps such a pair's heading path."""
+    out: list[Block] = []
+    items = list(blocks)
+    i = 0
+    while i < len(items):
+        block = items[i]
+        if block.kind == "heading" and is_question(block.text):
+            j = i + 1
+            while j < len(items) and items[j].kind not in ("heading", "qa"):
+                j += 1
+            body = items[i + 1 : j]
+            answer = "\n".join(f"• {b.text}" if b.kind == "item" else b.text for b in body)
+            deeper = j < len(items) and items[j].kind == "heading" and items[j].level > block.level
+            if body and not deeper and len(answer) <= max_chars:
+                anchor = block.anchor or next((b.anchor for b in body if b.anchor), "")
+                out.append(replace(block, kind="qa", text=f"问：{block.text}\n答：{answer}", anchor=anchor))
+                i = j
+                continue
+        out.append(block)
+        i += 1
+    return out
