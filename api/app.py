@@ -36,6 +36,7 @@ from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
+from api.miniprogram_web import include_miniprogram
 from api.web import include_web
 from graph.base import GraphStore
 from ontology.model import load_ontology
@@ -278,5 +279,6 @@ def create_app(
         )
     app.add_middleware(SingleAuthorization)  # outermost: before anything reads the Authorization header
     install_observability(app)  # around it all: request id, metrics, /metrics (api/observability.py)
+    include_miniprogram(app)  # the mini-program's H5 build at /m/
     include_web(app, settings)  # the web console at / (last route: its fallback catches the rest)
     return app

@@ -102,7 +102,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "reporting_line": {"id": "E1031"},
         "direct_reports": {"id": "E1030"},
         "stale_documents": {"before": "2100-01-01"},
-        "ticket_list": {"status": ""},
+        "ticket_list": {"status": "", "employee": ""},
     }
     for name in queries.names():
         q = queries.load(name)
