@@ -28,6 +28,7 @@ from api.graphql.context import Context
 from api.graphql.http import ZhikuGraphQLRouter
 from api.graphql.schema import build_schema
 from api.headers import SingleAuthorization
+from api.miniprogram_web import include_miniprogram
 from api.observability import install as install_observability
 from api.origin import check_ws_origin
 from api.ratelimit import ChatLimit, RateLimit, TokenBucket
@@ -36,7 +37,6 @@ from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
-from api.miniprogram_web import include_miniprogram
 from api.web import include_web
 from graph.base import GraphStore
 from ontology.model import load_ontology

@@ -14,7 +14,6 @@ from strawberry.types import Info
 from api.graphql.context import ctx
 from api.graphql.paging import page
 from api.graphql.tickets import Ticket, ticket
-from approvals.events import STREAM
 from zhiku.errors import ConfigError, InputError
 from zhiku.settings import MAX_KEY_CHARS
 
@@ -82,7 +81,8 @@ class MiniProgramQuery:
         c = ctx(info)
         who = c.require()
         limit = page(first)
-        entries: Any = await c.state.async_kv.xrevrange(STREAM, count=NOTICE_SCAN)
+        hub = c.state.approval_hub  # its Redis client and the approval stream
+        entries: Any = await hub.kv.xrevrange(hub.stream.name, count=NOTICE_SCAN)
         out: list[Notification] = []
         for entry_id, fields in entries or []:
             if who.id not in json.loads(fields.get("recipients") or "[]"):
@@ -116,8 +116,8 @@ class MiniProgramQuery:
 @strawberry.type
 class MiniProgramMutation:
     @strawberry.mutation(
-        description="记录订阅消息授权（小程序调用 wx.requestSubscribeMessage 之后；code 为 wx.login 的新 code，"
-        "用于取得 openid）/ record subscribe-message consent"
+        description="记录订阅消息授权（小程序调用 wx.requestSubscribeMessage 之后；"
+        "code 为 wx.login 的新 code，用于取得 openid）/ record subscribe-message consent"
     )
     async def record_subscribe_consent(
         self, info: Info, choices: list[SubscribeChoice], code: str | None = None
@@ -127,7 +127,8 @@ class MiniProgramMutation:
         wecom = c.state.wecom
         if wecom is None or wecom.subscribe is None:
             raise ConfigError(
-                "未启用小程序订阅消息（设置 ZHIKU_WECHAT_MINIPROGRAM_APP_ID 与 ZHIKU_WECHAT_MINIPROGRAM_SECRET）",
+                "未启用小程序订阅消息"
+                "（设置 ZHIKU_WECHAT_MINIPROGRAM_APP_ID 与 ZHIKU_WECHAT_MINIPROGRAM_SECRET）",
                 "mini-program subscribe messages are not configured",
             )
         known = {r.template for r in _subscribe_rules(c.state)}
