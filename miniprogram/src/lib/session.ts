@@ -101,11 +101,12 @@ export async function freshSession(now = Date.now()): Promise<Session> {
   }
 }
 
-/** Back to sign-in, saying why; the page the user was on is remembered. */
+/** Back to sign-in — saying the old sign-in expired when there was one (drafts are kept). */
 export function expire(): void {
+  const had = current !== null || !!Taro.getStorageSync(KEY);
   saveSession(null);
   const pages = Taro.getCurrentPages();
   const here = pages.length ? pages[pages.length - 1].route : "";
   if (here && here.includes("pages/login")) return;
-  void Taro.reLaunch({ url: "/pages/login/index?expired=1" });
+  void Taro.reLaunch({ url: had ? "/pages/login/index?expired=1" : "/pages/login/index" });
 }

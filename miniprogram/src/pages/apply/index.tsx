@@ -93,7 +93,7 @@ export default function ApplyPage() {
   const [chain, setChain] = useState<MpWhoApprovesQuery["whoApproves"] | null>(null);
   const [error, setError] = useState("");
   const [notice, setNotice] = useState("");
-  const [done, setDone] = useState("");
+  const [done, setDone] = useState<{ text: string; id: string } | null>(null);
   const [busy, setBusy] = useState(false);
 
   const load = () =>
@@ -139,7 +139,7 @@ export default function ApplyPage() {
     if (!process) return;
     const problem = validate(fields, draft);
     setError(problem);
-    setDone("");
+    setDone(null);
     if (problem) return;
     setBusy(true);
     try {
@@ -162,7 +162,7 @@ export default function ApplyPage() {
       clearDraft(employee, `apply.${process.id}`);
       setDraft({ ...empty(), print: draft.print });
       setNotice("");
-      setDone(t("apply.submitted", { title: r.submitApproval.instance.title }));
+      setDone({ text: t("apply.submitted", { title: r.submitApproval.instance.title }), id: r.submitApproval.instance.id });
       void Taro.showToast({ title: t("apply.submitted", { title: "" }), icon: "success" });
     } catch (e) {
       setError(e instanceof NetworkError ? t("net.failed") : (e as Error).message);
@@ -176,7 +176,11 @@ export default function ApplyPage() {
       {retrying ? <View className="banner">{t("net.retrying", { n: retrying })}</View> : null}
       {notice ? <View className="banner form-changed">{notice}</View> : null}
       {error ? <View className="error">{error}</View> : null}
-      {done ? <View className="ok submitted">{done}</View> : null}
+      {done ? (
+        <View className="ok submitted" data-id={done.id} onClick={() => void Taro.navigateTo({ url: `/pages/approval/detail?id=${encodeURIComponent(done.id)}` })}>
+          {done.text}
+        </View>
+      ) : null}
       <View className="title">{t("apply.choose")}</View>
       <View className="chips">
         {processes.map((p) => (
@@ -193,9 +197,9 @@ export default function ApplyPage() {
             <View key={f.name} style={{ marginTop: "16px" }}>
               <Text>{f.label}</Text>
               {f.kind === "number" ? (
-                <Input className="input" type="digit" name={f.name} value={draft[f.name]} onInput={(e) => update({ [f.name]: e.detail.value })} />
+                <Input className={`input field-${f.name}`} type="digit" name={f.name} value={draft[f.name]} onInput={(e) => update({ [f.name]: e.detail.value })} />
               ) : (
-                <Textarea className="textarea" name={f.name} value={draft[f.name]} maxlength={500} onInput={(e) => update({ [f.name]: e.detail.value })} />
+                <Textarea className={`textarea field-${f.name}`} name={f.name} value={draft[f.name]} maxlength={500} onInput={(e) => update({ [f.name]: e.detail.value })} />
               )}
             </View>
           ))}

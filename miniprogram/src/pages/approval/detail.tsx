@@ -151,7 +151,7 @@ export default function ApprovalPage() {
       {mine ? (
         <View className="card">
           <Textarea
-            className="textarea"
+            className="textarea comment"
             name="comment"
             placeholder={t("approvals.comment")}
             value={comment}
