@@ -59,7 +59,8 @@ def browse(base: str, questions: list[str]) -> tuple[int, int, float, list[float
         page.locator(".persona").first.wait_for()
         load_ms = (time.perf_counter() - started) * 1000
         sizes = page.evaluate(
-            "() => performance.getEntriesByType('resource').concat(performance.getEntriesByType('navigation'))"
+            "() => [...performance.getEntriesByType('resource'),"
+            " ...performance.getEntriesByType('navigation')]"
             ".reduce((a, e) => [a[0] + (e.transferSize || 0), a[1] + (e.decodedBodySize || 0)], [0, 0])"
         )
         page.locator(".persona[data-id='E1031']").click()
