@@ -206,7 +206,8 @@ export default function AskPage() {
           {t("ask.handoff")}
         </View>
       </View>
-      <View className="composer">
+      {/* H5 draws the tab bar inside the page (50px); the mini-program draws it outside */}
+      <View className="composer" style={{ bottom: process.env.TARO_ENV === "h5" ? "50px" : "0" }}>
         <Input
           className="input"
           value={draft}
