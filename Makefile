@@ -131,10 +131,11 @@ miniprogram/dist/h5/index.html: $(MP_MODULES) $(MP_SOURCES)
 miniprogram: node miniprogram/dist/weapp/app.js miniprogram/dist/h5/index.html  ## 构建小程序（weapp 与 H5），报告主包大小 / build the mini-program
 	@cd miniprogram && node scripts/size.mjs
 
-miniprogram-test: $(STAMP) browser miniprogram  ## 小程序组件测试与浏览器测试（H5 + chromium）/ mini-program tests
-	@fc-list 2>/dev/null | grep -qi "noto.*cjk" || { echo "安装 fonts-noto-cjk / installing Debian's CJK fonts (screenshots)"; \
-		$(SUDO) apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 || \
-		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q fonts-noto-cjk >/dev/null; }; }
+miniprogram-test: $(STAMP) browser miniprogram  ## 小程序契约检查与浏览器测试（H5 + chromium）/ mini-program tests
+	@fc-list 2>/dev/null | grep -qi "noto.*cjk" && fc-list 2>/dev/null | grep -qi "color.*emoji" || \
+		{ echo "安装 fonts-noto-cjk fonts-noto-color-emoji / installing Debian's CJK and emoji fonts (screenshots)"; \
+		$(SUDO) apt-get install -y -q fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }; }
 	cd miniprogram && npm test --silent
 	$(BIN)/pytest -m "web or slow" -q tests/miniprogram
 

@@ -135,7 +135,7 @@ def test_ask_apply_and_approve_live(server: tuple[str, Settings], browser: Any) 
     page = me.go("approvals/index")
     page.locator(".tab", has_text="我提交的").click()
     page.locator(f".approval-item[data-id='{instance}']").click()
-    expect(page.locator(".status")).to_have_text("审批中")
+    expect(page.locator(".approval-detail .status")).to_have_text("审批中")
 
     # the manager, on another phone: a rejection needs a comment; approve
     boss = Phone(browser, base)
@@ -147,13 +147,13 @@ def test_ask_apply_and_approve_live(server: tuple[str, Settings], browser: Any) 
     other.locator(".comment textarea").fill("同意，注意交接")
     boss.shot("06-manager-detail")
     other.locator(".approve").click()
-    expect(other.locator(".step").first).to_contain_text("已通过")
+    expect(other.locator(".approval-detail .step").first).to_contain_text("已通过")
     boss.shot("07-manager-approved")
     boss.close()
 
     # the employee's page changed by itself (approvalStatus over graphql-transport-ws)
     expect(page.locator(".live")).to_be_visible()
-    expect(page.locator(".step").first).to_contain_text("已通过")
+    expect(page.locator(".approval-detail .step").first).to_contain_text("已通过")
     me.shot("08-live-step")
 
     # HR's 或签 step: one of them approves (through the API) → approved, live
@@ -166,7 +166,7 @@ def test_ask_apply_and_approve_live(server: tuple[str, Settings], browser: Any) 
     r = httpx.post(f"{base}/graphql", json={"query": act, "variables": {"id": instance}},
                    headers={"Authorization": f"Bearer {issue_token(settings, hr)}"})  # fmt: skip
     assert r.json()["data"]["actOnApproval"]["instance"]["status"] == "approved"
-    expect(page.locator(".status")).to_have_text("已通过")
+    expect(page.locator(".approval-detail .status")).to_have_text("已通过")
     expect(page.locator(".live")).to_contain_text("已通过")
     me.shot("09-live-approved")
     me.close()

@@ -116,12 +116,14 @@ export default function ApplyPage() {
     setDraft({ ...(saved ?? empty()), print });
   }, [process?.id]); // eslint-disable-line react-hooks/exhaustive-deps
 
-  const update = (patch: Partial<Values>) =>
+  const update = (patch: Partial<Values>) => {
+    setError("");
     setDraft((d) => {
       const next = { ...d, ...patch };
       if (process) saveDraft(employee, `apply.${process.id}`, next);
       return next;
     });
+  };
 
   // The chain for these values, re-read as they change.
   useEffect(() => {

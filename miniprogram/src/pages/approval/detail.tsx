@@ -112,7 +112,7 @@ export default function ApprovalPage() {
   if (!inst) return <View className="page">{error ? <View className="error">{error}</View> : <View className="muted">…</View>}</View>;
   const mine = inst.pendingWith.includes(me) && inst.status === "pending";
   return (
-    <View className="page">
+    <View className="page approval-detail">
       {live ? <View className="ok live">{live}</View> : null}
       {error ? <View className="error">{error}</View> : null}
       <View className="card">
