@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
@@ -21,7 +21,18 @@ DEFAULT_DIR = Path(__file__).resolve().parents[1] / "miniprogram" / "dist" / "h5
 
 
 class _H5Files(StaticFiles):
+    def __init__(self, root: Path) -> None:
+        super().__init__(directory=root, html=True, check_dir=False)
+        self.root = root
+
+    async def check_config(self) -> None:
+        """Not built is a 404 (Starlette would answer 500 for a missing directory)."""
+        if self.root.is_dir():
+            await super().check_config()
+
     async def get_response(self, path: str, scope: Scope) -> Response:
+        if not self.root.is_dir():
+            return PlainTextResponse("Not Found", status_code=404)
         response = await super().get_response(path, scope)
         hashed = path.startswith(("js/", "css/", "static/"))
         response.headers["Cache-Control"] = IMMUTABLE if hashed else "no-cache"
@@ -30,4 +41,4 @@ class _H5Files(StaticFiles):
 
 
 def include_miniprogram(app: FastAPI, root: Path = DEFAULT_DIR) -> None:
-    app.mount("/m", _H5Files(directory=root, html=True, check_dir=False), name="miniprogram-h5")
+    app.mount("/m", _H5Files(root), name="miniprogram-h5")

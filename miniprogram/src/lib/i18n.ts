@@ -73,6 +73,11 @@ const zh = {
   "status.in_progress": "处理中",
   "status.closed": "已关闭",
   "lang.switch": "English",
+  "audit.submit": "提交",
+  "audit.approve": "同意",
+  "audit.reject": "驳回",
+  "audit.withdraw": "撤回",
+  "audit.transfer": "转交",
 };
 
 type Key = keyof typeof zh;
@@ -148,6 +153,11 @@ const en: Record<Key, string> = {
   "status.in_progress": "In progress",
   "status.closed": "Closed",
   "lang.switch": "中文",
+  "audit.submit": "submitted",
+  "audit.approve": "approved",
+  "audit.reject": "rejected",
+  "audit.withdraw": "withdrew",
+  "audit.transfer": "transferred",
 };
 
 export const catalogues = { zh, en } as const;
@@ -188,6 +198,12 @@ export function modeText(mode: string): string {
   if (mode.includes("会签")) return t("mode.all");
   if (mode.includes("或签")) return t("mode.any");
   return t("mode.seq");
+}
+
+/** An audit entry's action (submit / approve / reject…), in the user's language. */
+export function auditText(kind: string): string {
+  const key = `audit.${kind}` as Key;
+  return key in zh ? t(key) : kind;
 }
 
 export function statusText(status: string): string {

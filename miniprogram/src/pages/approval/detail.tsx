@@ -8,7 +8,7 @@ import { graphql } from "../../gql";
 import type { ApprovalAction, MpApprovalQuery } from "../../gql/graphql";
 import { clearDraft, loadDraft, saveDraft } from "../../lib/drafts";
 import { gql } from "../../lib/gql";
-import { modeText, statusText, t } from "../../lib/i18n";
+import { auditText, modeText, statusText, t } from "../../lib/i18n";
 import { watchApprovals } from "../../lib/live";
 import { NetworkError } from "../../lib/net";
 import { loadSession } from "../../lib/session";
@@ -144,7 +144,7 @@ export default function ApprovalPage() {
         <View className="title">{t("approvals.history")}</View>
         {inst.audit.map((a, i) => (
           <View key={i} className="muted">
-            {a.at.slice(0, 16).replace("T", " ")} {a.actorName} {a.kind} {a.step} {a.comment ? `「${a.comment}」` : ""}
+            {a.at.slice(0, 16).replace("T", " ")} {a.actorName} {auditText(a.kind)} {a.step} {a.comment ? `「${a.comment}」` : ""}
           </View>
         ))}
       </View>
