@@ -6,6 +6,7 @@ pages as the WeChat build), against a real ``zhiku serve`` on loopback with the 
 3. time to first answer: the question sent on the ask page → the answer with its citations shown.
 
     python bench/miniprogram.py [--questions 5]       # after `make miniprogram`
+    python bench/miniprogram.py --base http://127.0.0.1:8000   # against a running `zhiku serve`
 
 Loopback has no network latency: on a phone the load time adds the bytes over its link.
 """
@@ -80,6 +81,7 @@ def browse(base: str, questions: list[str]) -> tuple[int, int, float, list[float
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--questions", type=int, default=5)
+    parser.add_argument("--base", help="a running `zhiku serve` (demo loaded) instead of a fresh one")
     args = parser.parse_args()
     print(f"machine: {machine()}")
     size = package_size()
@@ -91,12 +93,17 @@ def main() -> None:
     if not (APP / "dist" / "h5" / "index.html").is_file():
         print("H5: not built (run `make miniprogram`)")
         return
-    with tempfile.TemporaryDirectory(prefix="zhiku-bench-mp-") as tmp:
-        env = server_env(tmp)
-        zhiku("demo", "load", env=env)
-        with serving(env, start_timeout_s=180) as server:
-            print("server: zhiku serve, 1 worker, demo company; chromium (Playwright) 390×844, cold cache")
-            transferred, decoded, load_ms, answers = browse(server.base, (QUESTIONS * 4)[: args.questions])
+    questions = (QUESTIONS * 4)[: args.questions]
+    if args.base:
+        print(f"server: {args.base} (running); chromium (Playwright) 390×844, cold cache")
+        transferred, decoded, load_ms, answers = browse(args.base, questions)
+    else:
+        with tempfile.TemporaryDirectory(prefix="zhiku-bench-mp-") as tmp:
+            env = server_env(tmp)
+            zhiku("demo", "load", env=env)
+            with serving(env, start_timeout_s=180) as server:
+                print("server: zhiku serve, 1 worker, demo company; chromium 390×844, cold cache")
+                transferred, decoded, load_ms, answers = browse(server.base, questions)
     print(f"H5 first load: {transferred / 1024:.1f} KB transferred ({decoded / 1024:.1f} KB decoded), "
           f"sign-in page shown after {load_ms:.0f} ms")  # fmt: skip
     print(f"time to first answer ({len(answers)} questions): median {statistics.median(answers):.0f} ms, "

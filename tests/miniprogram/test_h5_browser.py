@@ -170,3 +170,29 @@ def test_ask_apply_and_approve_live(server: tuple[str, Settings], browser: Any) 
     expect(page.locator(".live")).to_contain_text("已通过")
     me.shot("09-live-approved")
     me.close()
+
+
+def test_a_revoked_token_returns_to_sign_in_and_keeps_the_draft(
+    server: tuple[str, Settings], browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    base, _ = server
+    me = Phone(browser, base)
+    page = me.sign_in(APPLICANT)
+    page.locator(".composer input").fill("还没发出去的问题")
+    # the token is revoked (here: forged) while the app is closed; the next request is refused
+    page.evaluate(
+        """() => {
+          const raw = JSON.parse(localStorage.getItem('zhiku.session'));
+          const s = JSON.parse(raw.data); s.token = 'forged.' + s.token; raw.data = JSON.stringify(s);
+          localStorage.setItem('zhiku.session', JSON.stringify(raw));
+        }"""
+    )
+    page.goto(f"{base}/m/#/pages/approvals/index")
+    page.reload()
+    expect(page.locator(".banner")).to_have_text("登录已过期，请重新登录（未发送的内容已保留）")
+    me.shot("10-expired")
+    page.locator(f".persona[data-id='{APPLICANT}']").click()
+    expect(page.locator(".composer input")).to_have_value("还没发出去的问题")
+    me.close()

@@ -16,6 +16,12 @@ export type Session = {
 };
 
 const KEY = "zhiku.session";
+const EXPIRED = "zhiku.session.expired";
+
+/** Whether the last sign-in ran out (or was revoked) and the user has not signed in since. */
+export function sessionExpired(): boolean {
+  return !!Taro.getStorageSync(EXPIRED);
+}
 /** Renew this long before the token expires. */
 export const RENEW_MARGIN_MS = 5 * 60 * 1000;
 export const AUTH_CODES = new Set(["UNAUTHENTICATED", "INVALID_TOKEN"]);
@@ -67,6 +73,7 @@ function fromBody(body: TokenBody, via: Session["via"]): Session {
     via,
   };
   saveSession(s);
+  Taro.removeStorageSync(EXPIRED);
   return s;
 }
 
@@ -105,6 +112,8 @@ export async function freshSession(now = Date.now()): Promise<Session> {
 export function expire(): void {
   const had = current !== null || !!Taro.getStorageSync(KEY);
   saveSession(null);
+  // Several requests may fail at once: the first says "expired", and the sign-in page keeps saying it.
+  if (had) Taro.setStorageSync(EXPIRED, "1");
   const pages = Taro.getCurrentPages();
   const here = pages.length ? pages[pages.length - 1].route : "";
   if (here && here.includes("pages/login")) return;

@@ -4,7 +4,7 @@ import { useEffect, useState } from "react";
 import { Button, Text, View } from "@tarojs/components";
 import Taro, { useRouter } from "@tarojs/taro";
 import { t } from "../../lib/i18n";
-import { fetchPersonas, signInDev, signInWeChat, type Persona } from "../../lib/session";
+import { fetchPersonas, sessionExpired, signInDev, signInWeChat, type Persona } from "../../lib/session";
 
 const isWeapp = process.env.TARO_ENV === "weapp";
 
@@ -35,7 +35,7 @@ export default function LoginPage() {
   return (
     <View className="page">
       <View className="title">{t("login.title")}</View>
-      {router.params.expired ? <View className="banner">{t("login.expired")}</View> : null}
+      {router.params.expired || sessionExpired() ? <View className="banner">{t("login.expired")}</View> : null}
       {error ? <View className="error">{error}</View> : null}
       {isWeapp ? (
         <Button className="btn" disabled={busy} onClick={() => void run(signInWeChat)}>
