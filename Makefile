@@ -24,8 +24,11 @@ UV := .lock-tools/bin/uv
 LOCK_FLAGS := --generate-hashes --python-version 3.12 --python-platform x86_64-manylinux_2_28 \
 	--custom-compile-command "make lock" --quiet $(if $(UPGRADE),--upgrade)
 
+# The mini-program's npm packages (graphql-codegen; `make miniprogram`, `make miniprogram-test`).
+MP_MODULES := miniprogram/node_modules/.package-lock.json
+
 .PHONY: help venv venv-models browser node http-audit ocr run test test-models test-slow lint i18n lock format bench bench-quick \
-	demo-docs clean web web-dev web-test
+	demo-docs clean web web-dev web-test miniprogram miniprogram-test
 
 help:  ## 列出目标 / list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -118,6 +121,33 @@ web-test: $(STAMP) browser web  ## 前端组件测试（Vitest）与浏览器测
 	cd web && npm test --silent
 	$(BIN)/pytest -m web -q tests/web
 
+# The employee's mini-program (miniprogram/): one Taro (React + TypeScript) codebase built for WeChat
+# (dist/weapp, opened in WeChat DevTools; ZHIKU_MP_APPID=wx… sets the AppID, ZHIKU_MP_API_BASE=https://…
+# the API it calls) and for H5 (dist/h5, served by `zhiku serve` at /m/). Not committed; rebuilt here.
+MP_SOURCES := $(shell find miniprogram/src miniprogram/config miniprogram/scripts -type f -not -path 'miniprogram/src/gql/*' 2>/dev/null) \
+	miniprogram/codegen.ts miniprogram/babel.config.js miniprogram/tsconfig.json miniprogram/project.config.json \
+	web/src/lib/chatSocket.ts api/schema.graphql
+$(MP_MODULES): miniprogram/package.json miniprogram/package-lock.json | node
+	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(MP_MODULES)
+
+miniprogram/dist/weapp/app.js: $(MP_MODULES) $(MP_SOURCES)
+	cd miniprogram && npm run --silent build:weapp
+
+miniprogram/dist/h5/index.html: $(MP_MODULES) $(MP_SOURCES)
+	cd miniprogram && npm run --silent build:h5
+
+miniprogram: node miniprogram/dist/weapp/app.js miniprogram/dist/h5/index.html  ## 构建小程序（weapp 与 H5），报告主包大小 / build the mini-program
+	@cd miniprogram && node scripts/size.mjs
+
+miniprogram-test: $(STAMP) browser miniprogram  ## 小程序契约检查与浏览器测试（H5 + chromium）/ mini-program tests
+	@fc-list 2>/dev/null | grep -qi "noto.*cjk" && fc-list 2>/dev/null | grep -qi "color.*emoji" || \
+		{ echo "安装 fonts-noto-cjk fonts-noto-color-emoji / installing Debian's CJK and emoji fonts (screenshots)"; \
+		$(SUDO) apt-get install -y -q fonts-noto-cjk fonts-noto-color-emoji >/dev/null 2>&1 || \
+		{ $(SUDO) apt-get update -q >/dev/null && $(SUDO) apt-get install -y -q fonts-noto-cjk fonts-noto-color-emoji >/dev/null; }; }
+	cd miniprogram && npm test --silent
+	$(BIN)/pytest -q tests/miniprogram
+
 test-slow: $(STAMP) ocr  ## 运行重量级测试 / the heavyweight checks
 	$(BIN)/pytest -m "slow" -q
 
@@ -150,4 +180,5 @@ demo-docs: $(STAMP)  ## 由 demo/sources 重新生成 DOCX/PDF/HTML 演示文档
 	$(BIN)/python -m demo.build_docs
 
 clean:  ## 删除 .venv 与数据目录 / remove .venv and the data directory
-	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools .import_linter_cache web/node_modules web/dist
+	rm -rf $(VENV) .zhiku .pytest_cache .mypy_cache .ruff_cache .lock-tools .import_linter_cache web/node_modules web/dist \
+		miniprogram/node_modules miniprogram/dist

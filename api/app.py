@@ -28,6 +28,7 @@ from api.graphql.context import Context
 from api.graphql.http import ZhikuGraphQLRouter
 from api.graphql.schema import build_schema
 from api.headers import SingleAuthorization
+from api.miniprogram_web import include_miniprogram
 from api.observability import install as install_observability
 from api.origin import check_ws_origin
 from api.ratelimit import ChatLimit, RateLimit, TokenBucket
@@ -278,5 +279,6 @@ def create_app(
         )
     app.add_middleware(SingleAuthorization)  # outermost: before anything reads the Authorization header
     install_observability(app)  # around it all: request id, metrics, /metrics (api/observability.py)
+    include_miniprogram(app)  # the mini-program's H5 build at /m/
     include_web(app, settings)  # the web console at / (last route: its fallback catches the rest)
     return app

@@ -217,13 +217,16 @@ class TicketDesk:
 
     # -- reading -----------------------------------------------------------------------------------
 
-    def list(self, *, status: str = "", assignee: str = "", limit: int = 50) -> list[TicketView]:
+    def list(
+        self, *, status: str = "", assignee: str = "", employee: str = "", limit: int = 50
+    ) -> list[TicketView]:
         if status and status not in STATUSES:
             raise InputError(
                 f"未知的工单状态：{status}（可选 {'/'.join(STATUSES)}）", f"unknown status {status}"
             )
         rows = self.store.query(
-            load_query("ticket_list").text, {"status": status, "assignee": assignee, "limit": limit}
+            load_query("ticket_list").text,
+            {"status": status, "assignee": assignee, "employee": employee, "limit": limit},
         )
         return [TicketView.from_row(r) for r in rows]
 

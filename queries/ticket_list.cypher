@@ -1,11 +1,13 @@
-// Internal: the agents' queue — tickets by status (empty = all), newest activity first.
+// Internal: the agents' queue — tickets by status (empty = all), newest activity first; with an
+// employee, that employee's own tickets (the mini-program's 我的工单).
 // @internal
 // @mode read
 // @param status string 状态（open / in_progress / closed；空 = 全部）
 // @param assignee string 只看该客服的（空 = 全部）
+// @param employee string 只看该员工提交的（空 = 全部）
 // @param limit int 返回条数
 MATCH (t:Ticket)-[:RAISED_BY]->(e:Employee)
-WHERE ($status = '' OR t.status = $status)
+WHERE ($status = '' OR t.status = $status) AND ($employee = '' OR e.id = $employee)
 OPTIONAL MATCH (t)-[:ASSIGNED_TO]->(a:Employee)
 WITH t, e, a
 WHERE $assignee = '' OR a.id = $assignee

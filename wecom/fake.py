@@ -7,6 +7,9 @@ to fail (``fail_next``) or to go down (``down``). Run it with ``zhiku wecom fake
 The directory (通讯录: ``department/list``, ``user/list_id`` with its cursor, ``user/get``,
 ``user/list``) serves a :class:`Directory`, e.g. :func:`generate_directory`'s; ``directory_denied``
 answers every directory call with 60011 or 48009 (a token without directory permission).
+The WeChat side beside it: the official account's template messages, and the mini-program's
+``/sns/jscode2session`` and ``subscribe/send`` (consent per template via :meth:`FakeWeCom.user_consents`;
+43101 without it, 47003 for data that does not fit the template, 40001/42001 for a bad or expired token).
 
 Example::
 
@@ -144,8 +147,21 @@ class FakeWeCom:
         token_ttl_s: int = 7200,
         mp_app_id: str = "wx-zhiku-mp",
         mp_secret: str = "mp-secret",  # noqa: S107 - the fake's own test credential
+        mini_app_id: str = "wx-zhiku-mini",
+        mini_secret: str = "mini-secret",  # noqa: S107 - the fake's own test credential
     ) -> None:
         self.corp_id = corp_id
+        # The mini-program (subscribe messages): its credentials, tokens, users' openids and consents.
+        self.mini_app_id = mini_app_id
+        self.mini_secret = mini_secret
+        self.mini_tokens: dict[str, float] = {}
+        self.mini_codes: dict[str, str] = {}  # wx.login code → openid (single use)
+        self.subscribe_templates: dict[str, dict[str, str]] = {
+            # template id → keyword → kind (thing: at most 20 characters; phrase: at most 5)
+            "TMPL-approval-todo": {"thing1": "thing", "thing2": "thing", "time3": "time"},
+            "TMPL-approval-result": {"thing1": "thing", "phrase2": "phrase", "thing3": "thing"},
+        }
+        self.subscribe_quota: dict[tuple[str, str], int] = {}  # (openid, template) → sends allowed
         # The WeChat official account beside it (template messages): its own credentials and tokens.
         self.mp_app_id = mp_app_id
         self.mp_secret = mp_secret
@@ -190,6 +206,18 @@ class FakeWeCom:
 
     def expire_tokens(self) -> None:
         self.tokens = {t: 0.0 for t in self.tokens}
+        self.mini_tokens = {t: 0.0 for t in self.mini_tokens}
+
+    def issue_mini_code(self, openid: str) -> str:
+        """A ``wx.login`` code of the mini-program user ``openid``."""
+        code = secrets.token_urlsafe(16)
+        self.mini_codes[code] = openid
+        return code
+
+    def user_consents(self, openid: str, template_id: str, times: int = 1) -> None:
+        """The user tapped 允许 in ``wx.requestSubscribeMessage`` (WeChat's side of the consent)."""
+        key = (openid, template_id)
+        self.subscribe_quota[key] = self.subscribe_quota.get(key, 0) + times
 
     def messages_to(self, userid: str, msgtype: str | None = None) -> list[Sent]:
         return [s for s in self.sent if userid in s.touser and (msgtype is None or s.msgtype == msgtype)]
@@ -372,6 +400,13 @@ class FakeWeCom:
                 return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
             if grant_type != "client_credential":
                 return self._err(40002, "invalid grant_type")
+            if appid == self.mini_app_id:  # the mini-program's token (same endpoint)
+                if secret != self.mini_secret:
+                    return self._err(40125, "invalid appsecret")
+                with self._lock:
+                    token = secrets.token_urlsafe(32)
+                    self.mini_tokens = {token: time.time() + self.token_ttl_s}
+                return JSONResponse({"access_token": token, "expires_in": self.token_ttl_s})
             if appid != self.mp_app_id:
                 return self._err(40013, "invalid appid")
             if secret != self.mp_secret:
@@ -395,6 +430,58 @@ class FakeWeCom:
             if any(k not in keys or not isinstance(v, dict) or "value" not in v for k, v in data.items()):
                 return self._err(47001, "data format error")
             sent = Sent([body["touser"]], "mp_template", body)
+            self.sent.append(sent)
+            for listener in self.on_sent:
+                listener(sent)
+            return JSONResponse({**ok, "msgid": int(next(self._msg))})
+
+        @app.get("/sns/jscode2session")  # the mini-program's wx.login code → openid
+        def sns_jscode2session(
+            appid: str = "", secret: str = "", js_code: str = "", grant_type: str = ""
+        ) -> JSONResponse:
+            if self.down:
+                return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
+            if appid != self.mini_app_id or secret != self.mini_secret:
+                return self._err(40125, "invalid appsecret")
+            if grant_type != "authorization_code":
+                return self._err(40002, "invalid grant_type")
+            openid = self.mini_codes.pop(js_code, None)
+            if openid is None:
+                return self._err(40029, "invalid code")
+            return JSONResponse({"openid": openid, "session_key": secrets.token_hex(12)})
+
+        @app.post("/cgi-bin/message/subscribe/send")  # subscribeMessage.send
+        async def subscribe_send(request: Request) -> JSONResponse:
+            if self.down:
+                return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
+            injected = self.fail_next.get("/cgi-bin/message/subscribe/send")
+            if injected:
+                return self._err(injected.pop(0), "injected by the test")
+            expiry = self.mini_tokens.get(request.query_params.get("access_token", ""))
+            if expiry is None:
+                return self._err(40001, "invalid credential, access_token is invalid or not latest")
+            if expiry < time.time():
+                return self._err(42001, "access_token expired")
+            body = await request.json()
+            keywords = self.subscribe_templates.get(body.get("template_id", ""))
+            if keywords is None:
+                return self._err(40037, "invalid template_id")
+            openid = str(body.get("touser", ""))
+            if not openid.startswith("o"):
+                return self._err(40003, "invalid openid")
+            data = body.get("data") or {}
+            limits = {"thing": 20, "phrase": 5, "time": 32}
+            for key, value in data.items():
+                kind = keywords.get(key)
+                text = value.get("value") if isinstance(value, dict) else None
+                if kind is None or not isinstance(text, str) or len(text) > limits[kind]:
+                    return self._err(47003, f"argument invalid! data.{key}.value invalid")
+            with self._lock:
+                key = (openid, body["template_id"])
+                if self.subscribe_quota.get(key, 0) <= 0:
+                    return self._err(43101, "user refuse to accept the msg")
+                self.subscribe_quota[key] -= 1
+            sent = Sent([openid], "subscribe", body)
             self.sent.append(sent)
             for listener in self.on_sent:
                 listener(sent)

@@ -36,6 +36,7 @@ from queries import load as load_query
 from wecom.client import WeComClient, WeComError
 from wecom.crypto import WeComCrypto, parse_xml
 from wecom.oa import WeComOA
+from wecom.subscribe import Outcome, SubscribeSender
 from wecom.wechat_mp import WeChatMPClient
 from zhiku.access import load_principal
 from zhiku.errors import NotFoundError, ZhikuError
@@ -57,10 +58,11 @@ WECOM_SESSIONS = ("wecom:", "aibot:")
 class Rule:
     event: str  # e.g. approval.pending
     to: str  # recipients | role:NAME | all
-    message: str  # card | text | markdown | mp_template (WeChat official account)
-    template: str  # str.format with the event's fields; for mp_template: the template id
-    data: dict[str, str] = field(default_factory=dict)  # mp_template: keyword → str.format text
-    page: str = ""  # mp_template: the mini-program page it opens (str.format)
+    # card | text | markdown | mp_template (WeChat official account) | mp_subscribe (mini-program)
+    message: str
+    template: str  # str.format with the event's fields; for mp_template / mp_subscribe: the template id
+    data: dict[str, str] = field(default_factory=dict)  # mp_*: keyword → str.format text
+    page: str = ""  # mp_*: the mini-program page it opens (str.format)
 
 
 def employee_of(store: GraphStore, userid: str) -> str:
@@ -171,9 +173,11 @@ class WeComService:
         rules: list[Rule] | None = None,
         oa: WeComOA | None = None,
         mp: WeChatMPClient | None = None,
+        subscribe: SubscribeSender | None = None,
     ) -> None:
         self.oa = oa
         self.mp = mp  # the WeChat official account, for mp_template rules
+        self.subscribe = subscribe  # the mini-program's subscribe messages, for mp_subscribe rules
         self.settings = settings
         self.store = store
         self.kv = kv
@@ -222,6 +226,8 @@ class WeComService:
         await self.client.aclose()
         if self.mp is not None:
             await self.mp.aclose()
+        if self.subscribe is not None:
+            await self.subscribe.client.aclose()
 
     def start_replays(self, every_s: float = 30.0) -> None:
         """Retry failed deliveries every ``every_s`` seconds until :meth:`close`."""
@@ -417,6 +423,9 @@ class WeComService:
             if rule.message == "mp_template":
                 sent += await self._notify_mp(rule, event, fields)
                 continue
+            if rule.message == "mp_subscribe":
+                sent += await self._notify_subscribe(rule, event, fields)
+                continue
             recipients = await asyncio.to_thread(self._recipients, rule, fields)
             known = await asyncio.to_thread(self.userids_of, recipients)
             userids = []
@@ -468,6 +477,30 @@ class WeComService:
                     {"mp": rule.template, "openid": row["openid"], "data": data, "page": page,
                      "error": exc.one_line()}
                 )  # fmt: skip
+        return sent
+
+    async def _notify_subscribe(self, rule: Rule, event: str, fields: dict[str, Any]) -> int:
+        """A subscribe message to each recipient who consented to the rule's template
+        (:mod:`wecom.subscribe`); refusals are recorded there and never retried."""
+        if self.subscribe is None:
+            return 0  # the mini-program's subscribe messages are not configured
+        recipients = await asyncio.to_thread(self._recipients, rule, fields)
+        data = {key: text.format(**fields) for key, text in rule.data.items()}
+        page = rule.page.format(**fields)
+        subject = f"{event}:{fields.get('instance_id', fields.get('id', ''))}:{fields.get('at', '')}"
+        sent = 0
+        for employee in recipients:
+            if not await self.kv.set(f"zhiku:mp:push:{subject}:{employee}", "1", nx=True, ex=PUSH_TTL_S):
+                continue  # pushed before (another process, or a replay)
+            try:
+                outcome = await self.subscribe.send(employee, rule.template, data, page=page)
+            except ZhikuError as exc:
+                await self._dead_letter(
+                    {"sub": rule.template, "employee": employee, "data": data, "page": page,
+                     "error": exc.one_line()}
+                )  # fmt: skip
+                continue
+            sent += outcome is Outcome.SENT
         return sent
 
     def _recipients(self, rule: Rule, fields: dict[str, Any]) -> list[str]:
@@ -529,6 +562,8 @@ class WeComService:
                     await self._remember_card(item["card"], inst, item["to"], code)
                 elif "mp" in item and self.mp is not None:
                     await self.mp.send_template(item["openid"], item["mp"], item["data"], page=item["page"])
+                elif "sub" in item and self.subscribe is not None:
+                    await self.subscribe.send(item["employee"], item["sub"], item["data"], page=item["page"])
                 else:
                     continue
                 done += 1

@@ -269,9 +269,16 @@ class State:
             client = WeComClient.from_settings(settings, async_kv)
             oa = WeComOA(engine, client, settings.wecom_oa_templates) if settings.wecom_oa_templates else None
             mp = WeChatMPClient.from_settings(settings, async_kv) if settings.wechat_mp_app_id else None
+            subscribe = None
+            if settings.wechat_miniprogram_app_id and settings.wechat_miniprogram_secret.get_secret_value():
+                from wecom.subscribe import MiniProgramClient, SubscribeConsents, SubscribeSender
+
+                mini = MiniProgramClient.from_settings(settings, async_kv)
+                subscribe = SubscribeSender(mini, SubscribeConsents(async_kv))
             self.wecom = wecom = WeComService(
-                settings, store, async_kv, client, dialog=self.dialog, engine=engine, oa=oa, mp=mp
-            )
+                settings, store, async_kv, client, dialog=self.dialog, engine=engine, oa=oa, mp=mp,
+                subscribe=subscribe,
+            )  # fmt: skip
             wecom.bind_loop(asyncio.get_running_loop())
             engine.listeners.append(wecom.on_approval_event)
             hub.listeners.append(wecom.on_ticket_event)

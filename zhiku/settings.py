@@ -209,6 +209,10 @@ class Settings(BaseSettings):
     wechat_miniprogram_app_id: str = Field(
         "", description="Mini-program AppID that template messages open (optional)."
     )
+    wechat_miniprogram_secret: SecretStr = Field(
+        SecretStr(""),
+        description="The mini-program's AppSecret: with the AppID, turns on subscribe messages (订阅消息).",
+    )
     wechat_api_base: str = Field(
         "https://api.weixin.qq.com", description="WeChat API base URL (tests point it at the fake server)."
     )

@@ -1,7 +1,8 @@
 """The GraphQL schema (Strawberry), merged from one module per resource — each holds its types and its
 Query, Mutation and Subscription fields: :mod:`~api.graphql.entities`, :mod:`~api.graphql.search`,
 :mod:`~api.graphql.chat`, :mod:`~api.graphql.approvals`, :mod:`~api.graphql.tickets`,
-:mod:`~api.graphql.analytics`, :mod:`~api.graphql.review` and :mod:`~api.graphql.admin`. Every resolver
+:mod:`~api.graphql.analytics`, :mod:`~api.graphql.review`, :mod:`~api.graphql.admin` and
+:mod:`~api.graphql.miniprogram`. Every resolver
 authenticates the caller and checks roles, and document access scopes filter every answer, hit, entity and
 neighbourhood.
 
@@ -35,6 +36,7 @@ from api.graphql.cost import QueryCostLimit, Turns
 from api.graphql.entities import ALL_ENTITY_TYPES, entity_query, entity_type_enum
 from api.graphql.errors import ZhikuErrors
 from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
+from api.graphql.miniprogram import MiniProgramMutation, MiniProgramQuery
 from api.graphql.review import ReviewMutation, ReviewQuery
 from api.graphql.search import SearchQuery, SearchSubscription
 from api.graphql.tickets import TicketMutation, TicketQuery
@@ -63,10 +65,12 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             ReviewQuery,
             ConsoleQuery,
             AdminQuery,
+            MiniProgramQuery,
         ),
     )
     mutation = merge_types(
-        "Mutation", (ChatMutation, ApprovalMutation, TicketMutation, ReviewMutation, AdminMutation)
+        "Mutation",
+        (ChatMutation, ApprovalMutation, TicketMutation, ReviewMutation, AdminMutation, MiniProgramMutation),
     )
     subscription = merge_types("Subscription", (SearchSubscription, ApprovalSubscription))
     production = settings.env is Environment.production

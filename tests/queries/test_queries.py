@@ -113,7 +113,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "reporting_line": {"id": "E1031"},
         "direct_reports": {"id": "E1030"},
         "stale_documents": {"before": "2100-01-01"},
-        "ticket_list": {"status": ""},
+        "ticket_list": {"status": "", "employee": ""},
         "approval_sla_breaches": {"process": None},
         "approval_step_times": {"process": None},
         "approval_versions": {"process": None},

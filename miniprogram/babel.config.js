@@ -1,0 +1,4 @@
+// babel-preset-taro: React + TypeScript for both targets.
+module.exports = {
+  presets: [["taro", { framework: "react", ts: true, compiler: "webpack5" }]],
+};
