@@ -9,8 +9,8 @@
   audit trail, channel ``org_sync``); what cannot be re-routed is reported.
 
 Only records of the same ``source`` (or of none, e.g. loaded by ``zhiku demo load``) are deactivated.
-Everything to be written passes the SHACL gate first (the changed nodes, with the types of the nodes
-they point at): a violation writes nothing. Departments and employees must point at nodes that exist.
+Everything to be written passes the SHACL gate first (:mod:`ontology.gate`: the changed nodes and their
+1-hop neighbours): a violation writes nothing. Departments and employees must point at nodes that exist.
 
 Example::
 
@@ -26,16 +26,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from rdflib import RDF, SKOS, Graph, URIRef
-
 from approvals.engine import ApprovalEngine
 from graph.base import GraphStore
 from kb.org import OrgChart, org_graph
+from ontology.gate import check_changes
 from ontology.mapping import rdf_to_records
-from ontology.model import KG, Ontology, load_ontology
-from ontology.validate import validate
+from ontology.model import Ontology, load_ontology
 from queries import load as load_query
-from zhiku.errors import OrgDataError, ShaclViolation, ZhikuError
+from zhiku.errors import OrgDataError, ZhikuError
 from zhiku.types import EdgeRecord, NodeRecord, PropertyValue
 
 log = logging.getLogger(__name__)
@@ -46,8 +44,6 @@ DEPARTMENT_EDGES = ("PART_OF", "LOCATED_AT")
 #: Properties a sync owns (others — set by people or other stages — are left alone).
 EMPLOYEE_PROPS = ("name", "nameEn", "email", "mobile", "level", "hireDate", "wecomUserId", "active")
 DEPARTMENT_PROPS = ("name", "nameEn", "code", "active")
-#: Focus nodes per SHACL call (bounds memory; pyshacl's cost is per node).
-SHACL_CHUNK = 2000
 
 
 @dataclass(slots=True)
@@ -140,38 +136,6 @@ def _title_positions(chart: OrgChart, snapshot: dict[str, _Existing]) -> tuple[O
         ),
         remap,
     )
-
-
-def _shacl_gate(graph: Graph, focus: list[str], stubs: dict[str, list[str]], onto: Ontology) -> None:
-    """Validate the ``focus`` nodes (their own triples in ``graph``) with the nodes they point at typed
-    from ``stubs``; raise :class:`ShaclViolation` listing every violation."""
-    violations: list[str] = []
-    for start in range(0, len(focus), SHACL_CHUNK):
-        chunk = focus[start : start + SHACL_CHUNK]
-        data = Graph()
-        objects: set[URIRef] = set()
-        for node_id in chunk:
-            for _, p, o in graph.triples((KG[node_id], None, None)):
-                data.add((KG[node_id], p, o))
-                if isinstance(o, URIRef) and p != RDF.type:
-                    objects.add(o)
-        for o in objects:
-            if (o, RDF.type, None) in data:
-                continue
-            local = str(o)[len(str(KG)) :]
-            types = list(graph.objects(o, RDF.type))
-            for t in types:
-                data.add((o, RDF.type, t))
-            if not types:
-                for label in stubs.get(local, []):
-                    if label in onto.classes:
-                        data.add((o, RDF.type, onto.classes[label].iri))
-            for name in graph.objects(o, SKOS.prefLabel):
-                data.add((o, SKOS.prefLabel, name))
-        found = validate(data, onto, focus_nodes=[KG[i] for i in chunk], inference=False)
-        violations += [str(v) for v in found if v.severity in ("Violation", "")]
-    if violations:
-        raise ShaclViolation(violations)
 
 
 def _values(value: PropertyValue) -> list[str]:
@@ -315,7 +279,7 @@ def sync_org(
     if remapped:
         report.warnings.append(f"{len(remapped)} 个职位名称对应了图谱中已有的职位")
 
-    _shacl_gate(graph, focus, known | {i: s.labels for i, s in snapshot.items()}, onto)
+    check_changes(graph, focus, onto, known=known | {i: s.labels for i, s in snapshot.items()})
     if dry_run:
         return report
 
