@@ -152,6 +152,24 @@ class StepSpec(_Spec):
     max_days: Decimal | None = None
 
 
+#: Field types of an application form (the WeCom template importer maps its controls onto these).
+FIELD_TYPES = (
+    "text", "number", "amount", "date", "datetime", "duration", "choice", "choices", "employee",
+    "department", "file", "table", "location", "approval", "phone", "leave", "attendance", "bank_account",
+)  # fmt: skip
+
+
+class FieldSpec(_Spec):
+    """One field of a process's application form."""
+
+    id: str
+    name: str
+    type: str = Field(pattern="^(" + "|".join(FIELD_TYPES) + ")$")
+    required: bool = False
+    options: list[str] = Field(default_factory=list)
+    columns: list[FieldSpec] = Field(default_factory=list)  # a table's columns
+
+
 class ProcessSpec(_Spec):
     """One approval process in ``processes.yaml``."""
 
@@ -165,6 +183,8 @@ class ProcessSpec(_Spec):
     sla_hours: int | None = Field(None, ge=0)
     description: str = ""
     steps: list[StepSpec] = Field(min_length=1)
+    fields: list[FieldSpec] = Field(default_factory=list)
+    wecom_template: str | None = None
 
 
 def _yaml(path: Path) -> Any:
@@ -203,6 +223,11 @@ def read_processes(path: Path) -> list[ProcessSpec]:
     return out
 
 
+def fields_json(fields: Iterable[FieldSpec]) -> str:
+    """A form's fields as stored on the process (``formFields``): a JSON list."""
+    return json.dumps([f.model_dump(exclude_defaults=True) for f in fields], ensure_ascii=False)
+
+
 def _decimal(value: Decimal) -> Literal:
     return Literal(value, datatype=XSD.decimal)
 
@@ -221,6 +246,10 @@ def processes_rdf(processes: Iterable[ProcessSpec]) -> Graph:
             g.add((pid, ZK.slaHours, Literal(proc.sla_hours, datatype=XSD.integer)))
         if proc.description:
             g.add((pid, ZK.description, Literal(proc.description)))
+        if proc.fields:
+            g.add((pid, ZK.formFields, Literal(fields_json(proc.fields))))
+        if proc.wecom_template:
+            g.add((pid, ZK.wecomTemplate, Literal(proc.wecom_template)))
         previous = None
         for order, step in enumerate(proc.steps, start=1):
             sid = KG[f"{proc.id}-S{order}"]

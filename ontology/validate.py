@@ -25,7 +25,7 @@ from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode, Node, URIRef
 
-from ontology.model import KG, Ontology, local_name
+from ontology.model import KG, Ontology, PropertyTerm, local_name
 from zhiku.errors import ShaclViolation
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -153,13 +153,17 @@ def _types(data: Graph, onto: Ontology, node: Node, inference: bool) -> set[str]
     from the domains and ranges of its properties, each with its superclasses."""
     found = {local_name(t) for t in data.objects(node, RDF.type) if isinstance(t, URIRef)}
     if inference:
-        props = {p.iri: p for p in [*onto.object_properties.values(), *onto.datatype_properties.values()]}
+        props: dict[Node, PropertyTerm] = {
+            p.iri: p for p in [*onto.object_properties.values(), *onto.datatype_properties.values()]
+        }
         for pred in set(data.predicates(node, None)):
-            if pred in props and props[pred].domain:
-                found.add(str(props[pred].domain))
+            term = props.get(pred)
+            if term is not None and term.domain:
+                found.add(term.domain)
         for pred in set(data.predicates(None, node)):
-            if pred in props and props[pred].range and props[pred].kind == "object":
-                found.add(str(props[pred].range))
+            term = props.get(pred)
+            if term is not None and term.range and term.kind == "object":
+                found.add(term.range)
     return set(onto.labels_for(found)) | found
 
 
@@ -197,7 +201,9 @@ def validate(
     ``focus_nodes`` is applied to the report, not given to pyshacl: its option is a list scanned once per
     node and shape (quadratic), and it skips the literal values of nested shapes."""
     compiled = _compile(onto)
-    focus = None if focus_nodes is None else {f if isinstance(f, URIRef) else KG[f] for f in focus_nodes}
+    focus: set[Node] | None = None
+    if focus_nodes is not None:
+        focus = {f if isinstance(f, URIRef) else KG[f] for f in focus_nodes}
     conforms, report, _ = shacl_validate(
         data,
         shacl_graph=compiled.shapes,
