@@ -262,7 +262,7 @@ class State:
         if settings.wecom_corp_id:
             from wecom.client import WeComClient
             from wecom.oa import WeComOA
-            from wecom.service import WeComService
+            from wecom.service import WeComService, load_rules
             from wecom.wechat_mp import WeChatMPClient
 
             engine = self.approvals
@@ -270,8 +270,9 @@ class State:
             oa = WeComOA(engine, client, settings.wecom_oa_templates) if settings.wecom_oa_templates else None
             mp = WeChatMPClient.from_settings(settings, async_kv) if settings.wechat_mp_app_id else None
             self.wecom = wecom = WeComService(
-                settings, store, async_kv, client, dialog=self.dialog, engine=engine, oa=oa, mp=mp
-            )
+                settings, store, async_kv, client, dialog=self.dialog, engine=engine, oa=oa, mp=mp,
+                rules=load_rules(settings.wecom_rules),
+            )  # fmt: skip
             wecom.bind_loop(asyncio.get_running_loop())
             engine.listeners.append(wecom.on_approval_event)
             hub.listeners.append(wecom.on_ticket_event)
