@@ -530,7 +530,9 @@ def load_graph(
     return report
 
 
-def _register(registry: Path, project: Project, report: LoadReport) -> Path:
+def register_project(registry: Path, project: Project, report: LoadReport) -> Path:
+    """Record a loaded project in the data directory (``projects/NAME.json``): what the services read
+    back (:mod:`zhiku.projects`) for its sources, push rules and ontology extensions."""
     registry.mkdir(parents=True, exist_ok=True)
     access = project.config.default_access
     slug = re.sub(r"[^\w.-]+", "_", project.name).strip("._") or "project"
@@ -604,7 +606,7 @@ def load_project(
             batch.remove(_documents_gone(store, project, batch.report))
         report.documents = batch.finish()
     if registry is not None and not dry_run:
-        report.registered = _register(registry, project, report)
+        report.registered = register_project(registry, project, report)
     return report
 
 

@@ -35,6 +35,18 @@ def loaded_projects(data_dir: Path) -> list[dict[str, Any]]:
     return sorted(records, key=lambda r: str(r.get("loaded_at", "")))
 
 
+def project_ontology_files(data_dir: Path) -> list[Path]:
+    """The ontology extension files of every loaded project, as recorded at its load (in load order,
+    each once; files since removed are skipped): what the services and the API load on top of the core."""
+    files: dict[Path, None] = {}
+    for record in loaded_projects(data_dir):
+        for name in record.get("ontology_files") or []:
+            path = Path(name)
+            if path.is_file():
+                files[path] = None
+    return list(files)
+
+
 def project_part(data_dir: Path, part: str) -> Path | None:
     """The file of ``part`` (``sources``, ``rules``…) of the most recently loaded project that has one
     that still exists; None when no loaded project has it."""

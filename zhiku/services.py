@@ -119,9 +119,9 @@ class State:
 
     @cached_property
     def ontology(self) -> Ontology:
-        from ontology.model import load_ontology
+        from ontology.model import configured_ontology
 
-        return load_ontology(extra_dir=self.settings.ontology_dir)
+        return configured_ontology(self.settings)
 
     @cached_property
     def search(self) -> SearchService:
