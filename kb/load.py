@@ -56,7 +56,7 @@ if TYPE_CHECKING:
 #: The node property that says which project loaded a node (``--prune`` removes only its own).
 PROJECT_PROPERTY = "kbProject"
 #: Never deleted by ``--prune``: an employee who left keeps their approval history; the org re-load
-#: marks them inactive instead.
+#: marks them inactive instead. Nor is an entity a review decision accepted or merged into.
 KEEP_ON_PRUNE = frozenset({"Employee"})
 
 Note = Callable[[str], None]
@@ -84,7 +84,7 @@ class LoadReport:
     unchanged_nodes: int = 0
     new_relationships: int = 0
     pruned: list[str] = field(default_factory=list)
-    kept: list[str] = field(default_factory=list)  # gone from the project, kept (employees)
+    kept: list[str] = field(default_factory=list)  # gone from the project, kept (employees, reviewed)
     ontology_files: list[str] = field(default_factory=list)
     sources: list[str] = field(default_factory=list)
     rules: int = 0
@@ -494,7 +494,10 @@ def _prune_plan(store: GraphStore, project: Project, plan: _Plan, report: LoadRe
             report.kept.append(row["id"])
         else:
             report.pruned.append(row["id"])
-    report.pruned.sort()
+    # What a review decision made or merged into (its aliases, its re-pointed mentions) stays.
+    reviewed = {r["id"] for r in store.query(load_query("kb_reviewed_entities").text, {"ids": report.pruned})}
+    report.kept += [i for i in report.pruned if i in reviewed]
+    report.pruned = sorted(i for i in report.pruned if i not in reviewed)
     report.kept.sort()
     gone = set(report.pruned)
     broken = sorted(f"{e.start} -[{e.type}]-> {e.end}" for e in plan.edges if {e.start, e.end} & gone)
