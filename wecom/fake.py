@@ -232,6 +232,7 @@ class FakeWeCom:
         self.approvals: dict[str, dict[str, Any]] = {}
         self.fail_next: dict[str, list[int]] = {}  # path → errcodes to answer with, in order
         self.down = False
+        self.down_for = 0  # the next N API calls answer 503 (a transient outage), then it recovers
         self.directory: Directory | None = None
         self.directory_denied: int | None = None  # 60011 / 48009 for every directory call
         self.directory_calls: dict[str, int] = {}
@@ -360,7 +361,8 @@ class FakeWeCom:
     def _check(
         self, request: Request, path: str, tokens: dict[str, float] | None = None
     ) -> JSONResponse | None:
-        if self.down:
+        if self.down or self.down_for > 0:
+            self.down_for = max(0, self.down_for - 1)
             return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
         injected = self.fail_next.get(path)
         if injected:
