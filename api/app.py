@@ -39,7 +39,7 @@ from api.rest.health import router as health_router
 from api.rest.wecom import router as wecom_router
 from api.web import include_web
 from graph.base import GraphStore
-from ontology.model import load_ontology
+from ontology.model import configured_ontology
 from search.service import SearchService
 from zhiku import __version__
 from zhiku.errors import ZhikuError
@@ -167,7 +167,7 @@ def create_app(
     configured store and search index (and syncs the index with the graph).
     ``freeze_gc``: a serving process (``api.main``) freezes what start-up built (``gc.freeze``); tests,
     which build many apps in one process, do not."""
-    ontology = load_ontology(extra_dir=settings.ontology_dir)  # the schema's enums need it now
+    ontology = configured_ontology(settings)  # the schema's enums need it now (loaded projects' too)
     responses = (
         ResponseStore(max_bytes=settings.api_cache_mb << 20, ttl_s=settings.api_cache_ttl_s)
         if settings.api_cache_mb
@@ -236,7 +236,7 @@ def create_app(
         return {"state": state, "zhiku": Context(state, auth, connection)}
 
     graphql = ZhikuGraphQLRouter(
-        build_schema(settings),
+        build_schema(settings, ontology),
         context_getter=context_getter,
         graphql_ide=None if production else "graphiql",
         allow_queries_via_get=not production,

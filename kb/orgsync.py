@@ -9,8 +9,8 @@
   audit trail, channel ``org_sync``); what cannot be re-routed is reported.
 
 Only records of the same ``source`` (or of none, e.g. loaded by ``zhiku demo load``) are deactivated.
-Everything to be written passes the SHACL gate first (the changed nodes, with the types of the nodes
-they point at): a violation writes nothing. Departments and employees must point at nodes that exist.
+Everything to be written passes the SHACL gate first (:mod:`ontology.gate`: the changed nodes and their
+1-hop neighbours): a violation writes nothing. Departments and employees must point at nodes that exist.
 
 Example::
 
@@ -20,22 +20,21 @@ Example::
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
-
-from rdflib import RDF, SKOS, Graph, URIRef
 
 from approvals.engine import ApprovalEngine
 from graph.base import GraphStore
 from kb.org import OrgChart, org_graph
+from ontology.gate import check_changes
 from ontology.mapping import rdf_to_records
-from ontology.model import KG, Ontology, load_ontology
-from ontology.validate import validate
+from ontology.model import Ontology, load_ontology
 from queries import load as load_query
-from zhiku.errors import OrgDataError, ShaclViolation, ZhikuError
+from zhiku.errors import OrgDataError, ZhikuError
 from zhiku.types import EdgeRecord, NodeRecord, PropertyValue
 
 log = logging.getLogger(__name__)
@@ -46,8 +45,6 @@ DEPARTMENT_EDGES = ("PART_OF", "LOCATED_AT")
 #: Properties a sync owns (others — set by people or other stages — are left alone).
 EMPLOYEE_PROPS = ("name", "nameEn", "email", "mobile", "level", "hireDate", "wecomUserId", "active")
 DEPARTMENT_PROPS = ("name", "nameEn", "code", "active")
-#: Focus nodes per SHACL call (bounds memory; pyshacl's cost is per node).
-SHACL_CHUNK = 2000
 
 
 @dataclass(slots=True)
@@ -121,8 +118,6 @@ def _existing_ids(store: GraphStore, ids: Iterable[str]) -> dict[str, list[str]]
 
 def _title_positions(chart: OrgChart, snapshot: dict[str, _Existing]) -> tuple[OrgChart, dict[str, str]]:
     """Titles that name a position the graph already has (by name or alias) use that position."""
-    from dataclasses import replace
-
     by_name: dict[str, str] = {}
     for node_id, node in snapshot.items():
         if "Position" in node.labels and not node_id.startswith("POS-T"):
@@ -142,36 +137,19 @@ def _title_positions(chart: OrgChart, snapshot: dict[str, _Existing]) -> tuple[O
     )
 
 
-def _shacl_gate(graph: Graph, focus: list[str], stubs: dict[str, list[str]], onto: Ontology) -> None:
-    """Validate the ``focus`` nodes (their own triples in ``graph``) with the nodes they point at typed
-    from ``stubs``; raise :class:`ShaclViolation` listing every violation."""
-    violations: list[str] = []
-    for start in range(0, len(focus), SHACL_CHUNK):
-        chunk = focus[start : start + SHACL_CHUNK]
-        data = Graph()
-        objects: set[URIRef] = set()
-        for node_id in chunk:
-            for _, p, o in graph.triples((KG[node_id], None, None)):
-                data.add((KG[node_id], p, o))
-                if isinstance(o, URIRef) and p != RDF.type:
-                    objects.add(o)
-        for o in objects:
-            if (o, RDF.type, None) in data:
-                continue
-            local = str(o)[len(str(KG)) :]
-            types = list(graph.objects(o, RDF.type))
-            for t in types:
-                data.add((o, RDF.type, t))
-            if not types:
-                for label in stubs.get(local, []):
-                    if label in onto.classes:
-                        data.add((o, RDF.type, onto.classes[label].iri))
-            for name in graph.objects(o, SKOS.prefLabel):
-                data.add((o, SKOS.prefLabel, name))
-        found = validate(data, onto, focus_nodes=[KG[i] for i in chunk], inference=False)
-        violations += [str(v) for v in found if v.severity in ("Violation", "")]
-    if violations:
-        raise ShaclViolation(violations)
+def _fingerprints(chart: OrgChart, source: str) -> dict[str, str]:
+    """Employee id → a digest of everything a sync writes for them from this source: their record
+    (not where in the file it sits) and the departments they head (stored as their ``orgHash``)."""
+    heads: dict[str, list[str]] = {}
+    for d in chart.departments:
+        for head in d.heads:
+            heads.setdefault(head, []).append(d.id)
+    return {
+        e.id: hashlib.sha1(
+            repr((source, replace(e, origin=""), sorted(heads.get(e.id, [])))).encode(), usedforsecurity=False
+        ).hexdigest()[:16]
+        for e in chart.employees
+    }
 
 
 def _values(value: PropertyValue) -> list[str]:
@@ -203,9 +181,14 @@ def sync_org(
     report = OrgSyncReport(source, dry_run, warnings=list(chart.warnings))
     snapshot = _snapshot(store)
     chart, remapped = _title_positions(chart, snapshot)
-    graph = org_graph(chart)
+    # An employee whose source record (and the departments they head) is what the last sync of this
+    # source wrote is skipped before any RDF is built: a re-load pays for what changed, not for everyone.
+    prints = _fingerprints(chart, source)
+    same = {i for i, h in prints.items() if i in snapshot and snapshot[i].props.get("orgHash") == h}
+    graph = org_graph(replace(chart, employees=tuple(e for e in chart.employees if e.id not in same)))
     nodes, edges = rdf_to_records(graph, onto)
     wanted = {n.id: n for n in nodes}
+    report.unchanged += len(same)
 
     # Every node an org relationship points at must exist: in the chart or already in the graph.
     outside = {e.end for e in edges if e.end not in wanted} | {
@@ -255,6 +238,8 @@ def sync_org(
             if old is None or not any(t == "HAS_ROLE" for t, _ in old.out):
                 desired_out = desired_out | {("HAS_ROLE", "ROLE-employee")}
         props["orgSource"] = source
+        if node.id in prints:
+            props["orgHash"] = prints[node.id]
         if old is None:
             props.setdefault("aliases", [])
             writes.append(NodeRecord(node.id, node.labels, props))
@@ -279,14 +264,16 @@ def sync_org(
         gone, new = current_out - desired_out, desired_out - current_out
         if not change and not gone and not new:
             report.unchanged += 1
-            if old.props.get("orgSource") != source:
-                writes.append(NodeRecord(node.id, node.labels, {"orgSource": source}))
+            if old.props.get("orgSource") != source or old.props.get("orgHash") != props.get("orgHash"):
+                stamp = {"orgSource": source, "orgHash": props.get("orgHash")}
+                writes.append(NodeRecord(node.id, node.labels, stamp))
             continue
         if old.props.get("active") is False and props.get("active") is True:
             change["inactiveSince"] = None
             if is_emp:
                 report.employees_reactivated.append(node.id)
         change["orgSource"] = source
+        change["orgHash"] = props.get("orgHash")
         writes.append(NodeRecord(node.id, node.labels, change))
         unlink += [{"start": node.id, "type": t, "end": e} for t, e in sorted(gone)]
         link += [EdgeRecord(node.id, t, e) for t, e in sorted(new)]
@@ -295,7 +282,7 @@ def sync_org(
 
     # Who is no longer in the source: deactivated, never deleted.
     for node_id, old in sorted(snapshot.items()):
-        if node_id in wanted or old.props.get("active") is False:
+        if node_id in wanted or node_id in same or old.props.get("active") is False:
             continue
         if old.props.get("orgSource") not in (None, source):
             continue
@@ -305,8 +292,9 @@ def sync_org(
             report.departments_deactivated.append(node_id)
         else:
             continue
-        writes.append(NodeRecord(node_id, tuple(old.labels), {"active": False, "inactiveSince": at,
-                                                                "orgSource": source}))  # fmt: skip
+        # orgHash dropped: someone who comes back with the same record is synced (reactivated), not skipped.
+        gone_props: dict[str, PropertyValue] = {"active": False, "inactiveSince": at, "orgSource": source}
+        writes.append(NodeRecord(node_id, tuple(old.labels), {**gone_props, "orgHash": None}))
     for node_id in report.employees_added + report.employees_updated:
         if wanted[node_id].properties.get("active") is False and (
             node_id not in snapshot or snapshot[node_id].props.get("active") is not False
@@ -315,7 +303,7 @@ def sync_org(
     if remapped:
         report.warnings.append(f"{len(remapped)} 个职位名称对应了图谱中已有的职位")
 
-    _shacl_gate(graph, focus, known | {i: s.labels for i, s in snapshot.items()}, onto)
+    check_changes(graph, focus, onto, known=known | {i: s.labels for i, s in snapshot.items()})
     if dry_run:
         return report
 

@@ -26,12 +26,17 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any, Literal
 
+from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
+
 from kb.org import ORG_ID, Department, Employee, OrgChart, Position, check_chart, position_id
-from wecom.client import WeComClient, WeComConfigError, WeComError
+from wecom.client import WeComClient, WeComConfigError, WeComError, WeComUnavailable
 from zhiku.errors import OrgDataError
 
 #: Members per ``user/list_id`` page (WeCom allows 1–10000).
 PAGE = 10000
+#: Tries and first back-off (doubling) of one directory read after a transport failure.
+READ_ATTEMPTS = 4
+READ_RETRY_WAIT_S = 0.5
 PERMISSION = {
     60011: (
         "没有读取通讯录的权限：{what}不在应用的可见范围内，或应用没有通讯录读取权限",
@@ -55,7 +60,17 @@ async def _call(
     client: WeComClient, what: str, path: str, payload: Any = None, **params: Any
 ) -> dict[str, Any]:
     try:
-        return await client.call(path, payload, params=params or None)
+        # Directory reads are idempotent: a transport failure (a timeout on a loaded machine or network)
+        # is tried again with back-off before the sync gives up with the retryable WeComUnavailable.
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(WeComUnavailable),
+            wait=wait_exponential(multiplier=READ_RETRY_WAIT_S, max=10),
+            stop=stop_after_attempt(READ_ATTEMPTS),
+            reraise=True,
+        ):
+            with attempt:
+                return await client.call(path, payload, params=params or None)
+        raise AssertionError("unreachable")  # pragma: no cover
     except WeComError as exc:
         if exc.errcode in PERMISSION:
             zh, hint = PERMISSION[exc.errcode]

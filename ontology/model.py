@@ -19,13 +19,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from rdflib import OWL, RDF, RDFS, SKOS, Graph, Namespace, URIRef
 from rdflib.term import Node
 
 from zhiku.errors import OntologyError
 from zhiku.types import RESOURCE_LABEL, GraphSchema, IndexSpec
+
+if TYPE_CHECKING:
+    from zhiku.settings import Settings
 
 ONTOLOGY_DIR = Path(__file__).parent
 CORE_FILE = ONTOLOGY_DIR / "zhiku.ttl"
@@ -291,6 +294,14 @@ class Ontology:
             if p.kind == "object" and p.range and p.range not in self.classes:
                 problems.append(f"属性 {p.local} 的值域 {p.range} 不是已声明的类")
         return problems
+
+
+def configured_ontology(settings: Settings) -> Ontology:
+    """The ontology the services and the API use: the core, the extensions of the projects ``zhiku load``
+    registered in the data directory (as recorded at their load), and ``ZHIKU_ONTOLOGY_DIR``."""
+    from zhiku.projects import project_ontology_files
+
+    return load_ontology(project_ontology_files(settings.data_dir), extra_dir=settings.ontology_dir)
 
 
 def load_ontology(extra: Iterable[Path] = (), *, extra_dir: Path | None = None) -> Ontology:

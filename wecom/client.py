@@ -21,14 +21,18 @@ from typing import Any, Self
 
 import httpx
 import redis.asyncio
+from redis.exceptions import RedisError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
-from zhiku.errors import ConfigError, RetryableError, ZhikuError
+from zhiku.errors import ConfigError, RetryableError, SharedStateUnavailable, ZhikuError
 from zhiku.metrics import WECOM_ERRORS
 from zhiku.settings import Settings
 
 log = logging.getLogger(__name__)
 
+#: Tries and first back-off (doubling) of a token lookup when the shared Redis times out.
+TOKEN_ATTEMPTS = 4
+TOKEN_RETRY_WAIT_S = 0.2
 TOKEN_ERRORS = {40001, 40014, 42001}  # invalid / expired access token: refresh once and retry
 TEXT_LIMIT_BYTES = 2048
 MARKDOWN_LIMIT_BYTES = 4096
@@ -177,7 +181,28 @@ class WeComClient:
     # -- access token ---------------------------------------------------------------------------
 
     async def token(self, *, stale: str | None = None) -> str:
-        """The cached token; with ``stale``, replace that token (unless someone already did)."""
+        """The cached token; with ``stale``, replace that token (unless someone already did).
+
+        The cache is the shared Redis: when it times out or drops the connection under load (or its
+        refresh lock cannot be had), the lookup is retried with back-off, then fails as the retryable
+        :class:`SharedStateUnavailable` — never as a raw ``redis`` exception."""
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception_type(SharedStateUnavailable),
+            wait=wait_exponential(multiplier=TOKEN_RETRY_WAIT_S, max=2),
+            stop=stop_after_attempt(TOKEN_ATTEMPTS),
+            reraise=True,
+        ):
+            with attempt:
+                try:
+                    return await self._token(stale)
+                except RedisError as exc:
+                    raise SharedStateUnavailable(
+                        "企业微信凭证缓存（Redis）暂时不可用，请稍后重试",
+                        f"WeCom token cache unavailable: {type(exc).__name__}: {exc}",
+                    ) from None
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _token(self, stale: str | None) -> str:
         cached = await self.kv.get(self._token_key)
         if cached and cached != stale:
             return str(cached)

@@ -132,6 +132,70 @@ class Sent:
     at: float = field(default_factory=time.time)
 
 
+def _t(text: str) -> list[dict[str, str]]:
+    return [{"text": text, "lang": "zh_CN"}]
+
+
+def _control(kind: str, cid: str, title: str, require: int = 0, **config: Any) -> dict[str, Any]:
+    prop: dict[str, Any] = {"control": kind, "id": f"{kind}-{cid}", "title": _t(title), "placeholder": _t("")}
+    prop |= {"require": require, "un_print": 0}
+    return {"property": prop, "config": config}
+
+
+def _options(*texts: str) -> list[dict[str, Any]]:
+    return [{"key": f"option-{1700000000 + i}", "value": _t(t)} for i, t in enumerate(texts)]
+
+
+def sample_oa_templates() -> dict[str, dict[str, Any]]:
+    """Three templates in ``oa/gettemplatedetail``'s documented format (template_names and
+    template_content.controls; no approval flow — WeCom configures that in the admin console):
+    expenses (money, dates, a selector, a detail table, attachments, a tip), leave (the Vacation
+    control, a contact) and seal use (multi-select, number, related approval, date range, and a
+    Formula control Zhiku has no field type for)."""
+    expense = [
+        _control("Tips", "1700000001", "说明"),
+        _control("Money", "1700000002", "报销金额", 1),
+        _control("Date", "1700000003", "发生日期", 1, date={"type": "day"}),
+        _control("Selector", "1700000004", "费用类型", 1, selector={
+            "type": "single", "exp_type": 0, "options": _options("差旅费", "业务招待费", "办公用品")}),
+        _control("Textarea", "1700000005", "报销事由", 1),
+        _control("Table", "1700000006", "费用明细", 0, table={"children": [
+            _control("Text", "1700000007", "项目"), _control("Money", "1700000008", "金额")]}),
+        _control("File", "1700000009", "发票及附件", 1),
+    ]  # fmt: skip
+    tip = {"type": 1, "content": {"plain_text": {"content": "单笔超过 5000 元需附预算说明"}}}
+    expense[0]["config"] = {"tips": {"tips_content": [{"text": {"sub_text": [tip]}, "lang": "zh_CN"}]}}
+    leave = [
+        _control("Vacation", "1700000101", "请假类型", 1, vacation_list={"item": [
+            {"id": 1, "name": _t("年假")}, {"id": 2, "name": _t("事假")}, {"id": 3, "name": _t("病假")}]}),
+        _control("Textarea", "1700000102", "请假事由", 1),
+        _control("Contact", "1700000103", "工作交接人", 0, contact={"type": "single", "mode": "user"}),
+    ]  # fmt: skip
+    seal = [
+        _control("Selector", "1700000201", "印章类型", 1, selector={
+            "type": "multi", "exp_type": 0, "options": _options("公章", "合同专用章", "财务章")}),
+        _control("Number", "1700000202", "用印份数", 1),
+        _control("DateRange", "1700000203", "外借期间", 0, date_range={"type": "halfday"}),
+        _control("RelatedApproval", "1700000204", "关联合同审批", 0),
+        _control("Formula", "1700000205", "合计金额", 0, formula={"value": "Money-1700000002"}),
+        _control("Contact", "1700000206", "用印部门", 1, contact={"type": "single", "mode": "department"}),
+    ]  # fmt: skip
+    return {
+        "3TkZjxgZcYQJ3YjhTE6Vq8vPTtgWUhG7SgYvZVr8a": {
+            "template_names": [*_t("费用报销"), {"text": "Expense claim", "lang": "en"}],
+            "template_content": {"controls": expense},
+        },
+        "C4UE6BHtFGtZ6RWCDZGo9dWZ5D5QUNckaDBbCAbJQ": {
+            "template_names": _t("请假"),
+            "template_content": {"controls": leave},
+        },
+        "1910324946027731_1688852032423522_1808577376_15111111111": {  # an older, numeric template id
+            "template_names": _t("用印申请"),
+            "template_content": {"controls": seal},
+        },
+    }
+
+
 class FakeWeCom:
     """State and endpoints of one fake corp with one app."""
 
@@ -184,9 +248,11 @@ class FakeWeCom:
         self.approvals: dict[str, dict[str, Any]] = {}
         self.fail_next: dict[str, list[int]] = {}  # path → errcodes to answer with, in order
         self.down = False
+        self.down_for = 0  # the next N API calls answer 503 (a transient outage), then it recovers
         self.directory: Directory | None = None
         self.directory_denied: int | None = None  # 60011 / 48009 for every directory call
         self.directory_calls: dict[str, int] = {}
+        self.oa_templates: dict[str, dict[str, Any]] = sample_oa_templates()  # template id → detail
         self._lock = threading.Lock()
         self._sp = itertools.count(202611240001)
         self._msg = itertools.count(7_000_000_000_000_000_001)
@@ -323,7 +389,8 @@ class FakeWeCom:
     def _check(
         self, request: Request, path: str, tokens: dict[str, float] | None = None
     ) -> JSONResponse | None:
-        if self.down:
+        if self.down or self.down_for > 0:
+            self.down_for = max(0, self.down_for - 1)
             return JSONResponse({"errcode": -1, "errmsg": "system busy"}, status_code=503)
         injected = self.fail_next.get(path)
         if injected:
@@ -608,6 +675,16 @@ class FakeWeCom:
                 ],
             }
             return JSONResponse({**ok, "sp_no": sp_no})
+
+        @app.post("/cgi-bin/oa/gettemplatedetail")
+        async def template_detail(request: Request) -> JSONResponse:
+            if (bad := self._check(request, "/cgi-bin/oa/gettemplatedetail")) is not None:
+                return bad
+            body = await request.json()
+            detail = self.oa_templates.get(str(body.get("template_id", "")))
+            if detail is None:
+                return self._err(40058, "invalid template_id")
+            return JSONResponse({**ok, **detail})
 
         @app.post("/cgi-bin/oa/getapprovaldetail")
         async def detail(request: Request) -> JSONResponse:

@@ -31,7 +31,7 @@ from rich.console import Console
 from rich.table import Table
 
 from zhiku.access import SYSTEM
-from zhiku.errors import DataDirError, DataDirMissing, InputError, PortInUse, ZhikuError
+from zhiku.errors import ConfigError, DataDirError, DataDirMissing, InputError, PortInUse, ZhikuError
 from zhiku.settings import GraphBackend, Settings, load_settings
 
 #: The commands that may start a new data directory: they put data into it (a deployment's first
@@ -63,6 +63,8 @@ app.add_typer(graph_app, name="graph")
 app.add_typer(index_app, name="index")
 org_app = typer.Typer(help="组织架构：从 HR 导出或企业微信通讯录同步 / the org chart", no_args_is_help=True)
 app.add_typer(org_app, name="org")
+processes_app = typer.Typer(help="审批流程：从企业微信审批模板导入 / processes", no_args_is_help=True)
+app.add_typer(processes_app, name="processes")
 
 out = Console()
 err = Console(stderr=True)
@@ -836,6 +838,49 @@ async def _wecom_chart(settings: Settings, kv_url: str) -> Any:
     try:
         async with WeComClient.from_settings(settings, kv) as client:
             return await fetch_directory(client)
+    finally:
+        await kv.aclose()
+
+
+@processes_app.command("import")
+@cli_errors
+def processes_import(
+    ctx: typer.Context,
+    origin: Annotated[str, typer.Option("--from", help="wecom（企业微信审批模板）/ wecom")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="只报告映射，不写入 / report only")] = False,
+    template: Annotated[
+        list[str] | None,
+        typer.Option("--template", help="流程ID=模板ID（默认取 ZHIKU_WECOM_OA_TEMPLATES）/ process=template"),
+    ] = None,
+) -> None:
+    """从企业微信审批模板导入流程：表单字段、可映射的审批步骤；不能映射的逐条报告 / import WeCom templates."""
+    from kb.wecom_templates import import_templates
+
+    if origin != "wecom":
+        raise InputError(f"不支持的来源：{origin}（目前只有 wecom）", f"unknown source {origin}; only wecom")
+    settings = _settings(ctx)
+    templates = dict(t.split("=", 1) for t in template or [] if "=" in t) or dict(settings.wecom_oa_templates)
+    if not templates:
+        raise ConfigError(
+            "没有要导入的审批模板", "no WeCom approval templates configured",
+            hint='设置 ZHIKU_WECOM_OA_TEMPLATES=\'{"PROC-EXPENSE": "模板ID"}\' 或用 --template 流程ID=模板ID',
+        )  # fmt: skip
+    with _services(settings) as state:
+        with err.status("读取企业微信审批模板 / reading WeCom approval templates…"):
+            details = asyncio.run(_wecom_templates(settings, state.kv_url, templates))
+        report = import_templates(state.store, details, templates, state.ontology, dry_run=dry_run)
+    out.print(report.summary(), markup=False, highlight=False)
+
+
+async def _wecom_templates(settings: Settings, kv_url: str, templates: dict[str, str]) -> Any:
+    from graph.kv import open_async_kv
+    from kb.wecom_templates import fetch_templates
+    from wecom.client import WeComClient
+
+    kv = open_async_kv(kv_url)
+    try:
+        async with WeComClient.from_settings(settings, kv) as client:
+            return await fetch_templates(client, templates)
     finally:
         await kv.aclose()
 

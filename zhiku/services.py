@@ -119,9 +119,9 @@ class State:
 
     @cached_property
     def ontology(self) -> Ontology:
-        from ontology.model import load_ontology
+        from ontology.model import configured_ontology
 
-        return load_ontology(extra_dir=self.settings.ontology_dir)
+        return configured_ontology(self.settings)
 
     @cached_property
     def search(self) -> SearchService:
@@ -262,7 +262,7 @@ class State:
         if settings.wecom_corp_id:
             from wecom.client import WeComClient
             from wecom.oa import WeComOA
-            from wecom.service import WeComService
+            from wecom.service import WeComService, load_rules
             from wecom.wechat_mp import WeChatMPClient
 
             engine = self.approvals
@@ -278,6 +278,7 @@ class State:
             self.wecom = wecom = WeComService(
                 settings, store, async_kv, client, dialog=self.dialog, engine=engine, oa=oa, mp=mp,
                 subscribe=subscribe,
+                rules=load_rules(settings.wecom_rules),
             )  # fmt: skip
             wecom.bind_loop(asyncio.get_running_loop())
             engine.listeners.append(wecom.on_approval_event)

@@ -190,6 +190,11 @@ class Settings(BaseSettings):
     wecom_bot_ws_url: str = Field(
         "", description="Long-connection URL (empty: the SDK's default, wss://openws.work.weixin.qq.com)."
     )
+    wecom_rules: Path = Field(
+        Path(__file__).resolve().parent.parent / "wecom" / "rules.yaml",
+        description="WeCom push rules (event → message). Unset: the rules.yaml of the project "
+        "`zhiku load` loaded last, else this built-in file.",
+    )
     wecom_api_base: str = Field(
         "https://qyapi.weixin.qq.com", description="WeCom API base URL (tests point it at the fake server)."
     )
@@ -237,7 +242,8 @@ class Settings(BaseSettings):
     )
     crawl_sources: Path = Field(
         Path(__file__).resolve().parent.parent / "crawlers" / "sources.yaml",
-        description="The crawl sources file (sites, sitemaps, schedules, access scopes).",
+        description="The crawl sources file (sites, sitemaps, schedules, access scopes). Unset: the "
+        "sources.yaml of the project `zhiku load` loaded last, else this built-in file.",
     )
     crawl_start_delay_s: float = Field(
         0.5, ge=0, description="AutoThrottle's first delay between requests to one site (0: no throttle)."
@@ -300,6 +306,16 @@ class Settings(BaseSettings):
 
             parse(value)  # "500/second", "30/minute"…; a typo fails at start, not on the first request
         return value
+
+    @model_validator(mode="after")
+    def _project_files(self) -> Settings:
+        """A loaded project's sources and push rules, unless the environment names other files."""
+        from zhiku.projects import project_part
+
+        for name, part in (("crawl_sources", "sources"), ("wecom_rules", "rules")):
+            if name not in self.model_fields_set and (path := project_part(self.data_dir, part)):
+                setattr(self, name, path)
+        return self
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -8,13 +8,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from api.graphql.schema import build_schema
+from ontology.model import load_ontology
 from zhiku.settings import load_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[1] / "schema.graphql"
 
 
 def render() -> str:
-    return build_schema(load_settings()).as_str() + "\n"
+    # The contract is the core's (and ZHIKU_ONTOLOGY_DIR's): not what projects loaded into a data dir add.
+    settings = load_settings()
+    return build_schema(settings, load_ontology(extra_dir=settings.ontology_dir)).as_str() + "\n"
 
 
 def main() -> None:

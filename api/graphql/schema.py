@@ -40,7 +40,7 @@ from api.graphql.miniprogram import MiniProgramMutation, MiniProgramQuery
 from api.graphql.review import ReviewMutation, ReviewQuery
 from api.graphql.search import SearchQuery, SearchSubscription
 from api.graphql.tickets import TicketMutation, TicketQuery
-from ontology.model import Ontology, load_ontology
+from ontology.model import Ontology, configured_ontology
 from zhiku.settings import Environment, Settings
 
 __all__ = ["build_schema"]
@@ -48,10 +48,10 @@ __all__ = ["build_schema"]
 
 def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawberry.Schema:
     """The schema with the limits and production switches the settings ask for. Enums derived from the
-    ontology (``EntityType``) come from ``ontology`` — the one the app loaded, extensions
-    (``ZHIKU_ONTOLOGY_DIR``) included; without it, the ontology the settings name."""
+    ontology (``EntityType``) come from ``ontology`` — the one the app loaded, extensions (the loaded
+    projects' and ``ZHIKU_ONTOLOGY_DIR``) included; without it, the ontology the settings name."""
     if ontology is None:
-        ontology = load_ontology(extra_dir=settings.ontology_dir)
+        ontology = configured_ontology(settings)
     # One root type per operation, its fields grouped by resource in this order.
     query = merge_types(
         "Query",

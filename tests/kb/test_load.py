@@ -11,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from demo.load import DEMO_DIR
-from kb.load import load_graph, load_project, project_rdf
+from ingest.review import Review
+from kb.load import load_graph, load_project, project_ontology, project_rdf
 from kb.project import open_project
 from kb.scaffold import init_project
 from zhiku.errors import ConfigError, InputError, ShaclViolation
+from zhiku.types import NodeRecord
 
 
 def _count(store, cypher: str, params: dict | None = None) -> int:
@@ -233,3 +235,27 @@ def test_a_copy_of_the_old_demo_layout_without_zhiku_yaml_is_still_a_project(tmp
     assert not project.has_config_file and project.name == "yunshan"
     assert set(project.parts) == set(open_project(DEMO_DIR).parts)
     assert len(project_rdf(project)) == len(project_rdf(open_project(DEMO_DIR)))
+
+
+def test_prune_spares_entities_a_review_decision_accepted_or_merged_into(store, project_dir: Path) -> None:
+    vocabulary = project_dir / "vocabulary" / "vocabulary.ttl"
+    original = vocabulary.read_text(encoding="utf-8")
+    vocabulary.write_text(
+        original + 'kg:ROOM-102 a zk:MeetingRoom ; skos:prefLabel "102会议室"@zh ; zk:capacity 6 .\n',
+        encoding="utf-8",
+    )
+    project = open_project(project_dir)
+    onto = project_ontology(project)
+    load_graph(store, project, onto)
+    # A candidate extraction left, merged by a knowledge engineer into ROOM-101.
+    store.upsert_nodes(
+        [NodeRecord("cand-room", ("Candidate",), {"name": "一楼大会议室", "candidateType": "location"})]
+    )
+    Review(store, onto).merge("cand-room", "ROOM-101", by="E002")
+
+    vocabulary.write_text(original.replace(next(ln for ln in original.splitlines() if "ROOM-101" in ln), ""))
+    report = load_graph(store, open_project(project_dir), onto, prune=True)
+    assert report.pruned == ["ROOM-102"] and "ROOM-101" in report.kept
+    row = store.query("MATCH (r:MeetingRoom {id: 'ROOM-101'}) RETURN r.aliases AS a")
+    assert row and "一楼大会议室" in row[0]["a"]
+    assert _count(store, "MATCH (r:MeetingRoom {id: 'ROOM-102'}) RETURN count(r) AS c") == 0

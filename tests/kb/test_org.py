@@ -213,3 +213,35 @@ def test_resync_updates_renames_deactivates_and_reroutes_pending_approvals(
     # A third run with nothing changed writes nothing new.
     again = sync_org(store, read_org(org), source="hr", onto=onto, approvals=engine)
     assert not again.changed and again.unchanged == 68  # 55 people (E1002 left) + 13 departments
+
+
+def test_a_resync_skips_unchanged_people_yet_follows_head_changes_and_returns(
+    tmp_path: Path, store, onto
+) -> None:
+    _vocabulary(store, onto)
+    org = tmp_path / "org"
+    shutil.copytree(DEMO_DIR / "org", org)
+    sync_org(store, read_org(org), source="hr", onto=onto)
+    again = sync_org(store, read_org(org), source="hr", onto=onto)
+    assert not again.changed and again.unchanged == 56 + 13  # every employee skipped, departments compared
+    assert _count(store, "MATCH (e:Employee) WHERE e.orgHash IS NULL RETURN count(e) AS c") == 0
+
+    # A new head of HR: the two employees' rows are unchanged, the departments file is not.
+    departments = org / "departments.csv"
+    departments.write_text(
+        departments.read_text(encoding="utf-8").replace(",LOC-SH,E1010,", ",LOC-SH,E1011,")
+    )
+    sync_org(store, read_org(org), source="hr", onto=onto)
+    heads = store.query("MATCH (e:Employee)-[:HEAD_OF]->(:Department {id: 'D-HR'}) RETURN e.id AS id")
+    assert [r["id"] for r in heads] == ["E1011"]
+
+    # Someone leaves, then comes back with the very same row: reactivated, not skipped.
+    employees = org / "employees.csv"
+    rows = employees.read_text(encoding="utf-8").splitlines(keepends=True)
+    leaver = next(r for r in rows if r.startswith("E1097,"))
+    employees.write_text("".join(r for r in rows if r != leaver), encoding="utf-8")
+    assert "E1097" in sync_org(store, read_org(org), source="hr", onto=onto).employees_deactivated
+    employees.write_text("".join(rows), encoding="utf-8")
+    back = sync_org(store, read_org(org), source="hr", onto=onto)
+    assert back.employees_reactivated == ["E1097"]
+    assert store.query("MATCH (e:Employee {id: 'E1097'}) RETURN e.active AS a")[0]["a"] is True

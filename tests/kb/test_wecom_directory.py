@@ -77,3 +77,10 @@ def test_resync_from_wecom_deactivates_leavers_and_keeps_renamed_departments(fak
     row = store.query("MATCH (d:Department {id: $id}) RETURN d.name AS n, d.aliases AS a", {"id": renamed})[0]
     assert row["n"] == "新名字部" and len(row["a"]) == 1
     assert store.query("MATCH (e:Employee {id: $id}) RETURN e.active AS a", {"id": gone})[0]["a"] is False
+
+
+def test_a_transient_outage_during_the_read_is_retried(fake, store, monkeypatch) -> None:
+    monkeypatch.setattr(directory, "READ_RETRY_WAIT_S", 0.01)
+    fake.down_for = 2  # the first directory reads answer 503
+    chart = _fetch(fake, store)
+    assert len(chart.employees) == 300 and fake.down_for == 0
