@@ -483,7 +483,12 @@ class DialogEngine:
         answer = self.rewrite(compose_answer(self.search, text, who))
         self.count(answer)
         reply_type = "answer" if answer.answered else "clarify"
-        body = answer.text if answer.answered else answer.text + " 回复“转人工”联系人工客服。"
+        # an unanswered reply already offers a human (chat.answer.not_found)
+        body = (
+            answer.text
+            if answer.answered or "转人工" in answer.text
+            else answer.text + " 回复“转人工”联系人工客服。"
+        )
         return Reply(
             session.id,
             reply_type,
