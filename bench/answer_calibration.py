@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.retrieval_eval import file_name
-from chat.answer import answering_hit, compose_answer
+from chat.answer import compose_answer
 from chat.gate import Evidence, evidence
 from search.service import SearchService
 from zhiku.access import Principal, load_principal
@@ -85,7 +85,8 @@ def ask(service: SearchService, who: Principal, item: Item, dump: bool = False) 
     answer = compose_answer(service, item.question, who)
     # the same search compose_answer made (cached) and the passage it answers with (its first citation)
     result = service.search(item.question, who, k=6)
-    top = answering_hit(result.query, result.hits) if result.hits else None
+    first = answer.citations[0].chunk_id if answer.citations else None
+    top = next((h for h in result.hits if h.chunk_id == first), None)
     correct = bool(
         item.in_scope
         and top is not None

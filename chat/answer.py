@@ -32,6 +32,8 @@ NEAREST_TOPICS = 3
 ANSWER_TYPE_MARGIN = 0.05
 ASKS_HOW = re.compile(r"怎么|如何|怎样|咋")
 YES_NO = re.compile(r"[吗么][？?。]?$|能不能|可不可以|是不是|有没有|是否|要不要|算不算")
+#: How deep a follow-up's focus word is looked for among the hits.
+FOCUS_DEPTH = 5
 #: A chunk that is only a title or a publication line answers nothing.
 METADATA_LINE = re.compile(r"^(发布|文件编号|更新|生效日期|版本)[:：]")
 
@@ -104,10 +106,17 @@ def not_found(hits: list[Hit]) -> str:
 
 
 def compose_answer(
-    service: SearchService, question: str, who: Principal, *, sources: int = 3, also: Principal | None = None
+    service: SearchService,
+    question: str,
+    who: Principal,
+    *,
+    sources: int = 3,
+    also: Principal | None = None,
+    focus: str = "",
 ) -> Answer:
     """Answer ``question`` for ``who`` from the documents ``who`` may read (and ``also`` may read, when
-    given: an agent's suggestion for an employee)."""
+    given: an agent's suggestion for an employee). ``focus``: the word a follow-up turns on ("那去成都呢"
+    → 成都): a passage among the first few hits that contains it answers, when it is about the question."""
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"
@@ -117,8 +126,21 @@ def compose_answer(
             answer_id, result.query, result.message or FALLBACK, 0.0, [], entities, [], False, result.message
         )
     top = answering_hit(result.query, result.hits)
-    hits = [top, *(h for h in result.hits if h is not top)]
     verdict = decide(evidence(service, result, top))
+    if focus and focus not in _body(top):
+        named = next((h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h)), None)
+        if named is not None:
+            top, verdict = named, decide(evidence(service, result, named), covered=True)
+    if not verdict.answered:
+        # a close runner-up may hold what the question names (成都 is in the policy's clause, not
+        # in the FAQ row ranked just above it)
+        for hit in result.hits:
+            if hit is not top and top.score - hit.score <= ANSWER_TYPE_MARGIN and substantive(hit):
+                other = decide(evidence(service, result, hit))
+                if other.answered:
+                    top, verdict = hit, other
+                    break
+    hits = [top, *(h for h in result.hits if h is not top)]
     citations = [
         Citation(h.document_id, h.title, h.link, h.section, h.snippet, h.chunk_id) for h in hits[:sources]
     ]

@@ -141,13 +141,15 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
     )
 
 
-def decide(ev: Evidence | None) -> Verdict:
+def decide(ev: Evidence | None, *, covered: bool = False) -> Verdict:
     """Answer only when the passage (or its heading) is about what the question asks and the question
     is not mostly words the knowledge base never uses.
 
     On the dev split the entity link and the fused-score margin added nothing once similarity and
     coverage were known (most wrong first hits *are* linked to the question's entity: 年假 questions
-    answered with the wrong 年假 FAQ row), so they only inform ``confidence``."""
+    answered with the wrong 年假 FAQ row), so they only inform ``confidence``. ``covered``: the caller
+    knows the passage holds what the question turns on (a follow-up's new slot value), so the lower
+    similarity bar applies."""
     if ev is None:
         return Verdict(False, 0.0, "no hits")
     similarity = max(ev.dense, ev.heading_dense)
@@ -158,6 +160,6 @@ def decide(ev: Evidence | None) -> Verdict:
         return Verdict(False, confidence, "unknown words")
     if similarity >= MIN_SIMILARITY:
         return Verdict(True, confidence, "similar")
-    if similarity >= MIN_SIMILARITY_COVERED and ev.coverage >= MIN_COVERAGE:
+    if similarity >= MIN_SIMILARITY_COVERED and (covered or ev.coverage >= MIN_COVERAGE):
         return Verdict(True, confidence, "covered")
     return Verdict(False, confidence, "low similarity")
