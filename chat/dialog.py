@@ -79,6 +79,8 @@ YES = re.compile(r"^(是|是的|好|好的|确认|确定|对|可以|行|嗯|ok|y
 NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
 PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
+#: An unanswered message this short, after an answer, is asked again about that answer's topic.
+SHORT_FOLLOW_UP = 8
 #: How each mode reads in an answer (docs/approvals.md); a step's mode is as resolved (approvals.chain).
 MODE_NOTE = {"会签": "（会签：每个角色各一人同意）", "或签": "（或签：任一人同意即可）", "依次": ""}
 
@@ -525,7 +527,13 @@ class DialogEngine:
         )
 
     def _answer(self, session: Session, who: Principal, intent: str, text: str, focus: str = "") -> Reply:
-        answer = self.rewrite(compose_answer(self.search, text, who, focus=focus))
+        answer = compose_answer(self.search, text, who, focus=focus)
+        topic = next((e[1] for e in session.last_entities if e[1] not in text), None)
+        if not answer.answered and topic and len(text) <= SHORT_FOLLOW_UP:
+            # "地址是什么" right after a VPN answer asks about the VPN's address
+            retry = compose_answer(self.search, f"{topic}{text}", who)
+            answer = retry if retry.answered else answer
+        answer = self.rewrite(answer)
         self.count(answer)
         reply_type = "answer" if answer.answered else "clarify"
         # an unanswered reply already offers a human (chat.answer.not_found)
