@@ -2,36 +2,47 @@
 
 An answer is the best-supported passage — a FAQ's answer when a FAQ matches, else the best policy
 clause — with every chunk it drew on cited (document, section, snippet, link), the entities the
-question is about, a confidence, and follow-up questions. Below :data:`MIN_CONFIDENCE` it says it
-does not know and offers a human instead of guessing.
-
-Confidence blends three signals about the top hit: its cosine similarity (e5, stretched from
-[0.75, 0.95] to [0, 1]; weight 0.5), whether keyword search agrees on it (top 3: 1, found at all:
-0.5; weight 0.3) and whether the question names a known entity (weight 0.2). Measured on the 231
-in-domain evaluation questions and 12 off-topic ones (天气, 电影, 股票…): at the 0.6 threshold 220
-of 231 in-domain questions are answered and 1 of 12 off-topic ones. It says whether the knowledge
-base covers the question, not whether the first passage is the right one (top-1 hit rate 0.76).
+question is about, a confidence, and follow-up questions. Whether the passage really answers the
+question is the answer gate's call (:mod:`chat.gate`: similarity, how much of the question the
+passage contains, words the knowledge base never uses, entity links); when it does not, the reply
+says 没有找到, names the nearest topics the knowledge base does have and offers a human, instead of
+guessing. ``bench/answer_calibration.py`` measures it.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field
 
+from chat.gate import decide, evidence
+from search.fusion import field_text
 from search.recommend import follow_ups
-from search.service import Hit, SearchResult, SearchService
+from search.service import Hit, SearchService
 from zhiku.access import Principal
 from zhiku.i18n import N_, current, language_name
 from zhiku.i18n import tr as _
 
-MIN_CONFIDENCE = 0.6
 FOLLOW_UPS = 3
-FALLBACK = N_("抱歉，我没有在知识库中找到可靠的答案。您可以换个说法再问，或转人工客服处理。")
 #: What search says when it cannot search (search.service), in the catalogue so answers translate it.
 SEARCH_MESSAGES = (
     N_("请输入要查询的问题（至少包含一个汉字、字母或数字）。"),
     N_("知识库还没有内容。"),
 )
+HANDOFF_OFFER = N_("您可以换个说法再问，或回复“转人工”联系人工客服。")
+FALLBACK = N_("抱歉，没有找到能回答这个问题的资料。您可以换个说法再问，或回复“转人工”联系人工客服。")
+#: Topics named when nothing answers (the nearest distinct sections among the hits).
+NEAREST_TOPICS = 3
+#: Hits this close to the first one (fused score) compete for answering: when the employee asks *how*
+#: and the first hit is an FAQ row asking yes or no, a close row asking how wins — "年假怎么请" is not
+#: "年假可以按小时请吗？".
+ANSWER_TYPE_MARGIN = 0.05
+ASKS_HOW = re.compile(r"怎么|如何|怎样|咋")
+YES_NO = re.compile(r"[吗么][？?。]?$|能不能|可不可以|是不是|有没有|是否|要不要|算不算")
+#: How deep a follow-up's focus word is looked for among the hits.
+FOCUS_DEPTH = 5
+#: A chunk that is only a title or a publication line answers nothing.
+METADATA_LINE = re.compile(r"^(发布|文件编号|更新|生效日期|版本)[:：]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,22 +77,53 @@ def _body(hit: Hit) -> str:
     return hit.text.strip()
 
 
-def confidence(result: SearchResult) -> float:
-    """How sure we are that the knowledge base answers this question (see the module docstring)."""
-    if not result.hits:
-        return 0.0
-    top = result.hits[0]
-    cosine = max(0.0, min(1.0, ((top.dense_score or 0.0) - 0.75) / 0.2))
-    keyword = 0.0 if top.keyword_rank is None else 1.0 if top.keyword_rank < 3 else 0.5
-    entity = 1.0 if result.entities else 0.0
-    return round(0.5 * cosine + 0.3 * keyword + 0.2 * entity, 3)
+def substantive(hit: Hit) -> bool:
+    """Whether a hit says something: not only its document's title, a heading or a publication line."""
+    body = _body(hit)
+    return len(body) >= 12 and body != hit.title and not METADATA_LINE.match(body)
+
+
+def answering_hit(question: str, hits: list[Hit]) -> Hit:
+    """The passage to answer with: the first hit with content, unless the question asks how, the first
+    hit is an FAQ row asking yes or no, and a close runner-up is not."""
+    candidates = [h for h in hits if substantive(h)] or hits
+    first = candidates[0]
+
+    def yes_no(hit: Hit) -> bool:
+        return hit.kind == "faq" and bool(YES_NO.search(field_text(hit.kind, hit.heading_path, hit.text)))
+
+    if not ASKS_HOW.search(question) or YES_NO.search(question) or not yes_no(first):
+        return first
+    close = (h for h in candidates[1:] if first.score - h.score <= ANSWER_TYPE_MARGIN)
+    return next((h for h in close if not yes_no(h)), first)
+
+
+def topic(hit: Hit) -> str:
+    """How a hit's topic reads in a "nearest topics" list: an FAQ row's question, else 《title》section."""
+    if hit.kind == "faq":
+        return "“" + hit.text.split("答：", 1)[0].removeprefix("问：").strip() + "”"
+    return f"《{hit.title}》" + (hit.section.split(" / ")[-1] if hit.section else "")
+
+
+def not_found(hits: list[Hit]) -> str:
+    """没有找到, the nearest topics the knowledge base does have, and the hand-off offer."""
+    topics = list(dict.fromkeys(topic(h) for h in hits if substantive(h)))[:NEAREST_TOPICS]
+    near = _("相近的内容有：{topics}。", topics="、".join(topics)) if topics else ""
+    return _("抱歉，知识库里没有找到能回答这个问题的资料。") + near + _(HANDOFF_OFFER)
 
 
 def compose_answer(
-    service: SearchService, question: str, who: Principal, *, sources: int = 3, also: Principal | None = None
+    service: SearchService,
+    question: str,
+    who: Principal,
+    *,
+    sources: int = 3,
+    also: Principal | None = None,
+    focus: str = "",
 ) -> Answer:
     """Answer ``question`` for ``who`` from the documents ``who`` may read (and ``also`` may read, when
-    given: an agent's suggestion for an employee)."""
+    given: an agent's suggestion for an employee). ``focus``: the word a follow-up turns on ("那去成都呢"
+    → 成都): a passage among the first few hits that contains it answers, when it is about the question."""
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"
@@ -98,16 +140,34 @@ def compose_answer(
             False,
             _(result.message) if result.message else "",
         )
-    top = result.hits[0]
-    score = confidence(result)
+    top = answering_hit(result.query, result.hits)
+    verdict = decide(evidence(service, result, top))
+    if focus and focus not in _body(top):
+        named = next((h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h)), None)
+        if named is not None:
+            top, verdict = named, decide(evidence(service, result, named), covered=True)
+    if not verdict.answered:
+        # a close runner-up may hold what the question names (成都 is in the policy's clause, not
+        # in the FAQ row ranked just above it)
+        for hit in result.hits:
+            if hit is not top and top.score - hit.score <= ANSWER_TYPE_MARGIN and substantive(hit):
+                other = decide(evidence(service, result, hit))
+                if other.answered:
+                    top, verdict = hit, other
+                    break
+    hits = [top, *(h for h in result.hits if h is not top)]
     citations = [
-        Citation(h.document_id, h.title, h.link, h.section, h.snippet, h.chunk_id)
-        for h in result.hits[:sources]
+        Citation(h.document_id, h.title, h.link, h.section, h.snippet, h.chunk_id) for h in hits[:sources]
     ]
     suggestions = follow_ups(question, result, FOLLOW_UPS)
-    if score < MIN_CONFIDENCE:
-        return Answer(answer_id, result.query, _(FALLBACK), score, citations, entities, suggestions, False)
-    return Answer(answer_id, result.query, framed(top), score, citations, entities, suggestions, True)
+    if not verdict.answered:
+        text = not_found(result.hits)
+        return Answer(
+            answer_id, result.query, text, verdict.confidence, citations, entities, suggestions, False
+        )
+    return Answer(
+        answer_id, result.query, framed(top), verdict.confidence, citations, entities, suggestions, True
+    )
 
 
 def _same_language(a: str, b: str) -> bool:

@@ -10,12 +10,17 @@ and the rules' values (amounts, durations), then routed:
   process from the message or from the previous turn);
 * 转人工 → a ticket with the conversation and what the bot found (hand-off); until an agent closes
   it, the employee's further messages go to the ticket (:mod:`chat.desk`) instead of the bot;
-* 提交工单 / 请假 / 报销 / 提交审批 → a confirmation first, then a ticket (applications go through
-  tickets until the approvals module takes them);
+* 提交工单 → a confirmation first, then a service ticket;
+* 请假 / 报销 / 提交审批 → the concrete approval chain and a confirmation, then an instance in the
+  approvals engine, for every process the graph defines ("我要请3天年假": the leave type names the
+  process); when no process is named, the bot asks which, listing the graph's processes;
 * 问候/感谢, 闲聊, 不明确 → a short reply or a clarifying question.
 
-Follow-ups keep the topic: after "年假怎么请？", "那病假呢？" is understood as "病假怎么请？" (the new
-entity replaces the old one in the previous question). Sessions expire after ``ttl_s`` of silence.
+Follow-ups keep the topic and substitute any slot: after "年假怎么请？", "那病假呢？" is understood as
+"病假怎么请？"; after a hotel question naming 北京, "那去成都呢？" asks it for 成都; an entity (leave
+type, process, department, person…), a place, an amount or a number of days in the follow-up replaces
+the one of its kind in the previous question. Approval-chain answers cite the process definition and
+the policy that sets its thresholds. Sessions expire after ``ttl_s`` of silence.
 """
 
 from __future__ import annotations
@@ -31,7 +36,8 @@ from circuitbreaker import CircuitBreaker, CircuitBreakerError
 
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
-from chat.answer import Answer, Citation, compose_answer
+from chat.answer import FALLBACK, HANDOFF_OFFER, Answer, Citation, compose_answer
+from chat.chain_sources import chain_citations
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import LANGUAGE_DATA, UNCLEAR, IntentModel
 from chat.language import NLU_LANGUAGES, Spoken, spoken
@@ -45,6 +51,7 @@ from chat.sessions import Expired, MemorySessions, Pending, Session, SessionStor
 from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from lang.gazetteer import MENTION_TYPES
+from lang.places import places
 from lang.text import has_content
 from lang.values import find_values, foreign_amount, foreign_days, parse_amount
 from queries import load as load_query
@@ -83,6 +90,8 @@ YES_ANY = {"yes", "y", "ok", "okay", "sure", "はい", "ええ", "네", "예", "
 NO_ANY = {"no", "nope", "いいえ", "아니요", "nein", "non", "nee", "não", "nao", "нет", "キャンセル"}
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
 PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
+#: An unanswered message this short, after an answer, is asked again about that answer's topic.
+SHORT_FOLLOW_UP = 8
 #: How each mode reads in an answer (docs/approvals.md); a step's mode is as resolved (approvals.chain).
 MODE_NOTE = {"会签": N_("（会签：每个角色各一人同意）"), "或签": N_("（或签：任一人同意即可）"), "依次": ""}
 
@@ -189,7 +198,8 @@ class DialogEngine:
         process's memory; the API passes the shared Redis store). ``ttl_s`` applies to either.
         ``questions``: where answered and unanswered questions are counted (the analysts' dashboard)."""
         self.questions = questions
-        self.approvals = approvals
+        # applications always go through the approvals engine (one without listeners unless given)
+        self.approvals = approvals or ApprovalEngine(store)
         self.desk = desk
         self.rewriter = rewriter  # optional LLM wording of answers (chat.rewrite)
         self.store = store
@@ -365,6 +375,9 @@ class DialogEngine:
                 )
             if is_no(text):
                 return Reply(session.id, "cancelled", _("好的，已取消。还有什么可以帮您？"), "取消", 1.0)
+            if pending.kind == "choose_process" and self._process_named_in(text):
+                # the answer to "which process?": the application goes on with the first message's details
+                return self._application(session, who, "提交审批", f"{pending.title} {text}")
 
         if wants_human(text):
             return self._handoff(session, who, "员工要求转人工", [])
@@ -384,7 +397,7 @@ class DialogEngine:
             and amount_and_days(text, bare_numbers=True) != (None, None)
         ):
             return self._route(session, who, "谁来审批", text, session.last_entities)
-        question, carried = self._carry_over(session, text, entities)
+        question, carried, focus = self._carry_over(session, text, entities)
         prediction = self.intent_model(said.code).predict(question)
         intent = session.last_intent if carried and session.last_intent else prediction.intent
         confidence = 1.0 if carried else prediction.confidence
@@ -393,11 +406,12 @@ class DialogEngine:
         if (intent in APPLICATION_INTENTS or intent == "提交工单") and QUESTION.search(question):
             intent = "办事流程"  # "报销多久到账？" asks about the process; it does not start one
         reply = self._route(
-            session, who, intent, question, entities or (session.last_entities if carried else [])
+            session, who, intent, question, entities or (session.last_entities if carried else []), focus
         )
         if reply.type == "answer":
             session.last_question, session.last_intent = question, intent
-            session.last_entities = entities or session.last_entities
+            if intent != "谁来审批":  # that route keeps the process it resolved as the topic
+                session.last_entities = entities or session.last_entities
             session.last_sources = [c.title for c in reply.citations]
             session.last_documents = [c.document_id for c in reply.citations]
         return reply
@@ -450,20 +464,48 @@ class DialogEngine:
 
     def _carry_over(
         self, session: Session, text: str, entities: list[tuple[str, str, str]]
-    ) -> tuple[str, bool]:
-        """ "那病假呢？" after "年假怎么请？" → "病假怎么请？" (same intent, the entity swapped)."""
-        if not session.last_question or not entities or len(text) > 16 or not FOLLOW_UP.match(text):
-            return text, False
-        new = entities[0]
-        for _entity, surface, kind in session.last_entities:
-            if kind == new[2] and surface in session.last_question and surface != new[1]:
-                return session.last_question.replace(surface, new[1], 1), True
-        return text, False
+    ) -> tuple[str, bool, str]:
+        """ "那病假呢？" after "年假怎么请？" → "病假怎么请？"; "那去成都呢？" after a hotel question about
+        北京 → the same question about 成都 (same intent, the slot's value swapped). Also returns the
+        new value (the word the answer must be about)."""
+        last = session.last_question
+        if not last or len(text) > 16 or not FOLLOW_UP.match(text):
+            return text, False, ""
+        for old, new in self._substitutions(session, last, text, entities):
+            if old != new and old in last:
+                return last.replace(old, new, 1), True, new
+        return text, False, ""
+
+    def _substitutions(
+        self, session: Session, last: str, text: str, entities: list[tuple[str, str, str]]
+    ) -> Iterator[tuple[str, str]]:
+        """(old, new) pairs of the same slot: an entity of the same kind, a place, an amount, days."""
+        before = [*session.last_entities, *self._entities(last)]
+        for _entity, surface, kind in entities:
+            for _old_entity, old, old_kind in before:
+                if old_kind == kind:
+                    yield old, surface
+        new_process, old_process = self._process_surface(text), self._process_surface(last)
+        if new_process and old_process:
+            yield old_process, new_process
+        new_places, old_places = places(text), places(last)
+        if new_places and old_places:
+            yield old_places[0], new_places[0]
+        new_values = {v.type: v.text for v in find_values(text, "chat") if v.type in ("Amount", "Duration")}
+        for value in find_values(last, "chat"):
+            if value.type in new_values:
+                yield value.text, new_values.pop(value.type)
 
     # -- routes --------------------------------------------------------------------------------------
 
     def _route(
-        self, session: Session, who: Principal, intent: str, text: str, entities: list[tuple[str, str, str]]
+        self,
+        session: Session,
+        who: Principal,
+        intent: str,
+        text: str,
+        entities: list[tuple[str, str, str]],
+        focus: str = "",
     ) -> Reply:
         sid = session.id
         if intent == "问候感谢":
@@ -506,20 +548,8 @@ class DialogEngine:
                 intent,
                 1.0,
             )
-        if intent in APPLICATION_INTENTS and self.approvals is not None:
-            slots = self.slots(text)
-            if "process" in slots:
-                return self._confirm_approval(session, who, intent, text, slots)
         if intent in APPLICATION_INTENTS:
-            session.pending = Pending("application", text, [e[0] for e in entities])
-            return Reply(
-                sid,
-                "confirm",
-                _("审批模块接入前，我可以把“{text}”作为申请工单转交相关部门办理。", text=text)
-                + confirm_prompt(),
-                intent,
-                1.0,
-            )
+            return self._application(session, who, intent, text)
         if intent == "审批进度查询":
             rows = self.store.query(load_query("my_tickets").text, {"employee": who.id, "limit": 5})
             if self.approvals is not None:
@@ -540,7 +570,24 @@ class DialogEngine:
                 )
             lines = [_ticket_line(r) for r in rows]
             return Reply(sid, "answer", _("您最近的申请/工单：") + "\n" + "\n".join(lines), intent, 0.9)
-        return self._answer(session, who, intent, text)
+        return self._answer(session, who, intent, text, focus)
+
+    def _application(self, session: Session, who: Principal, intent: str, text: str) -> Reply:
+        """Start an application: the process from the message (or its leave type), else ask which."""
+        slots = self.slots(text)
+        if "process" not in slots and "leave_type" in slots:
+            slots["process"] = PROCESS_FOR_TYPE["LeaveType"]
+        if "process" in slots:
+            return self._confirm_approval(session, who, intent, text, slots)
+        names = [r["name"] for r in self.store.query(load_query("process_names").text)]
+        session.pending = Pending("choose_process", text, [])
+        return Reply(
+            session.id,
+            "clarify",
+            _("请问要提交哪个流程的申请？可以提交：{names}。", names="、".join(names)),
+            intent,
+            0.5,
+        )
 
     def _confirm_approval(
         self, session: Session, who: Principal, intent: str, text: str, slots: dict[str, str | float]
@@ -593,13 +640,20 @@ class DialogEngine:
             ticket_id=inst.id,
         )
 
-    def _answer(self, session: Session, who: Principal, intent: str, text: str) -> Reply:
-        answer = self.rewrite(compose_answer(self.search, text, who))
+    def _answer(self, session: Session, who: Principal, intent: str, text: str, focus: str = "") -> Reply:
+        answer = compose_answer(self.search, text, who, focus=focus)
+        topic = next((e[1] for e in session.last_entities if e[1] not in text), None)
+        if not answer.answered and topic and len(text) <= SHORT_FOLLOW_UP:
+            # "地址是什么" right after a VPN answer asks about the VPN's address
+            retry = compose_answer(self.search, f"{topic}{text}", who)
+            answer = retry if retry.answered else answer
+        answer = self.rewrite(answer)
         self.count(answer)
         reply_type = "answer" if answer.answered else "clarify"
+        # an unanswered reply already offers a human (chat.answer.not_found)
         body = (
             answer.text
-            if answer.answered
+            if answer.answered or _(HANDOFF_OFFER) in answer.text or answer.text == _(FALLBACK)
             else answer.text + " " + _("回复“{human}”联系人工客服。", human=_(HUMAN))
         )
         return Reply(
@@ -697,6 +751,12 @@ class DialogEngine:
         padded = " " + re.sub(r"[^\w\u4e00-\u9fff]+", " ", text.lower())
         return next((pid for name, pid in self._process_names if name in padded), None)
 
+    def _process_surface(self, text: str) -> str | None:
+        """The words naming a process in ``text`` (its name, an alias or its stem), if any."""
+        found = self._process_named_in(text)
+        assert self._process_names is not None or found is None
+        return next((n for n, pid in self._process_names or [] if pid == found and n in text), None)
+
     def _handoff(
         self,
         session: Session,
@@ -770,12 +830,12 @@ class DialogEngine:
         )
         head = (
             _(
-                "按“{process}”流程（{condition}），您的审批人依次是：",
+                "按“{process}”流程（{condition}），审批步骤如下：",
                 process=chain.process_name,
                 condition=condition,
             )
             if condition
-            else _("按“{process}”流程，您的审批人依次是：", process=chain.process_name)
+            else _("按“{process}”流程，审批步骤如下：", process=chain.process_name)
         ) + "\n"
         skipped = [s.name for s in chain.steps if not s.applies]
         tail = "\n" + _("（条件未触发而跳过：{steps}）", steps=_("、").join(skipped)) if skipped else ""
@@ -785,11 +845,14 @@ class DialogEngine:
             tail += "\n" + _("告诉我金额或天数，我可以算出更准确的审批链。")
         session.last_entities = [(chain.process_id, chain.process_name, "ApprovalProcess")]
         session.last_intent = "谁来审批"
+        citations = chain_citations(self.store, self.search, chain, who)
+        sources = "、".join(dict.fromkeys(f"《{c.title}》{c.section}".strip() for c in citations))
         return Reply(
             session.id,
             "answer",
-            head + "\n".join(steps) + tail,
+            head + "\n".join(steps) + tail + (f"\n（依据：{sources}）" if sources else ""),
             "谁来审批",
             0.95,
+            citations,
             entities=[(chain.process_id, chain.process_name)],
         )

@@ -571,6 +571,11 @@ class SearchService:
         snap.remember(cache_key, result)
         return result
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """The (cached) embedding of a normalised query, as the search used it (the answer gate compares
+        it with a hit's heading)."""
+        return self._query_vector(text)
+
     def _query_vector(self, text: str) -> np.ndarray:
         with self._swap:
             vec = self._qvecs.get(text)

@@ -67,22 +67,64 @@ def test_who_approves_without_a_process_asks_which(engine: DialogEngine) -> None
     assert reply.type == "clarify" and "哪个流程" in reply.text
 
 
-def test_actions_need_confirmation_and_open_tickets(writing_engine: DialogEngine) -> None:
+def test_actions_need_confirmation_and_go_through_approvals_or_tickets(writing_engine: DialogEngine) -> None:
     engine = writing_engine
     ask, done = talk(engine, "E1031", "帮我请两天年假", "确认")
-    assert ask.type == "confirm" and "确认" in ask.text
-    assert done.type == "action" and done.ticket_id
-    rows = engine.store.query(
-        "MATCH (t:Ticket {id: $id})-[:RAISED_BY]->(e) RETURN t.status AS s, t.category AS c, e.id AS e, "
-        "t.conversation AS conv",
-        {"id": done.ticket_id},
-    )
-    assert rows[0]["s"] == "open" and rows[0]["c"] == "application" and rows[0]["e"] == "E1031"
-    assert any("请两天年假" in line for line in rows[0]["conv"])
+    assert ask.type == "confirm" and "确认" in ask.text and "请假审批" in ask.text
+    assert done.type == "action" and done.ticket_id and done.ticket_id.startswith("AP-")
+    assert engine.approvals is not None
+    instance = engine.approvals.get(done.ticket_id)
+    assert (instance.process_id, instance.applicant, instance.days) == ("PROC-LEAVE", "E1031", 2.0)
     ask, cancelled = talk(engine, "E1031", "会议室投影坏了请派人修", "取消")
     assert ask.type == "confirm" and cancelled.type == "cancelled"
     status = talk(engine, "E1031", "我的申请到哪了")[0]
     assert done.ticket_id in status.text
+    ask, ticket = talk(engine, "E1031", "会议室投影坏了请派人修", "确认")
+    rows = engine.store.query(
+        "MATCH (t:Ticket {id: $id})-[:RAISED_BY]->(e) RETURN t.status AS s, t.category AS c, e.id AS e, "
+        "t.conversation AS conv",
+        {"id": ticket.ticket_id},
+    )
+    assert rows[0]["s"] == "open" and rows[0]["c"] == "service" and rows[0]["e"] == "E1031"
+    assert any("投影坏了" in line for line in rows[0]["conv"])
+
+
+def test_leave_request_alone_starts_the_leave_application(writing_engine: DialogEngine) -> None:
+    ask, done = talk(writing_engine, "E1030", "我要请3天年假", "确认")
+    assert ask.type == "confirm" and "请假审批（3天）" in ask.text and "审批模块接入前" not in ask.text
+    assert done.type == "action" and done.ticket_id and done.ticket_id.startswith("AP-")
+    assert writing_engine.approvals is not None
+    instance = writing_engine.approvals.get(done.ticket_id)
+    assert (instance.process_id, instance.days) == ("PROC-LEAVE", 3.0)
+
+
+def test_application_without_a_process_lists_every_process_of_the_graph(writing_engine: DialogEngine) -> None:
+    which, ask, done = talk(writing_engine, "E1030", "我要提交申请", "借款申请", "确认")
+    names = [r["name"] for r in writing_engine.store.query("MATCH (p:ApprovalProcess) RETURN p.name AS name")]
+    assert which.type == "clarify" and len(names) >= 10 and all(n in which.text for n in names)
+    assert ask.type == "confirm" and "借款申请" in ask.text
+    assert done.type == "action" and done.ticket_id and done.ticket_id.startswith("AP-")
+
+
+def test_follow_ups_substitute_any_slot(engine: DialogEngine) -> None:
+    hotel, chengdu = talk(engine, "E1030", "出差去北京住酒店一晚能报多少钱", "那去成都呢？")
+    assert hotel.type == "answer" and "550" in hotel.text
+    # 成都 is a provincial capital: 450 元 for ordinary staff, from the clause that names it
+    assert chengdu.type == "answer" and "成都" in chengdu.text and "450" in chengdu.text
+    five, twelve = talk(engine, "E1030", "请假5天谁审批", "那12天呢")
+    assert "副总经理审批：" not in five.text and "副总经理审批：" in twelve.text  # more than 10 days
+    expense, purchase = talk(engine, "E1030", "报销8000元谁审批", "那采购呢")
+    assert "费用报销" in expense.text and purchase.type == "answer" and "“采购申请”" in purchase.text
+    assert "8000" in purchase.text  # the amount stays
+
+
+def test_approval_chain_answers_cite_the_definition_and_the_policy(engine: DialogEngine) -> None:
+    (reply,) = talk(engine, "E1030", "报销8000元谁审批")
+    titles = [c.title for c in reply.citations]
+    assert titles[0] == "审批流程定义：费用报销" and "金额超过5000元" in reply.citations[0].snippet
+    authority = next(c for c in reply.citations if c.title.startswith("审批权限表"))
+    assert "费用报销" in authority.section and authority.uri
+    assert "依据：" in reply.text and "审批权限表" in reply.text
 
 
 def test_handoff_carries_the_conversation(writing_engine: DialogEngine) -> None:

@@ -1,0 +1,166 @@
+"""Calibrated answering on the demo: does ``answered: true`` mean the answer is supported?
+
+The questions (``bench/data/answer_calibration.tsv``) are natural employee questions written before
+the answer gate (:mod:`chat.gate`) was tuned, each labelled in scope (with the sections that answer
+it) or out of scope. Every question is asked as employee E1030 through :func:`chat.answer.compose_answer`
+(what ``ask``, the chat and the agents' suggestions use). Printed per split:
+
+* precision of ``answered: true`` — answered questions that are in scope *and* whose first citation
+  is one of the expected sections (target ≥ 0.90);
+* out of scope correctly declined (target ≥ 0.90);
+* the answered rate on in-scope questions, and how many of those were right.
+
+    python bench/answer_calibration.py [--split dev|test|all] [--data-dir DIR] [--dump]
+
+The gate's thresholds were tuned on ``dev`` only; ``test`` is run once at the end. Without
+``--data-dir`` it loads the demo into a temporary data directory of its own (``bench.harness``);
+``--data-dir`` reuses one where ``zhiku demo load`` already ran (read only). ``--dump`` prints every
+question's evidence, for tuning on dev.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.retrieval_eval import file_name
+from chat.answer import compose_answer
+from chat.gate import Evidence, evidence
+from search.service import SearchService
+from zhiku.access import Principal, load_principal
+from zhiku.settings import Settings
+
+DATA = Path(__file__).resolve().parent / "data" / "answer_calibration.tsv"
+EMPLOYEE = "E1030"
+FEATURES: list[tuple[str, bool, bool, str, Evidence]] = []  # --dump: every question's evidence
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    split: str
+    in_scope: bool
+    question: str
+    expected: tuple[tuple[str, str], ...]  # (file name, substring) alternatives; () out of scope
+    note: str  # out of scope: why (other-company, general, hr-gap, near-miss)
+
+
+def load_items(path: Path = DATA) -> list[Item]:
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        split, scope, question, expected = line.split("\t")
+        if scope == "in":
+            alts = tuple((f, s) for f, _, s in (alt.partition(":") for alt in expected.split("|")))
+            items.append(Item(split, True, question, alts, ""))
+        else:
+            items.append(Item(split, False, question, (), expected))
+    return items
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    item: Item
+    answered: bool
+    correct: bool  # the first citation is an expected section (in scope only)
+    cited: str
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    questions: int
+    precision: float  # of answered: true
+    declined: float  # out of scope correctly declined
+    answered_rate: float  # in-scope questions answered
+    right_rate: float  # in-scope questions answered with an expected section first
+
+
+def ask(service: SearchService, who: Principal, item: Item, dump: bool = False) -> Outcome:
+    answer = compose_answer(service, item.question, who)
+    # the same search compose_answer made (cached) and the passage it answers with (its first citation)
+    result = service.search(item.question, who, k=6)
+    first = answer.citations[0].chunk_id if answer.citations else None
+    top = next((h for h in result.hits if h.chunk_id == first), None)
+    correct = bool(
+        item.in_scope
+        and top is not None
+        and any(
+            file_name(top.uri) == f and s in " / ".join(top.heading_path) + "\n" + top.text
+            for f, s in item.expected
+        )
+    )
+    cited = f"{file_name(top.uri)} {top.section}" if top else ""
+    if dump:
+        scope = "IN " if item.in_scope else "OUT"
+        mark = ("ok " if correct else "BAD") if item.in_scope else "   "
+        print(f"{scope} {mark} {'A' if answer.answered else '-'} {item.question}  -> {cited}")
+        ev = evidence(service, result, top)
+        print(f"          {ev}")
+        if ev is not None:
+            FEATURES.append((item.split, item.in_scope, correct, item.question, ev))
+    return Outcome(item, answer.answered, correct, cited)
+
+
+def figures(outcomes: Sequence[Outcome]) -> Figures:
+    answered = [o for o in outcomes if o.answered]
+    inside = [o for o in outcomes if o.item.in_scope]
+    outside = [o for o in outcomes if not o.item.in_scope]
+    good = sum(1 for o in answered if o.correct)
+    return Figures(
+        len(outcomes),
+        good / len(answered) if answered else 0.0,
+        sum(1 for o in outside if not o.answered) / len(outside) if outside else 0.0,
+        sum(1 for o in inside if o.answered) / len(inside) if inside else 0.0,
+        sum(1 for o in inside if o.answered and o.correct) / len(inside) if inside else 0.0,
+    )
+
+
+@contextmanager
+def demo(data_dir: str | None) -> Iterator[Settings]:
+    if data_dir is None:
+        from bench.harness import demo_company
+
+        with demo_company() as settings:
+            yield settings
+    else:
+        yield Settings(_env_file=None, data_dir=Path(data_dir))  # type: ignore[call-arg]
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from graph import open_store
+
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    parser.add_argument("--data-dir")
+    parser.add_argument("--dump", action="store_true")
+    args = parser.parse_args(argv)
+    items = load_items()
+    splits = ("dev", "test") if args.split == "all" else (args.split,)
+    with demo(args.data_dir) as settings, open_store(settings) as store:
+        service = SearchService.open(store, settings)
+        who = load_principal(store, EMPLOYEE)
+        print(f"{'split':6} {'n':>4} {'precision(answered)':>20} {'OOS declined':>13} "
+              f"{'in-scope answered':>18} {'in-scope right':>15}")  # fmt: skip
+        wrong: list[str] = []
+        for split in splits:
+            outcomes = [ask(service, who, i, args.dump) for i in items if i.split == split]
+            f = figures(outcomes)
+            print(f"{split:6} {f.questions:4d} {f.precision:20.3f} {f.declined:13.3f} "
+                  f"{f.answered_rate:18.3f} {f.right_rate:15.3f}")  # fmt: skip
+            wrong += [
+                f"  {split} answered wrongly: {o.item.question} -> {o.cited}"
+                for o in outcomes
+                if o.answered and not o.correct
+            ]
+        print("\n".join(wrong))
+        service.close()
+
+
+if __name__ == "__main__":
+    main()

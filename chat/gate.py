@@ -1,0 +1,166 @@
+"""The answer gate: whether the knowledge base supports an answer, from the retrieval evidence.
+
+A retrieval always returns *something*; the gate decides whether its first hit answers the question
+or only shares a few words with it ("公司停车位一个月多少钱" retrieving the overtime rules). It reads the
+evidence once (:func:`evidence`, I/O against the search snapshot) and decides in a pure function
+(:func:`decide`), so the rule is tested without an index and reused by ``ask``, the chat and the
+agents' suggestions.
+
+The evidence, all about the first hit:
+
+* ``dense`` — its e5 cosine with the question;
+* ``coverage`` — the IDF-weighted share of the question's terms the hit contains (its text, headings
+  and title); a term the knowledge base has never seen counts at the highest IDF, so a question
+  whose rare words are nowhere in the corpus (停车位, 期权, 哺乳) has little coverage anywhere;
+* ``field`` — the same share within the hit's heading field (an FAQ row's question, else its
+  innermost heading);
+* ``unknown`` — the share of the question's term weight that no chunk contains at all;
+* ``margin`` — its fused score minus the second hit's (how clearly it wins);
+* ``linked`` — whether it is linked to an entity the question names (the ontology);
+* ``keyword_rank`` — its place in the BM25 list, as before.
+
+Thresholds were chosen on the dev split of ``bench/data/answer_calibration.tsv`` (183 questions
+written before tuning, 62 of them out of scope); its test split was run once afterwards
+(``bench/answer_calibration.py``, figures in ``bench/RESULTS.md``).
+
+Example::
+
+    verdict = decide(evidence(service, result))
+    if not verdict.answered: ...  # "没有找到", the nearest topics, the hand-off offer
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from search.fusion import field_text, idf
+from search.service import Hit, SearchResult, SearchService
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """What retrieval says about its first hit (see the module docstring)."""
+
+    dense: float
+    coverage: float
+    field: float
+    unknown: float
+    margin: float
+    linked: bool
+    keyword_rank: int | None
+    heading_dense: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    answered: bool
+    confidence: float  # 0–1, reported with the answer
+    reason: str  # which evidence decided (for logs and the benchmark)
+
+
+#: The decision's thresholds (chosen on the dev split; see the module docstring).
+MIN_SIMILARITY = 0.91  # the question's cosine with the passage or its heading / FAQ question …
+MIN_SIMILARITY_COVERED = 0.89  # … or this much when the passage contains most of the question's terms
+MIN_COVERAGE = 0.6  # "most": the IDF-weighted share of the question's terms
+MAX_UNKNOWN = 0.6  # more of the question than this is words the knowledge base never uses
+#: General-Chinese IDF (jieba) at which an unknown word starts to count, and over which it grows to full.
+GENERAL_COMMON = 9.0
+GENERAL_SPAN = 5.0
+
+
+def general_idf(term: str) -> float | None:
+    """How rare ``term`` is in general Chinese (jieba's dictionary frequencies); ``None`` when the
+    dictionary does not know it."""
+    freq = jieba_frequencies()
+    count = freq[0].get(term, 0)
+    return math.log(freq[1] / count) if count > 0 else None
+
+
+@functools.cache
+def jieba_frequencies() -> tuple[dict[str, int], int]:
+    import jieba
+
+    jieba.initialize()
+    return jieba.dt.FREQ, jieba.dt.total
+
+
+def term_weights(tokens: Sequence[str], df: Mapping[str, int], n: int) -> dict[str, float]:
+    """Each question term's weight: its IDF in the knowledge base; for a term the knowledge base never
+    uses, the highest IDF scaled by how rare the term is in general Chinese (到底, 哪天, 必须 say little;
+    停车位, 期权 say what the question is about; a word jieba does not know counts half). A search-mode
+    compound whose parts are terms too (今年春节: 今年, 春节) is left to its parts."""
+    terms = set(tokens)
+    terms = {t for t in terms if not any(o != t and o in t for o in terms)}
+    top = idf(0, n)
+    out = {}
+    for t in terms:
+        if df.get(t, 0) > 0:
+            out[t] = idf(df[t], n)
+            continue
+        rarity = general_idf(t)
+        scale = 0.5 if rarity is None else min(1.0, max(0.0, (rarity - GENERAL_COMMON) / GENERAL_SPAN))
+        out[t] = top * scale
+    return out
+
+
+def evidence(service: SearchService, result: SearchResult, top: Hit | None = None) -> Evidence | None:
+    """The evidence for ``top`` (default: ``result``'s first hit; ``None`` when there is none)."""
+    if not result.hits:
+        return None
+    top = top or result.hits[0]
+    snap = service.snapshot()
+    n = max(len(snap.chunks), 1)
+    weights = term_weights(service.analyser.tokens(result.query), snap.df, n)
+    language = getattr(top, "language", "") or None  # the passage's, for its heading and title
+    total = sum(weights.values())
+    pos = snap.pos_by_id.get(top.chunk_id)
+    tokens = snap.token_set(pos) if pos is not None else frozenset()
+    heading = frozenset(service.analyser.tokens(field_text(top.kind, top.heading_path, top.text), language))
+    title = frozenset(service.analyser.tokens(" ".join([top.title, *top.heading_path]), language))
+
+    def share(found: frozenset[str]) -> float:
+        return sum(w for t, w in weights.items() if t in found) / total if total > 0 else 0.0
+
+    heading_dense = 0.0
+    if pos is not None and len(snap.fields.of_chunk) == len(snap.chunks):
+        row = snap.fields.of_chunk[pos]
+        heading_dense = float(snap.fields.vectors[row] @ service.query_vector(result.query))
+    other = max((h.score for h in result.hits if h is not top), default=0.0)
+    query_entities = {e for e, _ in result.entities}
+    return Evidence(
+        dense=top.dense_score or 0.0,
+        coverage=share(tokens | title),
+        field=share(heading),
+        unknown=sum(w for t, w in weights.items() if t not in snap.vocab) / total if total > 0 else 0.0,
+        margin=top.score - other,
+        linked=any(e in query_entities for e, _ in top.entities),
+        keyword_rank=top.keyword_rank,
+        heading_dense=heading_dense,
+    )
+
+
+def decide(ev: Evidence | None, *, covered: bool = False) -> Verdict:
+    """Answer only when the passage (or its heading) is about what the question asks and the question
+    is not mostly words the knowledge base never uses.
+
+    On the dev split the entity link and the fused-score margin added nothing once similarity and
+    coverage were known (most wrong first hits *are* linked to the question's entity: 年假 questions
+    answered with the wrong 年假 FAQ row), so they only inform ``confidence``. ``covered``: the caller
+    knows the passage holds what the question turns on (a follow-up's new slot value), so the lower
+    similarity bar applies."""
+    if ev is None:
+        return Verdict(False, 0.0, "no hits")
+    similarity = max(ev.dense, ev.heading_dense)
+    confidence = round(
+        min(1.0, max(0.0, (similarity - 0.80) / 0.15)) * (1.0 - 0.5 * ev.unknown) * (0.8 + 0.2 * ev.linked), 3
+    )
+    if ev.unknown > MAX_UNKNOWN:
+        return Verdict(False, confidence, "unknown words")
+    if similarity >= MIN_SIMILARITY:
+        return Verdict(True, confidence, "similar")
+    if similarity >= MIN_SIMILARITY_COVERED and (covered or ev.coverage >= MIN_COVERAGE):
+        return Verdict(True, confidence, "covered")
+    return Verdict(False, confidence, "low similarity")

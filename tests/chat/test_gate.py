@@ -1,0 +1,48 @@
+"""The answer gate: the pure decision on evidence, and answers on the demo — supported questions are
+answered, questions the knowledge base does not cover get 没有找到, the nearest topics and a human."""
+
+from __future__ import annotations
+
+from chat.answer import compose_answer
+from chat.gate import Evidence, decide
+from zhiku.access import load_principal
+
+
+def evidence(**changes: float | bool | None) -> Evidence:
+    base = {"dense": 0.93, "coverage": 0.7, "field": 0.5, "unknown": 0.0, "margin": 0.05, "linked": True,
+            "keyword_rank": 0, "heading_dense": 0.94}  # fmt: skip
+    return Evidence(**{**base, **changes})  # type: ignore[arg-type]
+
+
+def test_decide_answers_only_supported_passages() -> None:
+    assert decide(evidence()).answered
+    assert not decide(None).answered
+    # mostly words the knowledge base never uses (停车位, 期权): declined however similar
+    assert decide(evidence(unknown=0.7)).reason == "unknown words"
+    # neither the passage nor its heading is close enough
+    assert not decide(evidence(dense=0.87, heading_dense=0.88)).answered
+    # close, and the passage holds most of the question (or the word a follow-up turns on)
+    middling = evidence(dense=0.895, heading_dense=0.89, coverage=0.3)
+    assert not decide(middling).answered and decide(middling, covered=True).answered
+    assert decide(evidence(dense=0.895, heading_dense=0.89, coverage=0.65)).answered
+    assert 0 <= decide(evidence(unknown=0.7)).confidence < decide(evidence()).confidence <= 1
+
+
+def test_out_of_scope_questions_are_declined_with_topics_and_a_human(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
+    who = load_principal(demo_graph, "E1030")
+    for question in ("公司停车位一个月多少钱", "公司年会什么时候开", "公司有股票期权吗"):
+        answer = compose_answer(demo_search, question, who)
+        assert not answer.answered, question
+        assert "没有找到" in answer.text and "转人工" in answer.text and "相近的内容有" in answer.text
+
+
+def test_supported_questions_are_answered_from_the_right_passage(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
+    who = load_principal(demo_graph, "E1030")
+    how = compose_answer(demo_search, "年假怎么请", who)
+    # a how-question, not the close yes/no row "年假可以按小时请吗？"
+    assert how.answered and "请假申请单" in how.text and "最小单位" not in how.text
+    hotel = compose_answer(demo_search, "出差去北京住酒店一晚能报多少钱", who)
+    assert hotel.answered and "550" in hotel.text
+    smoking = compose_answer(demo_search, "办公室里能抽烟吗", who)
+    # the document's title-only chunk ranks first; the clause that says something is the one offered
+    assert smoking.citations and "吸烟" in smoking.citations[0].snippet
