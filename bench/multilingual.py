@@ -240,14 +240,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             index.service.close()
             print(table(runs[-2:]), flush=True)  # as each language completes (a long run may be cut)
         zh.service.close()
+        print()
+        print(table(runs), flush=True)  # before the clean-up (a graph file still closing can fail it)
+        for run in runs:
+            for line in run.misses:
+                print(line)
         for store in stores:
             store.close()
         EmbeddedServer(work / "graph").stop()
-    print()
-    print(table(runs))
-    for run in runs:
-        for line in run.misses:
-            print(line)
     print(f"\ntotal {time.perf_counter() - started:.0f} s")
     return 0
 

@@ -19,11 +19,10 @@ Example::
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import replace
 
-from lang.detect import UNDETERMINED, detect_languages
+from lang.detect import detect_languages, main_language
 from zhiku.types import Block, Chunk, Document
 
 DEFAULT_MAX_CHARS = 600
@@ -144,15 +143,9 @@ def with_languages(chunks: Sequence[Chunk]) -> list[Chunk]:
     its document's language."""
     found = detect_languages([" ".join([*c.heading_path[-1:], c.text]) for c in chunks])
     main = document_language([replace(c, language=f.code) for c, f in zip(chunks, found, strict=True)])
-    return [
-        replace(c, language=f.code if f.known else main) for c, f in zip(chunks, found, strict=True)
-    ]
+    return [replace(c, language=f.code if f.known else main) for c, f in zip(chunks, found, strict=True)]
 
 
 def document_language(chunks: Sequence[Chunk]) -> str:
     """The language most of a document's text is in (by characters), ``und`` when none is known."""
-    weight: Counter[str] = Counter()
-    for c in chunks:
-        if c.language and c.language != UNDETERMINED:
-            weight[c.language] += len(c.text)
-    return weight.most_common(1)[0][0] if weight else UNDETERMINED
+    return main_language([c.language for c in chunks], [len(c.text) for c in chunks])

@@ -148,6 +148,16 @@ def _from_lingua(ten: Any, wide: Any) -> Language:
     return UND
 
 
+def main_language(codes: Sequence[str], weights: Sequence[int]) -> str:
+    """The language with the most weight (a document's: its chunks' languages by characters),
+    ``und`` when none of ``codes`` is known."""
+    total: dict[str, int] = {}
+    for code, weight in zip(codes, weights, strict=True):
+        if code and code != UNDETERMINED:
+            total[code] = total.get(code, 0) + weight
+    return max(total, key=lambda c: total[c]) if total else UNDETERMINED
+
+
 def detect_language(text: str) -> Language:
     """The language of ``text``: one of :data:`SUPPORTED`, or :data:`UND` (too short, no letters,
     ambiguous, or a language outside the ten — then ``other`` names it when lingua is sure)."""

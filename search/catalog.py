@@ -62,7 +62,7 @@ class ChunkRow:
     tokens: tuple[str, ...]
     entities: tuple[tuple[str, str], ...]  # (entity id, name)
     anchor: str = ""  # the section's fragment in the document's URI ("" when it has none)
-    language: str = ""  # ISO 639-1 or "und": what its tokens were analysed as
+    language: str = ""  # ISO 639-1 or "und": what its tokens were analysed as (its document's language)
 
 
 #: (id, document id, ordinal, kind, heading path, text, search text, hash, tokens, entities, anchor,

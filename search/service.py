@@ -31,7 +31,7 @@ import time
 from collections import OrderedDict, defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -40,7 +40,7 @@ import numpy as np
 
 from graph.base import GraphStore
 from lang.analysers import Analyser
-from lang.detect import UNDETERMINED, detect_language, detect_languages
+from lang.detect import UNDETERMINED, detect_language, detect_languages, main_language
 from lang.gazetteer import Gazetteer
 from lang.text import NormalisedQuery, has_content, normalise_query
 from queries import load as load_query
@@ -372,6 +372,16 @@ class SearchService:
                             found = detect_languages([chunk_rows[i]["text"] or "" for i in unknown])
                             for i, lang in zip(unknown, found, strict=True):
                                 languages[i] = lang.code
+                        # Chunks are analysed (and fused) in their document's language: a Chinese page
+                        # whose chunk is mostly commands or English terms stays a Chinese chunk.
+                        main = doc.language or main_language(
+                            languages, [len(row["text"] or "") for row in chunk_rows]
+                        )
+                        if main != doc.language:
+                            doc = replace(doc, language=main)
+                            self.catalog.put_doc(doc)
+                        if main != UNDETERMINED:
+                            languages = [main] * len(chunk_rows)
                         for row, language in zip(chunk_rows, languages, strict=True):
                             # FAQ categories arrive as entity ids (TOPIC-leave): show their names.
                             names = self.gazetteer.names
