@@ -37,6 +37,7 @@ from api.graphql.errors import ZhikuErrors
 from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
 from api.graphql.review import ReviewMutation, ReviewQuery
 from api.graphql.search import SearchQuery, SearchSubscription
+from api.graphql.system import SystemQuery
 from api.graphql.tickets import TicketMutation, TicketQuery
 from ontology.model import Ontology, load_ontology
 from zhiku.settings import Environment, Settings
@@ -63,6 +64,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             ReviewQuery,
             ConsoleQuery,
             AdminQuery,
+            SystemQuery,
         ),
     )
     mutation = merge_types(
