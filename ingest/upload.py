@@ -93,7 +93,9 @@ def upload_scope(
         raise InputError(f"没有这个角色：{'、'.join(bad_roles)}", f"unknown roles: {', '.join(bad_roles)}")
     if not 0 <= level <= 99:
         raise InputError("职级应在 0 到 99 之间", "level must be between 0 and 99")
-    scope = AccessScope(departments=tuple(dict.fromkeys(departments)), roles=tuple(dict.fromkeys(roles)), level=level)
+    scope = AccessScope(
+        departments=tuple(dict.fromkeys(departments)), roles=tuple(dict.fromkeys(roles)), level=level
+    )
     if not admits(scope, who):
         raise InputError(
             "你无法查看按此范围上传的文档：请包含你所在的部门或角色，职级不高于你的职级",
