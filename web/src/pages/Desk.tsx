@@ -151,7 +151,7 @@ export function TicketView({ ticket, me, onChange }: { ticket: Ticket; me: strin
       {notice && <Alert type="warning" showIcon title={notice} style={{ marginTop: 8 }} />}
       {error && <Alert type="error" showIcon title={t("common.error", { text: errorText(error) })} style={{ marginTop: 8 }} />}
       {open && (
-        <Space direction="vertical" style={{ width: "100%", marginTop: 12 }}>
+        <Space orientation="vertical" style={{ width: "100%", marginTop: 12 }}>
           {!mine && (
             <Button type="primary" loading={claim.fetching} onClick={async () => after((await doClaim({ id: ticket.id })).data?.claimTicket)}>
               {t("desk.take")}

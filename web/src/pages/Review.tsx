@@ -368,7 +368,7 @@ export default function ReviewPage() {
                       decided[c.id] ? (
                         <DecisionTag d={decided[c.id]} />
                       ) : (
-                        <Space direction="vertical" size={4}>
+                        <Space orientation="vertical" size={4}>
                           {c.notes.map((n) => (
                             <Space key={n.document} size={4} wrap>
                               <Link to={`/doc/${encodeURIComponent(n.document)}`}>{n.document}</Link>
