@@ -242,7 +242,9 @@ function ActionModal({ action, onClose, onDone }: { action: Action | null; onClo
 
   const c = action.kind === "resolve" ? null : action.candidate;
   return (
-    <Modal open title={title} onCancel={onClose} onOk={() => form.submit()} confirmLoading={busy} okText={t("review.confirm")} cancelText={t("review.cancel")} destroyOnHidden>
+    // Rendered in place: in <body> antd locks the page's scrolling with a style element that carries
+    // no CSP nonce (@rc-component/portal's useScrollLocker), which the console's CSP refuses.
+    <Modal open getContainer={false} title={title} onCancel={onClose} onOk={() => form.submit()} confirmLoading={busy} okText={t("review.confirm")} cancelText={t("review.cancel")} destroyOnHidden>
       <Form form={form} layout="vertical" onFinish={submit} initialValues={{ entity: c?.suggestion?.entityId, cls: c?.type, name: c?.name }}>
         {action.kind === "merge" && (
           <Form.Item name="entity" label={t("review.into")} rules={[{ required: true, message: t("review.pickEntity") }]}>
