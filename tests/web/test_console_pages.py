@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
-from tests.web.test_console_browser import AXE, DIST, SHOTS, Page, browser  # noqa: F401  (fixture)
+from tests.web.test_console_browser import AXE, DIST, SHOTS, Page
 from zhiku.loopback import running
 from zhiku.settings import Settings
 
