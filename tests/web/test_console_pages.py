@@ -44,7 +44,8 @@ def server(
     search = SearchService(module_demo_copy.store, directory, demo_search.embedder, cache_path=embed_cache)
     settings = Settings(data_dir=data, web_dir=DIST)
     try:
-        with running(create_app(settings, store=module_demo_copy.store, search=search)) as base:
+        app = create_app(settings, store=module_demo_copy.store, search=search)
+        with running(app, start_timeout_s=120) as base:  # start-up loads the copied index
             yield base, settings
     finally:
         search.close()
