@@ -171,7 +171,7 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
     agent = Page(browser, base)
     desk = agent.sign_in(AGENT, settings)
     desk.get_by_role("menuitem", name="客服工作台").click()
-    desk.get_by_test_id("queue").get_by_role("button", name="年假可以分几次休").first.click()
+    desk.get_by_test_id("queue").get_by_role("button").filter(has_text="年假").first.click()
     ticket = desk.get_by_test_id("ticket")
     expect(ticket.get_by_test_id("conversation")).to_contain_text("年假可以分几次休")
     ticket.get_by_role("button", name="接 手").click()
@@ -197,7 +197,7 @@ def test_an_admin_reads_the_overview_and_every_new_page_refuses_other_roles(
     base, settings = server
     ui = Page(browser, base)
     page = ui.sign_in(ADMIN, settings)
-    page.get_by_role("menuitem", name="系统管理").click()
+    ui.go("/admin")  # an admin's menu holds every page: this one may sit in its overflow
     overview = page.get_by_test_id("overview")
     expect(overview).to_contain_text(str(settings.data_dir.resolve()))
     expect(overview).to_contain_text("falkordb")

@@ -125,12 +125,12 @@ export default function AdminPage() {
           items={[
             { key: "v", label: "Version / env", children: `${o.version} · ${o.env}` },
             { key: "d", label: "ZHIKU_DATA_DIR", children: <Typography.Text code>{o.dataDir}</Typography.Text> },
-            { key: "g", label: "Graph", children: <span>{o.graphBackend} · {o.graphLocation} <Tag color={o.graphOk ? "green" : "red"}>{o.graphOk ? `ok ${o.graphLatencyMs ?? ""} ms` : "down"}</Tag></span> },
+            { key: "g", label: "Graph", children: <span>{o.graphBackend} · {o.graphLocation} <Tag color={o.graphOk ? "blue" : "red"}>{o.graphOk ? `ok ${o.graphLatencyMs ?? ""} ms` : "down"}</Tag></span> },
             { key: "i", label: "Index", children: `${o.indexDocuments} docs · ${o.indexChunks} chunks · ${o.indexVectors} vectors (${o.indexKind}) · v${o.indexVersion}` },
             { key: "m", label: "Embedding model", children: `${o.embedModel} (${o.embedDim} d)` },
             { key: "n", label: "NER model", children: o.nerModel ?? "built-in" },
             { key: "s", label: "Scheduler", children: o.scheduler ?? "—" },
-            { key: "w", label: "WeCom", children: o.wecom ? <Tag color="green">on</Tag> : <Tag>off</Tag> },
+            { key: "w", label: "WeCom", children: o.wecom ? <Tag color="blue">on</Tag> : <Tag>off</Tag> },
           ]}
         />
       )}
@@ -150,7 +150,7 @@ export default function AdminPage() {
                   dataSource={settings}
                   pagination={false}
                   columns={[
-                    { title: "Name", dataIndex: "name", width: 280, render: (n: string, s) => <span><Typography.Text code>{n}</Typography.Text>{!s.default && <Tag color="gold" style={{ marginLeft: 4 }}>set</Tag>}</span> },
+                    { title: "Name", dataIndex: "name", width: 280, render: (n: string, s) => <span><Typography.Text code>{n}</Typography.Text>{!s.default && <Tag color="purple" style={{ marginLeft: 4 }}>set</Tag>}</span> },
                     { title: "Value", dataIndex: "value", render: (v: string) => <span style={{ wordBreak: "break-all" }}>{v}</span> },
                     { title: "", dataIndex: "description", render: (d: string) => <Typography.Text type="secondary">{d}</Typography.Text> },
                   ]}
@@ -173,7 +173,7 @@ export default function AdminPage() {
                   { title: t("admin.name"), dataIndex: "name" },
                   { title: "Schedule", dataIndex: "schedule" },
                   { title: t("admin.lastRun"), dataIndex: "lastRunAt", render: (v: string | null) => v ?? "—" },
-                  { title: t("admin.outcome"), dataIndex: "outcome", render: (v: string | null) => (v ? <Tag color={v === "ok" ? "green" : v === "failed" ? "red" : "blue"}>{v}</Tag> : "—") },
+                  { title: t("admin.outcome"), dataIndex: "outcome", render: (v: string | null) => (v ? <Tag color={v === "ok" ? "blue" : v === "failed" ? "red" : "blue"}>{v}</Tag> : "—") },
                   { title: t("admin.pages"), key: "pages", render: (_, c) => `${c.pages} · ${c.new}/${c.changed}/${c.removed}` },
                   { title: t("admin.errors"), key: "errors", render: (_, c) => (c.errors ? <span title={c.recentErrors.join("\n")}>{c.errors}</span> : 0) },
                   { title: t("admin.nextRun"), dataIndex: "nextRunAt", render: (v: string | null) => v ?? "—" },

@@ -91,7 +91,7 @@ const CloseMutation = graphql(`
 
 type Ticket = DeskTicketFieldsFragment;
 const STATUSES = ["open", "in_progress", "closed"] as const;
-const COLOR: Record<string, string> = { open: "orange", in_progress: "blue", closed: "default" };
+const COLOR: Record<string, string> = { open: "magenta", in_progress: "blue", closed: "default" };
 
 function statusLabel(t: (k: MessageKey) => string, s: string) {
   return (STATUSES as readonly string[]).includes(s) ? t(`desk.status.${s}` as MessageKey) : s;
@@ -171,7 +171,7 @@ export function TicketView({ ticket, me, onChange }: { ticket: Ticket; me: strin
           </Button>
           <Space.Compact style={{ width: "100%" }}>
             <Input value={resolution} onChange={(e) => setResolution(e.target.value)} placeholder={t("desk.resolution")} aria-label={t("desk.resolution")} maxLength={2000} />
-            <Button danger loading={closed.fetching} onClick={async () => after((await doClose({ id: ticket.id, resolution: resolution.trim() })).data?.closeTicket)}>
+            <Button loading={closed.fetching} onClick={async () => after((await doClose({ id: ticket.id, resolution: resolution.trim() })).data?.closeTicket)}>
               {t("desk.close")}
             </Button>
           </Space.Compact>

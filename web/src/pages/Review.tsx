@@ -276,7 +276,7 @@ function ActionModal({ action, onClose, onDone }: { action: Action | null; onClo
 
 export function DecisionTag({ d }: { d: Decision }) {
   const { t } = useT();
-  const color = { merge: "blue", accept: "green", reject: "red", resolve: "purple" }[d.action] ?? "default";
+  const color = { merge: "blue", accept: "purple", reject: "red", resolve: "magenta" }[d.action] ?? "default";
   return (
     <Space size={4} wrap data-testid="decision">
       <Tag color={color}>{t(`review.did.${d.action}` as "review.did.merge")}</Tag>
@@ -343,7 +343,7 @@ export default function ReviewPage() {
                         <Space size={4}>
                           <Button size="small" type="primary" onClick={() => setAction({ kind: "merge", candidate: c })}>{t("review.merge")}</Button>
                           <Button size="small" onClick={() => setAction({ kind: "accept", candidate: c })}>{t("review.accept")}</Button>
-                          <Button size="small" danger onClick={() => setAction({ kind: "reject", candidate: c })}>{t("review.reject")}</Button>
+                          <Button size="small" onClick={() => setAction({ kind: "reject", candidate: c })}>{t("review.reject")}</Button>
                         </Space>
                       ),
                   },

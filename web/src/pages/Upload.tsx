@@ -145,8 +145,8 @@ export default function UploadPage() {
                     <Progress percent={r.percent} size="small" style={{ width: 160 }} />
                   ) : (
                     <span>
-                      <Tag color={r.status === "rejected" ? "red" : r.status === "unchanged" ? "default" : "green"}>{t(`upload.status.${r.status}` as MessageKey)}</Tag>
-                      {r.message && <Typography.Text type="danger" data-testid="upload-error">{r.message}</Typography.Text>}
+                      <Tag color={r.status === "rejected" ? "red" : r.status === "unchanged" ? "default" : "blue"}>{t(`upload.status.${r.status}` as MessageKey)}</Tag>
+                      {r.message && <Typography.Text className="zk-error" data-testid="upload-error">{r.message}</Typography.Text>}
                     </span>
                   ),
               },
