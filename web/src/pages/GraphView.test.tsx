@@ -29,6 +29,8 @@ it("merges neighbourhoods once and filters by relation type, keeping the centres
   const only = filtered(b, ["REPORTS_TO"]);
   expect(only.edges).toEqual([{ source: "E1010", type: "REPORTS_TO", target: "E1002" }]);
   expect(only.nodes.map((n) => n.id).sort()).toEqual(["D-HR", "E1002", "E1010"]);
+  const noPeople = filtered(b, [], ["Employee"]); // hidden classes go, expanded centres stay
+  expect(noPeople.edges.map((e) => e.type).sort()).toEqual(["HEAD_OF", "PART_OF"]); // E1002 is hidden, E1010 expanded
 });
 
 it("opens at ?id= and expands a node when it is chosen", async () => {

@@ -2,7 +2,7 @@
 // Clicking a node loads its own neighbourhood into the picture; a relation-type filter hides the rest.
 // What appears is what the server returned for the caller — documents they may not read never arrive.
 import { useEffect, useMemo, useState } from "react";
-import { Alert, Button, Select, Space, Typography } from "antd";
+import { Alert, Button, Checkbox, Select, Space, Typography } from "antd";
 import { GraphChart } from "echarts/charts";
 import * as echarts from "echarts/core";
 import { useSearchParams } from "react-router";
@@ -48,10 +48,11 @@ export function merge(picture: Picture, center: string, nodes: readonly GNode[],
   return { nodes: all, edges: [...picture.edges, ...more], expanded: [...new Set([...picture.expanded, center])] };
 }
 
-/** The edges of the chosen relation types (all when none is chosen) and the nodes they touch,
- * plus the expanded centres so a centre never disappears. */
-export function filtered(picture: Picture, types: readonly string[]): { nodes: GNode[]; edges: GEdge[] } {
-  const edges = types.length ? picture.edges.filter((e) => types.includes(e.type)) : picture.edges;
+/** The edges of the chosen relation types (all when none is chosen) whose ends are not of a hidden
+ * class, and the nodes they touch, plus the expanded centres so a centre never disappears. */
+export function filtered(picture: Picture, types: readonly string[], hidden: readonly string[] = []): { nodes: GNode[]; edges: GEdge[] } {
+  const shown = (id: string) => !hidden.includes(picture.nodes[id]?.type ?? "") || picture.expanded.includes(id);
+  const edges = (types.length ? picture.edges.filter((e) => types.includes(e.type)) : picture.edges).filter((e) => shown(e.source) && shown(e.target));
   const keep = new Set([...picture.expanded, ...edges.flatMap((e) => [e.source, e.target])]);
   return { nodes: Object.values(picture.nodes).filter((n) => keep.has(n.id)), edges };
 }
@@ -64,6 +65,7 @@ export default function GraphViewPage() {
   const [params, setParams] = useSearchParams();
   const [picture, setPicture] = useState<Picture>(EMPTY);
   const [types, setTypes] = useState<string[]>([]);
+  const [chunks, setChunks] = useState(false); // a document's text chunks crowd the picture: off at first
   const [selected, setSelected] = useState<GNode | null>(null);
   const [error, setError] = useState("");
 
@@ -84,7 +86,7 @@ export default function GraphViewPage() {
     // eslint-disable-next-line react-hooks/exhaustive-deps -- a new centre starts a new picture
   }, [started]);
 
-  const view = useMemo(() => filtered(picture, types), [picture, types]);
+  const view = useMemo(() => filtered(picture, types, chunks ? [] : ["Chunk"]), [picture, types, chunks]);
   const allTypes = useMemo(() => [...new Set(picture.edges.map((e) => e.type))].sort(), [picture]);
   const classes = useMemo(() => [...new Set(Object.values(picture.nodes).map((n) => n.type))].sort(), [picture]);
   const option = useMemo<ChartOption>(
@@ -144,6 +146,7 @@ export default function GraphViewPage() {
           onChange={setTypes}
           options={allTypes.map((x) => ({ value: x, label: x }))}
         />
+        <Checkbox checked={chunks} onChange={(e) => setChunks(e.target.checked)}>{t("graph.chunks")}</Checkbox>
       </Space>
       <div>
         <Typography.Text type="secondary">{t("graph.hint")} </Typography.Text>
