@@ -164,9 +164,9 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
     expect(chat.get_by_test_id("status")).to_have_text("已连接")
     chat.get_by_role("textbox", name="输入问题，例如：年假怎么请？").fill("年假可以分几次休")
     chat.keyboard.press("Enter")
-    expect(chat.get_by_test_id("msg-bot")).to_have_count(1)
+    expect(chat.get_by_test_id("msg-bot")).to_have_count(1, timeout=60_000)  # a loaded machine answers slowly
     chat.get_by_role("button", name="转人工").click()
-    expect(chat.get_by_test_id("msg-bot").last).to_contain_text("工单")
+    expect(chat.get_by_test_id("msg-bot").last).to_contain_text("工单", timeout=60_000)
 
     agent = Page(browser, base)
     desk = agent.sign_in(AGENT, settings)
@@ -182,7 +182,7 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
     agent.shot("27-desk-reply")
 
     reply = chat.get_by_text("您好，年假可以分多次休，每次不少于半天。")
-    expect(reply).to_be_visible()  # delivered live to the open chat
+    expect(reply).to_be_visible(timeout=30_000)  # delivered live to the open chat
     expect(chat.get_by_text("客服 何佳").first).to_be_visible()
     employee.shot("28-chat-agent-reply")
     agent.close()
