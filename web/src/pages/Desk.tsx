@@ -212,9 +212,9 @@ export default function DeskPage() {
             options={[...STATUSES.map((s) => ({ value: s, label: statusLabel(t, s) })), { value: "all", label: t("desk.all") }]}
             style={{ marginBottom: 8 }}
           />
+          <div data-testid="queue">
           <List
             loading={fetching && !data}
-            data-testid="queue"
             locale={{ emptyText: <Empty description={t("desk.noTickets")} /> }}
             dataSource={tickets}
             renderItem={(tk) => (
@@ -231,6 +231,7 @@ export default function DeskPage() {
               </List.Item>
             )}
           />
+          </div>
         </Card>
         {chosen ? <TicketView key={chosen.id} ticket={chosen} me={session!.employee} onChange={changed} /> : <Empty description={t("desk.empty")} />}
       </div>
