@@ -171,7 +171,11 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
     agent = Page(browser, base)
     desk = agent.sign_in(AGENT, settings)
     desk.get_by_role("menuitem", name="客服工作台").click()
-    desk.get_by_test_id("queue").get_by_role("button").filter(has_text="年假").first.click()
+    agent.shot("27-desk-queue")
+    # the employee's ticket (its title is the hand-off's, e.g. "员工要求转人工"), by who raised it
+    desk.get_by_test_id("queue").locator(".ant-list-item", has_text="朱红梅").get_by_role(
+        "button"
+    ).first.click()
     ticket = desk.get_by_test_id("ticket")
     expect(ticket.get_by_test_id("conversation")).to_contain_text("年假可以分几次休")
     ticket.get_by_role("button", name="接 手").click()
