@@ -36,6 +36,8 @@ from api.rest.chat_ws import router as chat_ws_router
 from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
 from api.rest.health import router as health_router
+from api.rest.uploads import UPLOAD_PATH
+from api.rest.uploads import router as uploads_router
 from api.rest.wecom import router as wecom_router
 from api.web import include_web
 from graph.base import GraphStore
@@ -50,11 +52,13 @@ log = logging.getLogger(__name__)
 
 
 class BodySizeLimit:
-    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed."""
+    """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed. ``larger``
+    names paths with a limit of their own (document uploads), which their handlers enforce."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.larger = larger or {}
 
     async def __call__(
         self,
@@ -62,7 +66,7 @@ class BodySizeLimit:
         receive: Receive,
         send: Send,
     ) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or scope["path"] in self.larger:
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -251,6 +255,7 @@ def create_app(
     app.include_router(console_router)
     app.mount("/agent/static", console_static(), name="agent-static")
     app.include_router(wecom_router)
+    app.include_router(uploads_router)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(request: Request, exc: ZhikuError) -> JSONResponse:
@@ -270,7 +275,11 @@ def create_app(
             allow_headers=["Authorization", "Content-Type"],
         )
     app.add_middleware(JsonHttpErrors)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(
+        BodySizeLimit,
+        max_bytes=settings.max_request_bytes,
+        larger={UPLOAD_PATH: settings.ingest_max_bytes},
+    )
     if settings.rate_limit_per_user or settings.rate_limit_per_ip:  # outermost: refused requests cost least
         app.add_middleware(
             RateLimit,

@@ -39,6 +39,7 @@ from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
 from api.graphql.miniprogram import MiniProgramMutation, MiniProgramQuery
 from api.graphql.review import ReviewMutation, ReviewQuery
 from api.graphql.search import SearchQuery, SearchSubscription
+from api.graphql.system import SystemQuery
 from api.graphql.tickets import TicketMutation, TicketQuery
 from ontology.model import Ontology, configured_ontology
 from zhiku.settings import Environment, Settings
@@ -66,6 +67,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             ConsoleQuery,
             AdminQuery,
             MiniProgramQuery,
+            SystemQuery,
         ),
     )
     mutation = merge_types(

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -36,13 +35,6 @@ AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 EMPLOYEE, KE, ANALYST, HR = "E1030", "E1003", "E1004", "E1010"
 
 
-def chromium() -> str:
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("chromium is not installed: `make web-test` installs it (apt-get install chromium)")
-    return path
-
-
 @pytest.fixture(scope="module")
 def server(demo_graph, demo_search) -> Iterator[tuple[str, Settings]]:  # type: ignore[no-untyped-def]
     if not (DIST / "index.html").is_file():
@@ -58,16 +50,6 @@ def server(demo_graph, demo_search) -> Iterator[tuple[str, Settings]]:  # type: 
     with redis.Redis.from_url(demo_graph.kv_url) as kv:
         for key in [*kv.scan_iter(PREFIX + "*"), *kv.scan_iter(UNANSWERED + "*")]:
             kv.delete(key)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium(), headless=True)
-        yield b
-        b.close()
 
 
 class Page:

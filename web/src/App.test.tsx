@@ -26,3 +26,16 @@ it("shows the page to a role that may use it, and to admins", () => {
   renderGuard("/kb/hit-test", ["employee", "knowledge_engineer"]);
   expect(screen.getByText("page body")).toBeInTheDocument();
 });
+
+it.each([
+  ["/kb/review", ["employee", "analyst"], "知识工程师"],
+  ["/kb/upload", ["employee", "agent"], "知识工程师"],
+  ["/kb/graph", ["employee"], "知识工程师"],
+  ["/desk", ["employee", "knowledge_engineer"], "人工客服"],
+  ["/admin", ["employee", "knowledge_engineer", "agent"], "管理员"],
+])("tells a role without access to %s so", (path, roles, needed) => {
+  renderGuard(path, roles);
+  expect(screen.getByText("无权访问")).toBeInTheDocument();
+  expect(screen.getByText(new RegExp(needed))).toBeInTheDocument();
+  expect(screen.queryByText("page body")).toBeNull();
+});

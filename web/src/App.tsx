@@ -18,6 +18,11 @@ const HitTestPage = lazy(() => import("./pages/HitTest"));
 const DocumentsPage = lazy(() => import("./pages/Documents"));
 const DashboardPage = lazy(() => import("./pages/Dashboard"));
 const QueriesPage = lazy(() => import("./pages/NamedQueries"));
+const ReviewPage = lazy(() => import("./pages/Review"));
+const UploadPage = lazy(() => import("./pages/Upload"));
+const GraphPage = lazy(() => import("./pages/GraphView"));
+const DeskPage = lazy(() => import("./pages/Desk"));
+const AdminPage = lazy(() => import("./pages/Admin"));
 
 /** Ant Design's defaults with WCAG AA contrast (axe checks it): a darker blue for the primary
  * colour and links (#1677ff on white is 4.1:1), darker secondary and placeholder text. */
@@ -108,6 +113,11 @@ export function App() {
                 <Route path="/kb/documents" element={<Guard path="/kb/documents" roles={session.roles}><DocumentsPage /></Guard>} />
                 <Route path="/analytics" element={<Guard path="/analytics" roles={session.roles}><DashboardPage /></Guard>} />
                 <Route path="/analytics/queries" element={<Guard path="/analytics/queries" roles={session.roles}><QueriesPage /></Guard>} />
+                <Route path="/kb/review" element={<Guard path="/kb/review" roles={session.roles}><ReviewPage /></Guard>} />
+                <Route path="/kb/upload" element={<Guard path="/kb/upload" roles={session.roles}><UploadPage /></Guard>} />
+                <Route path="/kb/graph" element={<Guard path="/kb/graph" roles={session.roles}><GraphPage /></Guard>} />
+                <Route path="/desk" element={<Guard path="/desk" roles={session.roles}><DeskPage /></Guard>} />
+                <Route path="/admin" element={<Guard path="/admin" roles={session.roles}><AdminPage /></Guard>} />
                 <Route path="*" element={<Result status="404" title={t("notFound.title")} />} />
               </Routes>
             </Suspense>

@@ -9,12 +9,18 @@ echarts.use([BarChart, LineChart, GridComponent, LegendComponent, TooltipCompone
 
 export type ChartOption = echarts.EChartsCoreOption;
 
-export function EChart({ option, label }: { option: ChartOption; label: string }) {
+/** What a click on a chart item reports (ECharts' event parameters, the part pages read). */
+export type ChartClick = { dataType?: string; data?: unknown; name?: string };
+
+export function EChart({ option, label, onClick, className }: { option: ChartOption; label: string; onClick?: (p: ChartClick) => void; className?: string }) {
   const el = useRef<HTMLDivElement>(null);
   const chart = useRef<echarts.ECharts | null>(null);
+  const click = useRef(onClick);
+  click.current = onClick;
   useEffect(() => {
     if (!el.current) return;
     chart.current = echarts.init(el.current);
+    chart.current.on("click", (p) => click.current?.(p as ChartClick));
     const resize = () => chart.current?.resize();
     window.addEventListener("resize", resize);
     return () => {
@@ -26,5 +32,5 @@ export function EChart({ option, label }: { option: ChartOption; label: string }
   useEffect(() => {
     chart.current?.setOption(option, true);
   }, [option]);
-  return <div ref={el} className="zk-chart" role="img" aria-label={label} />;
+  return <div ref={el} className={className ?? "zk-chart"} role="img" aria-label={label} />;
 }

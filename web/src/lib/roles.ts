@@ -13,6 +13,11 @@ export const PAGES: PageDef[] = [
   { path: "/kb/documents", label: "nav.documents", roles: ["knowledge_engineer"] },
   { path: "/analytics", label: "nav.dashboard", roles: ["analyst"] },
   { path: "/analytics/queries", label: "nav.queries", roles: ["analyst", "knowledge_engineer"] },
+  { path: "/kb/review", label: "nav.review", roles: ["knowledge_engineer"] },
+  { path: "/kb/upload", label: "nav.upload", roles: ["knowledge_engineer"] },
+  { path: "/kb/graph", label: "nav.graph", roles: ["knowledge_engineer"] },
+  { path: "/desk", label: "nav.desk", roles: ["agent"] },
+  { path: "/admin", label: "nav.admin", roles: ["admin"] },
 ];
 
 export function mayOpen(userRoles: readonly string[], allowed: readonly Role[] | null): boolean {

@@ -1,0 +1,149 @@
+"""The web console's weight and first load: what the initial route downloads (raw and gzipped), each
+route's own lazy chunks (its page and the static imports it adds to the initial ones), and the first
+load of the sign-in page in Debian's headless chromium against a real ``zhiku serve`` on loopback
+(cold: a fresh browser context each time, nothing cached; warm: a reload with the bundle cached).
+
+Needs the built bundle (``make web``) and chromium (``make web-test`` installs it). The server starts on
+a fresh, empty data directory: the sign-in page needs no company data. Figures are medians over
+``--runs``; the server and the browser share the machine's cores.
+
+    python bench/web.py [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import re
+import shutil
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.graph_load import machine
+from bench.harness import server_env
+from zhiku.loopback import serving
+
+ROOT = Path(__file__).resolve().parent.parent
+DIST = ROOT / "web" / "dist"
+#: Each route's page module (web/src/App.tsx's lazy imports), by its chunk's name.
+ROUTES = {
+    "/chat": "Chat", "/doc/:id": "DocumentView", "/kb/hit-test": "HitTest", "/kb/documents": "Documents",
+    "/kb/review": "Review", "/kb/upload": "Upload", "/kb/graph": "GraphView", "/analytics": "Dashboard",
+    "/analytics/queries": "NamedQueries", "/desk": "Desk", "/admin": "Admin",
+}  # fmt: skip
+
+
+def kib(n: float) -> str:
+    return f"{n / 1024:8.1f}"
+
+
+def gz(path: Path) -> int:
+    return len(gzip.compress(path.read_bytes(), compresslevel=9))
+
+
+def initial_files() -> list[str]:
+    """What index.html loads before any route: its scripts, module preloads and styles, and the
+    static imports of those scripts."""
+    html = (DIST / "index.html").read_text(encoding="utf-8")
+    found = re.findall(r'(?:src|href)="/assets/([^"]+\.(?:js|css))"', html)
+    return sorted(closure(found))
+
+
+def closure(files: list[str]) -> set[str]:
+    """``files`` and every chunk they import statically (dynamic ``import()`` is left out)."""
+    seen: set[str] = set()
+    todo = list(files)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name.endswith(".js"):
+            text = (DIST / "assets" / name).read_text(encoding="utf-8")
+            todo.extend(static_imports(text))
+    return seen
+
+
+def static_imports(text: str) -> list[str]:
+    """Static ``import … from "./x.js"`` statements anywhere in a chunk (not ``import("./x.js")``)."""
+    return re.findall(r"""import\s*(?:[\w*{}\s,$]+from\s*)?["']\./([\w.-]+\.js)["']""", text)
+
+
+def sizes() -> None:
+    assets = DIST / "assets"
+    initial = initial_files()
+    raw = sum((assets / f).stat().st_size for f in initial)
+    packed = sum(gz(assets / f) for f in initial)
+    print(f"initial route: {len(initial)} files, {kib(raw).strip()} KiB raw, "
+          f"{kib(packed).strip()} KiB gzipped (target ≤ 1024 KiB gzipped)")  # fmt: skip
+    print()
+    print(f"{'route':20} {'page chunk':28} {'files':>5} {'KiB raw':>8} {'KiB gz':>8}")
+    for route, page in ROUTES.items():
+        chunk = next((p.name for p in assets.glob(f"{page}-*.js")), None)
+        if chunk is None:
+            print(f"{route:20} {'(not found)':28}")
+            continue
+        own = sorted(closure([chunk]) - set(initial))
+        r = sum((assets / f).stat().st_size for f in own)
+        g = sum(gz(assets / f) for f in own)
+        print(f"{route:20} {chunk:28} {len(own):5d} {kib(r)} {kib(g)}")
+
+
+def first_load(runs: int) -> None:
+    from playwright.sync_api import sync_playwright
+
+    browser_path = shutil.which("chromium") or shutil.which("chromium-browser")
+    if browser_path is None:
+        sys.exit("chromium is not installed: `make web-test` installs it")
+    with tempfile.TemporaryDirectory(prefix="zhiku-bench-web-") as tmp:
+        env = server_env(tmp, web_dir=str(DIST))
+        with serving(env) as server, sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=browser_path, headless=True)
+            cold: list[dict[str, float]] = []
+            warm: list[dict[str, float]] = []
+            for _ in range(runs):
+                context = browser.new_context(locale="zh-CN")
+                page = context.new_page()
+                for into in (cold, warm):  # the first visit, then a reload with the bundle cached
+                    if into is cold:
+                        page.goto(f"{server.base}/login")
+                    else:
+                        page.reload()
+                    page.get_by_role("heading", name="登录知库").wait_for()
+                    into.append(page.evaluate("""() => {
+                        const n = performance.getEntriesByType('navigation')[0];
+                        const seen = performance.now();
+                        const res = performance.getEntriesByType('resource');
+                        return {dcl: n.domContentLoadedEventEnd, load: n.loadEventEnd || seen, seen,
+                                bytes: res.reduce((s, r) => s + r.transferSize, n.transferSize)};
+                    }"""))  # fmt: skip
+                context.close()
+            browser.close()
+    print()
+    print(f"first load of /login in headless chromium, loopback, median of {runs} "
+          f"(target: first page ≤ 1500 ms)")  # fmt: skip
+    print(f"{'visit':6} {'DOMContentLoaded ms':>20} {'load ms':>9} {'sign-in shown ms':>17} "
+          f"{'KiB transferred':>16}")  # fmt: skip
+    for label, rows in (("cold", cold), ("warm", warm)):
+        med = {k: statistics.median(r[k] for r in rows) for k in ("dcl", "load", "seen", "bytes")}
+        print(f"{label:6} {med['dcl']:20.0f} {med['load']:9.0f} {med['seen']:17.0f} "
+              f"{med['bytes'] / 1024:16.1f}")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=5, help="page loads per figure (median)")
+    args = parser.parse_args()
+    if not (DIST / "index.html").is_file():
+        sys.exit("web/dist is not built: run `make web`")
+    print(f"# web console — {machine()}")
+    sizes()
+    first_load(args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,44 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { renderPage } from "../testing/stub";
+import DeskPage from "./Desk";
+
+vi.setConfig({ testTimeout: 30_000 }); // antd pages render slowly in jsdom on a shared machine
+
+const ticket = {
+  id: "T-1", title: "年假怎么请", category: "handoff", status: "open", createdAt: "2026-12-01T19:00:00", updatedAt: "2026-12-01T19:05:00",
+  employeeId: "E1030", employeeName: "朱红梅", department: "行政部", assigneeId: null, assigneeName: null, messageCount: 2,
+  conversation: [{ speaker: "朱红梅", text: "年假怎么请" }, { speaker: "知库", text: "请在系统中提交年假申请。" }], resolution: "",
+};
+
+it("takes a ticket, replies and shows the reply in the conversation", async () => {
+  const { sent } = renderPage(
+    <DeskPage />,
+    {
+      DeskQueue: { tickets: [ticket] },
+      DeskSuggestion: { ticket: { id: "T-1", suggestion: { text: "年假须提前3天申请。", answered: true, notice: "" } } },
+      DeskClaim: { claimTicket: { applied: true, message: "", ticket: { ...ticket, status: "in_progress", assigneeId: "E1015", assigneeName: "何佳" } } },
+      DeskReply: (v) => ({
+        replyToTicket: {
+          applied: true, message: "",
+          ticket: { ...ticket, status: "in_progress", assigneeId: "E1015", assigneeName: "何佳", conversation: [...ticket.conversation, { speaker: "何佳", text: String(v.text) }] },
+        },
+      }),
+    },
+    { employee: "E1015", roles: ["employee", "agent"] },
+  );
+  await userEvent.click(await screen.findByRole("button", { name: "年假怎么请" }));
+  const card = await screen.findByTestId("ticket");
+  expect(within(card).getByText("请在系统中提交年假申请。")).toBeInTheDocument();
+  expect(await within(card).findByText("年假须提前3天申请。")).toBeInTheDocument();
+
+  await userEvent.click(within(card).getByRole("button", { name: "接 手" }));
+  await waitFor(() => expect(within(screen.getByTestId("ticket")).getByText("处理人：何佳")).toBeInTheDocument());
+
+  await userEvent.click(within(screen.getByTestId("ticket")).getByRole("button", { name: "用作回复" }));
+  await userEvent.click(within(screen.getByTestId("ticket")).getByRole("button", { name: "回 复" }));
+  await waitFor(() => expect(within(screen.getByTestId("conversation")).getByText("年假须提前3天申请。")).toBeInTheDocument());
+  const reply = sent.find((s) => s.name === "DeskReply")!;
+  expect(reply.variables).toMatchObject({ id: "T-1", text: "年假须提前3天申请。" });
+  expect(String(reply.variables.key)).toMatch(/^[0-9a-f-]{36}$/); // a retry is sent once
+});
