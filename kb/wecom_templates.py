@@ -194,6 +194,8 @@ def to_spec(mapping: TemplateMapping) -> ProcessSpec:
         name=mapping.name,
         name_en=mapping.name_en,
         sla_hours=None,
+        escalation=None,
+        sla_clock=None,
         steps=mapping.steps,
         fields=mapping.fields,
         wecom_template=mapping.template_id,

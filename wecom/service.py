@@ -96,6 +96,11 @@ REJECT_REASONS = {
     "talk": N_("请与我沟通后重新提交"),
 }
 REJECT_QUESTION = "reject_reason"
+#: What a tap on 驳回 or 退回 without a chosen reason is told (the card stays as it is).
+REASON_NEEDED = {
+    "reject": N_("驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。"),
+    "return": N_("退回需要说明原因：请先在卡片的“驳回原因”中选择一项再点退回，或在知库中填写退回意见。"),
+}
 #: The notices of the shipped rules (rules.yaml), so the catalogue translates them.
 NOTICES = (
     N_("您的申请有进展：{summary}"),
@@ -342,11 +347,7 @@ class WeComService:
         language = await asyncio.to_thread(profile_language, self.store, employee) or DEFAULT
         reason = REJECT_REASONS.get(option, "") if kind in ("reject", "return") else ""
         if kind in ("reject", "return") and not reason:  # the card stays: choose a reason and tap again
-            message = (
-                N_("驳回需要说明原因：请先在卡片的“驳回原因”中选择一项再点驳回，或在知库中填写驳回意见。")
-                if kind == "reject"
-                else N_("退回需要说明原因：请先在卡片的“驳回原因”中选择一项再点退回，或在知库中填写退回意见。")
-            )
+            message = REASON_NEEDED[kind]
             await self._send_text(
                 [userid],
                 translate(message, language),
