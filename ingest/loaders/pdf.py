@@ -138,7 +138,8 @@ def _outline(reader: Any) -> tuple[list[_Entry], bool]:
         walk(reader.outline, 0)
         # pypdf skips (with a log line) a tree whose nodes are not dictionaries: an outline that
         # declares entries but yields none is broken too
-        declared = "/First" in reader.trailer["/Root"].get("/Outlines", {}).get_object()
+        outlines = reader.trailer["/Root"].get("/Outlines")  # most PDFs have none: that is not broken
+        declared = outlines is not None and "/First" in outlines.get_object()
     except Exception:  # pypdf raises assorted errors on a corrupt /Outlines tree
         return [], True
     return entries, broken or (declared and not entries)

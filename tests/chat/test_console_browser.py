@@ -115,7 +115,7 @@ def test_console_turns_away_a_non_agent(server: tuple[str, Settings], browser: A
     from playwright.sync_api import expect
 
     base, settings = server
-    page = browser.new_page()
+    page = browser.new_page(locale="zh-CN")  # the errors come in the browser's language
     page.goto(f"{base}/agent#token={issue_token(settings, EMPLOYEE)}")
     expect(page.locator("#status")).to_contain_text("没有客服角色")
     expect(page.locator("#desk")).to_be_hidden()
