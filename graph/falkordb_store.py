@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import unquote, urlparse
+from urllib.parse import quote, unquote, urlparse
 
 import falkordb
 import redis
@@ -29,7 +29,7 @@ from falkordb.query_result import QueryResult
 from graph.base import BatchWriter, Params, Statement
 from graph.dialect import Dialect, FalkorDialect
 from graph.embedded import EmbeddedServer
-from graph.kv import tls_options
+from graph.kv import sentinel_url, tls_options
 from graph.supervisor import CLIENT_PREFIX
 from graph.versions import CONTENT, DataVersions, WriteKind
 from queries import load as load_query
@@ -172,7 +172,16 @@ class FalkorDBStore(BatchWriter):
 
         scheme = "rediss" if parsed.scheme == "rediss" else "redis"
         kv_url = uri if parsed.scheme == "unix" else parsed._replace(scheme=scheme).geturl()
-        return cls(connect, graph_name, batch_size=batch_size, location=redact_url(uri), kv_url=kv_url)
+        store = cls(connect, graph_name, batch_size=batch_size, location=redact_url(uri), kv_url=kv_url)
+        # A URI naming a Redis Sentinel: falkordb-py follows the primary it names (a failover needs no
+        # restart); the events, caches and limits follow it too (bench/failover.py measures it).
+        service = getattr(store._db, "service_name", None)
+        if service:
+            netloc = parsed.netloc
+            if password and not parsed.password:  # ZHIKU_GRAPH_PASSWORD: the Sentinel's and the primary's
+                netloc = f":{quote(password)}@{netloc}"
+            store.kv_url = sentinel_url(netloc, str(service))
+        return store
 
     # -- connection -----------------------------------------------------------------------------
 

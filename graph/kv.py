@@ -3,7 +3,9 @@ push records with a TTL.
 
 By default it is the embedded graph server itself (FalkorDB is a Redis module, so the server that
 holds the graph also answers plain Redis commands); ``ZHIKU_REDIS_URL`` points at a real Redis, and
-must when the graph is Neo4j.
+must when the graph is Neo4j. ``redis+sentinel://[:password@]host:port[,host:port]/service`` follows
+the primary that Redis Sentinel names for ``service`` (the same URL form as the ``limits`` package);
+a ``ZHIKU_GRAPH_URI`` naming a Sentinel gives this URL (graph/falkordb_store.py).
 
 Example::
 
@@ -16,9 +18,12 @@ from __future__ import annotations
 import os
 import ssl
 from typing import Any
+from urllib.parse import unquote
 
 import redis
 import redis.asyncio
+import redis.asyncio.sentinel
+import redis.sentinel
 
 from graph.base import GraphStore
 from graph.supervisor import CLIENT_PREFIX
@@ -55,13 +60,55 @@ def _options(url: str, *, decode: bool = True) -> dict[str, Any]:
     return {"client_name": f"{CLIENT_PREFIX}kv-{os.getpid()}", "decode_responses": decode, **tls_options(url)}
 
 
+SENTINEL_SCHEME = "redis+sentinel"
+SENTINEL_PORT = 26379
+
+
+def sentinel_url(netloc: str, service: str) -> str:
+    """The kv URL for the primary Sentinel names ``service`` (``netloc``: ``[:password@]host:port``)."""
+    return f"{SENTINEL_SCHEME}://{netloc}/{service}"
+
+
+def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str | None, str]:
+    """Sentinels, password and service of a ``redis+sentinel://`` URL (urlparse takes one host only)."""
+    rest = url.split("://", 1)[1]
+    netloc, _, service = rest.partition("/")
+    credentials, _, hosts = netloc.rpartition("@")
+    password = (unquote(credentials.partition(":")[2]) or None) if credentials else None
+    sentinels = []
+    for host in hosts.split(","):
+        name, _, port = host.rpartition(":") if ":" in host else (host, "", "")
+        sentinels.append((name, int(port or SENTINEL_PORT)))
+    service = service.split("?", 1)[0].strip("/")
+    if not service:
+        raise ConfigError(
+            f"Sentinel 地址缺少服务名：{SENTINEL_SCHEME}://…/<服务名>",
+            f"a Sentinel URL needs the service name: {SENTINEL_SCHEME}://host:port/<service>",
+        )
+    return sentinels, password, service
+
+
+def _is_sentinel(url: str) -> bool:
+    return url.lower().startswith(f"{SENTINEL_SCHEME}://")
+
+
 def open_kv(settings: Settings, store: GraphStore, *, decode: bool = True) -> redis.Redis:
     """A synchronous client (strings in, strings out; with ``decode=False`` bytes, e.g. for the
     compressed dialog sessions)."""
     url = kv_url(settings, store)
+    if _is_sentinel(url):
+        sentinels, password, service = _sentinel_parts(url)
+        auth = {"password": password} if password else {}
+        sentinel = redis.sentinel.Sentinel(sentinels, sentinel_kwargs=auth, **auth)
+        return sentinel.master_for(service, **_options(url, decode=decode))
     return redis.Redis.from_url(url, **_options(url, decode=decode))
 
 
 def open_async_kv(url: str) -> redis.asyncio.Redis:
     """An asyncio client for the same server (subscriptions, the WeCom layer)."""
+    if _is_sentinel(url):
+        sentinels, password, service = _sentinel_parts(url)
+        auth = {"password": password} if password else {}
+        sentinel = redis.asyncio.sentinel.Sentinel(sentinels, sentinel_kwargs=auth, **auth)
+        return sentinel.master_for(service, **_options(url))
     return redis.asyncio.Redis.from_url(url, **_options(url))
