@@ -33,6 +33,7 @@ PROGRAMS: list[tuple[str, list[str], list[str]]] = [
     ("cost", ["--unlimited"], ["--seconds", "5"]),
     ("chat", [], ["--seconds", "5"]),
     ("cluster", [], ["--seconds", "5"]),
+    ("failover", [], ["--before", "2", "--after", "1"]),
     ("wecom", [], ["--seconds", "10", "--instances", "30"]),
     ("freshness", [], ["--rounds", "2"]),
     ("soak", [], ["--minutes", "2"]),

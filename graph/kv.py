@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import ssl
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 import redis
@@ -88,6 +88,14 @@ def _sentinel_parts(url: str) -> tuple[list[tuple[str, int]], str | None, str]:
     return sentinels, password, service
 
 
+def _sentinel_master(sentinel_class: Any, url: str, options: dict[str, Any]) -> Any:
+    """A client for the primary Sentinel names (redis-py's sync or asyncio ``Sentinel``): it asks
+    again after a failover, so the client outlives the primary it started on."""
+    sentinels, password, service = _sentinel_parts(url)
+    auth = {"password": password} if password else {}
+    return sentinel_class(sentinels, sentinel_kwargs=auth, **auth).master_for(service, **options)
+
+
 def _is_sentinel(url: str) -> bool:
     return url.lower().startswith(f"{SENTINEL_SCHEME}://")
 
@@ -97,18 +105,13 @@ def open_kv(settings: Settings, store: GraphStore, *, decode: bool = True) -> re
     compressed dialog sessions)."""
     url = kv_url(settings, store)
     if _is_sentinel(url):
-        sentinels, password, service = _sentinel_parts(url)
-        auth = {"password": password} if password else {}
-        sentinel = redis.sentinel.Sentinel(sentinels, sentinel_kwargs=auth, **auth)
-        return sentinel.master_for(service, **_options(url, decode=decode))
+        return cast(redis.Redis, _sentinel_master(redis.sentinel.Sentinel, url, _options(url, decode=decode)))
     return redis.Redis.from_url(url, **_options(url, decode=decode))
 
 
 def open_async_kv(url: str) -> redis.asyncio.Redis:
     """An asyncio client for the same server (subscriptions, the WeCom layer)."""
     if _is_sentinel(url):
-        sentinels, password, service = _sentinel_parts(url)
-        auth = {"password": password} if password else {}
-        sentinel = redis.asyncio.sentinel.Sentinel(sentinels, sentinel_kwargs=auth, **auth)
-        return sentinel.master_for(service, **_options(url))
+        master = _sentinel_master(redis.asyncio.sentinel.Sentinel, url, _options(url))
+        return cast(redis.asyncio.Redis, master)
     return redis.asyncio.Redis.from_url(url, **_options(url))
