@@ -28,6 +28,11 @@ def test_a_japanese_question_finds_the_japanese_document_and_its_section(demo_se
     assert (delay.title, delay.section) == (TOKYO_RULES, "第4条 遅刻・早退")
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="known gap (issue 19): same-language keyword evidence lifts five Chinese chunks above the "
+    "only English section that answers; fusion must credit cross-language candidates",
+)
 def test_a_chinese_question_finds_the_english_document(demo_search: SearchService) -> None:
     # the Chinese fire-safety notice ranks first (same language, emergencies); the English guide's
     # earthquake section must still be offered

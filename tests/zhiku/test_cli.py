@@ -52,7 +52,7 @@ def test_demo_load_then_stats_then_export(tmp_path: Path) -> None:
     loaded = zhiku("demo", "load", data_dir=tmp_path)
     assert loaded.returncode == 0, loaded.stderr
     assert "Employee" in loaded.stdout
-    assert "检索索引 / search index: 313" in loaded.stdout
+    assert "检索索引 / search index: 325" in loaded.stdout
     found = zhiku("search", "公司有班车吗", "--as", "E1030", "-k", "3", data_dir=tmp_path)
     assert found.returncode == 0, found.stderr
     assert f"{DATA_DIR_LINE}{tmp_path.resolve()}" in found.stderr.splitlines()  # which store answered
@@ -65,7 +65,7 @@ def test_demo_load_then_stats_then_export(tmp_path: Path) -> None:
     nobody = zhiku("search", "年假", "--as", "E9999", data_dir=tmp_path)
     assert nobody.returncode == 1 and "E9999" in one_error_line(nobody.stderr)
     stats = zhiku("index", "stats", data_dir=tmp_path)
-    assert "e5-small" in stats.stdout and "313" in stats.stdout
+    assert "e5-small" in stats.stdout and "325" in stats.stdout
     stats = zhiku("graph", "stats", data_dir=tmp_path)
     assert stats.returncode == 0, stats.stderr
     assert "REPORTS_TO" in stats.stdout

@@ -19,7 +19,7 @@ from zhiku.settings import Settings
 def demo_dir(tmp_path_factory: pytest.TempPathFactory, embed_cache: Path) -> Path:
     """A data directory with the demo company loaded by ``zhiku demo load`` (once for this module)."""
     data = tmp_path_factory.mktemp("cli-services")
-    loaded = zhiku("demo", "load", data_dir=data, timeout=900)  # embeds 313 chunks on a cold cache
+    loaded = zhiku("demo", "load", data_dir=data, timeout=900)  # embeds 325 chunks on a cold cache
     assert loaded.returncode == 0, loaded.stderr
     return data
 
