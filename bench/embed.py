@@ -85,20 +85,22 @@ def main() -> None:
                 cells.append(rate(len(questions), time.perf_counter() - t))
         print(f"{threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8}")
     print(f"\nmicro-batcher (QueryBatcher), {len(questions)} distinct questions from N caller threads:")
-    print(f"{'threads':>7} {'callers':>7} {'queries/s':>9} {'mean batch':>10}")
-    for threads in (1, 2):
+    print(f"{'threads':>7} {'window ms':>9} {'callers':>7} {'queries/s':>9} {'mean batch':>10}")
+    for threads, window_ms in ((1, 0.0), (1, 2.0), (2, 0.0)):
         embedder = E5Embedder(threads=threads)
         for callers in (1, 8, 32):
-            batcher = QueryBatcher(embedder, max_batch=32)
+            batcher = QueryBatcher(embedder, window_s=window_ms / 1000, max_batch=32)
             try:
                 t = time.perf_counter()
                 with ThreadPoolExecutor(callers) as pool:
                     list(pool.map(batcher.embed_query, questions))
                 elapsed = time.perf_counter() - t
                 mean = len(questions) / max(1, batcher.calls)
-                print(f"{threads:7d} {callers:7d} {rate(len(questions), elapsed):>9} {mean:10.1f}")
+                qps = rate(len(questions), elapsed)
+                print(f"{threads:7d} {window_ms:9.1f} {callers:7d} {qps:>9} {mean:10.1f}")
             finally:
                 batcher.close()
+    print(f"load average after: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":

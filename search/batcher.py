@@ -2,7 +2,9 @@
 
 Distinct questions arriving together (concurrent ``ask``s, each in its own worker thread — the event
 loop never runs the model) are queued; the model thread takes the first, waits at most ``window_s``
-for more (or until ``max_batch`` are queued) and embeds them in one call. A batched call gives the
+for more (or until ``max_batch`` are queued) and embeds them in one call. With the default window of
+0 it takes exactly what queued while its previous call ran: a lone question waits for nothing, and
+under load the batches grow by themselves (bench/embed.py measured this best). A batched call gives the
 same vectors as one call per question (the model pools each text on its own), only cheaper per
 question. The queue is bounded: past ``max_queue`` waiting questions a caller gets
 :class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an
@@ -10,7 +12,7 @@ ever longer wait.
 
 Example::
 
-    batcher = QueryBatcher(embedder, window_s=0.002, max_batch=16, max_queue=256)
+    batcher = QueryBatcher(embedder, window_s=0.0, max_batch=16, max_queue=256)
     vec = batcher.embed_query("年假怎么请")   # from any thread; blocks until its batch is embedded
     batcher.close()
 """

@@ -269,24 +269,30 @@ class SearchService:
         self._analyser: Analyser | None = None
         self._swap = threading.Lock()
         self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._owned_embedder: Embedder | None = None
 
     @classmethod
     def open(cls, store: GraphStore, settings: Any, *, embedder: Embedder | None = None) -> SearchService:
-        return cls(
+        owned: Embedder | None = None
+        if embedder is None:  # made here, so closed here (a micro-batcher's model thread)
+            threads = settings.embed_threads or None
+            embedder = owned = batched(load_embedder(settings.embed_model, threads=threads), settings)
+        service = cls(
             store,
             settings.search_dir,
-            embedder
-            or batched(load_embedder(settings.embed_model, threads=settings.embed_threads or None), settings),
+            embedder,
             ann_threshold=settings.search_ann_threshold,
             nprobe=settings.search_nprobe,
             cache_path=settings.embed_cache,
         )
+        service._owned_embedder = owned
+        return service
 
     def close(self) -> None:
         self.catalog.close()
         self.cache.close()
-        close = getattr(self.embedder, "close", None)
-        if close is not None:  # a micro-batcher's model thread
+        close = getattr(self._owned_embedder, "close", None)
+        if close is not None:  # the micro-batcher's model thread of an embedder ``open`` made
             close()
 
     # -- language ------------------------------------------------------------------------------------

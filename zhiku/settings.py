@@ -40,8 +40,10 @@ SEARCH_NPROBE = 32
 #: Native threads per embedding call (``ZHIKU_EMBED_THREADS``): 1 measured best on a 2-core server
 #: (bench/embed.py: 84 vs 8 queries/s at load ~3 — idle OpenMP workers spin for the busy cores).
 EMBED_THREADS = 1
-#: Query micro-batching (search/batcher.py): wait at most this long for more questions …
-EMBED_BATCH_WINDOW_MS = 2.0
+#: Query micro-batching (search/batcher.py): wait at most this long for more questions … 0 (measured
+#: best): a call takes the questions that queued while the previous one ran — batches under load,
+#: no added wait for a lone question (a 2 ms window cost 30% at 1 client).
+EMBED_BATCH_WINDOW_MS = 0.0
 #: … or until this many are queued (1: no batching); past this many waiting, answer EMBEDDER_BUSY.
 EMBED_BATCH_MAX = 16
 EMBED_QUEUE_MAX = 256

@@ -19,11 +19,6 @@ QUESTIONS = [f"{q}{suffix}" for q in ("年假怎么请", "报销8000元需要谁
              for suffix in ("", "？", "，谢谢", "（急）")]  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def e5() -> E5Embedder:
-    return E5Embedder(threads=1)
-
-
 def test_batched_vectors_match_one_at_a_time_within_float_tolerance(e5: E5Embedder) -> None:
     alone = np.stack([e5.embed_query(q) for q in QUESTIONS])
     batcher = QueryBatcher(e5, window_s=0.05, max_batch=8)
