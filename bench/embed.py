@@ -28,21 +28,19 @@ ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("{q}", "请问{q}", "{q}谢谢", "我想知道：{q}", "{q}（急）", "同事问我{q}")
 
 
-def distinct_questions(n: int) -> list[str]:
+def distinct_questions(n: int, start: int = 0) -> list[str]:
     """``n`` different questions made from the demo FAQ's with small variations (the server and the
-    query cache have seen none of them)."""
+    query cache have seen none of them); ``start`` skips that many, so successive calls never repeat."""
     with (ROOT / "demo" / "faq.csv").open(encoding="utf-8") as f:
         base = [row["question"] for row in csv.DictReader(f)]
     out: list[str] = []
-    i = 0
-    while len(out) < n:
+    for i in range(start, start + n):
         q = base[i % len(base)]
-        variant = VARIANTS[(i // len(base)) % len(VARIANTS)]
-        text = variant.format(q=q)
-        if i >= len(base) * len(VARIANTS):
-            text = f"{text} #{i}"
+        round_ = i // len(base)
+        text = VARIANTS[round_ % len(VARIANTS)].format(q=q)
+        if round_ >= len(VARIANTS):  # past every variation: number the round (still a real question)
+            text = f"{text}（第{round_ // len(VARIANTS)}次问）"
         out.append(text)
-        i += 1
     return out
 
 
