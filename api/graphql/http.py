@@ -168,9 +168,7 @@ class ZhikuGraphQLRouter(GraphQLRouter[Any, None]):
         if media == GRAPHQL_RESPONSE and request_error(result):
             response.pop("data", None)
             request.state.graphql_status = 400
-        waits = [
-            e.extensions["retryAfter"] for e in result.errors or () if "retryAfter" in (e.extensions or {})
-        ]
+        waits = [w for e in result.errors or () if (w := (e.extensions or {}).get("retryAfter")) is not None]
         if waits:  # overloaded (EMBEDDER_BUSY): a retryable 503 with Retry-After, whatever the media type
             request.state.retry_after = max(waits)
         return response
