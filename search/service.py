@@ -48,8 +48,10 @@ from search.batcher import batched
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
 from search.fusion import WEIGHTS, coverage, field_text, fuse, idf, same_language
+from search.threads import limit_threads
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
+from zhiku.settings import EMBED_THREADS
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +272,7 @@ class SearchService:
         self._swap = threading.Lock()
         self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()
         self._owned_embedder: Embedder | None = None
+        self.threads: int | None = EMBED_THREADS  # native threads per search (search/threads.py)
 
     @classmethod
     def open(cls, store: GraphStore, settings: Any, *, embedder: Embedder | None = None) -> SearchService:
@@ -286,6 +289,7 @@ class SearchService:
             cache_path=settings.embed_cache,
         )
         service._owned_embedder = owned
+        service.threads = settings.embed_threads or None
         return service
 
     def close(self) -> None:
@@ -617,6 +621,7 @@ class SearchService:
         offset: int,
         lists: Sequence[str],
     ) -> SearchResult:
+        limit_threads(self.threads)  # FAISS and numpy: one thread per request, no spinning
         mask = snap.mask_for(*readers)
         if mask is not None and not mask.any():
             return SearchResult(norm.text, [], 0)
@@ -630,7 +635,7 @@ class SearchService:
         if tokens and snap.bm25 is not None and "keyword" in lists:
             weight = None if mask is None else mask.astype(np.float32)
             docs, scores = snap.bm25.retrieve(
-                [tokens], k=min(depth, len(snap.chunks)), show_progress=False, weight_mask=weight, n_threads=1
+                [tokens], k=min(depth, len(snap.chunks)), show_progress=False, weight_mask=weight, n_threads=0
             )
             keyword_score = {int(d): float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
             ranked["keyword"] = list(keyword_score)
