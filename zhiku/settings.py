@@ -115,8 +115,8 @@ class Settings(BaseSettings):
     embed_threads: int = Field(
         EMBED_THREADS,
         ge=0,
-        description="Native (OpenMP/BLAS) threads per embedding call, set at runtime; 0: the libraries' "
-        "default (all cores, which spins badly on a busy machine).",
+        description="Native (OpenMP/BLAS) threads per embedding call and vector search, set at runtime; "
+        "0: the libraries' default (all cores, which spins badly on a busy machine).",
     )
     embed_batch_window_ms: float = Field(
         EMBED_BATCH_WINDOW_MS,
