@@ -260,9 +260,11 @@ def create_app(
     @app.exception_handler(ZhikuError)
     async def zhiku_error(request: Request, exc: ZhikuError) -> JSONResponse:
         status = 503 if exc.retryable else 400
+        retry_after = getattr(exc, "retry_after", None)
         return JSONResponse(
             {"error": {"code": exc.code, "message": exc.message_zh, "message_en": exc.message_en}},
             status_code=status,
+            headers={"Retry-After": str(retry_after)} if retry_after is not None else None,
         )
 
     if responses is not None:  # innermost: CORS headers, size and rate limits apply to hits too

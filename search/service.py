@@ -44,11 +44,14 @@ from lang.detect import UNDETERMINED, detect_language, detect_languages, main_la
 from lang.gazetteer import Gazetteer
 from lang.text import NormalisedQuery, has_content, normalise_query
 from queries import load as load_query
+from search.batcher import batched
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
 from search.fusion import WEIGHTS, coverage, field_text, fuse, idf, same_language
+from search.threads import limit_threads
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
+from zhiku.settings import EMBED_THREADS
 
 log = logging.getLogger(__name__)
 
@@ -268,21 +271,33 @@ class SearchService:
         self._analyser: Analyser | None = None
         self._swap = threading.Lock()
         self._qvecs: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._owned_embedder: Embedder | None = None
+        self.threads: int | None = EMBED_THREADS  # native threads per search (search/threads.py)
 
     @classmethod
     def open(cls, store: GraphStore, settings: Any, *, embedder: Embedder | None = None) -> SearchService:
-        return cls(
+        owned: Embedder | None = None
+        if embedder is None:  # made here, so closed here (a micro-batcher's model thread)
+            threads = settings.embed_threads or None
+            embedder = owned = batched(load_embedder(settings.embed_model, threads=threads), settings)
+        service = cls(
             store,
             settings.search_dir,
-            embedder or load_embedder(settings.embed_model),
+            embedder,
             ann_threshold=settings.search_ann_threshold,
             nprobe=settings.search_nprobe,
             cache_path=settings.embed_cache,
         )
+        service._owned_embedder = owned
+        service.threads = settings.embed_threads or None
+        return service
 
     def close(self) -> None:
         self.catalog.close()
         self.cache.close()
+        close = getattr(self._owned_embedder, "close", None)
+        if close is not None:  # the micro-batcher's model thread of an embedder ``open`` made
+            close()
 
     # -- language ------------------------------------------------------------------------------------
 
@@ -606,6 +621,7 @@ class SearchService:
         offset: int,
         lists: Sequence[str],
     ) -> SearchResult:
+        limit_threads(self.threads)  # FAISS and numpy: one thread per request, no spinning
         mask = snap.mask_for(*readers)
         if mask is not None and not mask.any():
             return SearchResult(norm.text, [], 0)
@@ -619,7 +635,7 @@ class SearchService:
         if tokens and snap.bm25 is not None and "keyword" in lists:
             weight = None if mask is None else mask.astype(np.float32)
             docs, scores = snap.bm25.retrieve(
-                [tokens], k=min(depth, len(snap.chunks)), show_progress=False, weight_mask=weight, n_threads=1
+                [tokens], k=min(depth, len(snap.chunks)), show_progress=False, weight_mask=weight, n_threads=0
             )
             keyword_score = {int(d): float(s) for d, s in zip(docs[0], scores[0], strict=True) if s > 0}
             ranked["keyword"] = list(keyword_score)

@@ -74,6 +74,16 @@ class RetryableError(ZhikuError):
     retryable = True
 
 
+class EmbedderBusy(RetryableError):
+    """Too many questions are waiting for the embedding model; retry after ``retry_after`` seconds."""
+
+    code = "EMBEDDER_BUSY"
+
+    def __init__(self, message_zh: str, message_en: str = "", *, retry_after: int = 1) -> None:
+        super().__init__(message_zh, message_en)
+        self.retry_after = retry_after
+
+
 class ConfigError(ZhikuError):
     """Settings are invalid or unsafe (placeholder secret in production, bad URI)."""
 

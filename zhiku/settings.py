@@ -37,6 +37,16 @@ INGEST_MAX_BYTES = 50 * 1024 * 1024
 SEARCH_ANN_THRESHOLD = 50_000
 #: IVF lists probed per query (``ZHIKU_SEARCH_NPROBE``).
 SEARCH_NPROBE = 32
+#: Native threads per embedding call (``ZHIKU_EMBED_THREADS``): 1 measured best on a 2-core server
+#: (bench/embed.py: 84 vs 8 queries/s at load ~3 — idle OpenMP workers spin for the busy cores).
+EMBED_THREADS = 1
+#: Query micro-batching (search/batcher.py): wait at most this long for more questions … 0 (measured
+#: best): a call takes the questions that queued while the previous one ran — batches under load,
+#: no added wait for a lone question (a 2 ms window cost 30% at 1 client).
+EMBED_BATCH_WINDOW_MS = 0.0
+#: … or until this many are queued (1: no batching); past this many waiting, answer EMBEDDER_BUSY.
+EMBED_BATCH_MAX = 16
+EMBED_QUEUE_MAX = 256
 #: Where ``zhiku serve`` listens (``ZHIKU_API_HOST``, ``ZHIKU_API_PORT``).
 API_HOST = "127.0.0.1"
 API_PORT = 8000
@@ -101,6 +111,25 @@ class Settings(BaseSettings):
     )
     embed_cache: Path | None = Field(
         None, description="Embedding cache (SQLite); default <data_dir>/search/embeddings.sqlite."
+    )
+    embed_threads: int = Field(
+        EMBED_THREADS,
+        ge=0,
+        description="Native (OpenMP/BLAS) threads per embedding call and vector search, set at runtime; "
+        "0: the libraries' default (all cores, which spins badly on a busy machine).",
+    )
+    embed_batch_window_ms: float = Field(
+        EMBED_BATCH_WINDOW_MS,
+        ge=0,
+        description="Concurrent questions within this window share one model call.",
+    )
+    embed_batch_max: int = Field(
+        EMBED_BATCH_MAX, ge=1, description="Most questions per model call (1: no micro-batching)."
+    )
+    embed_queue_max: int = Field(
+        EMBED_QUEUE_MAX,
+        ge=1,
+        description="Questions waiting for the model beyond this get EMBEDDER_BUSY (503, Retry-After).",
     )
     search_ann_threshold: int = Field(
         SEARCH_ANN_THRESHOLD,

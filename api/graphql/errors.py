@@ -99,7 +99,13 @@ def _request_error(error: GraphQLError) -> ZhikuError:
 def coded(exc: ZhikuError, error: GraphQLError | None = None, language: str = DEFAULT) -> GraphQLError:
     """``exc`` as a GraphQL error, at ``error``'s place in the document (nodes, path, locations), its
     message in ``language`` (``extensions`` keep the code and the English message)."""
-    extensions = {"code": exc.code, "message_en": exc.message_en, "retryable": exc.retryable}
+    extensions: dict[str, object] = {
+        "code": exc.code,
+        "message_en": exc.message_en,
+        "retryable": exc.retryable,
+    }
+    if (retry_after := getattr(exc, "retry_after", None)) is not None:  # the HTTP layer adds Retry-After
+        extensions["retryAfter"] = retry_after
     message = exc.message_in(language)
     if error is None:
         return GraphQLError(message, extensions=extensions)

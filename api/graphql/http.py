@@ -168,6 +168,9 @@ class ZhikuGraphQLRouter(GraphQLRouter[Any, None]):
         if media == GRAPHQL_RESPONSE and request_error(result):
             response.pop("data", None)
             request.state.graphql_status = 400
+        waits = [w for e in result.errors or () if (w := (e.extensions or {}).get("retryAfter")) is not None]
+        if waits:  # overloaded (EMBEDDER_BUSY): a retryable 503 with Retry-After, whatever the media type
+            request.state.retry_after = max(waits)
         return response
 
     async def run(
@@ -182,4 +185,7 @@ class ZhikuGraphQLRouter(GraphQLRouter[Any, None]):
         if getattr(request.state, "graphql_media", JSON) == GRAPHQL_RESPONSE:
             response.headers["content-type"] = f"{GRAPHQL_RESPONSE}; charset=utf-8"
             response.status_code = getattr(request.state, "graphql_status", response.status_code)
+        if (retry_after := getattr(request.state, "retry_after", None)) is not None:
+            response.status_code = 503
+            response.headers["Retry-After"] = str(retry_after)
         return response

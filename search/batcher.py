@@ -1,0 +1,163 @@
+"""One worker thread per native model: query embeddings from many callers share one model call.
+
+Distinct questions arriving together (concurrent ``ask``s, each in its own worker thread — the event
+loop never runs the model) are queued; the model thread takes the first, waits at most ``window_s``
+for more (or until ``max_batch`` are queued) and embeds them in one call. With the default window of
+0 it takes exactly what queued while its previous call ran: a lone question waits for nothing, and
+under load the batches grow by themselves (bench/embed.py measured this best). A batched call gives the
+same vectors as one call per question (the model pools each text on its own), only cheaper per
+question. The queue is bounded: past ``max_queue`` waiting questions a caller gets
+:class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an
+ever longer wait.
+
+Example::
+
+    batcher = QueryBatcher(embedder, window_s=0.0, max_batch=16, max_queue=256)
+    vec = batcher.embed_query("年假怎么请")   # from any thread; blocks until its batch is embedded
+    batcher.close()
+"""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections.abc import Sequence
+from concurrent.futures import Future
+from typing import Any, Protocol, runtime_checkable
+
+import numpy as np
+
+from search.embedders import Embedder, Vectors
+from zhiku.errors import EmbedderBusy
+from zhiku.settings import EMBED_BATCH_MAX, EMBED_BATCH_WINDOW_MS, EMBED_QUEUE_MAX
+
+
+@runtime_checkable
+class BatchEmbedder(Protocol):
+    """What the batcher needs: many queries in one call (``E5Embedder.embed_queries``)."""
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors: ...
+
+
+class QueryBatcher:
+    """Micro-batches ``embed_query`` calls from many threads into ``embed_queries`` calls."""
+
+    def __init__(
+        self,
+        embedder: BatchEmbedder,
+        *,
+        window_s: float = EMBED_BATCH_WINDOW_MS / 1000,
+        max_batch: int = EMBED_BATCH_MAX,
+        max_queue: int = EMBED_QUEUE_MAX,
+        seconds_per_query: float = 0.01,
+    ) -> None:
+        self._embedder = embedder
+        self.window_s = max(0.0, window_s)
+        self.max_batch = max(1, max_batch)
+        self.max_queue = max(1, max_queue)
+        self._seconds_per_query = seconds_per_query  # only for the Retry-After estimate
+        self._queue: queue.Queue[tuple[str, Future[Vectors]] | None] = queue.Queue(self.max_queue)
+        self._closed = False
+        self.calls = 0  # model calls made (a benchmark divides queries by it: the mean batch)
+        self._thread = threading.Thread(target=self._run, name="zhiku-query-batcher", daemon=True)
+        self._thread.start()
+
+    def embed_query(self, text: str) -> Vectors:
+        """``text``'s query vector, embedded together with whatever else is waiting."""
+        if self._closed:  # after close (a service shut down): embed alone, in this thread
+            row: Vectors = np.asarray(self._embedder.embed_queries([text]))[0]
+            return row
+        future: Future[Vectors] = Future()
+        try:
+            self._queue.put_nowait((text, future))
+        except queue.Full:
+            wait = max(1, math.ceil(self.max_queue * self._seconds_per_query))
+            raise EmbedderBusy(
+                f"当前提问过多，请 {wait} 秒后再试",
+                f"too many questions waiting to be embedded ({self.max_queue}); retry in {wait} s",
+                retry_after=wait,
+            ) from None
+        return future.result()
+
+    def close(self) -> None:
+        """Stop the model thread after the questions already queued."""
+        self._closed = True
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            stop = self._collect(batch)
+            self._embed(batch)
+            if stop:
+                return
+
+    def _collect(self, batch: list[tuple[str, Future[Vectors]]]) -> bool:
+        """Add what arrives within the window to ``batch``; True when asked to stop."""
+        end = time.monotonic() + self.window_s
+        while len(batch) < self.max_batch:
+            remaining = end - time.monotonic()
+            try:
+                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+            except queue.Empty:
+                return False
+            if item is None:
+                return True
+            batch.append(item)
+        return False
+
+    def _embed(self, batch: list[tuple[str, Future[Vectors]]]) -> None:
+        live = [(text, future) for text, future in batch if future.set_running_or_notify_cancel()]
+        if not live:
+            return
+        try:
+            vectors = self._embedder.embed_queries([text for text, _ in live])
+            self.calls += 1
+        except BaseException as exc:  # the callers see the model's error, the thread lives on
+            for _, future in live:
+                future.set_exception(exc)
+            return
+        for row, (_, future) in zip(np.asarray(vectors), live, strict=True):
+            future.set_result(row)
+
+
+class BatchedEmbedder:
+    """An :class:`~search.embedders.Embedder` whose queries go through a :class:`QueryBatcher`
+    (passages go straight to the model: ingestion batches them itself)."""
+
+    def __init__(self, embedder: Embedder, batcher: QueryBatcher) -> None:
+        self.inner = embedder
+        self.batcher = batcher
+        self.name = embedder.name
+        self.dim = embedder.dim
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> Vectors:
+        return self.batcher.embed_query(text)
+
+    def close(self) -> None:
+        self.batcher.close()
+
+
+def batched(embedder: Embedder, settings: Any) -> Embedder:
+    """``embedder`` with a micro-batcher for its queries, sized by the settings
+    (``ZHIKU_EMBED_BATCH_MAX=1`` turns batching off); an embedder that cannot embed many queries in
+    one call (a fake in a test, the static model — already sub-millisecond) is returned as it is."""
+    if not isinstance(embedder, BatchEmbedder) or settings.embed_batch_max <= 1:
+        return embedder
+    batcher = QueryBatcher(
+        embedder,
+        window_s=settings.embed_batch_window_ms / 1000,
+        max_batch=settings.embed_batch_max,
+        max_queue=settings.embed_queue_max,
+    )
+    return BatchedEmbedder(embedder, batcher)

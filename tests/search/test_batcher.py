@@ -1,0 +1,100 @@
+"""The query micro-batcher: concurrent questions share model calls and get exactly the vectors one
+call each would give; a full queue refuses at once with a retryable, coded error."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+import pytest
+
+from search.batcher import BatchedEmbedder, QueryBatcher, batched
+from search.embedders import E5Embedder, Vectors, load_embedder
+from zhiku.errors import EmbedderBusy
+from zhiku.settings import Settings
+
+QUESTIONS = [f"{q}{suffix}" for q in ("年假怎么请", "报销8000元需要谁审批", "VPN连不上怎么办", "班车几点出发")
+             for suffix in ("", "？", "，谢谢", "（急）")]  # fmt: skip
+
+
+def test_batched_vectors_match_one_at_a_time_within_float_tolerance(e5: E5Embedder) -> None:
+    alone = np.stack([e5.embed_query(q) for q in QUESTIONS])
+    batcher = QueryBatcher(e5, window_s=0.05, max_batch=8)
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            together = np.stack(list(pool.map(batcher.embed_query, QUESTIONS)))
+    finally:
+        batcher.close()
+    assert batcher.calls < len(QUESTIONS)  # some questions really shared a model call
+    np.testing.assert_allclose(together, alone, atol=1e-5)
+
+
+class Gated:
+    """A model whose call blocks until the test opens the gate (so the queue fills)."""
+
+    def __init__(self) -> None:
+        self.entered = threading.Event()
+        self.gate = threading.Event()
+        self.batches: list[list[str]] = []
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        self.entered.set()
+        self.gate.wait(timeout=30)
+        self.batches.append(list(texts))
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_a_full_queue_refuses_at_once_with_a_retryable_error() -> None:
+    model = Gated()
+    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=2)
+    pool = ThreadPoolExecutor(3)
+    try:
+        first = pool.submit(batcher.embed_query, "a")
+        assert model.entered.wait(timeout=30)  # the model thread is busy with "a"
+        waiting = [pool.submit(batcher.embed_query, t) for t in ("bb", "ccc")]
+        while batcher._queue.qsize() < 2:  # both queued behind the busy call
+            threading.Event().wait(0.001)
+        with pytest.raises(EmbedderBusy) as refused:
+            batcher.embed_query("dddd")
+        assert refused.value.retryable and refused.value.code == "EMBEDDER_BUSY"
+        assert refused.value.retry_after >= 1
+        assert "稍后" in refused.value.message_zh or "秒后" in refused.value.message_zh
+        model.gate.set()
+        assert first.result(timeout=30)[0] == 1.0
+        assert [w.result(timeout=30)[0] for w in waiting] == [2.0, 3.0]
+        assert model.batches == [["a"], ["bb", "ccc"]]  # the two queued shared one call
+    finally:
+        model.gate.set()
+        pool.shutdown()
+        batcher.close()
+
+
+def test_a_model_error_reaches_every_caller_and_the_thread_lives_on() -> None:
+    class Failing:
+        fail = True
+
+        def embed_queries(self, texts: Sequence[str]) -> Vectors:
+            if self.fail:
+                self.fail = False
+                raise RuntimeError("model broke")
+            return np.ones((len(texts), 2), dtype=np.float32)
+
+    batcher = QueryBatcher(Failing(), window_s=0)
+    try:
+        with pytest.raises(RuntimeError, match="model broke"):
+            batcher.embed_query("x")
+        assert batcher.embed_query("y").tolist() == [1.0, 1.0]
+    finally:
+        batcher.close()
+    assert batcher.embed_query("after close").tolist() == [1.0, 1.0]  # embeds alone, never hangs
+
+
+def test_settings_wrap_the_default_model_and_leave_others_alone(e5: E5Embedder) -> None:
+    wrapped = batched(e5, Settings(embed_batch_max=16))
+    assert isinstance(wrapped, BatchedEmbedder) and wrapped.name == e5.name
+    wrapped.close()
+    assert batched(e5, Settings(embed_batch_max=1)) is e5
+    static = load_embedder("static")
+    assert batched(static, Settings()) is static
