@@ -119,6 +119,22 @@ def chinese_script(text: str) -> str:
     return "Hant" if trad_only > simp_only else "Hans"
 
 
+_LATIN_WORD = re.compile(r"[A-Za-z\u00c0-\u024f]+")
+#: The share of Han characters among Han characters and Latin-script words above which a text is
+#: analysed as Chinese whatever its detected language (a Chinese page quoting English UI strings);
+#: an English page naming 婚假 stays English.
+HAN_SHARE = 0.3
+#: Texts at least this long are Chinese by :func:`mostly_han` (a short "What is 婚假?" stays English).
+MIXED_MIN_CHARS = 40
+
+
+def mostly_han(text: str) -> bool:
+    han = len(_HAN.findall(text))
+    if not han:
+        return False
+    return han / (han + len(_LATIN_WORD.findall(text))) >= HAN_SHARE
+
+
 def _by_script(text: str) -> Language | None:
     """CJK decided by script when CJK carries the text (mixed "我的 VPN 连不上 help" is Chinese)."""
     han, kana, hangul = len(_HAN.findall(text)), len(_KANA.findall(text)), len(_HANGUL.findall(text))
@@ -175,6 +191,8 @@ def detect_languages(texts: Sequence[str]) -> list[Language]:
             out[i] = by_script
         elif len(_LETTER.findall(text)) < 3:
             out[i] = UND
+        elif len(text) >= MIXED_MIN_CHARS and mostly_han(text):
+            out[i] = Language("zh", chinese_script(text), 1.0)  # Chinese quoting much English
         else:
             # CJK terms in a European sentence ("What is 婚假?") only confuse lingua's n-grams; its
             # answer is settled long before 2,000 characters.
