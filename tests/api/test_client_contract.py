@@ -30,13 +30,10 @@ def _documents(app: str) -> list[tuple[str, str]]:
     for path in sorted((ROOT / app).rglob("*.ts*")):
         if "/gql/" in path.as_posix():  # codegen's output
             continue
-        for m in DOCUMENT.finditer(path.read_text(encoding="utf-8")):
-            found.append(
-                (
-                    f"{path.relative_to(ROOT)}:{path.read_text(encoding='utf-8')[: m.start()].count(chr(10)) + 1}",
-                    m["text"],
-                )
-            )
+        text = path.read_text(encoding="utf-8")
+        for m in DOCUMENT.finditer(text):
+            line = text.count("\n", 0, m.start()) + 1
+            found.append((f"{path.relative_to(ROOT)}:{line}", m["text"]))
     return found
 
 
