@@ -109,7 +109,10 @@ class Pipeline:
         open_ner: bool = True,
         ner_model: Path | None = None,
         max_bytes: int = DEFAULT_MAX_BYTES,
+        force: bool = False,
     ) -> None:
+        """``force`` analyses and writes a document again even when its content hash is unchanged
+        (``zhiku ingest --force``: after the extractors or the dictionaries changed)."""
         self.store = store
         self.ontology = ontology or load_ontology()
         self.shacl = ShaclGate(store, self.ontology)
@@ -122,6 +125,7 @@ class Pipeline:
         # surfaces are not suggested again
         self.linker = Linker(self.gazetteer, ReviewMemory.from_store(store))
         self.max_bytes = max_bytes
+        self.force = force
         self._reconnects = store.reconnects
 
     def check_store(self) -> None:
@@ -269,7 +273,7 @@ class Pipeline:
         report.warnings.extend((doc.uri, warning) for warning in doc.warnings)
         state = self.store.query(load_query("document_state").text, {"id": doc.id})
         previous = state[0]["hash"] if state else None
-        if previous == doc.content_hash:
+        if previous == doc.content_hash and not self.force:
             report.unchanged.append(doc.uri)
             return "unchanged"
         outcome = "changed" if state else "new"

@@ -49,12 +49,14 @@ from ontology.model import KG, Ontology
 from ontology.validate import validate
 from queries import load as load_query
 from queries import run_named_query
-from zhiku.access import PRIVATE_LABELS, SYSTEM, Principal
+from zhiku.access import PRIVATE_LABELS, SYSTEM, Principal, admits_parts
 from zhiku.errors import InputError, NotFoundError, ShaclViolation
 from zhiku.types import check_identifier
 
-Action = Literal["merge", "accept", "reject", "resolve"]
-ACTIONS: tuple[Action, ...] = ("merge", "accept", "reject", "resolve")
+Action = Literal["merge", "accept", "reject", "resolve", "delete", "reingest", "keep"]
+#: ``delete`` / ``reingest`` / ``keep`` are recorded by :mod:`ingest.manage` (a document deleted or
+#: ingested again, an orphaned entity kept).
+ACTIONS: tuple[Action, ...] = ("merge", "accept", "reject", "resolve", "delete", "reingest", "keep")
 DECISION_LABEL = "ReviewDecision"
 #: Classes a candidate cannot become, nor be merged into: the pipeline's own records and people's
 #: records (they are made by their own paths, never from a mention).
@@ -220,7 +222,17 @@ class Review:
                 f"no such review action: {action} (one of {', '.join(ACTIONS)})",
             )
         rows = run_named_query(self.store, "review_decisions", {"action": action, "limit": limit}, who=who)
-        return [Decision.from_row(r) for r in rows]
+        # a deleted document's record keeps its scope: shown to whoever could have read the document
+        return [
+            Decision.from_row(r)
+            for r in rows
+            if r.get("docLevel") is None
+            or admits_parts(r.get("docDepartments") or (), r.get("docRoles") or (), r["docLevel"], who)
+        ]
+
+    def record(self, unit: UnitOfWork, action: Action, by: str, note: str | None, **what: Any) -> Decision:
+        """Record a decision taken elsewhere (:mod:`ingest.manage`) in ``unit``, with its effects."""
+        return self._record(unit, self._decision(action, by, note, **what))
 
     # -- decisions --------------------------------------------------------------------------------
 
