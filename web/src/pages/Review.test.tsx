@@ -29,7 +29,7 @@ it("cuts the evidence around each mention of the candidate", () => {
 });
 
 it("lists candidates with their suggestion and conflicts with each source's claim", async () => {
-  renderPage(<ReviewPage />, { ReviewCandidates: queue });
+  renderPage(<ReviewPage />, { ReviewCandidates: queue, OrphanEntities: { orphanEntities: [] } });
   expect(await screen.findByText("首汽集团")).toBeInTheDocument();
   expect(screen.getByText(/北京首都汽车集团/)).toBeInTheDocument();
   await userEvent.click(screen.getByRole("tab", { name: /事实冲突/ }));
@@ -39,7 +39,7 @@ it("lists candidates with their suggestion and conflicts with each source's clai
 
 it("needs a reason to reject, then shows the decision in the row at once", async () => {
   const { sent } = renderPage(<ReviewPage />, {
-    ReviewCandidates: queue,
+    ReviewCandidates: queue, OrphanEntities: { orphanEntities: [] },
     RejectCandidate: (v) => ({ rejectCandidate: decision("reject", String(v.note)) }),
   });
   const row = (await screen.findByText("首汽集团")).closest("tr")!;
@@ -58,7 +58,7 @@ it("needs a reason to reject, then shows the decision in the row at once", async
 
 it("merges into the suggested entity by default", async () => {
   const { sent } = renderPage(<ReviewPage />, {
-    ReviewCandidates: queue,
+    ReviewCandidates: queue, OrphanEntities: { orphanEntities: [] },
     ReviewEntitySearch: { entities: { edges: [{ node: { id: "ORG-SHOUQI", name: "北京首都汽车集团", type: "Organization" } }] } },
     MergeCandidate: { mergeCandidate: { ...decision("merge", null), target: "ORG-SHOUQI" } },
   });

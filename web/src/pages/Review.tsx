@@ -10,6 +10,7 @@ import { graphql } from "../gql";
 import type { ReviewCandidatesQuery, ReviewDecisionFieldsFragment } from "../gql/graphql";
 import { errorText } from "../lib/client";
 import { useT } from "../lib/i18n";
+import Orphans, { useOrphanCount } from "./Orphans";
 
 export const DecisionFields = graphql(`
   fragment ReviewDecisionFields on ReviewDecision {
@@ -276,7 +277,7 @@ function ActionModal({ action, onClose, onDone }: { action: Action | null; onClo
 
 export function DecisionTag({ d }: { d: Decision }) {
   const { t } = useT();
-  const color = { merge: "blue", accept: "purple", reject: "red", resolve: "magenta" }[d.action] ?? "default";
+  const color = { merge: "blue", accept: "purple", reject: "red", resolve: "magenta", delete: "volcano", reingest: "cyan", keep: "green" }[d.action] ?? "default";
   return (
     <Space size={4} wrap data-testid="decision">
       <Tag color={color}>{t(`review.did.${d.action}` as "review.did.merge")}</Tag>
@@ -302,6 +303,7 @@ export default function ReviewPage() {
   const log = [...recent, ...(data?.reviewDecisions ?? []).filter((d) => !recent.some((r) => r.id === d.id))];
   const candidates = data?.reviewCandidates ?? [];
   const conflicts = data?.factConflicts ?? [];
+  const orphans = useOrphanCount();
   return (
     <section aria-label={t("review.title")}>
       <Space style={{ justifyContent: "space-between", width: "100%" }}>
@@ -386,6 +388,7 @@ export default function ReviewPage() {
               />
             ),
           },
+          { key: "orphans", label: t("review.orphans", { n: orphans }), children: <Orphans /> },
           {
             key: "log",
             label: t("review.log"),
