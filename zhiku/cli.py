@@ -65,6 +65,10 @@ org_app = typer.Typer(help="组织架构：从 HR 导出或企业微信通讯录
 app.add_typer(org_app, name="org")
 processes_app = typer.Typer(help="审批流程：从企业微信审批模板导入 / processes", no_args_is_help=True)
 app.add_typer(processes_app, name="processes")
+docs_app = typer.Typer(
+    help="文档：删除（重新摄取见 zhiku ingest --force）/ documents: delete", no_args_is_help=True
+)
+app.add_typer(docs_app, name="docs")
 
 out = Console()
 err = Console(stderr=True)
@@ -327,7 +331,7 @@ def demo_load(
 # -- ingest -------------------------------------------------------------------------------------
 
 
-def _run_ingest(state: Any, paths: list[Path], *, dry_run: bool, prune: bool) -> Any:
+def _run_ingest(state: Any, paths: list[Path], *, dry_run: bool, prune: bool, force: bool = False) -> Any:
     """``ingest.run``: the files into the graph, then the search index level with it."""
     import ingest
 
@@ -343,6 +347,7 @@ def _run_ingest(state: Any, paths: list[Path], *, dry_run: bool, prune: bool) ->
             ontology=state.ontology,
             max_bytes=settings.ingest_max_bytes,
             ner_model=settings.ner_model,
+            force=force,
         )
 
 
@@ -374,7 +379,7 @@ def _print_ingest(report: Any) -> None:
 @cli_errors
 def ingest(
     ctx: typer.Context,
-    paths: Annotated[list[Path], typer.Argument(help="文件或目录 / files or directories")],
+    paths: Annotated[list[Path], typer.Argument(help="文件或目录（或 file:// URI）/ files or directories")],
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="只显示将发生的变化 / show what would change")
     ] = False,
@@ -384,8 +389,15 @@ def ingest(
             "--prune/--no-prune", help="删除目录中已不存在的文档 / remove documents gone from a directory"
         ),
     ] = True,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force", help="内容未变也重新抽取并写入（如词典更新后）/ re-analyse unchanged documents too"
+        ),
+    ] = False,
 ) -> None:
     """摄取文档：加载、切分、抽取、链接、写入图谱，再同步检索索引 / ingest documents, then sync the index."""
+    paths = [_uri_path(p) for p in paths]
     for path in paths:  # checked here, not by Typer: its error is an English box, ours one line
         if not path.exists():
             raise InputError(
@@ -395,11 +407,21 @@ def ingest(
             )
     settings = _settings(ctx)
     with _services(settings) as state:
-        report = _run_ingest(state, paths, dry_run=dry_run, prune=prune)
+        report = _run_ingest(state, paths, dry_run=dry_run, prune=prune, force=force)
     _print_ingest(report)
     nothing = not (report.new or report.changed or report.unchanged)
     if (report.rejected or report.skipped) and nothing:
         raise typer.Exit(1)
+
+
+def _uri_path(path: Path) -> Path:
+    """A ``file://`` URI (as the documents page and ``zhiku docs`` show a document) as its path."""
+    text = str(path)  # Path() folds file:///a/b into file:/a/b
+    if text.startswith("file:/"):
+        from urllib.parse import unquote
+
+        return Path(unquote(text.removeprefix("file:")))
+    return path
 
 
 # -- search -------------------------------------------------------------------------------------
@@ -1158,6 +1180,33 @@ def _print_decision(decision: Any) -> None:
     out.print(what, markup=False, highlight=False, soft_wrap=True)
     out.print(
         f"决定 / decision {decision.id}：{decision.decided_by} @ {decision.decided_at}",
+        markup=False,
+        highlight=False,
+    )
+
+
+@docs_app.command("rm")
+@cli_errors
+def docs_rm(
+    ctx: typer.Context,
+    ref: Annotated[str, typer.Argument(help="文档 ID 或来源 URI / a document id or source URI")],
+    employee: Annotated[str | None, typer.Option("--as", help=_AS_HELP)] = None,
+    note: Annotated[str | None, typer.Option("--note", help=_NOTE_HELP)] = None,
+) -> None:
+    """删除一个文档：文本块立即离开检索索引；只被它提及的实体保留为孤立实体，进入审核队列；记录谁、何时
+    / delete a document: its chunks leave the index now, entities only it mentioned stay as orphans."""
+    from ingest.manage import delete_document, find_document
+    from zhiku.access import SYSTEM
+
+    with _services(_settings(ctx)) as state:
+        by = _reviewer(state.store, employee)
+        doc = find_document(state.store, ref, SYSTEM)  # the operator on the server sees every document
+        made = delete_document(state.store, state.search, doc, by=by, ontology=state.ontology, note=note)
+    out.print(f"已删除 / deleted: {doc.title}（{doc.uri}）", markup=False, highlight=False, soft_wrap=True)
+    for entity_id, name in made.orphans:
+        out.print(f"  孤立实体 / orphaned: {name}（{entity_id}）", markup=False, highlight=False)
+    out.print(
+        f"检索索引 / index: {made.indexed_chunks} 块 chunks；决定 / decision {made.decision.id}：{by}",
         markup=False,
         highlight=False,
     )

@@ -299,6 +299,31 @@ def test_ingest_dry_run_then_ingest_then_review(tmp_path: Path) -> None:
     assert "中国工商银行" in review.stdout
 
 
+@pytest.mark.slow  # demo load, two ingests and a deletion, each a subprocess with the index sync
+def test_ingest_force_by_uri_then_docs_rm(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert zhiku("demo", "load", data_dir=data).returncode == 0
+    page = tmp_path / "duty.md"
+    page.write_text("# 值班安排\n\n周末值班电话 8001，由首都汽车集团负责接送。\n", encoding="utf-8")
+    assert zhiku("ingest", str(page), data_dir=data).returncode == 0
+
+    def count(stdout: str, label: str) -> int:  # a row of the ingest summary table
+        row = next(line for line in stdout.splitlines() if label in line)
+        return int(row.strip(" │|").split()[-1])
+
+    again = zhiku("ingest", page.as_uri(), data_dir=data)  # a file:// URI, as the console shows it
+    assert again.returncode == 0, again.stderr
+    assert count(again.stdout, "未变 / unchanged") == 1 and count(again.stdout, "变更 / changed") == 0
+    forced = zhiku("ingest", "--force", page.as_uri(), data_dir=data)
+    assert forced.returncode == 0, forced.stderr
+    assert count(forced.stdout, "变更 / changed") == 1
+    removed = zhiku("docs", "rm", page.as_uri(), "--note", "过期", data_dir=data)
+    assert removed.returncode == 0, removed.stderr
+    assert "已删除 / deleted: 值班安排" in removed.stdout and "cli:" in removed.stdout
+    gone = zhiku("docs", "rm", page.as_uri(), data_dir=data)
+    assert gone.returncode == 1 and "NOT_FOUND" in one_error_line(gone.stderr)
+
+
 def test_chat_in_the_terminal(tmp_path: Path) -> None:
     assert zhiku("demo", "load", data_dir=tmp_path).returncode == 0
     result = zhiku("chat", "--as", "E1030", "报销8000元谁审批", "那两万五呢？", data_dir=tmp_path)
