@@ -6,6 +6,7 @@ import { EChart } from "../components/EChart";
 import { graphql } from "../gql";
 import { errorText } from "../lib/client";
 import { useT } from "../lib/i18n";
+import ApprovalCharts from "./ApprovalCharts";
 
 const StatsQuery = graphql(`
   query QuestionStats($days: Int!) {
@@ -83,6 +84,7 @@ export default function DashboardPage() {
           ]}
         />
       </Card>
+      <ApprovalCharts />
     </section>
   );
 }
