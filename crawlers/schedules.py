@@ -67,6 +67,7 @@ def build_scheduler(
     read at start (a due run starts at once), written after every run."""
     from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, JobEvent
     from apscheduler.executors.pool import ThreadPoolExecutor
+    from apscheduler.jobstores.memory import MemoryJobStore
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
@@ -76,7 +77,9 @@ def build_scheduler(
     state = CrawlState(settings.data_dir)
     store = SQLAlchemyJobStore(url=f"sqlite:///{settings.data_dir.resolve() / 'crawl' / 'jobs.sqlite'}")
     scheduler = BackgroundScheduler(
-        jobstores={"default": store}, executors={"default": ThreadPoolExecutor(max_workers=2)}, timezone="UTC"
+        jobstores={"default": store, "memory": MemoryJobStore()},
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
+        timezone="UTC",
     )
 
     triggers: dict[str, Any] = {}
@@ -118,24 +121,41 @@ def build_scheduler(
             trigger,
             id=f"crawl:{name}",
             name=f"crawl {name}",
-            args=[
-                name,
-                str(settings.crawl_sources.resolve()),
-                str(settings.data_dir.resolve()),
-                settings.crawl_timeout_s,
-            ],
+            args=_run_args(settings, name),
             replace_existing=True,
             coalesce=True,
             max_instances=1,
             misfire_grace_time=source.every_s,
             **carried,
         )
-    for job in scheduler.get_jobs():
+    if kv is not None:  # "run now" requests from the API (crawlers.runnow), checked every POLL_S
+        from crawlers.runnow import POLL_S, take_requests
+
+        job_args = {name: _run_args(settings, name) for name in sources}
+        scheduler.add_job(
+            take_requests,
+            IntervalTrigger(seconds=POLL_S),
+            args=[scheduler, kv, job_args],
+            kwargs={"timeout_s": settings.crawl_timeout_s},
+            id="run-now",
+            name="run-now requests",
+            jobstore="memory",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
+    for job in scheduler.get_jobs("default"):
         name = job.id.removeprefix("crawl:")
         state.set_next_run(name, job.next_run_time.timestamp() if job.next_run_time else None)
         if kv is not None and job.next_run_time is not None and name not in shared:
             _share_next_run(kv, name, job.next_run_time.timestamp())
     return scheduler
+
+
+def _run_args(settings: Settings, name: str) -> list[Any]:
+    """:func:`run_source`'s arguments for one source."""
+    sources, data = str(settings.crawl_sources.resolve()), str(settings.data_dir.resolve())
+    return [name, sources, data, settings.crawl_timeout_s]
 
 
 def _share_next_run(kv: redis.Redis, name: str, at: float) -> None:

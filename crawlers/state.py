@@ -165,6 +165,14 @@ class CrawlState:
             row = db.execute("SELECT next_run FROM schedule WHERE source=?", (source,)).fetchone()
         return None if row is None else row["next_run"]
 
+    def pages_since(self, source: str, since: float) -> int:
+        """Pages fetched since ``since`` (a crawl under way: its progress)."""
+        with self._db() as db:
+            row = db.execute(
+                "SELECT count(*) AS n FROM pages WHERE source=? AND fetched_at >= ?", (source, since)
+            ).fetchone()
+        return int(row["n"])
+
     def page_errors(self, source: str, limit: int = 20) -> list[tuple[str, str]]:
         with self._db() as db:
             rows = db.execute(

@@ -62,10 +62,12 @@ class CrawlSource:
 
 @strawberry.type
 class AdminQuery:
-    @strawberry.field(description="爬取源：上次运行、结果、变更页数、错误、下次运行（管理员）/ crawl sources")
+    @strawberry.field(
+        description="爬取源：上次运行、结果、变更页数、错误、下次运行（知识工程师、管理员）/ crawl sources"
+    )
     def crawl_sources(self, info: Info) -> list[CrawlSource]:
         c = ctx(info)
-        c.require("admin")
+        c.require("knowledge_engineer", "admin")
         from datetime import UTC, datetime
 
         from crawlers.sources import load_sources

@@ -33,6 +33,7 @@ from api.graphql.approvals import ApprovalMutation, ApprovalQuery, ApprovalSubsc
 from api.graphql.chat import ChatMutation, ChatQuery
 from api.graphql.console import ConsoleQuery
 from api.graphql.cost import QueryCostLimit, Turns
+from api.graphql.crawls import CrawlMutation, CrawlQuery
 from api.graphql.documents import DocumentMutation, DocumentQuery
 from api.graphql.entities import ALL_ENTITY_TYPES, entity_query, entity_type_enum
 from api.graphql.errors import ZhikuErrors
@@ -66,6 +67,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             AnalyticsQuery,
             ReviewQuery,
             DocumentQuery,
+            CrawlQuery,
             ConsoleQuery,
             AdminQuery,
             MiniProgramQuery,
@@ -80,6 +82,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             TicketMutation,
             ReviewMutation,
             DocumentMutation,
+            CrawlMutation,
             AdminMutation,
             MiniProgramMutation,
         ),
