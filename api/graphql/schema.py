@@ -39,6 +39,7 @@ from api.graphql.entities import ALL_ENTITY_TYPES, entity_query, entity_type_enu
 from api.graphql.errors import ZhikuErrors
 from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
 from api.graphql.miniprogram import MiniProgramMutation, MiniProgramQuery
+from api.graphql.ontology import OntologyQuery
 from api.graphql.review import ReviewMutation, ReviewQuery
 from api.graphql.search import SearchQuery, SearchSubscription
 from api.graphql.system import SystemQuery
@@ -68,6 +69,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             ReviewQuery,
             DocumentQuery,
             CrawlQuery,
+            OntologyQuery,
             ConsoleQuery,
             AdminQuery,
             MiniProgramQuery,
