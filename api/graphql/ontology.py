@@ -118,7 +118,8 @@ def _diff(state: AppState, content: str, filename: str) -> OntologyDiffResult:
         raise InputError(
             f"文件过大（上限 {MAX_DIFF_CHARS} 字符）", f"file too large (limit {MAX_DIFF_CHARS} chars)"
         )
-    loaded = [p for p in state.ontology.sources if p != CORE_FILE]  # the extensions in use
+    # the extensions in use; a file of the same name is the proposed new version of that one
+    loaded = [p for p in state.ontology.sources if p != CORE_FILE and p.name != PurePosixPath(filename).name]
     with tempfile.TemporaryDirectory() as tmp:
         proposed = Path(tmp) / f"proposed{suffix}"
         proposed.write_text(content, encoding="utf-8")
