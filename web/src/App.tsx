@@ -24,6 +24,7 @@ const GraphPage = lazy(() => import("./pages/GraphView"));
 const DeskPage = lazy(() => import("./pages/Desk"));
 const AdminPage = lazy(() => import("./pages/Admin"));
 const SourcesPage = lazy(() => import("./pages/Sources"));
+const OntologyPage = lazy(() => import("./pages/Ontology"));
 
 /** Ant Design's defaults with WCAG AA contrast (axe checks it): a darker blue for the primary
  * colour and links (#1677ff on white is 4.1:1), darker secondary and placeholder text. */
@@ -118,6 +119,7 @@ export function App() {
                 <Route path="/kb/upload" element={<Guard path="/kb/upload" roles={session.roles}><UploadPage /></Guard>} />
                 <Route path="/kb/graph" element={<Guard path="/kb/graph" roles={session.roles}><GraphPage /></Guard>} />
                 <Route path="/kb/sources" element={<Guard path="/kb/sources" roles={session.roles}><SourcesPage /></Guard>} />
+                <Route path="/kb/ontology" element={<Guard path="/kb/ontology" roles={session.roles}><OntologyPage /></Guard>} />
                 <Route path="/desk" element={<Guard path="/desk" roles={session.roles}><DeskPage /></Guard>} />
                 <Route path="/admin" element={<Guard path="/admin" roles={session.roles}><AdminPage /></Guard>} />
                 <Route path="*" element={<Result status="404" title={t("notFound.title")} />} />
