@@ -138,12 +138,33 @@ def test_knowledge_engineer_browses_the_ontology_and_compares_an_extension(
     ui.close()
 
 
+#: Decided approval steps (what the approval engine records), for the charts to have something to draw.
+SEED = """
+UNWIND $rows AS row
+MERGE (i:Resource:ApprovalInstance {id: row.instance})
+SET i.processId = row.pid, i.processName = row.process
+CREATE (a:Resource:ApprovalAction {id: row.id, kind: row.kind, stepName: row.step, waitedHours: row.hours,
+                                   waitingOn: [row.who]})
+CREATE (a)-[:ACTION_ON]->(i)
+"""
+
+
 def test_an_analyst_sees_the_approval_charts_and_an_engineer_may_not(
-    server: tuple[str, Settings], browser: Any
+    server: tuple[str, Settings], browser: Any, module_demo_copy: Any
 ) -> None:
     from playwright.sync_api import expect
 
     base, settings = server
+    rows = [
+        {"instance": f"AI-T{n}", "pid": pid, "process": process, "id": f"AA-T{n}-{k}", "kind": kind,
+         "step": step, "hours": hours, "who": who}
+        for n, (pid, process) in enumerate([("PROC-LEAVE", "请假"), ("PROC-EXPENSE", "费用报销")] * 3)
+        for k, (kind, step, hours, who) in enumerate(
+            [("approve", "直属上级", 3.0 + n, "E1005"), ("escalate", "部门负责人", 30.0 + n, "E1002"),
+             ("return" if n % 2 else "approve", "人事", 1.5, "E1010")]
+        )
+    ]  # fmt: skip
+    module_demo_copy.store.execute(SEED, {"rows": rows})
     ui = Page(browser, base)
     page = ui.sign_in(ANALYST, settings)
     ui.go("/analytics")
