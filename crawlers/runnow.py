@@ -116,7 +116,7 @@ def take_requests(
     arguments for :func:`crawlers.schedules.run_source`); return the sources started."""
     from crawlers.schedules import run_source
 
-    started = []
+    started: list[str] = []
     try:
         pending = requested(kv)
     except redis.RedisError as exc:

@@ -61,7 +61,7 @@ def _label(onto: Ontology, name: str, lang: str) -> str:
 
 def _int(graph: Graph, node: Node, pred: URIRef) -> int | None:
     value = graph.value(node, pred)
-    return int(value) if value is not None else None  # type: ignore[arg-type]
+    return int(str(value)) if value is not None else None
 
 
 def describe(onto: Ontology, graph: Graph, prop: Node) -> Rule:
@@ -89,7 +89,7 @@ def describe(onto: Ontology, graph: Graph, prop: Node) -> Rule:
     if values is not None:
         from rdflib.collection import Collection
 
-        allowed = "、".join(str(v) for v in Collection(graph, values))  # type: ignore[arg-type]
+        allowed = "、".join(str(v) for v in Collection(graph, values))
         zh.append(f"取值限于 {allowed}")
         en.append(f"one of {allowed}")
     pattern = graph.value(prop, SH.pattern)
