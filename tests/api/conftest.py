@@ -51,3 +51,16 @@ def closed_as(closed: Any) -> tuple[str, int | None, str]:
     """A WebSocket close as the tests record it: ``("closed", code, reason)`` (code ``None`` when the
     server sent no close frame)."""
     return ("closed", closed.rcvd.code if closed.rcvd else None, closed.rcvd.reason if closed.rcvd else "")
+
+
+def gql_as(api: Any, who: str, query: str, **variables: Any) -> dict[str, Any]:
+    """POST a GraphQL request to a ``TestClient`` app as employee ``who``; the body (200 expected)."""
+    token = issue_token(api.app.state.zhiku.settings, who)
+    r = api.post(
+        "/graphql",
+        json={"query": query, "variables": variables},
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert r.status_code == 200, r.text
+    body: dict[str, Any] = r.json()
+    return body

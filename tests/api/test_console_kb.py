@@ -13,8 +13,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from api.auth import issue_token
 from graph.falkordb_store import FalkorDBStore
+from tests.api.conftest import gql_as
 from zhiku.settings import Settings
 
 KE, EMPLOYEE, ANALYST = "E1003", "E1030", "E1004"
@@ -45,16 +45,7 @@ def api(demo_copy: FalkorDBStore, copy_search: Any, tmp_path: Path) -> Iterator[
         yield client
 
 
-def gql(api: TestClient, who: str, query: str, **variables: Any) -> dict[str, Any]:
-    token = issue_token(api.app.state.zhiku.settings, who)  # type: ignore[attr-defined]
-    r = api.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
+gql = gql_as
 
 
 def test_the_ontology_view_and_a_proposed_extension_diff(api: TestClient, demo_copy: FalkorDBStore) -> None:

@@ -17,9 +17,9 @@ from fastapi.testclient import TestClient
 
 import ingest
 from api.app import create_app
-from api.auth import issue_token
 from graph.falkordb_store import FalkorDBStore
 from ingest.manage import may_manage
+from tests.api.conftest import gql_as
 from zhiku.access import Principal
 from zhiku.settings import Settings
 from zhiku.types import AccessScope
@@ -41,16 +41,7 @@ def api(demo_copy: FalkorDBStore, copy_search_writable: Any, tmp_path: Path) -> 
         yield client
 
 
-def gql(api: TestClient, who: str, query: str, **variables: Any) -> dict[str, Any]:
-    token = issue_token(api.app.state.zhiku.settings, who)  # type: ignore[attr-defined]
-    r = api.post(
-        "/graphql",
-        json={"query": query, "variables": variables},
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    assert r.status_code == 200, r.text
-    body: dict[str, Any] = r.json()
-    return body
+gql = gql_as
 
 
 def code(body: dict[str, Any]) -> str:

@@ -103,6 +103,29 @@ class Page:
         assert not self.problems, self.problems
 
 
+def serious_violations(ui: Page, settings: Settings, visits: Any) -> dict[str, list[str]]:
+    """axe-core's serious and critical violations on each ``(employee or None, path)`` visited in turn
+    (``ui`` must bypass the CSP: axe is injected as a script)."""
+    found: dict[str, list[str]] = {}
+    for who, path in visits:
+        if who is not None:
+            ui.sign_in(who, settings)
+        page = ui.go(path)
+        page.wait_for_load_state("networkidle")
+        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        result = page.evaluate(
+            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        )
+        serious = [
+            f"{v['id']}: {v['help']}: {', '.join(str(n['target'][0]) for n in v['nodes'][:6])}"
+            for v in result
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    return found
+
+
 def test_employee_signs_in_asks_and_follows_a_citation(server: tuple[str, Settings], browser: Any) -> None:
     from playwright.sync_api import expect
 

@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from api.app import create_app
-from tests.web.test_console_browser import AXE, DIST, SHOTS, Page
+from tests.web.test_console_browser import DIST, SHOTS, Page, serious_violations
 from zhiku.loopback import running
 from zhiku.settings import Settings
 
@@ -186,26 +186,7 @@ def test_the_knowledge_pages_have_no_serious_accessibility_violations(
 ) -> None:
     base, settings = server
     ui = Page(browser, base, bypass_csp=True)  # axe is injected as a script the CSP would refuse
-    found: dict[str, list[str]] = {}
-    for who, path in (
-        (KE, "/kb/documents"),
-        (KE, "/kb/sources"),
-        (KE, "/kb/ontology"),
-        (ANALYST, "/analytics"),
-    ):
-        ui.sign_in(who, settings)
-        page = ui.go(path)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-        result = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        )
-        serious = [
-            f"{v['id']}: {v['help']}: {', '.join(str(n['target'][0]) for n in v['nodes'][:6])}"
-            for v in result
-            if v["impact"] in ("serious", "critical")
-        ]
-        if serious:
-            found[path] = serious
+    visits = ((KE, "/kb/documents"), (KE, "/kb/sources"), (KE, "/kb/ontology"), (ANALYST, "/analytics"))
+    found = serious_violations(ui, settings, visits)
     ui.close()
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)
