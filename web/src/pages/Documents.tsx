@@ -199,7 +199,7 @@ export default function DocumentsPage() {
         columns={[
           { title: t("docs.name"), key: "name", render: (_, d) => <Link to={`/doc/${encodeURIComponent(d.id)}`}>{d.name}</Link> },
           { title: t("docs.format"), key: "format", width: 90, render: (_, d) => d.format ?? "" },
-          { title: t("docs.modified"), key: "modified", width: 190, render: (_, d) => d.modifiedAt ?? "" },
+          { title: t("docs.modified"), key: "modified", width: 170, render: (_, d) => (d.modifiedAt ?? "").slice(0, 19).replace("T", " ") },
           {
             title: t("docs.actions"),
             key: "actions",

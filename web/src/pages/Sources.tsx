@@ -103,7 +103,7 @@ export default function SourcesPage() {
           ),
         }}
         columns={[
-          { title: t("admin.name"), dataIndex: "name", render: (n: string) => <Typography.Text strong>{n}</Typography.Text> },
+          { title: t("docs.name"), dataIndex: "name", render: (n: string) => <Typography.Text strong>{n}</Typography.Text> },
           { title: t("src.schedule"), dataIndex: "schedule", width: 100 },
           { title: t("admin.lastRun"), dataIndex: "lastRunAt", render: (v: string | null) => v ?? "—" },
           {
