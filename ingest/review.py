@@ -49,7 +49,7 @@ from ontology.model import KG, Ontology
 from ontology.validate import validate
 from queries import load as load_query
 from queries import run_named_query
-from zhiku.access import PRIVATE_LABELS, SYSTEM, Principal, admits_parts
+from zhiku.access import PRIVATE_LABELS, SYSTEM, Principal
 from zhiku.errors import InputError, NotFoundError, ShaclViolation
 from zhiku.types import check_identifier
 
@@ -221,14 +221,9 @@ class Review:
                 f"没有这种审核决定：{action}（可选：{'、'.join(ACTIONS)}）",
                 f"no such review action: {action} (one of {', '.join(ACTIONS)})",
             )
+        # the query applies the scope rule, a deleted document's copied scope included (before its LIMIT)
         rows = run_named_query(self.store, "review_decisions", {"action": action, "limit": limit}, who=who)
-        # a deleted document's record keeps its scope: shown to whoever could have read the document
-        return [
-            Decision.from_row(r)
-            for r in rows
-            if r.get("docLevel") is None
-            or admits_parts(r.get("docDepartments") or (), r.get("docRoles") or (), r["docLevel"], who)
-        ]
+        return [Decision.from_row(r) for r in rows]
 
     def record(self, unit: UnitOfWork, action: Action, by: str, note: str | None, **what: Any) -> Decision:
         """Record a decision taken elsewhere (:mod:`ingest.manage`) in ``unit``, with its effects."""

@@ -159,3 +159,25 @@ def test_reingest_unchanged_is_a_no_op_and_a_changed_file_is_read_again(
     text = demo_copy.query("MATCH (c:Chunk {documentId: $id}) RETURN c.text AS t", {"id": doc})
     assert "8002" in "".join(r["t"] for r in text)
     assert gql(api, EMPLOYEE, JOB, id=started["id"]).get("errors")  # not an engineer's
+
+
+def test_the_record_of_a_deleted_document_is_shown_only_to_whoever_could_have_read_it_on_every_path(
+    api: TestClient, demo_copy: FalkorDBStore
+) -> None:
+    """The document is gone, so the record's copy of its scope decides — in the named query itself, so
+    that ``namedQuery`` applies the same rule as ``reviewDecisions`` (before the LIMIT)."""
+    hr_doc, title = next(
+        (r["id"], r["title"])
+        for r in demo_copy.query(
+            "MATCH (d:Document) WHERE 'D-HR' IN d.accessDepartments RETURN d.id AS id, d.name AS title"
+        )
+    )
+    admin = "E1001"
+    assert "errors" not in gql(api, admin, DELETE, id=hr_doc)
+    named = 'query($p: JSON) { namedQuery(name: "review_decisions", params: $p) }'
+    surfaces = [r["surface"] for r in gql(api, admin, named, p={"action": "delete"})["data"]["namedQuery"]]
+    assert surfaces == [title]  # the admin sees the record
+    assert gql(api, KE, DECISIONS)["data"]["reviewDecisions"] == []  # the engineer outside HR does not
+    as_ke = gql(api, KE, named, p={"action": "delete"})
+    assert as_ke.get("data", {}).get("namedQuery") in ([], None), as_ke  # nor through the named query
+    assert title not in str(as_ke)
