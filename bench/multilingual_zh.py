@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.multilingual import SYSTEMS, load_questions
-from bench.retrieval_real import K, Baseline, Scored, Summary, relative_doc, score
+from bench.retrieval_real import Baseline, K, Scored, Summary, relative_doc, score
 
 DATA = Path(__file__).resolve().parent / "data" / "multilingual" / "debian-reference.jsonl"
 CORPUS = "debian-reference"
