@@ -89,11 +89,20 @@ NO = re.compile(r"^(不|不要|不用|取消|算了|否|no)[。!！~]*$", re.I)
 YES_ANY = {"yes", "y", "ok", "okay", "sure", "はい", "ええ", "네", "예", "ja", "oui", "sì", "si", "sim", "да"}
 NO_ANY = {"no", "nope", "いいえ", "아니요", "nein", "non", "nee", "não", "nao", "нет", "キャンセル"}
 FOLLOW_UP = re.compile(r"^(那|那么|那如果|如果是|换成)?(?P<rest>.{1,12}?)(呢|怎么样|如何)?[？?]?$")
+#: English follow-ups ("What about sick leave?", "And for 20,000 yuan?"): carried over as 那…呢 is.
+FOLLOW_UP_EN = re.compile(
+    r"^(?:(?:and\s+)?(?:what|how)\s+about|and)\s+(?:for\s+)?(?P<rest>.{1,40}?)\s*[?？]?$", re.I
+)
 PROCESS_FOR_TYPE = {"LeaveType": "PROC-LEAVE"}
 #: An unanswered message this short, after an answer, is asked again about that answer's topic.
 SHORT_FOLLOW_UP = 8
 #: How each mode reads in an answer (docs/approvals.md); a step's mode is as resolved (approvals.chain).
 MODE_NOTE = {"会签": N_("（会签：每个角色各一人同意）"), "或签": N_("（或签：任一人同意即可）"), "依次": ""}
+
+
+def is_follow_up(text: str) -> bool:
+    """ "那病假呢？" or "What about sick leave?": a short message that keeps the last question's topic."""
+    return (len(text) <= 16 and bool(FOLLOW_UP.match(text))) or bool(FOLLOW_UP_EN.match(text.strip()))
 
 
 #: What a reply may say to reach a person, confirm or cancel, in any of the ten languages (the prompts
@@ -392,8 +401,7 @@ class DialogEngine:
         if (
             not entities
             and session.last_intent == "谁来审批"
-            and len(text) <= 16
-            and FOLLOW_UP.match(text)
+            and is_follow_up(text)
             and amount_and_days(text, bare_numbers=True) != (None, None)
         ):
             return self._route(session, who, "谁来审批", text, session.last_entities)
@@ -469,7 +477,7 @@ class DialogEngine:
         北京 → the same question about 成都 (same intent, the slot's value swapped). Also returns the
         new value (the word the answer must be about)."""
         last = session.last_question
-        if not last or len(text) > 16 or not FOLLOW_UP.match(text):
+        if not last or not is_follow_up(text):
             return text, False, ""
         for old, new in self._substitutions(session, last, text, entities):
             if old != new and old in last:

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache, partial
 from typing import Any
 
-from lang.detect import detect_language, mostly_han
+from lang.detect import cjk_language, detect_language
 from lang.text import Tokenizer
 
 #: Snowball's algorithm for each European language of the ten.
@@ -124,9 +124,9 @@ class Analyser:
         """BM25 tokens; ``language`` an ISO 639-1 code (``zh``, ``en``…), detected when None.
         Chinese, undetermined and out-of-set text goes to jieba, as all text did before."""
         code = language if language is not None else detect_language(text).code
-        if code in SNOWBALL and mostly_han(text):
-            # Chinese text with much English in it (help pages naming untranslated menus) is detected
-            # as English; its Chinese words still need jieba, as before languages
-            code = "zh"
+        if code in SNOWBALL:
+            # a chunk of an English document carried by CJK (a Chinese paragraph in it) needs the
+            # analyser of its script (the same rule as detection: lang.detect.CJK_SHARE)
+            code = cjk_language(text) or code
         analyse = self._by_code.get(code)
         return analyse(text) if analyse is not None else self.chinese.tokens(text)

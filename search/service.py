@@ -632,6 +632,11 @@ class SearchService:
         language = detect_language(norm.text).code
         tokens = [t for t in self.analyser.tokens(norm.text, language) if t in snap.vocab]
         keyword_score: dict[int, float] = {}
+        if "keyword" in lists:
+            # None of the question's words in the index (a question in another language than the
+            # documents'): no keyword evidence, but fused all the same, so that the dense signals are
+            # weighed as for any other question (issue 19).
+            ranked["keyword"] = []
         if tokens and snap.bm25 is not None and "keyword" in lists:
             weight = None if mask is None else mask.astype(np.float32)
             docs, scores = snap.bm25.retrieve(

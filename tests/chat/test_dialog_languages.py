@@ -46,6 +46,14 @@ def test_english_replies_approval_chain_and_hand_off(writing_engine: DialogEngin
     assert human.type == "handoff" and human.ticket_id and "put you through to a person" in human.text
 
 
+def test_an_english_follow_up_keeps_the_question(engine: DialogEngine) -> None:
+    small, big = talk(engine, "Who approves an 8,000 yuan expense claim?", "What about 25,000 yuan?")
+    assert small.type == "answer" and "amount 8000 yuan" in small.text
+    # read as the same question with the new amount: over 20,000 the general manager's step applies
+    assert big.type == "answer" and big.language == "en" and "amount 25000 yuan" in big.text
+    assert "陈建国" in big.text and "陈建国" not in small.text
+
+
 def test_japanese_confirmation_buttons_and_cancel(engine: DialogEngine) -> None:
     hello, ticket, cancel = talk(engine, "こんにちは", "プリンターが紙詰まりしたので対応して", "キャンセル")
     assert hello.type == "greeting" and "ご用件" in hello.text

@@ -2,7 +2,8 @@
 
 import pytest
 
-from lang.detect import SUPPORTED, UND, detect_language, detect_languages
+from lang.analysers import Analyser
+from lang.detect import CJK_SHARE, SUPPORTED, UND, cjk_share, detect_language, detect_languages
 
 
 @pytest.mark.parametrize(
@@ -59,3 +60,15 @@ def test_too_short_emoji_and_pinyin_are_undetermined(text: str) -> None:
 def test_batch_agrees_with_single_calls() -> None:
     texts = ["Urlaub beantragen", "年次有給休暇", "", "annual leave policy", "婚假"]
     assert detect_languages(texts) == [detect_language(t) for t in texts]
+
+
+def test_one_share_rule_for_short_and_long_mixed_text() -> None:
+    # a Chinese help page quoting English menu names (14 Han characters, 16 English words) is Chinese
+    page = (
+        "Choose Format - Page Style. Click the Page tab. 在纸张格式下选择横向。"
+        "Return to the Print dialog and click OK. 点击确定。"
+    )
+    assert cjk_share(page) >= CJK_SHARE and detect_language(page).code == "zh"
+    assert "横向" in Analyser().tokens(page, "en")  # an English document's Chinese chunk gets jieba
+    # two English words and one Chinese term: too little evidence that Chinese carries it
+    assert cjk_share("What is 婚假?") < CJK_SHARE <= cjk_share("我的 VPN 连不上 help")

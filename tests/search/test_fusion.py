@@ -68,3 +68,21 @@ def test_keyword_evidence_counts_only_within_the_questions_language() -> None:
 def test_unknown_languages_count_as_the_same() -> None:
     assert same_language("en", "en") and not same_language("en", "zh")
     assert same_language("und", "zh") and same_language("zh", "") and same_language("", "en")
+
+
+def test_keyword_evidence_reorders_only_within_the_questions_language() -> None:
+    # a Chinese question: Chinese chunks 0 and 1 share its words (1 more than 0), English chunk 2 is
+    # closer in meaning than either; keyword evidence must not lift a Chinese chunk over it
+    dense = np.array([0.84, 0.82, 0.86])
+    bm25 = np.array([4.0, 9.0, 0.0])
+    covered = np.array([0.5, 1.0, 0.0])
+    same = np.array([True, True, False])
+    scores = fuse(dense, bm25, covered, np.zeros(3), np.zeros(3), same_language=same)
+    assert list(np.argsort(-scores)) == [2, 1, 0]  # the English chunk first; 1 over 0 by its words
+    # the Chinese chunks hold the Chinese group's dense scores, in keyword order
+    assert sorted(scores[:2].tolist()) == pytest.approx(sorted(dense[:2].tolist()))
+    # one language only: the fused scores as they were
+    plain = fuse(dense, bm25, covered, np.zeros(3), np.zeros(3))
+    assert fuse(dense, bm25, covered, np.zeros(3), np.zeros(3), same_language=np.ones(3, bool)).tolist() == (
+        pytest.approx(plain.tolist())
+    )

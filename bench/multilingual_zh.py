@@ -1,0 +1,135 @@
+"""Issue 19's own setup: questions in other languages against a *Chinese* documentation set.
+
+The corpus is ``debian-reference`` of :mod:`bench.retrieval_real` (the Chinese Debian Reference,
+Debian's ``debian-reference-zh-cn``); the questions are 56 of its committed Chinese questions
+translated by hand into en, ja, ko, ru and de (``bench/data/multilingual/debian-reference.jsonl``,
+committed before any measurement; the split is the Chinese question's). The corpus is ingested once
+by Zhiku's pipeline, then every language's questions are ranked by **zhiku** (``SearchService.search``
+as the API calls it) and by **e5** (the heading-split e5-small cosine baseline of
+:mod:`bench.retrieval_real`). Figures: document top-1 and exact-section top-1 per language.
+
+    python bench/multilingual_zh.py --split dev [--misses]
+    python bench/multilingual_zh.py --split test   # once, at the end
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.multilingual import SYSTEMS, load_questions
+from bench.retrieval_real import Baseline, K, Scored, Summary, relative_doc, score
+
+DATA = Path(__file__).resolve().parent / "data" / "multilingual" / "debian-reference.jsonl"
+CORPUS = "debian-reference"
+LANGS = ("zh", "en", "ja", "ko", "ru", "de")
+
+
+def table(results: dict[str, dict[str, list[Scored]]]) -> str:
+    """``results``: language → system → scores."""
+    lines = [
+        "| questions → zh pages | n | doc top-1 zhiku | doc top-1 e5 | exact top-1 zhiku | exact top-1 e5 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for lang, by_system in results.items():
+        z, b = Summary.of(by_system["zhiku"]), Summary.of(by_system["e5"])
+        lines.append(
+            f"| {lang} → zh | {z.n} | {z.doc_top1:.2f} | {b.doc_top1:.2f} | "
+            f"{z.exact_top1:.2f} | {b.exact_top1:.2f} |"
+        )
+    cross = [by for lang, by in results.items() if lang != "zh"]
+    if cross:
+        z = Summary.of([s for by in cross for s in by["zhiku"]])
+        b = Summary.of([s for by in cross for s in by["e5"]])
+        lines.append(
+            f"| **all other languages** | {z.n} | {z.doc_top1:.2f} | {b.doc_top1:.2f} | "
+            f"{z.exact_top1:.2f} | {b.exact_top1:.2f} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="dev")
+    parser.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(os.environ.get("ZHIKU_BENCH_CACHE", Path.home() / ".cache" / "zhiku")),
+    )
+    parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
+    parser.add_argument("--misses", action="store_true", help="list Zhiku's document misses")
+    args = parser.parse_args(argv)
+
+    from bench.graph_load import machine
+    from bench.real_corpora import fetch, sections
+    from graph.embedded import EmbeddedServer
+    from graph.falkordb_store import FalkorDBStore
+    from ingest.pipeline import Pipeline
+    from search.embedders import EmbeddingCache, load_embedder
+    from search.service import SearchService
+    from zhiku.access import SYSTEM
+
+    questions = load_questions(DATA, args.split)
+    print(f"machine: {machine()}")
+    print(f"split: {args.split}; {len(questions)} questions × {len(LANGS)} languages; corpus {CORPUS}")
+    started = time.perf_counter()
+    embedder = load_embedder(args.model)
+    root, files = fetch(CORPUS, args.cache_dir / "corpora")
+    secs = sections(root, files)
+    by_heading = {(s.doc, " / ".join(s.heading_path)): s.key for s in secs}
+    known = {s.key for s in secs}
+    # A later package may rename a generated anchor: find the labelled section by its heading path.
+    gold = {q.id: q.key if q.key in known else by_heading[(q.doc, q.section)] for q in questions}
+    results: dict[str, dict[str, list[Scored]]] = {}
+    misses: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="zhiku-bench-mlzh-") as tmp:
+        work = Path(tmp)
+        store = FalkorDBStore.embedded(work / "graph", f"bench_mlzh_{uuid.uuid4().hex[:6]}")
+        Pipeline(store).ingest(files)
+        service = SearchService(
+            store, work / "search", embedder, cache_path=args.cache_dir / "embeddings.sqlite"
+        )
+        report = service.sync()
+        cache = EmbeddingCache(args.cache_dir / "embeddings.sqlite")
+        baseline = Baseline(secs, embedder, cache)
+        cache.close()
+        print(f"{len(files)} pages, {report.total_chunks} Zhiku chunks, {len(secs)} baseline sections")
+        print(f"indexed in {time.perf_counter() - started:.0f} s", flush=True)
+        for lang in LANGS:
+            results[lang] = {}
+            for system in SYSTEMS:
+                scored = []
+                for q in questions:
+                    text = q.questions[lang]
+                    if system == "e5":
+                        ranked = baseline.rank(text)
+                    else:
+                        hits = service.search(text, SYSTEM, k=K).hits
+                        ranked = [(relative_doc(h.uri, root), h.anchor) for h in hits]
+                    s = score(ranked, gold[q.id])
+                    scored.append(s)
+                    if args.misses and system == "zhiku" and not s.doc_top1:
+                        got = f"{ranked[0][0]}#{ranked[0][1]}" if ranked else "—"
+                        misses.append(f"  [{lang}] {text}  want {q.doc}#{q.anchor}  got {got}")
+                results[lang][system] = scored
+        service.close()
+        print()
+        print(table(results), flush=True)
+        for line in misses:
+            print(line)
+        store.close()
+        EmbeddedServer(work / "graph").stop()
+    print(f"\ntotal {time.perf_counter() - started:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
