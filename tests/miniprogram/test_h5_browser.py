@@ -363,7 +363,7 @@ def test_a_form_changed_on_the_server_reloads_and_keeps_what_still_fits(server: 
     page.locator(".field-reason textarea").fill(reason)
     expect(page.locator(".chain")).to_contain_text("财务总监审批")
     # meanwhile the travel process changes: the CFO's step no longer depends on the amount
-    server.store.query(
+    server.store.execute(
         "MATCH (:ApprovalProcess {id: 'PROC-TRAVEL'})-[:HAS_STEP]->(s:ApprovalStep {name: '财务总监审批'}) "
         "SET s.minAmount = null"
     )
@@ -372,6 +372,7 @@ def test_a_form_changed_on_the_server_reloads_and_keeps_what_still_fits(server: 
     expect(page.locator(".field-amount")).to_have_count(0)  # the amount no longer shapes the route
     expect(page.locator(".field-days input")).to_have_value("2")  # what still fits is kept
     expect(page.locator(".field-reason textarea")).to_have_value(reason)
+    page.locator(".form-changed").scroll_into_view_if_needed()
     me.shot("15-form-changed")
     assert not [
         a for a in server.graphql(APPLICANT, MINE)["myApprovals"] if a["reason"] == reason
