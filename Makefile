@@ -129,9 +129,12 @@ web-test: $(STAMP) browser web  ## 前端组件测试（Vitest）与浏览器测
 # the API it calls) and for H5 (dist/h5, served by `zhiku serve` at /m/). Not committed; rebuilt here.
 MP_SOURCES := $(shell find miniprogram/src miniprogram/config miniprogram/scripts -type f -not -path 'miniprogram/src/gql/*' 2>/dev/null) \
 	miniprogram/codegen.ts miniprogram/babel.config.js miniprogram/tsconfig.json miniprogram/project.config.json \
-	web/src/lib/chatSocket.ts api/schema.graphql
+	web/src/lib/chatSocket.ts web/src/lib/chatThread.ts api/schema.graphql
+# `npm install` when `npm ci` refuses: a registry mirror without Taro's prebuilt bindings for other
+# platforms (darwin, win32, linux-arm64) leaves them out of the lock, and `npm ci` then calls the lock
+# out of sync; `npm install` installs the same locked versions and skips the missing optional ones.
 $(MP_MODULES): miniprogram/package.json miniprogram/package-lock.json | node
-	cd miniprogram && npm ci --no-audit --no-fund --loglevel=error
+	cd miniprogram && { npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-audit --no-fund --loglevel=error; }
 	@touch $(MP_MODULES)
 
 miniprogram/dist/weapp/app.js: $(MP_MODULES) $(MP_SOURCES)

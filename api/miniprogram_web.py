@@ -1,7 +1,8 @@
 """The mini-program's H5 build (``miniprogram/dist/h5``, made by ``make miniprogram``) served at ``/m/``:
 the employee's phone page for browsers outside WeChat — the same Taro pages as the WeChat mini-program.
 Its routes are hash routes (``/m/#/pages/ask/index``), so the server only serves files: ``index.html``
-never cached, the content-hashed ``js/`` and ``css/`` files for a year. Not built: ``/m/`` is 404.
+never cached, the content-hashed ``js/`` and ``css/`` files for a year, all gzipped for clients that
+accept it. Not built: ``/m/`` is 404.
 
     include_miniprogram(app)     # in create_app, before include_web (whose fallback catches the rest)
 """
@@ -15,7 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import Scope
 
-from api.web import IMMUTABLE, SECURITY_HEADERS
+from api.web import IMMUTABLE, SECURITY_HEADERS, compressed
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1] / "miniprogram" / "dist" / "h5"
 
@@ -41,4 +42,4 @@ class _H5Files(StaticFiles):
 
 
 def include_miniprogram(app: FastAPI, root: Path = DEFAULT_DIR) -> None:
-    app.mount("/m", _H5Files(root), name="miniprogram-h5")
+    app.mount("/m", compressed(_H5Files(root)), name="miniprogram-h5")

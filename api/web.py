@@ -4,7 +4,8 @@
   with a strict Content-Security-Policy: scripts only from this origin, no inline script; styles
   from this origin plus the ``<style>`` elements Ant Design's CSS-in-JS writes, admitted by a
   per-response nonce (the page reads it from ``<meta name="csp-nonce">``), never ``unsafe-inline``.
-* ``/assets/…`` → the bundle's content-hashed files, cached for a year (``immutable``).
+* ``/assets/…`` → the bundle's content-hashed files, cached for a year (``immutable``), gzipped for
+  clients that accept it (:func:`compressed`).
 * ``GET /graphql`` in a browser → GraphiQL built into the bundle (``graphiql.html``) instead of
   Strawberry's page, whose scripts come from a public CDN; ``/docs`` → Swagger UI from the
   ``swagger-ui-dist`` files copied into the bundle. Both work without internet.
@@ -31,9 +32,10 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, Field
+from starlette.middleware.gzip import GZipMiddleware
 from starlette.routing import Route
 from starlette.staticfiles import StaticFiles
-from starlette.types import Scope
+from starlette.types import ASGIApp, Scope
 
 from api.auth import AuthError, issue_token
 from queries import load as load_query
@@ -60,6 +62,13 @@ def page_csp(nonce: str) -> str:
         "font-src 'self' data:; "
         "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
     )
+
+
+def compressed(files: ASGIApp) -> ASGIApp:
+    """Static files gzipped for clients that accept it (``Vary: Accept-Encoding``; headers kept).
+    Only the static mounts: API responses are left alone (a compressed response that mixes a secret
+    with what the client sent can leak the secret through its length — BREACH)."""
+    return GZipMiddleware(files, minimum_size=1024, compresslevel=6)
 
 
 def web_dir(settings: Settings) -> Path:
@@ -183,8 +192,8 @@ def include_web(app: FastAPI, settings: Settings) -> None:
     """Serve the console at ``/`` (call after every other router: its fallback route comes last)."""
     root = web_dir(settings)
     app.include_router(router)
-    app.mount("/assets", _Assets(directory=root / "assets", check_dir=False), name="web-assets")
-    app.mount("/vendor", _Assets(directory=root / "vendor", check_dir=False), name="web-vendor")
+    app.mount("/assets", compressed(_Assets(directory=root / "assets", check_dir=False)), name="web-assets")
+    app.mount("/vendor", compressed(_Assets(directory=root / "vendor", check_dir=False)), name="web-vendor")
     if app.docs_url:
         _offline_docs(app, root)
 

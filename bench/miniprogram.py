@@ -2,8 +2,10 @@
 pages as the WeChat build), against a real ``zhiku serve`` on loopback with the demo company:
 
 1. the WeChat main package's size against the 2 MB limit (``miniprogram/dist/weapp``);
-2. H5 first load: bytes the browser fetched (cold cache) and the time until the sign-in page shows;
-3. time to first answer: the question sent on the ask page → the answer with its citations shown.
+2. H5 first load: bytes the browser fetched (cold cache; gzipped by the server) and decoded, and the
+   time until the sign-in page shows;
+3. time to first answer: the question sent on the ask page → the answer's first piece shown
+   (progressive replies), and → the whole answer with its citations shown.
 
     python bench/miniprogram.py [--questions 5]       # after `make miniprogram`
     python bench/miniprogram.py --base http://127.0.0.1:8000   # against a running `zhiku serve`
@@ -43,8 +45,9 @@ def package_size() -> dict[str, object] | None:
     return result
 
 
-def browse(base: str, questions: list[str]) -> tuple[int, int, float, list[float]]:
-    """(bytes transferred, bytes decoded, ms to the sign-in page, ms to each first answer)."""
+def browse(base: str, questions: list[str]) -> tuple[int, int, float, list[float], list[float]]:
+    """(bytes transferred, bytes decoded, ms to the sign-in page, ms to each answer's first piece,
+    ms to each whole answer)."""
     from playwright.sync_api import sync_playwright
 
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -66,16 +69,19 @@ def browse(base: str, questions: list[str]) -> tuple[int, int, float, list[float
         )
         page.locator(".persona[data-id='E1031']").click()
         page.locator(".ask-send").wait_for()
-        answers: list[float] = []
+        first: list[float] = []
+        whole: list[float] = []
         for i, question in enumerate(questions):
             page.locator(".composer input").fill(question)
             sent = time.perf_counter()
             page.locator(".ask-send").click()
             page.locator(".bubble-bot").nth(i).wait_for()
-            answers.append((time.perf_counter() - sent) * 1000)
+            first.append((time.perf_counter() - sent) * 1000)
+            page.locator(".bubble-bot:not([data-partial])").nth(i).wait_for()
+            whole.append((time.perf_counter() - sent) * 1000)
         context.close()
         browser.close()
-    return int(sizes[0]), int(sizes[1]), load_ms, answers
+    return int(sizes[0]), int(sizes[1]), load_ms, first, whole
 
 
 def main() -> None:
@@ -96,18 +102,19 @@ def main() -> None:
     questions = (QUESTIONS * 4)[: args.questions]
     if args.base:
         print(f"server: {args.base} (running); chromium (Playwright) 390×844, cold cache")
-        transferred, decoded, load_ms, answers = browse(args.base, questions)
+        transferred, decoded, load_ms, first, whole = browse(args.base, questions)
     else:
         with tempfile.TemporaryDirectory(prefix="zhiku-bench-mp-") as tmp:
             env = server_env(tmp)
             zhiku("demo", "load", env=env)
             with serving(env, start_timeout_s=180) as server:
                 print("server: zhiku serve, 1 worker, demo company; chromium 390×844, cold cache")
-                transferred, decoded, load_ms, answers = browse(server.base, questions)
+                transferred, decoded, load_ms, first, whole = browse(server.base, questions)
     print(f"H5 first load: {transferred / 1024:.1f} KB transferred ({decoded / 1024:.1f} KB decoded), "
           f"sign-in page shown after {load_ms:.0f} ms")  # fmt: skip
-    print(f"time to first answer ({len(answers)} questions): median {statistics.median(answers):.0f} ms, "
-          f"first {answers[0]:.0f} ms, max {max(answers):.0f} ms")  # fmt: skip
+    for what, times in (("first piece of the answer", first), ("whole answer with sources", whole)):
+        print(f"time to {what} ({len(times)} questions): median {statistics.median(times):.0f} ms, "
+              f"first {times[0]:.0f} ms, max {max(times):.0f} ms")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -9,6 +9,14 @@ the conversation), ``pong``, ``heartbeat`` every 30 s, and ``error`` with a stab
 agent desk: ``agent_joined``, ``agent_message`` and ``ticket_closed``, each with an ``eventId`` —
 send the last one as ``lastEventId`` when resuming and nothing sent meanwhile is missed.
 
+Progressive replies (opt-in: ``"stream": true`` in the auth message, or ``?stream=1``): before a reply
+event, its text comes in pieces — ``{"type": "delta", "sessionId", "index", "content"}``, a sentence or
+clause each (:func:`pieces`) — and then the reply event itself, whole, with its citations and follow-ups
+(and ``"streamed": true``); a client shows the pieces as they arrive and replaces them with the reply.
+The text is composed (and, with ``ZHIKU_LLM_BASE_URL``, rewritten and checked for invented numbers) in
+full before the first piece goes out, so pieces change how the answer appears, not when it is ready.
+Clients that do not opt in receive exactly what they did before.
+
 Guards: a browser may open the socket only from the API's own origin or ``ZHIKU_CORS_ORIGINS``
 (:mod:`api.origin`; refused before the handshake completes). An employee is held to
 ``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) across all their sockets and API workers (counted in the
@@ -24,6 +32,7 @@ import json
 import logging
 import re
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
@@ -44,6 +53,10 @@ STREAM_ID = re.compile(r"^\d{1,20}-\d{1,20}$")
 #: Largest frame read (a question is cut to 500 characters anyway; this leaves room for the JSON).
 MAX_FRAME_CHARS = 16_000
 EXAMPLE = '{"type":"question","content":"…"}'
+#: Where a reply's text is cut into pieces: after a sentence or clause mark, or a line break.
+PIECE_END = re.compile(r"(?<=[。！？；!?;\n])")
+#: Pieces shorter than this are joined to the next one (a lone "1." or "。" is no piece).
+MIN_PIECE_CHARS = 8
 
 
 class _BadFrame(Exception):
@@ -98,6 +111,18 @@ def _reply_event(reply: Any) -> dict[str, Any]:
     }
 
 
+def pieces(text: str) -> list[str]:
+    """``text`` cut after sentence and clause marks into pieces of at least :data:`MIN_PIECE_CHARS`
+    (the last may be shorter); joined, they are ``text`` exactly."""
+    out: list[str] = []
+    for part in PIECE_END.split(text):
+        if out and len(out[-1]) < MIN_PIECE_CHARS:
+            out[-1] += part
+        elif part:
+            out.append(part)
+    return out
+
+
 #: Ticket stream event kinds → the socket's event types.
 AGENT_EVENTS = {
     "ticket_claimed": "agent_joined",
@@ -118,14 +143,24 @@ def _agent_event(event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _authenticate(
-    ws: WebSocket, state: AppState
-) -> tuple[Principal, str | None, str | None, str | None] | None:
+@dataclass(frozen=True, slots=True)
+class _Connection:
+    """What the first message (or the URL) set up: who, which session, what to replay, how to reply."""
+
+    who: Principal
+    session_id: str | None
+    last_event: str | None
+    language: str | None
+    stream: bool = False
+
+
+async def _authenticate(ws: WebSocket, state: AppState) -> _Connection | None:
     header = ws.headers.get("authorization")
     token = ws.query_params.get("token")
     session_id = ws.query_params.get("sessionId")
     last_event = ws.query_params.get("lastEventId")
     language = ws.query_params.get("language")
+    stream = ws.query_params.get("stream") in {"1", "true"}
     if header is None and token is None:
         try:
             first = await asyncio.wait_for(_receive_message(ws), timeout=10)
@@ -138,6 +173,7 @@ async def _authenticate(
         session_id = first.get("sessionId") or session_id
         last_event = first.get("lastEventId") or last_event
         language = str(first.get("language") or "") or language
+        stream = first.get("stream") is True or stream
     try:
         who = state.principals.authenticate(state.settings, header or f"Bearer {token}")
     except ZhikuError as exc:
@@ -154,7 +190,7 @@ async def _authenticate(
     # the reply language: the auth message's (or the URL's) ``language``, else the handshake's
     # Accept-Language, else the employee's profile; None: each question's own language
     chosen = language or _accept(ws) or await run_in_threadpool(profile_language, state.store, who.id)
-    return who, session_id, last_event, chosen
+    return _Connection(who, session_id, last_event, chosen, stream)
 
 
 def _accept(ws: WebSocket) -> str | None:
@@ -175,19 +211,12 @@ async def chat(ws: WebSocket) -> None:
     if auth is None:
         await ws.close(code=4401)
         return
-    who, session_id, last_event, language = auth
-    with using(normalise(language) or (FALLBACK if language else DEFAULT)):
-        await _converse(ws, state, who, session_id, last_event, language)
+    with using(normalise(auth.language) or (FALLBACK if auth.language else DEFAULT)):
+        await _converse(ws, state, auth)
 
 
-async def _converse(
-    ws: WebSocket,
-    state: AppState,
-    who: Principal,
-    session_id: str | None,
-    last_event: str | None,
-    language: str | None,
-) -> None:
+async def _converse(ws: WebSocket, state: AppState, conn: _Connection) -> None:
+    who, session_id, last_event = conn.who, conn.session_id, conn.last_event
     known = state.dialog.has_session(session_id, who)
     session, notice = state.dialog.session(session_id, who)
     await ws.send_json({"type": "ready", "sessionId": session.id, "resumed": known, "notice": notice})
@@ -220,7 +249,7 @@ async def _converse(
             if isinstance(message, _BadFrame):
                 await _error(ws, message.code, message.message, **message.params)
                 continue
-            await _dispatch(ws, state, who, session.id, message, language)
+            await _dispatch(ws, state, who, session.id, message, conn.language, stream=conn.stream)
     except WebSocketDisconnect:
         pass
     finally:
@@ -230,7 +259,14 @@ async def _converse(
 
 
 async def _dispatch(
-    ws: WebSocket, state: AppState, who: Principal, session_id: str, message: Any, language: str | None = None
+    ws: WebSocket,
+    state: AppState,
+    who: Principal,
+    session_id: str,
+    message: Any,
+    language: str | None = None,
+    *,
+    stream: bool = False,
 ) -> None:
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "ping":
@@ -250,6 +286,12 @@ async def _dispatch(
             log.exception("chat turn failed for %s", who.id)
             await _error(ws, "INTERNAL_ERROR", N_("处理消息时出错，请稍后再试"))
             return
-        await ws.send_json({**_reply_event(reply), "language": reply.language})
+        event = {**_reply_event(reply), "language": reply.language}
+        if stream:
+            for index, piece in enumerate(pieces(event["content"])):
+                delta = {"type": "delta", "sessionId": session_id, "index": index, "content": piece}
+                await ws.send_json(delta)
+            event["streamed"] = True
+        await ws.send_json(event)
     else:
         await _error(ws, "BAD_REQUEST", N_("未知的消息类型（支持 question、ping）"))

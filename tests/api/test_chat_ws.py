@@ -1,7 +1,8 @@
 """``/ws/chat`` against a real uvicorn server on loopback with real WebSocket clients (``websockets``):
 only allowed browser origins may open it, an employee's message allowance holds across sockets and
 across API processes (two apps sharing the one Redis), malformed, oversized and deeply nested frames
-get a coded error on a connection that stays open, and the log never shows the token from the URL."""
+get a coded error on a connection that stays open, the log never shows the token from the URL, and a
+client that opts in gets a reply in pieces before the whole of it."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from websockets.sync.client import ClientConnection, connect
 
 from api.app import create_app
 from api.auth import issue_token
+from api.rest.chat_ws import MIN_PIECE_CHARS, pieces
 from zhiku.logs import REDACTED, uvicorn_log_config
 from zhiku.loopback import running
 from zhiku.settings import Settings
@@ -191,3 +193,38 @@ def test_the_log_never_shows_a_token_from_the_url(
     assert all(token not in line for line in capture.lines)
     assert any(f"token={REDACTED}" in line and "sessionId=s-1" in line for line in requests)
     assert any(f"/healthz?access_token={REDACTED}&x=1" in line for line in requests)
+
+
+# -- progressive replies -------------------------------------------------------------------------------
+
+
+def test_pieces_cut_after_sentence_marks_and_join_back() -> None:
+    text = "员工每年享有带薪年假。1. 工作满1年不满10年的，年假5天；2. 满10年的，10天！\n详见《考勤制度》"
+    got = pieces(text)
+    assert "".join(got) == text
+    assert got[0] == "员工每年享有带薪年假。"
+    assert all(len(p) >= MIN_PIECE_CHARS for p in got[:-1]) and len(got) >= 3
+    assert pieces("") == [] and pieces("好。") == ["好。"]
+
+
+def test_a_client_that_opts_in_gets_the_reply_in_pieces_then_whole(server: str, settings: Settings) -> None:
+    question = json.dumps({"type": "question", "content": "年假怎么请"})
+    token = issue_token(settings, EMPLOYEE)
+    with connect(f"{server}/ws/chat") as ws:
+        ws.send(json.dumps({"type": "auth", "token": token, "stream": True}))
+        assert event(ws)["type"] == "ready"
+        ws.send(question)
+        assert event(ws)["type"] == "typing"
+        deltas = []
+        while (got := event(ws))["type"] == "delta":
+            deltas.append(got)
+        assert got["type"] == "answer" and got["streamed"] is True and got["citations"]
+        assert [d["index"] for d in deltas] == list(range(len(deltas))) and len(deltas) >= 2
+        assert "".join(d["content"] for d in deltas) == got["content"]
+    # an old client (no opt-in) gets exactly the reply event, as before
+    with connect(chat_url(server, settings)) as ws:
+        assert event(ws)["type"] == "ready"
+        ws.send(question)
+        assert event(ws)["type"] == "typing"
+        reply = event(ws)
+        assert reply["type"] == "answer" and "streamed" not in reply and reply["content"] == got["content"]

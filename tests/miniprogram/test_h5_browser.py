@@ -4,23 +4,33 @@ at /m/ on a copy of the demo company: an employee signs in (development login), 
 citation at the cited section, submits a leave application after seeing its approval chain; the
 manager, in a second browser context, is refused a rejection without a comment and approves; the
 employee's open page shows the change live (graphql-transport-ws), and again when HR's 或签 step
-approves it.
+approves it. The bad-input paths: a submission whose answers are lost on a weak network is retried with
+back-off, the page says so, and the idempotency key keeps it one application; reminders refused in the
+consent dialog are recorded, nothing is sent, and the app works on; a process changed on the server
+while its form is being filled in reloads the form, keeps the values that still fit and says why.
 
 Screenshots go to miniprogram/test-results/ (look at them). `make miniprogram-test` builds the app and
 runs this file; `make test` leaves it out (marker ``web``)."""
 
 from __future__ import annotations
 
+import base64
+import json
+import os
+import secrets
 import shutil
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import httpx
 import pytest
+import redis
 
 from api.app import create_app
 from api.auth import issue_token
+from wecom.fake import FakeWeCom
 from zhiku.loopback import running
 from zhiku.settings import Settings
 
@@ -31,17 +41,59 @@ ROOT = Path(__file__).resolve().parents[2]
 DIST = ROOT / "miniprogram" / "dist" / "h5"
 SHOTS = ROOT / "miniprogram" / "test-results"
 APPLICANT, MANAGER = "E1031", "E1030"  # 胡小军 and his manager 朱红梅
+CORP = "ww-zhiku-mp"
+AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")
+
+
+class Served(NamedTuple):
+    base: str
+    settings: Settings
+    store: Any
+    wechat: FakeWeCom  # the fake WeChat server the mini-program's subscribe messages go to
+
+    def graphql(self, employee: str, query: str, variables: dict[str, Any] | None = None) -> dict[str, Any]:
+        r = httpx.post(
+            f"{self.base}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers={"Authorization": f"Bearer {issue_token(self.settings, employee)}"},
+            timeout=60,
+        )
+        body: dict[str, Any] = r.json()
+        assert "errors" not in body, body
+        return body["data"]
 
 
 @pytest.fixture(scope="module")
-def server(module_demo_copy: Any) -> Iterator[tuple[str, Settings]]:
+def server(module_demo_copy: Any) -> Iterator[Served]:
     if not (DIST / "index.html").is_file():
         pytest.fail("miniprogram/dist/h5 is not built: run `make miniprogram-test` (it builds it first)")
     SHOTS.mkdir(parents=True, exist_ok=True)
     store, search = module_demo_copy
-    settings = Settings(data_dir=search.directory.parent)
-    with running(create_app(settings, store=store, search=search)) as base:
-        yield base, settings
+    fake = FakeWeCom(corp_id=CORP, secret="app-secret", token="t", aes_key=AES_KEY)
+    with running(fake.app) as wechat:
+        settings = Settings(
+            data_dir=search.directory.parent,
+            wecom_corp_id=CORP,
+            wecom_agent_id=fake.agent_id,
+            wecom_secret="app-secret",  # type: ignore[arg-type]
+            wecom_token="t",  # type: ignore[arg-type]
+            wecom_aes_key=AES_KEY,  # type: ignore[arg-type]
+            wecom_api_base=wechat,
+            wechat_miniprogram_app_id=fake.mini_app_id,
+            wechat_miniprogram_secret=fake.mini_secret,  # type: ignore[arg-type]
+            wechat_api_base=wechat,
+        )
+        with running(create_app(settings, store=store, search=search)) as base:
+            yield Served(base, settings, store, fake)
+
+
+def wait_for(check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if value := check():
+            return value
+        time.sleep(0.05)
+    raise AssertionError("condition not reached in time")
 
 
 @pytest.fixture(scope="module")
@@ -60,11 +112,23 @@ def browser() -> Iterator[Any]:
 class Phone:
     """A fresh browser context the size of a phone, on the H5 app; page errors fail the test."""
 
-    def __init__(self, browser: Any, base: str) -> None:
+    def __init__(self, browser: Any, base: str, wechat: dict[str, Any] | None = None) -> None:
+        """``wechat``: play WeChat's side in the page (lib/wechat.ts's bridge) — ``answer``, the user's
+        answer to every template in the consent dialog, and ``code``, what wx.login returns."""
         self.base = base
         self.context = browser.new_context(
             viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN", is_mobile=True
         )
+        if wechat is not None:
+            self.context.add_init_script(
+                f"""window.zhikuWeChat = {{
+                  requestSubscribeMessage: async (ids) => {{
+                    window.zhikuAsked = ids;
+                    return Object.fromEntries(ids.map((id) => [id, {json.dumps(wechat["answer"])}]));
+                  }},
+                  login: async () => ({{ code: {json.dumps(wechat["code"])} }}),
+                }};"""
+            )
         self.page = self.context.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
@@ -89,10 +153,10 @@ class Phone:
         assert not self.errors, self.errors
 
 
-def test_ask_apply_and_approve_live(server: tuple[str, Settings], browser: Any) -> None:
+def test_ask_apply_and_approve_live(server: Served, browser: Any) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, settings = server.base, server.settings
     me = Phone(browser, base)
     page = me.go("ask/index")
     expect(page.locator(".persona").first).to_be_visible()  # not signed in: the sign-in page
@@ -103,7 +167,7 @@ def test_ask_apply_and_approve_live(server: tuple[str, Settings], browser: Any) 
     page.locator(".composer input").fill("年假怎么请")
     page.locator(".ask-send").click()
     citation = page.locator("[data-testid='citation']").first
-    expect(citation).to_be_visible()
+    expect(citation).to_be_visible(timeout=60_000)  # the first answer warms the models (slow when loaded)
     expect(page.locator(".bubble-bot").last).to_contain_text("年假")
     me.shot("02-ask")
     citation.click()
@@ -172,12 +236,10 @@ def test_ask_apply_and_approve_live(server: tuple[str, Settings], browser: Any) 
     me.close()
 
 
-def test_a_revoked_token_returns_to_sign_in_and_keeps_the_draft(
-    server: tuple[str, Settings], browser: Any
-) -> None:
+def test_a_revoked_token_returns_to_sign_in_and_keeps_the_draft(server: Served, browser: Any) -> None:
     from playwright.sync_api import expect
 
-    base, _ = server
+    base = server.base
     me = Phone(browser, base)
     page = me.sign_in(APPLICANT)
     page.locator(".composer input").fill("还没发出去的问题")
@@ -195,4 +257,128 @@ def test_a_revoked_token_returns_to_sign_in_and_keeps_the_draft(
     me.shot("10-expired")
     page.locator(f".persona[data-id='{APPLICANT}']").click()
     expect(page.locator(".composer input")).to_have_value("还没发出去的问题")
+    me.close()
+
+
+MINE = "query { myApprovals(role: APPLIED, first: 50) { id reason amount days processId } }"
+
+
+def test_a_submission_lost_on_a_weak_network_is_retried_and_submitted_once(
+    server: Served, browser: Any
+) -> None:
+    from playwright.sync_api import Route, expect
+
+    me = Phone(browser, server.base)
+    me.sign_in(APPLICANT)
+    page = me.go("apply/index")
+    page.locator(".process[data-id='PROC-LEAVE']").click()
+    reason = f"弱网下提交 {secrets.token_hex(3)}"
+    page.locator(".field-days input").fill("1")
+    page.locator(".field-reason textarea").fill(reason)
+    keys: list[str] = []
+
+    def lose_three_answers(route: Route) -> None:
+        body = route.request.post_data_json or {}
+        if "MpSubmit" not in str(body.get("query")):
+            route.continue_()
+            return
+        keys.append(body["variables"]["key"])
+        if len(keys) <= 3:
+            route.fetch()  # the server receives it and answers; the answer is lost on the way back
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+
+    page.route("**/graphql", lose_three_answers)
+    page.locator(".submit").click()
+    expect(page.locator(".banner", has_text="网络不稳定，正在重试")).to_be_visible()
+    me.shot("11-weak-network-retrying")
+    submitted = page.locator(".submitted")
+    expect(submitted).to_contain_text("胡小军的请假审批")
+    expect(page.locator(".banner", has_text="网络不稳定")).to_have_count(0)  # the retry line is gone
+    me.shot("12-weak-network-submitted")
+    assert len(keys) == 4 and len(set(keys)) == 1  # four tries, one idempotency key
+    mine = [a for a in server.graphql(APPLICANT, MINE)["myApprovals"] if a["reason"] == reason]
+    assert [a["id"] for a in mine] == [submitted.get_attribute("data-id")]  # one application, not four
+    me.close()
+
+
+CONSENT = """mutation($choices: [SubscribeChoice!]!, $code: String) {
+  recordSubscribeConsent(choices: $choices, code: $code) { templateId accepted } }"""
+SUBMIT = """mutation($k: String) { submitApproval(process: "请假审批", days: 1, reason: "订阅拒绝后的申请",
+  idempotencyKey: $k) { instance { id pendingWith } } }"""
+REJECT = """mutation($id: ID!) { actOnApproval(id: $id, action: REJECT, comment: "请补充说明") {
+  instance { status } } }"""
+
+
+def test_refused_reminders_are_recorded_nothing_is_sent_and_the_app_works_on(
+    server: Served, browser: Any
+) -> None:
+    from playwright.sync_api import expect
+
+    fake = server.wechat
+    code = fake.issue_mini_code(f"o-{APPLICANT}")
+    me = Phone(browser, server.base, wechat={"answer": "reject", "code": code})
+    me.sign_in(APPLICANT)
+    page = me.go("notices/index")
+    page.locator(".subscribe").click()
+    expect(page.locator(".consent")).to_have_text("你未允许消息提醒；审批结果仍可在本页查看")
+    me.shot("13-reminders-refused")
+    templates = page.evaluate("window.zhikuAsked")
+    assert len(templates) == 2  # the to-do and the result template, asked at once
+    kv = redis.Redis.from_url(server.store.kv_url, decode_responses=True)
+    try:
+        assert kv.get(f"zhiku:mp:openid:{APPLICANT}") == f"o-{APPLICANT}"  # the login code was used
+        assert all(kv.exists(f"zhiku:mp:refused:{APPLICANT}:{t}") for t in templates)  # recorded
+    finally:
+        kv.close()
+
+    # the manager allows to-do reminders (so messages do go out from this server), the applicant applies
+    fake.user_consents(f"o-{MANAGER}", templates[0])
+    fake.user_consents(f"o-{MANAGER}", templates[1])
+    choices = [{"templateId": t, "decision": "accept"} for t in templates]
+    server.graphql(MANAGER, CONSENT, {"choices": choices, "code": fake.issue_mini_code(f"o-{MANAGER}")})
+    inst = server.graphql(APPLICANT, SUBMIT, {"k": f"refused-{secrets.token_hex(4)}"})["submitApproval"]
+    instance = inst["instance"]["id"]
+    wait_for(lambda: fake.messages_to(f"o-{MANAGER}", "subscribe"))  # the manager's reminder went out
+    server.graphql(MANAGER, REJECT, {"id": instance})
+    # the applicant's open page shows the decision live; WeChat carried nothing to them
+    expect(page.locator(".notice", has_text="已驳回").first).to_be_visible()
+    me.shot("14-decision-in-app")
+    time.sleep(1.0)  # let a message that should not exist have its chance to arrive
+    assert fake.messages_to(f"o-{APPLICANT}", "subscribe") == []
+    me.close()
+
+
+def test_a_form_changed_on_the_server_reloads_and_keeps_what_still_fits(server: Served, browser: Any) -> None:
+    from playwright.sync_api import expect
+
+    me = Phone(browser, server.base)
+    me.sign_in(APPLICANT)
+    page = me.go("apply/index")
+    page.locator(".process[data-id='PROC-TRAVEL']").click()
+    reason = f"去上海拜访客户 {secrets.token_hex(3)}"
+    page.locator(".field-days input").fill("2")
+    page.locator(".field-amount input").fill("3000")
+    page.locator(".field-reason textarea").fill(reason)
+    expect(page.locator(".chain")).to_contain_text("财务总监审批")
+    # meanwhile the travel process changes: the CFO's step no longer depends on the amount
+    server.store.execute(
+        "MATCH (:ApprovalProcess {id: 'PROC-TRAVEL'})-[:HAS_STEP]->(s:ApprovalStep {name: '财务总监审批'}) "
+        "SET s.minAmount = null"
+    )
+    page.locator(".submit").click()
+    expect(page.locator(".form-changed")).to_have_text("该流程的定义刚刚更新，表单已重新加载，请核对后再提交")
+    expect(page.locator(".field-amount")).to_have_count(0)  # the amount no longer shapes the route
+    expect(page.locator(".field-days input")).to_have_value("2")  # what still fits is kept
+    expect(page.locator(".field-reason textarea")).to_have_value(reason)
+    page.locator(".form-changed").scroll_into_view_if_needed()
+    me.shot("15-form-changed")
+    assert not [
+        a for a in server.graphql(APPLICANT, MINE)["myApprovals"] if a["reason"] == reason
+    ]  # not sent
+    page.locator(".submit").click()
+    expect(page.locator(".submitted")).to_be_visible()
+    mine = [a for a in server.graphql(APPLICANT, MINE)["myApprovals"] if a["reason"] == reason]
+    assert len(mine) == 1 and mine[0]["days"] == 2 and mine[0]["amount"] is None
     me.close()

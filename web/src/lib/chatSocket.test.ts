@@ -82,3 +82,32 @@ it("does not reconnect when the server refuses the token", () => {
   expect(statuses.at(-1)).toBe("closed");
   expect(events[0][0]).toMatchObject({ type: "error", code: "INVALID_TOKEN" });
 });
+
+it("asks for progressive replies and passes each piece on with its question, still pending", () => {
+  const events: [WsEvent, string | undefined][] = [];
+  const socket = new ChatSocket({
+    token: "T",
+    url: "ws://test/ws/chat",
+    stream: true,
+    onEvent: (e, q) => events.push([e, q]),
+    onStatus: () => {},
+    WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+  });
+  socket.start();
+  const ws = FakeSocket.all[0];
+  ws.onopen?.();
+  expect(ws.sent[0]).toEqual({ type: "auth", token: "T", stream: true });
+  ws.server({ type: "ready", sessionId: "s1", resumed: false, notice: "" });
+  socket.ask("年假怎么请");
+  ws.server({ type: "delta", sessionId: "s1", index: 0, content: "员工每年享有带薪年假。" });
+  ws.server({ type: "delta", sessionId: "s1", index: 1, content: "详见考勤制度。" });
+  ws.server({ type: "answer", sessionId: "s1", content: "员工每年享有带薪年假。详见考勤制度。", streamed: true });
+  socket.ask("病假呢");
+  ws.server({ type: "answer", sessionId: "s1", content: "…" });
+  expect(events.slice(1).map(([e, q]) => [e.type, q])).toEqual([
+    ["delta", "年假怎么请"],
+    ["delta", "年假怎么请"],
+    ["answer", "年假怎么请"],
+    ["answer", "病假呢"],
+  ]);
+});

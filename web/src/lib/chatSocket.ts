@@ -2,6 +2,8 @@
 // typing and the human agent's messages come back as events. When the socket drops (the server
 // restarted, the network blinked) it reconnects with back-off, resuming the same session and
 // asking for the agent events it missed (lastEventId); a question not yet answered is sent again.
+// With ``stream`` it asks for progressive replies: ``delta`` events carry a reply's text in pieces
+// (passed on with the question they answer) before the reply itself; lib/chatThread.ts draws them.
 
 export type WsCitation = {
   title: string;
@@ -17,6 +19,7 @@ export type WsEvent =
   | { type: "typing"; sessionId: string }
   | { type: "error"; code: string; content: string }
   | { type: "pong" | "heartbeat" }
+  | { type: "delta"; sessionId: string; index: number; content: string }
   | {
       type: "agent_joined" | "agent_message" | "ticket_closed";
       eventId: string;
@@ -45,10 +48,12 @@ type Options = {
   onEvent: (e: WsEvent, question?: string) => void;
   onStatus: (s: Status) => void;
   url?: string;
+  /** Ask for progressive replies (``delta`` pieces before each reply). */
+  stream?: boolean;
   WebSocketImpl?: typeof WebSocket;
 };
 
-const REPLY_TYPES = new Set(["error", "pong", "heartbeat", "typing", "ready", "agent_joined", "agent_message", "ticket_closed"]);
+const REPLY_TYPES = new Set(["error", "pong", "heartbeat", "typing", "ready", "delta", "agent_joined", "agent_message", "ticket_closed"]);
 
 export class ChatSocket {
   private ws: WebSocket | null = null;
@@ -101,6 +106,7 @@ export class ChatSocket {
           token: this.opts.token,
           sessionId: this.sessionId ?? undefined,
           lastEventId: this.lastEventId ?? undefined,
+          stream: this.opts.stream || undefined,
         }),
       );
     };
@@ -122,6 +128,8 @@ export class ChatSocket {
         this.lastEventId = event.eventId;
       } else if (event.type === "error") {
         if (this.ready && this.pending.length) question = this.pending.shift(); // failed: told, not retried
+      } else if (event.type === "delta") {
+        question = this.pending[0]; // a piece of the reply to come: the question stays pending
       } else if (!REPLY_TYPES.has(event.type)) {
         question = this.pending.shift(); // this question got its reply
       }

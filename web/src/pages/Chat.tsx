@@ -9,20 +9,10 @@ import { useMutation } from "urql";
 import { graphql } from "../gql";
 import { AUTH_CODES, useAuth } from "../lib/auth";
 import { ChatSocket, type Status, type WsCitation, type WsEvent } from "../lib/chatSocket";
+import { advance, feedbackVariables, interpret, type Line, withFeedback } from "../lib/chatThread";
 import { useT } from "../lib/i18n";
 
-export type Line = {
-  id: string;
-  who: "me" | "bot" | "agent" | "system";
-  text: string;
-  question?: string;
-  citations?: WsCitation[];
-  followUps?: string[];
-  answerable?: boolean;
-  agent?: string | null;
-  feedback?: boolean;
-  ticketId?: string | null;
-};
+export type { Line };
 
 const Feedback = graphql(`
   mutation ChatFeedback($answerId: ID!, $question: String!, $helpful: Boolean!) {
@@ -76,7 +66,7 @@ export function Message({ line, onFollowUp, onFeedback }: { line: Line; onFollow
             ))}
           </div>
         )}
-        {line.who === "bot" && line.answerable && (
+        {line.who === "bot" && line.answerable && !line.partial && (
           <div style={{ marginTop: 6 }}>
             {line.feedback === undefined ? (
               <Space size={4}>
@@ -121,55 +111,26 @@ export default function ChatPage() {
   }, [lines, keys.threadKey]);
 
   const add = useCallback((line: Omit<Line, "id">) => {
-    setLines((ls) => [...ls, { ...line, id: `${Date.now()}-${ls.length}` }]);
+    setLines((ls) => advance(ls, { line }, () => `${Date.now()}-${ls.length}`));
   }, []);
 
   useEffect(() => {
+    const say = {
+      agentJoined: (name: string) => t("chat.agentJoined", { name }),
+      ticketClosed: (text: string) => t("chat.ticketClosed", { text }),
+      error: (text: string) => t("chat.error", { text }),
+    };
     const onEvent = (e: WsEvent, question?: string) => {
-      switch (e.type) {
-        case "ready":
-          localStorage.setItem(keys.sessionKey, (e as { sessionId: string }).sessionId);
-          return;
-        case "typing":
-          setTyping(true);
-          return;
-        case "pong":
-        case "heartbeat":
-          return;
-        case "error": {
-          const err = e as { code: string; content: string };
-          setTyping(false);
-          if (AUTH_CODES.has(err.code)) signOut("expired");
-          else add({ who: "system", text: t("chat.error", { text: err.content }) });
-          return;
-        }
-        case "agent_joined":
-        case "agent_message":
-        case "ticket_closed": {
-          const a = e as { agent: string | null; content: string; ticketId: string | null };
-          if (e.type === "agent_joined") add({ who: "system", text: t("chat.agentJoined", { name: a.agent ?? "" }) });
-          else if (e.type === "ticket_closed") add({ who: "system", text: t("chat.ticketClosed", { text: a.content }) });
-          else add({ who: "agent", text: a.content, agent: a.agent });
-          return;
-        }
-        default: {
-          const r = e as Extract<WsEvent, { content: string; sessionId: string }> & { citations?: WsCitation[]; followUps?: string[]; ticketId?: string | null; notice?: string };
-          setTyping(false);
-          add({
-            who: "bot",
-            text: (r.notice ? r.notice + "\n" : "") + r.content,
-            question,
-            citations: r.citations,
-            followUps: r.followUps,
-            ticketId: r.ticketId,
-            answerable: e.type === "answer" || e.type === "clarify",
-          });
-        }
-      }
+      const step = interpret(e, question, say);
+      if (step.sessionId) localStorage.setItem(keys.sessionKey, step.sessionId);
+      if (step.typing !== undefined) setTyping(step.typing);
+      if (step.errorCode && AUTH_CODES.has(step.errorCode)) signOut("expired");
+      else setLines((ls) => advance(ls, step, () => `${Date.now()}-${ls.length}`));
     };
     const s = new ChatSocket({
       token: session!.token,
       sessionId: localStorage.getItem(keys.sessionKey),
+      stream: true,
       onEvent,
       onStatus: setStatus,
     });
@@ -187,12 +148,12 @@ export default function ChatPage() {
   };
 
   const onFeedback = async (line: Line, helpful: boolean) => {
-    const result = await feedback({ answerId: `${localStorage.getItem(keys.sessionKey) ?? "chat"}:${line.id}`, question: line.question ?? "", helpful });
+    const result = await feedback(feedbackVariables(localStorage.getItem(keys.sessionKey), line, helpful));
     if (result.error) {
       toast.error(t("common.error", { text: result.error.message }));
       return;
     }
-    setLines((ls) => ls.map((l) => (l.id === line.id ? { ...l, feedback: helpful } : l)));
+    setLines((ls) => withFeedback(ls, line.id, helpful));
   };
 
   const reset = () => {

@@ -135,7 +135,7 @@ export default function ApplyPage() {
       );
     }, 300);
     return () => clearTimeout(timer);
-  }, [process?.id, draft.amount, draft.days]); // eslint-disable-line react-hooks/exhaustive-deps
+  }, [process?.id, draft.print, draft.amount, draft.days]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const submit = async () => {
     if (!process) return;

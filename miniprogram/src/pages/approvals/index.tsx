@@ -1,5 +1,5 @@
 // My approvals: pending for me / submitted by me; live — a status event re-reads the list.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { Text, View } from "@tarojs/components";
 import Taro, { useDidShow } from "@tarojs/taro";
 import { graphql } from "../../gql";
@@ -28,9 +28,14 @@ export default function ApprovalsPage() {
   const [items, setItems] = useState<MpMyApprovalsQuery["myApprovals"]>([]);
   const [error, setError] = useState("");
 
-  const load = (which: ApprovalRole = role) =>
+  // The list shown is the chosen tab's: an answer for the other tab that arrives late is dropped.
+  const shown = useRef(role);
+  shown.current = role;
+
+  const load = (which: ApprovalRole = shown.current) =>
     gql(MyApprovals, { role: which }).then(
       (d) => {
+        if (which !== shown.current) return;
         setItems(d.myApprovals);
         setError("");
       },

@@ -1,11 +1,13 @@
-// Ask: the chat over /ws/chat with the web console's own client (web/src/lib/chatSocket.ts) on
-// TaroWebSocket — "typing" while the answer is composed, then the reply with its citations (tap one
-// to open the cited section), follow-up chips, 👍/👎, hand-off to a person and the agent's replies.
+// Ask: the chat over /ws/chat with the web console's own client and thread logic (web/src/lib/
+// chatSocket.ts, chatThread.ts) on TaroWebSocket — "typing" while the answer is composed, the reply
+// growing piece by piece (progressive replies), then whole with its citations (tap one to open the
+// cited section), follow-up chips, 👍/👎, hand-off to a person and the agent's replies.
 // The thread and the unsent draft are kept per employee, so a reconnect or a new sign-in loses nothing.
 import { useEffect, useRef, useState } from "react";
 import { Input, Text, View } from "@tarojs/components";
 import Taro, { useDidShow } from "@tarojs/taro";
 import { ChatSocket, type Status, type WsCitation, type WsEvent } from "../../../../web/src/lib/chatSocket";
+import { advance, feedbackVariables, interpret, type Line, withFeedback } from "../../../../web/src/lib/chatThread";
 import { graphql } from "../../gql";
 import { loadDraft, saveDraft } from "../../lib/drafts";
 import { gql } from "../../lib/gql";
@@ -22,17 +24,7 @@ const Feedback = graphql(`
   }
 `);
 
-export type Line = {
-  id: number;
-  who: "me" | "bot" | "agent" | "system";
-  text: string;
-  question?: string;
-  citations?: WsCitation[];
-  followUps?: string[];
-  agent?: string | null;
-  answerable?: boolean;
-  feedback?: boolean;
-};
+export type { Line };
 
 export function citationUrl(c: WsCitation): string | null {
   if (!c.documentId) return null;
@@ -42,7 +34,7 @@ export function citationUrl(c: WsCitation): string | null {
 export function Message({ line, onFollowUp, onFeedback }: { line: Line; onFollowUp: (q: string) => void; onFeedback: (l: Line, helpful: boolean) => void }) {
   const cls = line.who === "me" ? "bubble-me" : line.who === "agent" ? "bubble-agent" : line.who === "system" ? "banner" : "bubble-bot";
   return (
-    <View className={cls} data-who={line.who}>
+    <View className={cls} data-who={line.who} data-partial={line.partial ? "1" : undefined}>
       {line.who === "agent" ? <View className="muted">{t("ask.agent", { name: line.agent ?? "" })}</View> : null}
       <Text userSelect>{line.text}</Text>
       {line.citations?.length ? (
@@ -71,7 +63,7 @@ export function Message({ line, onFollowUp, onFeedback }: { line: Line; onFollow
           </View>
         </View>
       ) : null}
-      {line.answerable ? (
+      {line.answerable && !line.partial ? (
         line.feedback === undefined ? (
           <View className="chips">
             <View className="chip" onClick={() => onFeedback(line, true)}>
@@ -106,12 +98,13 @@ export default function AskPage() {
   const [typing, setTyping] = useState(false);
   const [status, setStatus] = useState<Status>("connecting");
   const socket = useRef<ChatSocket | null>(null);
-  const nextId = useRef(lines.reduce((m, l) => Math.max(m, l.id), 0) + 1);
+  const nextId = useRef(lines.reduce((m, l) => Math.max(m, Number(l.id) || 0), 0) + 1);
+  const newId = () => String(nextId.current++);
 
-  const add = (line: Omit<Line, "id">) =>
+  const update = (change: (ls: Line[]) => Line[]) =>
     setLines((ls) => {
-      const next = [...ls, { ...line, id: nextId.current++ }].slice(-100);
-      Taro.setStorageSync(threadKey(employee), JSON.stringify(next));
+      const next = change(ls);
+      if (next !== ls) Taro.setStorageSync(threadKey(employee), JSON.stringify(next));
       return next;
     });
 
@@ -121,50 +114,20 @@ export default function AskPage() {
 
   useEffect(() => {
     if (!session) return;
+    const say = { agentJoined: (_: string, content: string) => content, ticketClosed: (c: string) => c, error: (c: string) => c };
     const onEvent = (e: WsEvent, question?: string) => {
-      switch (e.type) {
-        case "ready":
-          Taro.setStorageSync(sessionKey(employee), (e as { sessionId: string }).sessionId);
-          return;
-        case "typing":
-          setTyping(true);
-          return;
-        case "pong":
-        case "heartbeat":
-          return;
-        case "error": {
-          const err = e as { code: string; content: string };
-          setTyping(false);
-          if (AUTH_CODES.has(err.code)) expire();
-          else add({ who: "system", text: err.content });
-          return;
-        }
-        case "agent_joined":
-        case "agent_message":
-        case "ticket_closed": {
-          const a = e as { agent: string | null; content: string };
-          add({ who: e.type === "agent_message" ? "agent" : "system", text: a.content, agent: a.agent });
-          return;
-        }
-        default: {
-          const r = e as { content: string; citations?: WsCitation[]; followUps?: string[]; notice?: string };
-          setTyping(false);
-          add({
-            who: "bot",
-            text: (r.notice ? r.notice + "\n" : "") + r.content,
-            question,
-            citations: r.citations,
-            followUps: r.followUps,
-            answerable: e.type === "answer" || e.type === "clarify",
-          });
-        }
-      }
+      const step = interpret(e, question, say);
+      if (step.sessionId) Taro.setStorageSync(sessionKey(employee), step.sessionId);
+      if (step.typing !== undefined) setTyping(step.typing);
+      if (step.errorCode && AUTH_CODES.has(step.errorCode)) expire();
+      else update((ls) => advance(ls, step, newId));
     };
     const s = new ChatSocket({
       token: session.token,
       sessionId: (Taro.getStorageSync(sessionKey(employee)) as string) || null,
       url: wsUrl("/ws/chat"),
       WebSocketImpl: TaroWebSocket as unknown as typeof WebSocket,
+      stream: true,
       onEvent,
       onStatus: setStatus,
     });
@@ -177,7 +140,7 @@ export default function AskPage() {
   const send = (text: string) => {
     const q = text.trim();
     if (!q) return;
-    add({ who: "me", text: q });
+    update((ls) => advance(ls, { line: { who: "me", text: q } }, newId));
     setTyping(true);
     socket.current?.ask(q); // queued while (re)connecting, sent when the socket is ready
     setDraft("");
@@ -185,10 +148,10 @@ export default function AskPage() {
   };
 
   const onFeedback = async (line: Line, helpful: boolean) => {
-    const chat = (Taro.getStorageSync(sessionKey(employee)) as string) || "chat";
+    const chat = (Taro.getStorageSync(sessionKey(employee)) as string) || null;
     try {
-      await gql(Feedback, { answerId: `${chat}:${line.id}`, question: line.question ?? "", helpful });
-      setLines((ls) => ls.map((l) => (l.id === line.id ? { ...l, feedback: helpful } : l)));
+      await gql(Feedback, feedbackVariables(chat, line, helpful));
+      update((ls) => withFeedback(ls, line.id, helpful));
     } catch (e) {
       void Taro.showToast({ title: (e as Error).message, icon: "none" });
     }

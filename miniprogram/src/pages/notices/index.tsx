@@ -1,7 +1,8 @@
 // Notices: the approval events that concern me (newest first, live), and — on the phone — the switch
 // for WeChat subscribe messages (订阅消息): Taro.requestSubscribeMessage asks the user per template,
 // and the answer is recorded on the server (recordSubscribeConsent) with a fresh login code so it can
-// reach this user's openid. Refusing is fine: everything stays visible here.
+// reach this user's openid (lib/wechat.ts). Refusing is fine: it is recorded (nothing is sent with a
+// refused template) and everything stays visible here.
 import { useEffect, useState } from "react";
 import { Text, View } from "@tarojs/components";
 import Taro, { useDidShow } from "@tarojs/taro";
@@ -12,6 +13,7 @@ import { currentLang, setLang, statusText, t } from "../../lib/i18n";
 import { watchApprovals } from "../../lib/live";
 import { NetworkError } from "../../lib/net";
 import { saveSession } from "../../lib/session";
+import { wechat } from "../../lib/wechat";
 
 const Notices = graphql(`
   query MpNotices {
@@ -40,8 +42,6 @@ const Consent = graphql(`
   }
 `);
 
-const isWeapp = process.env.TARO_ENV === "weapp";
-
 export default function NoticesPage() {
   const [data, setData] = useState<MpNoticesQuery | null>(null);
   const [error, setError] = useState("");
@@ -55,18 +55,20 @@ export default function NoticesPage() {
   useDidShow(() => void load());
   useEffect(() => watchApprovals(() => void load()), []);
 
+  const wx = wechat();
+
   const subscribe = async () => {
     const ids = (data?.subscribeTemplates ?? []).map((x) => x.templateId);
-    if (!ids.length) return;
+    if (!ids.length || !wx) return;
     let answer: Record<string, string> = {};
     try {
-      answer = (await Taro.requestSubscribeMessage({ tmplIds: ids, entityIds: [] } as never)) as unknown as Record<string, string>;
+      answer = await wx.requestSubscribeMessage(ids);
     } catch {
       answer = Object.fromEntries(ids.map((id) => [id, "reject"]));
     }
     const choices = ids.map((id) => ({ templateId: id, decision: String(answer[id] ?? "reject") }));
     try {
-      const { code } = await Taro.login();
+      const { code } = await wx.login();
       const r = await gql(Consent, { choices, code });
       setConsent(r.recordSubscribeConsent.some((c) => c.accepted) ? t("notices.subscribed") : t("notices.refused"));
     } catch (e) {
@@ -77,12 +79,12 @@ export default function NoticesPage() {
   return (
     <View className="page">
       {error ? <View className="error">{error}</View> : null}
-      {isWeapp && data?.subscribeTemplates.length ? (
-        <View className="btn" onClick={() => void subscribe()}>
+      {wx && data?.subscribeTemplates.length ? (
+        <View className="btn subscribe" onClick={() => void subscribe()}>
           {t("notices.subscribe")}
         </View>
       ) : null}
-      {consent ? <View className="banner">{consent}</View> : null}
+      {consent ? <View className="banner consent">{consent}</View> : null}
       {data && !data.myNotifications.length ? <View className="muted">{t("notices.empty")}</View> : null}
       {data?.myNotifications.map((n) => (
         <View
