@@ -23,13 +23,14 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from approvals.engine import ApprovalEngine
 from graph.base import GraphStore
-from kb.org import OrgChart, org_graph
+from kb.org import Employee, OrgChart, org_graph
 from ontology.gate import check_changes
 from ontology.mapping import rdf_to_records
 from ontology.model import Ontology, load_ontology
@@ -45,6 +46,8 @@ DEPARTMENT_EDGES = ("PART_OF", "LOCATED_AT")
 #: Properties a sync owns (others — set by people or other stages — are left alone).
 EMPLOYEE_PROPS = ("name", "nameEn", "email", "mobile", "level", "hireDate", "wecomUserId", "active")
 DEPARTMENT_PROPS = ("name", "nameEn", "code", "active")
+#: An employee's source record as the fingerprint sees it: every field but where in the file it sits.
+_record = attrgetter(*(f.name for f in fields(Employee) if f.name != "origin"))
 #: Employees read in full per query (those a sync changes; the rest are compared by fingerprint).
 DETAIL_BATCH = 2000
 #: An employee's owned relationships when the source does not manage Zhiku roles.
@@ -139,14 +142,14 @@ class _EmployeeState:
 
 
 def _employee_states(store: GraphStore) -> dict[str, _EmployeeState]:
-    rows = store.query(load_query("org_employee_states").text, {"types": list(EMPLOYEE_EDGES)})
+    edges = {
+        r["id"]: tuple(tuple(e.split(" ", 1)) for e in r["edges"].splitlines())
+        for r in store.query(load_query("org_employee_edges").text, {"types": list(EMPLOYEE_EDGES)})
+    }
     return {
-        r["id"]: _EmployeeState(
-            r["hash"], r["state"], r["props"],
-            tuple(tuple(e.split(" ", 1)) for e in r["edges"].splitlines()),  # type: ignore[misc]
-        )
-        for r in rows
-    }  # fmt: skip
+        r["id"]: _EmployeeState(r["hash"], r["state"], r["props"], edges.get(r["id"], ()))  # type: ignore[arg-type]
+        for r in store.query(load_query("org_employee_states").text)
+    }
 
 
 def _text(value: Any) -> str:
@@ -194,7 +197,9 @@ def _title_positions(chart: OrgChart, snapshot: dict[str, _Existing]) -> tuple[O
         replace(
             chart,
             positions=tuple(p for p in chart.positions if p.id not in remap),
-            employees=tuple(replace(e, position=remap.get(e.position, e.position)) for e in chart.employees),
+            employees=tuple(
+                replace(e, position=remap[e.position]) if e.position in remap else e for e in chart.employees
+            ),
         ),
         remap,
     )
@@ -209,7 +214,7 @@ def _fingerprints(chart: OrgChart, source: str) -> dict[str, str]:
             heads.setdefault(head, []).append(d.id)
     return {
         e.id: hashlib.sha1(
-            repr((source, replace(e, origin=""), sorted(heads.get(e.id, [])))).encode(), usedforsecurity=False
+            repr((source, _record(e), sorted(heads.get(e.id, [])))).encode(), usedforsecurity=False
         ).hexdigest()[:16]
         for e in chart.employees
     }
