@@ -641,6 +641,7 @@ def register_project(registry: Path, project: Project, report: LoadReport) -> Pa
         "parts": {name: str(path) for name, path in project.parts.items()},
         "default_access": access.model_dump() if access is not None else None,
         "ontology_files": report.ontology_files,
+        "wecom_templates": project.config.wecom.approval_templates,
         "sources": report.sources,
         "rules": report.rules,
         "triggers": report.triggers,
