@@ -153,11 +153,13 @@ def _read_graph(store: GraphStore) -> tuple[dict[str, _Existing], dict[str, _Emp
         )
         state_rows = pool.submit(store.query, load_query("org_employee_states").text)
         edges = {
-            r["id"]: tuple(tuple(e.split(" ", 1)) for e in r["edges"].splitlines())
+            r["id"]: tuple(
+                (t, end) for t, _, end in (line.partition(" ") for line in r["edges"].splitlines())
+            )
             for r in edge_rows.result()
         }
         states = {
-            r["id"]: _EmployeeState(r["hash"], r["state"], r["props"], edges.get(r["id"], ()))  # type: ignore[arg-type]
+            r["id"]: _EmployeeState(r["hash"], r["state"], r["props"], edges.get(r["id"], ()))
             for r in state_rows.result()
         }
         return snapshot.result(), states
@@ -269,16 +271,16 @@ def sync_org(
     same: set[str] = set()
     edited: set[str] = set()
     for emp_id, digest in prints.items():
-        now = states.get(emp_id)
-        if now is None or now.hash != digest:
+        held = states.get(emp_id)
+        if held is None or held.hash != digest:
             continue
         owned = EMPLOYEE_EDGES if emp_id in roles_managed else _UNMANAGED_ROLES
-        if now.state == _state(now.props, now.edges, owned):
+        if held.state == _state(held.props, held.edges, owned):
             same.add(emp_id)
         else:
             edited.add(emp_id)
     # In full: the employees this sync may change (in the source and not skipped, or active and gone).
-    touched = [i for i, now in states.items() if i not in same and (i in prints or now.active)]
+    touched = [i for i, held in states.items() if i not in same and (i in prints or held.active)]
     for batch in range(0, len(touched), DETAIL_BATCH):
         rows = store.query(
             load_query("org_employees").text,
