@@ -479,6 +479,57 @@ def _dangling(data: Graph, nodes: list[NodeRecord], edges: list[EdgeRecord], sto
     return _Plan(nodes, edges, stored)
 
 
+def _unstaffed(
+    nodes: list[NodeRecord], edges: list[EdgeRecord], store: GraphStore
+) -> list[tuple[str, str, str, str]]:
+    """Process steps whose approver role resolves by position (``relation`` position) to a position no
+    active employee holds — in the project (its org chart wins for the people it lists) or the graph —
+    each as (step, role, position, a line in Chinese naming them). Relative roles (direct manager,
+    department head) depend on the applicant and are not judged here."""
+    steps = sorted({(e.start, e.end) for e in edges if e.type == "APPROVER_ROLE"})
+    if not steps:
+        return []
+    by_id = {n.id: n for n in nodes}
+    stored = {
+        r["role"]: r
+        for r in store.query(
+            load_query("kb_approver_positions").text, {"roles": sorted({r for _, r in steps})}
+        )
+    }
+    resolves = {e.start: e.end for e in edges if e.type == "RESOLVES_TO"}
+    roles: dict[str, tuple[str, str]] = {}  # role → (name, position) for roles that resolve by position
+    for role in {r for _, r in steps}:
+        node, row = by_id.get(role), stored.get(role) or {}
+        relation = node.properties.get("relation") if node is not None else row.get("relation")
+        position = resolves.get(role) or row.get("position")
+        if relation == "position" and position:  # no position at all: the SHACL rule names it
+            name = node.properties.get("name") if node is not None else row.get("name")
+            roles[role] = (str(name or role), str(position))
+    people = {n.id for n in nodes if "Employee" in n.labels}
+    holders: dict[str, set[str]] = {}
+    for e in edges:
+        if (
+            e.type == "HAS_POSITION"
+            and e.start in people
+            and by_id[e.start].properties.get("active") is not False
+        ):
+            holders.setdefault(e.end, set()).add(e.start)
+    positions = sorted({p for _, p in roles.values()})
+    for row in store.query(load_query("kb_position_holders").text, {"positions": positions}):
+        holders.setdefault(row["position"], set()).update(h for h in row["holders"] if h not in people)
+    problems: list[tuple[str, str, str, str]] = []
+    for step, role in steps:
+        if role in roles and not holders.get(roles[role][1]):
+            name, position = roles[role]
+            step_name = by_id[step].properties.get("name", "") if step in by_id else ""
+            line = (
+                f"审批步骤 {step}（{step_name}）：审批角色 {role}（{name}）按职位 {position} 解析，"
+                "但没有在职员工担任该职位"
+            )
+            problems.append((step, role, position, line))
+    return problems
+
+
 def _same(stored: Any, wanted: Any) -> bool:
     if isinstance(stored, list) and isinstance(wanted, list | tuple):
         return sorted(map(str, stored)) == sorted(map(str, wanted))
@@ -527,6 +578,14 @@ def check_project(
     nodes = [NodeRecord(n.id, n.labels, {**n.properties, PROJECT_PROPERTY: project.name}) for n in nodes]
     note(f"检查关系端点 / checking {len(edges)} relationships")
     plan = _dangling(data, nodes, edges, store)
+    if unstaffed := _unstaffed(nodes, edges, store):
+        raise InputError(
+            f"{len(unstaffed)} 个审批步骤没有人能审批：{'；'.join(u[3] for u in unstaffed[:5])}",
+            f"{len(unstaffed)} approval steps resolve to nobody (no active employee holds the position): "
+            + "; ".join(f"{step} ({role} → {position})" for step, role, position, _ in unstaffed[:5]),
+            hint="在组织架构中为这些职位安排在职员工，或改用其他审批角色；未写入任何内容 / "
+            "staff those positions or choose another approver role; nothing was written",
+        )
     if "sources" in project.parts:
         from crawlers.sources import load_sources
 
@@ -641,6 +700,7 @@ def register_project(registry: Path, project: Project, report: LoadReport) -> Pa
         "parts": {name: str(path) for name, path in project.parts.items()},
         "default_access": access.model_dump() if access is not None else None,
         "ontology_files": report.ontology_files,
+        "wecom_templates": project.config.wecom.approval_templates,
         "sources": report.sources,
         "rules": report.rules,
         "triggers": report.triggers,

@@ -23,13 +23,15 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, fields, replace
 from datetime import UTC, datetime
+from operator import attrgetter
 from typing import Any
 
 from approvals.engine import ApprovalEngine
 from graph.base import GraphStore
-from kb.org import OrgChart, org_graph
+from kb.org import Employee, OrgChart, org_graph
 from ontology.gate import check_changes
 from ontology.mapping import rdf_to_records
 from ontology.model import Ontology, load_ontology
@@ -45,6 +47,12 @@ DEPARTMENT_EDGES = ("PART_OF", "LOCATED_AT")
 #: Properties a sync owns (others — set by people or other stages — are left alone).
 EMPLOYEE_PROPS = ("name", "nameEn", "email", "mobile", "level", "hireDate", "wecomUserId", "active")
 DEPARTMENT_PROPS = ("name", "nameEn", "code", "active")
+#: An employee's source record as the fingerprint sees it: every field but where in the file it sits.
+_record = attrgetter(*(f.name for f in fields(Employee) if f.name != "origin"))
+#: Employees read in full per query (those a sync changes; the rest are compared by fingerprint).
+DETAIL_BATCH = 2000
+#: An employee's owned relationships when the source does not manage Zhiku roles.
+_UNMANAGED_ROLES = tuple(t for t in EMPLOYEE_EDGES if t != "HAS_ROLE")
 
 
 @dataclass(slots=True)
@@ -61,8 +69,10 @@ class OrgSyncReport:
     employees_updated: list[str] = field(default_factory=list)
     employees_deactivated: list[str] = field(default_factory=list)
     employees_reactivated: list[str] = field(default_factory=list)
+    employees_restored: list[str] = field(default_factory=list)  # hand edits in the graph undone
     positions_added: list[str] = field(default_factory=list)
     unchanged: int = 0
+    skipped: int = 0  # of the unchanged: employees skipped by fingerprint (source and graph as last synced)
     rerouted: list[str] = field(default_factory=list)  # audit lines
     unrouted: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -87,6 +97,12 @@ class OrgSyncReport:
         lines += [
             f"  部门改名：{i} {old} → {new}（旧名保留为别名）" for i, old, new in self.departments_renamed
         ]
+        if self.employees_restored:
+            lines.append(
+                f"  按来源恢复了 {len(self.employees_restored)} 名员工在图谱中被手工改动的数据："
+                + "、".join(self.employees_restored[:20])
+                + ("…" if len(self.employees_restored) > 20 else "")
+            )
         lines += [f"  审批转交：{line}" for line in self.rerouted]
         lines += [f"  未能转交：{line}" for line in self.unrouted]
         lines += [f"  注意：{line}" for line in self.warnings]
@@ -101,11 +117,74 @@ class _Existing:
 
 
 def _snapshot(store: GraphStore) -> dict[str, _Existing]:
-    rows = store.query(load_query("org_snapshot").text, {"types": [*EMPLOYEE_EDGES, *DEPARTMENT_EDGES]})
-    return {
-        r["id"]: _Existing(list(r["labels"]), dict(r["properties"]), {(t, e) for t, e in r["out"] if t})
-        for r in rows
-    }
+    """Departments, positions and the organisation as the graph holds them (employees: see below)."""
+    rows = store.query(load_query("org_snapshot").text, {"types": list(DEPARTMENT_EDGES)})
+    return {r["id"]: _existing(r) for r in rows}
+
+
+def _existing(row: dict[str, Any]) -> _Existing:
+    out = {(t, e) for t, e in row["out"] if t}
+    return _Existing(list(row["labels"]), dict(row["properties"]), out)
+
+
+@dataclass(frozen=True, slots=True)
+class _EmployeeState:
+    """One employee's row of ``org_employee_states``: their fingerprints and what a sync owns of them,
+    as text (see :func:`_state`)."""
+
+    hash: str | None
+    state: str | None
+    props: str
+    edges: tuple[tuple[str, str], ...]
+
+    @property
+    def active(self) -> bool:
+        return not self.props.endswith("\tfalse")  # zk:active is the last owned property
+
+
+def _read_graph(store: GraphStore) -> tuple[dict[str, _Existing], dict[str, _EmployeeState]]:
+    """The departments' snapshot and every employee's state, the three reads in parallel: the database
+    answers one while this process parses another (on a busy machine, two runnable tasks get twice
+    the share of one)."""
+    with ThreadPoolExecutor(3, thread_name_prefix="org-read") as pool:
+        snapshot = pool.submit(_snapshot, store)
+        edge_rows = pool.submit(
+            store.query, load_query("org_employee_edges").text, {"types": list(EMPLOYEE_EDGES)}
+        )
+        state_rows = pool.submit(store.query, load_query("org_employee_states").text)
+        edges = {
+            r["id"]: tuple(
+                (t, end) for t, _, end in (line.partition(" ") for line in r["edges"].splitlines())
+            )
+            for r in edge_rows.result()
+        }
+        states = {
+            r["id"]: _EmployeeState(r["hash"], r["state"], r["props"], edges.get(r["id"], ()))
+            for r in state_rows.result()
+        }
+        return snapshot.result(), states
+
+
+def _text(value: Any) -> str:
+    """A property value as Cypher's ``toString`` writes it (``org_employee_states``)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _state(props: str | dict[str, Any], out: Iterable[tuple[str, str]], owned_edges: Iterable[str]) -> str:
+    """A digest of what a sync owns of one employee (their ``orgState``): the owned properties (as the
+    graph renders them, or a dict rendered the same way) and relationships. A re-load compares it with
+    the graph, so a hand edit of an unchanged employee (a deleted REPORTS_TO, a changed e-mail) is seen
+    and restored from the source. (A value rendered differently by the database — floats — only
+    costs that employee's skip, never correctness: they are compared in full.)"""
+    if isinstance(props, dict):
+        props = "\t".join(_text(props.get(k)) for k in EMPLOYEE_PROPS)
+    owned = set(owned_edges)
+    edges = "\n".join(sorted(f"{t} {e}" for t, e in out if t in owned))
+    return hashlib.sha1(f"{props}\n{edges}".encode(), usedforsecurity=False).hexdigest()[:16]
 
 
 def _existing_ids(store: GraphStore, ids: Iterable[str]) -> dict[str, list[str]]:
@@ -131,7 +210,9 @@ def _title_positions(chart: OrgChart, snapshot: dict[str, _Existing]) -> tuple[O
         replace(
             chart,
             positions=tuple(p for p in chart.positions if p.id not in remap),
-            employees=tuple(replace(e, position=remap.get(e.position, e.position)) for e in chart.employees),
+            employees=tuple(
+                replace(e, position=remap[e.position]) if e.position in remap else e for e in chart.employees
+            ),
         ),
         remap,
     )
@@ -146,7 +227,7 @@ def _fingerprints(chart: OrgChart, source: str) -> dict[str, str]:
             heads.setdefault(head, []).append(d.id)
     return {
         e.id: hashlib.sha1(
-            repr((source, replace(e, origin=""), sorted(heads.get(e.id, [])))).encode(), usedforsecurity=False
+            repr((source, _record(e), sorted(heads.get(e.id, [])))).encode(), usedforsecurity=False
         ).hexdigest()[:16]
         for e in chart.employees
     }
@@ -179,12 +260,34 @@ def sync_org(
     onto = onto or load_ontology()
     at = now or datetime.now(UTC).isoformat(timespec="seconds")
     report = OrgSyncReport(source, dry_run, warnings=list(chart.warnings))
-    snapshot = _snapshot(store)
+    snapshot, states = _read_graph(store)
     chart, remapped = _title_positions(chart, snapshot)
     # An employee whose source record (and the departments they head) is what the last sync of this
     # source wrote is skipped before any RDF is built: a re-load pays for what changed, not for everyone.
+    # A hand edit in the graph since (orgState no longer matches what is there) is not skipped: the
+    # source owns these properties and relationships, so the sync restores them.
     prints = _fingerprints(chart, source)
-    same = {i for i, h in prints.items() if i in snapshot and snapshot[i].props.get("orgHash") == h}
+    roles_managed = {e.id for e in chart.employees if e.roles is not None}
+    same: set[str] = set()
+    edited: set[str] = set()
+    for emp_id, digest in prints.items():
+        held = states.get(emp_id)
+        if held is None or held.hash != digest:
+            continue
+        owned = EMPLOYEE_EDGES if emp_id in roles_managed else _UNMANAGED_ROLES
+        if held.state == _state(held.props, held.edges, owned):
+            same.add(emp_id)
+        else:
+            edited.add(emp_id)
+    # In full: the employees this sync may change (in the source and not skipped, or active and gone).
+    touched = [i for i, held in states.items() if i not in same and (i in prints or held.active)]
+    for batch in range(0, len(touched), DETAIL_BATCH):
+        rows = store.query(
+            load_query("org_employees").text,
+            {"ids": touched[batch : batch + DETAIL_BATCH], "types": list(EMPLOYEE_EDGES)},
+        )
+        snapshot.update((r["id"], _existing(r)) for r in rows)
+    report.skipped = len(same)
     graph = org_graph(replace(chart, employees=tuple(e for e in chart.employees if e.id not in same)))
     nodes, edges = rdf_to_records(graph, onto)
     wanted = {n.id: n for n in nodes}
@@ -210,7 +313,6 @@ def sync_org(
     out_edges: dict[str, set[tuple[str, str]]] = {}
     for e in edges:
         out_edges.setdefault(e.start, set()).add((e.type, e.end))
-    roles_managed = {e.id for e in chart.employees if e.roles is not None}
 
     writes: list[NodeRecord] = []
     link: list[EdgeRecord] = []
@@ -234,12 +336,14 @@ def sync_org(
         owned_edges: tuple[str, ...] = EMPLOYEE_EDGES if is_emp else DEPARTMENT_EDGES
         desired_out = out_edges.get(node.id, set())
         if is_emp and node.id not in roles_managed:
-            owned_edges = tuple(t for t in owned_edges if t != "HAS_ROLE")
+            owned_edges = _UNMANAGED_ROLES
             if old is None or not any(t == "HAS_ROLE" for t, _ in old.out):
                 desired_out = desired_out | {("HAS_ROLE", "ROLE-employee")}
         props["orgSource"] = source
         if node.id in prints:
             props["orgHash"] = prints[node.id]
+        if is_emp:
+            props["orgState"] = _state(props, desired_out, owned_edges)
         if old is None:
             props.setdefault("aliases", [])
             writes.append(NodeRecord(node.id, node.labels, props))
@@ -264,8 +368,8 @@ def sync_org(
         gone, new = current_out - desired_out, desired_out - current_out
         if not change and not gone and not new:
             report.unchanged += 1
-            if old.props.get("orgSource") != source or old.props.get("orgHash") != props.get("orgHash"):
-                stamp = {"orgSource": source, "orgHash": props.get("orgHash")}
+            stamp = {k: props.get(k) for k in ("orgSource", "orgHash", "orgState")}
+            if any(old.props.get(k) != v for k, v in stamp.items()):
                 writes.append(NodeRecord(node.id, node.labels, stamp))
             continue
         if old.props.get("active") is False and props.get("active") is True:
@@ -274,6 +378,10 @@ def sync_org(
                 report.employees_reactivated.append(node.id)
         change["orgSource"] = source
         change["orgHash"] = props.get("orgHash")
+        if is_emp:
+            change["orgState"] = props["orgState"]
+            if node.id in edited:
+                report.employees_restored.append(node.id)
         writes.append(NodeRecord(node.id, node.labels, change))
         unlink += [{"start": node.id, "type": t, "end": e} for t, e in sorted(gone)]
         link += [EdgeRecord(node.id, t, e) for t, e in sorted(new)]
@@ -294,7 +402,8 @@ def sync_org(
             continue
         # orgHash dropped: someone who comes back with the same record is synced (reactivated), not skipped.
         gone_props: dict[str, PropertyValue] = {"active": False, "inactiveSince": at, "orgSource": source}
-        writes.append(NodeRecord(node_id, tuple(old.labels), {**gone_props, "orgHash": None}))
+        gone_props |= {"orgHash": None, "orgState": None}
+        writes.append(NodeRecord(node_id, tuple(old.labels), gone_props))
     for node_id in report.employees_added + report.employees_updated:
         if wanted[node_id].properties.get("active") is False and (
             node_id not in snapshot or snapshot[node_id].props.get("active") is not False

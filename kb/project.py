@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from zhiku.errors import ConfigError
 
@@ -91,6 +91,22 @@ class OrgSettings(_Strict):
     columns: dict[str, str] = Field(default_factory=dict)
 
 
+class WeComSettings(_Strict):
+    """What the project takes from WeCom. ``approval_templates``: process id → WeCom approval template id,
+    the templates ``zhiku processes import --from wecom`` reads (``--template`` and
+    ``ZHIKU_WECOM_OA_TEMPLATES`` still take precedence)."""
+
+    approval_templates: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("approval_templates")
+    @classmethod
+    def _ids(cls, value: dict[str, str]) -> dict[str, str]:
+        for process, template in value.items():
+            if not process.strip() or not str(template).strip():
+                raise ValueError("流程 ID 和模板 ID 都不能为空 / process and template ids must not be empty")
+        return value
+
+
 class ProjectConfig(_Strict):
     """The contents of ``zhiku.yaml``."""
 
@@ -99,6 +115,7 @@ class ProjectConfig(_Strict):
     default_access: Access | None = None
     parts: Parts = Field(default_factory=Parts)
     org: OrgSettings = Field(default_factory=OrgSettings)
+    wecom: WeComSettings = Field(default_factory=WeComSettings)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Approval processes from WeCom's approval templates (``oa/gettemplatedetail``) into Zhiku's process model.
 
-The templates a company uses are the ones its app's configuration names (``ZHIKU_WECOM_OA_TEMPLATES``:
-process id → template id). Each template's detail is read and mapped:
+The templates a company uses are named as process id → template id: in the project's ``zhiku.yaml``
+(``wecom.approval_templates``), overridden by ``ZHIKU_WECOM_OA_TEMPLATES`` and by ``--template``
+(:func:`templates_to_import`). Each template's detail is read and mapped:
 
 * ``template_names`` → the process's name (``zh_CN``) and English name (``en``);
 * ``template_content.controls`` → the application form's fields (:class:`kb.load.FieldSpec`): Text and
@@ -41,6 +42,24 @@ from queries import load as load_query
 from wecom.client import WeComClient, WeComError
 from zhiku.errors import InputError
 from zhiku.types import NodeRecord
+
+
+def templates_to_import(
+    option: list[str] | None, env: Mapping[str, str], project: Mapping[str, str]
+) -> tuple[dict[str, str], str]:
+    """Which templates ``zhiku processes import --from wecom`` reads, and where that was said: the
+    ``--template PROC=ID`` options, else ``ZHIKU_WECOM_OA_TEMPLATES``, else the project's
+    ``wecom.approval_templates`` (``zhiku.yaml``); the first that names any wins, whole."""
+    given = dict(t.split("=", 1) for t in option or [] if "=" in t)
+    for templates, origin in (
+        (given, "--template"),
+        (env, "ZHIKU_WECOM_OA_TEMPLATES"),
+        (project, "zhiku.yaml"),
+    ):
+        if templates:
+            return {str(k).strip(): str(v).strip() for k, v in templates.items()}, origin
+    return {}, ""
+
 
 #: WeCom control → Zhiku field type (Date, Selector and Contact depend on their config).
 CONTROL_TYPES = {

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
 from pyshacl import validate as shacl_validate
-from rdflib import RDF, SKOS, Graph, Namespace
+from rdflib import RDF, RDFS, SKOS, Graph, Namespace
 from rdflib.plugins.sparql import prepareQuery
 from rdflib.plugins.sparql.sparql import Query
 from rdflib.term import BNode, Node, URIRef
@@ -199,14 +199,18 @@ def validate(
     report to those nodes.
 
     ``focus_nodes`` is applied to the report, not given to pyshacl: its option is a list scanned once per
-    node and shape (quadratic), and it skips the literal values of nested shapes."""
+    node and shape (quadratic), and it skips the literal values of nested shapes. Without inference,
+    class targets are narrowed to the focus nodes instead (:func:`_focus_targets`)."""
     compiled = _compile(onto)
     focus: set[Node] | None = None
+    shapes = compiled.shapes
     if focus_nodes is not None:
         focus = {f if isinstance(f, URIRef) else KG[f] for f in focus_nodes}
+        if not inference:
+            shapes = _focus_targets(compiled.shapes, data, focus)
     conforms, report, _ = shacl_validate(
         data,
-        shacl_graph=compiled.shapes,
+        shacl_graph=shapes,
         ont_graph=onto.graph if inference else None,
         inference="rdfs" if inference else None,
         abort_on_first=False,
@@ -217,6 +221,28 @@ def validate(
         assert isinstance(report, Graph)
         out += _report(report, data, onto, focus)
     return sorted(out, key=lambda v: (v.focus, v.path, v.message))
+
+
+def _focus_targets(shapes: Graph, data: Graph, focus: set[Node]) -> Graph:
+    """``shapes`` with each ``sh:targetClass C`` replaced by ``sh:targetNode`` for the focus nodes typed C
+    in ``data`` (which states every type, superclasses included): pyshacl then validates the focus
+    nodes (and, through nested shapes, their values) but not every typed neighbour around them, whose
+    results the report would drop anyway. The gate's subgraphs are mostly neighbours: about a third of
+    the time."""
+    narrowed = Graph()
+    for triple in shapes:
+        if triple[1] != SH.targetClass:
+            narrowed.add(triple)
+    # A SHACL instance of C: typed C or a subclass of C (rdfs:subClassOf* in the data graph).
+    classes = {
+        node: {c for t in data.objects(node, RDF.type) for c in data.transitive_objects(t, RDFS.subClassOf)}
+        for node in focus
+    }
+    for shape, cls in shapes.subject_objects(SH.targetClass):
+        for node, types in classes.items():
+            if cls in types:
+                narrowed.add((shape, SH.targetNode, node))
+    return narrowed
 
 
 def _report(report: Graph, data: Graph, onto: Ontology, focus: set[Node] | None) -> list[Violation]:

@@ -872,21 +872,38 @@ def processes_import(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="只报告映射，不写入 / report only")] = False,
     template: Annotated[
         list[str] | None,
-        typer.Option("--template", help="流程ID=模板ID（默认取 ZHIKU_WECOM_OA_TEMPLATES）/ process=template"),
+        typer.Option(
+            "--template",
+            help="流程ID=模板ID（默认取 ZHIKU_WECOM_OA_TEMPLATES，"
+            "再取项目 zhiku.yaml 的 wecom.approval_templates）/ process=template",
+        ),
+    ] = None,
+    project_dir: Annotated[
+        Path | None,
+        typer.Option("--project", help="从该项目的 zhiku.yaml 读取模板（默认：最近加载的项目）/ project dir"),
     ] = None,
 ) -> None:
     """从企业微信审批模板导入流程：表单字段、可映射的审批步骤；不能映射的逐条报告 / import WeCom templates."""
-    from kb.wecom_templates import import_templates
+    from kb.project import open_project
+    from kb.wecom_templates import import_templates, templates_to_import
+    from zhiku.projects import project_wecom_templates
 
     if origin != "wecom":
         raise InputError(f"不支持的来源：{origin}（目前只有 wecom）", f"unknown source {origin}; only wecom")
     settings = _settings(ctx)
-    templates = dict(t.split("=", 1) for t in template or [] if "=" in t) or dict(settings.wecom_oa_templates)
+    in_project = (
+        open_project(project_dir).config.wecom.approval_templates
+        if project_dir is not None
+        else project_wecom_templates(settings.data_dir)
+    )
+    templates, origin = templates_to_import(template, settings.wecom_oa_templates, in_project)
     if not templates:
         raise ConfigError(
             "没有要导入的审批模板", "no WeCom approval templates configured",
-            hint='设置 ZHIKU_WECOM_OA_TEMPLATES=\'{"PROC-EXPENSE": "模板ID"}\' 或用 --template 流程ID=模板ID',
+            hint="在项目 zhiku.yaml 的 wecom.approval_templates 中写 流程ID: 模板ID，或设置 "
+            'ZHIKU_WECOM_OA_TEMPLATES=\'{"PROC-EXPENSE": "模板ID"}\'，或用 --template 流程ID=模板ID',
         )  # fmt: skip
+    err.print(f"审批模板取自 / templates from: {origin}", markup=False, highlight=False)
     with _services(settings) as state:
         with err.status("读取企业微信审批模板 / reading WeCom approval templates…"):
             details = asyncio.run(_wecom_templates(settings, state.kv_url, templates))

@@ -47,6 +47,16 @@ def project_ontology_files(data_dir: Path) -> list[Path]:
     return list(files)
 
 
+def project_wecom_templates(data_dir: Path) -> dict[str, str]:
+    """The ``wecom.approval_templates`` of the most recently loaded project that names any (process id →
+    WeCom template id); empty when none does."""
+    for record in reversed(loaded_projects(data_dir)):
+        templates = record.get("wecom_templates")
+        if isinstance(templates, dict) and templates:
+            return {str(k): str(v) for k, v in templates.items()}
+    return {}
+
+
 def project_part(data_dir: Path, part: str) -> Path | None:
     """The file of ``part`` (``sources``, ``rules``…) of the most recently loaded project that has one
     that still exists; None when no loaded project has it."""

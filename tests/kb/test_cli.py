@@ -58,3 +58,39 @@ def test_ontology_diff_without_a_store_reports_the_changes(tmp_path: Path) -> No
     assert "capacity" in result.stdout and "seats" in result.stdout and "删除 removed" in result.stdout
     assert "无法统计受影响的数据" in result.stderr  # no data directory: the diff, without counts
     assert not any(ln.startswith(DATA_DIR_LINE) for ln in result.stderr.splitlines())
+
+
+@pytest.mark.slow
+def test_processes_import_reads_the_templates_zhiku_yaml_names_from_the_fake_wecom(tmp_path: Path) -> None:
+    """``zhiku processes import --from wecom --project DIR`` as a user runs it, against the fake WeCom
+    server on loopback: the templates come from the project's ``zhiku.yaml``, the environment wins."""
+    from wecom.fake import FakeWeCom, sample_oa_templates
+    from zhiku.loopback import running
+
+    expense, leave, _ = sample_oa_templates()
+    data = tmp_path / "data"
+    zhiku("init", str(tmp_path / "acme"), data_dir=data)
+    config = tmp_path / "acme" / "zhiku.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f"wecom:\n  approval_templates:\n    PROC-LEAVE: {leave}\n", encoding="utf-8")
+    loaded = zhiku("load", str(tmp_path / "acme"), data_dir=data, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    fake = FakeWeCom(corp_id="ww-cli", secret="s", token="t", aes_key="a" * 43)
+    with running(fake.app) as base:
+        env = {
+            "ZHIKU_WECOM_CORP_ID": "ww-cli", "ZHIKU_WECOM_SECRET": "s",
+            "ZHIKU_WECOM_AGENT_ID": str(fake.agent_id), "ZHIKU_WECOM_API_BASE": base,
+        }  # fmt: skip
+        # The loaded project's templates, without naming the project.
+        result = zhiku("processes", "import", "--from", "wecom", data_dir=data, env=env, timeout=300)
+        assert result.returncode == 0, result.stderr
+        assert "templates from: zhiku.yaml" in result.stderr
+        assert "PROC-LEAVE" in result.stdout and "试运行" not in result.stdout
+        assert "（请假）：更新表单" in result.stdout
+        dry = ("processes", "import", "--from", "wecom", "--project", str(tmp_path / "acme"), "--dry-run")
+        overridden = zhiku(
+            *dry, data_dir=data, env={**env, "ZHIKU_WECOM_OA_TEMPLATES": f'{{"PROC-EXPENSE": "{expense}"}}'}
+        )
+        assert overridden.returncode == 0, overridden.stderr
+        assert "templates from: ZHIKU_WECOM_OA_TEMPLATES" in overridden.stderr
+        assert "PROC-EXPENSE" in overridden.stdout and "PROC-LEAVE" not in overridden.stdout

@@ -134,6 +134,36 @@ def test_a_reference_to_nothing_writes_nothing(store, onto, project_dir: Path) -
     assert _all(store) == 0
 
 
+def test_a_process_whose_approver_role_resolves_to_nobody_writes_nothing(
+    store, onto, project_dir: Path
+) -> None:
+    """AR-hr resolves to the position POS-HR; with its only holder moved to another position (or gone
+    inactive) the leave process's second step could never be approved: the load names it, writes nothing."""
+    employees = project_dir / "org" / "employees.csv"
+    original = employees.read_text(encoding="utf-8")
+    employees.write_text(original.replace("D-HR,POS-HR,", "D-HR,POS-CEO,"), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        load_project(store, open_project(project_dir), onto=onto)
+    assert (
+        "审批步骤 PROC-LEAVE-S2（人事备案）：审批角色 AR-hr（人事审核）按职位 POS-HR 解析"
+        in info.value.message_zh
+    )
+    assert "没有在职员工担任该职位" in info.value.message_zh
+    assert _all(store) == 0
+
+    # A holder who left (inactive) does not count either; one in the graph (not in the project) does.
+    employees.write_text(original.replace("2020-03-02,e002@example.com", "2020-03-02,e002@example.com,离职")
+                         .replace("hire_date,email", "hire_date,email,status"), encoding="utf-8")  # fmt: skip
+    with pytest.raises(InputError, match="PROC-LEAVE-S2"):
+        load_project(store, open_project(project_dir), onto=onto)
+    store.upsert_nodes([NodeRecord("POS-HR", ("Position",), {"name": "人事专员"}),
+                        NodeRecord("E900", ("Employee",), {"name": "王人事", "active": True})])  # fmt: skip
+    store.execute(
+        "MATCH (e:Employee {id: 'E900'}), (p:Position {id: 'POS-HR'}) CREATE (e)-[:HAS_POSITION]->(p)"
+    )
+    assert load_project(store, open_project(project_dir), onto=onto).nodes > 0
+
+
 def test_unknown_keys_are_refused_naming_the_key_and_the_file(project_dir: Path) -> None:
     config = project_dir / "zhiku.yaml"
     config.write_text(

@@ -130,7 +130,10 @@ def test_a_language_column_becomes_the_employees_profile_language(tmp_path: Path
     ("rows", "expected"),
     [
         ([["E1", "甲", "D1", ""], ["E2", "乙", "D1", "E9"]], "第 3 行（E2 乙）：上级 E9 不在员工名单中"),
-        ([["E1", "甲", "D1", "E3"], ["E2", "乙", "D1", "E1"], ["E3", "丙", "D1", "E2"]], "汇报关系形成环"),
+        (
+            [["E1", "甲", "D1", "E3"], ["E2", "乙", "D1", "E1"], ["E3", "丙", "D1", "E2"]],
+            "汇报关系形成环：E1 甲（employees.csv 第 2 行",
+        ),
         ([["E1", "甲", "D1", ""], ["E1", "乙", "D1", ""]], "第 3 行（E1 乙）：工号 E1 重复"),
         ([["E1", "甲", "D1", ""], ["E2", "乙", "市场二部", "E1"]], "第 3 行（E2 乙）：部门“市场二部”不存在"),
     ],
@@ -224,6 +227,7 @@ def test_a_resync_skips_unchanged_people_yet_follows_head_changes_and_returns(
     sync_org(store, read_org(org), source="hr", onto=onto)
     again = sync_org(store, read_org(org), source="hr", onto=onto)
     assert not again.changed and again.unchanged == 56 + 13  # every employee skipped, departments compared
+    assert again.skipped == 56
     assert _count(store, "MATCH (e:Employee) WHERE e.orgHash IS NULL RETURN count(e) AS c") == 0
 
     # A new head of HR: the two employees' rows are unchanged, the departments file is not.
@@ -245,3 +249,43 @@ def test_a_resync_skips_unchanged_people_yet_follows_head_changes_and_returns(
     back = sync_org(store, read_org(org), source="hr", onto=onto)
     assert back.employees_reactivated == ["E1097"]
     assert store.query("MATCH (e:Employee {id: 'E1097'}) RETURN e.active AS a")[0]["a"] is True
+
+
+def test_a_reload_restores_hand_edits_of_unchanged_employees(tmp_path: Path, store, onto) -> None:
+    """The export owns what it says of each employee: an edge deleted or re-pointed, or a property
+    changed, in the graph by hand is put back by the next re-load of the same (unchanged) export."""
+    _vocabulary(store, onto)
+    org = tmp_path / "org"
+    shutil.copytree(DEMO_DIR / "org", org)
+    sync_org(store, read_org(org), source="hr", onto=onto)
+
+    store.execute("MATCH (:Employee {id: 'E1004'})-[r:REPORTS_TO]->() DELETE r")
+    store.execute(
+        "MATCH (e:Employee {id: 'E1003'})-[r:BELONGS_TO]->() DELETE r WITH DISTINCT e "
+        "MATCH (d:Department {id: 'D-HR'}) CREATE (e)-[:BELONGS_TO]->(d)"
+    )
+    store.execute("MATCH (e:Employee {id: 'E1002'}) SET e.email = 'x@evil.example'")
+    store.execute(
+        "MATCH (e:Employee {id: 'E1001'}), (m:Employee {id: 'E1002'}) CREATE (e)-[:REPORTS_TO]->(m)"
+    )
+
+    report = sync_org(store, read_org(org), source="hr", onto=onto)
+    assert report.employees_restored == ["E1001", "E1002", "E1003", "E1004"]
+    assert report.skipped == 56 - 4 and "按来源恢复了 4 名员工" in report.summary()
+    row = store.query(
+        "MATCH (e:Employee {id: 'E1004'})-[:REPORTS_TO]->(m) RETURN collect(m.id) AS m",
+    )[0]
+    assert row["m"] == ["E1002"]
+    assert store.query("MATCH (:Employee {id: 'E1003'})-[:BELONGS_TO]->(d) RETURN collect(d.id) AS d")[0][
+        "d"
+    ] == ["D-GMO"]
+    assert (
+        store.query("MATCH (e:Employee {id: 'E1002'}) RETURN e.email AS m")[0]["m"] == "e1002@yunshan.example"
+    )
+    assert _count(store, "MATCH (:Employee {id: 'E1001'})-[r:REPORTS_TO]->() RETURN count(r) AS c") == 0
+
+    # Restored, the next re-load skips everyone again; a property the export does not own is left alone.
+    store.execute("MATCH (e:Employee {id: 'E1010'}) SET e.note = '手工备注'")
+    again = sync_org(store, read_org(org), source="hr", onto=onto)
+    assert not again.changed and again.skipped == 56 and not again.employees_restored
+    assert store.query("MATCH (e:Employee {id: 'E1010'}) RETURN e.note AS n")[0]["n"] == "手工备注"

@@ -11,14 +11,24 @@ import pytest
 import redis.asyncio
 
 from demo.load import DEMO_DIR
-from kb.load import processes_rdf, read_processes
-from kb.wecom_templates import fetch_templates, import_templates, map_steps, map_template
+from kb.load import load_project, processes_rdf, read_processes
+from kb.project import open_project
+from kb.scaffold import init_project
+from kb.wecom_templates import (
+    fetch_templates,
+    import_templates,
+    map_steps,
+    map_template,
+    templates_to_import,
+)
 from ontology.mapping import rdf_to_records
 from tests.kb.test_org import _vocabulary
 from wecom.client import WeComClient
 from wecom.fake import FakeWeCom, sample_oa_templates
-from zhiku.errors import InputError
+from zhiku.errors import ConfigError, InputError
 from zhiku.loopback import running
+from zhiku.projects import project_wecom_templates
+from zhiku.settings import Settings
 
 CORP = "ww-templates-test"
 EXPENSE, LEAVE, SEAL = sample_oa_templates()
@@ -116,3 +126,50 @@ def test_an_unknown_template_id_is_a_clear_error(fake, store) -> None:
     with pytest.raises(InputError) as err:
         _details(fake, store, {"PROC-X": "no-such-template"})
     assert "no-such-template" in err.value.message_zh and "审批" in err.value.hint
+
+
+def test_the_project_file_names_the_templates_and_the_environment_overrides(
+    fake, store, onto, tmp_path, monkeypatch
+) -> None:
+    """``wecom.approval_templates`` in ``zhiku.yaml`` → recorded at load → the templates read from the
+    fake server and imported; ``ZHIKU_WECOM_OA_TEMPLATES`` overrides the project, ``--template`` both."""
+    root = tmp_path / "acme"
+    init_project(root, name="艾克美")
+    config = root / "zhiku.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f"wecom:\n  approval_templates:\n    PROC-LEAVE: {LEAVE}\n", encoding="utf-8")
+    data = tmp_path / "data"
+    load_project(store, open_project(root), onto=onto, registry=data / "projects")
+    monkeypatch.delenv("ZHIKU_WECOM_OA_TEMPLATES", raising=False)
+
+    def chosen(option: list[str] | None = None) -> tuple[dict[str, str], str]:
+        env = Settings(data_dir=data).wecom_oa_templates
+        return templates_to_import(option, env, project_wecom_templates(data))
+
+    templates, origin = chosen()
+    assert (templates, origin) == ({"PROC-LEAVE": LEAVE}, "zhiku.yaml")
+    report = import_templates(store, _details(fake, store, templates), templates, onto)
+    assert report.written == ["PROC-LEAVE"]
+    form = store.query("MATCH (p:ApprovalProcess {id: 'PROC-LEAVE'}) RETURN p.formFields AS f")[0]["f"]
+    assert json.loads(form)[0]["name"] == "请假类型"
+
+    monkeypatch.setenv("ZHIKU_WECOM_OA_TEMPLATES", json.dumps({"PROC-EXPENSE": EXPENSE}))
+    assert chosen() == ({"PROC-EXPENSE": EXPENSE}, "ZHIKU_WECOM_OA_TEMPLATES")
+    assert chosen([f"PROC-SEAL={SEAL}"]) == ({"PROC-SEAL": SEAL}, "--template")
+
+
+def test_a_mistyped_or_empty_template_key_in_the_project_file_is_refused(tmp_path) -> None:
+    root = tmp_path / "acme"
+    init_project(root, name="艾克美")
+    config = root / "zhiku.yaml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text + f"wecom:\n  aproval_templates:\n    PROC-LEAVE: {LEAVE}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as err:
+        open_project(root)
+    assert (
+        "wecom.aproval_templates" in err.value.message_zh
+        and "是否应为 approval_templates" in err.value.message_zh
+    )
+    config.write_text(text + "wecom:\n  approval_templates:\n    PROC-LEAVE: ''\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="approval_templates"):
+        open_project(root)
