@@ -1,5 +1,6 @@
 // Internal: the agents' queue — tickets by status (empty = all), newest activity first; with an
-// employee, that employee's own tickets (the mini-program's 我的工单).
+// employee, that employee's own tickets (the mini-program's 我的工单). Each row is the whole ticket
+// (its conversation and what each line drew on), as ticket_detail returns it: the queue shows it.
 // @internal
 // @mode read
 // @param status string 状态（open / in_progress / closed；空 = 全部）
@@ -15,6 +16,9 @@ OPTIONAL MATCH (e)-[:BELONGS_TO]->(d:Department)
 RETURN t.id AS id, t.name AS title, t.category AS category, t.status AS status,
        t.createdAt AS createdAt, t.updatedAt AS updatedAt, e.id AS employeeId, e.name AS employeeName,
        d.name AS department, a.id AS assigneeId, a.name AS assigneeName,
-       size(coalesce(t.conversation, [])) AS messages
+       size(coalesce(t.conversation, [])) AS messages, t.session AS session,
+       coalesce(t.conversation, []) AS conversation, coalesce(t.found, []) AS found,
+       coalesce(t.history, []) AS history, t.resolution AS resolution,
+       t.lineDocuments AS lineDocuments, t.foundDocuments AS foundDocuments
 ORDER BY t.updatedAt DESC, t.id
 LIMIT $limit

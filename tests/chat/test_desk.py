@@ -119,6 +119,41 @@ def test_hand_off_reply_and_close_reach_the_employee(client: TestClient) -> None
     assert kinds == ["open", "claimed", "reply", "message", "closed"]
 
 
+def test_the_queue_shows_an_agent_the_conversation_and_a_title_from_the_question(
+    client: TestClient,
+) -> None:
+    """The hand-off bug seen by agent E1015: the desk opens a ticket from the queue, and the queue's
+    tickets came back with an empty conversation and the generic title "员工要求转人工"."""
+    with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
+        ws.receive_json()
+        assert ask(ws, "在吗？")["type"] in ("greeting", "smalltalk", "clarify")
+        assert ask(ws, "公司有班车吗")["type"] == "answer"
+        ticket = ask(ws, "转人工")["ticketId"]
+    queue = gql(
+        client,
+        AGENT,
+        '{ tickets(status: "open") { id title messageCount conversation { speaker text } found } }',
+    )["data"]["tickets"]
+    mine = next(t for t in queue if t["id"] == ticket)
+    assert mine["title"] == "公司有班车吗"
+    lines = [(m["speaker"], m["text"]) for m in mine["conversation"]]
+    assert ("员工", "公司有班车吗") in lines and lines[-1] == ("员工", "转人工")
+    assert len(lines) == mine["messageCount"] == 5  # 在吗 + its reply, the question + its answer, 转人工
+    bot = [text for speaker, text in lines if speaker == "知库"]
+    assert any("通勤巴士" in text for text in bot) and mine["found"]  # E1015 may read the public source
+    # the queue and the ticket itself agree
+    detail = gql(client, AGENT, DETAIL, id=ticket)["data"]["ticket"]
+    assert [(m["speaker"], m["text"]) for m in detail["conversation"]] == lines
+
+
+def test_a_hand_off_before_any_question_keeps_the_generic_title(client: TestClient) -> None:
+    with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
+        ws.receive_json()
+        ticket = ask(ws, "转人工")["ticketId"]
+    detail = gql(client, AGENT, "{ tickets { id title } }")["data"]["tickets"]
+    assert {"id": ticket, "title": "员工要求转人工"} in detail
+
+
 def test_replies_missed_while_disconnected_arrive_on_resume(client: TestClient) -> None:
     with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
         session = ws.receive_json()["sessionId"]
