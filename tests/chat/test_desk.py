@@ -154,6 +154,39 @@ def test_a_hand_off_before_any_question_keeps_the_generic_title(client: TestClie
     assert {"id": ticket, "title": "员工要求转人工"} in detail
 
 
+def test_the_queue_puts_the_longest_waiting_first_with_server_side_sla_clocks(
+    client: TestClient, demo_copy
+) -> None:  # type: ignore[no-untyped-def]
+    """Three tickets: one an hour old and unanswered (breached), one just opened (waiting), one
+    answered within its target (met). The queue lists the waiting ones oldest first, then the rest."""
+    from datetime import UTC, datetime, timedelta
+
+    from chat.tickets import open_ticket, ticket_params
+
+    principal = client.app.state.zhiku.principals.get(EMPLOYEE)  # type: ignore[attr-defined]
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
+    for ticket_id, at in (("TKT-SLA-OLD", hour_ago), ("TKT-SLA-ANSWERED", hour_ago), ("TKT-SLA-NEW", "")):
+        params = ticket_params(
+            principal, "班车几点发车", "handoff", ["员工: 班车几点发车"], ticket_id=ticket_id
+        )
+        if at:
+            params["at"] = at
+        open_ticket(demo_copy, params)
+    mutation = 'mutation { replyToTicket(id: "TKT-SLA-ANSWERED", text: "7:30 发车") { applied } }'
+    assert gql(client, AGENT, mutation)["data"]["replyToTicket"]["applied"] is True
+
+    fields = "id sla { state waitedSeconds targetSeconds nearSeconds remainingSeconds respondedAt asOf }"
+    queue = gql(client, AGENT, "{ tickets { " + fields + " } }")["data"]["tickets"]
+    ours = [t for t in queue if t["id"].startswith("TKT-SLA-")]
+    assert [t["id"] for t in ours] == ["TKT-SLA-OLD", "TKT-SLA-NEW", "TKT-SLA-ANSWERED"]
+    old, new, answered = (t["sla"] for t in ours)
+    assert old["state"] == "breached" and old["waitedSeconds"] >= 3600 and old["remainingSeconds"] < 0
+    assert old["targetSeconds"] == 300 and old["nearSeconds"] == 240 and old["respondedAt"] is None
+    assert new["state"] in ("waiting", "near") and new["remainingSeconds"] == 300 - new["waitedSeconds"]
+    # answered an hour after it was opened: the clock stopped at the reply, over the target
+    assert answered["state"] == "missed" and answered["respondedAt"] and answered["waitedSeconds"] >= 3600
+
+
 def test_replies_missed_while_disconnected_arrive_on_resume(client: TestClient) -> None:
     with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
         session = ws.receive_json()["sessionId"]
