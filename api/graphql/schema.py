@@ -35,6 +35,7 @@ from api.graphql.console import ConsoleQuery
 from api.graphql.cost import QueryCostLimit, Turns
 from api.graphql.entities import ALL_ENTITY_TYPES, entity_query, entity_type_enum
 from api.graphql.errors import ZhikuErrors
+from api.graphql.gaps import GapMutation, GapQuery
 from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
 from api.graphql.miniprogram import MiniProgramMutation, MiniProgramQuery
 from api.graphql.review import ReviewMutation, ReviewQuery
@@ -64,6 +65,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             TicketQuery,
             AnalyticsQuery,
             ReviewQuery,
+            GapQuery,
             ConsoleQuery,
             AdminQuery,
             MiniProgramQuery,
@@ -72,7 +74,15 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
     )
     mutation = merge_types(
         "Mutation",
-        (ChatMutation, ApprovalMutation, TicketMutation, ReviewMutation, AdminMutation, MiniProgramMutation),
+        (
+            ChatMutation,
+            ApprovalMutation,
+            TicketMutation,
+            ReviewMutation,
+            GapMutation,
+            AdminMutation,
+            MiniProgramMutation,
+        ),
     )
     subscription = merge_types("Subscription", (SearchSubscription, ApprovalSubscription))
     production = settings.env is Environment.production
