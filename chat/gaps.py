@@ -153,9 +153,13 @@ class GapLog:
         return len(mapping)
 
     def labelled(self) -> list[tuple[str, str]]:
-        """The confirmed ``(intent, question)`` pairs (the training data's shape)."""
-        out = []
-        for value in self.kv.hvals(LABELLED):
-            question, intent, _by = json.loads(value if isinstance(value, str) else value.decode())
-            out.append((str(intent), str(question)))
-        return sorted(out)
+        return labelled_questions(self.kv)
+
+
+def labelled_questions(kv: redis.Redis) -> list[tuple[str, str]]:
+    """The confirmed ``(intent, question)`` pairs (the training data's shape)."""
+    out = []
+    for value in kv.hvals(LABELLED):
+        question, intent, _by = json.loads(value if isinstance(value, str) else value.decode())
+        out.append((str(intent), str(question)))
+    return sorted(out)
