@@ -422,3 +422,16 @@ def test_review_merge_accept_reject_and_bad_input(tmp_path: Path) -> None:
     assert "审核决定 / decisions (3)" in after.stdout and "cli:" in after.stdout
     bare = zhiku("review", data_dir=data)  # no sub-command: the list, as before
     assert bare.returncode == 0 and "待审核实体 / candidates" in bare.stdout
+
+
+@pytest.mark.slow
+def test_nlu_train_prints_held_out_accuracy_before_and_after_and_keeps_the_old_model(tmp_path: Path) -> None:
+    assert zhiku("demo", "load", data_dir=tmp_path, timeout=900).returncode == 0
+    first = zhiku("nlu", "train", data_dir=tmp_path, timeout=600)
+    assert first.returncode == 0, first.stderr
+    assert "labelled questions: 0" in first.stdout and "held-out accuracy (115)" in first.stdout
+    assert (tmp_path / "models" / "intents.trained.joblib").exists()
+    assert (tmp_path / "models" / "intents.previous.joblib").exists()
+    back = zhiku("nlu", "rollback", data_dir=tmp_path)
+    assert back.returncode == 0 and "previous model" in back.stdout
+    assert zhiku("nlu", "rollback", data_dir=tmp_path).returncode == 1  # nothing older to go back to

@@ -16,6 +16,7 @@ export const PAGES: PageDef[] = [
   { path: "/kb/review", label: "nav.review", roles: ["knowledge_engineer"] },
   { path: "/kb/upload", label: "nav.upload", roles: ["knowledge_engineer"] },
   { path: "/kb/graph", label: "nav.graph", roles: ["knowledge_engineer"] },
+  { path: "/kb/gaps", label: "nav.gaps", roles: ["knowledge_engineer"] },
   { path: "/desk", label: "nav.desk", roles: ["agent"] },
   { path: "/admin", label: "nav.admin", roles: ["admin"] },
 ];
