@@ -157,6 +157,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (empty: none)."
     )
+    widget_origins: list[str] = Field(
+        default_factory=list,
+        description="Intranet sites that may embed the chat widget (/widget.js): its sign-in hands them a "
+        "token and /ws/chat accepts them (e.g. https://intranet.example.com; empty: none).",
+    )
     max_request_bytes: int = Field(1_000_000, description="Largest accepted request body.")
     graphql_max_depth: int = Field(10, description="Deepest GraphQL query accepted.")
     graphql_max_aliases: int = Field(15, description="Most aliases in one GraphQL query.")

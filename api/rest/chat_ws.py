@@ -9,7 +9,8 @@ the conversation), ``pong``, ``heartbeat`` every 30 s, and ``error`` with a stab
 agent desk: ``agent_joined``, ``agent_message`` and ``ticket_closed``, each with an ``eventId`` —
 send the last one as ``lastEventId`` when resuming and nothing sent meanwhile is missed.
 
-Guards: a browser may open the socket only from the API's own origin or ``ZHIKU_CORS_ORIGINS``
+Guards: a browser may open the socket only from the API's own origin, ``ZHIKU_CORS_ORIGINS`` or
+``ZHIKU_WIDGET_ORIGINS`` (the embeddable widget's sites)
 (:mod:`api.origin`; refused before the handshake completes). An employee is held to
 ``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) across all their sockets and API workers (counted in the
 shared Redis, so reconnecting starts no fresh allowance) and told so. A frame over
@@ -169,7 +170,7 @@ async def _error(ws: WebSocket, code: str, message: str, **params: object) -> No
 @router.websocket("/ws/chat")
 async def chat(ws: WebSocket) -> None:
     state: AppState = ws.app.state.zhiku
-    check_ws_origin(ws, state.settings)
+    check_ws_origin(ws, state.settings, widget=True)  # the chat widget's sites too
     await ws.accept()
     auth = await _authenticate(ws, state)
     if auth is None:

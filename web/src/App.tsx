@@ -22,6 +22,7 @@ const ReviewPage = lazy(() => import("./pages/Review"));
 const UploadPage = lazy(() => import("./pages/Upload"));
 const GraphPage = lazy(() => import("./pages/GraphView"));
 const GapsPage = lazy(() => import("./pages/Gaps"));
+const WidgetSignInPage = lazy(() => import("./pages/WidgetSignIn"));
 const DeskPage = lazy(() => import("./pages/Desk"));
 const AdminPage = lazy(() => import("./pages/Admin"));
 
@@ -117,6 +118,7 @@ export function App() {
                 <Route path="/kb/review" element={<Guard path="/kb/review" roles={session.roles}><ReviewPage /></Guard>} />
                 <Route path="/kb/upload" element={<Guard path="/kb/upload" roles={session.roles}><UploadPage /></Guard>} />
                 <Route path="/kb/graph" element={<Guard path="/kb/graph" roles={session.roles}><GraphPage /></Guard>} />
+                <Route path="/widget/signin" element={<WidgetSignInPage />} />
                 <Route path="/kb/gaps" element={<Guard path="/kb/gaps" roles={session.roles}><GapsPage /></Guard>} />
                 <Route path="/desk" element={<Guard path="/desk" roles={session.roles}><DeskPage /></Guard>} />
                 <Route path="/admin" element={<Guard path="/admin" roles={session.roles}><AdminPage /></Guard>} />

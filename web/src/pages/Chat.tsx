@@ -7,22 +7,12 @@ import { Alert, Button, Input, Space, Tag, Tooltip, Typography, message as toast
 import { Link } from "react-router";
 import { useMutation } from "urql";
 import { graphql } from "../gql";
-import { AUTH_CODES, useAuth } from "../lib/auth";
+import { useAuth } from "../lib/auth";
+import { effectOf, type Line } from "../lib/chatLines";
 import { ChatSocket, type Status, type WsCitation, type WsEvent } from "../lib/chatSocket";
 import { useT } from "../lib/i18n";
 
-export type Line = {
-  id: string;
-  who: "me" | "bot" | "agent" | "system";
-  text: string;
-  question?: string;
-  citations?: WsCitation[];
-  followUps?: string[];
-  answerable?: boolean;
-  agent?: string | null;
-  feedback?: boolean;
-  ticketId?: string | null;
-};
+export type { Line };
 
 const Feedback = graphql(`
   mutation ChatFeedback($answerId: ID!, $question: String!, $helpful: Boolean!) {
@@ -126,46 +116,11 @@ export default function ChatPage() {
 
   useEffect(() => {
     const onEvent = (e: WsEvent, question?: string) => {
-      switch (e.type) {
-        case "ready":
-          localStorage.setItem(keys.sessionKey, (e as { sessionId: string }).sessionId);
-          return;
-        case "typing":
-          setTyping(true);
-          return;
-        case "pong":
-        case "heartbeat":
-          return;
-        case "error": {
-          const err = e as { code: string; content: string };
-          setTyping(false);
-          if (AUTH_CODES.has(err.code)) signOut("expired");
-          else add({ who: "system", text: t("chat.error", { text: err.content }) });
-          return;
-        }
-        case "agent_joined":
-        case "agent_message":
-        case "ticket_closed": {
-          const a = e as { agent: string | null; content: string; ticketId: string | null };
-          if (e.type === "agent_joined") add({ who: "system", text: t("chat.agentJoined", { name: a.agent ?? "" }) });
-          else if (e.type === "ticket_closed") add({ who: "system", text: t("chat.ticketClosed", { text: a.content }) });
-          else add({ who: "agent", text: a.content, agent: a.agent });
-          return;
-        }
-        default: {
-          const r = e as Extract<WsEvent, { content: string; sessionId: string }> & { citations?: WsCitation[]; followUps?: string[]; ticketId?: string | null; notice?: string };
-          setTyping(false);
-          add({
-            who: "bot",
-            text: (r.notice ? r.notice + "\n" : "") + r.content,
-            question,
-            citations: r.citations,
-            followUps: r.followUps,
-            ticketId: r.ticketId,
-            answerable: e.type === "answer" || e.type === "clarify",
-          });
-        }
-      }
+      const fx = effectOf(e, question, t); // the protocol's meaning, shared with the widget
+      if (fx.session) localStorage.setItem(keys.sessionKey, fx.session);
+      if (fx.typing !== undefined) setTyping(fx.typing);
+      if (fx.expired) signOut("expired");
+      if (fx.line) add(fx.line);
     };
     const s = new ChatSocket({
       token: session!.token,
