@@ -12,7 +12,7 @@ import { format, type Lang, type MessageKey } from "./lib/i18n";
 import { TOKEN_MESSAGE } from "./widgetProtocol";
 
 const STYLE = `
-:host { font: 14px/1.5 "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; color: #1f1f1f; }
+.fab, .panel { font: 14px/1.5 "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", system-ui, sans-serif; color: #1f1f1f; }
 * { box-sizing: border-box; }
 button { font: inherit; cursor: pointer; }
 .fab { border: 0; border-radius: 24px; padding: 10px 18px; background: #0958d9; color: #fff;
@@ -152,6 +152,7 @@ export function mount(base: string, options: { lang?: Lang; title?: string } = {
       token: token.token,
       sessionId: sessionStorage.getItem(`${storeKey}.session`),
       url: ws,
+      language: lang,
       onStatus: showStatus,
       onEvent: (e, question) => {
         const fx = effectOf(e, question, t); // the console's chat reads events the same way

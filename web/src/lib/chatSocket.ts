@@ -45,6 +45,8 @@ type Options = {
   onEvent: (e: WsEvent, question?: string) => void;
   onStatus: (s: Status) => void;
   url?: string;
+  /** The reply language (zh, en…); without it the server goes by Accept-Language, then the profile. */
+  language?: string;
   WebSocketImpl?: typeof WebSocket;
 };
 
@@ -101,6 +103,7 @@ export class ChatSocket {
           token: this.opts.token,
           sessionId: this.sessionId ?? undefined,
           lastEventId: this.lastEventId ?? undefined,
+          language: this.opts.language,
         }),
       );
     };
