@@ -71,18 +71,16 @@ def group_questions(
     items: Iterable[tuple[str, int, int]], *, threshold: float = SAME_QUESTION
 ) -> list[GapGroup]:
     """Group ``(question, times declined, times down-voted)``; the most asked groups first."""
-    merged: dict[str, list[int | str]] = {}  # normalised → [first wording, declined, down-voted]
+    merged: dict[str, tuple[str, int, int]] = {}  # normalised → (first wording, declined, down-voted)
     for text, declined, down in items:
         norm = normalise(text)
         if not norm:
             continue
-        row = merged.setdefault(norm, [text.strip(), 0, 0])
-        row[1] = int(row[1]) + declined
-        row[2] = int(row[2]) + down
-    ordered = sorted(merged.items(), key=lambda kv: (-(int(kv[1][1]) + int(kv[1][2])), kv[0]))
+        first, d, v = merged.get(norm, (text.strip(), 0, 0))
+        merged[norm] = (first, d + declined, v + down)
+    ordered = sorted(merged.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), kv[0]))
     groups: list[tuple[str, list[tuple[str, int, int]]]] = []
-    for norm, (text, declined, down) in ordered:
-        member = (str(text), int(declined), int(down))
+    for norm, member in ordered:
         home = next((g for g in groups if fuzz.ratio(norm, g[0]) >= threshold), None)
         if home is None:
             groups.append((norm, [member]))
@@ -141,15 +139,16 @@ class GapLog:
     def resolve(self, group: GapGroup, faq: str, by: str) -> None:
         at = datetime.now(UTC).isoformat(timespec="seconds")
         record = json.dumps({"faq": faq, "by": by, "at": at, "group": group.key}, ensure_ascii=False)
-        self.kv.hset(RESOLVED, mapping={normalise(q): record for q in group.questions})
+        mapping: dict[str | bytes, str | bytes] = {normalise(q): record for q in group.questions}
+        self.kv.hset(RESOLVED, mapping=mapping)  # type: ignore[arg-type]  # redis-py's Mapping key types
 
     def label(self, questions: Iterable[str], intent: str, by: str) -> int:
         """Save ``intent`` as the confirmed intent of each question; how many were saved."""
-        mapping = {
+        mapping: dict[str | bytes, str | bytes] = {
             normalise(q): json.dumps([q, intent, by], ensure_ascii=False) for q in questions if normalise(q)
         }
         if mapping:
-            self.kv.hset(LABELLED, mapping=mapping)
+            self.kv.hset(LABELLED, mapping=mapping)  # type: ignore[arg-type]
         return len(mapping)
 
     def labelled(self) -> list[tuple[str, str]]:
