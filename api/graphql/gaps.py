@@ -16,6 +16,7 @@ from chat.gaps import GapGroup, GapLog
 from ingest.faq_entry import write_faq_entry
 from ingest.upload import org_vocabulary, upload_scope
 from zhiku.errors import InputError, NotFoundError
+from zhiku.i18n import N_
 
 ROLE = "knowledge_engineer"
 NEAREST = 3
@@ -83,13 +84,15 @@ def gap_log(c: Context) -> GapLog:
     """Over the chat's own question log (in the shared Redis)."""
     questions = c.state.dialog.questions
     if questions is None:  # a dialog built without one (some tests): nothing was counted
-        raise NotFoundError("未记录提问统计", "questions are not being counted")
+        raise NotFoundError.localized(N_("未记录提问统计"), "questions are not being counted")
     return GapLog(questions.kv, questions, c.state.store)
 
 
 def _days(days: int) -> int:
     if not 1 <= days <= MAX_DAYS:
-        raise InputError(f"天数应在 1 到 {MAX_DAYS} 之间", f"days must be between 1 and {MAX_DAYS}")
+        raise InputError.localized(
+            N_("天数应在 1 到 {limit} 之间"), f"days must be between 1 and {MAX_DAYS}", limit=MAX_DAYS
+        )
     return days
 
 
@@ -131,13 +134,15 @@ class GapMutation:
         who = c.require(ROLE)
         state, log = c.state, gap_log(c)
         if intent is not None and intent not in state.dialog.intent_model(None).intents:
-            raise InputError(f"没有这个意图：{intent}", f"unknown intent: {intent}")
+            raise InputError.localized(
+                N_("没有这个意图：{intent}"), f"unknown intent: {intent}", intent=intent
+            )
 
         def resolve() -> GapResolution:
             group = log.group(str(key), _days(days))
             if group is None:
-                raise NotFoundError(
-                    "没有这个知识缺口（可能已解决）", "no such knowledge gap (it may be resolved already)"
+                raise NotFoundError.localized(
+                    N_("没有这个知识缺口（可能已解决）"), "no such knowledge gap (it may be resolved already)"
                 )
             known_departments, known_roles = org_vocabulary(state.store)
             scope = upload_scope(
