@@ -33,7 +33,8 @@ def faq_sheet(question: str, variants: Sequence[str], answer: str) -> bytes:
     """The entry as a one-row FAQ sheet; the other wordings are part of the question cell (the FAQ
     chunk then matches them as well as the question)."""
     question, answer = question.strip(), answer.strip()
-    others = [v.strip() for v in variants if v.strip() and v.strip() != question][:MAX_VARIANTS]
+    wordings = dict.fromkeys(v.strip() for v in variants)  # once each, in order
+    others = [v for v in wordings if v and v != question][:MAX_VARIANTS]
     if not question or not answer:
         raise InputError("问题和答案都不能为空", "the question and the answer are both required")
     if (
