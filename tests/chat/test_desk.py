@@ -392,3 +392,10 @@ def test_the_rule_without_a_database() -> None:
     old = seen_by(legacy, agent, lambda _: True)
     assert old.conversation[1] == f"知库: （{WITHHELD}）" and old.conversation[0] == "员工: 调薪怎么算"
     assert old.found == [f"（{WITHHELD}）"]
+
+
+def test_the_suggestion_answers_the_question_the_hand_off_was_about() -> None:
+    lines = ["员工: 公司有班车吗", "知库: 有通勤巴士。", "员工: 转人工", "员工: 在吗？"]
+    assert _view(title="公司有班车吗", conversation=lines).last_question() == "公司有班车吗"
+    # a ticket titled otherwise (before titles were questions): the latest line not asking for a person
+    assert _view(title="员工要求转人工", conversation=lines).last_question() == "在吗？"
