@@ -39,6 +39,7 @@ from api.rest.health import router as health_router
 from api.rest.uploads import UPLOAD_PATH
 from api.rest.uploads import router as uploads_router
 from api.rest.wecom import router as wecom_router
+from api.rest.widget import router as widget_router
 from api.web import include_web
 from graph.base import GraphStore
 from ontology.model import configured_ontology
@@ -256,6 +257,7 @@ def create_app(
     app.mount("/agent/static", console_static(), name="agent-static")
     app.include_router(wecom_router)
     app.include_router(uploads_router)
+    app.include_router(widget_router)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(request: Request, exc: ZhikuError) -> JSONResponse:

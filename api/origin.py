@@ -16,16 +16,17 @@ from starlette.status import WS_1008_POLICY_VIOLATION
 from zhiku.settings import Settings
 
 
-def origin_allowed(connection: HTTPConnection, settings: Settings) -> bool:
+def origin_allowed(connection: HTTPConnection, settings: Settings, *, widget: bool = False) -> bool:
+    """``widget``: the chat socket, which the embeddable widget opens from ``ZHIKU_WIDGET_ORIGINS`` too."""
     origin = connection.headers.get("origin")
     if origin is None:
         return True
     host = connection.headers.get("host")
     own = {f"http://{host}", f"https://{host}"}
-    return origin in own or origin in settings.cors_origins
+    return origin in own or origin in settings.cors_origins or (widget and origin in settings.widget_origins)
 
 
-def check_ws_origin(connection: HTTPConnection, settings: Settings) -> None:
+def check_ws_origin(connection: HTTPConnection, settings: Settings, *, widget: bool = False) -> None:
     """Refuse the handshake (policy violation, 1008: the client sees HTTP 403) from another origin."""
-    if not origin_allowed(connection, settings):
+    if not origin_allowed(connection, settings, widget=widget):
         raise WebSocketException(code=WS_1008_POLICY_VIOLATION, reason="origin not allowed")

@@ -139,7 +139,11 @@ class TicketView:
         return ids | {d for d in self.found_documents or [] if d}
 
     def last_question(self) -> str:
-        """The employee's latest line that is not a request for a human."""
+        """The question the ticket is about: its title when that is one of the employee's lines (a
+        hand-off is titled with the question asked before it, so a later "在吗？" does not replace it),
+        else the employee's latest line that is not a request for a human."""
+        if f"{EMPLOYEE_PREFIX}: {self.title}" in self.conversation:
+            return self.title
         for line in reversed(self.conversation):
             speaker, _, text = line.partition(": ")
             if speaker == EMPLOYEE_PREFIX and text and "人工" not in text:

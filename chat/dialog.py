@@ -62,6 +62,10 @@ from zhiku.i18n import DEFAULT, N_, everywhere, using
 from zhiku.i18n import tr as _
 
 MAX_MESSAGE_CHARS = 500
+#: A hand-off ticket's title when the employee asked nothing before asking for a person; otherwise
+#: the title is their question (at most ``TITLE_CHARS``), so the agents' queue says what it is about.
+GENERIC_HANDOFF_TITLE = "员工要求转人工"
+TITLE_CHARS = 60
 #: Frustration this high on an unanswered message hands the conversation to a human at once.
 STRONGLY_FRUSTRATED = 0.75
 SESSION_TTL_S = 1800.0
@@ -389,7 +393,7 @@ class DialogEngine:
                 return self._application(session, who, "提交审批", f"{pending.title} {text}")
 
         if wants_human(text):
-            return self._handoff(session, who, "员工要求转人工", [])
+            return self._handoff(session, who, GENERIC_HANDOFF_TITLE, [])
         if said.code is not None and said.code not in NLU_LANGUAGES:
             # no intent model in this language: answer from retrieval, and always offer a person
             reply = self._answer(session, who, "查询政策", text)
@@ -536,7 +540,7 @@ class DialogEngine:
                 1.0,
             )
         if intent == "转人工":
-            return self._handoff(session, who, "员工要求转人工", entities)
+            return self._handoff(session, who, GENERIC_HANDOFF_TITLE, entities)
         if intent == "不明确":
             if len(text) >= 5:  # a real sentence the classifier could not place: the knowledge base may know
                 attempt = self._answer(session, who, intent, text)
@@ -774,6 +778,8 @@ class DialogEngine:
         *,
         category: str = "handoff",
     ) -> Reply:
+        if title == GENERIC_HANDOFF_TITLE:
+            title = self._asked(session.turns) or title
         params = ticket_params(
             who,
             title,
@@ -798,6 +804,20 @@ class DialogEngine:
             1.0,
             ticket_id=ticket.id,
         )
+
+    def _asked(self, turns: list[str]) -> str:
+        """The question an employee handing off wants answered, for the ticket's title: their latest
+        line that is neither the request for a person nor a greeting or small talk ("在吗？")."""
+        for line in reversed(turns):
+            speaker, _sep, text = line.partition(": ")
+            if speaker != "员工" or not has_content(text) or wants_human(text) or "人工" in text:
+                continue
+            said = spoken(text)
+            model = self.intent_model(said.code if said.code in NLU_LANGUAGES else None)
+            if model.predict(text).intent in ("问候感谢", "闲聊", "转人工"):
+                continue
+            return text if len(text) <= TITLE_CHARS else text[: TITLE_CHARS - 1] + "…"
+        return ""
 
     def _who_approves(
         self, session: Session, who: Principal, text: str, entities: list[tuple[str, str, str]]

@@ -69,6 +69,10 @@ docs_app = typer.Typer(
     help="文档：删除（重新摄取见 zhiku ingest --force）/ documents: delete", no_args_is_help=True
 )
 app.add_typer(docs_app, name="docs")
+nlu_app = typer.Typer(
+    help="聊天意图模型：用标注的问题重新训练 / the chat's intent model", no_args_is_help=True
+)
+app.add_typer(nlu_app, name="nlu")
 
 out = Console()
 err = Console(stderr=True)
@@ -551,6 +555,40 @@ def chat_cmd(
                 out.print(f"    · {c.title} {c.section}", markup=False, highlight=False)
             if reply.follow_ups:
                 out.print("    你可能还想问：" + " / ".join(reply.follow_ups), markup=False, highlight=False)
+
+
+@nlu_app.command("train")
+@cli_errors
+def nlu_train(ctx: typer.Context) -> None:
+    """用训练数据和确认的标注问题重训意图模型，留出集准确率下降则不替换 / retrain the intent model."""
+    from chat.gaps import labelled_questions
+    from chat.nlu import retrain
+    from zhiku.services import chat_model_digest
+
+    settings = _settings(ctx)
+    with _services(settings) as state, _quiet():
+        labelled = labelled_questions(state.kv)
+        report = retrain(settings.data_dir / "models", labelled, base=chat_model_digest())
+    out.print(f"标注问题 / labelled questions: {report.labelled}（训练语句共 {report.trained}）")
+    figures = f"之前 before {report.before:.3f} → 之后 after {report.after:.3f}"
+    out.print(f"留出集准确率 / held-out accuracy ({report.heldout}): {figures}")
+    if not report.replaced:
+        err.print("准确率下降，保留原模型 / accuracy dropped: the model in service is kept")
+        raise typer.Exit(1)
+    out.print("新模型已启用（原模型已保留，可用 zhiku nlu rollback 恢复）/ the new model is in service")
+
+
+@nlu_app.command("rollback")
+@cli_errors
+def nlu_rollback(ctx: typer.Context) -> None:
+    """恢复上一个意图模型 / put the previous intent model back in service."""
+    from chat.nlu import rollback
+
+    settings = _settings(ctx)
+    if not rollback(settings.data_dir / "models"):
+        err.print("没有可恢复的模型 / no previous model")
+        raise typer.Exit(1)
+    out.print("已恢复上一个模型 / the previous model is back in service")
 
 
 @app.command("crawl")

@@ -392,13 +392,9 @@ def _run[R](loop: asyncio.AbstractEventLoop, coro: Coroutine[Any, Any, R]) -> R:
 # -- the chat's models --------------------------------------------------------------------------------
 
 
-def chat_models(cache: Path) -> tuple[IntentModel, SentimentModel]:
-    """The chat's intent and sentiment classifiers, trained once per change of their data, code or
-    scikit-learn, and kept in ``cache`` (joblib): training them took 2.5 of the 6 s a
-    ``zhiku chat --as … "…"`` took (measured), and every command line run trained them again. The
-    cache holds pickles, so it lives in the data directory, which only Zhiku writes (trusted as the
-    graph beside it is)."""
-    import joblib
+def chat_model_digest() -> str:
+    """What the chat's models are trained from: their code, shipped data and scikit-learn (the cache's
+    key, and the base a retrained intent model records, :mod:`chat.nlu`)."""
     import sklearn
 
     import chat.intents
@@ -409,13 +405,28 @@ def chat_models(cache: Path) -> tuple[IntentModel, SentimentModel]:
         parts.append(Path(module.__file__ or "").read_bytes())
     for data in (chat.intents.TRAIN, chat.sentiment.DATA):
         parts.append(data.read_bytes())
-    digest = hashlib.sha256(b"\0".join(parts)).hexdigest()
+    return hashlib.sha256(b"\0".join(parts)).hexdigest()
+
+
+def chat_models(cache: Path) -> tuple[IntentModel, SentimentModel]:
+    """The chat's intent and sentiment classifiers, trained once per change of their data, code or
+    scikit-learn, and kept in ``cache`` (joblib): training them took 2.5 of the 6 s a
+    ``zhiku chat --as … "…"`` took (measured), and every command line run trained them again. The
+    cache holds pickles, so it lives in the data directory, which only Zhiku writes (trusted as the
+    graph beside it is). An intent model retrained with labelled questions (``zhiku nlu train``,
+    :mod:`chat.nlu`) on the same shipped data is used instead of the shipped one."""
+    import joblib
+
+    from chat.nlu import load_trained
+
+    digest = chat_model_digest()
     try:
         memory = joblib.Memory(cache, verbose=0)
-        return memory.cache(_train_chat_models)(digest)  # type: ignore[no-any-return]
+        intents, sentiment = memory.cache(_train_chat_models)(digest)
     except OSError as exc:  # a read-only data directory: train in memory, as before
         log.info("chat models not cached (%s)", exc)
-        return _train_chat_models(digest)
+        intents, sentiment = _train_chat_models(digest)
+    return load_trained(cache, digest) or intents, sentiment
 
 
 def _train_chat_models(digest: str) -> tuple[IntentModel, SentimentModel]:
@@ -426,4 +437,4 @@ def _train_chat_models(digest: str) -> tuple[IntentModel, SentimentModel]:
     return IntentModel.train(), SentimentModel.train()
 
 
-__all__ = ["Principals", "State", "build_state", "chat_models", "open_state"]
+__all__ = ["Principals", "State", "build_state", "chat_model_digest", "chat_models", "open_state"]

@@ -29,6 +29,8 @@ PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"  # noqa: 
 MAX_TEXT_CHARS = 2000
 #: Longest key a client chooses: idempotency keys, GraphQL-over-WebSocket operation ids (UUIDs).
 MAX_KEY_CHARS = 128
+#: Agents' first-response target for a ticket, minutes (``ZHIKU_TICKET_FIRST_RESPONSE_MINUTES``).
+TICKET_FIRST_RESPONSE_MINUTES = 5.0
 #: Rows per ``UNWIND $rows`` batch in graph writes (``ZHIKU_GRAPH_BATCH_SIZE``).
 GRAPH_BATCH_SIZE = 5000
 #: Larger files are rejected by ingestion (``ZHIKU_INGEST_MAX_BYTES``).
@@ -155,6 +157,11 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Origins allowed by CORS (empty: none)."
     )
+    widget_origins: list[str] = Field(
+        default_factory=list,
+        description="Intranet sites that may embed the chat widget (/widget.js): its sign-in hands them a "
+        "token and /ws/chat accepts them (e.g. https://intranet.example.com; empty: none).",
+    )
     max_request_bytes: int = Field(1_000_000, description="Largest accepted request body.")
     graphql_max_depth: int = Field(10, description="Deepest GraphQL query accepted.")
     graphql_max_aliases: int = Field(15, description="Most aliases in one GraphQL query.")
@@ -197,6 +204,12 @@ class Settings(BaseSettings):
         "",
         description="Redis for the event stream, caches and de-duplication (empty: the embedded graph "
         "server, which is a Redis server; required with Neo4j). e.g. redis://host:6379/0",
+    )
+    ticket_first_response_minutes: float = Field(
+        TICKET_FIRST_RESPONSE_MINUTES,
+        gt=0,
+        description="Agents' first-response target for a hand-off ticket (the desk's SLA timer; amber "
+        "from 80 %, red when over).",
     )
     approval_webhooks: list[str] = Field(
         default_factory=list,

@@ -37,6 +37,7 @@ from api.graphql.crawls import CrawlMutation, CrawlQuery
 from api.graphql.documents import DocumentMutation, DocumentQuery
 from api.graphql.entities import ALL_ENTITY_TYPES, entity_query, entity_type_enum
 from api.graphql.errors import ZhikuErrors
+from api.graphql.gaps import GapMutation, GapQuery
 from api.graphql.guards import InputGuard, NoNulStrings, SafeParserCache
 from api.graphql.miniprogram import MiniProgramMutation, MiniProgramQuery
 from api.graphql.ontology import OntologyQuery
@@ -70,6 +71,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             DocumentQuery,
             CrawlQuery,
             OntologyQuery,
+            GapQuery,
             ConsoleQuery,
             AdminQuery,
             MiniProgramQuery,
@@ -85,6 +87,7 @@ def build_schema(settings: Settings, ontology: Ontology | None = None) -> strawb
             ReviewMutation,
             DocumentMutation,
             CrawlMutation,
+            GapMutation,
             AdminMutation,
             MiniProgramMutation,
         ),

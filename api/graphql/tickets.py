@@ -4,6 +4,7 @@ agents' actions (claim, reply, close)."""
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
@@ -13,6 +14,7 @@ from api.graphql.chat import Citation, citations
 from api.graphql.context import Context, ctx
 from api.graphql.paging import page
 from chat.desk import WITHHELD, ActionResult, TicketView
+from chat.sla import response_clock
 from zhiku.errors import InputError, NotFoundError
 from zhiku.settings import MAX_KEY_CHARS
 
@@ -35,6 +37,19 @@ class SuggestedAnswer:
     notice: str = strawberry.field(description="withheld 时的说明（该员工可见的受限资料未显示）")
 
 
+@strawberry.type(description="首次响应计时（服务器时钟）/ a ticket's first-response clock, by the server")
+class TicketSla:
+    state: str = strawberry.field(
+        description="waiting / near（将超时）/ breached（已超时）/ met（按时响应）/ missed（超时后响应）"
+    )
+    waited_seconds: int = strawberry.field(description="员工已等待（至首次回复或关闭；未响应时至 asOf）")
+    target_seconds: int = strawberry.field(description="首次响应目标（ZHIKU_TICKET_FIRST_RESPONSE_MINUTES）")
+    near_seconds: int = strawberry.field(description="等待达到此值即为将超时")
+    remaining_seconds: int = strawberry.field(description="距目标剩余（负数：已超出）")
+    responded_at: str | None = strawberry.field(description="首次回复或关闭的时间")
+    as_of: str = strawberry.field(description="计算时的服务器时间（客户端从此继续计时）")
+
+
 @strawberry.type(description="工单（转人工、服务请求）/ a ticket")
 class Ticket:
     id: strawberry.ID
@@ -55,6 +70,21 @@ class Ticket:
     concerns: list[str]
     resolution: str
     _view: strawberry.Private[Any]
+
+    @strawberry.field(description="首次响应计时 / the first-response clock (SLA)")
+    def sla(self, info: Info) -> TicketSla:
+        now = datetime.now(UTC)
+        target = round(ctx(info).state.settings.ticket_first_response_minutes * 60)
+        clock = response_clock(self._view.created_at, self._view.history, now, target)
+        return TicketSla(
+            state=clock.state,
+            waited_seconds=clock.waited_s,
+            target_seconds=clock.target_s,
+            near_seconds=clock.near_s,
+            remaining_seconds=clock.remaining_s,
+            responded_at=clock.responded_at,
+            as_of=now.isoformat(timespec="seconds"),
+        )
 
     @strawberry.field(description="知识库建议的回复（仅客服可见）/ suggested answer, for agents")
     async def suggestion(self, info: Info) -> SuggestedAnswer:

@@ -17,7 +17,8 @@ The text is composed (and, with ``ZHIKU_LLM_BASE_URL``, rewritten and checked fo
 full before the first piece goes out, so pieces change how the answer appears, not when it is ready.
 Clients that do not opt in receive exactly what they did before.
 
-Guards: a browser may open the socket only from the API's own origin or ``ZHIKU_CORS_ORIGINS``
+Guards: a browser may open the socket only from the API's own origin, ``ZHIKU_CORS_ORIGINS`` or
+``ZHIKU_WIDGET_ORIGINS`` (the embeddable widget's sites)
 (:mod:`api.origin`; refused before the handshake completes). An employee is held to
 ``ZHIKU_CHAT_MESSAGES_PER_MINUTE`` (30) across all their sockets and API workers (counted in the
 shared Redis, so reconnecting starts no fresh allowance) and told so. A frame over
@@ -205,7 +206,7 @@ async def _error(ws: WebSocket, code: str, message: str, **params: object) -> No
 @router.websocket("/ws/chat")
 async def chat(ws: WebSocket) -> None:
     state: AppState = ws.app.state.zhiku
-    check_ws_origin(ws, state.settings)
+    check_ws_origin(ws, state.settings, widget=True)  # the chat widget's sites too
     await ws.accept()
     auth = await _authenticate(ws, state)
     if auth is None:

@@ -119,6 +119,74 @@ def test_hand_off_reply_and_close_reach_the_employee(client: TestClient) -> None
     assert kinds == ["open", "claimed", "reply", "message", "closed"]
 
 
+def test_the_queue_shows_an_agent_the_conversation_and_a_title_from_the_question(
+    client: TestClient,
+) -> None:
+    """The hand-off bug seen by agent E1015: the desk opens a ticket from the queue, and the queue's
+    tickets came back with an empty conversation and the generic title "员工要求转人工"."""
+    with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
+        ws.receive_json()
+        assert ask(ws, "在吗？")["type"] in ("greeting", "smalltalk", "clarify")
+        assert ask(ws, "公司有班车吗")["type"] == "answer"
+        ticket = ask(ws, "转人工")["ticketId"]
+    queue = gql(
+        client,
+        AGENT,
+        '{ tickets(status: "open") { id title messageCount conversation { speaker text } found } }',
+    )["data"]["tickets"]
+    mine = next(t for t in queue if t["id"] == ticket)
+    assert mine["title"] == "公司有班车吗"
+    lines = [(m["speaker"], m["text"]) for m in mine["conversation"]]
+    assert ("员工", "公司有班车吗") in lines and lines[-1] == ("员工", "转人工")
+    assert len(lines) == mine["messageCount"] == 5  # 在吗 + its reply, the question + its answer, 转人工
+    bot = [text for speaker, text in lines if speaker == "知库"]
+    assert any("通勤巴士" in text for text in bot) and mine["found"]  # E1015 may read the public source
+    # the queue and the ticket itself agree
+    detail = gql(client, AGENT, DETAIL, id=ticket)["data"]["ticket"]
+    assert [(m["speaker"], m["text"]) for m in detail["conversation"]] == lines
+
+
+def test_a_hand_off_before_any_question_keeps_the_generic_title(client: TestClient) -> None:
+    with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
+        ws.receive_json()
+        ticket = ask(ws, "转人工")["ticketId"]
+    detail = gql(client, AGENT, "{ tickets { id title } }")["data"]["tickets"]
+    assert {"id": ticket, "title": "员工要求转人工"} in detail
+
+
+def test_the_queue_puts_the_longest_waiting_first_with_server_side_sla_clocks(
+    client: TestClient, demo_copy
+) -> None:  # type: ignore[no-untyped-def]
+    """Three tickets: one an hour old and unanswered (breached), one just opened (waiting), one
+    answered within its target (met). The queue lists the waiting ones oldest first, then the rest."""
+    from datetime import UTC, datetime, timedelta
+
+    from chat.tickets import open_ticket, ticket_params
+
+    principal = client.app.state.zhiku.principals.get(EMPLOYEE)  # type: ignore[attr-defined]
+    hour_ago = (datetime.now(UTC) - timedelta(hours=1)).isoformat(timespec="seconds")
+    for ticket_id, at in (("TKT-SLA-OLD", hour_ago), ("TKT-SLA-ANSWERED", hour_ago), ("TKT-SLA-NEW", "")):
+        params = ticket_params(
+            principal, "班车几点发车", "handoff", ["员工: 班车几点发车"], ticket_id=ticket_id
+        )
+        if at:
+            params["at"] = at
+        open_ticket(demo_copy, params)
+    mutation = 'mutation { replyToTicket(id: "TKT-SLA-ANSWERED", text: "7:30 发车") { applied } }'
+    assert gql(client, AGENT, mutation)["data"]["replyToTicket"]["applied"] is True
+
+    fields = "id sla { state waitedSeconds targetSeconds nearSeconds remainingSeconds respondedAt asOf }"
+    queue = gql(client, AGENT, "{ tickets { " + fields + " } }")["data"]["tickets"]
+    ours = [t for t in queue if t["id"].startswith("TKT-SLA-")]
+    assert [t["id"] for t in ours] == ["TKT-SLA-OLD", "TKT-SLA-NEW", "TKT-SLA-ANSWERED"]
+    old, new, answered = (t["sla"] for t in ours)
+    assert old["state"] == "breached" and old["waitedSeconds"] >= 3600 and old["remainingSeconds"] < 0
+    assert old["targetSeconds"] == 300 and old["nearSeconds"] == 240 and old["respondedAt"] is None
+    assert new["state"] in ("waiting", "near") and new["remainingSeconds"] == 300 - new["waitedSeconds"]
+    # answered an hour after it was opened: the clock stopped at the reply, over the target
+    assert answered["state"] == "missed" and answered["respondedAt"] and answered["waitedSeconds"] >= 3600
+
+
 def test_replies_missed_while_disconnected_arrive_on_resume(client: TestClient) -> None:
     with client.websocket_connect(f"/ws/chat?token={token(client, EMPLOYEE)}") as ws:
         session = ws.receive_json()["sessionId"]
@@ -324,3 +392,10 @@ def test_the_rule_without_a_database() -> None:
     old = seen_by(legacy, agent, lambda _: True)
     assert old.conversation[1] == f"知库: （{WITHHELD}）" and old.conversation[0] == "员工: 调薪怎么算"
     assert old.found == [f"（{WITHHELD}）"]
+
+
+def test_the_suggestion_answers_the_question_the_hand_off_was_about() -> None:
+    lines = ["员工: 公司有班车吗", "知库: 有通勤巴士。", "员工: 转人工", "员工: 在吗？"]
+    assert _view(title="公司有班车吗", conversation=lines).last_question() == "公司有班车吗"
+    # a ticket titled otherwise (before titles were questions): the latest line not asking for a person
+    assert _view(title="员工要求转人工", conversation=lines).last_question() == "在吗？"

@@ -114,6 +114,7 @@ def test_read_queries_run_on_the_demo(store, onto) -> None:
         "direct_reports": {"id": "E1030"},
         "stale_documents": {"before": "2100-01-01"},
         "ticket_list": {"status": "", "employee": ""},
+        "unhelpful_feedback": {"since": "2000-01-01"},
         "approval_sla_breaches": {"process": None},
         "approval_step_times": {"process": None},
         "approval_versions": {"process": None},

@@ -172,7 +172,7 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
     desk = agent.sign_in(AGENT, settings)
     desk.get_by_role("menuitem", name="客服工作台").click()
     agent.shot("27-desk-queue")
-    # the employee's ticket (its title is the hand-off's, e.g. "员工要求转人工"), by who raised it
+    # the employee's ticket (titled with their question, "年假可以分几次休"), by who raised it
     desk.get_by_test_id("queue").locator(".ant-list-item", has_text="朱红梅").get_by_role(
         "button"
     ).first.click()
@@ -191,6 +191,52 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
     employee.shot("28-chat-agent-reply")
     agent.close()
     employee.close()
+
+
+def test_knowledge_engineer_answers_a_declined_question_with_a_faq_and_it_is_answered_next_time(
+    server: tuple[str, Settings], browser: Any
+) -> None:
+    import uuid
+
+    import httpx
+    from playwright.sync_api import expect
+
+    from api.auth import issue_token
+
+    base, settings = server
+    pet = f"鹦鹉{uuid.uuid4().hex[:4]}"
+    question = f"前台养的{pet}叫什么名字"
+    ask = "query A($q: String!) { ask(question: $q) { answered text } }"
+    headers = {"Authorization": f"Bearer {issue_token(settings, EMPLOYEE)}"}
+
+    def asked(text: str) -> dict[str, Any]:
+        body = httpx.post(
+            base + "/graphql", json={"query": ask, "variables": {"q": text}}, headers=headers, timeout=60
+        )
+        answer: dict[str, Any] = body.json()["data"]["ask"]
+        return answer
+
+    for text in (question, question + "？", f"前台的{pet}叫啥"):
+        assert asked(text)["answered"] is False
+
+    ui = Page(browser, base)
+    page = ui.sign_in(KE, settings)
+    ui.go("/kb/gaps")
+    gap = page.get_by_test_id("gap").filter(has_text=question)
+    expect(gap).to_contain_text("未答 3 次")  # one group: "…？" is the same wording, "叫啥" a near one
+    expect(gap).to_contain_text(f"前台的{pet}叫啥")
+    ui.shot("33-gaps")
+    gap.get_by_role("button", name="写 FAQ 回答").click()
+    form = gap.get_by_test_id("faq-form")
+    form.get_by_label("答案").fill(f"前台养的{pet}叫豆豆，每天上午九点由前台喂食。")
+    ui.shot("34-gaps-faq")
+    form.get_by_role("button", name="保存并入库").click()
+    expect(page.get_by_test_id("resolved")).to_contain_text(question, timeout=120_000)
+    expect(page.get_by_test_id("gap").filter(has_text=question)).to_have_count(0)
+    ui.shot("35-gaps-resolved")
+    ui.close()
+    again = asked(question)
+    assert again["answered"] is True and "豆豆" in again["text"], again
 
 
 def test_an_admin_reads_the_overview_and_every_new_page_refuses_other_roles(
@@ -230,6 +276,7 @@ def test_the_new_pages_have_no_serious_accessibility_violations(
         (KE, "/kb/review"),
         (KE, "/kb/upload"),
         (KE, "/kb/graph?id=D-HR"),
+        (KE, "/kb/gaps"),
         (AGENT, "/desk"),
         (ADMIN, "/admin"),
     ):

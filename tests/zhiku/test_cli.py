@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -447,3 +448,19 @@ def test_review_merge_accept_reject_and_bad_input(tmp_path: Path) -> None:
     assert "审核决定 / decisions (3)" in after.stdout and "cli:" in after.stdout
     bare = zhiku("review", data_dir=data)  # no sub-command: the list, as before
     assert bare.returncode == 0 and "待审核实体 / candidates" in bare.stdout
+
+
+@pytest.mark.slow
+def test_nlu_train_prints_held_out_accuracy_before_and_after_and_keeps_the_old_model(tmp_path: Path) -> None:
+    assert zhiku("demo", "load", data_dir=tmp_path, timeout=900).returncode == 0
+    first = zhiku("nlu", "train", data_dir=tmp_path, timeout=600)
+    assert first.returncode == 0, first.stderr
+    said = " ".join(first.stdout.split())  # the console wraps long lines
+    assert "labelled questions: 0" in said and "held-out accuracy (114)" in said
+    figures = re.search(r"before (\d\.\d{3}) → 之后 after (\d\.\d{3})", said)
+    assert figures and figures[1] == figures[2]  # nothing labelled: the same data, the same accuracy
+    assert (tmp_path / "models" / "intents.trained.joblib").exists()
+    assert (tmp_path / "models" / "intents.previous.joblib").exists()
+    back = zhiku("nlu", "rollback", data_dir=tmp_path)
+    assert back.returncode == 0 and "previous model" in " ".join(back.stdout.split())
+    assert zhiku("nlu", "rollback", data_dir=tmp_path).returncode == 1  # nothing older to go back to

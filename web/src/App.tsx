@@ -21,6 +21,8 @@ const QueriesPage = lazy(() => import("./pages/NamedQueries"));
 const ReviewPage = lazy(() => import("./pages/Review"));
 const UploadPage = lazy(() => import("./pages/Upload"));
 const GraphPage = lazy(() => import("./pages/GraphView"));
+const GapsPage = lazy(() => import("./pages/Gaps"));
+const WidgetSignInPage = lazy(() => import("./pages/WidgetSignIn"));
 const DeskPage = lazy(() => import("./pages/Desk"));
 const AdminPage = lazy(() => import("./pages/Admin"));
 const SourcesPage = lazy(() => import("./pages/Sources"));
@@ -120,6 +122,8 @@ export function App() {
                 <Route path="/kb/graph" element={<Guard path="/kb/graph" roles={session.roles}><GraphPage /></Guard>} />
                 <Route path="/kb/sources" element={<Guard path="/kb/sources" roles={session.roles}><SourcesPage /></Guard>} />
                 <Route path="/kb/ontology" element={<Guard path="/kb/ontology" roles={session.roles}><OntologyPage /></Guard>} />
+                <Route path="/widget/signin" element={<WidgetSignInPage />} />
+                <Route path="/kb/gaps" element={<Guard path="/kb/gaps" roles={session.roles}><GapsPage /></Guard>} />
                 <Route path="/desk" element={<Guard path="/desk" roles={session.roles}><DeskPage /></Guard>} />
                 <Route path="/admin" element={<Guard path="/admin" roles={session.roles}><AdminPage /></Guard>} />
                 <Route path="*" element={<Result status="404" title={t("notFound.title")} />} />

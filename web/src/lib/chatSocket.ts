@@ -50,6 +50,8 @@ type Options = {
   url?: string;
   /** Ask for progressive replies (``delta`` pieces before each reply). */
   stream?: boolean;
+  /** The reply language (zh, en…); without it the server goes by Accept-Language, then the profile. */
+  language?: string;
   WebSocketImpl?: typeof WebSocket;
 };
 
@@ -107,6 +109,7 @@ export class ChatSocket {
           sessionId: this.sessionId ?? undefined,
           lastEventId: this.lastEventId ?? undefined,
           stream: this.opts.stream || undefined,
+          language: this.opts.language,
         }),
       );
     };

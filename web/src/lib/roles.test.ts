@@ -6,7 +6,7 @@ describe("pages by role", () => {
   });
   it("gives knowledge engineers the knowledge pages and the named queries, not the dashboard", () => {
     const paths = pagesFor(["employee", "knowledge_engineer"]).map((p) => p.path);
-    expect(paths).toEqual(["/chat", "/kb/hit-test", "/kb/documents", "/analytics/queries", "/kb/review", "/kb/upload", "/kb/graph", "/kb/sources", "/kb/ontology"]);
+    expect(paths).toEqual(["/chat", "/kb/hit-test", "/kb/documents", "/analytics/queries", "/kb/review", "/kb/upload", "/kb/graph", "/kb/sources", "/kb/ontology", "/kb/gaps"]);
   });
   it("gives agents the desk and admins the administration page", () => {
     expect(pagesFor(["employee", "agent"]).map((p) => p.path)).toEqual(["/chat", "/desk"]);

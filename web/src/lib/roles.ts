@@ -18,6 +18,7 @@ export const PAGES: PageDef[] = [
   { path: "/kb/graph", label: "nav.graph", roles: ["knowledge_engineer"] },
   { path: "/kb/sources", label: "nav.sources", roles: ["knowledge_engineer"] },
   { path: "/kb/ontology", label: "nav.ontology", roles: ["knowledge_engineer"] },
+  { path: "/kb/gaps", label: "nav.gaps", roles: ["knowledge_engineer"] },
   { path: "/desk", label: "nav.desk", roles: ["agent"] },
   { path: "/admin", label: "nav.admin", roles: ["admin"] },
 ];

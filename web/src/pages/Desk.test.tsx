@@ -8,6 +8,7 @@ vi.setConfig({ testTimeout: 30_000 }); // antd pages render slowly in jsdom on a
 const ticket = {
   id: "T-1", title: "年假怎么请", category: "handoff", status: "open", createdAt: "2026-12-01T19:00:00", updatedAt: "2026-12-01T19:05:00",
   employeeId: "E1030", employeeName: "朱红梅", department: "行政部", assigneeId: null, assigneeName: null, messageCount: 2,
+  sla: { state: "waiting", waitedSeconds: 60, targetSeconds: 300, nearSeconds: 240 },
   conversation: [{ speaker: "朱红梅", text: "年假怎么请" }, { speaker: "知库", text: "请在系统中提交年假申请。" }], resolution: "",
 };
 
@@ -41,4 +42,24 @@ it("takes a ticket, replies and shows the reply in the conversation", async () =
   const reply = sent.find((s) => s.name === "DeskReply")!;
   expect(reply.variables).toMatchObject({ id: "T-1", text: "年假须提前3天申请。" });
   expect(String(reply.variables.key)).toMatch(/^[0-9a-f-]{36}$/); // a retry is sent once
+});
+
+it("shows each waiting ticket's first-response timer from the server, red when over the target", async () => {
+  const late = { ...ticket, id: "T-2", title: "报销多久到账", sla: { state: "breached", waitedSeconds: 3725, targetSeconds: 300, nearSeconds: 240 } };
+  const answered = { ...ticket, id: "T-3", title: "班车几点", status: "in_progress", sla: { state: "met", waitedSeconds: 90, targetSeconds: 300, nearSeconds: 240 } };
+  renderPage(
+    <DeskPage />,
+    { DeskQueue: { tickets: [late, ticket, answered] }, DeskSuggestion: { ticket: { id: "T-2", suggestion: null } } },
+    { employee: "E1015", roles: ["employee", "agent"] },
+  );
+  const timers = await within(await screen.findByTestId("queue")).findAllByTestId("sla");
+  expect(timers.map((el) => el.dataset.state)).toEqual(["breached", "waiting", "met"]); // the server's order
+  expect(timers[0]).toHaveTextContent("1:02:05 / 5:00");
+  expect(timers[0]).toHaveAttribute("aria-label", "已超时：已等待 1:02:05（目标 5:00）");
+  expect(timers[0].className).toMatch(/error/);
+  expect(timers[2]).toHaveTextContent("1:30 内首次响应（达标）");
+
+  await userEvent.click(screen.getByRole("button", { name: "报销多久到账" }));
+  const card = await screen.findByTestId("ticket");
+  expect(within(card).getByTestId("sla")).toHaveAttribute("data-state", "breached");
 });

@@ -1,7 +1,9 @@
 // Agents: the hand-off queue (tickets raised from chat), one ticket's conversation with the knowledge
 // base's suggested answer, and the actions — take, reply (delivered live to the employee's chat),
-// close with a resolution. Every action's result replaces the ticket shown.
-import { useState } from "react";
+// close with a resolution. Every action's result replaces the ticket shown. Each ticket shows its
+// first-response timer (from the server's Ticket.sla, advanced between refetches); the server lists the
+// longest-waiting first and the queue refetches every 30 s.
+import { useEffect, useState } from "react";
 import { Alert, Badge, Button, Card, Checkbox, Empty, Input, List, Segmented, Space, Tag, Typography } from "antd";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../gql";
@@ -9,6 +11,7 @@ import type { DeskTicketFieldsFragment } from "../gql/graphql";
 import { useAuth } from "../lib/auth";
 import { errorText } from "../lib/client";
 import { useT, type MessageKey } from "../lib/i18n";
+import { SLA_COLOR, advance, duration, useElapsed } from "../lib/sla";
 
 export const TicketFields = graphql(`
   fragment DeskTicketFields on Ticket {
@@ -24,6 +27,12 @@ export const TicketFields = graphql(`
     assigneeId
     assigneeName
     messageCount
+    sla {
+      state
+      waitedSeconds
+      targetSeconds
+      nearSeconds
+    }
     conversation {
       speaker
       text
@@ -93,12 +102,27 @@ type Ticket = DeskTicketFieldsFragment;
 const STATUSES = ["open", "in_progress", "closed"] as const;
 const COLOR: Record<string, string> = { open: "magenta", in_progress: "blue", closed: "default" };
 
+const REFRESH_MS = 30_000;
+
+/** The ticket's first-response timer: waited / target, amber near the target, red past it. */
+export function SlaTag({ sla, elapsed }: { sla: Ticket["sla"]; elapsed: number }) {
+  const { t } = useT();
+  const { state, waited } = advance(sla, elapsed);
+  const text = t(`desk.sla.${state}` as MessageKey, { wait: duration(waited), target: duration(sla.targetSeconds) });
+  return (
+    <Tag color={SLA_COLOR[state]} data-testid="sla" data-state={state} title={text} aria-label={text}>
+      {state === "met" || state === "missed" ? text : `${duration(waited)} / ${duration(sla.targetSeconds)}`}
+    </Tag>
+  );
+}
+
 function statusLabel(t: (k: MessageKey) => string, s: string) {
   return (STATUSES as readonly string[]).includes(s) ? t(`desk.status.${s}` as MessageKey) : s;
 }
 
 export function TicketView({ ticket, me, onChange }: { ticket: Ticket; me: string; onChange: (t: Ticket) => void }) {
   const { t } = useT();
+  const elapsed = useElapsed(ticket);
   const [reply, setReply] = useState("");
   const [resolution, setResolution] = useState("");
   const [notice, setNotice] = useState("");
@@ -123,7 +147,10 @@ export function TicketView({ ticket, me, onChange }: { ticket: Ticket; me: strin
       title={<span>{ticket.title} <Tag color={COLOR[ticket.status]}>{statusLabel(t, ticket.status)}</Tag></span>}
       extra={<Typography.Text type="secondary">{ticket.employeeName} · {ticket.department} · {ticket.id}</Typography.Text>}
     >
-      <Typography.Text type="secondary">{ticket.assigneeName ? t("desk.assignee", { name: ticket.assigneeName }) : t("desk.unassigned")}</Typography.Text>
+      <Space wrap>
+        <Typography.Text type="secondary">{ticket.assigneeName ? t("desk.assignee", { name: ticket.assigneeName }) : t("desk.unassigned")}</Typography.Text>
+        <SlaTag sla={ticket.sla} elapsed={elapsed} />
+      </Space>
       <Typography.Title level={3} style={{ fontSize: 16, marginTop: 12 }}>{t("desk.conversation")}</Typography.Title>
       <div className="zk-desk-thread" data-testid="conversation">
         {ticket.conversation.map((m, i) => (
@@ -189,6 +216,11 @@ export default function DeskPage() {
   const [chosen, setChosen] = useState<Ticket | null>(null);
   const [{ data, fetching, error }, refetch] = useQuery({ query: DeskQueueQuery, variables: { status: status === "all" ? null : status, mine } });
   const tickets = data?.tickets ?? [];
+  const elapsed = useElapsed(data);
+  useEffect(() => {
+    const id = setInterval(() => refetch({ requestPolicy: "network-only" }), REFRESH_MS);
+    return () => clearInterval(id);
+  }, [refetch]);
 
   function changed(tk: Ticket) {
     setChosen(tk);
@@ -225,7 +257,12 @@ export default function DeskPage() {
               >
                 <List.Item.Meta
                   title={<button type="button" className="zk-linkish" onClick={() => setChosen(tk)}>{tk.title}</button>}
-                  description={`${tk.employeeName} · ${tk.updatedAt.slice(0, 16).replace("T", " ")}`}
+                  description={
+                    <Space size={4} wrap>
+                      <span>{`${tk.employeeName} · ${tk.updatedAt.slice(0, 16).replace("T", " ")}`}</span>
+                      {tk.status !== "closed" && <SlaTag sla={tk.sla} elapsed={elapsed} />}
+                    </Space>
+                  }
                 />
                 <Badge count={tk.messageCount} color="#0958d9" />
               </List.Item>

@@ -1,0 +1,52 @@
+import { screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { renderPage } from "../testing/stub";
+import GapsPage from "./Gaps";
+
+vi.setConfig({ testTimeout: 30_000 }); // antd pages render slowly in jsdom on a shared machine
+
+const gap = {
+  key: "gap-1", question: "公司的猫叫什么名字", variants: ["公司的猫叫啥"], asked: 3, downVoted: 1,
+  nearest: [{ documentId: "doc-welfare", title: "员工福利制度", section: "3. 节日福利" }],
+};
+const answers = (gaps: unknown[]) => ({
+  knowledgeGaps: gaps, nluIntents: ["查询政策", "福利"],
+  entities: { edges: [{ node: { id: "D-GMO", name: "总经办" } }] },
+});
+
+it("lists a group with its counts, wordings and nearest topics, and answers it with a FAQ entry", async () => {
+  let resolved = false;
+  const { sent } = renderPage(
+    <GapsPage />,
+    {
+      KnowledgeGaps: () => answers(resolved ? [] : [gap]),
+      ResolveKnowledgeGap: () => {
+        resolved = true;
+        return { resolveKnowledgeGap: { key: "gap-1", documentId: "doc-faq-1", outcome: "new", chunks: 1, labelled: 2 } };
+      },
+    },
+    { employee: "E1003", roles: ["employee", "knowledge_engineer"] },
+  );
+  const card = await screen.findByTestId("gap");
+  expect(within(card).getByText("公司的猫叫什么名字")).toBeInTheDocument();
+  expect(within(card).getByText("未答 3 次")).toBeInTheDocument();
+  expect(within(card).getByText("点踩 1 次")).toBeInTheDocument();
+  expect(within(card).getByText("公司的猫叫啥")).toBeInTheDocument();
+  expect(within(card).getByRole("link", { name: "员工福利制度 · 3. 节日福利" })).toHaveAttribute("href", "/doc/doc-welfare");
+
+  await userEvent.click(within(card).getByRole("button", { name: "写 FAQ 回答" }));
+  const form = await screen.findByTestId("faq-form");
+  await userEvent.click(within(form).getByRole("button", { name: "保存并入库" }));
+  expect(await within(form).findByText("请填写答案")).toBeInTheDocument(); // nothing sent without an answer
+  expect(sent.some((s) => s.name === "ResolveKnowledgeGap")).toBe(false);
+
+  await userEvent.type(within(form).getByLabelText("答案"), "公司的猫叫橘子。");
+  await userEvent.click(within(form).getByRole("button", { name: "保存并入库" }));
+  expect(await screen.findByTestId("resolved")).toHaveTextContent("已为“公司的猫叫什么名字”写入 FAQ 并建立索引。");
+  const call = sent.find((s) => s.name === "ResolveKnowledgeGap")!;
+  expect(call.variables).toMatchObject({
+    key: "gap-1", question: "公司的猫叫什么名字", answer: "公司的猫叫橘子。", variants: ["公司的猫叫啥"], departments: [], level: 0, days: 30,
+  });
+  await waitFor(() => expect(screen.queryByTestId("gap")).not.toBeInTheDocument()); // the group is resolved
+  expect(screen.getByText("没有未解决的知识缺口")).toBeInTheDocument();
+});
