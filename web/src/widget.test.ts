@@ -1,8 +1,5 @@
 import { interpret } from "./lib/chatThread";
-import { format } from "./lib/i18n";
 import { mount } from "./widget";
-
-const t = (k: Parameters<typeof format>[1], p?: Record<string, string | number>) => format("zh", k, p);
 
 it("reads /ws/chat events the way the console's chat does", () => {
   const say = { agentJoined: (n: string) => `${n} 已接入`, ticketClosed: (x: string) => x, error: (x: string) => x };
