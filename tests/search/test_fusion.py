@@ -91,7 +91,7 @@ def test_window_coverage_finds_the_passage_that_holds_the_question_together() ->
 def test_passage_evidence_lifts_a_long_keyword_first_chunk_whose_window_holds_the_question() -> None:
     from search.fusion import Passage, passage_evidence
 
-    passage = Passage(width=20, floor=0.8, lift=1.0)
+    passage = Passage(width=20, floor=0.8, lift=1.0, margin=1.0)
     window = np.array([0.3, 0.9, 0.9, 0.9, 1.0])
     dense = np.array([0.9, 0.5, 0.6, 0.7, 0.5])
     keyword = np.array([0.0, 5.0, 5.0, 2.0, 5.0])  # BM25: candidates 1, 2 and 4 share its best score
@@ -100,8 +100,14 @@ def test_passage_evidence_lifts_a_long_keyword_first_chunk_whose_window_holds_th
     # 1 and 2 make up their shortfall to the best cosine (0.9); 3 is not the keyword ranker's first,
     # 4 is short (fuse's own coverage term speaks for it), 0 has no passage holding the question
     assert out == pytest.approx([0.0, 0.4, 0.3, 0.0, 0.0])
-    half = passage_evidence(window, dense, keyword, long, Passage(width=20, floor=0.8, lift=0.5))
+    half = passage_evidence(window, dense, keyword, long, Passage(width=20, floor=0.8, lift=0.5, margin=1.0))
     assert half == pytest.approx(out / 2)
+    # with a margin, the keyword ranker's first must stand clear of its runner-up (here: a tie)
+    assert not passage_evidence(window, dense, keyword, long, Passage(20, 0.8, 1.0, margin=1.5)).any()
+    clear = passage_evidence(
+        window, dense, np.array([0.0, 9.0, 5.0, 2.0, 5.0]), long, Passage(20, 0.8, 1.0, 1.5)
+    )
+    assert clear == pytest.approx([0.0, 0.4, 0.0, 0.0, 0.0])
     other = passage_evidence(
         window, dense, keyword, long, passage, same_language=np.array([True, False] * 2 + [True])
     )
