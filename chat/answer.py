@@ -30,7 +30,7 @@ SEARCH_MESSAGES = (
     N_("知识库还没有内容。"),
 )
 HANDOFF_OFFER = N_("您可以换个说法再问，或回复“转人工”联系人工客服。")
-FALLBACK = N_("抱歉，没有找到能回答这个问题的资料。您可以换个说法再问，或回复“转人工”联系人工客服。")
+NOT_FOUND = N_("抱歉，知识库里没有找到能回答这个问题的资料。")
 #: Topics named when nothing answers (the nearest distinct sections among the hits).
 NEAREST_TOPICS = 3
 #: Hits this close to the first one (fused score) compete for answering: when the employee asks *how*
@@ -69,6 +69,9 @@ class Answer:
     follow_ups: list[str] = field(default_factory=list)
     answered: bool = True
     message: str = ""
+    #: The text already offers a person (:data:`HANDOFF_OFFER`): set where the answer is composed, so
+    #: the dialog never has to recognise the offer in a (translated, possibly rewritten) text.
+    offers_handoff: bool = False
 
 
 def _body(hit: Hit) -> str:
@@ -109,7 +112,7 @@ def not_found(hits: list[Hit]) -> str:
     """没有找到, the nearest topics the knowledge base does have, and the hand-off offer."""
     topics = list(dict.fromkeys(topic(h) for h in hits if substantive(h)))[:NEAREST_TOPICS]
     near = _("相近的内容有：{topics}。", topics="、".join(topics)) if topics else ""
-    return _("抱歉，知识库里没有找到能回答这个问题的资料。") + near + _(HANDOFF_OFFER)
+    return _(NOT_FOUND) + near + _(HANDOFF_OFFER)
 
 
 def compose_answer(
@@ -129,16 +132,11 @@ def compose_answer(
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"
     entities = [(e, s) for e, s in result.entities]
     if not result.hits:
+        # search's own word (an empty question, an empty knowledge base) is shown as it is
+        message = _(result.message) if result.message else ""
+        text = message or _(NOT_FOUND) + _(HANDOFF_OFFER)
         return Answer(
-            answer_id,
-            result.query,
-            _(result.message or FALLBACK),
-            0.0,
-            [],
-            entities,
-            [],
-            False,
-            _(result.message) if result.message else "",
+            answer_id, result.query, text, 0.0, [], entities, [], False, message, offers_handoff=not message
         )
     top = answering_hit(result.query, result.hits)
     verdict = decide(evidence(service, result, top))
@@ -163,7 +161,15 @@ def compose_answer(
     if not verdict.answered:
         text = not_found(result.hits)
         return Answer(
-            answer_id, result.query, text, verdict.confidence, citations, entities, suggestions, False
+            answer_id,
+            result.query,
+            text,
+            verdict.confidence,
+            citations,
+            entities,
+            suggestions,
+            False,
+            offers_handoff=True,
         )
     return Answer(
         answer_id, result.query, framed(top), verdict.confidence, citations, entities, suggestions, True

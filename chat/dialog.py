@@ -36,7 +36,7 @@ from circuitbreaker import CircuitBreaker, CircuitBreakerError
 
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
-from chat.answer import FALLBACK, HANDOFF_OFFER, Answer, Citation, compose_answer
+from chat.answer import Answer, Citation, compose_answer
 from chat.chain_sources import chain_citations
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import LANGUAGE_DATA, UNCLEAR, IntentModel
@@ -662,10 +662,9 @@ class DialogEngine:
         answer = self.rewrite(answer)
         self.count(answer)
         reply_type = "answer" if answer.answered else "clarify"
-        # an unanswered reply already offers a human (chat.answer.not_found)
         body = (
             answer.text
-            if answer.answered or _(HANDOFF_OFFER) in answer.text or answer.text == _(FALLBACK)
+            if answer.answered or answer.offers_handoff
             else answer.text + " " + _("回复“{human}”联系人工客服。", human=_(HUMAN))
         )
         return Reply(

@@ -44,6 +44,7 @@ from lang.detect import UNDETERMINED, detect_language, detect_languages, main_la
 from lang.gazetteer import Gazetteer
 from lang.text import NormalisedQuery, has_content, normalise_query
 from queries import load as load_query
+from search import fusion
 from search.batcher import batched
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
@@ -736,6 +737,17 @@ class SearchService:
             np.array([coverage(query, fields.tokens[r]) for r in rows]) if has_fields else zeros,
             fields.vectors[rows] @ qvec if has_fields else zeros,
             WEIGHTS,
+            same_language=np.array([same_language(language, snap.chunks[p].language) for p in positions]),
+        )
+        # a passage of a long chunk holding the question's words together (search.fusion.Passage)
+        passage = fusion.PASSAGE
+        tokens_of = [snap.chunks[p].tokens for p in positions]
+        scores = scores + fusion.passage_evidence(
+            np.array([fusion.window_coverage(query, t, passage.width) for t in tokens_of]),
+            np.array([dense_score[p] for p in positions]),
+            np.array([keyword_score.get(p, 0.0) for p in positions]),
+            np.array([len(t) > passage.width for t in tokens_of]),
+            passage,
             same_language=np.array([same_language(language, snap.chunks[p].language) for p in positions]),
         )
         return {p: float(s) for p, s in zip(positions, scores, strict=True)}

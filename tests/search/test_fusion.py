@@ -86,3 +86,48 @@ def test_keyword_evidence_reorders_only_within_the_questions_language() -> None:
     assert fuse(dense, bm25, covered, np.zeros(3), np.zeros(3), same_language=np.ones(3, bool)).tolist() == (
         pytest.approx(plain.tolist())
     )
+
+
+# -- passage evidence (search.fusion.window_coverage / passage_evidence) -------------------------------
+
+
+def test_window_coverage_finds_the_passage_that_holds_the_question_together() -> None:
+    from search.fusion import window_coverage
+
+    query = {"知库": 3.0, "同步": 2.0, "值班": 2.0, "联系人": 1.0}
+    filler = [f"词{i}" for i in range(200)]
+    together = [*filler, "知库", "同步", "一次", "值班", "联系人", *filler]
+    scattered = ["知库", *filler[:60], "同步", *filler[60:120], "值班", *filler[120:], "联系人"]
+    # the same words in both chunks: whole-chunk coverage cannot tell them apart, the window can
+    assert coverage(query, together) == coverage(query, scattered) == 1.0
+    assert window_coverage(query, together, 10) == 1.0
+    assert window_coverage(query, scattered, 10) == pytest.approx(3.0 / 8.0)  # 知库 alone
+    assert window_coverage(query, scattered, 70) == pytest.approx(5.0 / 8.0)  # 知库 … 同步
+    assert window_coverage(query, [], 10) == 0.0 and window_coverage({}, together, 10) == 0.0
+
+
+def test_passage_evidence_lifts_a_long_keyword_first_chunk_whose_window_holds_the_question() -> None:
+    from search.fusion import Passage, passage_evidence
+
+    passage = Passage(width=20, floor=0.8, lift=1.0, margin=1.0)
+    window = np.array([0.3, 0.9, 0.9, 0.9, 1.0])
+    dense = np.array([0.9, 0.5, 0.6, 0.7, 0.5])
+    keyword = np.array([0.0, 5.0, 5.0, 2.0, 5.0])  # BM25: candidates 1, 2 and 4 share its best score
+    long = np.array([True, True, True, True, False])
+    out = passage_evidence(window, dense, keyword, long, passage)
+    # 1 and 2 make up their shortfall to the best cosine (0.9); 3 is not the keyword ranker's first,
+    # 4 is short (fuse's own coverage term speaks for it), 0 has no passage holding the question
+    assert out == pytest.approx([0.0, 0.4, 0.3, 0.0, 0.0])
+    half = passage_evidence(window, dense, keyword, long, Passage(width=20, floor=0.8, lift=0.5, margin=1.0))
+    assert half == pytest.approx(out / 2)
+    # with a margin, the keyword ranker's first must stand clear of its runner-up (here: a tie)
+    assert not passage_evidence(window, dense, keyword, long, Passage(20, 0.8, 1.0, margin=1.5)).any()
+    clear = passage_evidence(
+        window, dense, np.array([0.0, 9.0, 5.0, 2.0, 5.0]), long, Passage(20, 0.8, 1.0, 1.5)
+    )
+    assert clear == pytest.approx([0.0, 0.4, 0.0, 0.0, 0.0])
+    other = passage_evidence(
+        window, dense, keyword, long, passage, same_language=np.array([True, False] * 2 + [True])
+    )
+    assert other == pytest.approx([0.0, 0.0, 0.3, 0.0, 0.0])  # another language: no keyword evidence
+    assert passage_evidence(np.zeros(0), np.zeros(0), np.zeros(0), np.zeros(0, dtype=bool)).size == 0
