@@ -17,17 +17,14 @@ The evidence, all about the first hit:
 * ``unknown`` — the share of the question's term weight that no chunk contains at all;
 * ``margin`` — its fused score minus the second hit's (how clearly it wins);
 * ``linked`` — whether it is linked to an entity the question names (the ontology);
-* ``keyword_rank`` — its place in the BM25 list, as before;
-* ``missing`` — the share of the question's term weight of its heaviest term that the hit does not
-  contain (its text, headings and title): a near miss shares a demo topic word but not the word the
-  question turns on (病假可以按小时请吗 → the sick-pay clause, without 小时; 上海最低工资标准 → the
-  housing allowance, without 最低).
+* ``keyword_rank`` — its place in the BM25 list, as before.
 
 Thresholds were chosen on the dev split of ``bench/data/answer_calibration.tsv`` (183 questions
 written before tuning, 62 of them out of scope); its test split was run once afterwards
-(``bench/answer_calibration.py``, figures in ``bench/RESULTS.md``). The missing-word rule came later
-and was tuned on both of those splits (a tuning set since); ``answer_calibration_heldout.tsv`` (171
-questions written before it) was run once, at the end.
+(``bench/answer_calibration.py``, figures in ``bench/RESULTS.md``). A later rule (decline when the
+question's heaviest word is missing from the passage) raised precision on those splits but, on the
+held-out ``answer_calibration_heldout.tsv``, cost far more right answers than it saved wrong ones, so it
+is not part of the gate (RESULTS.md, "Calibrated answering, session 10").
 
 Example::
 
@@ -58,7 +55,6 @@ class Evidence:
     linked: bool
     keyword_rank: int | None
     heading_dense: float = 0.0
-    missing: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,11 +69,6 @@ MIN_SIMILARITY = 0.91  # the question's cosine with the passage or its heading /
 MIN_SIMILARITY_COVERED = 0.89  # … or this much when the passage contains most of the question's terms
 MIN_COVERAGE = 0.6  # "most": the IDF-weighted share of the question's terms
 MAX_UNKNOWN = 0.6  # more of the question than this is words the knowledge base never uses
-#: A question whose heaviest term carries this share of its weight and is not in the passage is not
-#: answered by it, unless the passage (or its heading) is this similar. Tuned on answer_calibration.tsv
-#: (dev + test); on the held-out set it was run once.
-MAX_MISSING = 0.3
-MIN_SIMILARITY_MISSING = 0.93
 #: General-Chinese IDF (jieba) at which an unknown word starts to count, and over which it grows to full.
 GENERAL_COMMON = 9.0
 GENERAL_SPAN = 5.0
@@ -136,9 +127,6 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
     def share(found: frozenset[str]) -> float:
         return sum(w for t, w in weights.items() if t in found) / total if total > 0 else 0.0
 
-    passage = tokens | title
-    heaviest_missing = max((w for t, w in weights.items() if t not in passage), default=0.0)
-
     heading_dense = 0.0
     if pos is not None and len(snap.fields.of_chunk) == len(snap.chunks):
         row = snap.fields.of_chunk[pos]
@@ -147,14 +135,13 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
     query_entities = {e for e, _ in result.entities}
     return Evidence(
         dense=top.dense_score or 0.0,
-        coverage=share(passage),
+        coverage=share(tokens | title),
         field=share(heading),
         unknown=sum(w for t, w in weights.items() if t not in snap.vocab) / total if total > 0 else 0.0,
         margin=top.score - other,
         linked=any(e in query_entities for e, _ in top.entities),
         keyword_rank=top.keyword_rank,
         heading_dense=heading_dense,
-        missing=heaviest_missing / total if total > 0 else 0.0,
     )
 
 
@@ -175,8 +162,6 @@ def decide(ev: Evidence | None, *, covered: bool = False) -> Verdict:
     )
     if ev.unknown > MAX_UNKNOWN:
         return Verdict(False, confidence, "unknown words")
-    if ev.missing >= MAX_MISSING and similarity < MIN_SIMILARITY_MISSING:
-        return Verdict(False, confidence, "key word missing")
     if similarity >= MIN_SIMILARITY:
         return Verdict(True, confidence, "similar")
     if similarity >= MIN_SIMILARITY_COVERED and (covered or ev.coverage >= MIN_COVERAGE):

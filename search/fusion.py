@@ -155,6 +155,7 @@ def within_language(
     if members.size:
         by_fused = members[np.argsort(-scores[members], kind="stable")]
         out[by_fused] = np.sort(evidence[members])[::-1]
+    return out
 
 
 # -- passage evidence: a question that one passage of a long chunk answers word for word -------------

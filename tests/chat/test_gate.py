@@ -25,18 +25,12 @@ def test_decide_answers_only_supported_passages() -> None:
     middling = evidence(dense=0.895, heading_dense=0.89, coverage=0.3)
     assert not decide(middling).answered and decide(middling, covered=True).answered
     assert decide(evidence(dense=0.895, heading_dense=0.89, coverage=0.65)).answered
-    # the question's heaviest word is not in the passage (小时 in 病假可以按小时请吗): a near
-    # miss, unless the passage or its heading is very close to the question
-    assert decide(evidence(dense=0.912, heading_dense=0.925, missing=0.35)).reason == "key word missing"
-    assert decide(evidence(dense=0.912, heading_dense=0.925, missing=0.2)).answered
-    assert decide(evidence(dense=0.94, heading_dense=0.925, missing=0.35)).answered
     assert 0 <= decide(evidence(unknown=0.7)).confidence < decide(evidence()).confidence <= 1
 
 
 def test_out_of_scope_questions_are_declined_with_topics_and_a_human(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
     who = load_principal(demo_graph, "E1030")
-    near_misses = ("上海最低工资标准是多少", "病假可以按小时请吗")  # a demo topic word, not the key one
-    for question in ("公司停车位一个月多少钱", "公司年会什么时候开", "公司有股票期权吗", *near_misses):
+    for question in ("公司停车位一个月多少钱", "公司年会什么时候开", "公司有股票期权吗"):
         answer = compose_answer(demo_search, question, who)
         assert not answer.answered, question
         assert "没有找到" in answer.text and "转人工" in answer.text and "相近的内容有" in answer.text
