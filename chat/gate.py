@@ -36,6 +36,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from lang.detect import detect_language
 from search.fusion import field_text, idf
 from search.service import Hit, SearchResult, SearchService
 
@@ -52,6 +53,8 @@ class Evidence:
     linked: bool
     keyword_rank: int | None
     heading_dense: float = 0.0
+    question_language: str = ""  # lang.detect code ("" or "und": undetermined)
+    passage_language: str = ""  # the hit's chunk's
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +142,8 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
         linked=any(e in query_entities for e, _ in top.entities),
         keyword_rank=top.keyword_rank,
         heading_dense=heading_dense,
+        question_language=detect_language(result.query).code,
+        passage_language=snap.chunks[pos].language if pos is not None else "",
     )
 
 
