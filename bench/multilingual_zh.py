@@ -97,11 +97,16 @@ def answer_table(answers: dict[str, list[Answered]], split: str) -> str:
         "answered, right section | precision (doc) |",
         "|---|---:|---:|---:|---:|---:|",
     ]
-    for lang, got in answers.items():
+    rows = [
+        *answers.items(),
+        ("**all other languages**", [a for k, g in answers.items() if k != "zh" for a in g]),
+    ]
+    for lang, got in rows:
         said = [a for a in got if a.answered]
         right = sum(a.doc for a in said)
+        name = lang if lang.startswith("*") else f"{lang} → zh"
         lines.append(
-            f"| {lang} → zh | {len(got)} | {len(said) / len(got):.2f} | {right / len(got):.2f} | "
+            f"| {name} | {len(got)} | {len(said) / len(got):.2f} | {right / len(got):.2f} | "
             f"{sum(a.exact for a in said) / len(got):.2f} | {right / len(said) if said else 0:.2f} |"
         )
     return "\n".join(lines)
