@@ -17,7 +17,9 @@ The evidence, all about the first hit:
 * ``unknown`` — the share of the question's term weight that no chunk contains at all;
 * ``margin`` — its fused score minus the second hit's (how clearly it wins);
 * ``linked`` — whether it is linked to an entity the question names (the ontology);
-* ``keyword_rank`` — its place in the BM25 list, as before.
+* ``keyword_rank`` — its place in the BM25 list, as before;
+* ``question_language`` / ``passage_language`` — when they differ, :func:`decide_across` decides
+  from the signals that carry across languages (the keyword shares are ~0 there by construction).
 
 Thresholds were chosen on the dev split of ``bench/data/answer_calibration.tsv`` (183 questions
 written before tuning, 62 of them out of scope); its test split was run once afterwards
