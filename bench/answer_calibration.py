@@ -10,7 +10,7 @@ it) or out of scope. Every question is asked as employee E1030 through :func:`ch
 * out of scope correctly declined (target ≥ 0.90);
 * the answered rate on in-scope questions, and how many of those were right.
 
-    python bench/answer_calibration.py [--split dev|test|all] [--data-dir DIR] [--dump]
+    python bench/answer_calibration.py [--split dev|test|all] [--lang zh|en|ja] [--data-dir DIR] [--dump]
     python bench/answer_calibration.py --heldout   # the held-out set, once
     python bench/answer_calibration.py --cost      # the gate's cost per ask (a microbench)
 
@@ -19,7 +19,9 @@ splits of ``answer_calibration.tsv`` are a tuning set, and ``answer_calibration_
 questions written before the gate changed again) is the set run once, at the end. Without
 ``--data-dir`` it loads the demo into a temporary data directory of its own (``bench.harness``);
 ``--data-dir`` reuses one where ``zhiku demo load`` already ran (read only). ``--dump`` prints every
-question's evidence, for tuning on dev.
+question's evidence, for tuning on dev. ``--lang en|ja`` asks the hand-translated sample
+(``bench/data/answer_calibration_xlang.tsv``: the Chinese question's split and labels, the documents
+stay Chinese), which the cross-language rule of :mod:`chat.gate` was tuned on (dev only).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,9 @@ from zhiku.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data" / "answer_calibration.tsv"
 HELDOUT = DATA.with_name("answer_calibration_heldout.tsv")
+#: A sample of DATA translated by hand into English and Japanese (issue 19: cross-language answering).
+XLANG = Path(__file__).resolve().parent / "data" / "answer_calibration_xlang.tsv"
+XLANG_COLUMNS = ("en", "ja")
 EMPLOYEE = "E1030"
 FEATURES: list[tuple[str, bool, bool, str, Evidence]] = []  # --dump: every question's evidence
 
@@ -68,6 +73,19 @@ def load_items(path: Path = DATA) -> list[Item]:
             items.append(Item(split, True, question, alts, ""))
         else:
             items.append(Item(split, False, question, (), expected))
+    return items
+
+
+def translated_items(language: str, path: Path = XLANG) -> list[Item]:
+    """The sampled questions in ``language`` (en, ja), with the Chinese question's split and labels."""
+    by_question = {i.question: i for i in load_items()}
+    column = 1 + XLANG_COLUMNS.index(language)
+    items = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        row = line.split("\t")
+        items.append(replace(by_question[row[0]], question=row[column]))
     return items
 
 
@@ -195,8 +213,17 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--dump", action="store_true")
     parser.add_argument("--heldout", action="store_true", help="the held-out set (run it once)")
     parser.add_argument("--cost", action="store_true", help="time the gate per ask (first set's questions)")
+    parser.add_argument(
+        "--lang",
+        choices=("zh", *XLANG_COLUMNS),
+        default="zh",
+        help="zh: the Chinese set; en/ja: its hand-translated sample (cross-language, issue 19)",
+    )
     args = parser.parse_args(argv)
-    items = load_items(HELDOUT if args.heldout else DATA)
+    if args.heldout:
+        items = load_items(HELDOUT)
+    else:
+        items = load_items() if args.lang == "zh" else translated_items(args.lang)
     splits = ("heldout",) if args.heldout else ("dev", "test") if args.split == "all" else (args.split,)
     with demo(args.data_dir) as settings, open_store(settings) as store:
         service = SearchService.open(store, settings)

@@ -8,20 +8,28 @@ by Zhiku's pipeline, then every language's questions are ranked by **zhiku** (``
 as the API calls it) and by **e5** (the heading-split e5-small cosine baseline of
 :mod:`bench.retrieval_real`). Figures: document top-1 and exact-section top-1 per language.
 
-    python bench/multilingual_zh.py --split dev [--misses]
+    python bench/multilingual_zh.py --split dev [--misses] [--answers [--dump FILE]]
     python bench/multilingual_zh.py --split test   # once, at the end
+
+``--answers`` also asks every question through :func:`chat.answer.compose_answer` (the answer gate of
+:mod:`chat.gate`) and prints, per language, the answered rate (every question here is in scope) and
+how many answers cite the right document / the labelled section first; ``--dump FILE`` writes each
+question's gate evidence as JSON lines (tuning the cross-language rule on dev).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -56,6 +64,54 @@ def table(results: dict[str, dict[str, list[Scored]]]) -> str:
     return "\n".join(lines)
 
 
+@dataclass(frozen=True, slots=True)
+class Answered:
+    answered: bool
+    doc: bool  # the answer's first citation is in the labelled document
+    exact: bool  # … in the labelled section
+
+
+def answered(service: Any, text: str, gold: tuple[str, str], root: Path, dump: Path | None) -> Answered:
+    """Ask ``text`` as the API does and check what ``answered: true`` cites."""
+    from chat.answer import compose_answer
+    from chat.gate import evidence
+    from zhiku.access import SYSTEM
+
+    answer = compose_answer(service, text, SYSTEM)
+    result = service.search(text, SYSTEM, k=6)  # the search compose_answer made (cached)
+    first = answer.citations[0].chunk_id if answer.citations else None
+    top = next((h for h in result.hits if h.chunk_id == first), None)
+    key = (relative_doc(top.uri, root), top.anchor) if top is not None else ("", "")
+    if dump is not None and top is not None:
+        ev = evidence(service, result, top)
+        with dump.open("a", encoding="utf-8") as out:
+            row = {"q": text, "ok": key == gold, "doc": key[0] == gold[0], "answered": answer.answered}
+            out.write(json.dumps(row | (asdict(ev) if ev else {}), ensure_ascii=False) + "\n")
+    return Answered(answer.answered, key[0] == gold[0], key == gold)
+
+
+def answer_table(answers: dict[str, list[Answered]], split: str) -> str:
+    """Per language: answered rate and what the answered ones cite (all questions are in scope)."""
+    lines = [
+        f"| split {split}: questions → zh pages | n | answered | answered, right doc | "
+        "answered, right section | precision (doc) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    rows = [
+        *answers.items(),
+        ("**all other languages**", [a for k, g in answers.items() if k != "zh" for a in g]),
+    ]
+    for lang, got in rows:
+        said = [a for a in got if a.answered]
+        right = sum(a.doc for a in said)
+        name = lang if lang.startswith("*") else f"{lang} → zh"
+        lines.append(
+            f"| {name} | {len(got)} | {len(said) / len(got):.2f} | {right / len(got):.2f} | "
+            f"{sum(a.exact for a in said) / len(got):.2f} | {right / len(said) if said else 0:.2f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--split", choices=("dev", "test", "all"), default="dev")
@@ -66,6 +122,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
     parser.add_argument("--misses", action="store_true", help="list Zhiku's document misses")
+    parser.add_argument("--answers", action="store_true", help="also measure answered: true (the gate)")
+    parser.add_argument("--dump", type=Path, help="with --answers: each question's gate evidence (JSONL)")
     args = parser.parse_args(argv)
 
     from bench.graph_load import machine
@@ -120,9 +178,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                         got = f"{ranked[0][0]}#{ranked[0][1]}" if ranked else "—"
                         misses.append(f"  [{lang}] {text}  want {q.doc}#{q.anchor}  got {got}")
                 results[lang][system] = scored
+        if args.answers:
+            answers = {lang: [answered(service, q.questions[lang], gold[q.id], root, args.dump)
+                              for q in questions] for lang in LANGS}  # fmt: skip
         service.close()
         print()
         print(table(results), flush=True)
+        if args.answers:
+            print()
+            print(answer_table(answers, args.split), flush=True)
         for line in misses:
             print(line)
         store.close()
