@@ -290,6 +290,7 @@ def ensure_model(models_dir: Path, *, progress: Callable[[str], None] | None = N
         built = None
     if built != FORMAT or not (out / "model.onnx").exists():
         # built beside it and renamed, so two processes starting at once never read half a model
+        models_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{MODEL_DIR_NAME}-", dir=models_dir))
         try:
             build(tmp, progress=progress)
