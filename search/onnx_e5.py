@@ -350,6 +350,8 @@ class OnnxE5Embedder:
             if threads:
                 options.intra_op_num_threads = threads
                 options.inter_op_num_threads = 1
+            # idle pool threads must not spin for cores other requests need (as OpenMP's did)
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             self._session = ort.InferenceSession(
                 str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
