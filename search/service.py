@@ -280,7 +280,13 @@ class SearchService:
         owned: Embedder | None = None
         if embedder is None:  # made here, so closed here (a micro-batcher's model thread)
             threads = settings.embed_threads or None
-            embedder = owned = batched(load_embedder(settings.embed_model, threads=threads), settings)
+            model = load_embedder(
+                settings.embed_model,
+                threads=threads,
+                runtime=settings.embed_runtime,
+                models_dir=settings.data_dir / "models",
+            )
+            embedder = owned = batched(model, settings)
         service = cls(
             store,
             settings.search_dir,

