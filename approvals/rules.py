@@ -836,9 +836,8 @@ def _attach(inst: Instance, action: Action, key: str) -> Transition | Unchanged:
         )
     if inst.status not in OPEN:
         raise InstanceClosed.localized(
-            N_("申请{status}，不能再添加附件"),
+            N_("申请已结束，不能再添加附件"),
             f"instance is {inst.status}: no more attachments",
-            status=inst.status_zh,
         )
     actor = action.actor
     approver = inst.status == "pending" and actor in inst.pending and actor != inst.applicant
@@ -871,9 +870,8 @@ def _detach(inst: Instance, action: Action, key: str) -> Transition:
         raise NotAnApprover.localized(N_("只有上传者可以删除附件"), "only who attached a file may remove it")
     if inst.status not in OPEN:
         raise InstanceClosed.localized(
-            N_("申请{status}，不能再删除附件"),
+            N_("申请已结束，不能再删除附件"),
             f"instance is {inst.status}: attachments are kept",
-            status=inst.status_zh,
         )
     return Transition(inst.status, inst.step_index, inst.steps, key, inst.step_index, (),
                       inst.applicant if inst.status == "returned" else "")  # fmt: skip

@@ -119,6 +119,7 @@ class Simulation:
         self.queue: list[tuple[datetime, int, str, str]] = []  # (when, seq, instance, what)
         self.seq = 0
         self.open: set[str] = set()
+        self.returned: set[str] = set()  # open instances sent back to their applicant (退回)
 
     # -- scheduling ----------------------------------------------------------------------------------
 
@@ -130,17 +131,24 @@ class Simulation:
     def applied(self, kind: str, result: Any) -> None:
         if result.applied:
             self.stats.applied[kind] += 1
-        inst = result.instance
+        self.track(result.instance)
+
+    def track(self, inst: Any) -> None:
+        """Remember where ``inst`` stands (the simulation's own bookkeeping, not a read of the graph)."""
         if inst.status in ("pending", "returned"):
             self.open.add(inst.id)
         else:
             self.open.discard(inst.id)
+        if inst.status == "returned":
+            self.returned.add(inst.id)
+        else:
+            self.returned.discard(inst.id)
 
     def next_turn(self, instance: str) -> None:
         """One scheduled turn per open instance: its approvers', or its applicant's once sent back."""
         if instance not in self.open:
             return
-        returned = self.engine.get(instance).status == "returned"
+        returned = instance in self.returned
         self.later(instance, "applicant" if returned else "approver", 6.0 if returned else DECIDE_MEAN_H)
 
     def act(self, instance: str, kind: str, **kw: Any) -> None:
@@ -254,9 +262,7 @@ class Simulation:
         self.stats.reminders += report.reminders
         self.stats.escalations += report.escalations
         for instance in report.breaches:
-            inst = self.engine.get(instance)
-            if inst.status not in ("pending", "returned"):
-                self.open.discard(instance)
+            self.track(self.engine.get(instance))
 
     def waiting_on_no_one(self) -> int:
         rows = self.store.query(
