@@ -282,18 +282,19 @@ class Attachments:
         inst = self.engine.get(instance_id)
         policy = self.policy(inst)
         found = check(data, name, policy)
-        meta = {
+        digest = hashlib.sha256(data).hexdigest()
+        meta: dict[str, Any] = {
             "name": name,
             "size": len(data),
             "type": found.type,
             "mime": found.mime,
-            "sha256": hashlib.sha256(data).hexdigest(),
+            "sha256": digest,
         }
         action = Action("attach", actor, attachment=meta)
         decide(inst, action)  # who may attach: refused here, before a byte is stored
-        self.blobs.put(meta["sha256"], data)
+        self.blobs.put(digest, data)
         result = self.engine.attach(instance_id, actor=actor, attachment=meta, channel=channel)
-        same = [a for a in attachments(result.instance) if a.sha256 == meta["sha256"] and a.name == name]
+        same = [a for a in attachments(result.instance) if a.sha256 == digest and a.name == name]
         return Attached(result, same[-1], policy)
 
     def remove(self, attachment_id: str, *, actor: str, channel: str = "api") -> ApprovalResult:

@@ -532,8 +532,8 @@ def default_key(inst: Instance, action: Action) -> str:
         return f"{key}:v{inst.version}"
     if action.kind == "attach":
         meta = action.attachment or {}
-        digest = hashlib.sha1(f"{meta.get('sha256')}\x1f{meta.get('name')}".encode(), usedforsecurity=False)
-        return f"attach:{action.actor}:{digest.hexdigest()[:12]}:v{inst.version}"
+        file = hashlib.sha1(f"{meta.get('sha256')}\x1f{meta.get('name')}".encode(), usedforsecurity=False)
+        return f"attach:{action.actor}:{file.hexdigest()[:12]}:v{inst.version}"
     if action.kind == "detach":
         return f"detach:{action.target}"
     return key

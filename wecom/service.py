@@ -126,7 +126,7 @@ def approval_card(
         return translate(message, language, **params)
 
     step = inst.current
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"keyname": t(N_("申请人")), "value": inst.applicant_name},
         {"keyname": t(N_("流程")), "value": inst.process_name},
         {"keyname": t(N_("当前步骤")), "value": f"{step.name}（{step.mode}）" if step else ""},
