@@ -7,8 +7,8 @@ access scope (:mod:`zhiku.access`) names departments, roles and a level, never s
 scope naming a department or a role the applicant holds would let colleagues outside the application
 read the file. The narrowest scope there is — the ``admin`` role only — is the one used: the text is
 searchable by admins (audit, finance controllers holding the role), while the people of the application
-reach the file itself through the application. The document keeps the application's and the
-attachment's ids (``approvalInstance``, ``attachment``) as provenance.
+reach the file itself through the application. The document's source URI names the attachment
+(``…/attachments/kb/<attachment id>/<name>``), and so, through its ``attach`` record, the application.
 
 The file is linked (a hard link, else a copy) from the content-addressed store to
 ``<data_dir>/attachments/kb/<attachment id>/<name>`` with its sidecar ``.meta.yaml`` — a stable path,
@@ -67,12 +67,7 @@ def ingest_attachment(
             os.link(blob, path)
         except OSError:  # another file system, or links not allowed there
             shutil.copyfile(blob, path)
-    meta = {
-        "title": attachment.name,
-        "access": ATTACHMENT_ACCESS,
-        "approvalInstance": attachment.instance_id,
-        "attachment": attachment.id,
-    }
+    meta = {"title": attachment.name, "access": ATTACHMENT_ACCESS}
     path.with_name(path.name + ".meta.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), "utf-8")
     return run([path], store, index, prune=False, **options)
 

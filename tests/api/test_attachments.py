@@ -17,9 +17,13 @@ from api.app import create_app
 from api.auth import issue_token
 from zhiku.settings import Settings
 
-APPLICANT, STRANGER, ADMIN = "E1040", "E1030", "E1001"
+APPLICANT, STRANGER, ADMIN, CASHIER = "E1062", "E1030", "E1001", "E1023"  # none but E1001 an admin
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
-PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 + b"\x40\x00\x00\x00PE\x00\x00"
+PE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 44
+    + b"\x40\x00\x00\x00PE\x00\x00"
+)
 INSTANCE = """query($id: ID!) { approvalInstance(id: $id) {
   attachments { id name size type mime addedById step url } audit { kind actorId } } }"""
 
@@ -45,7 +49,9 @@ def expense(api: TestClient) -> Any:
     return engine.submit("PROC-EXPENSE", applicant=APPLICANT, amount=800, reason="客户招待").instance
 
 
-def attach(api: TestClient, instance: str, name: str, body: bytes, who: str = APPLICANT, **headers: str) -> Any:
+def attach(
+    api: TestClient, instance: str, name: str, body: bytes, who: str = APPLICANT, **headers: str
+) -> Any:
     return api.post(
         f"/api/applications/{instance}/attachments",
         params={"name": name},
@@ -68,12 +74,14 @@ def test_the_people_of_an_application_download_its_attachment_and_no_one_else(ap
     assert made["applied"] and att["type"] == "pdf" and att["size"] == len(PDF)
     assert att["url"] == f"/api/attachments/{att['id']}"  # no token or signature in the link
 
-    q = api.post("/graphql", json={"query": INSTANCE, "variables": {"id": inst.id}}, headers=auth(api, APPLICANT))
+    q = api.post(
+        "/graphql", json={"query": INSTANCE, "variables": {"id": inst.id}}, headers=auth(api, APPLICANT)
+    )
     seen = q.json()["data"]["approvalInstance"]
     assert [a["name"] for a in seen["attachments"]] == ["出租车发票.pdf"]
     assert {"kind": "attach", "actorId": APPLICANT} in seen["audit"]
 
-    for who in (APPLICANT, inst.pending[0], ADMIN):
+    for who in (APPLICANT, inst.pending[0], CASHIER, ADMIN):  # the cashier is copied (抄送)
         got = api.get(att["url"], headers=auth(api, who))
         assert got.status_code == 200 and got.content == PDF, who
         assert got.headers["content-type"] == "application/pdf"
@@ -128,3 +136,49 @@ def test_who_attached_a_file_removes_it_then_it_is_gone(api: TestClient) -> None
     assert api.get(att["url"], headers=auth(api, APPLICANT)).status_code == 404
     engine = api.app.state.zhiku.approvals  # type: ignore[attr-defined]
     assert [a["kind"] for a in engine.get(inst.id).actions][-2:] == ["attach", "detach"]
+
+
+def docx(text: str) -> bytes:
+    import io
+
+    import docx as python_docx
+
+    document = python_docx.Document()
+    document.add_heading("采购合同", level=1)
+    document.add_paragraph(text)
+    buf = io.BytesIO()
+    document.save(buf)
+    return buf.getvalue()
+
+
+SEARCH = "query($q: String!) { search(query: $q) { edges { node { documentId } } } }"
+
+
+@pytest.mark.slow  # ~10 s: extraction and the index sync
+def test_a_contract_is_ingested_for_admins_only_and_leaves_with_its_attachment(api: TestClient) -> None:
+    engine = api.app.state.zhiku.approvals  # type: ignore[attr-defined]
+    inst = engine.submit("PROC-CONTRACT", applicant=APPLICANT, amount=80000, reason="服务器采购").instance
+    text = "甲方云杉科技向乙方采购服务器二十台，违约金为合同总额的百分之七，质保期三年。"
+    r = attach(api, inst.id, "服务器采购合同.docx", docx(text))
+    assert r.status_code == 200, r.text
+    assert r.json()["ingested"] is True and r.json()["attachment"]["type"] == "docx"
+
+    def ingested() -> list[str]:  # the attachment's document: its source is under attachments/kb/<id>/
+        store = api.app.state.zhiku.store  # type: ignore[attr-defined]
+        rows = store.query(
+            "MATCH (d:Document) WHERE d.sourceUri CONTAINS $part RETURN d.id AS id", {"part": part}
+        )
+        return [row["id"] for row in rows]
+
+    part = f"/attachments/kb/{r.json()['attachment']['id']}/"
+
+    def found(who: str) -> bool:
+        q = {"query": SEARCH, "variables": {"q": "服务器采购合同违约金"}}
+        edges = api.post("/graphql", json=q, headers=auth(api, who)).json()["data"]["search"]["edges"]
+        return bool({e["node"]["documentId"] for e in edges} & set(ingested()))
+
+    assert len(ingested()) == 1 and found(ADMIN)
+    assert not found(APPLICANT) and not found(inst.pending[0])  # never wider than the application
+    url = r.json()["attachment"]["url"]
+    assert api.delete(url, headers=auth(api, APPLICANT)).status_code == 200
+    assert ingested() == []

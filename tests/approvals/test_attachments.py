@@ -21,9 +21,13 @@ from zhiku.errors import AttachmentRefused, AttachmentTooLarge, AttachmentTypeRe
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 40
-PE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 44 + b"\x40\x00\x00\x00PE\x00\x00"
+PE = (
+    b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00"
+    + b"\x00" * 44
+    + b"\x40\x00\x00\x00PE\x00\x00"
+)
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 60
-APPLICANT, STRANGER = "E1040", "E1030"
+APPLICANT, STRANGER = "E1062", "E1030"  # 彭飞 (D-PLAT) and 朱红梅 (行政部), neither an admin
 
 
 def ofd() -> bytes:
@@ -44,7 +48,9 @@ def files(org: FalkorDBStore, tmp_path: Path) -> Attachments:
 
 
 def expense(files: Attachments, amount: float = 800) -> str:
-    return files.engine.submit("PROC-EXPENSE", applicant=APPLICANT, amount=amount, reason="客户招待").instance.id
+    return files.engine.submit(
+        "PROC-EXPENSE", applicant=APPLICANT, amount=amount, reason="客户招待"
+    ).instance.id
 
 
 @pytest.mark.parametrize(
@@ -116,13 +122,17 @@ def test_nothing_is_stored_when_a_file_or_its_sender_is_refused(files: Attachmen
     assert not [a for a in files.engine.get(inst).actions if a["kind"] == "attach"]
 
 
-def test_approvers_attach_where_the_process_allows_it_and_only_on_their_step(org: FalkorDBStore, tmp_path: Path) -> None:
+def test_approvers_attach_where_the_process_allows_it_and_only_on_their_step(
+    org: FalkorDBStore, tmp_path: Path
+) -> None:
     files = Attachments(ApprovalEngine(org), LocalBlobs(tmp_path))
     inst = expense(files)
     approver = files.engine.get(inst).pending[0]
     added = files.attach(inst, actor=approver, name="核对说明.png", data=PNG)
     assert added.result.applied and added.attachment.step == files.engine.get(inst).current.name  # type: ignore[union-attr]
-    contract = files.engine.submit("PROC-CONTRACT", applicant=APPLICANT, amount=80000, reason="采购合同").instance
+    contract = files.engine.submit(
+        "PROC-CONTRACT", applicant=APPLICANT, amount=80000, reason="采购合同"
+    ).instance
     with pytest.raises(NotAnApprover) as refused:  # 合同审批 does not let approvers attach
         files.attach(contract.id, actor=contract.pending[0], name="意见.pdf", data=PDF)
     assert "审批人不能添加附件" in refused.value.message_zh
@@ -159,3 +169,14 @@ def test_reading_follows_the_applications_visibility(files: Attachments) -> None
     with pytest.raises(NotFoundError) as unknown:
         files.find("ACT-0000000000", Principal(APPLICANT))
     assert stranger.value.message_zh.startswith("没有这个附件") and unknown.value.code == stranger.value.code
+
+
+def test_a_card_links_each_attachment_behind_sign_in(files: Attachments) -> None:
+    from wecom.service import approval_card
+
+    inst = expense(files)
+    a = files.attach(inst, actor=APPLICANT, name="发票.pdf", data=PDF).attachment
+    card = approval_card(files.engine.get(inst), "task-1", base_url="https://zhiku.example.com")
+    links = [r for r in card["horizontal_content_list"] if r.get("type") == 1]
+    url = f"https://zhiku.example.com/api/attachments/{a.id}"  # the id only: the download needs sign-in
+    assert links == [{"keyname": "附件", "value": "发票.pdf", "type": 1, "url": url}]
