@@ -195,6 +195,7 @@ class Instance:
     process_version: int = 0  # the definition version it started with (0: before versions were kept)
     policy: Mapping[str, Any] = field(default_factory=dict)  # sla_hours, reminders, escalation, clock
     cc: tuple[Person, ...] = ()  # 抄送: told when the instance ends (role "step": also when a step ends)
+    last_action: str = ""  # the record id of the action that last moved it (its record may be in flight)
 
     @property
     def current(self) -> StepState | None:
@@ -283,6 +284,7 @@ class Instance:
             int(row.get("processVersion") or 0),
             json.loads(row.get("policy") or "{}"),
             tuple(Person(**p) for p in json.loads(row.get("cc") or "[]")),
+            str(row.get("lastAction") or ""),
         )
 
 
@@ -562,6 +564,10 @@ def _decide(inst: Instance, action: Action) -> Transition | Unchanged:
     if done is not None:
         what = KIND_ZH.get(str(done.get("kind")), "")
         return Unchanged(f"这个操作已经处理过了（{what}），无需重复：" + inst.summary())
+    if inst.actions and inst.last_action == action_id(inst.id, key):
+        # read between the transition and its audit record (the embedded server may run a read
+        # between the two statements of one unit of work): the action is taken, its record on its way
+        return Unchanged("这个操作已经处理过了，无需重复：" + inst.summary())
     if kind == "withdraw":
         if actor != inst.applicant:
             raise NotAnApprover("只有申请人可以撤回申请", "only the applicant may withdraw")
