@@ -557,7 +557,10 @@ class DialogEngine:
             if self.approvals is not None:
                 mine = self.approvals.list_for(who.id, "applied", limit=5)
                 if mine:
-                    lines = [f"{i.id}：{i.summary()}" + _attachment_links(i) for i in mine]
+                    # each read whole (with its audit trail): the list has no attachments
+                    lines = [
+                        f"{i.id}：{i.summary()}" + _attachment_links(self.approvals.get(i.id)) for i in mine
+                    ]
                     lines += [_ticket_line(r) for r in rows]
                     return Reply(
                         sid, "answer", _("您最近的审批与工单：") + "\n" + "\n".join(lines), intent, 0.9
