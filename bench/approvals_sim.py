@@ -316,6 +316,7 @@ def check(sim: Simulation) -> list[tuple[str, bool, str]]:
     more = [k for k, v in escalated.items() if any(b - a < same for a, b in itertools.pairwise(v))]
     grace = TICK.total_seconds() / 3600  # a breach is acted on at the next sweep
     missed = 0
+    missed_examples: list[str] = []
     breaches: set[tuple[str, str, int, str]] = set()
     for a in actions:
         if a["waited"] is None or a["kind"] not in ("approve", "reject", "return", "escalate"):
@@ -330,9 +331,16 @@ def check(sim: Simulation) -> list[tuple[str, bool, str]]:
             breaches.add((*key, began.isoformat(timespec="minutes")))
             if not any(abs(e - began) < same for e in escalated.get(key, ())):
                 missed += 1
+                if len(missed_examples) < 3:  # enough to find it in the audit trail
+                    seen = [e.isoformat() for e in escalated.get(key, ())]
+                    missed_examples.append(
+                        f"{key} {a['kind']} at {a['at']} waited {a['waited']} h ({hours:.1f} on its clock), "
+                        f"escalations of that step: {seen}"
+                    )
     out.append(("every SLA breach escalated exactly once", missed == 0 and not more,
                 f"{sum(len(v) for v in escalated.values())} escalations, {len(breaches)} breaches seen in "
-                f"decisions, {missed} missed, {len(more)} escalated twice"))  # fmt: skip
+                f"decisions, {missed} missed, {len(more)} escalated twice"
+                + "".join(f"\n    missed: {m}" for m in missed_examples)))  # fmt: skip
     applied = sum(stats.applied.values()) + stats.reminders + stats.escalations
     out.append(("every action audited", applied == len(actions),
                 f"{applied} applied actions, {len(actions)} audit records"))  # fmt: skip
