@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -32,6 +33,8 @@ from api.miniprogram_web import include_miniprogram
 from api.observability import install as install_observability
 from api.origin import check_ws_origin
 from api.ratelimit import ChatLimit, RateLimit, TokenBucket
+from api.rest.attachments import ATTACH_PATH
+from api.rest.attachments import router as attachments_router
 from api.rest.chat_ws import router as chat_ws_router
 from api.rest.console import router as console_router
 from api.rest.console import static_files as console_static
@@ -54,12 +57,15 @@ log = logging.getLogger(__name__)
 
 class BodySizeLimit:
     """Refuse request bodies over ``max_bytes`` with 413, whether announced or streamed. ``larger``
-    names paths with a limit of their own (document uploads), which their handlers enforce."""
+    names paths with a limit of their own (document uploads, attachments: a path template such as
+    ``/api/applications/{id}/attachments`` matches any one segment for ``{id}``), which their handlers
+    enforce."""
 
     def __init__(self, app: ASGIApp, max_bytes: int, larger: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.larger = larger or {}
+        self._own = [re.compile(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(p))) for p in self.larger]
 
     async def __call__(
         self,
@@ -67,7 +73,7 @@ class BodySizeLimit:
         receive: Receive,
         send: Send,
     ) -> None:
-        if scope["type"] != "http" or scope["path"] in self.larger:
+        if scope["type"] != "http" or any(p.fullmatch(scope["path"]) for p in self._own):
             await self.app(scope, receive, send)
             return
         headers = dict(scope.get("headers") or [])
@@ -258,6 +264,7 @@ def create_app(
     app.include_router(wecom_router)
     app.include_router(uploads_router)
     app.include_router(widget_router)
+    app.include_router(attachments_router)
 
     @app.exception_handler(ZhikuError)
     async def zhiku_error(request: Request, exc: ZhikuError) -> JSONResponse:
@@ -282,7 +289,7 @@ def create_app(
     app.add_middleware(
         BodySizeLimit,
         max_bytes=settings.max_request_bytes,
-        larger={UPLOAD_PATH: settings.ingest_max_bytes},
+        larger={UPLOAD_PATH: settings.ingest_max_bytes, ATTACH_PATH: settings.attachment_max_bytes},
     )
     if settings.rate_limit_per_user or settings.rate_limit_per_ip:  # outermost: refused requests cost least
         app.add_middleware(

@@ -282,6 +282,14 @@ class ApprovalEngine:
             "escalation": meta.get("escalation") or DEFAULT_ESCALATION,
             "clock": meta.get("clock") or "calendar",
         }
+        files = {
+            "max_bytes": meta.get("attachmentMaxBytes"),
+            "types": sorted(str(t) for t in _as_list(meta.get("attachmentTypes"))),
+            "approvers": bool(meta.get("approversAttach")),
+            "ingest": bool(meta.get("ingestAttachments")),
+        }
+        if any(files.values()):  # the process's own attachment rules (else Zhiku's defaults apply)
+            policy["attachments"] = files
         cc_ids = [*_as_list(meta.get("cc")), *cc]
         copied = self.store.query(load_query("cc_people").text, {"ids": cc_ids}) if cc_ids else []
         unknown = [c for c in cc if not self.store.query(load_query("cc_people").text, {"ids": [c]})]
@@ -365,6 +373,18 @@ class ApprovalEngine:
             if action.kind == "add_sign" and action.target_name is not None:
                 action = replace(action, target_active=self._active(target))
         return self._apply(instance_id, action, channel)
+
+    def attach(
+        self, instance_id: str, *, actor: str, attachment: dict[str, Any], channel: str
+    ) -> ApprovalResult:
+        """Record a file attached to the instance (``attachment``: name, size, type, mime, sha256 — its
+        bytes already stored by :class:`approvals.attachments.Attachments`, which checks them)."""
+        action = Action("attach", actor, attachment=attachment)
+        return self._apply(instance_id, action, channel, {"attachment": attachment})
+
+    def detach(self, instance_id: str, *, actor: str, attachment: str, channel: str) -> ApprovalResult:
+        """Record an attachment (its id) removed from the instance."""
+        return self._apply(instance_id, Action("detach", actor, target=attachment), channel)
 
     def sla_act(self, inst: Instance, kind: str, *, key: str, detail: dict[str, Any]) -> ApprovalResult:
         """The SLA sweep's reminder (``sla_remind``) or escalation (``escalate``) on ``inst``'s current

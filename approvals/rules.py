@@ -31,11 +31,13 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Literal, cast, get_args
 
 from approvals.chain import Chain
+from zhiku.access import Principal
 from zhiku.errors import InputError, NotFoundError, ZhikuError
+from zhiku.i18n import N_
 
 Kind = Literal[
     "approve", "reject", "withdraw", "transfer", "add_sign", "return", "resubmit", "remind", "comment",
-    "sla_remind", "escalate",
+    "sla_remind", "escalate", "attach", "detach",
 ]  # fmt: skip
 KINDS: tuple[str, ...] = get_args(Kind)
 #: Actions only Zhiku itself takes (the SLA sweep), never a caller.
@@ -62,6 +64,8 @@ KIND_ZH = {
     "comment": "评论",
     "sla_remind": "超时提醒",
     "escalate": "超时处理",
+    "attach": "添加附件",
+    "detach": "删除附件",
 }
 #: What counts as an approval in a step's decisions (``auto``: approved at an earlier step;
 #: ``timeout``: approved by the SLA escalation policy ``auto_approve``).
@@ -191,6 +195,7 @@ class Instance:
     process_version: int = 0  # the definition version it started with (0: before versions were kept)
     policy: Mapping[str, Any] = field(default_factory=dict)  # sla_hours, reminders, escalation, clock
     cc: tuple[Person, ...] = ()  # 抄送: told when the instance ends (role "step": also when a step ends)
+    last_action: str = ""  # the record id of the action that last moved it (its record may be in flight)
 
     @property
     def current(self) -> StepState | None:
@@ -214,6 +219,12 @@ class Instance:
             or any(p.id == employee or p.on_behalf_of == employee for s in self.steps for p in s.approvers)
             or any(p.id == employee for p in self.cc)
         )
+
+    def visible_to(self, who: Principal) -> bool:
+        """Who may see this application — and so its attachments: admins, its applicant, its approvers
+        (and the people they stand in for) and its 抄送 recipients. The one rule every door applies
+        (``approvalInstance``, the status subscription, ``GET /api/attachments/{id}``)."""
+        return who.is_admin or self.involves(who.id)
 
     def name_of(self, employee: str) -> str:
         if employee == self.applicant:
@@ -273,6 +284,7 @@ class Instance:
             int(row.get("processVersion") or 0),
             json.loads(row.get("policy") or "{}"),
             tuple(Person(**p) for p in json.loads(row.get("cc") or "[]")),
+            str(row.get("lastAction") or ""),
         )
 
 
@@ -302,6 +314,8 @@ class Action:
     escalation: str = ""  # manager / auto_approve / auto_reject / none
     round: int | None = None  # SLA actions: the round of the step they were read at
     mentions: tuple[str, ...] = ()  # comment: the @mentioned employees (resolved by the engine)
+    #: attach: the file as checked and stored (name, sha256, size, type, mime); detach: ``target`` is its id
+    attachment: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,6 +532,12 @@ def default_key(inst: Instance, action: Action) -> str:
         return f"comment:{action.actor}:{digest}"
     if action.kind in ("transfer", "remind"):
         return f"{key}:v{inst.version}"
+    if action.kind == "attach":
+        meta = action.attachment or {}
+        file = hashlib.sha1(f"{meta.get('sha256')}\x1f{meta.get('name')}".encode(), usedforsecurity=False)
+        return f"attach:{action.actor}:{file.hexdigest()[:12]}:v{inst.version}"
+    if action.kind == "detach":
+        return f"detach:{action.target}"
     return key
 
 
@@ -544,6 +564,10 @@ def _decide(inst: Instance, action: Action) -> Transition | Unchanged:
     if done is not None:
         what = KIND_ZH.get(str(done.get("kind")), "")
         return Unchanged(f"这个操作已经处理过了（{what}），无需重复：" + inst.summary())
+    if inst.actions and inst.last_action == action_id(inst.id, key):
+        # read between the transition and its audit record (the embedded server may run a read
+        # between the two statements of one unit of work): the action is taken, its record on its way
+        return Unchanged("这个操作已经处理过了，无需重复：" + inst.summary())
     if kind == "withdraw":
         if actor != inst.applicant:
             raise NotAnApprover("只有申请人可以撤回申请", "only the applicant may withdraw")
@@ -555,6 +579,10 @@ def _decide(inst: Instance, action: Action) -> Transition | Unchanged:
         return Transition("withdrawn", inst.step_index, inst.steps, key, inst.step_index, (notice,))
     if kind == "comment":
         return _comment(inst, action, key)
+    if kind == "attach":
+        return _attach(inst, action, key)
+    if kind == "detach":
+        return _detach(inst, action, key)
     if kind == "remind":
         return _remind(inst, action, key)
     if kind == "resubmit":
@@ -756,6 +784,102 @@ def _comment(inst: Instance, action: Action, key: str) -> Transition:
     if mentioned:
         events.append(EventSpec("mentioned", mentioned))
     return Transition(inst.status, inst.step_index, inst.steps, key, inst.step_index, tuple(events),
+                      inst.applicant if inst.status == "returned" else "")  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file attached to an application, as its ``attach`` audit record holds it. Its id is that
+    record's id; the bytes are stored by content (``sha256``) — see :mod:`approvals.attachments`."""
+
+    id: str
+    instance_id: str
+    name: str
+    size: int
+    type: str  # what the bytes are (pdf, png, docx…), detected from them, never from the name
+    mime: str
+    sha256: str
+    added_by: str
+    added_by_name: str
+    added_at: str
+    step: str  # the step it was added on ("" before the first decision: the applicant's)
+
+
+def attachments(inst: Instance) -> list[Attachment]:
+    """The files attached to ``inst`` now (oldest first): every ``attach`` not since ``detach``-ed."""
+    removed = {a.get("target") for a in inst.actions if a.get("kind") == "detach"}
+    out: list[Attachment] = []
+    for a in inst.actions:
+        if a.get("kind") != "attach" or a.get("id") in removed:
+            continue
+        meta = json.loads(a.get("detail") or "{}").get("attachment") or {}
+        out.append(
+            Attachment(
+                str(a["id"]),
+                inst.id,
+                str(meta.get("name", "")),
+                int(meta.get("size", 0)),
+                str(meta.get("type", "")),
+                str(meta.get("mime", "")),
+                str(meta.get("sha256", "")),
+                str(a.get("actor", "")),
+                str(a.get("actorName", "")),
+                str(a.get("at", "")),
+                str(a.get("stepName", "")),
+            )
+        )
+    return out
+
+
+def _attach(inst: Instance, action: Action, key: str) -> Transition | Unchanged:
+    """A file attached by the applicant while the application is open (submitted, or sent back for
+    changes), or — where the process allows it (``attachments.approvers``) — by an approver the current
+    step waits on, to the step they decide. The same file under the same name, attached already: unchanged."""
+    meta = action.attachment
+    if not meta or not meta.get("sha256"):
+        raise InputError.localized(
+            N_("请上传附件文件"), "attach needs a file (POST /api/applications/{id}/attachments)"
+        )
+    if inst.status not in OPEN:
+        raise InstanceClosed.localized(
+            N_("申请已结束，不能再添加附件"),
+            f"instance is {inst.status}: no more attachments",
+        )
+    actor = action.actor
+    approver = inst.status == "pending" and actor in inst.pending and actor != inst.applicant
+    if actor != inst.applicant and not approver:
+        raise NotAnApprover.localized(
+            N_("只有申请人和当前步骤的审批人可以添加附件"),
+            f"{actor} may not attach files to {inst.id}: only its applicant and the current approvers",
+        )
+    if approver and not (inst.policy.get("attachments") or {}).get("approvers"):
+        raise NotAnApprover.localized(
+            N_("这个流程的审批人不能添加附件"), f"approvers of {inst.process_id} may not attach files"
+        )
+    same = [f for f in attachments(inst) if f.sha256 == meta["sha256"] and f.name == meta.get("name")]
+    if same:
+        return Unchanged(f"附件“{same[0].name}”已在申请中，无需重复上传")
+    return Transition(inst.status, inst.step_index, inst.steps, key, inst.step_index, (),
+                      inst.applicant if inst.status == "returned" else "")  # fmt: skip
+
+
+def _detach(inst: Instance, action: Action, key: str) -> Transition:
+    """An attachment removed by whoever added it, while the application is open."""
+    found = next(
+        (a for a in inst.actions if a.get("kind") == "attach" and a.get("id") == action.target), None
+    )
+    if found is None or action.target not in {f.id for f in attachments(inst)}:
+        raise NotFoundError.localized(
+            N_("没有这个附件：{id}"), f"no attachment {action.target}", id=action.target
+        )
+    if found.get("actor") != action.actor:
+        raise NotAnApprover.localized(N_("只有上传者可以删除附件"), "only who attached a file may remove it")
+    if inst.status not in OPEN:
+        raise InstanceClosed.localized(
+            N_("申请已结束，不能再删除附件"),
+            f"instance is {inst.status}: attachments are kept",
+        )
+    return Transition(inst.status, inst.step_index, inst.steps, key, inst.step_index, (),
                       inst.applicant if inst.status == "returned" else "")  # fmt: skip
 
 

@@ -5,8 +5,9 @@ at shares of it, default 50 % and 100 %; the escalation once it has passed: ``ma
 goes to the waiting approvers' managers —, ``auto_approve``, ``auto_reject`` or ``none``; and how
 the hours count, see :mod:`approvals.calendar`). :meth:`SlaSweep.sweep` looks at every pending
 instance and takes the actions that are due through the engine (``ApprovalEngine.sla_act``): each is
-keyed by step, round and share (``sla:2r1:0.5``, ``escalate:2r1``), so it happens exactly once per
-step and round however often the sweep runs, on however many instances, and whatever the clock does
+keyed by step, round and share (``sla:2r1:0.5``, ``escalate:2r1``; a step added by 加签 also by when
+its wait began, since a later 加签 may take its position), so it happens exactly once per step and
+round however often the sweep runs, on however many instances, and whatever the clock does
 (a clock that jumps backwards only delays what is due). A step sent back by 退回 starts a new round
 and a new SLA.
 
@@ -57,6 +58,10 @@ def due(inst: Instance, now: str, calendar: WorkCalendar) -> list[Due]:
     since = step.since or inst.updated_at
     hours = calendar.hours(since, now, str(inst.policy.get("clock") or "calendar"))
     tag = f"{inst.step_index}{step.tag}"
+    if step.added_by:
+        # an added step's position can be taken by a later 加签 in the same round: its wait tells it
+        # apart (the 10,000-application month missed one escalation when keyed by position alone)
+        tag += f"@{since}"
     out = [
         Due("sla_remind", f"sla:{tag}:{share:g}", share)
         for share in inst.policy.get("reminders") or ()

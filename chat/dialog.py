@@ -34,8 +34,10 @@ from dataclasses import dataclass, field
 
 from circuitbreaker import CircuitBreaker, CircuitBreakerError
 
+from approvals.attachments import download_path
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
+from approvals.rules import Instance, attachments
 from chat.answer import Answer, Citation, compose_answer
 from chat.chain_sources import chain_citations
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
@@ -567,7 +569,10 @@ class DialogEngine:
             if self.approvals is not None:
                 mine = self.approvals.list_for(who.id, "applied", limit=5)
                 if mine:
-                    lines = [f"{i.id}：{i.summary()}" for i in mine]
+                    # each read whole (with its audit trail): the list has no attachments
+                    lines = [
+                        f"{i.id}：{i.summary()}" + _attachment_links(self.approvals.get(i.id)) for i in mine
+                    ]
                     lines += [_ticket_line(r) for r in rows]
                     return Reply(
                         sid, "answer", _("您最近的审批与工单：") + "\n" + "\n".join(lines), intent, 0.9
@@ -883,3 +888,12 @@ class DialogEngine:
             citations,
             entities=[(chain.process_id, chain.process_name)],
         )
+
+
+def _attachment_links(inst: Instance) -> str:
+    """An application's attachments as links that need sign-in (the web chat is on the same server)."""
+    files = attachments(inst)
+    if not files:
+        return ""
+    links = "、".join(f"[{a.name}]({download_path(a.id)})" for a in files)
+    return "\n  " + _("附件：{files}", files=links)

@@ -98,6 +98,8 @@ class FalkorDBStore(BatchWriter):
         self._graph: Any = None
         self._opened = 0  # connections opened so far: tells a failed call whether someone reconnected
         self._reconnecting = threading.Lock()
+        #: (text, parameter names) of unit-of-work statements that compiled once: not EXPLAINed again
+        self._compiled: set[tuple[str, frozenset[str]]] = set()
         self._open()
         # FalkorDB is a Redis module: the version tokens live on the same server as the graph.
         self.versions = DataVersions(self._redis, graph_name)
@@ -265,9 +267,14 @@ class FalkorDBStore(BatchWriter):
         self, statements: Sequence[Statement], *, writes: WriteKind = CONTENT
     ) -> list[list[dict[str, Any]]]:
         def run() -> list[list[dict[str, Any]]]:
-            # Compile everything first: a syntax error or unknown function aborts before any write.
+            # Compile everything first: a syntax error, an unknown function or a missing parameter aborts
+            # before any write. What compiled once compiles again (the same text and parameter names):
+            # the approvals month simulation spent a sixth of its time in these EXPLAINs.
             for st in statements:
-                self._graph.explain(st.cypher, dict(st.params))
+                shape = (st.cypher, frozenset(st.params))
+                if shape not in self._compiled:
+                    self._graph.explain(st.cypher, dict(st.params))
+                    self._compiled.add(shape)
             assert self._db is not None
             pipe = self._db.connection.pipeline(transaction=True)
             for st in statements:

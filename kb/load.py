@@ -177,6 +177,14 @@ class FieldSpec(_Spec):
     columns: list[FieldSpec] = Field(default_factory=list)  # a table's columns
 
 
+class AttachmentSpec(_Spec):
+    """A process's attachment rules (``attachments:`` in ``processes.yaml``); unset: Zhiku's defaults."""
+
+    max_mb: Decimal | None = Field(None, gt=0, le=1024)
+    types: list[str] = Field(default_factory=list)  # detected types: pdf, ofd, jpg, png, docx, xlsx, txt…
+    approvers: bool = False  # approvers of the current step may attach files too
+
+
 class ProcessSpec(_Spec):
     """One approval process in ``processes.yaml``."""
 
@@ -196,6 +204,9 @@ class ProcessSpec(_Spec):
     sla_clock: str | None = Field(None, pattern=r"^(calendar|workdays|working_hours)$")
     cc: list[str] = Field(default_factory=list)  # 抄送 when an instance ends: employee / position / role ids
     absence: bool = False  # a leave process: approved, its applicant's approvals go to their delegate
+    attachments: AttachmentSpec | None = None
+    #: attachments' text into the knowledge base (readable by admins only: never wider than the application)
+    ingest_attachments: bool = False
     description: str = ""
     steps: list[StepSpec] = Field(min_length=1)
     fields: list[FieldSpec] = Field(default_factory=list)
@@ -277,6 +288,16 @@ def processes_rdf(processes: Iterable[ProcessSpec]) -> Graph:
             g.add((pid, ZK.ccTo, Literal(cc)))
         if proc.absence:
             g.add((pid, ZK.absence, Literal(True)))
+        if proc.attachments is not None:
+            if proc.attachments.max_mb is not None:
+                size = int(proc.attachments.max_mb * 1_048_576)
+                g.add((pid, ZK.attachmentMaxBytes, Literal(size, datatype=XSD.integer)))
+            for kind in proc.attachments.types:
+                g.add((pid, ZK.attachmentTypes, Literal(kind.lower().lstrip("."))))
+            if proc.attachments.approvers:
+                g.add((pid, ZK.approversAttach, Literal(True)))
+        if proc.ingest_attachments:
+            g.add((pid, ZK.ingestAttachments, Literal(True)))
         if proc.fields:
             g.add((pid, ZK.formFields, Literal(fields_json(proc.fields))))
         if proc.wecom_template:

@@ -240,6 +240,14 @@ class Ontology:
             IndexSpec(RESOURCE_LABEL, "id", unique=True),
             IndexSpec(RESOURCE_LABEL, "name"),
             IndexSpec(RESOURCE_LABEL, "code"),
+            # Lookups by a label's own property scan the label without one (FalkorDB indexes per
+            # label): the 代理 lookup on every approval action (an employee, their delegation, their
+            # approved leave) and the SLA sweep's pending instances — at 10,000 applications in the
+            # month simulation these scans made a run take over an hour.
+            IndexSpec("Employee", "id"),
+            IndexSpec("ApprovalDelegation", "employee"),
+            IndexSpec("ApprovalInstance", "applicant"),
+            IndexSpec("ApprovalInstance", "status"),
         ]
         return GraphSchema(
             labels=(RESOURCE_LABEL, *sorted(self.classes)),

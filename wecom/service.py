@@ -27,8 +27,9 @@ from typing import Any
 import redis.asyncio
 import yaml
 
+from approvals.attachments import download_path
 from approvals.engine import ApprovalEngine, ApprovalEvent
-from approvals.rules import Instance
+from approvals.rules import Instance, attachments
 from chat.dialog import DialogEngine, Reply
 from chat.language import profile_language
 from graph.base import GraphStore
@@ -113,16 +114,19 @@ NOTICES = (
 )
 
 
-def approval_card(inst: Instance, task_id: str, language: str = DEFAULT) -> dict[str, Any]:
+def approval_card(
+    inst: Instance, task_id: str, language: str = DEFAULT, base_url: str = ""
+) -> dict[str, Any]:
     """The button card an approver taps (同意 / 退回 / 驳回; 驳回 and 退回 — back to the applicant for
     changes — take the reason chosen in the card's selection, since both need a comment), its fixed
-    texts in ``language``. A step that reached the approver as someone's 代理 says for whom."""
+    texts in ``language``. A step that reached the approver as someone's 代理 says for whom. Attachments
+    are links to ``base_url`` + ``/api/attachments/{id}``, which needs sign-in (no secret in the link)."""
 
     def t(message: str, **params: object) -> str:
         return translate(message, language, **params)
 
     step = inst.current
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"keyname": t(N_("申请人")), "value": inst.applicant_name},
         {"keyname": t(N_("流程")), "value": inst.process_name},
         {"keyname": t(N_("当前步骤")), "value": f"{step.name}（{step.mode}）" if step else ""},
@@ -139,6 +143,10 @@ def approval_card(inst: Instance, task_id: str, language: str = DEFAULT) -> dict
         rows.append({"keyname": t(N_("金额")), "value": t(N_("{amount}元"), amount=format(inst.amount, "g"))})
     if inst.days is not None:
         rows.append({"keyname": t(N_("天数")), "value": t(N_("{days}天"), days=format(inst.days, "g"))})
+    for a in attachments(inst)[: max(0, 6 - len(rows))]:  # a card shows six rows at most
+        rows.append(
+            {"keyname": t(N_("附件")), "value": a.name, "type": 1, "url": base_url + download_path(a.id)}
+        )
     return {
         "card_type": "button_interaction",
         "source": {"desc": t(N_("知库审批"))},
@@ -514,7 +522,9 @@ class WeComService:
     async def _send_card(self, userids: list[str], inst: Instance) -> None:
         task_id = task_id_for(inst)
         try:
-            code = await self.client.send_card(userids, approval_card(inst, task_id))
+            code = await self.client.send_card(
+                userids, approval_card(inst, task_id, base_url=self.settings.public_base_url)
+            )
         except (WeComError, ZhikuError) as exc:
             item = {"card": task_id, "instance": inst.id, "step": inst.step_index, "to": userids}
             await self._dead_letter({**item, "error": exc.one_line()})
@@ -559,7 +569,9 @@ class WeComService:
                     inst = await asyncio.to_thread(self.engine.get, item["instance"])
                     if inst.status != "pending" or inst.step_index != item["step"]:
                         continue
-                    code = await self.client.send_card(item["to"], approval_card(inst, item["card"]))
+                    code = await self.client.send_card(
+                        item["to"], approval_card(inst, item["card"], base_url=self.settings.public_base_url)
+                    )
                     await self._remember_card(item["card"], inst, item["to"], code)
                 elif "mp" in item and self.mp is not None:
                     await self.mp.send_template(item["openid"], item["mp"], item["data"], page=item["page"])

@@ -7,6 +7,8 @@ CLI turn them into GraphQL errors / one-line messages; nobody sees a traceback.
 
 from __future__ import annotations
 
+from typing import Self
+
 from zhiku.i18n import DEFAULT, LANGUAGES, N_, translate
 
 
@@ -39,7 +41,7 @@ class ZhikuError(Exception):
         self.params = params or {}
 
     @classmethod
-    def localized(cls, template: str, message_en: str, /, *, hint: str = "", **params: object) -> ZhikuError:
+    def localized(cls, template: str, message_en: str, /, *, hint: str = "", **params: object) -> Self:
         """An error whose message is the catalogue's ``template`` (Chinese source) in every language."""
         return cls(translate(template, DEFAULT, **params), message_en, hint=hint, template=template,
                    params=params)  # fmt: skip
@@ -111,6 +113,12 @@ class GraphUnavailable(RetryableError):
     code = "GRAPH_UNAVAILABLE"
 
 
+class StorageUnavailable(RetryableError):
+    """The store of attachment bytes (an S3-compatible object store) cannot be reached."""
+
+    code = "STORAGE_UNAVAILABLE"
+
+
 class SharedStateUnavailable(RetryableError):
     """The Redis that instances share (sessions, limits, events) cannot be reached."""
 
@@ -165,6 +173,25 @@ class InputError(ZhikuError):
 
     code = "BAD_INPUT"
     title = N_("请求有误")
+
+
+class AttachmentRefused(InputError):
+    """An application's attachment was refused (empty, a bad name); nothing was stored."""
+
+    code = "ATTACHMENT_REFUSED"
+    title = N_("附件被拒绝")
+
+
+class AttachmentTooLarge(AttachmentRefused):
+    """An attachment is over its process's size limit; nothing was stored."""
+
+    code = "ATTACHMENT_TOO_LARGE"
+
+
+class AttachmentTypeRefused(AttachmentRefused):
+    """An attachment's bytes are a type its process does not take, or a program or script."""
+
+    code = "ATTACHMENT_TYPE_REFUSED"
 
 
 class OrgDataError(InputError):

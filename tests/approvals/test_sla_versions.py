@@ -99,6 +99,44 @@ def test_a_returned_step_gets_a_new_sla(timed: Any, clock: Clock) -> None:
     assert sweep.sweep().escalations == 1
 
 
+def test_a_step_that_waits_again_after_a_sign_added_before_it_gets_a_new_sla(
+    timed: Any, clock: Clock
+) -> None:
+    eng, _ = timed
+    sweep = SlaSweep(eng)
+    inst = eng.submit("请假审批", applicant=APPLICANT, days=1, reason="年假").instance
+    clock.advance(hours=25)
+    assert sweep.sweep().escalations == 1  # to the manager, E1060
+    eng.act(inst.id, "add_sign", actor="E1060", target="E1063", position="before")
+    assert sweep.sweep().escalations == 0  # the added step has just started
+    clock.advance(hours=2)
+    eng.act(inst.id, "approve", actor="E1063")
+    assert eng.get(inst.id).current.since == eng.now()  # type: ignore[union-attr]  # a new wait
+    clock.advance(hours=23)
+    assert sweep.sweep().escalations == 0
+    clock.advance(hours=2)
+    assert sweep.sweep().escalations == 1  # its second wait breached: escalated once more
+    escalations = [a for a in eng.get(inst.id).actions if a["kind"] == "escalate"]
+    assert [a["stepName"] for a in escalations] == ["直属上级审批", "直属上级审批"]
+
+
+def test_a_sign_added_where_an_escalated_one_was_gets_its_own_escalation(timed: Any, clock: Clock) -> None:
+    # the one breach the 10,000-application month missed: SLA actions were keyed by the step's position,
+    # and a second 加签 before the first one takes the position of the first, already escalated
+    eng, _ = timed
+    sweep = SlaSweep(eng)
+    inst = eng.submit("请假审批", applicant=APPLICANT, days=1, reason="年假").instance
+    eng.act(inst.id, "add_sign", actor="E1061", target="E1063", position="before")
+    clock.advance(hours=25)
+    assert sweep.sweep().escalations == 1  # 加签：曾杰, to their manager E1061
+    eng.act(inst.id, "add_sign", actor=eng.get(inst.id).pending[0], target="E1064", position="before")
+    assert eng.get(inst.id).current.name == "加签：萧然"  # type: ignore[union-attr]
+    clock.advance(hours=25)
+    assert sweep.sweep().escalations == 1
+    escalated = [a["stepName"] for a in eng.get(inst.id).actions if a["kind"] == "escalate"]
+    assert escalated == ["加签：曾杰", "加签：萧然"]
+
+
 def _project_with(tmp_path: Path, change: Any) -> Path:
     root = tmp_path / "kb"
     shutil.copytree(DEMO_DIR, root, ignore=shutil.ignore_patterns("docs", "sources", "faq.csv", "*.py"))

@@ -5,6 +5,7 @@ and the same engine over GraphQL and the ``/ws/chat`` WebSocket."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -326,3 +327,17 @@ def test_graph_down_degrades_and_nothing_is_lost(tmp_path, onto, demo_search, mo
     store2.close()
     store.close()
     server.stop()
+
+
+def test_the_status_answer_links_an_applications_attachments(
+    writing_engine: DialogEngine, tmp_path: Path
+) -> None:
+    from approvals.attachments import Attachments, LocalBlobs
+
+    assert writing_engine.approvals is not None
+    files = Attachments(writing_engine.approvals, LocalBlobs(tmp_path))
+    inst = writing_engine.approvals.submit("费用报销", applicant="E1031", amount=86, reason="打车").instance
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
+    a = files.attach(inst.id, actor="E1031", name="发票.pdf", data=pdf).attachment
+    (status,) = talk(writing_engine, "E1031", "我的申请到哪了")
+    assert f"附件：[发票.pdf](/api/attachments/{a.id})" in status.text  # a link that needs sign-in
