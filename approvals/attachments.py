@@ -83,6 +83,17 @@ class AttachmentPolicy:
     ingest: bool = False
 
 
+#: The page a person's tap opens (a WeCom card, a chat answer): the web console signs them in (WeCom
+#: sign-on in production) if needed, then fetches the file from :data:`DOWNLOAD_PATH` with their token —
+#: a plain link to the API would answer 401 to a browser that holds no bearer token.
+OPEN_PATH = "/attachment/{attachment_id}"
+
+
+def open_path(attachment_id: str) -> str:
+    """The console page that opens an attachment (relative, like :func:`download_path`)."""
+    return OPEN_PATH.format(attachment_id=quote(attachment_id, safe=""))
+
+
 def download_path(attachment_id: str) -> str:
     """Where an attachment is read (relative to the server: links prefix ``ZHIKU_PUBLIC_BASE_URL``)."""
     return DOWNLOAD_PATH.format(attachment_id=quote(attachment_id, safe=""))

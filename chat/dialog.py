@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 from circuitbreaker import CircuitBreaker, CircuitBreakerError
 
-from approvals.attachments import download_path
+from approvals.attachments import open_path
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
 from approvals.rules import Instance, attachments
@@ -895,5 +895,5 @@ def _attachment_links(inst: Instance) -> str:
     files = attachments(inst)
     if not files:
         return ""
-    links = "、".join(f"[{a.name}]({download_path(a.id)})" for a in files)
+    links = "、".join(f"[{a.name}]({open_path(a.id)})" for a in files)
     return "\n  " + _("附件：{files}", files=links)

@@ -27,7 +27,7 @@ from typing import Any
 import redis.asyncio
 import yaml
 
-from approvals.attachments import download_path
+from approvals.attachments import open_path
 from approvals.engine import ApprovalEngine, ApprovalEvent
 from approvals.rules import Instance, attachments
 from chat.dialog import DialogEngine, Reply
@@ -120,7 +120,8 @@ def approval_card(
     """The button card an approver taps (同意 / 退回 / 驳回; 驳回 and 退回 — back to the applicant for
     changes — take the reason chosen in the card's selection, since both need a comment), its fixed
     texts in ``language``. A step that reached the approver as someone's 代理 says for whom. Attachments
-    are links to ``base_url`` + ``/api/attachments/{id}``, which needs sign-in (no secret in the link)."""
+    are links to ``base_url`` + ``/attachment/{id}``, the console page that signs in and downloads (no secret
+    in the link)."""
 
     def t(message: str, **params: object) -> str:
         return translate(message, language, **params)
@@ -144,9 +145,7 @@ def approval_card(
     if inst.days is not None:
         rows.append({"keyname": t(N_("天数")), "value": t(N_("{days}天"), days=format(inst.days, "g"))})
     for a in attachments(inst)[: max(0, 6 - len(rows))]:  # a card shows six rows at most
-        rows.append(
-            {"keyname": t(N_("附件")), "value": a.name, "type": 1, "url": base_url + download_path(a.id)}
-        )
+        rows.append({"keyname": t(N_("附件")), "value": a.name, "type": 1, "url": base_url + open_path(a.id)})
     return {
         "card_type": "button_interaction",
         "source": {"desc": t(N_("知库审批"))},

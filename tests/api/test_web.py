@@ -91,6 +91,17 @@ def test_root_and_client_routes_serve_the_page_with_a_strict_csp_and_a_fresh_non
     assert nonces[0] != nonces[1]
 
 
+def test_an_attachment_link_opens_the_console_page_that_signs_in_not_the_bare_file(web: TestClient) -> None:
+    """Cards and chat answers link to ``/attachment/ID`` (approvals.attachments.open_path): a tap
+    without a bearer token gets the console (which signs in, then fetches the file with the token),
+    while the file itself stays behind the token."""
+    from approvals.attachments import download_path, open_path
+
+    page = web.get(open_path("ATT-1"))
+    assert page.status_code == 200 and 'id="root"' in page.text
+    assert web.get(download_path("ATT-1")).status_code == 401
+
+
 def test_assets_are_cached_for_a_year_and_unknown_files_or_api_paths_stay_404(web: TestClient) -> None:
     asset = web.get("/assets/index-abc123.js")
     assert asset.status_code == 200 and "zhiku" in asset.text

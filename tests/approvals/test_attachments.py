@@ -178,5 +178,5 @@ def test_a_card_links_each_attachment_behind_sign_in(files: Attachments) -> None
     a = files.attach(inst, actor=APPLICANT, name="发票.pdf", data=PDF).attachment
     card = approval_card(files.engine.get(inst), "task-1", base_url="https://zhiku.example.com")
     links = [r for r in card["horizontal_content_list"] if r.get("type") == 1]
-    url = f"https://zhiku.example.com/api/attachments/{a.id}"  # the id only: the download needs sign-in
+    url = f"https://zhiku.example.com/attachment/{a.id}"  # the console page: it signs in, then downloads
     assert links == [{"keyname": "附件", "value": "发票.pdf", "type": 1, "url": url}]

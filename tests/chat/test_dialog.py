@@ -340,4 +340,4 @@ def test_the_status_answer_links_an_applications_attachments(
     pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n"
     a = files.attach(inst.id, actor="E1031", name="发票.pdf", data=pdf).attachment
     (status,) = talk(writing_engine, "E1031", "我的申请到哪了")
-    assert f"附件：[发票.pdf](/api/attachments/{a.id})" in status.text  # a link that needs sign-in
+    assert f"附件：[发票.pdf](/attachment/{a.id})" in status.text  # the console page that signs in

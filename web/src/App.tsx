@@ -14,6 +14,7 @@ import { LoginPage } from "./pages/Login";
 
 const ChatPage = lazy(() => import("./pages/Chat"));
 const DocumentPage = lazy(() => import("./pages/DocumentView"));
+const AttachmentPage = lazy(() => import("./pages/Attachment"));
 const HitTestPage = lazy(() => import("./pages/HitTest"));
 const DocumentsPage = lazy(() => import("./pages/Documents"));
 const DashboardPage = lazy(() => import("./pages/Dashboard"));
@@ -113,6 +114,7 @@ export function App() {
                 <Route path="/login" element={<Navigate to={new URLSearchParams(location.search).get("next") || "/chat"} replace />} />
                 <Route path="/chat" element={<ChatPage />} />
                 <Route path="/doc/:id" element={<DocumentPage />} />
+                <Route path="/attachment/:id" element={<AttachmentPage />} />
                 <Route path="/kb/hit-test" element={<Guard path="/kb/hit-test" roles={session.roles}><HitTestPage /></Guard>} />
                 <Route path="/kb/documents" element={<Guard path="/kb/documents" roles={session.roles}><DocumentsPage /></Guard>} />
                 <Route path="/analytics" element={<Guard path="/analytics" roles={session.roles}><DashboardPage /></Guard>} />
