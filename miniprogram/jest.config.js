@@ -10,5 +10,8 @@ module.exports = defineJestConfig({
   moduleNameMapper: { "^\\./tabbar\\.js$": "<rootDir>/__test__/tabbar-stub.js" },
   // Taro 4's components import swiper's .mjs files: transform those too.
   transform: { "^.+\\.(mjs|js|jsx|ts|tsx)$": require.resolve("@tarojs/test-utils-react/dist/jest/babel-transformer.js") },
+  // The pages import web/src/lib (chatSocket.ts, chatThread.ts): resolve what those import (Babel's
+  // runtime helpers…) from here too, so the tests need no web/node_modules (a clean CI clone has none).
+  moduleDirectories: ["node_modules", "<rootDir>/node_modules"],
   moduleFileExtensions: ["ts", "tsx", "js", "mjs", "json", "jsx"],
 });
