@@ -5,6 +5,7 @@ const defineJestConfig = require("@tarojs/test-utils-react/dist/jest.js").defaul
 module.exports = defineJestConfig({
   testMatch: ["<rootDir>/__test__/**/*.test.tsx"],
   globals: { API_BASE: "" },
+  setupFilesAfterEnv: ["<rootDir>/__test__/setup.js"],
   // Taro 4's router imports its tab bar (→ components → @tarojs/taro → router.history) before its
   // history module: under CommonJS that cycle reads history too early. Tests render no tab bar.
   moduleNameMapper: { "^\\./tabbar\\.js$": "<rootDir>/__test__/tabbar-stub.js" },

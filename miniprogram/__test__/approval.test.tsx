@@ -5,16 +5,17 @@ import TestUtils from "@tarojs/test-utils-react";
 import { Current } from "@tarojs/runtime";
 import { createReactApp } from "@tarojs/plugin-framework-react/dist/runtime";
 import React from "react";
-import ReactDOM from "react-dom/client";
+import * as ReactDOM from "react-dom";
 import ApprovalPage from "../src/pages/approval/detail";
 import { saveSession } from "../src/lib/session";
 import { answers, sent, sentOf } from "./gql-stub";
 import { shownError as error, tap, type } from "./page";
 
 jest.mock("../src/lib/gql", () => require("./gql-stub"));
-// Taro's page hooks (useRouter) use the React that an app registered: register one; the page reads
-// its id from the router's params as when opened at /pages/approval/detail?id=A1.
-createReactApp(() => null, React, ReactDOM, { pages: [] });
+// Taro's page hooks (useRouter) use the React an app registered: register React (the app's root is not
+// rendered — the test renders the page itself); the page reads its id from the router's params, as
+// when opened at /pages/approval/detail?id=A1.
+createReactApp(() => null, React, { ...ReactDOM, createRoot: () => ({ render: () => undefined }) }, { pages: [] });
 
 jest.mock("../src/lib/live", () => ({ watchApprovals: () => () => undefined }));
 
