@@ -9,7 +9,7 @@ import { shownError as error, tap, type } from "./page";
 // The module boundary the page talks to the API through.
 jest.mock("../src/lib/gql", () => require("./gql-stub"));
 
-const step = (id: string, condition: string) => ({ id, name: id, order: 1, mode: "ALL", condition, approverRoles: ["manager"] });
+const step = (id: string, condition: string) => ({ id, name: id, order: 1, mode: "会签", condition, approverRoles: ["manager"] });
 answers.MpProcesses = () => ({
   approvalProcesses: [
     { id: "expense", name: "报销", description: "费用报销", steps: [step("finance", "金额 > 5000")] },
@@ -17,7 +17,7 @@ answers.MpProcesses = () => ({
   ],
 });
 answers.MpWhoApproves = (v) => ({
-  whoApproves: { processId: v.process, steps: [{ name: "经理", order: 1, mode: "ALL", condition: "", approvers: [{ id: "E2", name: "王经理" }], unresolvedRoles: [] }], skipped: [] },
+  whoApproves: { processId: v.process, steps: [{ name: "经理审批", order: 1, mode: "会签", condition: "", approvers: [{ id: "E2", name: "王经理" }], unresolvedRoles: [] }], skipped: [] },
 });
 answers.MpSubmit = () => ({ submitApproval: { applied: true, message: "", instance: { id: "A1", title: "请假 2 天", status: "pending" } } });
 const submits = () => sentOf("MpSubmit");
@@ -46,6 +46,12 @@ test("a process's form has the fields its conditions read: 金额 → amount, �
   utils = await open("leave");
   expect(document.querySelector(".field-days")).not.toBeNull();
   expect(document.querySelector(".field-amount")).toBeNull();
+  // The chain for me and these values, previewed before submitting.
+  const chain = await utils.queries.waitForQuerySelector(".chain");
+  expect(chain.textContent).toContain("1. 经理审批");
+  expect(chain.textContent).toContain("王经理");
+  expect(chain.textContent).toContain("会签：每一位都要同意");
+  expect(sentOf("MpWhoApproves").at(-1)?.variables).toEqual({ process: "leave", amount: null, days: null });
   utils.unmout();
 });
 

@@ -34,7 +34,7 @@ answers.MpApproval = (v) => ({
     summary: "",
     pendingWith: ["E2"],
     version: 3,
-    steps: [{ index: 0, name: "经理审批", mode: "ALL", status: "pending", approvers: [{ id: "E2", name: "王经理", decision: null }] }],
+    steps: [{ index: 0, name: "经理审批", mode: "会签", status: "pending", approvers: [{ id: "E2", name: "王经理", decision: null }] }],
     audit: [{ kind: "submitted", actorName: "张三", step: "", comment: "", at: "2026-12-01T09:00:00Z" }],
   },
 });
