@@ -4,7 +4,8 @@ here), the real app started on loopback over a built bundle, and one browser con
 signs in — :class:`Page` on the web console, :class:`Phone` on the mini-program's H5 build. A context
 records page errors (and, on the console, CSP violations); :meth:`Context.close` fails the test on any.
 
-The ``browser`` fixture is re-exported by tests/web/conftest.py and tests/miniprogram/conftest.py."""
+The ``playwright`` and ``browser`` fixtures are re-exported by tests/web/conftest.py and
+tests/miniprogram/conftest.py."""
 
 from __future__ import annotations
 
@@ -37,13 +38,29 @@ def chromium() -> str:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def playwright() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium(), headless=True)
-        yield b
-        b.close()
+        yield p
+
+
+def launch(playwright: Any, accept_language: str) -> Any:
+    """Chromium whose requests ask for ``accept_language``. Set on the browser, not the context:
+    a context's ``locale`` (and its ``extra_http_headers``) reach page and fetch requests but not a
+    WebSocket handshake, which goes out with chromium's own (en-US) — and /ws/chat picks the reply
+    language from it, as it does from a real browser's."""
+    return playwright.chromium.launch(
+        executable_path=chromium(), headless=True, args=[f"--accept-lang={accept_language}"]
+    )
+
+
+@pytest.fixture(scope="module")
+def browser(playwright: Any) -> Iterator[Any]:
+    """Chromium as a Chinese-speaking employee's (zh-CN): the tests expect Chinese replies."""
+    b = launch(playwright, "zh-CN,zh")
+    yield b
+    b.close()
 
 
 def require_built(path: Path, target: str) -> None:
@@ -85,15 +102,18 @@ def own_index(store: Any, demo_search: Any, embed_cache: Path, directory: Path) 
 
 
 class Context:
-    """A fresh browser context in Chinese (``zh-CN``: the UI and Accept-Language); page errors fail
-    the test at :meth:`close`."""
+    """A fresh browser context, in Chinese unless ``locale`` says otherwise (``navigator.language``
+    and the pages' Accept-Language; see :func:`launch` for the WebSocket's); page errors fail the
+    test at :meth:`close`."""
 
     full_page = True
 
-    def __init__(self, browser: Any, base: str, shots: Path, **options: Any) -> None:
+    def __init__(
+        self, browser: Any, base: str, shots: Path, *, locale: str = "zh-CN", **options: Any
+    ) -> None:
         self.base = base
         self.shots = shots
-        self.context = browser.new_context(locale="zh-CN", **options)
+        self.context = browser.new_context(locale=locale, **options)
         self.problems: list[str] = []
 
     def _open(self, timeout_ms: int) -> None:
@@ -114,11 +134,12 @@ class Context:
 class Page(Context):
     """The web console, recording CSP violations and page errors."""
 
-    def __init__(self, browser: Any, base: str, *, bypass_csp: bool = False) -> None:
+    def __init__(self, browser: Any, base: str, *, bypass_csp: bool = False, locale: str = "zh-CN") -> None:
         super().__init__(
             browser,
             base,
             WEB_SHOTS,
+            locale=locale,
             viewport={"width": 1280, "height": 860},
             bypass_csp=bypass_csp,
         )

@@ -125,8 +125,10 @@ def test_the_script_and_the_chat_socket_follow_the_widget_origins(sites: tuple[s
 
 
 def test_no_copy_of_the_chat_protocol() -> None:
-    """The widget reads /ws/chat events through the same module as the console's chat page."""
+    """The widget reads /ws/chat events through the same module as the console's chat page
+    (web/src/lib/chatThread.ts's ``interpret``)."""
     src = Path(__file__).resolve().parents[2] / "web" / "src"
     for name in ("widget.ts", "pages/Chat.tsx"):
         text = (src / name).read_text(encoding="utf-8")
-        assert "effectOf(" in text and "new ChatSocket(" in text
+        assert 'from "./lib/chatThread"' in text or 'from "../lib/chatThread"' in text
+        assert "interpret(" in text and "new ChatSocket(" in text
