@@ -161,7 +161,7 @@ def test_knowledge_engineer_hit_tests_a_question_as_another_employee(
     expect(page.get_by_test_id("hits")).not_to_contain_text("仅限人力资源部")
     ui.shot("07-hit-test-withheld")
 
-    page.get_by_role("menuitem", name="文档").click()
+    page.get_by_role("menuitem", name="文档", exact=True).click()  # not 上传文档
     expect(page.get_by_role("link", name="云杉科技年假管理办法")).to_be_visible()
     ui.shot("08-documents")
     ui.close()
