@@ -191,6 +191,7 @@ class Reply:
     notice: str = ""  # e.g. the session had expired
     frustration: float = 0.0  # 0–1, from chat.sentiment
     language: str = DEFAULT  # the language the reply is in (zhiku.i18n)
+    answer_id: str = ""  # the knowledge-base answer's own id (chat.answer), which feedback names
 
 
 class DialogEngine:
@@ -681,6 +682,7 @@ class DialogEngine:
             answer.citations,
             answer.follow_ups,
             entities=answer.entities,
+            answer_id=answer.id,
         )
 
     def _degraded(self, session: Session, who: Principal, text: str) -> Reply:

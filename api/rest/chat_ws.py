@@ -40,6 +40,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from starlette.concurrency import run_in_threadpool
 
 from api.deps import AppState
+from api.graphql.chat import issued_answer_id
 from api.origin import check_ws_origin
 from chat.language import profile_language
 from zhiku.access import Principal
@@ -288,6 +289,8 @@ async def _dispatch(
             await _error(ws, "INTERNAL_ERROR", N_("处理消息时出错，请稍后再试"))
             return
         event = {**_reply_event(reply), "language": reply.language}
+        if reply.answer_id:  # 👍/👎 name it: bound to this employee, as `ask` hands it out
+            event["answerId"] = issued_answer_id(state.settings, reply.answer_id, who.id)
         if stream:
             for index, piece in enumerate(pieces(event["content"])):
                 delta = {"type": "delta", "sessionId": session_id, "index": index, "content": piece}

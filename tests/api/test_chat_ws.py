@@ -228,3 +228,36 @@ def test_a_client_that_opts_in_gets_the_reply_in_pieces_then_whole(server: str, 
         assert event(ws)["type"] == "typing"
         reply = event(ws)
         assert reply["type"] == "answer" and "streamed" not in reply and reply["content"] == got["content"]
+
+
+def test_an_answer_carries_the_id_its_feedback_names(  # type: ignore[no-untyped-def]
+    demo_copy, copy_search, settings: Settings, fresh_limits
+) -> None:
+    """👍/👎 on a /ws/chat answer (the console, the mini-program) name the id the answer came with —
+    bound to its employee, as ``ask``'s: feedback takes it from that employee only. On a copy of the
+    demo: feedback is recorded."""
+    feedback = (
+        "mutation($a: ID!, $q: String!) { feedback(answerId: $a, question: $q, helpful: true) { recorded } }"
+    )
+    with serve(demo_copy, copy_search, settings) as base:
+        with connect(chat_url(base, settings)) as ws:
+            assert event(ws)["type"] == "ready"
+            ws.send(json.dumps({"type": "question", "content": "年假怎么请"}))
+            assert event(ws)["type"] == "typing"
+            reply = event(ws)
+        assert reply["type"] == "answer" and reply["answerId"].startswith("ans-")
+
+        def send(who: str) -> dict[str, Any]:
+            body: dict[str, Any] = httpx.post(
+                base.replace("ws://", "http://") + "/graphql",
+                json={"query": feedback, "variables": {"a": reply["answerId"], "q": "年假怎么请"}},
+                headers={"Authorization": f"Bearer {issue_token(settings, who)}"},
+            ).json()
+            return body
+
+        assert send("E1010")["errors"][0]["extensions"]["code"] == "NOT_FOUND"  # another employee's
+        assert send(EMPLOYEE) == {"data": {"feedback": {"recorded": True}}}
+    rows = demo_copy.query(
+        "MATCH (f:Feedback)-[:GIVEN_BY]->(e {id: $e}) RETURN f.answerId AS a", {"e": EMPLOYEE}
+    )
+    assert [r["a"] for r in rows] == [reply["answerId"].rpartition(".")[0]]

@@ -15,21 +15,18 @@ runs this file; `make test` leaves it out (marker ``web``)."""
 from __future__ import annotations
 
 import base64
-import json
 import os
 import secrets
-import shutil
 import time
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
 import pytest
 import redis
 
-from api.app import create_app
 from api.auth import issue_token
+from tests.browser import H5_DIST, H5_SHOTS, Phone, require_built, serving
 from wecom.fake import FakeWeCom
 from zhiku.loopback import running
 from zhiku.settings import Settings
@@ -37,9 +34,6 @@ from zhiku.settings import Settings
 # The module's first test also waits for the session's demo index (minutes on a loaded machine).
 pytestmark = [pytest.mark.web, pytest.mark.timeout(1200)]
 
-ROOT = Path(__file__).resolve().parents[2]
-DIST = ROOT / "miniprogram" / "dist" / "h5"
-SHOTS = ROOT / "miniprogram" / "test-results"
 APPLICANT, MANAGER = "E1031", "E1030"  # 胡小军 and his manager 朱红梅
 CORP = "ww-zhiku-mp"
 AES_KEY = base64.b64encode(os.urandom(32)).decode().rstrip("=")
@@ -65,9 +59,7 @@ class Served(NamedTuple):
 
 @pytest.fixture(scope="module")
 def server(module_demo_copy: Any) -> Iterator[Served]:
-    if not (DIST / "index.html").is_file():
-        pytest.fail("miniprogram/dist/h5 is not built: run `make miniprogram-test` (it builds it first)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    require_built(H5_DIST / "index.html", "miniprogram-test")
     store, search = module_demo_copy
     fake = FakeWeCom(corp_id=CORP, secret="app-secret", token="t", aes_key=AES_KEY)
     with running(fake.app) as wechat:
@@ -83,7 +75,7 @@ def server(module_demo_copy: Any) -> Iterator[Served]:
             wechat_miniprogram_secret=fake.mini_secret,  # type: ignore[arg-type]
             wechat_api_base=wechat,
         )
-        with running(create_app(settings, store=store, search=search)) as base:
+        with serving(settings, store, search, shots=H5_SHOTS) as base:
             yield Served(base, settings, store, fake)
 
 
@@ -94,63 +86,6 @@ def wait_for(check: Callable[[], Any], timeout_s: float = 30.0) -> Any:
             return value
         time.sleep(0.05)
     raise AssertionError("condition not reached in time")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    path = shutil.which("chromium") or shutil.which("chromium-browser")
-    if path is None:
-        pytest.fail("chromium is not installed: `make miniprogram-test` installs it")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=path, headless=True)
-        yield b
-        b.close()
-
-
-class Phone:
-    """A fresh browser context the size of a phone, on the H5 app; page errors fail the test."""
-
-    def __init__(self, browser: Any, base: str, wechat: dict[str, Any] | None = None) -> None:
-        """``wechat``: play WeChat's side in the page (lib/wechat.ts's bridge) — ``answer``, the user's
-        answer to every template in the consent dialog, and ``code``, what wx.login returns."""
-        self.base = base
-        self.context = browser.new_context(
-            viewport={"width": 390, "height": 844}, device_scale_factor=2, locale="zh-CN", is_mobile=True
-        )
-        if wechat is not None:
-            self.context.add_init_script(
-                f"""window.zhikuWeChat = {{
-                  requestSubscribeMessage: async (ids) => {{
-                    window.zhikuAsked = ids;
-                    return Object.fromEntries(ids.map((id) => [id, {json.dumps(wechat["answer"])}]));
-                  }},
-                  login: async () => ({{ code: {json.dumps(wechat["code"])} }}),
-                }};"""
-            )
-        self.page = self.context.new_page()
-        self.errors: list[str] = []
-        self.page.on("pageerror", lambda e: self.errors.append(str(e)))
-        self.page.set_default_timeout(30_000)
-
-    def go(self, route: str) -> Any:
-        self.page.goto(f"{self.base}/m/#/pages/{route}")
-        return self.page
-
-    def sign_in(self, employee: str) -> Any:
-        page = self.go("login/index")
-        page.locator(f".persona[data-id='{employee}']").click()
-        page.locator(".ask-send").wait_for()  # on the ask page
-        return page
-
-    def shot(self, name: str) -> None:
-        self.page.wait_for_timeout(300)
-        self.page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
-
-    def close(self) -> None:
-        self.context.close()
-        assert not self.errors, self.errors
 
 
 def test_ask_apply_and_approve_live(server: Served, browser: Any) -> None:

@@ -12,16 +12,13 @@ Screenshots go to web/test-results/ (``3x-…``)."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.app import create_app
-from tests.web.test_console_browser import DIST, SHOTS, Page, serious_violations
-from zhiku.loopback import running
+from tests.browser import WEB_DIST, Page, console, own_index, serious_violations
 from zhiku.settings import Settings
 
 pytestmark = pytest.mark.web
@@ -39,26 +36,18 @@ zk:Vendor a owl:Class ; rdfs:subClassOf zk:Organization ; skos:prefLabel "供应
 def server(
     module_demo_copy: Any, demo_search: Any, embed_cache: Path, tmp_path_factory: Any
 ) -> Iterator[tuple[str, Settings]]:
-    from search.service import SearchService
-
-    if not (DIST / "index.html").is_file():
-        pytest.fail("web/dist is not built: run `make web-test` (it builds the bundle first)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     data = tmp_path_factory.mktemp("console-kb")
-    directory = data / "search"  # a deletion syncs the index: this module's own copy of the demo's
-    shutil.copytree(demo_search.directory, directory, ignore=shutil.ignore_patterns(".lock"))
-    search = SearchService(module_demo_copy.store, directory, demo_search.embedder, cache_path=embed_cache)
     sources = data / "sources.yaml"
     sources.write_text(
         "- name: intranet-hr\n  start_urls: ['http://127.0.0.1:9/']\n  every: 6h\n", encoding="utf-8"
     )
-    settings = Settings(data_dir=data, web_dir=DIST, crawl_sources=sources)
-    try:
-        app = create_app(settings, store=module_demo_copy.store, search=search)
-        with running(app, start_timeout_s=120) as base:
-            yield base, settings
-    finally:
-        search.close()
+    settings = Settings(data_dir=data, web_dir=WEB_DIST, crawl_sources=sources)
+    # a deletion syncs the index: this module's own copy of the demo's
+    with (
+        own_index(module_demo_copy.store, demo_search, embed_cache, data / "search") as search,
+        console(settings, module_demo_copy.store, search, start_timeout_s=120) as base,
+    ):
+        yield base, settings
 
 
 def test_knowledge_engineer_deletes_a_document_and_reingests_another(
@@ -66,9 +55,9 @@ def test_knowledge_engineer_deletes_a_document_and_reingests_another(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     ui = Page(browser, base)
-    page = ui.sign_in(KE, settings)
+    page = ui.sign_in(KE)
     ui.go("/kb/documents")
     row = page.locator("tr.ant-table-row", has_text="会议室预订与使用规定")
     row.get_by_role("button", name="删 除").click()
@@ -99,9 +88,9 @@ def test_knowledge_engineer_reads_sources_and_run_now_says_no_scheduler_runs(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     ui = Page(browser, base)
-    page = ui.sign_in(KE, settings)
+    page = ui.sign_in(KE)
     ui.go("/kb/sources")
     expect(page.get_by_text("没有运行中的爬取调度器")).to_be_visible()
     row = page.get_by_test_id("sources").locator("tr.ant-table-row", has_text="intranet-hr")
@@ -116,9 +105,9 @@ def test_knowledge_engineer_browses_the_ontology_and_compares_an_extension(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     ui = Page(browser, base)
-    page = ui.sign_in(KE, settings)
+    page = ui.sign_in(KE)
     ui.go("/kb/ontology")
     tree = page.get_by_test_id("ontology-tree")
     tree.get_by_text("部门 ·", exact=False).first.click()
@@ -154,7 +143,7 @@ def test_an_analyst_sees_the_approval_charts_and_an_engineer_may_not(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     rows = [
         {"instance": f"AI-T{n}", "pid": pid, "process": process, "id": f"AA-T{n}-{k}", "kind": kind,
          "step": step, "hours": hours, "who": who}
@@ -166,7 +155,7 @@ def test_an_analyst_sees_the_approval_charts_and_an_engineer_may_not(
     ]  # fmt: skip
     module_demo_copy.store.execute(SEED, {"rows": rows})
     ui = Page(browser, base)
-    page = ui.sign_in(ANALYST, settings)
+    page = ui.sign_in(ANALYST)
     ui.go("/analytics")
     charts = page.get_by_test_id("approval-analytics")
     expect(charts).to_contain_text("各步骤耗时")
@@ -175,7 +164,7 @@ def test_an_analyst_sees_the_approval_charts_and_an_engineer_may_not(
     ).to_be_visible()
     charts.get_by_text("按审批人").click()
     ui.shot("38-dashboard-approvals")
-    ui.sign_in(KE, settings)
+    ui.sign_in(KE)
     ui.go("/analytics")
     expect(page.get_by_text("无权访问")).to_be_visible()
     ui.close()
@@ -184,9 +173,9 @@ def test_an_analyst_sees_the_approval_charts_and_an_engineer_may_not(
 def test_the_knowledge_pages_have_no_serious_accessibility_violations(
     server: tuple[str, Settings], browser: Any
 ) -> None:
-    base, settings = server
+    base, _ = server
     ui = Page(browser, base, bypass_csp=True)  # axe is injected as a script the CSP would refuse
     visits = ((KE, "/kb/documents"), (KE, "/kb/sources"), (KE, "/kb/ontology"), (ANALYST, "/analytics"))
-    found = serious_violations(ui, settings, visits)
+    found = serious_violations(ui, visits)
     ui.close()
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -12,16 +12,13 @@ finds no serious violation on them. Screenshots go to web/test-results/ (``2x-�
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from api.app import create_app
-from tests.web.test_console_browser import AXE, DIST, SHOTS, Page
-from zhiku.loopback import running
+from tests.browser import WEB_DIST, Page, console, own_index, serious_violations
 from zhiku.settings import Settings
 
 pytestmark = pytest.mark.web
@@ -33,22 +30,14 @@ EMPLOYEE, KE, AGENT, ADMIN = "E1030", "E1003", "E1015", "E1001"
 def server(
     module_demo_copy: Any, demo_search: Any, embed_cache: Path, tmp_path_factory: Any
 ) -> Iterator[tuple[str, Settings]]:
-    from search.service import SearchService
-
-    if not (DIST / "index.html").is_file():
-        pytest.fail("web/dist is not built: run `make web-test` (it builds the bundle first)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
     data = tmp_path_factory.mktemp("console-pages")
-    directory = data / "search"  # uploads sync the index: this module's own copy of the demo's
-    shutil.copytree(demo_search.directory, directory, ignore=shutil.ignore_patterns(".lock"))
-    search = SearchService(module_demo_copy.store, directory, demo_search.embedder, cache_path=embed_cache)
-    settings = Settings(data_dir=data, web_dir=DIST)
-    try:
-        app = create_app(settings, store=module_demo_copy.store, search=search)
-        with running(app, start_timeout_s=120) as base:  # start-up loads the copied index
-            yield base, settings
-    finally:
-        search.close()
+    settings = Settings(data_dir=data, web_dir=WEB_DIST)
+    # uploads sync the index: this module's own copy of the demo's; start-up loads the copied index
+    with (
+        own_index(module_demo_copy.store, demo_search, embed_cache, data / "search") as search,
+        console(settings, module_demo_copy.store, search, start_timeout_s=120) as base,
+    ):
+        yield base, settings
 
 
 def test_knowledge_engineer_rejects_a_candidate_and_sees_the_decision_at_once(
@@ -56,9 +45,9 @@ def test_knowledge_engineer_rejects_a_candidate_and_sees_the_decision_at_once(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     ui = Page(browser, base)
-    page = ui.sign_in(KE, settings)
+    page = ui.sign_in(KE)
     page.get_by_role("menuitem", name="审核队列").click()
     rows = page.get_by_test_id("candidates").locator("tbody tr.ant-table-row")
     expect(rows.first).to_be_visible()
@@ -91,7 +80,7 @@ def test_knowledge_engineer_uploads_a_document_and_finds_it_in_hit_testing(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     good = tmp_path / "总经办值班安排.md"
     good.write_text(
         "# 总经办值班安排\n\n## 周末值班\n\n总经办周末值班由周文博负责，值班电话 8001。\n", encoding="utf-8"
@@ -99,7 +88,7 @@ def test_knowledge_engineer_uploads_a_document_and_finds_it_in_hit_testing(
     bad = tmp_path / "安装程序.exe"
     bad.write_bytes(b"MZ\x90\x00" * 64)
     ui = Page(browser, base)
-    page = ui.sign_in(KE, settings)
+    page = ui.sign_in(KE)
     page.get_by_role("menuitem", name="上传文档").click()
     page.get_by_label("限部门").click()
     page.keyboard.type("总经办")
@@ -132,9 +121,9 @@ def test_knowledge_engineer_expands_an_entitys_neighbourhood(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     ui = Page(browser, base)
-    page = ui.sign_in(KE, settings)
+    page = ui.sign_in(KE)
     ui.go("/kb/graph?id=D-HR")
     counts = page.get_by_test_id("graph-counts")
     expect(counts).not_to_have_text("0 个实体，0 条关系")
@@ -158,9 +147,9 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
 ) -> None:
     from playwright.sync_api import expect
 
-    base, settings = server
+    base, _ = server
     employee = Page(browser, base)
-    chat = employee.sign_in(EMPLOYEE, settings)
+    chat = employee.sign_in(EMPLOYEE)
     expect(chat.get_by_test_id("status")).to_have_text("已连接")
     chat.get_by_role("textbox", name="输入问题，例如：年假怎么请？").fill("年假可以分几次休")
     chat.keyboard.press("Enter")
@@ -169,7 +158,7 @@ def test_an_agent_takes_a_hand_off_and_the_reply_reaches_the_employees_chat(
     expect(chat.get_by_test_id("msg-bot").last).to_contain_text("工单", timeout=60_000)
 
     agent = Page(browser, base)
-    desk = agent.sign_in(AGENT, settings)
+    desk = agent.sign_in(AGENT)
     desk.get_by_role("menuitem", name="客服工作台").click()
     agent.shot("27-desk-queue")
     # the employee's ticket (titled with their question, "年假可以分几次休"), by who raised it
@@ -220,7 +209,7 @@ def test_knowledge_engineer_answers_a_declined_question_with_a_faq_and_it_is_ans
         assert asked(text)["answered"] is False
 
     ui = Page(browser, base)
-    page = ui.sign_in(KE, settings)
+    page = ui.sign_in(KE)
     ui.go("/kb/gaps")
     gap = page.get_by_test_id("gap").filter(has_text=question)
     expect(gap).to_contain_text("未答 3 次")  # one group: "…？" is the same wording, "叫啥" a near one
@@ -246,7 +235,7 @@ def test_an_admin_reads_the_overview_and_every_new_page_refuses_other_roles(
 
     base, settings = server
     ui = Page(browser, base)
-    page = ui.sign_in(ADMIN, settings)
+    page = ui.sign_in(ADMIN)
     ui.go("/admin")  # an admin's menu holds every page: this one may sit in its overflow
     overview = page.get_by_test_id("overview")
     expect(overview).to_contain_text(str(settings.data_dir.resolve()))
@@ -258,7 +247,7 @@ def test_an_admin_reads_the_overview_and_every_new_page_refuses_other_roles(
         (EMPLOYEE, ("/kb/review", "/kb/upload", "/kb/graph", "/desk", "/admin")),
         (KE, ("/desk", "/admin")),
     ):
-        ui.sign_in(who, settings)
+        ui.sign_in(who)
         for path in paths:
             ui.go(path)
             expect(page.get_by_text("无权访问")).to_be_visible()
@@ -269,30 +258,16 @@ def test_an_admin_reads_the_overview_and_every_new_page_refuses_other_roles(
 def test_the_new_pages_have_no_serious_accessibility_violations(
     server: tuple[str, Settings], browser: Any
 ) -> None:
-    base, settings = server
+    base, _ = server
     ui = Page(browser, base, bypass_csp=True)  # axe is injected as a script the CSP would refuse
-    found: dict[str, list[str]] = {}
-    for who, path in (
+    visits = (
         (KE, "/kb/review"),
         (KE, "/kb/upload"),
         (KE, "/kb/graph?id=D-HR"),
         (KE, "/kb/gaps"),
         (AGENT, "/desk"),
         (ADMIN, "/admin"),
-    ):
-        ui.sign_in(who, settings)
-        page = ui.go(path)
-        page.wait_for_load_state("networkidle")
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
-        result = page.evaluate(
-            "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        )
-        serious = [
-            f"{v['id']}: {v['help']}: {', '.join(str(n['target'][0]) for n in v['nodes'][:6])}"
-            for v in result
-            if v["impact"] in ("serious", "critical")
-        ]
-        if serious:
-            found[path] = serious
+    )
+    found = serious_violations(ui, visits)
     ui.close()
     assert found == {}, json.dumps(found, ensure_ascii=False, indent=1)

@@ -15,9 +15,8 @@ from typing import Any
 
 import pytest
 
-from api.app import create_app
-from tests.web.test_console_browser import DIST, SHOTS, Page
-from zhiku.loopback import free_port, running
+from tests.browser import WEB_DIST, WEB_SHOTS, Page, console, require_built
+from zhiku.loopback import free_port
 from zhiku.settings import Settings
 
 pytestmark = pytest.mark.web
@@ -35,15 +34,15 @@ def host_page(base: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def sites(demo_graph, demo_search, tmp_path_factory) -> Iterator[tuple[str, str, str]]:  # type: ignore[no-untyped-def]
-    """(Zhiku's base URL, an allowed intranet site, a site that is not allowed)."""
-    if not (DIST / "widget.js").is_file():
-        pytest.fail("web/dist is not built: run `make web-test` (it builds the bundle first)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def sites(module_demo_copy: Any, tmp_path_factory: Any) -> Iterator[tuple[str, str, str]]:
+    """(Zhiku's base URL, an allowed intranet site, a site that is not allowed). On a copy of the
+    demo: asking records which documents the employee viewed."""
+    require_built(WEB_DIST / "widget.js", "web-test")
+    store, search = module_demo_copy
     allowed_port, other_port = free_port(), free_port()
     allowed, other = f"http://127.0.0.1:{allowed_port}", f"http://localhost:{other_port}"
-    settings = Settings(data_dir=demo_search.directory.parent, web_dir=DIST, widget_origins=[allowed])
-    with running(create_app(settings, store=demo_graph, search=demo_search)) as base:
+    settings = Settings(data_dir=search.directory.parent, web_dir=WEB_DIST, widget_origins=[allowed])
+    with console(settings, store, search) as base:
         root = tmp_path_factory.mktemp("intranet")
         (root / "index.html").write_text(host_page(base), encoding="utf-8")
         handler = partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
@@ -68,7 +67,7 @@ def test_a_page_with_the_tag_opens_a_chat_that_signs_in_and_answers(
 
     base, allowed, _ = sites
     ui = Page(browser, base)
-    ui.sign_in(EMPLOYEE, Settings())  # signed in to the console in this browser (as after WeCom SSO)
+    ui.sign_in(EMPLOYEE)  # signed in to the console in this browser (as after WeCom SSO)
     page = ui.context.new_page()
     page.goto(allowed + "/index.html")
     fab = page.get_by_role("button", name="问问知库")
@@ -88,7 +87,7 @@ def test_a_page_with_the_tag_opens_a_chat_that_signs_in_and_answers(
     expect(source).to_have_attribute(
         "href", f"{base}/doc/" + source.get_attribute("href").split("/doc/", 1)[1]
     )
-    page.screenshot(path=str(SHOTS / "31-widget-answer.png"))
+    page.screenshot(path=str(WEB_SHOTS / "31-widget-answer.png"))
     ui.close()
 
 
@@ -97,14 +96,14 @@ def test_a_site_that_is_not_allowed_gets_no_token(sites: tuple[str, str, str], b
 
     base, _, other = sites
     ui = Page(browser, base)
-    ui.sign_in(EMPLOYEE, Settings())
+    ui.sign_in(EMPLOYEE)
     page = ui.context.new_page()
     page.goto(other + "/index.html")
     page.get_by_role("button", name="问问知库").click()
     with page.expect_popup() as popup:
         page.get_by_role("button", name="登录").click()
     expect(popup.value.get_by_text("未获准嵌入知库")).to_be_visible()
-    popup.value.screenshot(path=str(SHOTS / "32-widget-refused.png"))
+    popup.value.screenshot(path=str(WEB_SHOTS / "32-widget-refused.png"))
     expect(page.get_by_role("button", name="登录")).to_be_visible()  # still signed out
     ui.close()
 
@@ -126,8 +125,10 @@ def test_the_script_and_the_chat_socket_follow_the_widget_origins(sites: tuple[s
 
 
 def test_no_copy_of_the_chat_protocol() -> None:
-    """The widget reads /ws/chat events through the same module as the console's chat page."""
+    """The widget reads /ws/chat events through the same module as the console's chat page
+    (web/src/lib/chatThread.ts's ``interpret``)."""
     src = Path(__file__).resolve().parents[2] / "web" / "src"
     for name in ("widget.ts", "pages/Chat.tsx"):
         text = (src / name).read_text(encoding="utf-8")
-        assert "effectOf(" in text and "new ChatSocket(" in text
+        assert 'from "./lib/chatThread"' in text or 'from "../lib/chatThread"' in text
+        assert "interpret(" in text and "new ChatSocket(" in text

@@ -5,7 +5,7 @@ it("reads /ws/chat events the way the console's chat does", () => {
   const say = { agentJoined: (n: string) => `${n} 已接入`, ticketClosed: (x: string) => x, error: (x: string) => x };
   expect(interpret({ type: "ready", sessionId: "s1", resumed: false, notice: "" }, undefined, say)).toEqual({ sessionId: "s1" });
   expect(interpret({ type: "error", code: "UNAUTHENTICATED", content: "x" }, undefined, say)).toMatchObject({ errorCode: "UNAUTHENTICATED" });
-  const answer = interpret({ type: "answer", sessionId: "s1", content: "有班车。", citations: [], followUps: ["几点发车？"] }, "有班车吗", say);
+  const answer = interpret({ type: "answer", sessionId: "s1", answerId: "ans-1.mac", content: "有班车。", citations: [], followUps: ["几点发车？"] }, "有班车吗", say);
   expect(answer).toMatchObject({ typing: false, line: { who: "bot", text: "有班车。", question: "有班车吗", answerable: true } });
   expect(interpret({ type: "agent_message", eventId: "1", ticketId: "T", agent: "何佳", content: "您好" }, undefined, say).line)
     .toEqual({ who: "agent", text: "您好", agent: "何佳" });

@@ -37,6 +37,8 @@ export type WsEvent =
       followUps?: string[];
       ticketId?: string | null;
       notice?: string;
+      /** A knowledge-base answer's id, bound to this employee: what 👍/👎 (`feedback`) name. */
+      answerId?: string;
     };
 
 export type Status = "connecting" | "open" | "reconnecting" | "closed";

@@ -19,7 +19,7 @@ it("grows a reply from its pieces, then replaces them with the whole reply and i
   ]);
   expect(pieces).toEqual([{ id: "L1", who: "bot", text: "员工每年享有带薪年假。详见考勤制度。", question: "年假怎么请", partial: true }]);
   const whole = play(
-    [[{ type: "answer", sessionId: "s", content: "员工每年享有带薪年假。详见考勤制度。", citations: [{ title: "考勤制度", section: "", snippet: "", uri: "" }], followUps: ["病假呢"] }, "年假怎么请"]],
+    [[{ type: "answer", sessionId: "s", answerId: "ans-1.mac", content: "员工每年享有带薪年假。详见考勤制度。", citations: [{ title: "考勤制度", section: "", snippet: "", uri: "" }], followUps: ["病假呢"] }, "年假怎么请"]],
     pieces,
   );
   expect(whole).toHaveLength(1);
@@ -57,13 +57,12 @@ it("words the agent's and the server's lines, keeps the session and reports erro
   expect(lines[3]).toMatchObject({ ticketId: "T1", answerable: false });
 });
 
-it("keeps the last lines only, and records 👍/👎 under the session's answer id", () => {
+it("keeps the last lines only, and records 👍/👎 under the answer id the server gave", () => {
   const many = Array.from({ length: THREAD_LIMIT }, (_, i) => ({ id: `x${i}`, who: "me" as const, text: String(i) }));
-  const lines = play([[{ type: "answer", sessionId: "s", content: "好" }, "问"]], many);
+  const lines = play([[{ type: "answer", sessionId: "s", answerId: "ans-2.mac", content: "好" }, "问"]], many);
   expect(lines).toHaveLength(THREAD_LIMIT);
   expect(lines[0].id).toBe("x1");
   const answer = lines[lines.length - 1];
-  expect(feedbackVariables("s1", answer, true)).toEqual({ answerId: "s1:L1", question: "问", helpful: true });
-  expect(feedbackVariables(null, answer, false).answerId).toBe("chat:L1");
+  expect(feedbackVariables(answer, true)).toEqual({ answerId: "ans-2.mac", question: "问", helpful: true });
   expect(withFeedback(lines, "L1", false).at(-1)?.feedback).toBe(false);
 });

@@ -12,8 +12,10 @@ export type Line = {
   question?: string;
   citations?: WsCitation[];
   followUps?: string[];
-  /** A reply 👍/👎 applies to (an answer or a clarifying question). */
+  /** A reply 👍/👎 applies to (an answer or a clarifying question from the knowledge base). */
   answerable?: boolean;
+  /** The id the server gave the answer for this employee (`answerId` of /ws/chat): feedback names it. */
+  answerId?: string;
   agent?: string | null;
   feedback?: boolean;
   ticketId?: string | null;
@@ -48,6 +50,7 @@ type Reply = {
   followUps?: string[];
   ticketId?: string | null;
   notice?: string;
+  answerId?: string;
 };
 
 export function interpret(e: WsEvent, question: string | undefined, say: Wording): Step {
@@ -86,7 +89,8 @@ export function interpret(e: WsEvent, question: string | undefined, say: Wording
           citations: r.citations,
           followUps: r.followUps,
           ticketId: r.ticketId,
-          answerable: e.type === "answer" || e.type === "clarify",
+          answerable: (e.type === "answer" || e.type === "clarify") && Boolean(r.answerId),
+          answerId: r.answerId,
         },
       };
     }
@@ -113,9 +117,9 @@ export function advance(lines: Line[], step: Step, newId: () => string): Line[] 
   return next.length > THREAD_LIMIT ? next.slice(-THREAD_LIMIT) : next;
 }
 
-/** The `feedback` mutation's variables for 👍/👎 on ``line`` of session ``sessionId``. */
-export function feedbackVariables(sessionId: string | null, line: Line, helpful: boolean) {
-  return { answerId: `${sessionId || "chat"}:${line.id}`, question: line.question ?? "", helpful };
+/** The `feedback` mutation's variables for 👍/👎 on ``line`` (an answerable line: it has an answer id). */
+export function feedbackVariables(line: Line, helpful: boolean) {
+  return { answerId: line.answerId ?? "", question: line.question ?? "", helpful };
 }
 
 /** The thread with ``id``'s 👍/👎 recorded. */

@@ -148,7 +148,7 @@ export default function ChatPage() {
   };
 
   const onFeedback = async (line: Line, helpful: boolean) => {
-    const result = await feedback(feedbackVariables(localStorage.getItem(keys.sessionKey), line, helpful));
+    const result = await feedback(feedbackVariables(line, helpful));
     if (result.error) {
       toast.error(t("common.error", { text: result.error.message }));
       return;

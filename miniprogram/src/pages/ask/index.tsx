@@ -148,9 +148,8 @@ export default function AskPage() {
   };
 
   const onFeedback = async (line: Line, helpful: boolean) => {
-    const chat = (Taro.getStorageSync(sessionKey(employee)) as string) || null;
     try {
-      await gql(Feedback, feedbackVariables(chat, line, helpful));
+      await gql(Feedback, feedbackVariables(line, helpful));
       update((ls) => withFeedback(ls, line.id, helpful));
     } catch (e) {
       void Taro.showToast({ title: (e as Error).message, icon: "none" });
