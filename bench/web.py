@@ -201,8 +201,8 @@ def chat_first_token(runs: int) -> None:
     print(f"chat on /chat in headless chromium, loopback, demo company, median of {len(first)} questions "
           f"(target: first token ≤ 300 ms)")  # fmt: skip
     print(f"{'first token ms':>15} {'p90':>6} {'whole reply ms':>15} {'p90':>6}")
-    q = lambda xs: statistics.quantiles(xs, n=10)[-1] if len(xs) > 1 else xs[0]  # noqa: E731
-    print(f"{statistics.median(first):15.0f} {q(first):6.0f} {statistics.median(whole):15.0f} {q(whole):6.0f}")
+    med, p90 = statistics.median, (lambda xs: statistics.quantiles(xs, n=10)[-1] if len(xs) > 1 else xs[0])
+    print(f"{med(first):15.0f} {p90(first):6.0f} {med(whole):15.0f} {p90(whole):6.0f}")
 
 
 def main() -> None:
