@@ -232,6 +232,16 @@ class TicketDesk:
 
     # -- reading -----------------------------------------------------------------------------------
 
+    def find(
+        self, query: str, viewer: Principal, *, status: str = "", assignee: str = "", limit: int = 50
+    ) -> list[TicketView]:
+        """The queue's tickets (same order) whose employee, title or text, as ``viewer`` sees them,
+        contain every word of ``query``; each as ``viewer`` sees it."""
+        seen = (
+            self.seen_by(v, viewer) for v in self.list(status=status, assignee=assignee, limit=SEARCH_SCAN)
+        )
+        return [v for v in seen if matches(v, query)][:limit]
+
     def list(
         self, *, status: str = "", assignee: str = "", employee: str = "", limit: int = 50
     ) -> list[TicketView]:
@@ -244,16 +254,6 @@ class TicketDesk:
             {"status": status, "assignee": assignee, "employee": employee, "limit": limit},
         )
         return [TicketView.from_row(r) for r in rows]
-
-    def find(
-        self, query: str, viewer: Principal, *, status: str = "", assignee: str = "", limit: int = 50
-    ) -> list[TicketView]:
-        """The queue's tickets (same order) whose employee, title or text, as ``viewer`` sees them,
-        contain every word of ``query``; each as ``viewer`` sees it."""
-        seen = (
-            self.seen_by(v, viewer) for v in self.list(status=status, assignee=assignee, limit=SEARCH_SCAN)
-        )
-        return [v for v in seen if matches(v, query)][:limit]
 
     def get(self, ticket_id: str) -> TicketView:
         rows = self.store.query(load_query("ticket_detail").text, {"id": ticket_id})
