@@ -191,8 +191,8 @@ def chat_first_token(runs: int) -> None:
                     page.evaluate(_WATCH)
                     box.fill(question)
                     box.press("Enter")
-                    page.wait_for_function("window.__zk.done !== null", timeout=60_000)
-                    t = page.evaluate("window.__zk")
+                    page.wait_for_function("() => window.__zk.done !== null", timeout=60_000)
+                    t = page.evaluate("() => window.__zk")
                     if run:
                         first.append(t["first"] - t["t0"])
                         whole.append(t["done"] - t["t0"])
