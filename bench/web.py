@@ -146,28 +146,27 @@ CHAT_QUESTIONS = (
     "加班费怎么算", "怎么申请笔记本电脑", "婚假有几天", "公司班车几点发车",
 )  # fmt: skip
 CHAT_EMPLOYEE = "E1030"  # an employee of 行政部
-#: Installed before each question: times Enter (t0), the first non-empty reply bubble (first) and the
-#: reply complete (its 👍 button: the answer's final frame has arrived).
+#: Installed before each question: times Enter (t0), the first non-empty reply bubble (first) and its
+#: last change (last); the reply is whole once it has not changed for QUIET_MS (a declined reply has no
+#: 👍 button to wait for).
+QUIET_MS = 1500
 _WATCH = """() => {
   const thread = document.querySelector('[data-testid=thread]');
   const before = thread.querySelectorAll('[data-testid=msg-bot]').length;
-  window.__zk = {t0: null, first: null, done: null};
+  window.__zk = {t0: null, first: null, last: null};
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Enter' && window.__zk.t0 === null) window.__zk.t0 = performance.now();
   }, {capture: true, once: true});
-  const seen = () => {
+  new MutationObserver(() => {
     const bots = thread.querySelectorAll('[data-testid=msg-bot]');
     const last = bots.length > before ? bots[bots.length - 1] : null;
-    if (!last) return;
-    if (window.__zk.first === null && last.textContent.trim()) window.__zk.first = performance.now();
-    if (window.__zk.done === null && last.querySelector('button')) {
-      window.__zk.done = performance.now();
-      observer.disconnect();
-    }
-  };
-  const observer = new MutationObserver(seen);
-  observer.observe(thread, {childList: true, subtree: true, characterData: true});
+    if (!last || !last.textContent.trim()) return;
+    const now = performance.now();
+    if (window.__zk.first === null) window.__zk.first = now;
+    window.__zk.last = now;
+  }).observe(thread, {childList: true, subtree: true, characterData: true});
 }"""
+_WHOLE = f"() => window.__zk.last !== null && performance.now() - window.__zk.last > {QUIET_MS}"
 
 
 def chat_first_token() -> None:
@@ -195,11 +194,11 @@ def chat_first_token() -> None:
                 page.evaluate(_WATCH)
                 box.fill(question)
                 box.press("Enter")
-                page.wait_for_function("() => window.__zk.done !== null", timeout=60_000)
+                page.wait_for_function(_WHOLE, timeout=60_000)
                 t = page.evaluate("() => window.__zk")
                 if i >= len(CHAT_WARMUP):
                     first.append(t["first"] - t["t0"])
-                    whole.append(t["done"] - t["t0"])
+                    whole.append(t["last"] - t["t0"])
             browser.close()
     print()
     print(f"chat on /chat in headless chromium, loopback, demo company, median of {len(first)} questions "
