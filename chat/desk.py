@@ -62,6 +62,8 @@ BOT_PREFIX = "知库"
 #: Shown to an agent in place of what the bot drew from documents the employee may read and the
 #: agent may not (a bot line, a found source), and with a suggestion that leaves such documents out.
 WITHHELD = "该员工可见的受限资料未显示"
+#: The most tickets a search looks through (the queue's order: the most urgent first).
+SEARCH_SCAN = 2000
 SUGGESTION_SOURCES = 3
 #: A ticket's status as the employee reads it.
 TICKET_STATUS_ZH = {"open": N_("处理中"), "assigned": N_("已分派"), "closed": N_("已完成")}
@@ -165,6 +167,15 @@ def _line_documents(raw: list[str] | None) -> list[tuple[str, ...] | None] | Non
     return out
 
 
+def matches(ticket: TicketView, query: str) -> bool:
+    """Whether every word of ``query`` is in the ticket's employee (name or id), title or text — the
+    ticket as the searcher sees it (:func:`seen_by`: a withheld line is not searched)."""
+    haystack = "\n".join(
+        [ticket.employee_id, ticket.employee_name, ticket.title, *ticket.conversation, ticket.resolution]
+    ).casefold()
+    return all(word in haystack for word in query.casefold().split())
+
+
 def seen_by(ticket: TicketView, viewer: Principal, readable: Callable[[str], bool]) -> TicketView:
     """``ticket`` as ``viewer`` may see it; ``readable(document_id)``: whether ``viewer`` may read it.
 
@@ -220,6 +231,16 @@ class TicketDesk:
         self.stream = stream
 
     # -- reading -----------------------------------------------------------------------------------
+
+    def find(
+        self, query: str, viewer: Principal, *, status: str = "", assignee: str = "", limit: int = 50
+    ) -> list[TicketView]:
+        """The queue's tickets (same order) whose employee, title or text, as ``viewer`` sees them,
+        contain every word of ``query``; each as ``viewer`` sees it."""
+        seen = (
+            self.seen_by(v, viewer) for v in self.list(status=status, assignee=assignee, limit=SEARCH_SCAN)
+        )
+        return [v for v in seen if matches(v, query)][:limit]
 
     def list(
         self, *, status: str = "", assignee: str = "", employee: str = "", limit: int = 50

@@ -136,9 +136,14 @@ class GapLog:
                 out[question] = str(json.loads(raw)["faq"])
         return out
 
-    def resolve(self, group: GapGroup, faq: str, by: str) -> None:
+    def resolve(self, group: GapGroup, faq: str, by: str, *, section: str = "") -> None:
+        """Mark ``group`` answered by document ``faq`` (a new FAQ entry, or an existing answer the
+        engineer linked, optionally one ``section`` of it)."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        record = json.dumps({"faq": faq, "by": by, "at": at, "group": group.key}, ensure_ascii=False)
+        entry = {"faq": faq, "by": by, "at": at, "group": group.key}
+        if section:
+            entry["section"] = section
+        record = json.dumps(entry, ensure_ascii=False)
         mapping: dict[str | bytes, str | bytes] = {normalise(q): record for q in group.questions}
         self.kv.hset(RESOLVED, mapping=mapping)  # type: ignore[arg-type]  # redis-py's Mapping key types
 

@@ -144,6 +144,20 @@ def build_scheduler(
             coalesce=True,
             max_instances=1,
         )
+    if kv is not None and settings.nlu_train_cron:  # the monthly `zhiku nlu train` (crawlers.nlu_train)
+        from crawlers.nlu_train import retrain_job
+
+        scheduler.add_job(
+            retrain_job,
+            CronTrigger.from_crontab(settings.nlu_train_cron, timezone="UTC"),
+            args=[str(settings.data_dir.resolve()), kv],
+            id="nlu-train",
+            name="nlu train",
+            jobstore="memory",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
     for job in scheduler.get_jobs("default"):
         name = job.id.removeprefix("crawl:")
         state.set_next_run(name, job.next_run_time.timestamp() if job.next_run_time else None)

@@ -319,6 +319,12 @@ class Settings(BaseSettings):
         0.5, ge=0, description="AutoThrottle's first delay between requests to one site (0: no throttle)."
     )
     crawl_timeout_s: int = Field(1800, ge=10, description="A crawl running longer than this is stopped.")
+    nlu_train_cron: str = Field(
+        "0 3 1 * *",
+        description="When the scheduler's leader retrains the chat's intent model from labelled questions "
+        "(crontab, UTC; default 03:00 on the 1st of each month; empty: never). Like `zhiku nlu train`, the "
+        "new model replaces the old only when held-out accuracy does not drop.",
+    )
     scheduler: bool = Field(
         False,
         description="Run the crawl scheduler inside `zhiku serve` too: every instance is a candidate, "

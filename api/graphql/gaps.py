@@ -13,6 +13,7 @@ from strawberry.types import Info
 from api.graphql.context import Context, ctx
 from api.graphql.paging import page
 from chat.gaps import GapGroup, GapLog
+from ingest import manage
 from ingest.faq_entry import write_faq_entry
 from ingest.upload import org_vocabulary, upload_scope
 from zhiku.errors import InputError, NotFoundError
@@ -80,12 +81,42 @@ def _gap(group: GapGroup) -> KnowledgeGap:
     )
 
 
+@strawberry.type(description="知识缺口已链接到已有答案 / a gap linked to an existing answer")
+class GapLink:
+    key: strawberry.ID
+    document_id: strawberry.ID = strawberry.field(description="所链接的已有 FAQ 条目或文档")
+    title: str
+    section: str = strawberry.field(description="所链接的章节（空为整篇）")
+    labelled: int = strawberry.field(description="保存了意图标注的问法数")
+
+
+@strawberry.type(description="已确认一组问题的意图（不写 FAQ）/ a gap's intent labelled")
+class GapLabel:
+    key: strawberry.ID
+    intent: str
+    labelled: int = strawberry.field(description="保存了意图标注的问法数")
+
+
 def gap_log(c: Context) -> GapLog:
     """Over the chat's own question log (in the shared Redis)."""
     questions = c.state.dialog.questions
     if questions is None:  # a dialog built without one (some tests): nothing was counted
         raise NotFoundError.localized(N_("未记录提问统计"), "questions are not being counted")
     return GapLog(questions.kv, questions, c.state.store)
+
+
+def _check_intent(c: Context, intent: str | None) -> None:
+    if intent is not None and intent not in c.state.dialog.intent_model(None).intents:
+        raise InputError.localized(N_("没有这个意图：{intent}"), f"unknown intent: {intent}", intent=intent)
+
+
+def _group(log: GapLog, key: strawberry.ID, days: int) -> GapGroup:
+    group = log.group(str(key), _days(days))
+    if group is None:
+        raise NotFoundError.localized(
+            N_("没有这个知识缺口（可能已解决）"), "no such knowledge gap (it may be resolved already)"
+        )
+    return group
 
 
 def _days(days: int) -> int:
@@ -133,17 +164,10 @@ class GapMutation:
         c = ctx(info)
         who = c.require(ROLE)
         state, log = c.state, gap_log(c)
-        if intent is not None and intent not in state.dialog.intent_model(None).intents:
-            raise InputError.localized(
-                N_("没有这个意图：{intent}"), f"unknown intent: {intent}", intent=intent
-            )
+        _check_intent(c, intent)
 
         def resolve() -> GapResolution:
-            group = log.group(str(key), _days(days))
-            if group is None:
-                raise NotFoundError.localized(
-                    N_("没有这个知识缺口（可能已解决）"), "no such knowledge gap (it may be resolved already)"
-                )
+            group = _group(log, key, days)
             known_departments, known_roles = org_vocabulary(state.store)
             scope = upload_scope(
                 who,
@@ -177,3 +201,52 @@ class GapMutation:
             )
 
         return await asyncio.to_thread(resolve)
+
+    @strawberry.mutation(
+        description="把一组问题链接到已有的 FAQ 条目或文档章节：该组标为已解决；可同时确认其意图 / link a gap"
+    )
+    async def link_knowledge_gap(
+        self,
+        info: Info,
+        key: strawberry.ID,
+        document_id: strawberry.ID,
+        section: str = "",
+        intent: str | None = None,
+        days: int = 30,
+    ) -> GapLink:
+        c = ctx(info)
+        who = c.require(ROLE)
+        state, log = c.state, gap_log(c)
+        _check_intent(c, intent)
+
+        def link() -> GapLink:
+            group = _group(log, key, days)
+            doc = manage.find_document(state.store, str(document_id), who)  # one they may read
+            log.resolve(group, doc.id, who.id, section=section.strip())
+            labelled = log.label(group.questions, intent, who.id) if intent else 0
+            return GapLink(
+                key=key,
+                document_id=strawberry.ID(doc.id),
+                title=doc.title,
+                section=section.strip(),
+                labelled=labelled,
+            )
+
+        return await asyncio.to_thread(link)
+
+    @strawberry.mutation(
+        description="只确认一组问题的意图（不写 FAQ，该组仍列出），供 zhiku nlu train / label a gap"
+    )
+    async def label_knowledge_gap(
+        self, info: Info, key: strawberry.ID, intent: str, days: int = 30
+    ) -> GapLabel:
+        c = ctx(info)
+        who = c.require(ROLE)
+        log = gap_log(c)
+        _check_intent(c, intent)
+
+        def label() -> GapLabel:
+            group = _group(log, key, days)
+            return GapLabel(key=key, intent=intent, labelled=log.label(group.questions, intent, who.id))
+
+        return await asyncio.to_thread(label)

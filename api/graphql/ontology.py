@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from api.deps import AppState
 from api.graphql.context import ctx
+from lang.detect import SUPPORTED
 from ontology.diff import count_affected, diff_ontologies
 from ontology.model import CORE_FILE, load_ontology
 from ontology.view import class_views
@@ -46,6 +47,13 @@ class OntologyRule:
     message: str
 
 
+@strawberry.type(description="某种语言的标签覆盖 / label coverage in one language")
+class LabelCoverage:
+    language: str = strawberry.field(description="zh en ja ko de fr it nl pt ru")
+    labelled: int = strawberry.field(description="有该语言 skos:prefLabel/altLabel 的实例数")
+    share: float = strawberry.field(description="占实例数的比例（0–1；无实例为 0）")
+
+
 @strawberry.type(description="本体类 / an ontology class")
 class OntologyClass:
     name: str
@@ -57,6 +65,9 @@ class OntologyClass:
     instances: int = strawberry.field(description="图谱中该类的节点数（调用者可见的）")
     properties: list[OntologyProperty]
     rules: list[OntologyRule]
+    label_coverage: list[LabelCoverage] = strawberry.field(
+        description="十种语言各自有标签的实例比例（调用者可见的实例）/ label coverage per language"
+    )
 
 
 @strawberry.type(description="本体差异的一项 / one change of an ontology diff")
@@ -79,8 +90,22 @@ class OntologyDiffResult:
     affected: int
 
 
+def _coverage(row: dict[str, object] | None) -> list[LabelCoverage]:
+    total = int(row["count"]) if row else 0  # type: ignore[call-overload]
+    out = []
+    for language in SUPPORTED:
+        labelled = int(row[language]) if row else 0  # type: ignore[call-overload]
+        out.append(
+            LabelCoverage(
+                language=language, labelled=labelled, share=round(labelled / total, 4) if total else 0.0
+            )
+        )
+    return out
+
+
 def _classes(state: AppState, who: Principal) -> list[OntologyClass]:
     counts = {r["label"]: int(r["count"]) for r in run_named_query(state.store, "label_counts", who=who)}
+    coverage = {r["label"]: r for r in run_named_query(state.store, "label_coverage", who=who)}
     return [
         OntologyClass(
             name=v.name,
@@ -102,6 +127,7 @@ def _classes(state: AppState, who: Principal) -> list[OntologyClass]:
                 for p in v.properties
             ],
             rules=[OntologyRule(path=r.path, zh=r.zh, en=r.en, message=r.message) for r in v.rules],
+            label_coverage=_coverage(coverage.get(v.name)),
         )
         for v in class_views(state.ontology).values()
     ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 from strawberry.types import Info
@@ -48,6 +48,9 @@ class TicketSla:
     remaining_seconds: int = strawberry.field(description="距目标剩余（负数：已超出）")
     responded_at: str | None = strawberry.field(description="首次回复或关闭的时间")
     as_of: str = strawberry.field(description="计算时的服务器时间（客户端从此继续计时）")
+
+
+MAX_SEARCH_CHARS = 200  # longer search text is cut (no ticket field is searched by more)
 
 
 @strawberry.type(description="工单（转人工、服务请求）/ a ticket")
@@ -147,17 +150,32 @@ async def _ticket_result(c: Context, ticket_id: str, result: ActionResult) -> Ti
 class TicketQuery:
     @strawberry.field(description="工单队列（客服、管理员）/ the agents' ticket queue")
     async def tickets(
-        self, info: Info, status: str | None = None, mine: bool = False, first: int = 50
+        self,
+        info: Info,
+        status: str | None = None,
+        mine: bool = False,
+        first: int = 50,
+        search: Annotated[
+            str | None,
+            strawberry.argument(
+                description="按员工（姓名或工号）、标题、对话内容搜索（只搜调用者可见的内容）"
+            ),
+        ] = None,
     ) -> list[Ticket]:
         c = ctx(info)
         who = c.require("agent")
         desk, limit = c.state.desk, page(first)
-        views = await asyncio.to_thread(
-            lambda: [
-                desk.seen_by(v, who)
-                for v in desk.list(status=status or "", assignee=who.id if mine else "", limit=limit)
-            ]
-        )
+        status_, assignee = status or "", who.id if mine else ""
+        if search and search.strip():
+            views = await asyncio.to_thread(
+                desk.find, search[:MAX_SEARCH_CHARS], who, status=status_, assignee=assignee, limit=limit
+            )
+        else:
+            views = await asyncio.to_thread(
+                lambda: [
+                    desk.seen_by(v, who) for v in desk.list(status=status_, assignee=assignee, limit=limit)
+                ]
+            )
         return [ticket(v) for v in views]
 
     @strawberry.field(description="一个工单（客服、管理员，或提交人本人）/ one ticket")

@@ -89,3 +89,27 @@ def test_run_now_without_a_scheduler_is_refused_with_a_reason(api: TestClient) -
     assert "zhiku scheduler" in refused["message"] and "no crawl scheduler" in refused["messageEn"]
     assert gql(api, KE, RUN, n="nope")["errors"][0]["extensions"]["code"] == "NOT_FOUND"
     assert gql(api, EMPLOYEE, RUN, n="hr-site")["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+COVERAGE = "{ ontologyClasses { name instances labelCoverage { language labelled share } } }"
+
+
+def test_label_coverage_per_class_in_the_ten_languages(api: TestClient, demo_copy: FalkorDBStore) -> None:
+    classes = {c["name"]: c for c in gql(api, KE, COVERAGE)["data"]["ontologyClasses"]}
+    topic = classes["Topic"]
+    cover = {c["language"]: c for c in topic["labelCoverage"]}
+    assert list(cover) == ["zh", "en", "ja", "ko", "de", "fr", "it", "nl", "pt", "ru"]
+    # counted here from the nodes' label properties as loaded (skos labels → name/nameEn/labelsI18n…)
+    rows = demo_copy.query(
+        "MATCH (t:Topic) RETURN t.name AS zh, t.nameEn AS en, t.labelsI18n AS i18n, t.aliasesI18n AS alt"
+    )
+    ja = sum(
+        1 for r in rows if any(str(x).startswith("ja=") for x in [*(r["i18n"] or []), *(r["alt"] or [])])
+    )
+    assert topic["instances"] == len(rows) > 0 and ja > 0
+    assert cover["zh"]["labelled"] == sum(1 for r in rows if r["zh"]) and cover["ja"]["labelled"] == ja
+    assert cover["ja"]["share"] == round(ja / len(rows), 4)
+    assert cover["en"]["labelled"] == sum(1 for r in rows if r["en"])
+    assert cover["ko"]["labelled"] == 0 and cover["ko"]["share"] == 0
+    vendor = {c["language"]: c["share"] for c in classes["Vendor"]["labelCoverage"]}  # no instances
+    assert set(vendor.values()) == {0}

@@ -114,3 +114,63 @@ def test_a_declined_question_becomes_a_faq_entry_and_is_answered_next_time(clien
     # the group cannot be resolved twice
     twice = gql(client, KE, RESOLVE, key=group["key"], q=asked[0], a=answer_text, l=0)
     assert twice["errors"][0]["extensions"]["code"] == "NOT_FOUND"
+
+
+LINK = """mutation L($key: ID!, $doc: ID!, $s: String!, $i: String) {
+  linkKnowledgeGap(key: $key, documentId: $doc, section: $s, intent: $i) {
+    key documentId title section labelled } }"""
+LABEL = """mutation B($key: ID!, $i: String!) { labelKnowledgeGap(key: $key, intent: $i) { key intent labelled } }"""
+
+
+def _declined_group(client: TestClient, asked: list[str], marker: str) -> dict[str, Any]:
+    for question in asked:
+        assert gql(client, EMPLOYEE, ASK, q=question)["data"]["ask"]["answered"] is False
+    ours = [g for g in gql(client, KE, GAPS)["data"]["knowledgeGaps"] if marker in g["question"]]
+    assert len(ours) == 1, ours
+    return ours[0]
+
+
+def test_a_gap_is_linked_to_an_existing_answer_or_only_labelled(client: TestClient) -> None:
+    state = client.app.state.zhiku  # type: ignore[attr-defined]
+    questions: QuestionLog = state.dialog.questions
+    log = GapLog(questions.kv, questions, state.store)
+    store = state.store
+    open_doc = store.query(
+        "MATCH (d:Document) WHERE coalesce(size(d.accessDepartments), 0) = 0 "
+        "AND coalesce(d.level, 0) = 0 RETURN d.id AS id, d.name AS title LIMIT 1"
+    )[0]
+    hr_doc = store.query("MATCH (d:Document) WHERE 'D-HR' IN d.accessDepartments RETURN d.id AS id")[0]["id"]
+
+    # label only: the intent is saved, the group stays listed (no answer was written)
+    fish = f"鱼{uuid.uuid4().hex[:4]}"
+    fish_group = _declined_group(client, [f"前台的{fish}谁来喂？", f"前台的{fish}谁喂"], fish)
+    bad = gql(client, KE, LABEL, key=fish_group["key"], i="没有的意图")
+    assert bad["errors"][0]["extensions"]["code"] == "BAD_INPUT"
+    refused = gql(client, EMPLOYEE, LABEL, key=fish_group["key"], i="查询政策")
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    labelled = gql(client, KE, LABEL, key=fish_group["key"], i="查询政策")["data"]["labelKnowledgeGap"]
+    assert labelled == {"key": fish_group["key"], "intent": "查询政策", "labelled": 2}
+    assert ("查询政策", normalise(f"前台的{fish}谁来喂")) in {(i, normalise(q)) for i, q in log.labelled()}
+    assert [g for g in gql(client, KE, GAPS)["data"]["knowledgeGaps"] if fish in g["question"]]
+
+    # link: a document the engineer may not read does not exist for them; nothing is resolved
+    pet = f"狗{uuid.uuid4().hex[:4]}"
+    asked = [f"公司的{pet}在哪里？", f"公司的{pet}在哪"]
+    group = _declined_group(client, asked, pet)
+    hidden = gql(client, KE, LINK, key=group["key"], doc=hr_doc, s="")
+    assert hidden["errors"][0]["extensions"]["code"] == "NOT_FOUND", hidden
+    assert [g for g in gql(client, KE, GAPS)["data"]["knowledgeGaps"] if pet in g["question"]]
+
+    linked = gql(client, KE, LINK, key=group["key"], doc=open_doc["id"], s=" 第二节 ", i="查询政策")
+    assert linked["data"]["linkKnowledgeGap"] == {
+        "key": group["key"],
+        "documentId": open_doc["id"],
+        "title": open_doc["title"],
+        "section": "第二节",
+        "labelled": 2,
+    }
+    # resolved by the linked answer: gone from the list, each wording recorded against it
+    assert not [g for g in gql(client, KE, GAPS)["data"]["knowledgeGaps"] if pet in g["question"]]
+    assert log.resolved_of(asked) == {q: open_doc["id"] for q in asked}
+    again = gql(client, KE, LINK, key=group["key"], doc=open_doc["id"], s="")
+    assert again["errors"][0]["extensions"]["code"] == "NOT_FOUND"

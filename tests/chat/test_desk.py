@@ -399,3 +399,35 @@ def test_the_suggestion_answers_the_question_the_hand_off_was_about() -> None:
     assert _view(title="公司有班车吗", conversation=lines).last_question() == "公司有班车吗"
     # a ticket titled otherwise (before titles were questions): the latest line not asking for a person
     assert _view(title="员工要求转人工", conversation=lines).last_question() == "在吗？"
+
+
+SEARCH = (
+    "query S($s: String!, $status: String) { tickets(search: $s, status: $status) { id title employeeName } }"
+)
+
+
+def test_searching_the_queue_by_employee_title_and_text_sees_only_what_the_agent_may_read(
+    client: TestClient,
+) -> None:
+    ticket = hr_salary_hand_off(client)
+    store = client.app.state.zhiku.store  # type: ignore[attr-defined]
+    name = store.query("MATCH (e:Employee {id: $id}) RETURN e.name AS n", {"id": HR_EMPLOYEE})[0]["n"]
+
+    def found(who: str, text: str, status: str | None = None) -> list[str]:
+        body = gql(client, who, SEARCH, s=text, status=status)
+        assert "errors" not in body, body
+        return [t["id"] for t in body["data"]["tickets"]]
+
+    for agent in (HR_AGENT, IT_AGENT):
+        assert ticket in found(agent, "调薪矩阵")  # the employee's own words (and the title from them)
+        assert ticket in found(agent, f"{name} 调薪矩阵")  # every word: the employee's name and the text
+        assert ticket in found(agent, HR_EMPLOYEE.lower())  # the employee's id, any case
+        assert ticket not in found(agent, "调薪矩阵 没有这个词")
+        assert ticket not in found(agent, "调薪矩阵", status="closed")
+    # the bot's answer from the HR-only document: found by an agent who may read it, not by one who may not
+    assert ticket in found(HR_AGENT, SALARY_TEXT[0])
+    assert ticket not in found(IT_AGENT, SALARY_TEXT[0])
+    shown = json.dumps(gql(client, IT_AGENT, SEARCH, s="调薪矩阵"), ensure_ascii=False)
+    assert not any(s in shown for s in SALARY_TEXT)
+    refused = gql(client, HR_EMPLOYEE, SEARCH, s="调薪矩阵")
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"

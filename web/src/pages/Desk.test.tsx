@@ -63,3 +63,20 @@ it("shows each waiting ticket's first-response timer from the server, red when o
   const card = await screen.findByTestId("ticket");
   expect(within(card).getByTestId("sla")).toHaveAttribute("data-state", "breached");
 });
+
+it("searches the queue on the server by employee, title or text", async () => {
+  const other = { ...ticket, id: "T-9", title: "报销发票丢了", employeeName: "李雷" };
+  const { sent } = renderPage(
+    <DeskPage />,
+    {
+      DeskQueue: (v) => ({ tickets: v.search ? [ticket, other].filter((tk) => tk.employeeName.includes(String(v.search))) : [ticket, other] }),
+      DeskSuggestion: { ticket: { id: "T-1", suggestion: null } },
+    },
+    { employee: "E1015", roles: ["employee", "agent"] },
+  );
+  expect(await screen.findByRole("button", { name: "报销发票丢了" })).toBeInTheDocument();
+  await userEvent.type(screen.getByLabelText("搜索工单：员工、标题、对话内容"), "朱红梅{Enter}");
+  await waitFor(() => expect(screen.queryByRole("button", { name: "报销发票丢了" })).not.toBeInTheDocument());
+  expect(screen.getByRole("button", { name: "年假怎么请" })).toBeInTheDocument();
+  expect(sent.filter((s) => s.name === "DeskQueue").at(-1)!.variables).toMatchObject({ search: "朱红梅", status: "open", mine: false });
+});

@@ -42,8 +42,8 @@ export const TicketFields = graphql(`
 `);
 
 export const DeskQueueQuery = graphql(`
-  query DeskQueue($status: String, $mine: Boolean!) {
-    tickets(status: $status, mine: $mine, first: 100) {
+  query DeskQueue($status: String, $mine: Boolean!, $search: String) {
+    tickets(status: $status, mine: $mine, first: 100, search: $search) {
       ...DeskTicketFields
     }
   }
@@ -213,8 +213,12 @@ export default function DeskPage() {
   const { session } = useAuth();
   const [status, setStatus] = useState<string>("open");
   const [mine, setMine] = useState(false);
+  const [search, setSearch] = useState(""); // by employee, title or text (the server searches what this agent may read)
   const [chosen, setChosen] = useState<Ticket | null>(null);
-  const [{ data, fetching, error }, refetch] = useQuery({ query: DeskQueueQuery, variables: { status: status === "all" ? null : status, mine } });
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: DeskQueueQuery,
+    variables: { status: status === "all" ? null : status, mine, search: search.trim() || null },
+  });
   const tickets = data?.tickets ?? [];
   const elapsed = useElapsed(data);
   useEffect(() => {
@@ -237,6 +241,14 @@ export default function DeskPage() {
           size="small"
           extra={<Checkbox checked={mine} onChange={(e) => setMine(e.target.checked)}>{t("desk.mine")}</Checkbox>}
         >
+          <Input.Search
+            allowClear
+            placeholder={t("desk.search")}
+            aria-label={t("desk.search")}
+            onSearch={(v) => setSearch(v)}
+            maxLength={200}
+            style={{ marginBottom: 8 }}
+          />
           <Segmented
             block
             value={status}

@@ -50,3 +50,35 @@ it("lists a group with its counts, wordings and nearest topics, and answers it w
   await waitFor(() => expect(screen.queryByTestId("gap")).not.toBeInTheDocument()); // the group is resolved
   expect(screen.getByText("没有未解决的知识缺口")).toBeInTheDocument();
 });
+
+it("links a group to an existing answer, or only labels its intent", async () => {
+  let linked = false;
+  const { sent } = renderPage(
+    <GapsPage />,
+    {
+      KnowledgeGaps: () => answers(linked ? [] : [gap]),
+      LabelKnowledgeGap: () => ({ labelKnowledgeGap: { key: "gap-1", intent: "福利", labelled: 2 } }),
+      LinkKnowledgeGap: () => {
+        linked = true;
+        return { linkKnowledgeGap: { key: "gap-1", documentId: "doc-welfare", title: "员工福利制度", section: "3. 节日福利" } };
+      },
+    },
+    { employee: "E1003", roles: ["employee", "knowledge_engineer"] },
+  );
+  const card = await screen.findByTestId("gap");
+  const labelButton = within(card).getByRole("button", { name: "只标注意图" });
+  expect(labelButton).toBeDisabled(); // no intent chosen yet
+  await userEvent.click(within(card).getByLabelText("确认意图（用于重训 NLU）：公司的猫叫什么名字"));
+  await userEvent.click(await screen.findByTitle("福利"));
+  await userEvent.click(labelButton);
+  expect(await screen.findByTestId("resolved")).toHaveTextContent("已为“公司的猫叫什么名字”的 2 种问法保存意图“福利”");
+  expect(sent.find((s) => s.name === "LabelKnowledgeGap")!.variables).toMatchObject({ key: "gap-1", intent: "福利", days: 30 });
+  expect(screen.getByTestId("gap")).toBeInTheDocument(); // labelling alone leaves the group listed
+
+  await userEvent.click(within(card).getByRole("button", { name: "用此回答：员工福利制度" }));
+  expect(await screen.findByText("“公司的猫叫什么名字”已链接到《员工福利制度》。")).toBeInTheDocument();
+  expect(sent.find((s) => s.name === "LinkKnowledgeGap")!.variables).toMatchObject({
+    key: "gap-1", documentId: "doc-welfare", section: "3. 节日福利", days: 30,
+  });
+  await waitFor(() => expect(screen.queryByTestId("gap")).not.toBeInTheDocument());
+});

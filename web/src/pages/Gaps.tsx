@@ -2,7 +2,9 @@
 // (the server's knowledgeGaps), with how often and the nearest existing topics. From a group the
 // engineer writes the answer as a FAQ entry (question, other wordings, answer, who may read it, and
 // optionally the confirmed intent for `zhiku nlu train`): it is stored and indexed at once and the
-// group leaves the list — asking again is answered from it.
+// group leaves the list — asking again is answered from it. Or the engineer links the group to an
+// existing answer (one of the nearest topics: "用此回答", linkKnowledgeGap) or only labels its intent
+// ("只标注意图", labelKnowledgeGap: the group stays listed).
 import { useState } from "react";
 import { Alert, Button, Card, Empty, Form, Input, InputNumber, List, Select, Space, Tag, Typography } from "antd";
 import { Link } from "react-router";
@@ -63,6 +65,27 @@ const ResolveMutation = graphql(`
       documentId
       outcome
       chunks
+      labelled
+    }
+  }
+`);
+
+const LinkMutation = graphql(`
+  mutation LinkKnowledgeGap($key: ID!, $documentId: ID!, $section: String!, $days: Int!) {
+    linkKnowledgeGap(key: $key, documentId: $documentId, section: $section, days: $days) {
+      key
+      documentId
+      title
+      section
+    }
+  }
+`);
+
+const LabelMutation = graphql(`
+  mutation LabelKnowledgeGap($key: ID!, $intent: String!, $days: Int!) {
+    labelKnowledgeGap(key: $key, intent: $intent, days: $days) {
+      key
+      intent
       labelled
     }
   }
@@ -129,8 +152,24 @@ export default function GapsPage() {
   const { t } = useT();
   const [days, setDays] = useState(30);
   const [open, setOpen] = useState<string | null>(null);
-  const [done, setDone] = useState<{ question: string; documentId: string } | null>(null);
+  const [done, setDone] = useState<{ text: string; documentId?: string } | null>(null);
+  const [intentOf, setIntentOf] = useState<Record<string, string>>({});
   const [{ data, fetching, error }, refetch] = useQuery({ query: GapsQuery, variables: { days } });
+  const [linkState, link] = useMutation(LinkMutation);
+  const [labelState, label] = useMutation(LabelMutation);
+  const acted = linkState.error ?? labelState.error;
+  async function linkTo(g: Gap, n: Gap["nearest"][number]) {
+    const r = await link({ key: g.key, documentId: n.documentId, section: n.section, days });
+    const made = r.data?.linkKnowledgeGap;
+    if (!made) return;
+    setDone({ text: t("gaps.linked", { question: g.question, title: made.title }), documentId: made.documentId });
+    refetch({ requestPolicy: "network-only" });
+  }
+  async function labelOnly(g: Gap) {
+    const r = await label({ key: g.key, intent: intentOf[g.key], days });
+    const made = r.data?.labelKnowledgeGap;
+    if (made) setDone({ text: t("gaps.labelled", { question: g.question, intent: made.intent, n: made.labelled }) });
+  }
   const gaps = data?.knowledgeGaps ?? [];
   const departments = (data?.entities.edges ?? []).map((e) => ({ value: e.node.id, label: e.node.name ?? e.node.id }));
 
@@ -142,14 +181,14 @@ export default function GapsPage() {
         <span>{t("gaps.days")}</span>
         <Select value={days} onChange={setDays} options={DAYS.map((d) => ({ value: d, label: t("gaps.lastDays", { n: d }) }))} aria-label={t("gaps.days")} style={{ width: 140 }} />
       </Space>
-      {error && <Alert type="error" showIcon title={t("common.error", { text: errorText(error) })} />}
+      {(error ?? acted) && <Alert type="error" showIcon title={t("common.error", { text: errorText((error ?? acted)!) })} />}
       {done && (
         <Alert
           type="success"
           showIcon
           data-testid="resolved"
-          title={t("gaps.resolved", { question: done.question })}
-          action={<Link to={`/doc/${encodeURIComponent(done.documentId)}`}>{t("upload.open")}</Link>}
+          title={done.text}
+          action={done.documentId && <Link to={`/doc/${encodeURIComponent(done.documentId)}`}>{t("upload.open")}</Link>}
           style={{ marginBottom: 12 }}
           closable
           onClose={() => setDone(null)}
@@ -180,9 +219,15 @@ export default function GapsPage() {
                 {g.nearest.length === 0
                   ? <Typography.Text type="secondary">{t("gaps.noNearest")}</Typography.Text>
                   : g.nearest.map((n) => (
-                      <Link key={n.documentId} to={`/doc/${encodeURIComponent(n.documentId)}`} style={{ marginRight: 12 }}>
-                        {n.title}{n.section ? ` · ${n.section}` : ""}
-                      </Link>
+                      <span key={n.documentId} style={{ marginRight: 12 }}>
+                        <Link to={`/doc/${encodeURIComponent(n.documentId)}`}>
+                          {n.title}{n.section ? ` · ${n.section}` : ""}
+                        </Link>
+                        <Button size="small" type="link" loading={linkState.fetching} onClick={() => linkTo(g, n)}
+                          aria-label={`${t("gaps.link")}：${n.title}`}>
+                          {t("gaps.link")}
+                        </Button>
+                      </span>
                     ))}
               </div>
               {open === g.key ? (
@@ -192,13 +237,19 @@ export default function GapsPage() {
                   intents={data?.nluIntents ?? []}
                   departments={departments}
                   onDone={(documentId) => {
-                    setDone({ question: g.question, documentId });
+                    setDone({ text: t("gaps.resolved", { question: g.question }), documentId });
                     setOpen(null);
                     refetch({ requestPolicy: "network-only" });
                   }}
                 />
               ) : (
-                <Button style={{ marginTop: 8 }} onClick={() => setOpen(g.key)}>{t("gaps.writeFaq")}</Button>
+                <Space wrap style={{ marginTop: 8 }}>
+                  <Button onClick={() => setOpen(g.key)}>{t("gaps.writeFaq")}</Button>
+                  <Select allowClear style={{ minWidth: 160 }} placeholder={t("gaps.intent")} aria-label={`${t("gaps.intent")}：${g.question}`}
+                    value={intentOf[g.key] || undefined} onChange={(v: string | undefined) => setIntentOf({ ...intentOf, [g.key]: v ?? "" })}
+                    options={(data?.nluIntents ?? []).map((i) => ({ value: i, label: i }))} />
+                  <Button disabled={!intentOf[g.key]} loading={labelState.fetching} onClick={() => labelOnly(g)}>{t("gaps.labelOnly")}</Button>
+                </Space>
               )}
             </Card>
           )}

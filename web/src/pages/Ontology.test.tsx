@@ -1,4 +1,4 @@
-import { screen, waitFor } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { renderPage } from "../testing/stub";
 import OntologyPage, { classTree } from "./Ontology";
@@ -7,6 +7,9 @@ vi.setConfig({ testTimeout: 30_000 }); // antd pages render slowly in jsdom on a
 
 const klass = (name: string, labelZh: string, parents: string[] = [], core = true, instances = 0) => ({
   name, labelZh, labelEn: name, definition: "", parents, core, instances, properties: [], rules: [],
+  labelCoverage: ["zh", "en", "ja", "ko", "de", "fr", "it", "nl", "pt", "ru"].map((language, i) => ({
+    language, labelled: Math.max(0, instances - 10 * i), share: instances ? Math.max(0, instances - 10 * i) / instances : 0,
+  })),
 });
 const classes = [
   { ...klass("Employee", "员工", [], true, 30), properties: [{ name: "belongsTo", kind: "object", labelZh: "所属部门", labelEn: "belongs to", range: "Department", functional: true }],
@@ -35,4 +38,14 @@ it("shows a class's properties and rules in words, and a proposed extension's di
   await userEvent.upload(document.querySelector('input[type="file"]') as HTMLInputElement, file);
   expect(await screen.findByText("类 Vendor：删除（可能使已有数据失效）")).toBeInTheDocument();
   await waitFor(() => expect(sent.find((s) => s.name === "OntologyDiff")?.variables.filename).toBe("vendor.ttl"));
+});
+
+it("shows the selected class's label coverage in the ten languages", async () => {
+  renderPage(<OntologyPage />, { OntologyClasses: { ontologyClasses: classes } });
+  const table = await screen.findByTestId("label-coverage");
+  const headers = within(table).getAllByRole("columnheader").map((h) => h.textContent);
+  expect(headers).toEqual(["zh", "en", "ja", "ko", "de", "fr", "it", "nl", "pt", "ru"]);
+  const cells = within(table).getAllByRole("cell").map((c) => c.textContent);
+  expect(cells.slice(0, 4)).toEqual(["100%", "67%", "33%", "0%"]); // Employee: 30, 20, 10, 0 of 30
+  expect(within(table).getByTitle("20 / 30")).toHaveTextContent("67%");
 });

@@ -2,6 +2,8 @@
 // language, with each class's properties, its SHACL rules in plain words and how many instances the
 // graph holds; and a proposed extension file (dropped here) compared with the loaded ontology, with
 // what each breaking change would orphan. Read-only: the comparison reports, it never applies.
+// Each class also shows its label coverage: the share of its instances labelled in each of the ten
+// languages (skos:prefLabel/altLabel as loaded).
 import { useMemo, useState } from "react";
 import { Alert, Card, Col, Descriptions, Empty, Input, List, Row, Table, Tag, Tree, Typography, Upload } from "antd";
 import { useClient, useQuery } from "urql";
@@ -33,6 +35,11 @@ const ClassesQuery = graphql(`
         zh
         en
         message
+      }
+      labelCoverage {
+        language
+        labelled
+        share
       }
     }
   }
@@ -102,6 +109,22 @@ function ClassDetail({ klass }: { klass: Klass }) {
           { title: t("onto.kind"), key: "kind", width: 90, render: (_, p) => t(p.kind === "object" ? "onto.relation" : "onto.datatype") },
           { title: t("onto.range"), key: "range", width: 140, render: (_, p) => (p.range ?? "—") + (p.functional ? ` (${t("onto.functional")})` : "") },
         ]}
+      />
+      <Typography.Title level={4} style={{ fontSize: 15, marginTop: 16 }}>{t("onto.coverage")}</Typography.Title>
+      <Table
+        rowKey="key"
+        size="small"
+        pagination={false}
+        data-testid="label-coverage"
+        scroll={{ x: true }}
+        dataSource={[{ key: "coverage" }]}
+        columns={(klass.labelCoverage ?? []).map((c) => ({
+          title: c.language,
+          key: c.language,
+          render: () => (
+            <span title={`${c.labelled} / ${klass.instances}`}>{klass.instances ? `${Math.round(c.share * 100)}%` : "—"}</span>
+          ),
+        }))}
       />
       <Typography.Title level={4} style={{ fontSize: 15, marginTop: 16 }}>{t("onto.rules")}</Typography.Title>
       {klass.rules.length ? (
