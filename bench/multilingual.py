@@ -2,8 +2,9 @@
 
 The corpus (:data:`PAGES` of ``bench/data/multilingual``): the same 36 Writer how-to pages
 (``text/swriter/guide/``) from ``libreoffice-help-<lang>`` in each of the ten languages, fetched with
-``apt-get download`` like :mod:`bench.real_corpora` (never ``debian-faq``). Pages and heading anchors
-are the same in every language, so one label (page, anchor) holds for all ten copies.
+``apt-get download`` like :mod:`bench.real_corpora` (never the FAQ packages reserved for independent
+evaluation). Pages and heading anchors are the same in every language, so one label (page, anchor)
+holds for all ten copies.
 
 For every language L other than Chinese, two runs:
 

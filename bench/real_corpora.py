@@ -35,7 +35,7 @@ class Corpus:
     labels: str = ""
 
 
-#: The corpora of the benchmark (never ``debian-faq``: it is kept for independent evaluation).
+#: The corpora of the benchmark (never the FAQ packages kept for independent evaluation).
 CORPORA: dict[str, Corpus] = {
     "debian-reference": Corpus("debian-reference-zh-cn", "usr/share/debian-reference", "*.zh-cn.html"),
     "debian-edu": Corpus(

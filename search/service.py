@@ -736,25 +736,27 @@ class SearchService:
         has_fields = len(fields.of_chunk) == n
         rows = fields.of_chunk[positions] if has_fields else np.zeros(0, dtype=np.int64)
         zeros = np.zeros(len(positions))
+        dense = np.array([dense_score[p] for p in positions])
+        keyword = np.array([keyword_score.get(p, 0.0) for p in positions])
+        same = np.array([same_language(language, snap.chunks[p].language) for p in positions])
         scores = fuse(
-            np.array([dense_score[p] for p in positions]),
-            np.array([keyword_score.get(p, 0.0) for p in positions]),
+            dense,
+            keyword,
             np.array([coverage(query, snap.token_set(p)) for p in positions]),
             np.array([coverage(query, fields.tokens[r]) for r in rows]) if has_fields else zeros,
             fields.vectors[rows] @ qvec if has_fields else zeros,
             WEIGHTS,
-            same_language=np.array([same_language(language, snap.chunks[p].language) for p in positions]),
+            same_language=same,
         )
-        # a passage of a long chunk holding the question's words together (search.fusion.Passage)
+        # a passage of a long chunk holding the question's words together (search.fusion.Passage);
+        # only long chunks can qualify, so only theirs is windowed
         passage = fusion.PASSAGE
         tokens_of = [snap.chunks[p].tokens for p in positions]
+        long = np.array([len(t) > passage.width for t in tokens_of])
+        window = [fusion.window_coverage(query, t, passage.width) if is_long else 0.0
+                  for t, is_long in zip(tokens_of, long, strict=True)]  # fmt: skip
         scores = scores + fusion.passage_evidence(
-            np.array([fusion.window_coverage(query, t, passage.width) for t in tokens_of]),
-            np.array([dense_score[p] for p in positions]),
-            np.array([keyword_score.get(p, 0.0) for p in positions]),
-            np.array([len(t) > passage.width for t in tokens_of]),
-            passage,
-            same_language=np.array([same_language(language, snap.chunks[p].language) for p in positions]),
+            np.array(window), dense, keyword, long, passage, same_language=same
         )
         return {p: float(s) for p, s in zip(positions, scores, strict=True)}
 
