@@ -12,11 +12,14 @@ it) or out of scope. Every question is asked as employee E1030 through :func:`ch
 
     python bench/answer_calibration.py [--split dev|test|all] [--lang zh|en|ja] [--data-dir DIR] [--dump]
     python bench/answer_calibration.py --heldout   # the held-out set, once
+    python bench/answer_calibration.py --heldout2  # the second held-out set (session 11), once
     python bench/answer_calibration.py --cost      # the gate's cost per ask (a microbench)
 
 The gate's thresholds were first tuned on ``dev`` only and ``test`` was run once; since then both
 splits of ``answer_calibration.tsv`` are a tuning set, and ``answer_calibration_heldout.tsv`` (171
-questions written before the gate changed again) is the set run once, at the end. Without
+questions written before the gate changed again) is the set run once, at the end; in session 11 it
+joins the tuning sets and ``answer_calibration_heldout2.tsv`` (written by an independent writer before
+that tuning) is the one run once, at the end, by the lead. Without
 ``--data-dir`` it loads the demo into a temporary data directory of its own (``bench.harness``);
 ``--data-dir`` reuses one where ``zhiku demo load`` already ran (read only). ``--dump`` prints every
 question's evidence, for tuning on dev. ``--lang en|ja`` asks the hand-translated sample
@@ -46,6 +49,8 @@ from zhiku.settings import Settings
 
 DATA = Path(__file__).resolve().parent / "data" / "answer_calibration.tsv"
 HELDOUT = DATA.with_name("answer_calibration_heldout.tsv")
+#: Written by an independent writer before the session-11 tuning; run once, at the end, by the lead.
+HELDOUT2 = DATA.with_name("answer_calibration_heldout2.tsv")
 #: A sample of DATA translated by hand into English and Japanese (issue 19: cross-language answering).
 XLANG = Path(__file__).resolve().parent / "data" / "answer_calibration_xlang.tsv"
 XLANG_COLUMNS = ("en", "ja")
@@ -212,6 +217,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--data-dir")
     parser.add_argument("--dump", action="store_true")
     parser.add_argument("--heldout", action="store_true", help="the held-out set (run it once)")
+    parser.add_argument("--heldout2", action="store_true", help="the second held-out set (run it once)")
     parser.add_argument("--cost", action="store_true", help="time the gate per ask (first set's questions)")
     parser.add_argument(
         "--lang",
@@ -220,11 +226,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         help="zh: the Chinese set; en/ja: its hand-translated sample (cross-language, issue 19)",
     )
     args = parser.parse_args(argv)
+    splits: tuple[str, ...]
     if args.heldout:
-        items = load_items(HELDOUT)
+        items, splits = load_items(HELDOUT), ("heldout",)
+    elif args.heldout2:
+        items, splits = load_items(HELDOUT2), ("heldout2",)
     else:
         items = load_items() if args.lang == "zh" else translated_items(args.lang)
-    splits = ("heldout",) if args.heldout else ("dev", "test") if args.split == "all" else (args.split,)
+        splits = ("dev", "test") if args.split == "all" else (args.split,)
     with demo(args.data_dir) as settings, open_store(settings) as store:
         service = SearchService.open(store, settings)
         who = load_principal(store, EMPLOYEE)
