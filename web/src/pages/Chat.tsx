@@ -93,7 +93,7 @@ function restore<T>(key: string, fallback: T): T {
 }
 
 export default function ChatPage() {
-  const { t } = useT();
+  const { t, lang } = useT();
   const { session, signOut } = useAuth();
   const keys = store(session!.employee);
   const [lines, setLines] = useState<Line[]>(() => restore<Line[]>(keys.threadKey, []));
@@ -131,6 +131,7 @@ export default function ChatPage() {
       token: session!.token,
       sessionId: localStorage.getItem(keys.sessionKey),
       stream: true,
+      language: lang,
       onEvent,
       onStatus: setStatus,
     });
@@ -138,6 +139,10 @@ export default function ChatPage() {
     s.start();
     return () => s.stop();
   }, [session, keys.sessionKey, add, signOut, t]);
+  // replies in the language the UI is switched to, not the browser's (sent with each question)
+  useEffect(() => {
+    if (socket.current) socket.current.language = lang;
+  }, [lang]);
 
   const send = (text: string) => {
     const q = text.trim();
