@@ -84,6 +84,7 @@ class Hit:
     score: float
     entities: tuple[tuple[str, str], ...]
     dense_score: float | None = None
+    keyword_score: float | None = None  # raw BM25 (None: not among the keyword results)
     keyword_rank: int | None = None
     dense_rank: int | None = None
     anchor: str = ""  # the section's fragment in ``uri`` ("" when the document has none)
@@ -711,6 +712,7 @@ class SearchService:
                 pos,
                 round(fused[pos], 6),
                 dense_score=dense_score.get(pos),
+                keyword_score=keyword_score.get(pos),
                 keyword_rank=kw_rank.get(pos),
                 dense_rank=dn_rank.get(pos),
             )
