@@ -8,8 +8,10 @@ or one chunk of it — when the asker may read it (:func:`search.service.SearchS
 themselves (``HGETALL zhiku:gaps:resolved``) are read again only when that version moved — every link
 and unlink moves it (:meth:`chat.gaps.GapLog.resolve`, :meth:`~chat.gaps.GapLog.unlink`), so every API
 instance sees a link on its next question. Matching is rapidfuzz's ``extractOne`` over the normalised
-wordings in this process. A Redis that cannot be reached leaves the last links read in place (logged):
-the answer matters more than the link.
+wordings in this process. ``bench/gap_links.py`` (2 shared cores at load 10): a median 30 µs per
+question with no links, 0.1 ms with 1,000 linked wordings, 0.6 ms with 5,000 — next to the ~20 ms an
+unseen question's search costs. A Redis that cannot be reached leaves the last links read in place
+(logged): the answer matters more than the link.
 
 Example::
 
