@@ -648,20 +648,32 @@ export function format(lang: Lang, key: MessageKey, params?: Record<string, stri
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params?.[name] ?? `{${name}}`));
 }
 
-type Ctx = { lang: Lang; setLang: (l: Lang) => void; t: (key: MessageKey, params?: Record<string, string | number>) => string };
+type Ctx = {
+  lang: Lang;
+  /** The language the user chose with the switch (remembered), or null: never chosen. */
+  chosen: Lang | null;
+  setLang: (l: Lang) => void;
+  t: (key: MessageKey, params?: Record<string, string | number>) => string;
+};
 const I18n = createContext<Ctx | null>(null);
 const KEY = "zhiku.lang";
 
 export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Lang }) {
-  const [lang, setLangState] = useState<Lang>(
-    () => initial ?? (localStorage.getItem(KEY) === "en" ? "en" : "zh"),
-  );
+  const [chosen, setChosen] = useState<Lang | null>(() => {
+    const stored = localStorage.getItem(KEY);
+    return stored === "en" || stored === "zh" ? stored : null;
+  });
+  const [lang, setLangState] = useState<Lang>(() => initial ?? (chosen === "en" ? "en" : "zh"));
   const setLang = useCallback((l: Lang) => {
     localStorage.setItem(KEY, l);
     document.documentElement.lang = l === "zh" ? "zh-CN" : "en";
     setLangState(l);
+    setChosen(l);
   }, []);
-  const value = useMemo<Ctx>(() => ({ lang, setLang, t: (k, p) => format(lang, k, p) }), [lang, setLang]);
+  const value = useMemo<Ctx>(
+    () => ({ lang, chosen, setLang, t: (k, p) => format(lang, k, p) }),
+    [lang, chosen, setLang],
+  );
   return <I18n.Provider value={value}>{children}</I18n.Provider>;
 }
 
