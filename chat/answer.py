@@ -7,6 +7,10 @@ question is the answer gate's call (:mod:`chat.gate`: similarity, how much of th
 passage contains, words the knowledge base never uses, entity links); when it does not, the reply
 says 没有找到, names the nearest topics the knowledge base does have and offers a human, instead of
 guessing. ``bench/answer_calibration.py`` measures it.
+
+A question a knowledge engineer linked to an answer (:mod:`chat.links`: a near-duplicate of a resolved
+knowledge gap's wording) is answered from the linked document, section or chunk instead — when the
+asker may read it; otherwise it takes the normal path above.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ import re
 import uuid
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
+from chat.gaps import normalise
 from chat.gate import decide, evidence
+from chat.links import AnswerLinks, Link
 from search.fusion import field_text
 from search.recommend import follow_ups
-from search.service import Hit, SearchService
+from search.service import Hit, SearchResult, SearchService
 from zhiku.access import Principal
 from zhiku.i18n import N_, current, language_name
 from zhiku.i18n import tr as _
@@ -115,6 +123,36 @@ def not_found(hits: list[Hit]) -> str:
     return _(NOT_FOUND) + near + _(HANDOFF_OFFER)
 
 
+def linked_hit(
+    service: SearchService,
+    link: Link,
+    question: str,
+    who: Principal,
+    result: SearchResult,
+    also: Principal | None = None,
+) -> Hit | None:
+    """The passage of ``link``'s target that answers ``question``, if every reader may read it: the
+    linked chunk; else, among the linked section's (or the whole document's) chunks with content, the
+    one the search ranked first, then the one that contains most of the question, then the first."""
+    hits = service.document_hits(link.document_id, who, also=also)
+    if link.chunk_id:
+        chosen = [h for h in hits if h.chunk_id == link.chunk_id]
+    elif link.section:
+        chosen = [h for h in hits if h.section == link.section or h.section.startswith(link.section + " / ")]
+    else:
+        chosen = []
+    pool = chosen or hits  # a section or chunk no longer there: the document it was in
+    candidates = [h for h in pool if substantive(h)] or pool
+    if not candidates:
+        return None
+    rank = {h.chunk_id: i for i, h in enumerate(result.hits)}
+    norm = normalise(question)
+    return min(
+        candidates,
+        key=lambda h: (rank.get(h.chunk_id, len(rank)), -fuzz.partial_ratio(norm, normalise(h.text[:400]))),
+    )
+
+
 def compose_answer(
     service: SearchService,
     question: str,
@@ -123,14 +161,30 @@ def compose_answer(
     sources: int = 3,
     also: Principal | None = None,
     focus: str = "",
+    links: AnswerLinks | None = None,
 ) -> Answer:
     """Answer ``question`` for ``who`` from the documents ``who`` may read (and ``also`` may read, when
     given: an agent's suggestion for an employee). ``focus``: the word a follow-up turns on ("那去成都呢"
-    → 成都): a passage among the first few hits that contains it answers, when it is about the question."""
+    → 成都): a passage among the first few hits that contains it answers, when it is about the question.
+    ``links``: the answers engineers linked to questions (:mod:`chat.links`), which answer first."""
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"
     entities = [(e, s) for e, s in result.entities]
+    link = links.match(question) if links is not None else None
+    linked = linked_hit(service, link, question, who, result, also) if link is not None else None
+    if link is not None and linked is not None:
+        hits = [linked, *(h for h in result.hits if h.chunk_id != linked.chunk_id)]
+        return Answer(
+            answer_id,
+            result.query or question,
+            framed(linked),
+            round(link.similarity / 100, 4),
+            [_citation(h) for h in hits[:sources]],
+            entities,
+            follow_ups(question, result, FOLLOW_UPS),
+            True,
+        )
     if not result.hits:
         # search's own word (an empty question, an empty knowledge base) is shown as it is
         message = _(result.message) if result.message else ""
@@ -154,9 +208,7 @@ def compose_answer(
                     top, verdict = hit, other
                     break
     hits = [top, *(h for h in result.hits if h is not top)]
-    citations = [
-        Citation(h.document_id, h.title, h.link, h.section, h.snippet, h.chunk_id) for h in hits[:sources]
-    ]
+    citations = [_citation(h) for h in hits[:sources]]
     suggestions = follow_ups(question, result, FOLLOW_UPS)
     if not verdict.answered:
         text = not_found(result.hits)
@@ -174,6 +226,10 @@ def compose_answer(
     return Answer(
         answer_id, result.query, framed(top), verdict.confidence, citations, entities, suggestions, True
     )
+
+
+def _citation(hit: Hit) -> Citation:
+    return Citation(hit.document_id, hit.title, hit.link, hit.section, hit.snippet, hit.chunk_id)
 
 
 def _same_language(a: str, b: str) -> bool:

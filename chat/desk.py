@@ -38,6 +38,7 @@ import redis
 import redis.asyncio
 
 from chat.answer import Answer, compose_answer
+from chat.links import AnswerLinks
 from graph.base import GraphStore
 from graph.streams import EventStream, StreamHub
 from graph.versions import RECORDS
@@ -224,11 +225,13 @@ class TicketDesk:
         search: SearchService,
         principal_of: Callable[[str], Principal],
         stream: EventStream | None = None,
+        links: AnswerLinks | None = None,
     ) -> None:
         self.store = store
         self.search = search
         self.principal_of = principal_of
         self.stream = stream
+        self.links = links  # answers engineers linked to questions (chat.links): suggested first
 
     # -- reading -----------------------------------------------------------------------------------
 
@@ -279,7 +282,9 @@ class TicketDesk:
         agent may not read is shown; ``withheld`` when the employee's own answer would cite more."""
         employee = self.principal_of(ticket.employee_id)
         question = ticket.last_question()
-        answer = compose_answer(self.search, question, employee, sources=SUGGESTION_SOURCES, also=viewer)
+        answer = compose_answer(
+            self.search, question, employee, sources=SUGGESTION_SOURCES, also=viewer, links=self.links
+        )
         withheld = False
         if not (viewer.is_admin or viewer.id == employee.id):
             theirs = self.search.search(question, employee, k=SUGGESTION_SOURCES).hits

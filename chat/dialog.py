@@ -44,6 +44,7 @@ from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import LANGUAGE_DATA, UNCLEAR, IntentModel
 from chat.language import NLU_LANGUAGES, Spoken, spoken
 from chat.language import reply_language as reply_language_for
+from chat.links import AnswerLinks
 from chat.outbox import Outbox
 from chat.questions import QuestionLog
 from chat.rewrite import AnswerRewriter
@@ -209,11 +210,14 @@ class DialogEngine:
         rewriter: AnswerRewriter | None = None,
         sessions: SessionStore | None = None,
         questions: QuestionLog | None = None,
+        links: AnswerLinks | None = None,
     ) -> None:
         """``sessions``: where conversations live between turns (:mod:`chat.sessions`; default this
         process's memory; the API passes the shared Redis store). ``ttl_s`` applies to either.
-        ``questions``: where answered and unanswered questions are counted (the analysts' dashboard)."""
+        ``questions``: where answered and unanswered questions are counted (the analysts' dashboard).
+        ``links``: the answers knowledge engineers linked to unanswered questions (:mod:`chat.links`)."""
         self.questions = questions
+        self.links = links
         # applications always go through the approvals engine (one without listeners unless given)
         self.approvals = approvals or ApprovalEngine(store)
         self.desk = desk
@@ -659,11 +663,11 @@ class DialogEngine:
         )
 
     def _answer(self, session: Session, who: Principal, intent: str, text: str, focus: str = "") -> Reply:
-        answer = compose_answer(self.search, text, who, focus=focus)
+        answer = compose_answer(self.search, text, who, focus=focus, links=self.links)
         topic = next((e[1] for e in session.last_entities if e[1] not in text), None)
         if not answer.answered and topic and len(text) <= SHORT_FOLLOW_UP:
             # "地址是什么" right after a VPN answer asks about the VPN's address
-            retry = compose_answer(self.search, f"{topic}{text}", who)
+            retry = compose_answer(self.search, f"{topic}{text}", who, links=self.links)
             answer = retry if retry.answered else answer
         answer = self.rewrite(answer)
         self.count(answer)

@@ -7,9 +7,13 @@ answer, and what they did about each group (resolved by a FAQ entry; the intent 
   traditional characters or a few words changed is one group — a normalised form, then rapidfuzz's
   similarity ratio against each group's first (most asked) question.
 * **Resolved and labelled** live in the shared Redis beside the counts (every API instance agrees):
-  ``zhiku:gaps:resolved`` maps each normalised question of a resolved group to the FAQ entry that
-  answers it (the group no longer listed); ``zhiku:nlu:labelled`` maps a question to the intent an
-  engineer confirmed, which ``zhiku nlu train`` (:mod:`chat.nlu`) adds to the training data.
+  ``zhiku:gaps:resolved`` maps each normalised question of a resolved group to the FAQ entry (or the
+  linked document, section or chunk) that answers it; ``zhiku:gaps:resolved:version`` counts its
+  changes, so that the ask path (:mod:`chat.links`) re-reads the links only when one was added or
+  removed. A group is resolved — no longer listed, and answered from its target — when one of its
+  wordings is a near-duplicate (:func:`same_question`, the grouping rule) of a resolved wording.
+  ``zhiku:nlu:labelled`` maps a question to the intent an engineer confirmed, which
+  ``zhiku nlu train`` (:mod:`chat.nlu`) adds to the training data.
 
 Example::
 
@@ -28,7 +32,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import redis
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from chat.questions import QuestionLog
 from graph.base import GraphStore
@@ -36,6 +40,7 @@ from lang.text import to_simplified
 from queries import load as load_query
 
 RESOLVED = "zhiku:gaps:resolved"
+RESOLVED_VERSION = "zhiku:gaps:resolved:version"
 LABELLED = "zhiku:nlu:labelled"
 #: rapidfuzz ratio (0–100) from which two normalised questions are one group.
 SAME_QUESTION = 75.0
@@ -47,6 +52,20 @@ _PUNCT = re.compile(r"[\W_]+", re.UNICODE)
 def normalise(text: str) -> str:
     """A question's comparable form: NFKC, lower case, simplified characters, no punctuation or spaces."""
     return _PUNCT.sub("", to_simplified(unicodedata.normalize("NFKC", text).lower()))
+
+
+def same_question(a: str, b: str, threshold: float = SAME_QUESTION) -> bool:
+    """Whether two normalised questions are one question asked two ways: the grouping rule."""
+    return fuzz.ratio(a, b) >= threshold
+
+
+def nearest_wording(norm: str, wordings: Sequence[str]) -> tuple[int, float] | None:
+    """The position and similarity of the wording in ``wordings`` (normalised) closest to ``norm``,
+    when it is the same question by :func:`same_question`'s rule."""
+    if not norm or not wordings:
+        return None
+    found = process.extractOne(norm, wordings, scorer=fuzz.ratio, processor=None, score_cutoff=SAME_QUESTION)
+    return None if found is None else (int(found[2]), float(found[1]))
 
 
 def group_key(question: str) -> str:
@@ -81,7 +100,7 @@ def group_questions(
     ordered = sorted(merged.items(), key=lambda kv: (-(kv[1][1] + kv[1][2]), kv[0]))
     groups: list[tuple[str, list[tuple[str, int, int]]]] = []
     for norm, member in ordered:
-        home = next((g for g in groups if fuzz.ratio(norm, g[0]) >= threshold), None)
+        home = next((g for g in groups if same_question(norm, g[0], threshold)), None)
         if home is None:
             groups.append((norm, [member]))
         else:
@@ -97,6 +116,33 @@ def group_questions(
         for _, members in groups
     ]
     return sorted(out, key=lambda g: (-(g.asked + g.down_voted), g.question))
+
+
+@dataclass(slots=True)
+class GapResolved:
+    """A resolved group: the document (section, chunk) that answers it, who said so and when."""
+
+    key: str
+    question: str
+    document_id: str
+    section: str
+    chunk_id: str
+    by: str
+    at: str
+    wordings: list[str]  # normalised
+
+    @classmethod
+    def of(cls, key: str, entry: dict[str, str]) -> GapResolved:
+        return cls(
+            key,
+            str(entry.get("question", "")),
+            str(entry["faq"]),
+            str(entry.get("section", "")),
+            str(entry.get("chunk", "")),
+            str(entry.get("by", "")),
+            str(entry.get("at", "")),
+            [],
+        )
 
 
 class GapLog:
@@ -118,8 +164,8 @@ class GapLog:
         groups = group_questions(items)
         if include_resolved:
             return groups
-        resolved = self.resolved_of([q for g in groups for q in g.questions])
-        return [g for g in groups if not any(q in resolved for q in g.questions)]
+        resolved = [_text(w) for w in self.kv.hkeys(RESOLVED)]
+        return [g for g in groups if not any(nearest_wording(normalise(q), resolved) for q in g.questions)]
 
     def group(self, key: str, days: int = 30) -> GapGroup | None:
         return next((g for g in self.groups(days) if g.key == key), None)
@@ -136,16 +182,44 @@ class GapLog:
                 out[question] = str(json.loads(raw)["faq"])
         return out
 
-    def resolve(self, group: GapGroup, faq: str, by: str, *, section: str = "") -> None:
+    def resolve(self, group: GapGroup, faq: str, by: str, *, section: str = "", chunk: str = "") -> None:
         """Mark ``group`` answered by document ``faq`` (a new FAQ entry, or an existing answer the
-        engineer linked, optionally one ``section`` of it)."""
+        engineer linked, optionally one ``section`` or one ``chunk`` of it)."""
         at = datetime.now(UTC).isoformat(timespec="seconds")
-        entry = {"faq": faq, "by": by, "at": at, "group": group.key}
+        entry = {"faq": faq, "by": by, "at": at, "group": group.key, "question": group.question}
         if section:
             entry["section"] = section
+        if chunk:
+            entry["chunk"] = chunk
         record = json.dumps(entry, ensure_ascii=False)
         mapping: dict[str | bytes, str | bytes] = {normalise(q): record for q in group.questions}
-        self.kv.hset(RESOLVED, mapping=mapping)  # type: ignore[arg-type]  # redis-py's Mapping key types
+        pipe = self.kv.pipeline()  # MULTI: the version moves with the links it announces
+        pipe.hset(RESOLVED, mapping=mapping)  # type: ignore[arg-type]  # redis-py's Mapping key types
+        pipe.incr(RESOLVED_VERSION)
+        pipe.execute()
+
+    def links(self) -> list[GapResolved]:
+        """The resolved groups (by a FAQ entry or a link), newest first."""
+        found: dict[str, GapResolved] = {}
+        for wording, value in self.kv.hgetall(RESOLVED).items():
+            entry = json.loads(_text(value))
+            key = str(entry.get("group") or _text(wording))
+            made = found.get(key) or GapResolved.of(key, entry)
+            found[key] = made
+            made.wordings.append(_text(wording))
+        return sorted(found.values(), key=lambda r: (r.at, r.key), reverse=True)
+
+    def unlink(self, key: str) -> GapResolved | None:
+        """Take group ``key``'s resolution back: asked again, it is declined and listed as before.
+        The resolution taken back, or None when ``key`` was not resolved."""
+        made = next((r for r in self.links() if r.key == key), None)
+        if made is None:
+            return None
+        pipe = self.kv.pipeline()
+        pipe.hdel(RESOLVED, *made.wordings)
+        pipe.incr(RESOLVED_VERSION)
+        pipe.execute()
+        return made
 
     def label(self, questions: Iterable[str], intent: str, by: str) -> int:
         """Save ``intent`` as the confirmed intent of each question; how many were saved."""
@@ -158,6 +232,10 @@ class GapLog:
 
     def labelled(self) -> list[tuple[str, str]]:
         return labelled_questions(self.kv)
+
+
+def _text(value: str | bytes) -> str:
+    return value if isinstance(value, str) else value.decode()
 
 
 def labelled_questions(kv: redis.Redis) -> list[tuple[str, str]]:

@@ -84,6 +84,7 @@ class Hit:
     score: float
     entities: tuple[tuple[str, str], ...]
     dense_score: float | None = None
+    keyword_score: float | None = None  # raw BM25 (None: not among the keyword results)
     keyword_rank: int | None = None
     dense_rank: int | None = None
     anchor: str = ""  # the section's fragment in ``uri`` ("" when the document has none)
@@ -192,6 +193,7 @@ class Snapshot:
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._mask_lock = threading.Lock()
         self._token_sets: dict[int, frozenset[str]] = {}
+        self._by_document: dict[str, list[int]] | None = None
         self.bm25: Any = None
         self.vocab: set[str] = set()
         corpus = [list(c.tokens) or ["∅"] for c in chunks]
@@ -228,6 +230,34 @@ class Snapshot:
             self._results[key] = result
             if len(self._results) > RESULT_CACHE:
                 self._results.popitem(last=False)
+
+    def hit(self, pos: int, score: float, **scores: Any) -> Hit:
+        """The chunk at ``pos`` as a hit, with its document's title and link."""
+        c = self.chunks[pos]
+        doc = self.docs.get(c.doc_id)
+        return Hit(
+            chunk_id=c.id,
+            document_id=c.doc_id,
+            title=doc.title if doc else c.doc_id,
+            uri=doc.uri if doc else "",
+            heading_path=c.heading,
+            text=c.text,
+            kind=c.kind,
+            score=score,
+            entities=c.entities,
+            anchor=c.anchor,
+            **scores,
+        )
+
+    def of_document(self, document_id: str) -> list[int]:
+        """The positions of a document's chunks, in document order (the map is made on first use)."""
+        with self._mask_lock:
+            if self._by_document is None:
+                by_document: dict[str, list[int]] = defaultdict(list)
+                for i, c in enumerate(self.chunks):
+                    by_document[c.doc_id].append(i)
+                self._by_document = dict(by_document)
+        return self._by_document.get(document_id, [])
 
     def mask_for(self, *who: Principal) -> np.ndarray | None:
         """Boolean mask of positions every one of ``who`` may see (``None``: everything)."""
@@ -677,27 +707,17 @@ class SearchService:
         order_all = sorted(fused, key=lambda p: -fused[p])
         kw_rank = {p: r for r, p in enumerate(ranked.get("keyword", []))}
         dn_rank = {p: r for r, p in enumerate(dense)}
-        hits = []
-        for pos in order_all[offset : offset + k]:
-            c = snap.chunks[pos]
-            doc = snap.docs.get(c.doc_id)
-            hits.append(
-                Hit(
-                    chunk_id=c.id,
-                    document_id=c.doc_id,
-                    title=doc.title if doc else c.doc_id,
-                    uri=doc.uri if doc else "",
-                    heading_path=c.heading,
-                    text=c.text,
-                    kind=c.kind,
-                    score=round(fused[pos], 6),
-                    entities=c.entities,
-                    dense_score=dense_score.get(pos),
-                    keyword_rank=kw_rank.get(pos),
-                    dense_rank=dn_rank.get(pos),
-                    anchor=c.anchor,
-                )
+        hits = [
+            snap.hit(
+                pos,
+                round(fused[pos], 6),
+                dense_score=dense_score.get(pos),
+                keyword_score=keyword_score.get(pos),
+                keyword_rank=kw_rank.get(pos),
+                dense_rank=dn_rank.get(pos),
             )
+            for pos in order_all[offset : offset + k]
+        ]
         message = "问题过长，只使用了前 256 个字。" if norm.truncated else ""
         return SearchResult(norm.text, hits, len(order_all), recognised, message, norm.truncated)
 
@@ -759,6 +779,17 @@ class SearchService:
             np.array(window), dense, keyword, long, passage, same_language=same
         )
         return {p: float(s) for p, s in zip(positions, scores, strict=True)}
+
+    def document_hits(self, document_id: str, who: Principal, *, also: Principal | None = None) -> list[Hit]:
+        """The chunks of one document, in document order, when every reader (``who``, and ``also``
+        when given) may read it (:func:`zhiku.access.admits_parts`, as every search filters); none
+        otherwise, or when the document is not indexed. An engineer's link to an answer reads this."""
+        snap = self.snapshot()
+        doc = snap.docs.get(document_id)
+        readers = (who,) if also is None else (who, also)
+        if doc is None or not all(admits_parts(*doc.access_key, w) for w in readers):
+            return []
+        return [snap.hit(pos, 1.0) for pos in snap.of_document(document_id)]
 
     def stats(self) -> dict[str, Any]:
         snap = self.snapshot()

@@ -43,6 +43,7 @@ if TYPE_CHECKING:
     from chat.desk import TicketDesk
     from chat.dialog import DialogEngine
     from chat.intents import IntentModel
+    from chat.links import AnswerLinks
     from chat.rewrite import AnswerRewriter
     from chat.sentiment import SentimentModel
     from crawlers.schedules import ScheduledCrawls
@@ -197,7 +198,14 @@ class State:
     def desk(self) -> TicketDesk:
         from chat.desk import TicketDesk
 
-        return TicketDesk(self.store, self.search, self.principals.get, self.tickets)
+        return TicketDesk(self.store, self.search, self.principals.get, self.tickets, links=self.links)
+
+    @cached_property
+    def links(self) -> AnswerLinks:
+        """The answers knowledge engineers linked to unanswered questions (in the shared Redis)."""
+        from chat.links import AnswerLinks
+
+        return AnswerLinks(self.kv)
 
     @cached_property
     def rewriter(self) -> AnswerRewriter | None:
@@ -233,6 +241,7 @@ class State:
             rewriter=self.rewriter,
             sessions=RedisSessions(session_kv, SESSION_TTL_S),
             questions=QuestionLog(self.kv),  # questions per day, answered or not (the analysts' dashboard)
+            links=self.links,
         )
 
     # -- serving ------------------------------------------------------------------------------------

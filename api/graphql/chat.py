@@ -136,7 +136,8 @@ class ChatQuery:
             reply_language, outside = reply_language_for(chosen, spoken(question))
             c.language = reply_language
             with using(reply_language):
-                answer = c.state.dialog.rewrite(compose_answer(c.state.search, question, who))
+                dialog = c.state.dialog
+                answer = dialog.rewrite(compose_answer(c.state.search, question, who, links=dialog.links))
                 if outside:
                     answer.text = f"{_(UNSUPPORTED_NOTE)}\n{answer.text}"
             c.state.dialog.count(answer)

@@ -24,17 +24,26 @@ from api.graphql.context import ctx
 from api.graphql.entities import Document, load_entities, load_entity
 from api.graphql.search import RecognizedEntity
 from queries import load as load_query
-from search.service import RRF_K, section_link
+from search.service import section_link
 from zhiku.errors import InputError, NotFoundError
 
 
-@strawberry.type(description="检索各组成部分的得分 / how each retrieval component scored a hit")
+@strawberry.type(
+    description="检索各组成部分的得分（融合方式见 search/fusion.py）"
+    " / how each retrieval component scored a hit"
+)
 class HitScores:
     keyword_rank: int | None = strawberry.field(description="BM25 关键词排名（从 1 起；null：未命中）")
-    keyword: float = strawberry.field(description="关键词对融合分的贡献 1/(60+rank)")
+    keyword: float = strawberry.field(
+        description="BM25 关键词原始得分（0：未命中）。融合时除以候选中的最高分，再乘问题词覆盖率与权重计入，"
+        "不是融合分的直接加项 / raw BM25 score; fused after normalising and weighting by query-term coverage"
+    )
     dense_rank: int | None = strawberry.field(description="向量检索排名（从 1 起）")
     dense_cosine: float | None = strawberry.field(description="问题与片段向量的余弦相似度")
-    dense: float = strawberry.field(description="向量对融合分的贡献 1/(60+rank)")
+    dense: float = strawberry.field(
+        description="向量相似度（余弦；0：不在向量结果中），融合分的基础项（权重 1）"
+        " / the dense cosine, the fused score's base term"
+    )
     entities: list[str] = strawberry.field(description="片段链接到的、问题中识别出的实体（实体加权的依据）")
 
 
@@ -49,7 +58,12 @@ class HitTestHit:
     section: str
     text: str
     kind: str
-    score: float = strawberry.field(description="融合分（RRF，含实体加权）")
+    score: float = strawberry.field(
+        description="融合分：向量余弦 + 按问题词覆盖率加权的关键词分 + 标题与段落证据"
+        " + 标题向量相似度，再乘实体加权（search/fusion.py；不是 RRF）"
+        " / fused score: dense cosine plus coverage-weighted keyword, heading and passage evidence,"
+        " times the entity boost"
+    )
     scores: HitScores
 
 
@@ -133,10 +147,10 @@ class ConsoleQuery:
                     score=h.score,
                     scores=HitScores(
                         keyword_rank=None if h.keyword_rank is None else h.keyword_rank + 1,
-                        keyword=0.0 if h.keyword_rank is None else round(1 / (RRF_K + h.keyword_rank + 1), 6),
+                        keyword=round(h.keyword_score or 0.0, 6),
                         dense_rank=None if h.dense_rank is None else h.dense_rank + 1,
                         dense_cosine=None if h.dense_score is None else round(h.dense_score, 4),
-                        dense=0.0 if h.dense_rank is None else round(1 / (RRF_K + h.dense_rank + 1), 6),
+                        dense=round(h.dense_score or 0.0, 6),
                         entities=[name for e, name in h.entities if e in recognised],
                     ),
                 )

@@ -6,7 +6,8 @@ deletion left orphaned (:mod:`ingest.manage` does the work; this module checks w
   ``keepOrphan`` settles them. Recorded as a review decision (who, when).
 * ``reingestDocument(id)`` starts reading a ``file://`` document again and answers at once with a job;
   ``reingestJob(id)`` reports its stage (``ingest``, ``documents``, ``embeddings``) and outcome, polled
-  by the console. A document already being re-ingested answers its running job (idempotent).
+  by the console. A document already being re-ingested answers its running job (idempotent). Jobs live
+  in the shared Redis (:mod:`ingest.jobs`): any instance answers the poll, whichever runs the job.
 
 Who may: a document the caller can read, within their own departments (:func:`ingest.manage.may_manage`;
 docs/security.md). A document the caller cannot read does not exist for them (``NOT_FOUND``).
@@ -15,9 +16,8 @@ docs/security.md). A document the caller cannot read does not exist for them (``
 from __future__ import annotations
 
 import asyncio
-import threading
-import uuid
-from dataclasses import dataclass, field
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import strawberry
 from strawberry.types import Info
@@ -26,14 +26,16 @@ from api.auth import Forbidden
 from api.deps import AppState
 from api.graphql.context import ctx
 from api.graphql.review import ReviewDecision, _bounded, _decision
+from graph.kv import open_kv
 from ingest import manage
+from ingest.jobs import Job, ReingestJobs
 from zhiku.access import Principal
 from zhiku.errors import ZhikuError
 from zhiku.settings import MAX_TEXT_CHARS
 
 ROLE = "knowledge_engineer"
-#: Finished jobs remembered (per API process) for the console to read their outcome.
-KEEP_JOBS = 100
+#: The jobs this process runs (kept referenced until they end; their state is in the shared Redis).
+_running: set[asyncio.Future[None]] = set()
 
 
 @strawberry.type(description="孤立实体：只有已删除的文档提及过它（保留在图谱中，待审核）/ an orphaned entity")
@@ -73,42 +75,28 @@ class ReingestJob:
     error_en: str | None
 
 
-@dataclass(slots=True)
-class _Job:
-    id: str
-    document_id: str
-    title: str
-    by: str
-    state: str = "running"
-    stage: str = "ingest"
-    done: int = 0
-    total: int = 0
-    outcome: str | None = None
-    chunks: int = 0
-    indexed_chunks: int = 0
-    error: str | None = None
-    error_en: str | None = None
-    task: object = field(default=None, repr=False)
-
-    def view(self) -> ReingestJob:
-        return ReingestJob(
-            id=strawberry.ID(self.id),
-            document_id=strawberry.ID(self.document_id),
-            title=self.title,
-            state=self.state,
-            stage=self.stage,
-            done=self.done,
-            total=self.total,
-            outcome=self.outcome,
-            chunks=self.chunks,
-            indexed_chunks=self.indexed_chunks,
-            error=self.error,
-            error_en=self.error_en,
-        )
+def _view(job: Job) -> ReingestJob:
+    return ReingestJob(
+        id=strawberry.ID(job.id),
+        document_id=strawberry.ID(job.document_id),
+        title=job.title,
+        state=job.state,
+        stage=job.stage,
+        done=job.done,
+        total=job.total,
+        outcome=job.outcome or None,
+        chunks=job.chunks,
+        indexed_chunks=job.indexed_chunks,
+        error=job.error or None,
+        error_en=job.error_en or None,
+    )
 
 
-_jobs: dict[str, _Job] = {}
-_lock = threading.Lock()
+@contextmanager
+def _jobs(state: AppState) -> Iterator[ReingestJobs]:
+    """The jobs of every instance, in the shared Redis (a client of its own: a job outlives its request)."""
+    with open_kv(state.settings, state.store) as kv:
+        yield ReingestJobs(kv)
 
 
 def _managed(info: Info, ref: str) -> tuple[Principal, manage.DocumentRecord]:
@@ -133,47 +121,45 @@ def _orphan(row: dict[str, object]) -> OrphanEntity:
     )
 
 
-def _run(job: _Job, state: AppState, doc: manage.DocumentRecord) -> None:
-    """The job's body, in a worker thread."""
-
-    def progress(stage: str, done: int, total: int) -> None:
-        job.stage, job.done, job.total = stage, done, total
-
+def _run(job: Job, state: AppState, doc: manage.DocumentRecord) -> None:
+    """The job's body, in a worker thread: its progress and outcome go to the shared Redis."""
     settings = state.settings
-    try:
-        made = manage.reingest_document(
-            state.store,
-            state.search,
-            doc,
-            by=job.by,
-            ontology=state.ontology,
-            progress=progress,
-            max_bytes=settings.ingest_max_bytes,
-            ner_model=settings.ner_model,
-        )
-    except ZhikuError as exc:
-        job.error, job.error_en, job.state = exc.message_zh, exc.message_en, "failed"
-        return
-    except Exception as exc:  # reported to the console, then logged by the executor
-        job.error, job.error_en, job.state = (
-            "重新摄取失败，详见服务器日志",
-            f"re-ingestion failed: {exc}",
-            "failed",
-        )
-        raise
-    job.outcome, job.chunks, job.indexed_chunks = made.outcome, made.chunks, made.indexed_chunks
-    job.state = "done"
+    with _jobs(state) as jobs:
+        try:
+            made = manage.reingest_document(
+                state.store,
+                state.search,
+                doc,
+                by=job.by,
+                ontology=state.ontology,
+                progress=jobs.progress(job),
+                max_bytes=settings.ingest_max_bytes,
+                ner_model=settings.ner_model,
+            )
+        except ZhikuError as exc:
+            jobs.fail(job, exc.message_zh, exc.message_en)
+            return
+        except Exception as exc:  # reported to the console, then logged by the executor
+            jobs.fail(job, "重新摄取失败，详见服务器日志", f"re-ingestion failed: {exc}")
+            raise
+        jobs.finish(job, outcome=made.outcome, chunks=made.chunks, indexed_chunks=made.indexed_chunks)
 
 
 @strawberry.type
 class DocumentQuery:
     @strawberry.field(description="重新摄取任务的进度与结果（知识工程师）/ a re-ingestion job")
-    def reingest_job(self, info: Info, id: strawberry.ID) -> ReingestJob | None:
-        who = ctx(info).require(ROLE)
-        job = _jobs.get(str(id))
+    async def reingest_job(self, info: Info, id: strawberry.ID) -> ReingestJob | None:
+        c = ctx(info)
+        who = c.require(ROLE)
+
+        def read() -> Job | None:
+            with _jobs(c.state) as jobs:
+                return jobs.get(str(id))
+
+        job = await asyncio.to_thread(read)
         if job is None or (job.by != who.id and not who.is_admin):
             return None
-        return job.view()
+        return _view(job)
 
     @strawberry.field(description="孤立实体：只有已删除文档提及过的实体，最新的在前（知识工程师）")
     async def orphan_entities(self, info: Info, first: int = 50) -> list[OrphanEntity]:
@@ -222,20 +208,17 @@ class DocumentMutation:
         who, doc = await asyncio.to_thread(_managed, info, str(id))
         manage.source_path(doc)  # refuses uploads, crawled pages and missing files before any job
         state = ctx(info).state
-        with _lock:
-            running = next(
-                (j for j in _jobs.values() if j.document_id == doc.id and j.state == "running"), None
-            )
-            if running is not None:
-                return running.view()
-            job = _Job(id=f"job-{uuid.uuid4().hex[:12]}", document_id=doc.id, title=doc.title, by=who.id)
-            _jobs[job.id] = job
-            for old in [j.id for j in _jobs.values() if j.state != "running"][
-                : max(0, len(_jobs) - KEEP_JOBS)
-            ]:
-                del _jobs[old]
-        job.task = asyncio.get_running_loop().run_in_executor(None, _run, job, state, doc)
-        return job.view()
+
+        def start() -> tuple[Job, bool]:
+            with _jobs(state) as jobs:  # one job per document across the instances
+                return jobs.start(doc.id, doc.title, by=who.id)
+
+        job, started = await asyncio.to_thread(start)
+        if started:
+            task = asyncio.get_running_loop().run_in_executor(None, _run, job, state, doc)
+            _running.add(task)
+            task.add_done_callback(_running.discard)
+        return _view(job)
 
     @strawberry.mutation(description="保留孤立实体：它离开待审核列表（记录为审核决定）")
     async def keep_orphan(self, info: Info, id: strawberry.ID) -> ReviewDecision:

@@ -1,7 +1,9 @@
 """Knowledge gaps: the questions the bot declined or that got 👎, grouped (:mod:`chat.gaps`), with the
 topics nearest to each; a knowledge engineer answers a group with a FAQ entry (stored and indexed at
-once, :mod:`ingest.faq_entry`, readable by a scope no wider than the engineer may set) and may confirm
-its intent for the next ``zhiku nlu train``. Knowledge engineers and admins only."""
+once, :mod:`ingest.faq_entry`, readable by a scope no wider than the engineer may set) or links it to an
+existing answer (a document, section or chunk: the chat answers the group's questions from it, to those
+who may read it, :mod:`chat.links`; ``unlinkKnowledgeGap`` takes that back) and may confirm its intent
+for the next ``zhiku nlu train``. Knowledge engineers and admins only."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from strawberry.types import Info
 
 from api.graphql.context import Context, ctx
 from api.graphql.paging import page
-from chat.gaps import GapGroup, GapLog
+from chat.gaps import GapGroup, GapLog, GapResolved
 from ingest import manage
 from ingest.faq_entry import write_faq_entry
 from ingest.upload import org_vocabulary, upload_scope
+from zhiku.access import Principal, node_visibility
 from zhiku.errors import InputError, NotFoundError
 from zhiku.i18n import N_
 
@@ -30,6 +33,7 @@ class NearestTopic:
     title: str
     section: str
     score: float
+    chunk_id: strawberry.ID = strawberry.field(description="最接近的文本块（linkKnowledgeGap 可链接到它）")
 
 
 @strawberry.type(description="一组未答或被点踩的问题（相同或近似的问法）/ a group of unanswered questions")
@@ -57,6 +61,7 @@ class KnowledgeGap:
                     title=hit.title,
                     section=hit.section,
                     score=round(hit.score, 4),
+                    chunk_id=strawberry.ID(hit.chunk_id),
                 )
             )
         return out[:NEAREST]
@@ -87,7 +92,35 @@ class GapLink:
     document_id: strawberry.ID = strawberry.field(description="所链接的已有 FAQ 条目或文档")
     title: str
     section: str = strawberry.field(description="所链接的章节（空为整篇）")
+    chunk_id: strawberry.ID | None = strawberry.field(description="所链接的文本块（空为章节或整篇）")
     labelled: int = strawberry.field(description="保存了意图标注的问法数")
+
+
+@strawberry.type(description="已解决的知识缺口：由哪条答案回答 / a resolved gap and what answers it")
+class ResolvedGap:
+    key: strawberry.ID = strawberry.field(description="unlinkKnowledgeGap 用的 ID")
+    question: str
+    wordings: int = strawberry.field(description="记录的问法数")
+    document_id: strawberry.ID
+    title: str = strawberry.field(description="答案所在文档（你无权查看时为空）")
+    section: str
+    chunk_id: strawberry.ID | None
+    by: str
+    at: str
+
+
+def _resolved(made: GapResolved, title: str) -> ResolvedGap:
+    return ResolvedGap(
+        key=strawberry.ID(made.key),
+        question=made.question,
+        wordings=len(made.wordings),
+        document_id=strawberry.ID(made.document_id),
+        title=title,
+        section=made.section,
+        chunk_id=strawberry.ID(made.chunk_id) if made.chunk_id else None,
+        by=made.by,
+        at=made.at,
+    )
 
 
 @strawberry.type(description="已确认一组问题的意图（不写 FAQ）/ a gap's intent labelled")
@@ -103,6 +136,14 @@ def gap_log(c: Context) -> GapLog:
     if questions is None:  # a dialog built without one (some tests): nothing was counted
         raise NotFoundError.localized(N_("未记录提问统计"), "questions are not being counted")
     return GapLog(questions.kv, questions, c.state.store)
+
+
+def _title(c: Context, document_id: str, who: Principal) -> str:
+    """The document's title, "" when ``who`` may not read it (or it is gone)."""
+    try:
+        return manage.find_document(c.state.store, document_id, who).title
+    except NotFoundError:
+        return ""
 
 
 def _check_intent(c: Context, intent: str | None) -> None:
@@ -141,6 +182,18 @@ class GapQuery:
         c = ctx(info)
         c.require(ROLE)
         return sorted(c.state.dialog.intent_model(None).intents)
+
+    @strawberry.field(description="已解决（写了 FAQ 或链接到已有答案）的知识缺口，最新的在前 / resolved gaps")
+    async def resolved_knowledge_gaps(self, info: Info, first: int = 50) -> list[ResolvedGap]:
+        c = ctx(info)
+        who = c.require(ROLE)
+        log = gap_log(c)
+
+        def listed() -> list[ResolvedGap]:
+            made = log.links()[: page(first)]
+            return [_resolved(m, _title(c, m.document_id, who)) for m in made]
+
+        return await asyncio.to_thread(listed)
 
 
 @strawberry.type
@@ -213,6 +266,7 @@ class GapMutation:
         section: str = "",
         intent: str | None = None,
         days: int = 30,
+        chunk_id: strawberry.ID | None = None,
     ) -> GapLink:
         c = ctx(info)
         who = c.require(ROLE)
@@ -222,17 +276,47 @@ class GapMutation:
         def link() -> GapLink:
             group = _group(log, key, days)
             doc = manage.find_document(state.store, str(document_id), who)  # one they may read
-            log.resolve(group, doc.id, who.id, section=section.strip())
+            chunk = str(chunk_id or "")
+            if chunk and chunk not in {h.chunk_id for h in state.search.document_hits(doc.id, who)}:
+                raise NotFoundError.localized(
+                    N_("《{title}》中没有这个文本块：{chunk}"),
+                    f"{doc.title!r} has no chunk {chunk}",
+                    title=doc.title,
+                    chunk=chunk,
+                )
+            log.resolve(group, doc.id, who.id, section=section.strip(), chunk=chunk)
             labelled = log.label(group.questions, intent, who.id) if intent else 0
             return GapLink(
                 key=key,
                 document_id=strawberry.ID(doc.id),
                 title=doc.title,
                 section=section.strip(),
+                chunk_id=strawberry.ID(chunk) if chunk else None,
                 labelled=labelled,
             )
 
         return await asyncio.to_thread(link)
+
+    @strawberry.mutation(
+        description="取消一组问题的解决（链接或 FAQ）：再问时按常规回答，该组重新列出 / unlink a gap"
+    )
+    async def unlink_knowledge_gap(self, info: Info, key: strawberry.ID) -> ResolvedGap:
+        c = ctx(info)
+        who = c.require(ROLE)
+        log = gap_log(c)
+
+        def unlink() -> ResolvedGap:
+            made = next((m for m in log.links() if m.key == str(key)), None)
+            if made is not None:  # one whose answer they may not read does not exist for them (gone: may)
+                seen = node_visibility(c.state.store, [made.document_id], who).get(made.document_id, True)
+                made = log.unlink(made.key) if seen else None
+            if made is None:
+                raise NotFoundError.localized(
+                    N_("这组问题没有链接到答案"), "this gap is not linked to an answer"
+                )
+            return _resolved(made, _title(c, made.document_id, who))
+
+        return await asyncio.to_thread(unlink)
 
     @strawberry.mutation(
         description="只确认一组问题的意图（不写 FAQ，该组仍列出），供 zhiku nlu train / label a gap"

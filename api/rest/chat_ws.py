@@ -278,6 +278,9 @@ async def _dispatch(
         if not isinstance(content, str | int | float):
             await _error(ws, "BAD_REQUEST", N_("content 应为问题文本"))
             return
+        asked_in = message.get("language")
+        if isinstance(asked_in, str) and normalise(asked_in):
+            language = asked_in  # the client's UI language now (the console's language switch)
         await ws.send_json({"type": "typing", "sessionId": session_id})
         try:
             reply = await run_in_threadpool(state.dialog.handle, session_id, who, str(content), language)

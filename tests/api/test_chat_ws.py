@@ -261,3 +261,21 @@ def test_an_answer_carries_the_id_its_feedback_names(  # type: ignore[no-untyped
         "MATCH (f:Feedback)-[:GIVEN_BY]->(e {id: $e}) RETURN f.answerId AS a", {"e": EMPLOYEE}
     )
     assert [r["a"] for r in rows] == [reply["answerId"].rpartition(".")[0]]
+
+
+def test_a_question_may_name_the_reply_language_the_ui_is_switched_to(
+    server: str, settings: Settings
+) -> None:
+    """The console sends its UI language with each question: it wins over the browser's
+    Accept-Language (and the sign-in's), for that question."""
+    with connect(chat_url(server, settings), additional_headers={"Accept-Language": "zh-CN"}) as ws:
+        assert event(ws)["type"] == "ready"
+        ws.send(json.dumps({"type": "question", "content": "年假怎么请", "language": "en"}))
+        assert event(ws)["type"] == "typing"
+        english = event(ws)
+        ws.send(json.dumps({"type": "question", "content": "年假怎么请", "language": "zh"}))
+        assert event(ws)["type"] == "typing"
+        chinese = event(ws)
+    assert english["type"] == "answer" and english["language"] == "en", english
+    assert chinese["type"] == "answer" and chinese["language"] == "zh_Hans", chinese
+    assert english["content"] != chinese["content"]

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import pytest
 from fastapi.testclient import TestClient
@@ -159,6 +160,33 @@ def test_reingest_unchanged_is_a_no_op_and_a_changed_file_is_read_again(
     text = demo_copy.query("MATCH (c:Chunk {documentId: $id}) RETURN c.text AS t", {"id": doc})
     assert "8002" in "".join(r["t"] for r in text)
     assert gql(api, EMPLOYEE, JOB, id=started["id"]).get("errors")  # not an engineer's
+
+
+def test_any_instance_reports_a_reingest_job_another_runs(
+    api: TestClient, demo_copy: FalkorDBStore, copy_search_writable: Any, tmp_path: Path
+) -> None:
+    """Two API instances over one store (as ``--workers 2`` or two replicas): the job started through one
+    is polled through the other to its end, which both report alike; the other knows who asked."""
+    doc = next(
+        r["id"]
+        for r in demo_copy.query(
+            "MATCH (d:Document) WHERE d.sourceUri STARTS WITH 'file://' RETURN d.id AS id, d.sourceUri AS uri"
+        )
+        if Path(unquote(urlparse(r["uri"]).path)).is_file()
+    )
+    other_settings = Settings(data_dir=tmp_path / "other")
+    with TestClient(create_app(other_settings, store=demo_copy, search=copy_search_writable)) as other:
+        started = gql(api, KE, REINGEST, id=doc)["data"]["reingestDocument"]
+        for _ in range(600):
+            job = gql(other, KE, JOB, id=started["id"])["data"]["reingestJob"]
+            assert job is not None and job["id"] == started["id"]
+            if job["state"] != "running":
+                break
+            time.sleep(0.1)
+        assert job["state"] == "done" and job["outcome"] == "unchanged", job
+        assert gql(api, KE, JOB, id=started["id"])["data"]["reingestJob"] == job
+        assert gql(other, "E1001", JOB, id=started["id"])["data"]["reingestJob"] == job  # an admin
+        assert gql(other, "E1004", JOB, id=started["id"]).get("errors")  # an analyst: not an engineer
 
 
 def test_the_record_of_a_deleted_document_is_shown_only_to_whoever_could_have_read_it_on_every_path(

@@ -93,8 +93,9 @@ def test_employee_signs_in_asks_and_follows_a_citation(server: tuple[str, Settin
 def test_an_english_browser_gets_the_chinese_source_framed_in_english(
     server: tuple[str, Settings], playwright: Any
 ) -> None:
-    """The reply language follows the browser's Accept-Language (here on the chat's WebSocket): an
-    English browser gets the Chinese passage quoted as written, framed in English."""
+    """Until the user picks a language with the console's switch, the reply language follows the
+    browser's Accept-Language (here on the chat's WebSocket): an English browser gets the Chinese
+    passage quoted as written, framed in English. Once they switch, the chosen UI language wins."""
     from playwright.sync_api import expect
 
     base, _ = server
@@ -107,6 +108,15 @@ def test_an_english_browser_gets_the_chinese_source_framed_in_english(
         answer = page.get_by_test_id("msg-bot").last
         expect(answer.get_by_test_id("citation").first).to_be_visible()
         expect(answer).to_contain_text("(in Chinese) says:")
+        page.get_by_role("button", name="English").click()  # chosen: English, then back to Chinese
+        page.get_by_role("button", name=re.compile(r"^中\s?文$")).click()  # antd spaces two CJK characters
+        page.get_by_role("textbox", name="输入问题，例如：年假怎么请？").fill("年假怎么请")
+        page.keyboard.press("Enter")
+        expect(page.get_by_test_id("msg-bot")).to_have_count(2)
+        chinese = page.get_by_test_id("msg-bot").last
+        expect(chinese.get_by_test_id("citation").first).to_be_visible()
+        expect(chinese).to_contain_text("（来源：")  # the passage in its own language, the source after it
+        expect(chinese).not_to_contain_text("says:")
         ui.close()
     finally:
         english.close()

@@ -222,6 +222,10 @@ def test_knowledge_engineer_answers_a_declined_question_with_a_faq_and_it_is_ans
     form.get_by_role("button", name="保存并入库").click()
     expect(page.get_by_test_id("resolved")).to_contain_text(question, timeout=120_000)
     expect(page.get_by_test_id("gap").filter(has_text=question)).to_have_count(0)
+    # listed among the resolved groups with what answers it, and its unlink button
+    done = page.get_by_test_id("resolved-gap").filter(has_text=pet)
+    expect(done).to_have_count(1)
+    expect(done.get_by_role("button", name="取消链接")).to_be_visible()
     ui.shot("35-gaps-resolved")
     ui.close()
     again = asked(question)

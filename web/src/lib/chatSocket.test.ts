@@ -111,3 +111,26 @@ it("asks for progressive replies and passes each piece on with its question, sti
     ["answer", "病假呢"],
   ]);
 });
+
+it("sends the UI language with the sign-in and with each question, following the switch", () => {
+  const socket = new ChatSocket({
+    token: "T",
+    url: "ws://test/ws/chat",
+    language: "zh",
+    onEvent: () => {},
+    onStatus: () => {},
+    WebSocketImpl: FakeSocket as unknown as typeof WebSocket,
+  });
+  socket.start();
+  const ws = FakeSocket.all[0];
+  ws.onopen?.();
+  expect(ws.sent[0]).toEqual({ type: "auth", token: "T", language: "zh" });
+  ws.server({ type: "ready", sessionId: "s1", resumed: false, notice: "" });
+  socket.ask("年假怎么请");
+  socket.language = "en"; // the console's language switch
+  socket.ask("How do I apply for annual leave?");
+  expect(ws.sent.slice(1)).toEqual([
+    { type: "question", content: "年假怎么请", language: "zh" },
+    { type: "question", content: "How do I apply for annual leave?", language: "en" },
+  ]);
+});

@@ -52,7 +52,8 @@ type Options = {
   url?: string;
   /** Ask for progressive replies (``delta`` pieces before each reply). */
   stream?: boolean;
-  /** The reply language (zh, en…); without it the server goes by Accept-Language, then the profile. */
+  /** The reply language (zh, en…); without it the server goes by Accept-Language, then the profile.
+   * Sent with the sign-in and with every question: set ``socket.language`` when the UI language changes. */
   language?: string;
   WebSocketImpl?: typeof WebSocket;
 };
@@ -69,9 +70,12 @@ export class ChatSocket {
   /** Questions sent but not answered yet (sent again after a reconnect), and those not sent yet. */
   private pending: string[] = [];
   private ready = false;
+  /** The language replies should be in (the UI's), sent with each question. */
+  language: string | undefined;
 
   constructor(private opts: Options) {
     this.sessionId = opts.sessionId ?? null;
+    this.language = opts.language;
   }
 
   start(): void {
@@ -93,7 +97,7 @@ export class ChatSocket {
   }
 
   private send(question: string): void {
-    this.ws?.send(JSON.stringify({ type: "question", content: question }));
+    this.ws?.send(JSON.stringify({ type: "question", content: question, language: this.language }));
   }
 
   private open(): void {
@@ -111,7 +115,7 @@ export class ChatSocket {
           sessionId: this.sessionId ?? undefined,
           lastEventId: this.lastEventId ?? undefined,
           stream: this.opts.stream || undefined,
-          language: this.opts.language,
+          language: this.language,
         }),
       );
     };

@@ -196,6 +196,12 @@ const zh = {
   "gaps.linked": "“{question}”已链接到《{title}》。",
   "gaps.labelOnly": "只标注意图",
   "gaps.labelled": "已为“{question}”的 {n} 种问法保存意图“{intent}”（下次 zhiku nlu train 使用）。",
+  "gaps.resolvedTitle": "已解决的问题",
+  "gaps.resolvedIntro": "这些问题（及相近问法）由所链接的答案回答，只对有权查看该答案的员工；取消后再问按常规回答，该组重新列出。",
+  "gaps.answeredBy": "由《{title}》回答",
+  "gaps.hiddenTarget": "你无权查看的文档",
+  "gaps.unlink": "取消链接",
+  "gaps.unlinked": "“{question}”已取消链接。",
   "review.title": "审核队列",
   "review.reload": "刷新",
   "review.candidates": "待审核实体（{n}）",
@@ -510,6 +516,12 @@ const en: Record<MessageKey, string> = {
   "gaps.linked": "“{question}” is linked to “{title}”.",
   "gaps.labelOnly": "Label the intent only",
   "gaps.labelled": "Intent “{intent}” saved for {n} wordings of “{question}” (used by the next zhiku nlu train).",
+  "gaps.resolvedTitle": "Resolved questions",
+  "gaps.resolvedIntro": "These questions (and similar wordings) are answered from the linked answer, to employees who may read it; unlinked, they are answered as usual and the group is listed again.",
+  "gaps.answeredBy": "answered by “{title}”",
+  "gaps.hiddenTarget": "a document you may not read",
+  "gaps.unlink": "Unlink",
+  "gaps.unlinked": "“{question}” is unlinked.",
   "review.title": "Review queue",
   "review.reload": "Reload",
   "review.candidates": "Candidates ({n})",
@@ -636,20 +648,32 @@ export function format(lang: Lang, key: MessageKey, params?: Record<string, stri
   return text.replace(/\{(\w+)\}/g, (_, name: string) => String(params?.[name] ?? `{${name}}`));
 }
 
-type Ctx = { lang: Lang; setLang: (l: Lang) => void; t: (key: MessageKey, params?: Record<string, string | number>) => string };
+type Ctx = {
+  lang: Lang;
+  /** The language the user chose with the switch (remembered), or null: never chosen. */
+  chosen: Lang | null;
+  setLang: (l: Lang) => void;
+  t: (key: MessageKey, params?: Record<string, string | number>) => string;
+};
 const I18n = createContext<Ctx | null>(null);
 const KEY = "zhiku.lang";
 
 export function I18nProvider({ children, initial }: { children: ReactNode; initial?: Lang }) {
-  const [lang, setLangState] = useState<Lang>(
-    () => initial ?? (localStorage.getItem(KEY) === "en" ? "en" : "zh"),
-  );
+  const [chosen, setChosen] = useState<Lang | null>(() => {
+    const stored = localStorage.getItem(KEY);
+    return stored === "en" || stored === "zh" ? stored : null;
+  });
+  const [lang, setLangState] = useState<Lang>(() => initial ?? (chosen === "en" ? "en" : "zh"));
   const setLang = useCallback((l: Lang) => {
     localStorage.setItem(KEY, l);
     document.documentElement.lang = l === "zh" ? "zh-CN" : "en";
     setLangState(l);
+    setChosen(l);
   }, []);
-  const value = useMemo<Ctx>(() => ({ lang, setLang, t: (k, p) => format(lang, k, p) }), [lang, setLang]);
+  const value = useMemo<Ctx>(
+    () => ({ lang, chosen, setLang, t: (k, p) => format(lang, k, p) }),
+    [lang, chosen, setLang],
+  );
   return <I18n.Provider value={value}>{children}</I18n.Provider>;
 }
 

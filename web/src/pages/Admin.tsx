@@ -37,17 +37,7 @@ export const AdminQuery = graphql(`
       }
     }
     crawlSources {
-      name
-      schedule
-      lastRunAt
-      outcome
-      pages
-      new
-      changed
-      removed
-      errors
-      nextRunAt
-      recentErrors
+      ...CrawlSourceFields
     }
   }
 `);

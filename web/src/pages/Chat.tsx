@@ -93,7 +93,7 @@ function restore<T>(key: string, fallback: T): T {
 }
 
 export default function ChatPage() {
-  const { t } = useT();
+  const { t, chosen } = useT();
   const { session, signOut } = useAuth();
   const keys = store(session!.employee);
   const [lines, setLines] = useState<Line[]>(() => restore<Line[]>(keys.threadKey, []));
@@ -131,6 +131,7 @@ export default function ChatPage() {
       token: session!.token,
       sessionId: localStorage.getItem(keys.sessionKey),
       stream: true,
+      language: chosen ?? undefined,
       onEvent,
       onStatus: setStatus,
     });
@@ -138,6 +139,11 @@ export default function ChatPage() {
     s.start();
     return () => s.stop();
   }, [session, keys.sessionKey, add, signOut, t]);
+  // replies in the language chosen with the UI's switch, not the browser's (sent with each question);
+  // never chosen: the server goes by the browser's Accept-Language, then the employee's profile
+  useEffect(() => {
+    if (socket.current) socket.current.language = chosen ?? undefined;
+  }, [chosen]);
 
   const send = (text: string) => {
     const q = text.trim();

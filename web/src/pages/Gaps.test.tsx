@@ -7,10 +7,14 @@ vi.setConfig({ testTimeout: 30_000 }); // antd pages render slowly in jsdom on a
 
 const gap = {
   key: "gap-1", question: "公司的猫叫什么名字", variants: ["公司的猫叫啥"], asked: 3, downVoted: 1,
-  nearest: [{ documentId: "doc-welfare", title: "员工福利制度", section: "3. 节日福利" }],
+  nearest: [{ documentId: "doc-welfare", chunkId: "chunk-7", title: "员工福利制度", section: "3. 节日福利" }],
 };
-const answers = (gaps: unknown[]) => ({
-  knowledgeGaps: gaps, nluIntents: ["查询政策", "福利"],
+const link = {
+  key: "gap-1", question: "公司的猫叫什么名字", documentId: "doc-welfare", title: "员工福利制度", section: "3. 节日福利",
+  by: "E1003", at: "2026-12-02T01:00:00+00:00",
+};
+const answers = (gaps: unknown[], resolved: unknown[] = []) => ({
+  knowledgeGaps: gaps, resolvedKnowledgeGaps: resolved, nluIntents: ["查询政策", "福利"],
   entities: { edges: [{ node: { id: "D-GMO", name: "总经办" } }] },
 });
 
@@ -56,11 +60,15 @@ it("links a group to an existing answer, or only labels its intent", async () =>
   const { sent } = renderPage(
     <GapsPage />,
     {
-      KnowledgeGaps: () => answers(linked ? [] : [gap]),
+      KnowledgeGaps: () => (linked ? answers([], [link]) : answers([gap])),
       LabelKnowledgeGap: () => ({ labelKnowledgeGap: { key: "gap-1", intent: "福利", labelled: 2 } }),
       LinkKnowledgeGap: () => {
         linked = true;
         return { linkKnowledgeGap: { key: "gap-1", documentId: "doc-welfare", title: "员工福利制度", section: "3. 节日福利" } };
+      },
+      UnlinkKnowledgeGap: () => {
+        linked = false;
+        return { unlinkKnowledgeGap: { key: "gap-1", question: "公司的猫叫什么名字" } };
       },
     },
     { employee: "E1003", roles: ["employee", "knowledge_engineer"] },
@@ -78,7 +86,16 @@ it("links a group to an existing answer, or only labels its intent", async () =>
   await userEvent.click(within(card).getByRole("button", { name: "用此回答：员工福利制度" }));
   expect(await screen.findByText("“公司的猫叫什么名字”已链接到《员工福利制度》。")).toBeInTheDocument();
   expect(sent.find((s) => s.name === "LinkKnowledgeGap")!.variables).toMatchObject({
-    key: "gap-1", documentId: "doc-welfare", section: "3. 节日福利", days: 30,
+    key: "gap-1", documentId: "doc-welfare", chunkId: "chunk-7", section: "3. 节日福利", days: 30,
   });
   await waitFor(() => expect(screen.queryByTestId("gap")).not.toBeInTheDocument());
+
+  // the linked group is listed as resolved, with its answer; unlinking lists it as open again
+  const row = await screen.findByTestId("resolved-gap");
+  expect(within(row).getByRole("link", { name: "由《员工福利制度》回答 · 3. 节日福利" })).toHaveAttribute("href", "/doc/doc-welfare");
+  await userEvent.click(within(row).getByRole("button", { name: "取消链接：公司的猫叫什么名字" }));
+  expect(await screen.findByText("“公司的猫叫什么名字”已取消链接。")).toBeInTheDocument();
+  expect(sent.find((s) => s.name === "UnlinkKnowledgeGap")!.variables).toEqual({ key: "gap-1" });
+  expect(await screen.findByTestId("gap")).toBeInTheDocument();
+  expect(screen.queryByTestId("resolved-gaps")).not.toBeInTheDocument();
 });

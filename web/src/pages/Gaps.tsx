@@ -4,7 +4,9 @@
 // optionally the confirmed intent for `zhiku nlu train`): it is stored and indexed at once and the
 // group leaves the list — asking again is answered from it. Or the engineer links the group to an
 // existing answer (one of the nearest topics: "用此回答", linkKnowledgeGap) or only labels its intent
-// ("只标注意图", labelKnowledgeGap: the group stays listed).
+// ("只标注意图", labelKnowledgeGap: the group stays listed). A linked group's questions, and near-duplicate
+// wordings, are answered by the chat from the linked chunk to those who may read it; the resolved groups
+// are listed below the open ones, each with "取消链接" (unlinkKnowledgeGap).
 import { useState } from "react";
 import { Alert, Button, Card, Empty, Form, Input, InputNumber, List, Select, Space, Tag, Typography } from "antd";
 import { Link } from "react-router";
@@ -24,9 +26,19 @@ const GapsQuery = graphql(`
       downVoted
       nearest {
         documentId
+        chunkId
         title
         section
       }
+    }
+    resolvedKnowledgeGaps(first: 50) {
+      key
+      question
+      documentId
+      title
+      section
+      by
+      at
     }
     nluIntents
     entities(type: Department, first: 100) {
@@ -71,12 +83,21 @@ const ResolveMutation = graphql(`
 `);
 
 const LinkMutation = graphql(`
-  mutation LinkKnowledgeGap($key: ID!, $documentId: ID!, $section: String!, $days: Int!) {
-    linkKnowledgeGap(key: $key, documentId: $documentId, section: $section, days: $days) {
+  mutation LinkKnowledgeGap($key: ID!, $documentId: ID!, $chunkId: ID, $section: String!, $days: Int!) {
+    linkKnowledgeGap(key: $key, documentId: $documentId, chunkId: $chunkId, section: $section, days: $days) {
       key
       documentId
       title
       section
+    }
+  }
+`);
+
+const UnlinkMutation = graphql(`
+  mutation UnlinkKnowledgeGap($key: ID!) {
+    unlinkKnowledgeGap(key: $key) {
+      key
+      question
     }
   }
 `);
@@ -157,9 +178,10 @@ export default function GapsPage() {
   const [{ data, fetching, error }, refetch] = useQuery({ query: GapsQuery, variables: { days } });
   const [linkState, link] = useMutation(LinkMutation);
   const [labelState, label] = useMutation(LabelMutation);
-  const acted = linkState.error ?? labelState.error;
+  const [unlinkState, unlink] = useMutation(UnlinkMutation);
+  const acted = linkState.error ?? labelState.error ?? unlinkState.error;
   async function linkTo(g: Gap, n: Gap["nearest"][number]) {
-    const r = await link({ key: g.key, documentId: n.documentId, section: n.section, days });
+    const r = await link({ key: g.key, documentId: n.documentId, chunkId: n.chunkId, section: n.section, days });
     const made = r.data?.linkKnowledgeGap;
     if (!made) return;
     setDone({ text: t("gaps.linked", { question: g.question, title: made.title }), documentId: made.documentId });
@@ -170,7 +192,15 @@ export default function GapsPage() {
     const made = r.data?.labelKnowledgeGap;
     if (made) setDone({ text: t("gaps.labelled", { question: g.question, intent: made.intent, n: made.labelled }) });
   }
+  async function unlinkGap(key: string) {
+    const r = await unlink({ key });
+    const made = r.data?.unlinkKnowledgeGap;
+    if (!made) return;
+    setDone({ text: t("gaps.unlinked", { question: made.question }) });
+    refetch({ requestPolicy: "network-only" });
+  }
   const gaps = data?.knowledgeGaps ?? [];
+  const resolved = data?.resolvedKnowledgeGaps ?? [];
   const departments = (data?.entities.edges ?? []).map((e) => ({ value: e.node.id, label: e.node.name ?? e.node.id }));
 
   return (
@@ -255,6 +285,36 @@ export default function GapsPage() {
           )}
         />
       </div>
+      {resolved.length > 0 && (
+        <div data-testid="resolved-gaps" style={{ marginTop: 16 }}>
+          <Typography.Title level={3} style={{ fontSize: 18 }}>{t("gaps.resolvedTitle")}</Typography.Title>
+          <Typography.Paragraph type="secondary">{t("gaps.resolvedIntro")}</Typography.Paragraph>
+          <List
+            size="small"
+            bordered
+            dataSource={resolved}
+            renderItem={(r) => (
+              <List.Item
+                data-testid="resolved-gap"
+                actions={[
+                  <Button key="unlink" size="small" loading={unlinkState.fetching} onClick={() => unlinkGap(r.key)}
+                    aria-label={`${t("gaps.unlink")}：${r.question}`}>
+                    {t("gaps.unlink")}
+                  </Button>,
+                ]}
+              >
+                <Space wrap>
+                  <Typography.Text>{r.question}</Typography.Text>
+                  {r.title
+                    ? <Link to={`/doc/${encodeURIComponent(r.documentId)}`}>{t("gaps.answeredBy", { title: r.title })}{r.section ? ` · ${r.section}` : ""}</Link>
+                    : <Typography.Text type="secondary">{t("gaps.hiddenTarget")}</Typography.Text>}
+                  <Typography.Text type="secondary">{r.by} · {r.at}</Typography.Text>
+                </Space>
+              </List.Item>
+            )}
+          />
+        </div>
+      )}
     </section>
   );
 }

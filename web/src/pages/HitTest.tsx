@@ -117,7 +117,7 @@ export default function HitTestPage() {
                 title: t("hit.keyword"),
                 key: "kw",
                 width: 110,
-                render: (_, h) => (h.scores.keywordRank ? <span>#{h.scores.keywordRank} · {h.scores.keyword.toFixed(4)}</span> : <Tag>{t("hit.miss")}</Tag>),
+                render: (_, h) => (h.scores.keywordRank ? <span>#{h.scores.keywordRank} · BM25 {h.scores.keyword.toFixed(2)}</span> : <Tag>{t("hit.miss")}</Tag>),
               },
               {
                 title: t("hit.dense"),
@@ -125,7 +125,7 @@ export default function HitTestPage() {
                 width: 150,
                 render: (_, h) =>
                   h.scores.denseRank ? (
-                    <span>#{h.scores.denseRank} · {h.scores.dense.toFixed(4)}<br /><Typography.Text type="secondary">cos {h.scores.denseCosine?.toFixed(3)}</Typography.Text></span>
+                    <span>#{h.scores.denseRank} · cos {h.scores.dense.toFixed(3)}</span>
                   ) : (
                     <Tag>{t("hit.miss")}</Tag>
                   ),

@@ -12,17 +12,7 @@ import { useT, type MessageKey } from "../lib/i18n";
 const SourcesQuery = graphql(`
   query CrawlSourcesPage {
     crawlSources {
-      name
-      schedule
-      lastRunAt
-      outcome
-      pages
-      new
-      changed
-      removed
-      errors
-      nextRunAt
-      recentErrors
+      ...CrawlSourceFields
     }
     crawlRuns {
       leader
