@@ -98,9 +98,11 @@ ACROSS_SIMILARITY_BACKED = 0.81  # … or this much, backed by an entity link or
 ACROSS_MARGIN = 0.015  # the first hit's fused score ahead of the second's by this much
 #: Session 11 (chosen on both sets of ``bench/answer_calibration.py``, both tuning sets now): a passage
 #: holding less than this share of the question's specificity answers only when its own cosine with
-#: the question is at least SUPPORT_SIMILARITY (a paraphrase: 老婆生孩子 ↔ 配偶生育).
+#: the question is at least SUPPORT_SIMILARITY, or its heading's (an FAQ row's question) at least
+#: QUESTION_SIMILARITY — a paraphrase (老婆生孩子我能休几天假 ↔ 陪产假几天？).
 MIN_SUPPORT = 0.8
 SUPPORT_SIMILARITY = 0.915
+QUESTION_SIMILARITY = 0.93
 
 
 def general_idf(term: str) -> float | None:
@@ -211,7 +213,8 @@ def decide(ev: Evidence | None, *, covered: bool = False) -> Verdict:
         return Verdict(False, confidence, "unknown words")
     if not covered and not ev.detail:
         return Verdict(False, confidence, "not the detail asked for")
-    if not covered and ev.support < MIN_SUPPORT and ev.dense < SUPPORT_SIMILARITY:
+    paraphrase = ev.dense >= SUPPORT_SIMILARITY or ev.heading_dense >= QUESTION_SIMILARITY
+    if not covered and ev.support < MIN_SUPPORT and not paraphrase:
         return Verdict(False, confidence, "question's words missing")
     if similarity >= MIN_SIMILARITY:
         return Verdict(True, confidence, "similar")
