@@ -26,9 +26,17 @@ from lang.values import _DATE, _DURATION
 #: question asks for one thing ("报销多少钱以上要谁批" asks who).
 ASKS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("person", re.compile(r"谁|哪位|哪个人|找哪个|哪个部门|联系人")),
-    ("amount", re.compile(r"多少钱|多少元|多少块|几块钱|几元|花多少|报多少|给多少|补多少|发多少|借多少|多少比例")),
+    (
+        "amount",
+        re.compile(r"多少钱|多少元|多少块|几块钱|几元|花多少|报多少|给多少|补多少|发多少|借多少|多少比例"),
+    ),
     ("time", re.compile(r"什么时候|啥时候|何时|几点|几号|哪天|哪一天|哪几天|几月|什么时间|从哪天")),
-    ("duration", re.compile(r"多久|多长时间|多长|(?<![那这])几天|多少天|几个月|几年|几周|几个小时|几小时|多少小时|最长|期限")),
+    (
+        "duration",
+        re.compile(
+            r"多久|多长时间|多长|(?<![那这])几天|多少天|几个月|几年|几周|几个小时|几小时|多少小时|最长|期限"
+        ),
+    ),
     ("place", re.compile(r"哪里|哪儿|哪家|在哪|去哪|什么地方|地址")),
     ("count", re.compile(r"几次|几个|几家|几种|几类|几级|几个等级|几间|几条|多少个|多少次|多少人|几倍|哪几")),
     ("number", re.compile(r"多少|几成|几折|比例")),  # a quantity of some other kind: any number answers
@@ -43,13 +51,21 @@ QUESTION_WORDS = frozenset({
 })  # fmt: skip
 
 _CLOCK = re.compile(r"\d{1,2}[:：]\d{2}")
-_WEEKDAY = re.compile(r"(?:周|星期|礼拜)[一二三四五六日天]|工作日|每月\s*\d+\s*[日号]|当[天日月]|次[日月年]|发薪日|月底|月初")
-_MONEY = re.compile(r"\d[\d,.]*\s*(?:万|千)?\s*(?:元|块|%|％)|[一二两三四五六七八九十百千万]+(?:元|块)|工资的|全薪|比例")
+_WEEKDAY = re.compile(
+    r"(?:周|星期|礼拜)[一二三四五六日天]|工作日|每月\s*\d+\s*[日号]|当[天日月]|次[日月年]|发薪日|月底|月初"
+)
+_MONEY = re.compile(
+    r"\d[\d,.]*\s*(?:万|千)?\s*(?:元|块|%|％)|[一二两三四五六七八九十百千万]+(?:元|块)|工资的|全薪|比例"
+)
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十]+\s*(?:个|次|家|种|类|级|间|条|倍|项|人)")
 #: Roles and contacts in any organisation (the ontology's persons, roles and departments count too).
-_CONTACT = re.compile(r"经理|主管|专员|总监|负责人|管理员|上级|部门|服务台|前台|分机|联系|委员会|小组|本人|个人|公司")
+_CONTACT = re.compile(
+    r"经理|主管|专员|总监|负责人|管理员|上级|部门|服务台|前台|分机|联系|委员会|小组|本人|个人|公司"
+)
 #: Where something is or is done: a building, a room, a system or app, a form, a desk (or a place name).
-_PLACE = re.compile(r"楼|层|室|大厦|地址|医院|院|前台|网站|系统|应用|平台|app|微信|邮箱|oa|办公室|总部|中心|部|《|“", re.I)
+_PLACE = re.compile(
+    r"楼|层|室|大厦|地址|医院|院|前台|网站|系统|应用|平台|app|微信|邮箱|oa|办公室|总部|中心|部|《|“", re.I
+)
 #: Mention types (lang.gazetteer) that answer "who" and "where".
 PERSON_TYPES = frozenset({"Person", "Role", "Department"})
 PLACE_TYPES = frozenset({"Location", "ITSystem", "Form", "Department"})
@@ -71,7 +87,9 @@ def holds(kind: str, text: str, mention_types: Collection[str] = ()) -> bool:
     if kind == "duration":
         return bool(_DURATION.search(text))
     if kind == "time":
-        return bool(_CLOCK.search(text) or _DATE.search(text) or _WEEKDAY.search(text) or _DURATION.search(text))
+        return bool(
+            _CLOCK.search(text) or _DATE.search(text) or _WEEKDAY.search(text) or _DURATION.search(text)
+        )
     if kind == "person":
         return bool(PERSON_TYPES.intersection(mention_types) or _CONTACT.search(text))
     if kind == "place":

@@ -44,7 +44,11 @@ def test_decide_needs_the_detail_asked_for_and_the_question_s_specific_words() -
 
 def test_out_of_scope_questions_are_declined_with_topics_and_a_human(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
     who = load_principal(demo_graph, "E1030")
-    near_misses = ("住房补贴要交个税吗", "报销单可以请同事代签吗", "食堂周末开不开")  # a topic word, not the detail
+    near_misses = (
+        "住房补贴要交个税吗",
+        "报销单可以请同事代签吗",
+        "食堂周末开不开",
+    )  # a topic word, not the detail
     for question in ("公司停车位一个月多少钱", "公司年会什么时候开", "公司有股票期权吗", *near_misses):
         answer = compose_answer(demo_search, question, who)
         assert not answer.answered, question
@@ -67,7 +71,11 @@ def test_the_passage_that_holds_the_question_answers(demo_graph, demo_search) ->
     who = load_principal(demo_graph, "E1030")
     # the policy clause, not the FAQ row "离职后社保怎么办？" ranked above it
     pension = compose_answer(demo_search, "离职当月的公积金谁交", who)
-    assert pension.answered and "公积金" in pension.text and pension.citations[0].section.endswith("社保与公积金")
+    assert (
+        pension.answered
+        and "公积金" in pension.text
+        and pension.citations[0].section.endswith("社保与公积金")
+    )
     # a short FAQ answer is an answer
     pay = compose_answer(demo_search, "离职那个月的工资什么时候结", who)
     assert pay.answered and "发薪日" in pay.text

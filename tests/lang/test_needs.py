@@ -15,7 +15,9 @@ def test_asked_for_names_the_kind_of_detail() -> None:
     assert asked_for("公积金交多少比例") == "amount"
     assert asked_for("年度优秀员工奖金有多少") == "number"
     # yes or no, how: no detail asked for; "那几天" points back, it does not ask
-    assert asked_for("年假可以按小时请吗") == asked_for("年假怎么请") == asked_for("出差那几天还发餐补吗") == ""
+    assert (
+        asked_for("年假可以按小时请吗") == asked_for("年假怎么请") == asked_for("出差那几天还发餐补吗") == ""
+    )
 
 
 def test_holds_finds_a_detail_of_the_kind_asked_for() -> None:
