@@ -32,8 +32,8 @@ written before tuning, 62 of them out of scope); its test split was run once aft
 question's heaviest word is missing from the passage) raised precision on those splits but, on the
 held-out ``answer_calibration_heldout.tsv``, cost far more right answers than it saved wrong ones, so it
 is not part of the gate (RESULTS.md, "Calibrated answering, session 10"). Session 11 added ``support``
-and ``detail`` (:data:`MIN_SUPPORT`, :data:`SUPPORT_SIMILARITY`), tuned on both sets, now both tuning
-sets (RESULTS.md, "Calibrated answering, session 11").
+and ``detail`` (:data:`MIN_SUPPORT`, :data:`SUPPORT_SIMILARITY`, :data:`QUESTION_SIMILARITY`), tuned
+on both sets, now both tuning sets (RESULTS.md, "Calibrated answering, session 11").
 
 Example::
 
@@ -175,7 +175,10 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
     other = max((h.score for h in result.hits if h is not top), default=0.0)
     query_entities = {e for e, _ in result.entities}
     body = top.text.split("答：", 1)[1] if top.kind == "faq" and "答：" in top.text else top.text
-    kinds = {hit.candidates[0][1] for hit in service.gazetteer.find(body) if hit.candidates}
+    asked = asked_for(result.query)
+    # the entities the passage names answer "who" and "where" (a person, a role, a system…)
+    found = service.gazetteer.find(body) if asked in ("person", "place") else []
+    kinds = {hit.candidates[0][1] for hit in found if hit.candidates}
     return Evidence(
         dense=top.dense_score or 0.0,
         coverage=share(tokens | title),
@@ -188,7 +191,7 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
         question_language=detect_language(result.query).code,
         passage_language=snap.chunks[pos].language if pos is not None else "",
         support=support(specific_terms(weights, general_idf), haystack(top)),
-        detail=holds(asked_for(result.query), body, kinds),
+        detail=holds(asked, body, kinds),
     )
 
 
