@@ -144,7 +144,8 @@ def compose_answer(
         )
     # the passage that answers: the first hits reordered by what they themselves say (chat.support)
     candidates = [h for h in result.hits if substantive(h)] or result.hits
-    top = answering_hit(result.query, answer_order(candidates, content_terms(service, result.query)))
+    content = content_terms(service, result.query)
+    top = answering_hit(result.query, candidates if content is None else answer_order(candidates, content))
     verdict = decide(evidence(service, result, top))
     if focus and focus not in _body(top):
         named = next((h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h)), None)

@@ -101,6 +101,7 @@ ACROSS_MARGIN = 0.015  # the first hit's fused score ahead of the second's by th
 #: the question is at least SUPPORT_SIMILARITY, or its heading's (an FAQ row's question) at least
 #: QUESTION_SIMILARITY — a paraphrase (老婆生孩子我能休几天假 ↔ 陪产假几天？).
 MIN_SUPPORT = 0.8
+SUPPORT_LANGUAGE = "zh"  # support and the detail asked for are read for Chinese questions
 SUPPORT_SIMILARITY = 0.915
 QUESTION_SIMILARITY = 0.93
 
@@ -128,8 +129,14 @@ def question_terms(tokens: Sequence[str]) -> set[str]:
     return {t for t in terms if not any(o != t and o in t for o in terms)}
 
 
-def content_terms(service: SearchService, query: str) -> dict[str, float]:
-    """The question's specific words with their specificity (:func:`chat.support.specific_terms`)."""
+def content_terms(service: SearchService, query: str, language: str | None = None) -> dict[str, float] | None:
+    """The question's specific words with their specificity (:func:`chat.support.specific_terms`);
+    ``None`` for a question that is not Chinese (``language``: its lang.detect code, when known).
+    Specificity is measured against general Chinese (jieba's frequencies) and the question words are
+    Chinese ones, so support and the detail asked for are read for Chinese questions only; others keep
+    the rule as it was."""
+    if (language or detect_language(query).code) != SUPPORT_LANGUAGE:
+        return None
     return specific_terms(question_terms(service.analyser.tokens(query)), general_idf)
 
 
@@ -174,8 +181,10 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
         heading_dense = float(snap.fields.vectors[row] @ service.query_vector(result.query))
     other = max((h.score for h in result.hits if h is not top), default=0.0)
     query_entities = {e for e, _ in result.entities}
+    question_language = detect_language(result.query).code
+    content = content_terms(service, result.query, question_language)
     body = top.text.split("答：", 1)[1] if top.kind == "faq" and "答：" in top.text else top.text
-    asked = asked_for(result.query)
+    asked = asked_for(result.query) if content is not None else ""
     # the entities the passage names answer "who" and "where" (a person, a role, a system…)
     found = service.gazetteer.find(body) if asked in ("person", "place") else []
     kinds = {hit.candidates[0][1] for hit in found if hit.candidates}
@@ -188,9 +197,9 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
         linked=any(e in query_entities for e, _ in top.entities),
         keyword_rank=top.keyword_rank,
         heading_dense=heading_dense,
-        question_language=detect_language(result.query).code,
+        question_language=question_language,
         passage_language=snap.chunks[pos].language if pos is not None else "",
-        support=support(specific_terms(weights, general_idf), haystack(top)),
+        support=support(content, haystack(top)) if content is not None else 1.0,
         detail=holds(asked, body, kinds),
     )
 
