@@ -1,5 +1,5 @@
 """A question's information need: which kind of detail it asks for (an amount, a duration, a time, a
-person, a place, a count) and which of its words only do the asking.
+person, a place, a count, any number) and which of its words only do the asking.
 
 "住房补贴要交个税吗" and "住房补贴多少钱" share their topic; what tells a passage that answers from one that
 only shares the topic is whether it holds the *detail* asked for — 多少钱 needs an amount, 谁审批 an
@@ -58,6 +58,7 @@ _MONEY = re.compile(
     r"\d[\d,.]*\s*(?:万|千)?\s*(?:元|块|%|％)|[一二两三四五六七八九十百千万]+(?:元|块)|工资的|全薪|比例"
 )
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十]+\s*(?:个|次|家|种|类|级|间|条|倍|项|人)")
+_ANY_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万半]")
 #: Roles and contacts in any organisation (the ontology's persons, roles and departments count too).
 _CONTACT = re.compile(
     r"经理|主管|专员|总监|负责人|管理员|上级|部门|服务台|前台|分机|联系|委员会|小组|本人|个人|公司"
@@ -97,5 +98,5 @@ def holds(kind: str, text: str, mention_types: Collection[str] = ()) -> bool:
     if kind == "count":
         return bool(_NUMBER.search(text))
     if kind == "number":
-        return bool(re.search(r"\d|[一二两三四五六七八九十百千万半]", text))
+        return bool(_ANY_NUMBER.search(text))
     return True
