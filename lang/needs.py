@@ -50,6 +50,8 @@ QUESTION_WORDS = frozenset({
     "最多", "最少", "最长", "最短", "最晚", "最早", "哪几", "有多少", "怎么弄", "咋弄",
 })  # fmt: skip
 
+#: How often ("多久…一次" is answered by 每年, 每季度…).
+_FREQUENCY = re.compile(r"每(?:个)?(?:年|月|周|季度|天|日|半年|工作日)")
 _CLOCK = re.compile(r"\d{1,2}[:：]\d{2}")
 _WEEKDAY = re.compile(
     r"(?:周|星期|礼拜)[一二三四五六日天]|工作日|每月\s*\d+\s*[日号]|当[天日月]|次[日月年]|发薪日|月底|月初"
@@ -86,7 +88,7 @@ def holds(kind: str, text: str, mention_types: Collection[str] = ()) -> bool:
     if kind == "amount":
         return bool(_MONEY.search(text))
     if kind == "duration":
-        return bool(_DURATION.search(text))
+        return bool(_DURATION.search(text) or _FREQUENCY.search(text))
     if kind == "time":
         return bool(
             _CLOCK.search(text) or _DATE.search(text) or _WEEKDAY.search(text) or _DURATION.search(text)

@@ -24,6 +24,7 @@ def test_holds_finds_a_detail_of_the_kind_asked_for() -> None:
     assert holds("amount", "单笔报销超过5000元的需要财务总监审批")
     assert not holds("amount", "生日当月发放生日礼券。")
     assert holds("duration", "须在配偶生育后30天内休完。")
+    assert holds("duration", "每年至少组织一次消防演练。")  # 多久搞一次: how often
     assert holds("time", "上海总部B1食堂午餐11:30—13:30")
     assert holds("time", "每周二、周四集中发放")
     assert not holds("time", "凭工牌乘车。")
