@@ -48,7 +48,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from chat.support import haystack, specific_terms, support
+from chat.support import Term, haystack, specific_terms, support
 from lang.detect import detect_language
 from lang.needs import asked_for, holds
 from search.fusion import field_text, idf, same_language
@@ -129,7 +129,7 @@ def question_terms(tokens: Sequence[str]) -> set[str]:
     return {t for t in terms if not any(o != t and o in t for o in terms)}
 
 
-def content_terms(service: SearchService, query: str, language: str | None = None) -> dict[str, float] | None:
+def content_terms(service: SearchService, query: str, language: str | None = None) -> dict[str, Term] | None:
     """The question's specific words with their specificity (:func:`chat.support.specific_terms`);
     ``None`` for a question that is not Chinese (``language``: its lang.detect code, when known).
     Specificity is measured against general Chinese (jieba's frequencies) and the question words are

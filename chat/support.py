@@ -16,7 +16,7 @@ word but not the detail ("住房补贴要交个税吗" → 住房补贴怎么申
 Example::
 
     content = specific_terms(["住房", "补贴", "个税"], general_idf)
-    support(content, "住房补贴怎么申请？入职不满两年……")   # ~0.5: 个税 is missing
+    support(content, "住房补贴怎么申请？入职不满两年……")   # ~0.4: 个税 is missing
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Protocol
 
 from lang.needs import QUESTION_WORDS
@@ -62,21 +63,43 @@ def specificity(idf: float | None) -> float:
     return max(0.0, (UNKNOWN_IDF if idf is None else idf) - EVERYDAY_IDF)
 
 
-def specific_terms(terms: Iterable[str], general_idf: Callable[[str], float | None]) -> dict[str, float]:
-    """The question's content terms with their specificity: no question words, no numbers.
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A question's content word: its specificity, and for a word the dictionary does not know, the
+    characters that hold it too. Search-mode segmentation leaves fragments the dictionary does not
+    know, such as 能休 (结婚能休几天假), where the passage says 休完: a fragment is held when the passage
+    holds each of its characters that is not an everyday one (general IDF ≥ :data:`EVERYDAY_IDF`)."""
+
+    weight: float
+    parts: tuple[str, ...] = ()
+
+
+def specific_terms(terms: Iterable[str], general_idf: Callable[[str], float | None]) -> dict[str, Term]:
+    """The question's content terms: no question words, no numbers.
     ``general_idf``: a term's general IDF (:func:`chat.gate.general_idf`: jieba's)."""
-    return {
-        t: specificity(general_idf(t)) for t in terms if t not in QUESTION_WORDS and not _NUMERAL.search(t)
-    }
+    out = {}
+    for t in terms:
+        if t in QUESTION_WORDS or _NUMERAL.search(t):
+            continue
+        idf = general_idf(t)
+        parts: tuple[str, ...] = ()
+        if idf is None and len(t) > 1:
+            parts = tuple(c for c in t if (general_idf(c) or 0.0) >= EVERYDAY_IDF)
+        out[t] = Term(specificity(idf), parts)
+    return out
 
 
-def support(content: Mapping[str, float], passage: str) -> float:
+def support(content: Mapping[str, Term], passage: str) -> float:
     """The share of ``content``'s specificity that ``passage`` (lower-cased title, headings and text)
-    contains; 1.0 when the question has no specific word."""
-    total = sum(content.values())
+    holds; 1.0 when the question has no specific word."""
+    total = sum(term.weight for term in content.values())
     if total <= 0:
         return 1.0
-    return sum(w for t, w in content.items() if t in passage) / total
+
+    def held(word: str, term: Term) -> bool:
+        return word in passage or (bool(term.parts) and all(c in passage for c in term.parts))
+
+    return sum(term.weight for word, term in content.items() if held(word, term)) / total
 
 
 def haystack(hit: Candidate) -> str:
@@ -84,7 +107,7 @@ def haystack(hit: Candidate) -> str:
     return " ".join([hit.title, *hit.heading_path, hit.text]).lower()
 
 
-def answer_order[H: Candidate](hits: Sequence[H], content: Mapping[str, float]) -> list[H]:
+def answer_order[H: Candidate](hits: Sequence[H], content: Mapping[str, Term]) -> list[H]:
     """``hits`` in the order they should answer: those within :data:`ANSWER_MARGIN` of the first by
     their fused score plus :data:`PASSAGE_COSINE` × their own cosine with the question plus
     :data:`SUPPORT_WEIGHT` × :func:`support`, the rest after them as they were.

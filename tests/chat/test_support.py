@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from chat.gate import general_idf
-from chat.support import ANSWER_MARGIN, answer_order, specific_terms, specificity, support
+from chat.support import ANSWER_MARGIN, Term, answer_order, specific_terms, specificity, support
 from search.service import Hit
 
 
@@ -16,18 +16,22 @@ def test_specificity_counts_what_is_rarer_than_everyday_words() -> None:
     assert specificity(None) == 5.0  # a word the dictionary does not know
     terms = specific_terms(["住房", "补贴", "个税", "谁", "五天", "一万"], general_idf)
     assert set(terms) == {"住房", "补贴", "个税"}  # no question words, no numbers
-    assert terms["个税"] > terms["住房"] > 0
+    assert terms["个税"].weight > terms["住房"].weight > 0
+    # a fragment the dictionary does not know is held by its characters that are not everyday ones
+    fragment = specific_terms(["能休"], general_idf)["能休"]
+    assert fragment.parts == ("休",)
+    assert support({"能休": fragment}, "婚假10天，须在一年内一次性休完") == 1.0
 
 
 def test_support_is_the_share_of_specificity_the_passage_holds() -> None:
-    content = {"住房": 3.0, "补贴": 4.0, "个税": 5.0}
+    content = {"住房": Term(3.0), "补贴": Term(4.0), "个税": Term(5.0)}
     assert support(content, "住房补贴怎么申请？") == 7.0 / 12.0
     assert support(content, "住房补贴按个税规定") == 1.0
     assert support({}, "任何文字") == 1.0  # a question without specific words is not held back
 
 
 def test_answer_order_prefers_the_close_passage_that_holds_the_question() -> None:
-    content = {"请假": 5.0, "餐补": 5.0}
+    content = {"请假": Term(5.0), "餐补": Term(5.0)}
     row = hit("faq", "问：餐补有多少？ 答：每个出勤日30元。", 1.419, 0.909)
     clause = hit("clause", "餐补按实际出勤天数计算；请假、调休当天不计餐补。", 1.416, 0.912, "chunk")
     far = hit("far", "请假、调休当天不计餐补。", 1.419 - ANSWER_MARGIN - 0.01, 0.95, "chunk")
