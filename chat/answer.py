@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from chat.gaps import normalise
-from chat.gate import decide, evidence
+from chat.gate import content_terms, decide, evidence
 from chat.links import AnswerLinks, Link
+from chat.support import answer_order
 from search.fusion import field_text
 from search.recommend import follow_ups
 from search.service import Hit, SearchResult, SearchService
@@ -89,8 +90,11 @@ def _body(hit: Hit) -> str:
 
 
 def substantive(hit: Hit) -> bool:
-    """Whether a hit says something: not only its document's title, a heading or a publication line."""
+    """Whether a hit says something: not only its document's title, a heading or a publication line.
+    An FAQ row's answer always does, however short ("在下一个发薪日结清。")."""
     body = _body(hit)
+    if hit.kind == "faq" and "答：" in hit.text:
+        return bool(body)
     return len(body) >= 12 and body != hit.title and not METADATA_LINE.match(body)
 
 
@@ -192,7 +196,10 @@ def compose_answer(
         return Answer(
             answer_id, result.query, text, 0.0, [], entities, [], False, message, offers_handoff=not message
         )
-    top = answering_hit(result.query, result.hits)
+    # the passage that answers: the first hits reordered by what they themselves say (chat.support)
+    candidates = [h for h in result.hits if substantive(h)] or result.hits
+    content = content_terms(service, result.query)
+    top = answering_hit(result.query, candidates if content is None else answer_order(candidates, content))
     verdict = decide(evidence(service, result, top))
     if focus and focus not in _body(top):
         named = next((h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h)), None)
