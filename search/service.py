@@ -568,8 +568,9 @@ class SearchService:
         return Fields(np.array([row[t] for t in texts], dtype=np.int64), vectors, tokens)
 
     def _sections(self, chunks: Sequence[ChunkRow], docs: dict[str, DocRow], dim: int) -> Sections:
-        """The chunks' sections, embedded once per distinct text (through the cache, as headings are)."""
-        if not chunks or dim != self.embedder.dim:
+        """The chunks' sections, embedded once per distinct text (through the cache, as headings are;
+        one more embedding per section, so none when the section weight is 0)."""
+        if not chunks or dim != self.embedder.dim or WEIGHTS.section_dense <= 0:
             return Sections.empty(dim)
         found = section_texts(chunks, {d: doc.title for d, doc in docs.items()})
         return Sections(found.of_chunk, self.cache.embed(self.embedder, list(found.texts)))
