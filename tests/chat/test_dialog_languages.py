@@ -81,11 +81,15 @@ def test_english_and_japanese_follow_ups_swap_the_slot(
 
 
 def test_a_japanese_follow_up_swaps_the_city(engine: DialogEngine) -> None:
-    beijing, chengdu = talk(engine, "出張で北京のホテルはいくらまで精算できますか？", "では成都の場合は？")
+    beijing, chengdu = talk(
+        engine, "出張で北京に泊まるとき、ホテル代はいくらまで精算できますか？", "では成都の場合は？"
+    )
     assert beijing.type == "answer" and chengdu.type == "answer" and chengdu.language == "ja"
     session = engine.sessions.load(chengdu.session_id)
     assert isinstance(session, Session)
-    assert session.last_question == "出張で成都のホテルはいくらまで精算できますか？"  # as 那去成都呢
+    assert (
+        session.last_question == "出張で成都に泊まるとき、ホテル代はいくらまで精算できますか？"
+    )  # as 那去成都呢
     assert "省会城市450" in chengdu.text  # the rule that covers 成都, a provincial capital
 
 
