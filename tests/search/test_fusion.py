@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from search.catalog import ChunkRow
-from search.fusion import Weights, coverage, field_text, fuse, idf, same_language
+from search.fusion import Weights, coverage, dense_evidence, field_text, fuse, idf, same_language
 from search.sections import section_texts
 
 
@@ -88,6 +88,21 @@ def test_keyword_evidence_reorders_only_within_the_questions_language() -> None:
     assert fuse(dense, bm25, covered, np.zeros(3), np.zeros(3), same_language=np.ones(3, bool)).tolist() == (
         pytest.approx(plain.tolist())
     )
+
+
+def test_keyword_evidence_never_moves_another_languages_candidate_from_its_dense_rank() -> None:
+    # whatever the same-language candidates' keyword evidence, a candidate in another language sits
+    # exactly where the dense evidence alone puts it (issue 19; random pools, fixed seed)
+    rng = np.random.default_rng(19)
+    for _ in range(200):
+        n = int(rng.integers(2, 30))
+        dense, heading = rng.uniform(0.7, 0.9, n), rng.uniform(0.7, 0.9, n)
+        bm25 = np.where(rng.random(n) < 0.5, rng.uniform(0, 20, n), 0.0)
+        covered, same = rng.random(n), rng.random(n) < 0.5
+        scores = fuse(dense, bm25, covered, rng.random(n), heading, same_language=same)
+        evidence = dense_evidence(dense, heading)
+        for i in np.flatnonzero(~same):
+            assert (scores > scores[i]).sum() == (evidence > evidence[i]).sum()
 
 
 def test_across_languages_the_whole_section_outweighs_a_hub_chunk() -> None:
