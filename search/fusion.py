@@ -47,6 +47,9 @@ class Weights:
     coverage_power: float = 1.0
     heading: float = 0.02
     heading_dense: float = 0.45
+    #: across languages only (:func:`dense_evidence`): the weight of the cosine with the chunk's whole
+    #: section, relative to the chunk's own
+    section_dense: float = 1.0
 
 
 WEIGHTS = Weights()
@@ -88,12 +91,15 @@ def fuse(
     weights: Weights = WEIGHTS,
     *,
     same_language: npt.NDArray[np.bool_] | None = None,
+    section_dense: Floats | None = None,
 ) -> npt.NDArray[np.float64]:
     """Scores of candidates (all arrays are per candidate; ``keyword`` is the raw BM25 score, 0 when
     the candidate was not among the keyword results). ``same_language``: whether each candidate is in
     the question's language (default: all are); the others are scored on the dense signals alone —
     their tokens cannot share the question's words, so the few that do (a product name, a number)
-    say nothing about which of them answers, and the keyword ranker must not lift them over the rest."""
+    say nothing about which of them answers, and the keyword ranker must not lift them over the rest.
+    ``section_dense``: each candidate's cosine with its whole section (:func:`dense_evidence`; used
+    only when no candidate is in the question's language)."""
     kw = np.asarray(keyword, dtype=np.float64)
     if same_language is not None:
         kw = np.where(same_language, kw, 0.0)
@@ -109,21 +115,46 @@ def fuse(
         + weights.heading_dense * np.asarray(heading_dense, dtype=np.float64)
     )
     if same_language is not None:
-        scores = within_language(scores, dense, heading_dense, same_language, weights)
+        # the section cosine only where no candidate shares the question's language (dense_evidence)
+        across = None if np.asarray(same_language, dtype=bool).any() else section_dense
+        scores = within_language(scores, dense, heading_dense, same_language, weights, section_dense=across)
     return scores
 
 
 def dense_evidence(
-    dense: Floats, heading_dense: Floats, weights: Weights = WEIGHTS
+    dense: Floats,
+    heading_dense: Floats,
+    weights: Weights = WEIGHTS,
+    *,
+    section_dense: Floats | None = None,
 ) -> npt.NDArray[np.float64]:
     """The dense part of :func:`fuse`'s score: what candidates are compared by across languages.
 
     Its heading-cosine weight is the same-language one: on the dev split of ``bench/multilingual.py``
     (18 cross-lingual directions) 0.45 gave document top-1 0.53 against 0.49 for the chunk cosine
-    alone; 0.3, 0.6 and 1.0 and rank fusion of the two cosines were no better overall."""
-    return np.asarray(dense, dtype=np.float64) + weights.heading_dense * np.asarray(
+    alone; 0.3, 0.6 and 1.0 and rank fusion of the two cosines were no better overall.
+
+    With ``section_dense`` (the cosine with the chunk's whole section, heading and all its text) that
+    cosine is added at ``weights.section_dense`` and the sum rescaled to the chunk-and-heading scale
+    (the answer gate reads score leads). Across languages a short chunk or heading that resembles
+    every question ("修改页面方向") is a hub that e5 puts first for questions about anything; the
+    whole section says more about what it is about. On the dev splits of ``bench/multilingual.py``
+    and ``bench/multilingual_zh.py`` (weight 0 → 1.0): document top-1 0.51 → 0.54 and 0.85 → 0.88
+    (``bench/RESULTS.md``, session 11). :func:`fuse` adds it only when *no* candidate is in the
+    question's language: e5's same-language cosines run higher than cross-language ones, and a
+    section (longer, more of its language) widens that gap — on the demo, whose Tokyo rules are in
+    Japanese and English, it put them before the Chinese policy that answers (Japanese questions
+    answered right 0.58 → 0.50)."""
+    out = np.asarray(dense, dtype=np.float64) + weights.heading_dense * np.asarray(
         heading_dense, dtype=np.float64
     )
+    if section_dense is None or weights.section_dense <= 0:
+        return out
+    scale = (1.0 + weights.heading_dense) / (1.0 + weights.heading_dense + weights.section_dense)
+    scaled: npt.NDArray[np.float64] = (
+        out + weights.section_dense * np.asarray(section_dense, dtype=np.float64)
+    ) * scale
+    return scaled
 
 
 def within_language(
@@ -132,6 +163,8 @@ def within_language(
     heading_dense: Floats,
     same_language: npt.NDArray[np.bool_],
     weights: Weights = WEIGHTS,
+    *,
+    section_dense: Floats | None = None,
 ) -> npt.NDArray[np.float64]:
     """Keyword evidence reorders candidates only among those in the question's language; across
     languages the dense signals alone decide (issue 19).
@@ -149,7 +182,7 @@ def within_language(
     same = np.asarray(same_language, dtype=bool)
     if same.all():
         return scores
-    evidence = dense_evidence(dense, heading_dense, weights)
+    evidence = dense_evidence(dense, heading_dense, weights, section_dense=section_dense)
     out = evidence.copy()
     members = np.flatnonzero(same)
     if members.size:

@@ -49,6 +49,7 @@ from search.batcher import batched
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
 from search.fusion import WEIGHTS, coverage, field_text, fuse, idf, same_language
+from search.sections import section_texts
 from search.threads import limit_threads
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
@@ -159,6 +160,19 @@ class Fields:
         return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32), ())
 
 
+@dataclass(frozen=True, slots=True)
+class Sections:
+    """Each chunk's section (:mod:`search.sections`): the distinct sections' vectors, and which one
+    each chunk is in."""
+
+    of_chunk: np.ndarray  # chunk position → row
+    vectors: np.ndarray  # row → unit vector
+
+    @classmethod
+    def empty(cls, dim: int) -> Sections:
+        return cls(np.zeros(0, dtype=np.int64), np.zeros((0, dim), dtype=np.float32))
+
+
 class Snapshot:
     """An immutable, in-memory view of the index that queries read (swapped whole on change)."""
 
@@ -169,11 +183,13 @@ class Snapshot:
         chunks: list[ChunkRow],
         vector: VectorIndex,
         fields: Fields | None = None,
+        sections: Sections | None = None,
     ) -> None:
         import bm25s
 
         self.version = version
         self.fields = fields or Fields.empty(vector.dim)
+        self.sections = sections or Sections.empty(vector.dim)
         self.docs = docs
         self.chunks = chunks
         self.vector = vector
@@ -561,8 +577,10 @@ class SearchService:
 
     def _publish(self, vector: VectorIndex) -> None:
         chunks = self.catalog.chunks()
+        docs = self.catalog.docs()
+        fields = self._fields(chunks, vector.dim)
         snapshot = Snapshot(
-            self.catalog.version, self.catalog.docs(), chunks, vector, self._fields(chunks, vector.dim)
+            self.catalog.version, docs, chunks, vector, fields, self._sections(chunks, docs, vector.dim)
         )
         with self._swap:
             self._snapshot = snapshot
@@ -578,6 +596,14 @@ class SearchService:
         vectors = self.cache.embed(self.embedder, [t for t, _ in distinct])
         tokens = tuple(frozenset(self.analyser.tokens(t, lang or None)) for t, lang in distinct)
         return Fields(np.array([row[t] for t in texts], dtype=np.int64), vectors, tokens)
+
+    def _sections(self, chunks: Sequence[ChunkRow], docs: dict[str, DocRow], dim: int) -> Sections:
+        """The chunks' sections, embedded once per distinct text (through the cache, as headings are;
+        one more embedding per section, so none when the section weight is 0)."""
+        if not chunks or dim != self.embedder.dim or WEIGHTS.section_dense <= 0:
+            return Sections.empty(dim)
+        found = section_texts(chunks, {d: doc.title for d, doc in docs.items()})
+        return Sections(found.of_chunk, self.cache.embed(self.embedder, list(found.texts)))
 
     def snapshot(self) -> Snapshot:
         """The index as queries read it now (reloaded when another process changed it): for readers
@@ -759,6 +785,12 @@ class SearchService:
         dense = np.array([dense_score[p] for p in positions])
         keyword = np.array([keyword_score.get(p, 0.0) for p in positions])
         same = np.array([same_language(language, snap.chunks[p].language) for p in positions])
+        sections = snap.sections
+        section_dense = (
+            sections.vectors[sections.of_chunk[positions]] @ qvec
+            if len(sections.of_chunk) == n and not same.any()
+            else None
+        )
         scores = fuse(
             dense,
             keyword,
@@ -767,6 +799,7 @@ class SearchService:
             fields.vectors[rows] @ qvec if has_fields else zeros,
             WEIGHTS,
             same_language=same,
+            section_dense=section_dense,
         )
         # a passage of a long chunk holding the question's words together (search.fusion.Passage);
         # only long chunks can qualify, so only theirs is windowed

@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import issue_token
 from chat.dialog import DialogEngine
+from chat.sessions import Session
 from zhiku.access import load_principal
 from zhiku.settings import Settings
 
@@ -52,6 +53,44 @@ def test_an_english_follow_up_keeps_the_question(engine: DialogEngine) -> None:
     # read as the same question with the new amount: over 20,000 the general manager's step applies
     assert big.type == "answer" and big.language == "en" and "amount 25000 yuan" in big.text
     assert "陈建国" in big.text and "陈建国" not in small.text
+
+
+@pytest.mark.parametrize(
+    ("first", "follow_up", "carried", "about"),
+    [
+        # a leave type swapped, as 那病假呢 is
+        ("How do I apply for annual leave?", "What about sick leave?", "How do I apply for sick leave?", "病假"),
+        ("How do I apply for annual leave?", "And for marriage leave?", "How do I apply for marriage leave?",
+         "结婚"),
+        ("年休はどうやって申請しますか？", "病気休暇は？", "病気休暇はどうやって申請しますか？", "病假"),
+        ("年次有給休暇は何日ありますか？", "では結婚休暇はどうですか？", "結婚休暇は何日ありますか？", "婚假10天"),
+        # a process: the same amount under the purchase process
+        ("Who approves an 8,000 yuan expense claim?", "What about a purchase request?",
+         "Who approves an 8,000 yuan purchase claim?", "“采购申请”"),
+    ],
+)  # fmt: skip
+def test_english_and_japanese_follow_ups_swap_the_slot(
+    engine: DialogEngine, first: str, follow_up: str, carried: str, about: str
+) -> None:
+    before, after = talk(engine, first, follow_up)
+    assert before.type == "answer" and after.type == "answer", after.text
+    assert after.language == before.language and after.intent == before.intent
+    session = engine.sessions.load(after.session_id)
+    assert isinstance(session, Session) and session.last_question == carried  # the topic kept, the slot new
+    assert about in after.text and about not in before.text  # … and the answer is about the new value
+
+
+def test_a_japanese_follow_up_swaps_the_city(engine: DialogEngine) -> None:
+    beijing, chengdu = talk(
+        engine, "出張で北京に泊まるとき、ホテル代はいくらまで精算できますか？", "では成都の場合は？"
+    )
+    assert beijing.type == "answer" and chengdu.type == "answer" and chengdu.language == "ja"
+    session = engine.sessions.load(chengdu.session_id)
+    assert isinstance(session, Session)
+    assert (
+        session.last_question == "出張で成都に泊まるとき、ホテル代はいくらまで精算できますか？"
+    )  # as 那去成都呢
+    assert "省会城市450" in chengdu.text  # the rule that covers 成都, a provincial capital
 
 
 def test_japanese_confirmation_buttons_and_cancel(engine: DialogEngine) -> None:

@@ -6,7 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from search.fusion import Weights, coverage, field_text, fuse, idf, same_language
+from search.catalog import ChunkRow
+from search.fusion import Weights, coverage, dense_evidence, field_text, fuse, idf, same_language
+from search.sections import section_texts
 
 
 def test_rare_words_weigh_more_in_coverage() -> None:
@@ -86,6 +88,65 @@ def test_keyword_evidence_reorders_only_within_the_questions_language() -> None:
     assert fuse(dense, bm25, covered, np.zeros(3), np.zeros(3), same_language=np.ones(3, bool)).tolist() == (
         pytest.approx(plain.tolist())
     )
+
+
+def test_keyword_evidence_never_moves_another_languages_candidate_from_its_dense_rank() -> None:
+    # whatever the same-language candidates' keyword evidence, a candidate in another language sits
+    # exactly where the dense evidence alone puts it (issue 19; random pools, fixed seed)
+    rng = np.random.default_rng(19)
+    for _ in range(200):
+        n = int(rng.integers(2, 30))
+        dense, heading = rng.uniform(0.7, 0.9, n), rng.uniform(0.7, 0.9, n)
+        bm25 = np.where(rng.random(n) < 0.5, rng.uniform(0, 20, n), 0.0)
+        covered, same = rng.random(n), rng.random(n) < 0.5
+        scores = fuse(dense, bm25, covered, rng.random(n), heading, same_language=same)
+        evidence = dense_evidence(dense, heading)
+        for i in np.flatnonzero(~same):
+            assert (scores > scores[i]).sum() == (evidence > evidence[i]).sum()
+
+
+def test_across_languages_the_whole_section_outweighs_a_hub_chunk() -> None:
+    # a Dutch question over Chinese chunks: chunk 0 (a short heading-like chunk that resembles every
+    # question) is the closest chunk, but chunk 1's whole section is clearly closer
+    dense, heading = np.array([0.81, 0.80]), np.array([0.84, 0.80])
+    section = np.array([0.78, 0.83])
+    across = np.array([False, False])
+    plain = fuse(dense, np.zeros(2), np.zeros(2), np.zeros(2), heading, same_language=across)
+    assert plain[0] > plain[1]
+    scores = fuse(
+        dense, np.zeros(2), np.zeros(2), np.zeros(2), heading, same_language=across, section_dense=section
+    )
+    assert scores[1] > scores[0]
+    # rescaled to the chunk-and-heading scale, so leads read as before (the answer gate's bars)
+    assert scores.mean() == pytest.approx(plain.mean(), abs=0.02)
+    # where some candidate is in the question's language the section cosine is not used (its
+    # same-language cosines run higher): the scores as they were
+    for same in (np.array([True, True]), np.array([True, False])):
+        without = fuse(dense, np.zeros(2), np.zeros(2), np.zeros(2), heading, same_language=same)
+        assert fuse(dense, np.zeros(2), np.zeros(2), np.zeros(2), heading, same_language=same,
+                    section_dense=section).tolist() == pytest.approx(without.tolist())  # fmt: skip
+
+
+def test_section_texts_join_a_sections_chunks_under_its_heading() -> None:
+    def chunk(
+        num: int, doc: str, anchor: str, heading: tuple[str, ...], text: str, kind: str = "text"
+    ) -> ChunkRow:
+        return ChunkRow(num, f"c{num}", doc, num, kind, heading, text, text, "", (), (), anchor, "zh")
+
+    chunks = [
+        chunk(1, "d1", "a", ("页标题", "拆分表格"), "第一段"),
+        chunk(2, "d1", "b", ("页标题", "合并单元格"), "另一节"),
+        chunk(3, "d1", "a", ("页标题", "拆分表格"), "第二段"),
+        chunk(4, "d2", "", ("FAQ",), "问：年假几天？答：5天", kind="faq"),
+        chunk(5, "d2", "", ("FAQ",), "问：婚假几天？答：10天", kind="faq"),
+    ]
+    found = section_texts(chunks, {"d1": "页标题", "d2": "常见问题"})
+    assert found.of_chunk[0] == found.of_chunk[2] != found.of_chunk[1]
+    assert (
+        found.texts[found.of_chunk[0]] == "拆分表格\n第一段\n第二段"
+    )  # the innermost heading, then in order
+    assert found.of_chunk[3] != found.of_chunk[4]  # each FAQ row is its own section
+    assert found.texts[found.of_chunk[4]] == "问：婚假几天？答：10天"
 
 
 # -- passage evidence (search.fusion.window_coverage / passage_evidence) -------------------------------
