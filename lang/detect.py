@@ -5,7 +5,8 @@ py3langid (langid.py's maintained fork: a naive Bayes model over byte n-grams, 4
 its model) identifies the language. It replaced lingua (292 MB installed): on every question of
 bench/data (1,022 in the ten) it is right on all where lingua missed 10 ("How do I install smart
 tags?" → German, "Что такое Ghostscript?" → English), on 1,200 help-page chunks it agrees with the
-page's language as often or more, at a fifth of the CPU (``bench/lang_detect.py``, bench/RESULTS.md).
+page's language as often or more, at under a quarter of the CPU (``bench/lang_detect.py``,
+bench/RESULTS.md).
 
 Two identifiers: one restricted to the ten gives the best guess; one that also knows common languages
 outside the ten (Spanish, Indonesian, Ukrainian, …) recognises a question *not* in the ten — an
