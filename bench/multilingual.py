@@ -17,7 +17,7 @@ pipeline into a throwaway graph and index, then ``SearchService.search`` as the 
 its text, ranked by the same embedder's cosine alone). Figures: document top-1 and exact-section
 top-1. Embeddings are cached (``<cache>/embeddings.sqlite``).
 
-    python bench/multilingual.py --split dev [--langs en,ja] [--misses]
+    python bench/multilingual.py --split dev [--langs en,ja] [--misses] [--mono]
     python bench/multilingual.py --split test   # once, at the end
 """
 
@@ -198,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
     parser.add_argument("--misses", action="store_true", help="list Zhiku's document misses")
+    parser.add_argument(
+        "--mono", action="store_true", help="also L → L (each language's own keyword analyser at work)"
+    )
     args = parser.parse_args(argv)
 
     from bench.graph_load import machine
@@ -238,8 +241,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             index = index_of(lang)
             runs.append(run_direction(lang, zh, questions, args.misses))
             runs.append(run_direction("zh", index, questions, args.misses))
+            if args.mono:
+                runs.append(run_direction(lang, index, questions, args.misses))
             index.service.close()
-            print(table(runs[-2:]), flush=True)  # as each language completes (a long run may be cut)
+            # as each language completes (a long run may be cut)
+            print(table(runs[-3 if args.mono else -2 :]), flush=True)
         zh.service.close()
         print()
         print(table(runs), flush=True)  # before the clean-up (a graph file still closing can fail it)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from graph.base import GraphStore
+from lang.pinyin import looks_like_pinyin
 from lang.text import to_simplified
 from queries import load as load_query
 from zhiku.i18n import DEFAULT, FALLBACK, LANGUAGES, normalise
@@ -37,14 +38,7 @@ _LATIN = re.compile(r"[A-Za-z\u00c0-\u024f]")
 _OTHER_SCRIPTS = re.compile(
     r"[\u0370-\u03ff\u0530-\u058f\u0590-\u05ff\u0600-\u06ff\u0900-\u0dff\u0e00-\u0eff\u10a0-\u10ff]"
 )
-_WORD = re.compile(r"[a-zü]+")
 _LATIN_WORD = re.compile(r"[a-zà-ÿœ']+", re.I)
-#: One pinyin syllable (without tones): initial, then a final (ü written u or v).
-_PINYIN = re.compile(
-    r"(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
-    r"(?:iang|iong|uang|ueng|ang|eng|ing|ong|ian|iao|uai|uan|van|üan|ai|ei|ao|ou|an|en|er|in|un|vn|ia|ie|iu|"
-    r"ua|uo|ui|ue|ve|üe|a|o|e|i|u|v|ü)"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,28 +80,6 @@ def _guess_short(text: str) -> str | None:
     if not words:
         return None
     return next((lang for lang, vocab in _vocabularies().items() if all(w in vocab for w in words)), None)
-
-
-def _is_pinyin_word(word: str) -> bool:
-    """Whether ``word`` splits into pinyin syllables (greedy, longest first, with backtracking)."""
-    if not word:
-        return True
-    for end in range(min(len(word), 6), 0, -1):
-        if _PINYIN.fullmatch(word[:end]) and _is_pinyin_word(word[end:]):
-            return True
-    return False
-
-
-def looks_like_pinyin(text: str) -> bool:
-    """Two or more Latin words, every one of them pinyin syllables (“nianjia zenme qing”, “baoxiao”
-    alone is too short to tell)."""
-    if _HAN.search(text) or _CYRILLIC.search(text):
-        return False
-    words = _WORD.findall(text.lower())
-    letters = sum(len(w) for w in words)
-    if len(words) < 2 or letters < 8 or len(words) != len(text.split()):
-        return False
-    return all(_is_pinyin_word(w) for w in words)
 
 
 def _identify(text: str) -> Spoken:

@@ -1,16 +1,18 @@
 """Language identification for questions, chunks and documents: one of the ten languages Zhiku
 serves (zh, en, ja, ko, de, fr, it, nl, pt, ru) or ``und``.
 
-lingua (``lingua-language-detector``) ships its n-gram models inside the wheel (no download), builds
-in milliseconds and loads a language's model on first use; measured here (2 cores): ~20 ms for the
-first call, ~0.06 ms a call after, ~60 MB resident for the ten plus the decoys below in
-high-accuracy mode — cheap enough that low-accuracy mode buys nothing.
+py3langid (langid.py's maintained fork: a naive Bayes model over byte n-grams, 4.5 MB installed with
+its model) identifies the language. It replaced lingua (292 MB installed): on every question of
+bench/data (1,022 in the ten) it is right on all where lingua missed 10 ("How do I install smart
+tags?" → German, "Что такое Ghostscript?" → English), on 1,200 help-page chunks it agrees with the
+page's language as often or more, at under a quarter of the CPU (``bench/lang_detect.py``,
+bench/RESULTS.md).
 
-Two detectors: one restricted to the ten gives the best guess; one that also knows common languages
-outside the ten (Spanish, Indonesian, Ukrainian, …) recognises a question *not* in the ten — a
-detector restricted to the ten calls Spanish "Portuguese" with confidence 1.0. Short CJK text is
-decided by script, where lingua misfires on two or three characters: kana → ja, hangul → ko, Han
-alone → zh; Chinese gets its script (``Hans``/``Hant``) from OpenCC, which Zhiku already uses to
+Two identifiers: one restricted to the ten gives the best guess; one that also knows common languages
+outside the ten (Spanish, Indonesian, Ukrainian, …) recognises a question *not* in the ten — an
+identifier restricted to the ten calls Spanish "Portuguese" with confidence 0.99. Short CJK text is
+decided by script, where n-gram models misfire on two or three characters: kana → ja, hangul → ko,
+Han alone → zh; Chinese gets its script (``Hans``/``Hant``) from OpenCC, which Zhiku already uses to
 convert traditional queries.
 
     >>> detect_language("How many days of marriage leave do I get?").code
@@ -29,23 +31,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from lang.pinyin import looks_like_pinyin
+
 #: The ten, in the order the brief lists them (ISO 639-1).
 SUPPORTED: tuple[str, ...] = ("zh", "en", "ja", "ko", "de", "fr", "it", "nl", "pt", "ru")
 UNDETERMINED = "und"
 
-# Common languages outside the ten that lingua should recognise as such (ISO 639-1 names of
-# lingua's ``Language`` members), so that they are not forced onto the nearest of the ten.
+# Common languages outside the ten that the identifier should recognise as such (ISO 639-1), so that
+# they are not forced onto the nearest of the ten.
 _DECOYS = (
-    "SPANISH", "CATALAN", "INDONESIAN", "MALAY", "VIETNAMESE", "TURKISH", "POLISH", "SWEDISH",
-    "DANISH", "BOKMAL", "UKRAINIAN", "ARABIC", "HINDI", "THAI", "CZECH", "ROMANIAN", "GREEK",
-    "HEBREW", "PERSIAN", "TAGALOG", "FINNISH", "HUNGARIAN",
+    "es", "ca", "id", "ms", "vi", "tr", "pl", "sv", "da", "no", "uk", "ar", "hi", "th", "cs", "ro",
+    "el", "he", "fa", "tl", "fi", "hu",
 )  # fmt: skip
-_TEN_NAMES = ("CHINESE", "ENGLISH", "JAPANESE", "KOREAN", "GERMAN", "FRENCH", "ITALIAN", "DUTCH",
-              "PORTUGUESE", "RUSSIAN")  # fmt: skip
 
-# Below this confidence (lingua's, over the ten) a guess is not worth steering tokenisation by, unless
-# the wide detector agrees on it (then :data:`MIN_AGREED_CONFIDENCE`): lingua gives "How do I reset my
-# VPN password?" only 0.33 for English, spread over the ten, but English is also its top overall.
+# Below this confidence (over the ten) a guess is not worth steering tokenisation by, unless the wide
+# identifier agrees on it (then :data:`MIN_AGREED_CONFIDENCE`): "Urlaub beantragen" is only 0.47
+# German over the ten, but German is also the top overall.
 MIN_CONFIDENCE = 0.5
 MIN_AGREED_CONFIDENCE = 0.3
 # An outside language must be this sure before a question is called out of the ten.
@@ -88,16 +89,14 @@ _LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _detectors() -> tuple[Any, Any]:
-    from lingua import Language as Lingua
-    from lingua import LanguageDetectorBuilder
+def _identifiers() -> tuple[Any, Any]:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
-    ten = [getattr(Lingua, name) for name in _TEN_NAMES]
-    decoys = [getattr(Lingua, name) for name in _DECOYS]
-    return (
-        LanguageDetectorBuilder.from_languages(*ten).build(),
-        LanguageDetectorBuilder.from_languages(*ten, *decoys).build(),
-    )
+    ten = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ten.set_languages(SUPPORTED)
+    wide = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    wide.set_languages((*SUPPORTED, *_DECOYS))
+    return ten, wide
 
 
 @lru_cache(maxsize=1)
@@ -162,15 +161,15 @@ def _by_script(text: str) -> Language | None:
     return Language(code, chinese_script(text) if code == "zh" else None, 1.0)
 
 
-def _from_lingua(ten: Any, wide: Any) -> Language:
-    name = ten[0].language.iso_code_639_1.name.lower()
-    top = wide[0]
-    top_code = top.language.iso_code_639_1.name.lower()
-    if top_code not in SUPPORTED and top.value >= MIN_OTHER_CONFIDENCE:
-        return Language(UNDETERMINED, confidence=round(float(top.value), 3), other=top_code)
-    confidence = round(float(ten[0].value), 3)  # lingua sums in varying order: noise past 1e-12
+def _identify(text: str) -> Language:
+    ten, wide = _identifiers()
+    name, value = ten.classify(text)
+    top_code, top_value = wide.classify(text)
+    if top_code not in SUPPORTED and top_value >= MIN_OTHER_CONFIDENCE:
+        return Language(UNDETERMINED, confidence=round(float(top_value), 3), other=str(top_code))
+    confidence = round(float(value), 3)
     if confidence >= MIN_CONFIDENCE or (top_code == name and confidence >= MIN_AGREED_CONFIDENCE):
-        return Language(name, confidence=confidence)
+        return Language(str(name), confidence=confidence)
     return UND
 
 
@@ -186,31 +185,22 @@ def main_language(codes: Sequence[str], weights: Sequence[int]) -> str:
 
 def detect_language(text: str) -> Language:
     """The language of ``text``: one of :data:`SUPPORTED`, or :data:`UND` (too short, no letters,
-    ambiguous, or a language outside the ten — then ``other`` names it when lingua is sure)."""
+    ambiguous, or a language outside the ten — then ``other`` names it when the identifier is sure)."""
     return detect_languages([text])[0]
 
 
 def detect_languages(texts: Sequence[str]) -> list[Language]:
-    """:func:`detect_language` for many texts (chunks at ingest), lingua's models loaded once."""
-    out: list[Language | None] = [None] * len(texts)
-    pending: list[tuple[int, str]] = []
-    for i, text in enumerate(texts):
+    """:func:`detect_language` for many texts (chunks at ingest)."""
+    out: list[Language] = []
+    for text in texts:
         text = (text or "").strip()
         by_script = _by_script(text)
         if by_script is not None:
-            out[i] = by_script
-        elif len(_LETTER.findall(text)) < 3:
-            out[i] = UND
+            out.append(by_script)
+        elif len(_LETTER.findall(text)) < 3 or looks_like_pinyin(text):
+            out.append(UND)  # pinyin by the chat's rule: n-grams take it for Portuguese or Vietnamese
         else:
-            # CJK terms in a European sentence ("What is 婚假?") only confuse lingua's n-grams; its
-            # answer is settled long before 2,000 characters.
-            pending.append((i, _CJK.sub(" ", text)[:2000]))
-    if pending:
-        ten, wide = _detectors()
-        batch = [t for _, t in pending]
-        with _LOCK:
-            ten_values = ten.compute_language_confidence_values_in_parallel(batch)
-            wide_values = wide.compute_language_confidence_values_in_parallel(batch)
-        for (i, _), t, w in zip(pending, ten_values, wide_values, strict=True):
-            out[i] = _from_lingua(t, w)
-    return [lang if lang is not None else UND for lang in out]
+            # CJK terms in a European sentence ("What is 婚假?") only confuse the n-grams; the answer
+            # is settled long before 2,000 characters.
+            out.append(_identify(_CJK.sub(" ", text)[:2000]))
+    return out

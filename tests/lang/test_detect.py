@@ -1,4 +1,4 @@
-"""Language identification: the ten by lingua, short CJK by script, Chinese scripts, out-of-set."""
+"""Language identification: the ten by py3langid, short CJK by script, Chinese scripts, out-of-set."""
 
 import pytest
 
@@ -24,6 +24,20 @@ from lang.detect import CJK_SHARE, SUPPORTED, UND, cjk_share, detect_language, d
 )
 def test_each_of_the_ten_is_recognised(text: str, code: str) -> None:
     assert code in SUPPORTED
+    assert detect_language(text).code == code
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("How do I install smart tags?", "en"),
+        ("Что такое Ghostscript?", "ru"),
+        ("Was ist die Secure Shell (SSH)?", "de"),
+        ("Como instalar etiquetas inteligentes?", "pt"),
+    ],
+)
+def test_a_short_question_naming_a_product_keeps_its_language(text: str, code: str) -> None:
+    # questions of bench/data that lingua (the identifier before py3langid) called en, de or und
     assert detect_language(text).code == code
 
 
