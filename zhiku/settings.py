@@ -153,6 +153,9 @@ class Settings(BaseSettings):
     embed_cache: Path | None = Field(
         None, description="Embedding cache (SQLite); default <data_dir>/search/embeddings.sqlite."
     )
+    embed_models_dir: Path | None = Field(
+        None, description="Where the ONNX e5-small is built once (a few seconds); default <data_dir>/models."
+    )
     embed_threads: int = Field(
         EMBED_THREADS,
         ge=0,
