@@ -127,9 +127,16 @@ async def cell(
             if kind == "entity-nc":
                 headers.update(NO_CACHE)
             t = time.perf_counter()
-            r = await client.post(
-                "/graphql", json={"query": QUERIES[QUERY_OF[kind]], "variables": variables}, headers=headers
-            )
+            try:
+                r = await client.post(
+                    "/graphql",
+                    json={"query": QUERIES[QUERY_OF[kind]], "variables": variables},
+                    headers=headers,
+                )
+            except httpx.HTTPError:  # reset or timed out: an error of this cell, not the end of the run
+                latencies.append((time.perf_counter() - t) * 1000)
+                errors += 1
+                continue
             latencies.append((time.perf_counter() - t) * 1000)
             hits += r.headers.get("x-zhiku-cache") == "hit"
             if r.status_code != 200 or r.json().get("errors"):

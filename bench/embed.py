@@ -111,7 +111,7 @@ def main() -> None:
     workers = [int(w) for w in args.passage_workers.split(",")]
     by_threads = {t: runtime_models(args.models, t, precisions, workers) for t in thread_counts}
     head = f"{'passages/s (b16)':>17} {'queries/s (b1)':>15} {'(b8)':>8} {'(b32)':>8}"
-    print(f"{'runtime':13} {'threads':>7} {head} load")
+    print(f"{'runtime':16} {'threads':>7} {head} load")
     for _ in range(args.rounds):
         for threads, runtimes in by_threads.items():
             for name, (query, passage) in runtimes.items():
@@ -129,7 +129,7 @@ def main() -> None:
                         cells.append(rate(len(questions), time.perf_counter() - t))
                 load = os.getloadavg()[0]
                 print(
-                    f"{name:13} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}"
+                    f"{name:16} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}"
                 )
     runtimes = by_threads[thread_counts[0]]
     texts = questions + passages

