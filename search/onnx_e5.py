@@ -463,6 +463,9 @@ class OnnxE5Embedder:
         self.precision = str(spec.get("precision", "int8"))
         self.name = model_name(self.precision)
         self.batch_tokens = batch_tokens
+        # rows × width² per call: 4096-token batches up to 128-token windows, then fewer rows (two
+        # 512-token windows at once, not eight: ~300 MB less peak memory, measured no slower)
+        self.attention_cells = batch_tokens * 128
         self.passage_workers = max(1, passage_workers)
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
@@ -498,7 +501,11 @@ class OnnxE5Embedder:
         start = 0
         while start < len(order):  # length-sorted batches under a token budget
             end = start + 1
-            while end < len(order) and (end - start + 1) * (len(windows[order[end]][1]) + 2) <= budget:
+            while end < len(order):
+                rows, width = end - start + 1, len(windows[order[end]][1]) + 2
+                # attention holds rows × 12 heads × width² floats: long windows go fewer at a time
+                if rows * width > budget or rows * width * width > self.attention_cells:
+                    break
                 end += 1
             parts.append([windows[w] for w in order[start:end]])
             start = end
