@@ -302,7 +302,9 @@ DEFAULT_PRECISION = "q4"
 FAITHFUL = ("fp32", "q4", "q4-int8")
 
 
-def build(out: Path, precision: str = "int8", *, progress: Callable[[str], None] | None = None) -> Path:
+def build(
+    out: Path, precision: str = DEFAULT_PRECISION, *, progress: Callable[[str], None] | None = None
+) -> Path:
     """Write the ONNX model at ``precision`` (:data:`PRECISIONS`) and its tokenizer into ``out``."""
     if precision not in PRECISIONS:
         raise ConfigError(
