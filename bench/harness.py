@@ -23,9 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def server_env(data_dir: str, keep: tuple[str, ...] = (), **settings: str) -> dict[str, str]:
     """The environment for a benchmarked ``zhiku``: this shell's ``ZHIKU_*`` dropped (except the
-    embedding cache and ``keep``), a fresh data dir, quiet logs, and the per-user / per-IP request limits
-    off — the load generator is one address and a few users, so they would measure themselves."""
-    keep = ("ZHIKU_EMBED_CACHE", *keep)
+    embedding cache, the built models' directory and ``keep``), a fresh data dir, quiet logs, and the
+    per-user / per-IP request limits off — the load generator is one address and a few users, so they
+    would measure themselves."""
+    keep = ("ZHIKU_EMBED_CACHE", "ZHIKU_EMBED_MODELS_DIR", *keep)
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHIKU_") or k in keep}
     env.update({"ZHIKU_DATA_DIR": data_dir, "ZHIKU_LOG_LEVEL": "WARNING", "ZHIKU_RATE_LIMIT_PER_USER": "",
                 "ZHIKU_RATE_LIMIT_PER_IP": ""})  # fmt: skip

