@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from chat.gaps import normalise
-from chat.gate import content_terms, decide, evidence
+from chat.gate import decide, evidence, read_question
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
 from search.fusion import field_text
@@ -198,19 +198,20 @@ def compose_answer(
         )
     # the passage that answers: the first hits reordered by what they themselves say (chat.support)
     candidates = [h for h in result.hits if substantive(h)] or result.hits
-    content = content_terms(service, result.query)
+    reading = read_question(service, result.query)  # once: every passage weighed below shares it
+    content = reading.content
     top = answering_hit(result.query, candidates if content is None else answer_order(candidates, content))
-    verdict = decide(evidence(service, result, top))
+    verdict = decide(evidence(service, result, top, reading))
     if focus and focus not in _body(top):
         named = next((h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h)), None)
         if named is not None:
-            top, verdict = named, decide(evidence(service, result, named), covered=True)
+            top, verdict = named, decide(evidence(service, result, named, reading), covered=True)
     if not verdict.answered:
         # a close runner-up may hold what the question names (成都 is in the policy's clause, not
         # in the FAQ row ranked just above it)
         for hit in result.hits:
             if hit is not top and top.score - hit.score <= ANSWER_TYPE_MARGIN and substantive(hit):
-                other = decide(evidence(service, result, hit))
+                other = decide(evidence(service, result, hit, reading))
                 if other.answered:
                     top, verdict = hit, other
                     break

@@ -157,8 +157,28 @@ def term_weights(tokens: Sequence[str], df: Mapping[str, int], n: int) -> dict[s
     return out
 
 
-def evidence(service: SearchService, result: SearchResult, top: Hit | None = None) -> Evidence | None:
-    """The evidence for ``top`` (default: ``result``'s first hit; ``None`` when there is none)."""
+@dataclass(frozen=True, slots=True)
+class QuestionReading:
+    """What the gate reads from the question alone: its language and its specific words
+    (:func:`content_terms`), computed once per question however many passages are weighed."""
+
+    language: str
+    content: dict[str, Term] | None
+
+
+def read_question(service: SearchService, query: str) -> QuestionReading:
+    language = detect_language(query).code
+    return QuestionReading(language, content_terms(service, query, language))
+
+
+def evidence(
+    service: SearchService,
+    result: SearchResult,
+    top: Hit | None = None,
+    reading: QuestionReading | None = None,
+) -> Evidence | None:
+    """The evidence for ``top`` (default: ``result``'s first hit; ``None`` when there is none).
+    ``reading``: :func:`read_question` of ``result.query``, when the caller already made it."""
     if not result.hits:
         return None
     top = top or result.hits[0]
@@ -181,8 +201,8 @@ def evidence(service: SearchService, result: SearchResult, top: Hit | None = Non
         heading_dense = float(snap.fields.vectors[row] @ service.query_vector(result.query))
     other = max((h.score for h in result.hits if h is not top), default=0.0)
     query_entities = {e for e, _ in result.entities}
-    question_language = detect_language(result.query).code
-    content = content_terms(service, result.query, question_language)
+    reading = reading or read_question(service, result.query)
+    question_language, content = reading.language, reading.content
     body = top.text.split("答：", 1)[1] if top.kind == "faq" and "答：" in top.text else top.text
     asked = asked_for(result.query) if content is not None else ""
     # the entities the passage names answer "who" and "where" (a person, a role, a system…)
