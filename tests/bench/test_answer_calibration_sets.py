@@ -1,4 +1,4 @@
-"""The second held-out answering set (bench/data/answer_calibration_heldout2.tsv) is well formed.
+"""The held-out answering sets (bench/data/answer_calibration_heldout2.tsv, _heldout3.tsv) are well formed.
 
 Every in-scope label must name a demo document (or the FAQ sheet) and a substring of one of its
 section headings (or of an FAQ row's question), so a bad label fails here instead of silently
@@ -11,13 +11,19 @@ import csv
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 import yaml
 
-from bench.answer_calibration import DATA, HELDOUT, HELDOUT2, load_items
+from bench.answer_calibration import DATA, HELDOUT, HELDOUT2, HELDOUT3, load_items
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 DOCS = DEMO / "docs"
 OUT_REASONS = {"near-miss", "hr-gap", "general", "other-company"}
+#: Each held-out set, its split name and the sets written before it (none of whose questions it repeats).
+SETS = [
+    pytest.param(HELDOUT2, "heldout2", (DATA, HELDOUT), id="heldout2"),
+    pytest.param(HELDOUT3, "heldout3", (DATA, HELDOUT, HELDOUT2), id="heldout3"),
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,12 +56,15 @@ def _sections() -> dict[str, list[Section]]:
     return out
 
 
-def test_every_label_names_exactly_one_real_section() -> None:
+@pytest.mark.parametrize(("path", "split", "earlier"), SETS)
+def test_every_label_names_exactly_one_real_section(
+    path: Path, split: str, earlier: tuple[Path, ...]
+) -> None:
     """A label's substring is in a section heading, an FAQ question or a document's untitled opening
     text, and of all the file's sections only that one contains it."""
     sections = _sections()
     bad = []
-    for item in load_items(HELDOUT2):
+    for item in load_items(path):
         for file, sub in item.expected:
             hits = [s for s in sections.get(file, []) if sub and sub in s.text]
             if len(hits) != 1 or not (sub in hits[0].heading or not hits[0].heading):
@@ -63,25 +72,30 @@ def test_every_label_names_exactly_one_real_section() -> None:
     assert bad == []
 
 
-def test_counts_splits_and_reasons() -> None:
-    items = load_items(HELDOUT2)
+@pytest.mark.parametrize(("path", "split", "earlier"), SETS)
+def test_counts_splits_and_reasons(path: Path, split: str, earlier: tuple[Path, ...]) -> None:
+    items = load_items(path)
     inside = [i for i in items if i.in_scope]
     outside = [i for i in items if not i.in_scope]
-    assert {i.split for i in items} == {"heldout2"}
+    assert {i.split for i in items} == {split}
     assert len(items) >= 160 and len(outside) >= 55
     assert sum(i.note == "near-miss" for i in outside) >= 35
     assert all(i.expected for i in inside)
     assert {i.note for i in outside} <= OUT_REASONS
 
 
-def test_no_question_repeats_within_or_across_sets() -> None:
-    new = [i.question for i in load_items(HELDOUT2)]
-    earlier = {i.question for path in (DATA, HELDOUT) for i in load_items(path)}
+@pytest.mark.parametrize(("path", "split", "earlier"), SETS)
+def test_no_question_repeats_within_or_across_sets(path: Path, split: str, earlier: tuple[Path, ...]) -> None:
+    new = [i.question for i in load_items(path)]
+    before = {i.question for e in earlier for i in load_items(e)}
     assert len(new) == len(set(new))
-    assert not set(new) & earlier
+    assert not set(new) & before
 
 
-def test_every_demo_document_but_the_hr_only_plan_is_asked_about() -> None:
-    labelled = {file for i in load_items(HELDOUT2) for file, _ in i.expected}
+@pytest.mark.parametrize(("path", "split", "earlier"), SETS)
+def test_every_demo_document_but_the_hr_only_plan_is_asked_about(
+    path: Path, split: str, earlier: tuple[Path, ...]
+) -> None:
+    labelled = {file for i in load_items(path) for file, _ in i.expected}
     documents = {p.name for p in DOCS.iterdir() if p.name != "index.yaml"}
     assert documents - labelled == {"salary-adjustment-2026.docx"}
