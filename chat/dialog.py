@@ -755,17 +755,25 @@ class DialogEngine:
         if self._process_names is None:
             rows = self.store.query(
                 "MATCH (p:ApprovalProcess) RETURN p.id AS id, p.name AS name, p.aliases AS aliases, "
-                "p.nameEn AS nameEn"
+                "p.nameEn AS nameEn, p.aliasesEn AS aliasesEn, p.labelsI18n AS labelsI18n, "
+                "p.aliasesI18n AS aliasesI18n"
             )
             names: list[tuple[str, str]] = []
             for row in rows:
-                for name in [row["name"], *(row["aliases"] or [])]:
+                # Chinese and Japanese names, and their stems (请假 of 请假审批, 経費精算 of 経費精算申請)
+                labels = [*(row.get("labelsI18n") or []), *(row.get("aliasesI18n") or [])]
+                tagged = [t.split("=", 1)[1] for t in labels if "=" in t]  # "ja=経費精算申請"
+                for name in [row["name"], *(row["aliases"] or []), *tagged]:
                     if name:
                         names.append((name.lower(), row["id"]))
-                        stem = re.sub(r"(审批|申请|流程|办理)$", "", name)
+                        stem = re.sub(
+                            r"(审批|申请|流程|办理|申請|請求|の承認|承認|審査|フロー|処理)$", "", name
+                        )
                         if len(stem) >= 2 and stem != name:
                             names.append((stem.lower(), row["id"]))
-                # the English name's own words (expense, leave, purchase…), not the generic ones
+                # English synonyms whole; the English name's own words (expense, leave, purchase…), not
+                # the generic ones
+                names.extend((f" {alias.lower()}", row["id"]) for alias in row.get("aliasesEn") or [])
                 for word in re.findall(r"[a-z]{4,}", (row.get("nameEn") or "").lower()):
                     if word not in _GENERIC_PROCESS_WORDS:
                         names.append((f" {word}", row["id"]))

@@ -56,6 +56,34 @@ def test_an_english_follow_up_keeps_the_question(engine: DialogEngine) -> None:
 
 
 @pytest.mark.parametrize(
+    ("question", "process", "language"),
+    [
+        # Japanese names of the processes (demo/processes.yaml ``labels``), and their stems
+        ("経費精算は誰が承認しますか", "费用报销", "ja"),  # 経費精算 of 経費精算申請
+        ("購買申請は誰が承認しますか？", "采购申请", "ja"),
+        ("休暇申請の承認者は誰ですか", "请假审批", "ja"),
+        ("契約の承認者は誰ですか", "合同审批", "ja"),
+        # English synonyms beside the English name's words
+        ("Who approves a seal request?", "用印申请", "en"),
+        ("Who approves my resignation?", "离职审批", "en"),
+    ],
+)
+def test_who_approves_finds_the_process_named_in_japanese_or_english(
+    engine: DialogEngine, question: str, process: str, language: str
+) -> None:
+    (reply,) = talk(engine, question)
+    assert reply.type == "answer" and reply.intent == "谁来审批" and reply.language == language, reply.text
+    assert process in reply.text.splitlines()[0]  # the chain of that process, not "which process?"
+
+
+def test_a_japanese_who_approves_follow_up_swaps_the_process(engine: DialogEngine) -> None:
+    expense, purchase = talk(engine, "8000元の経費精算は誰が承認しますか？", "購買申請の場合は？")
+    assert expense.type == "answer" and "「费用报销」" in expense.text.splitlines()[0]
+    assert purchase.type == "answer" and purchase.intent == "谁来审批", purchase.text
+    assert "「采购申请」" in purchase.text.splitlines()[0] and "8000" in purchase.text  # the amount kept
+
+
+@pytest.mark.parametrize(
     ("first", "follow_up", "carried", "about"),
     [
         # a leave type swapped, as 那病假呢 is
@@ -66,7 +94,7 @@ def test_an_english_follow_up_keeps_the_question(engine: DialogEngine) -> None:
         ("年次有給休暇は何日ありますか？", "では結婚休暇はどうですか？", "結婚休暇は何日ありますか？", "婚假10天"),
         # a process: the same amount under the purchase process
         ("Who approves an 8,000 yuan expense claim?", "What about a purchase request?",
-         "Who approves an 8,000 yuan purchase claim?", "“采购申请”"),
+         "Who approves an 8,000 yuan purchase request?", "“采购申请”"),  # "expense claim" swapped whole
     ],
 )  # fmt: skip
 def test_english_and_japanese_follow_ups_swap_the_slot(
