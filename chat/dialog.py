@@ -55,7 +55,7 @@ from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from lang.gazetteer import MENTION_TYPES
 from lang.places import places
-from lang.text import has_content
+from lang.text import has_content, well_formed
 from lang.values import find_values, foreign_amount, foreign_days, parse_amount
 from queries import load as load_query
 from search.service import SearchService
@@ -291,7 +291,8 @@ class DialogEngine:
         request's Accept-Language, the employee's profile — :func:`zhiku.i18n.resolve`); without one the
         reply is in the message's own language (or the conversation's, for a bare “ok”), Chinese when
         neither can be told, English with a note for a language outside the ten."""
-        text = (message or "").strip()
+        message = well_formed(message or "")  # a lone surrogate would fail every store it reaches
+        text = message.strip()
         said = spoken(text[:MAX_MESSAGE_CHARS])
         with self._turn_of(session_id, who) as (session, notice):
             reply_language, outside = reply_language_for(language, said, session.language)

@@ -4,6 +4,7 @@ odd input (mixed 中英, emoji, pinyin, a language outside the ten, nothing at a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -13,6 +14,7 @@ from api.app import create_app
 from api.auth import issue_token
 from chat.dialog import DialogEngine
 from chat.sessions import Session
+from search.service import SearchService
 from zhiku.access import load_principal
 from zhiku.settings import Settings
 
@@ -235,3 +237,23 @@ def test_ask_in_english_frames_the_chinese_source_and_refuses_an_empty_question(
     assert "通勤" in bus["text"]  # the quote as the document has it
     empty = ask("🙂 !!")
     assert not empty["answered"] and empty["text"].startswith("Please type a question")
+
+
+def test_a_lone_surrogate_in_a_question_is_answered_not_a_server_error(
+    demo_copy: object, copy_search: SearchService, fresh_limits: None
+) -> None:
+    # "\ud83d" is half an emoji's UTF-16 pair, as a JSON escape without its partner arrives; neither
+    # OpenCC nor either e5 tokenizer nor the stores take it (lang.text.well_formed replaces it)
+    settings = Settings(data_dir=copy_search.directory.parent)
+    with TestClient(create_app(settings, store=demo_copy, search=copy_search)) as client:  # type: ignore[arg-type]
+        headers = {"Authorization": f"Bearer {issue_token(settings, 'E1030')}"}
+        query = "query($q: String!) { ask(question: $q) { text answered citations { title } } }"
+        body = {"query": query, "variables": {"q": "\ud83d年假怎么请？\ud800"}}
+        content = json.dumps(body)  # ASCII: the lone halves travel as \\ud83d escapes, as a client sends them
+        response = client.post(
+            "/graphql", content=content, headers={**headers, "Content-Type": "application/json"}
+        )
+        assert response.status_code == 200, response.text
+        payload = response.json()
+        assert "errors" not in payload, payload
+        assert payload["data"]["ask"]["answered"] and payload["data"]["ask"]["citations"]
