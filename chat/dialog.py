@@ -54,7 +54,7 @@ from chat.sessions import Expired, MemorySessions, Pending, Session, SessionStor
 from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from lang.gazetteer import MENTION_TYPES
-from lang.places import places
+from lang.places import named_places, places
 from lang.text import has_content, well_formed
 from lang.values import find_values, foreign_amount, foreign_days, parse_amount
 from queries import load as load_query
@@ -508,7 +508,8 @@ class DialogEngine:
         new_process, old_process = self._process_surface(text), self._process_surface(last)
         if new_process and old_process:
             yield old_process, new_process
-        new_places, old_places = places(text), places(last)
+        # a city: 北京 → 成都 (jieba's place names, also in Japanese), Beijing → Chengdu (proper nouns)
+        new_places, old_places = places(text) or named_places(text), places(last) or named_places(last)
         if new_places and old_places:
             yield old_places[0], new_places[0]
         new_values = {v.type: v.text for v in find_values(text, "chat") if v.type in ("Amount", "Duration")}
