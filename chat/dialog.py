@@ -295,6 +295,10 @@ class DialogEngine:
         text = message.strip()
         said = spoken(text[:MAX_MESSAGE_CHARS])
         with self._turn_of(session_id, who) as (session, notice):
+            if said.weak and said.code not in NLU_LANGUAGES and session.language in NLU_LANGUAGES:
+                # a guess ("And in Chengdu?" → Dutch) yields to the conversation's language, whose
+                # intent model reads it (a language without one would answer from retrieval only)
+                said = Spoken(session.language, True)
             reply_language, outside = reply_language_for(language, said, session.language)
             with using(reply_language):
                 reply = self._handle(session, notice, who, message, said)

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import issue_token
 from chat.dialog import DialogEngine
+from chat.language import spoken
 from chat.sessions import Session
 from lang.places import named_places
 from search.service import SearchService
@@ -136,6 +137,21 @@ def test_an_english_follow_up_swaps_the_city(engine: DialogEngine) -> None:
         assert carried == ("What is the hotel allowance in Chengdu?", True, "Chengdu"), follow_up
     # (answering it is the gate's: e5 puts the travel policy's clause 0.0006 ahead of the FAQ row, at
     # 0.80 — declined across languages)
+
+
+def test_a_follow_up_the_identifier_is_unsure_of_stays_in_the_conversations_language(
+    engine: DialogEngine,
+) -> None:
+    # "And in Chengdu?" alone reads as Dutch (0.38): a guess, which the English conversation overrides
+    # — in English, through the English intent model and the city carry-over, not Dutch retrieval
+    assert spoken("And in Chengdu?").weak
+    first, follow = talk(
+        engine, "How much is the hotel allowance on a business trip to Beijing?", "And in Chengdu?"
+    )
+    assert follow.language == "en" and follow.intent == first.intent, follow.text
+    session = engine.sessions.load(follow.session_id)
+    assert isinstance(session, Session)
+    assert session.last_question == "How much is the hotel allowance on a business trip to Chengdu?"
 
 
 def test_english_place_names_are_proper_nouns_after_a_preposition() -> None:
