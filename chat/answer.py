@@ -25,6 +25,7 @@ from chat.gaps import normalise
 from chat.gate import decide, evidence, read_question
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
+from lang.text import well_formed
 from search.fusion import field_text
 from search.recommend import follow_ups
 from search.service import Hit, SearchResult, SearchService
@@ -171,6 +172,7 @@ def compose_answer(
     given: an agent's suggestion for an employee). ``focus``: the word a follow-up turns on ("那去成都呢"
     → 成都): a passage among the first few hits that contains it answers, when it is about the question.
     ``links``: the answers engineers linked to questions (:mod:`chat.links`), which answer first."""
+    question = well_formed(question)  # a lone surrogate: answered from the rest (lang.text)
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"

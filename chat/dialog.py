@@ -54,8 +54,8 @@ from chat.sessions import Expired, MemorySessions, Pending, Session, SessionStor
 from chat.tickets import open_ticket, ticket_params
 from graph.base import GraphStore
 from lang.gazetteer import MENTION_TYPES
-from lang.places import places
-from lang.text import has_content
+from lang.places import named_places, places
+from lang.text import has_content, well_formed
 from lang.values import find_values, foreign_amount, foreign_days, parse_amount
 from queries import load as load_query
 from search.service import SearchService
@@ -291,9 +291,14 @@ class DialogEngine:
         request's Accept-Language, the employee's profile — :func:`zhiku.i18n.resolve`); without one the
         reply is in the message's own language (or the conversation's, for a bare “ok”), Chinese when
         neither can be told, English with a note for a language outside the ten."""
-        text = (message or "").strip()
+        message = well_formed(message or "")  # a lone surrogate would fail every store it reaches
+        text = message.strip()
         said = spoken(text[:MAX_MESSAGE_CHARS])
         with self._turn_of(session_id, who) as (session, notice):
+            if said.weak and said.code not in NLU_LANGUAGES and session.language in NLU_LANGUAGES:
+                # a guess ("And in Chengdu?" → Dutch) yields to the conversation's language, whose
+                # intent model reads it (a language without one would answer from retrieval only)
+                said = Spoken(session.language, True)
             reply_language, outside = reply_language_for(language, said, session.language)
             with using(reply_language):
                 reply = self._handle(session, notice, who, message, said)
@@ -507,7 +512,8 @@ class DialogEngine:
         new_process, old_process = self._process_surface(text), self._process_surface(last)
         if new_process and old_process:
             yield old_process, new_process
-        new_places, old_places = places(text), places(last)
+        # a city: 北京 → 成都 (jieba's place names, also in Japanese), Beijing → Chengdu (proper nouns)
+        new_places, old_places = places(text) or named_places(text), places(last) or named_places(last)
         if new_places and old_places:
             yield old_places[0], new_places[0]
         new_values = {v.type: v.text for v in find_values(text, "chat") if v.type in ("Amount", "Duration")}
@@ -755,17 +761,25 @@ class DialogEngine:
         if self._process_names is None:
             rows = self.store.query(
                 "MATCH (p:ApprovalProcess) RETURN p.id AS id, p.name AS name, p.aliases AS aliases, "
-                "p.nameEn AS nameEn"
+                "p.nameEn AS nameEn, p.aliasesEn AS aliasesEn, p.labelsI18n AS labelsI18n, "
+                "p.aliasesI18n AS aliasesI18n"
             )
             names: list[tuple[str, str]] = []
             for row in rows:
-                for name in [row["name"], *(row["aliases"] or [])]:
+                # Chinese and Japanese names, and their stems (请假 of 请假审批, 経費精算 of 経費精算申請)
+                labels = [*(row.get("labelsI18n") or []), *(row.get("aliasesI18n") or [])]
+                tagged = [t.split("=", 1)[1] for t in labels if "=" in t]  # "ja=経費精算申請"
+                for name in [row["name"], *(row["aliases"] or []), *tagged]:
                     if name:
                         names.append((name.lower(), row["id"]))
-                        stem = re.sub(r"(审批|申请|流程|办理)$", "", name)
+                        stem = re.sub(
+                            r"(审批|申请|流程|办理|申請|請求|の承認|承認|審査|フロー|処理)$", "", name
+                        )
                         if len(stem) >= 2 and stem != name:
                             names.append((stem.lower(), row["id"]))
-                # the English name's own words (expense, leave, purchase…), not the generic ones
+                # English synonyms whole; the English name's own words (expense, leave, purchase…), not
+                # the generic ones
+                names.extend((f" {alias.lower()}", row["id"]) for alias in row.get("aliasesEn") or [])
                 for word in re.findall(r"[a-z]{4,}", (row.get("nameEn") or "").lower()):
                     if word not in _GENERIC_PROCESS_WORDS:
                         names.append((f" {word}", row["id"]))

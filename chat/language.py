@@ -91,7 +91,10 @@ def _identify(text: str) -> Spoken:
     short = len(_LATIN_WORD.findall(text)) < 3 and not _CYRILLIC.search(text)
     if found.known and (found.confidence >= SURE or not short):
         code = normalise(found.code)
-        return Spoken(code, True) if code in LANGUAGES else Spoken(found.code, False)
+        # an unsure answer on a longer message is still the best guess, but only a guess: "And in
+        # Chengdu?" reads as Dutch (0.38) — in a conversation in English it is English
+        weak = found.confidence < SURE
+        return Spoken(code, True, weak=weak) if code in LANGUAGES else Spoken(found.code, False)
     if found.other is not None and not short:
         return Spoken(found.other, False)
     # the identifier's unsure answer only on a real word (not a code like HR-F-001)

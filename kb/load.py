@@ -130,6 +130,15 @@ def _add_names(g: Graph, subject: URIRef, name: str, name_en: str = "", aliases:
             g.add((subject, SKOS.altLabel, Literal(alias, lang="zh")))
 
 
+def _add_labels(g: Graph, subject: URIRef, labels: dict[str, list[str]], named: set[str]) -> None:
+    """Names in other languages (tag → names): the first is the preferred label, unless the subject
+    already has one in that language (``named``); the rest are synonyms."""
+    for tag, names in labels.items():
+        for i, label in enumerate(n for n in names if n):
+            preferred = i == 0 and tag not in named
+            g.add((subject, SKOS.prefLabel if preferred else SKOS.altLabel, Literal(label, lang=tag)))
+
+
 def _read_csv(path: Path) -> list[dict[str, str]]:
     with open(path, encoding="utf-8-sig", newline="") as fh:
         return list(csv.DictReader(fh))
@@ -192,6 +201,9 @@ class ProcessSpec(_Spec):
     name: str
     name_en: str = ""
     aliases: list[str] = Field(default_factory=list)
+    #: names in other languages by language tag (``ja: [経費精算申請, 経費精算の承認]``): the first is
+    #: the name in that language (for ``en``, when ``name_en`` is set, all are synonyms)
+    labels: dict[str, list[str]] = Field(default_factory=dict)
     form: str | None = None
     owner: str | None = None
     topic: str | None = None
@@ -271,6 +283,7 @@ def processes_rdf(processes: Iterable[ProcessSpec]) -> Graph:
         pid = KG[proc.id]
         g.add((pid, RDF.type, ZK.ApprovalProcess))
         _add_names(g, pid, proc.name, proc.name_en, proc.aliases)
+        _add_labels(g, pid, proc.labels, named={"en"} if proc.name_en else set())
         for attr, prop in (("form", ZK.usesForm), ("owner", ZK.ownedBy), ("topic", ZK.hasTopic)):
             if getattr(proc, attr):
                 g.add((pid, prop, KG[getattr(proc, attr)]))

@@ -48,9 +48,20 @@ def _t2s() -> Any:
 _T2S_LOCK = threading.Lock()
 
 
+# A UTF-16 surrogate on its own (a JSON "\\ud83d" without its pair, a pasted half emoji) is no
+# character: nothing that encodes to UTF-8 (OpenCC, SentencePiece, Redis, the graph) accepts it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def well_formed(text: str) -> str:
+    """``text`` with every lone surrogate replaced by U+FFFD, as a UTF-8 decoder replaces what it
+    cannot read — so a question with one is answered from the rest instead of failing."""
+    return _LONE_SURROGATE.sub("\ufffd", text)
+
+
 def to_simplified(text: str) -> str:
     with _T2S_LOCK:
-        return str(_t2s().convert(text))
+        return str(_t2s().convert(well_formed(text)))
 
 
 # Kana or hangul: Japanese or Korean, whose kanji/hanja are not traditional Chinese (結婚休暇 stays).
@@ -60,7 +71,7 @@ _KANA_HANGUL = re.compile(r"[\u3040-\u30ff\uac00-\ud7af]")
 def normalise_query(raw: str) -> NormalisedQuery:
     """NFKC, traditional → simplified (Chinese only), whitespace collapsed, cut to
     :data:`MAX_QUERY_CHARS`."""
-    text = unicodedata.normalize("NFKC", raw or "")
+    text = unicodedata.normalize("NFKC", well_formed(raw or ""))
     text = _SPACES.sub(" ", text).strip()
     truncated = len(text) > MAX_QUERY_CHARS
     text = text[:MAX_QUERY_CHARS]

