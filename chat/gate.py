@@ -59,7 +59,7 @@ from dataclasses import dataclass
 
 from chat.support import Term, Word, content_words, haystack, specific_terms, support
 from lang.detect import detect_language
-from lang.gazetteer import fold
+from lang.gazetteer import Gazetteer, fold
 from lang.names import names as lang_names
 from lang.needs import asked_for, holds
 from search.fusion import field_text, idf, same_language
@@ -213,7 +213,8 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
     if content is None:
         return QuestionReading(language, None, weights, "", (), {})
     gazetteer = service.gazetteer
-    words = content_words(service.analyser.chinese.words(query), general_idf)
+    split = service.analyser.chinese.words(query)
+    words = content_words(split, general_idf)
     names: list[Name] = []
     for mention in gazetteer.find(query):
         ids = frozenset(e for e, _ in mention.candidates)
@@ -225,7 +226,9 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
         if mention.candidates and mention.candidates[0][1] in NAME_TYPES:
             names.append(Name(fold(mention.surface), synonyms, ids))
     held = "".join(n.surface for n in names)
-    names += [Name(n) for n in lang_names(query) if n not in held and snap.df.get(n, 0) == 0]
+    # a name the knowledge base never uses (a word that asks — 归谁, tagged as a surname — is no name)
+    unknown = (n for n in lang_names(split) if snap.df.get(n, 0) == 0 and not asked_for(n))
+    names += [Name(n) for n in unknown if n not in held]
     return QuestionReading(language, content, weights, asked_for(query), tuple(names), words)
 
 
@@ -234,8 +237,15 @@ def passage_detail(service: SearchService, reading: QuestionReading, hit: Hit) -
     "who" and "where": a person, a role, a system…)."""
     asked = reading.asked
     body = hit.text.split("答：", 1)[1] if hit.kind == "faq" and "答：" in hit.text else hit.text
-    found = service.gazetteer.find(body) if asked in ("person", "place") else []
-    return holds(asked, body, {m.candidates[0][1] for m in found if m.candidates})
+    kinds = mention_types(service.gazetteer, body) if asked in ("person", "place") else frozenset()
+    return holds(asked, body, kinds)
+
+
+@functools.lru_cache(maxsize=4096)
+def mention_types(gazetteer: Gazetteer, text: str) -> frozenset[str]:
+    """The types of the entities ``text`` mentions (cached: the answer order asks it of every close
+    passage, and the same passages come back for many questions)."""
+    return frozenset(m.candidates[0][1] for m in gazetteer.find(text) if m.candidates)
 
 
 def evidence(
