@@ -169,7 +169,7 @@ def answer_order[H: Candidate](
     The fused score weighs the heading (an FAQ row's question) heavily, which is right for finding
     the topic; which passage *answers* also depends on what the passage itself says — the row of a
     contact list, the clause with the amount — rather than the topic's FAQ row. On the three tuning
-    sets this put an answering passage first for 96 / 90 / 83 / 78 % of the in-scope questions (dev,
+    sets this put an answering passage first for 96 / 90 / 85 / 78 % of the in-scope questions (dev,
     test, second, third set; 96 / 96 / 80 / 73 % with session 11's order)."""
     if not hits:
         return []
