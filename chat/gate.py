@@ -61,6 +61,7 @@ from chat.support import Term, Word, content_words, haystack, specific_terms, su
 from lang.detect import detect_language
 from lang.gazetteer import Gazetteer, fold
 from lang.names import names as lang_names
+from lang.names import tags as name_tags
 from lang.needs import asked_for, holds
 from search.fusion import field_text, idf, same_language
 from search.service import Hit, SearchResult, SearchService
@@ -134,6 +135,13 @@ def jieba_frequencies() -> tuple[dict[str, int], int]:
 
     jieba.initialize()
     return jieba.dt.FREQ, jieba.dt.total
+
+
+def warm() -> None:
+    """Load what reading a question needs, once per process: jieba's word frequencies and its
+    part-of-speech table (1–2 s of CPU), at start-up rather than inside the first questions' requests."""
+    jieba_frequencies()
+    name_tags()
 
 
 def question_terms(tokens: Sequence[str]) -> set[str]:
