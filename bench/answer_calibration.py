@@ -189,10 +189,10 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
 
         return wrapper
 
-    from chat.gate import jieba_frequencies
+    from chat.gate import warm
     from lang.places import places
 
-    jieba_frequencies()  # the one-off load of jieba's dictionaries is not a per-ask cost
+    warm()  # the one-off load of jieba's dictionaries is not a per-ask cost
     service.analyser.tokens("预热")
     places("预热")
     lines = []

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from chat.gaps import normalise
-from chat.gate import decide, evidence, read_question
+from chat.gate import decide, evidence, passage_detail, read_question
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
 from lang.text import well_formed
@@ -201,11 +201,15 @@ def compose_answer(
     # the passage that answers: the first hits reordered by what they themselves say (chat.support)
     candidates = [h for h in result.hits if substantive(h)] or result.hits
     reading = read_question(service, result.query)  # once: every passage weighed below shares it
-    content = reading.content
-    top = answering_hit(result.query, candidates if content is None else answer_order(candidates, content))
+    if reading.content is not None:
+        candidates = answer_order(candidates, reading.words, lambda h: passage_detail(service, reading, h))
+    top = answering_hit(result.query, candidates)
     verdict = decide(evidence(service, result, top, reading))
-    if focus and focus not in _body(top):
-        named = next((h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h)), None)
+    if focus:
+        # the passage holding the follow-up's word answers, covered (it may already be the first: the
+        # answer order prefers a passage holding more of the question)
+        hits_focus = (h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h))
+        named = top if focus in _body(top) else next(hits_focus, None)
         if named is not None:
             top, verdict = named, decide(evidence(service, result, named, reading), covered=True)
     if not verdict.answered:

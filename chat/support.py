@@ -13,6 +13,12 @@ word but not the detail ("住房补贴要交个税吗" → 住房补贴怎么申
 * :func:`lang.needs.holds` — whether the passage holds a detail of the kind asked for (多少钱 → an
   amount, 谁 → a person, role or department, 多久 → a duration).
 
+Which of the close hits *answers* (:func:`answer_order`) is read more finely, by :func:`closeness`: the
+question's words as a reader splits them (no search-mode fragments), a word also held by a synonym the
+ontology gives its entity (any vocabulary's labels) or by the passage's link to that entity, and a word the
+passage does not hold whole earning part of its weight for its characters it does hold (付钱 ↔ 无需付费,
+带回家 ↔ 不得带离公司) — enough to rank close passages, too loose to decide whether to answer at all.
+
 Example::
 
     content = specific_terms(["住房", "补贴", "个税"], general_idf)
@@ -23,7 +29,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -36,11 +42,16 @@ UNKNOWN_IDF = 12.0
 _NUMERAL = re.compile(r"[\d一二两三四五六七八九十百千万半]")
 
 #: :func:`answer_order`: hits this close to the first (fused score) compete for answering, by their
-#: fused score plus these shares of their own cosine and of their :func:`support`. Chosen on the two
-#: tuning sets of ``bench/answer_calibration.py`` (see bench/RESULTS.md, session 11).
-ANSWER_MARGIN = 0.1
+#: fused score plus these shares of their own cosine, of their :func:`closeness` and of holding the kind
+#: of detail asked for. Chosen on the three tuning sets of ``bench/answer_calibration.py`` (bench/RESULTS.md,
+#: session 12; the figures barely move between 0.1 and 0.2 for the margin and 0.3 and 0.7 for the weight).
+ANSWER_MARGIN = 0.15
 PASSAGE_COSINE = 0.5
-SUPPORT_WEIGHT = 0.1
+SUPPORT_WEIGHT = 0.5
+DETAIL_WEIGHT = 0.05
+#: :func:`closeness`: the share of a word's weight its characters earn when the passage lacks the word.
+PARTIAL = 0.5
+_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
 class Candidate(Protocol):
@@ -56,6 +67,8 @@ class Candidate(Protocol):
     def heading_path(self) -> tuple[str, ...]: ...
     @property
     def text(self) -> str: ...
+    @property
+    def entities(self) -> tuple[tuple[str, str], ...]: ...
 
 
 def specificity(idf: float | None) -> float:
@@ -102,20 +115,62 @@ def support(content: Mapping[str, Term], passage: str) -> float:
     return sum(term.weight for word, term in content.items() if held(word, term)) / total
 
 
+@dataclass(frozen=True, slots=True)
+class Word:
+    """A question word as :func:`closeness` reads it: its specificity, and the other names of the entity
+    it names (``synonyms``, folded) with that entity's ids, when the ontology knows it."""
+
+    weight: float
+    synonyms: frozenset[str] = frozenset()
+    entities: frozenset[str] = frozenset()
+
+
+def content_words(words: Iterable[str], general_idf: Callable[[str], float | None]) -> dict[str, Word]:
+    """The question's content words (``words``: precise segmentation, :meth:`lang.text.Tokenizer.words`),
+    weighted by specificity; no question words, no numbers."""
+    return {
+        w: Word(specificity(general_idf(w)))
+        for w in dict.fromkeys(words)
+        if w not in QUESTION_WORDS and not _NUMERAL.search(w)
+    }
+
+
+def closeness(words: Mapping[str, Word], passage: str, entities: Collection[str] = ()) -> float:
+    """The share of ``words``' weight that ``passage`` (:func:`haystack`) holds: a word in full when the
+    passage holds it, a synonym of it, or is linked to its entity (``entities``: the passage's entity
+    ids); a Chinese word it does not hold, :data:`PARTIAL` × the share of its characters it holds.
+    1.0 when the question has no specific word."""
+    total = sum(word.weight for word in words.values())
+    if total <= 0:
+        return 1.0
+    held = 0.0
+    for text, word in words.items():
+        named = any(s in passage for s in word.synonyms) or not word.entities.isdisjoint(entities)
+        if text in passage or named:
+            held += word.weight
+        elif len(text) > 1 and _HAN.match(text):
+            held += PARTIAL * word.weight * sum(c in passage for c in text) / len(text)
+    return held / total
+
+
 def haystack(hit: Candidate) -> str:
     """What a hit's support is read from: its title, headings and text, lower-cased."""
     return " ".join([hit.title, *hit.heading_path, hit.text]).lower()
 
 
-def answer_order[H: Candidate](hits: Sequence[H], content: Mapping[str, Term]) -> list[H]:
+def answer_order[H: Candidate](
+    hits: Sequence[H], words: Mapping[str, Word], detail: Callable[[H], bool] = lambda hit: True
+) -> list[H]:
     """``hits`` in the order they should answer: those within :data:`ANSWER_MARGIN` of the first by
     their fused score plus :data:`PASSAGE_COSINE` × their own cosine with the question plus
-    :data:`SUPPORT_WEIGHT` × :func:`support`, the rest after them as they were.
+    :data:`SUPPORT_WEIGHT` × :func:`closeness` plus :data:`DETAIL_WEIGHT` when the passage holds the kind
+    of detail asked for (``detail``: :func:`lang.needs.holds` on it), the rest after them as they were.
 
     The fused score weighs the heading (an FAQ row's question) heavily, which is right for finding
-    the topic; which passage *answers* also depends on what the passage itself says. On the tuning
-    sets this put the answering passage first for 79 % of the in-scope questions of the second set
-    (72 % before) and 93–96 % of the first's (92 %)."""
+    the topic; which passage *answers* also depends on what the passage itself says — the row of a
+    contact list, the clause with the amount — rather than the topic's FAQ row. On the three tuning
+    sets this put an answering passage first for 96 / 90 / 85 / 78 % of the in-scope questions (dev,
+    test, second, third set; 96 / 96 / 80 / 73 % with session 11's order)."""
     if not hits:
         return []
     best = hits[0].score
@@ -124,6 +179,7 @@ def answer_order[H: Candidate](hits: Sequence[H], content: Mapping[str, Term]) -
 
     def key(hit: H) -> float:
         cosine = hit.dense_score if hit.dense_score is not None and math.isfinite(hit.dense_score) else 0.0
-        return hit.score + PASSAGE_COSINE * cosine + SUPPORT_WEIGHT * support(content, haystack(hit))
+        held = closeness(words, haystack(hit), {e for e, _ in hit.entities})
+        return hit.score + PASSAGE_COSINE * cosine + SUPPORT_WEIGHT * held + DETAIL_WEIGHT * detail(hit)
 
     return sorted(close, key=key, reverse=True) + rest

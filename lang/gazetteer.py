@@ -84,6 +84,7 @@ class Gazetteer:
         self.table = table
         self._trie = TrieDict({surface: surface for surface in table})
         self.names: dict[str, str] = {}
+        self._surfaces: dict[str, frozenset[str]] | None = None  # entity id → surfaces, built on first use
 
     def __len__(self) -> int:
         return len(self.table)
@@ -98,6 +99,17 @@ class Gazetteer:
 
     def lookup(self, surface: str) -> tuple[tuple[str, str], ...]:
         return self.table.get(fold(surface), ())
+
+    def surfaces(self, entity_id: str) -> frozenset[str]:
+        """Every name and synonym of ``entity_id`` (folded): the ontology's labels in every language,
+        so "老婆" in a question and "配偶" in a passage are the same thing when the vocabulary says so."""
+        if self._surfaces is None:
+            inverted: dict[str, set[str]] = defaultdict(set)
+            for surface, candidates in self.table.items():
+                for candidate, _type in candidates:
+                    inverted[candidate].add(surface)
+            self._surfaces = {e: frozenset(s) for e, s in inverted.items()}
+        return self._surfaces.get(entity_id, frozenset())
 
     @classmethod
     def from_rows(cls, rows: Sequence[Mapping[str, Any]]) -> Gazetteer:

@@ -114,3 +114,13 @@ class Tokenizer:
         with self._lock:
             pieces = list(self._jieba.cut_for_search(text))
         return [p for p in (p.strip() for p in pieces) if p and p not in STOPWORDS and has_content(p)]
+
+    def words(self, text: str) -> list[str]:
+        """The words of ``text`` as a reader splits it: jieba's precise mode over its dictionary and the
+        gazetteer, without guessing new words (no HMM), so a run the dictionary does not know stays
+        single characters instead of becoming a fragment such as 价去 or 能收 (search mode's tokens,
+        :meth:`tokens`, overlap and keep such fragments). Lower-cased; punctuation dropped."""
+        text = unicodedata.normalize("NFKC", text).lower()
+        with self._lock:
+            pieces = list(self._jieba.cut(text, HMM=False))
+        return [p for p in (p.strip() for p in pieces) if p and has_content(p)]

@@ -250,7 +250,7 @@ class State:
         """Build every part, then start what a serving process runs beside its requests."""
         from approvals.events import approval_hub
         from chat.desk import ticket_hub
-        from chat.gate import jieba_frequencies
+        from chat.gate import warm
         from graph.kv import open_async_kv
 
         settings, store = self.settings, self.store
@@ -260,9 +260,10 @@ class State:
             log.info("search index: %d chunks (%d embedded now)", report.total_chunks, report.embedded)
         for part in ("recommender", "dialog"):  # and what they use: approvals, desk, kv…
             getattr(self, part)
-        # The answer gate's general-Chinese word frequencies (jieba's dictionary, 1-5 s of CPU) load now,
-        # not inside the first questions' requests (profiled under load: 40 % of the GIL for seconds).
-        jieba_frequencies()
+        # The answer gate's general-Chinese word frequencies and part-of-speech table (jieba's dictionary,
+        # 1-5 s of CPU) load now, not inside the first questions' requests (profiled under load: 40 % of
+        # the GIL for seconds).
+        warm()
         stack = self._stack
         self.async_kv = async_kv = open_async_kv(self.kv_url)
         stack.push_async_callback(async_kv.aclose)

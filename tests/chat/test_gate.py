@@ -4,7 +4,7 @@ answered, questions the knowledge base does not cover get 没有找到, the near
 from __future__ import annotations
 
 from chat.answer import compose_answer
-from chat.gate import Evidence, content_terms, decide
+from chat.gate import Evidence, content_terms, decide, read_question
 from zhiku.access import load_principal
 
 
@@ -82,3 +82,25 @@ def test_the_passage_that_holds_the_question_answers(demo_graph, demo_search) ->
     # a short FAQ answer is an answer
     pay = compose_answer(demo_search, "离职那个月的工资什么时候结", who)
     assert pay.answered and "发薪日" in pay.text
+
+
+def test_decide_declines_a_passage_that_does_not_name_who_the_question_names() -> None:
+    assert decide(evidence(named=False)).reason == "a name the passage does not hold"
+    # a follow-up's slot value is in the passage: the caller knows it is covered
+    assert decide(evidence(named=False), covered=True).answered
+
+
+def test_the_question_is_read_once_with_its_names_and_synonyms(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
+    other = read_question(demo_search, "华为员工出差能坐商务座吗")
+    # another company's name, which the knowledge base never uses, must be named by the passage
+    assert [n.surface for n in other.names] == ["华为"] and other.asked == ""
+    assert not other.names[0].named_by("出差交通标准：高铁二等座", ())
+    # a word naming an ontology entity is held by any of the entity's labels (企微 is an altLabel of 企业微信)
+    wecom = read_question(demo_search, "企微的动态口令在哪里看")
+    assert "企业微信" in wecom.words["企微"].synonyms and wecom.asked == "place" and wecom.weights
+    who = load_principal(demo_graph, "E1030")
+    answer = compose_answer(demo_search, "华为员工出差能坐商务座吗", who)
+    assert not answer.answered and "没有找到" in answer.text
+    # English questions keep the rule as it was: no names, no words read
+    english = read_question(demo_search, "Who approves travel?")
+    assert english.content is None and not english.names and not english.words
