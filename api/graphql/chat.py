@@ -25,7 +25,7 @@ from chat.language import reply_language as reply_language_for
 from chat.language import spoken
 from graph.versions import RECORDS
 from queries import load as load_query
-from search.batcher import admitted
+from search.batcher import run_admitted
 from zhiku.errors import InputError, NotFoundError
 from zhiku.i18n import N_, using
 from zhiku.i18n import tr as _
@@ -146,9 +146,9 @@ class ChatQuery:
                 c.state.recommender.record_view(who, answer.citations[0].document_id)
             return answer, reply_language, outside
 
-        # a burst is refused here, not queued without bound (a server built its search at start)
-        with admitted(c.state.search):
-            answer, reply_language, _outside = await asyncio.to_thread(answer_and_record)
+        # a burst is refused here, not queued without bound (a server built its search at start); the
+        # batcher's caller threads let a full batch of questions share one model call
+        answer, reply_language, _outside = await run_admitted(c.state.search, answer_and_record)
         return Answer(
             id=strawberry.ID(issued_answer_id(c.state.settings, answer.id, who.id)),
             question=answer.question,
