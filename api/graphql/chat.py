@@ -15,7 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import ctx
-from api.graphql.language import preferred_language
+from api.graphql.language import preferred_language, requested_language, with_profile
 from api.graphql.search import RecognizedEntity
 from chat.answer import Answer as AnswerData
 from chat.answer import Citation as CitationData
@@ -131,9 +131,10 @@ class ChatQuery:
     ) -> Answer:
         c = ctx(info)
         who = c.require()
-        chosen = await preferred_language(c, who, language)
+        requested = requested_language(c, language)
 
         def answer_and_record() -> tuple[AnswerData, str, bool]:
+            chosen = with_profile(c, who, requested)  # the profile: read here, not in a thread of its own
             reply_language, outside = reply_language_for(chosen, spoken(question))
             c.language = reply_language
             with using(reply_language):
