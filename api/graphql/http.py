@@ -1,4 +1,4 @@
-"""The GraphQL endpoint's transports: Strawberry's FastAPI router, made to follow the GraphQL-over-HTTP
+"""The GraphQL endpoint's transports: Strawberry's ASGI app, made to follow the GraphQL-over-HTTP
 spec's media types and to hold graphql-transport-ws to its message shapes.
 
 HTTP. A client that accepts ``application/graphql-response+json`` (before ``application/json`` in its
