@@ -280,11 +280,16 @@ def _ms(value: str) -> float:
     return float(value)
 
 
-def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str], ids: list[str]) -> None:
-    """The same cells with wrk (a C load generator: the server gets more of the 2 cores)."""
+def run_wrk(
+    base: str, tokens: list[str], seconds: float, kinds: list[str], ids: list[str], process: psutil.Process
+) -> None:
+    """The same cells with wrk (a C load generator: the server gets more of the 2 cores), with the
+    server's CPU milliseconds per request and the load average after each row. ``ask-distinct`` sends
+    questions this run has not asked yet (as many as the cells could take), never one twice."""
     import json
     import re
 
+    global _distinct_asked
     questions = [i.question for i in load_eval()]
     with tempfile.TemporaryDirectory(prefix="zhiku-wrk-") as tmp:
         script = Path(tmp) / "zhiku.lua"
@@ -293,18 +298,25 @@ def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str], ids:
         token_file.write_text("\n".join(tokens) + "\n", encoding="utf-8")
         print(f"\nwith wrk ({int(seconds)} s per cell, 1 thread):")
         columns = ("clients", "requests", "req/s", "p50 ms", "p99 ms")
-        print(f"{'query':9} " + " ".join(f"{c:>8}" for c in columns) + f" {'errors':>6}")
+        header = " ".join(f"{c:>8}" for c in columns)
+        print(f"{'query':12} {header} {'errors':>6} {'CPU ms/req':>10} load")
         for kind in kinds:
             query = QUERY_OF[kind]
             bodies = Path(tmp) / f"{kind}.txt"
             variables = [{"id": e} for e in ids] if query == "entity" else [{"q": q} for q in questions]
+            cells = CLIENTS.get(kind, DEFAULT_CLIENTS)
+            if kind == "ask-distinct":  # wrk cycles through its bodies: more than the cells can send
+                fresh = distinct_questions(int(len(cells) * seconds * 2000), start=_distinct_asked)
+                _distinct_asked += len(fresh)
+                variables = [{"q": q} for q in fresh]
             lines = [
                 json.dumps({"query": QUERIES[query], "variables": v}, ensure_ascii=False) for v in variables
             ]
             bodies.write_text("\n".join(lines) + "\n", encoding="utf-8")
             env = {**os.environ, "ZHIKU_WRK_BODIES": str(bodies), "ZHIKU_WRK_TOKENS": str(token_file),
                    "ZHIKU_WRK_NOCACHE": "1" if kind == "entity-nc" else "0"}  # fmt: skip
-            for concurrency in (1, 32, 128):
+            for concurrency in cells:
+                cpu = cpu_seconds(process)
                 out = subprocess.run(
                     ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "--timeout", "10s",
                      "-s", str(script), base],
@@ -316,7 +328,9 @@ def run_wrk(base: str, tokens: list[str], seconds: float, kinds: list[str], ids:
                 p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
                 bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
                 errors = int(bad.group(1)) if bad else 0
-                print(f"{kind:9} {concurrency:8d} {total:8d} {rate:8.0f} {p50:8.1f} {p99:8.1f} {errors:6d}")
+                cpu_ms = (cpu_seconds(process) - cpu) * 1000 / max(1, total)
+                print(f"{kind:12} {concurrency:8d} {total:8d} {rate:8.0f} {p50:8.1f} {p99:8.1f} {errors:6d} "
+                      f"{cpu_ms:10.1f} {os.getloadavg()[0]:4.1f}")  # fmt: skip
 
 
 def main() -> None:
@@ -358,9 +372,10 @@ def main() -> None:
         if args.no_wrk:
             return
         if shutil.which("wrk"):
-            for runtime, (base, _) in servers.items():
+            for runtime, (base, pid) in servers.items():
                 print(f"\nwrk against {runtime}:")
-                run_wrk(base, tokens, args.seconds, [k for k in kinds if k != "burst"], ids)
+                cells = [k for k in kinds if k != "burst"]
+                run_wrk(base, tokens, args.seconds, cells, ids, psutil.Process(pid))
         else:
             print("\n(wrk not installed: apt-get install wrk for the C load generator's figures)")
 

@@ -12,7 +12,10 @@ ever longer wait. The same bound holds before the queue: a server runs each ques
 small thread pool (``asyncio.to_thread``) whose own queue has no bound, so a burst would wait there
 instead; :meth:`QueryBatcher.admit` (:func:`admitted`, around that hand-off) refuses past
 ``max_queue + max_batch`` questions in flight in the process (as many as the queue and one model
-call hold), at once, with the same error.
+call hold), at once, with the same error. :meth:`QueryBatcher.run` does both for a server: it admits a
+question and runs it in the batcher's own pool of caller threads, ``CALLERS_PER_BATCH × max_batch`` of
+them, so that a full batch can form (asyncio's default pool has ``cores + 4`` threads, six on two cores:
+under load the batches stayed at two or three questions, and a query cost nearly what it costs alone).
 
 Example::
 
@@ -23,13 +26,15 @@ Example::
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import contextvars
 import math
 import queue
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
@@ -37,6 +42,10 @@ import numpy as np
 from search.embedders import Embedder, Vectors
 from zhiku.errors import EmbedderBusy
 from zhiku.settings import EMBED_BATCH_MAX, EMBED_BATCH_WINDOW_MS, EMBED_QUEUE_MAX
+
+#: Caller threads per question a model call takes (:meth:`QueryBatcher.run`): one batch waiting on the
+#: model while as many questions are searched and answered around it.
+CALLERS_PER_BATCH = 2
 
 
 @runtime_checkable
@@ -67,6 +76,7 @@ class QueryBatcher:
         self._closed = False
         self._in_flight = 0
         self._admission = threading.Lock()
+        self._callers: ThreadPoolExecutor | None = None  # made on the first run()
         self.calls = 0  # model calls made (a benchmark divides queries by it: the mean batch)
         self._thread = threading.Thread(target=self._run, name="zhiku-query-batcher", daemon=True)
         self._thread.start()
@@ -105,12 +115,29 @@ class QueryBatcher:
             with self._admission:
                 self._in_flight -= 1
 
+    async def run[T](self, fn: Callable[[], T]) -> T:
+        """``fn()`` (a question's whole work: search, the answer, its records) admitted (:meth:`admit`)
+        and run in one of the batcher's caller threads, with the caller's context variables (as
+        ``asyncio.to_thread``); the event loop waits without blocking."""
+        with self.admit():
+            with self._admission:
+                if self._callers is None:
+                    size = CALLERS_PER_BATCH * self.max_batch
+                    self._callers = ThreadPoolExecutor(size, thread_name_prefix="zhiku-ask")
+                callers = self._callers
+            context = contextvars.copy_context()
+            return await asyncio.get_running_loop().run_in_executor(callers, context.run, fn)
+
     def close(self) -> None:
         """Stop the model thread after the questions already queued."""
         self._closed = True
         if self._thread.is_alive():
             self._queue.put(None)
             self._thread.join()
+        with self._admission:
+            callers, self._callers = self._callers, None
+        if callers is not None:
+            callers.shutdown(wait=False)
 
     def _run(self) -> None:
         while True:
@@ -185,6 +212,15 @@ def batched(embedder: Embedder, settings: Any) -> Embedder:
         max_queue=settings.embed_queue_max,
     )
     return BatchedEmbedder(embedder, batcher)
+
+
+async def run_admitted[T](search: object | None, fn: Callable[[], T]) -> T:
+    """``fn()`` through the search service's batcher (:meth:`QueryBatcher.run`: admitted, in its caller
+    threads), else in a worker thread (``asyncio.to_thread``)."""
+    embedder = getattr(search, "embedder", None)
+    if isinstance(embedder, BatchedEmbedder):
+        return await embedder.batcher.run(fn)
+    return await asyncio.to_thread(fn)
 
 
 def admitted(search: object | None) -> contextlib.AbstractContextManager[None]:

@@ -35,6 +35,14 @@ def _threads() -> None:
     faiss.omp_set_num_threads(max(1, min(os.cpu_count() or 1, 4)))
 
 
+def _extract_ivf(index: Any) -> Any:
+    """The IVF index inside ``index`` (an ``IndexIVF``, or one under an id map), ``None`` if flat."""
+    try:
+        return faiss.extract_index_ivf(index)
+    except RuntimeError:
+        return None
+
+
 class VectorIndex:
     """A FAISS index over unit vectors keyed by int64 ids."""
 
@@ -42,10 +50,12 @@ class VectorIndex:
         self._index = index
         self.trained_at = trained_at
         self.nprobe = nprobe
+        # looked up once: FAISS answers a flat index by raising a C++ exception, three times a search
+        self._ivf_index = _extract_ivf(index)
 
     @property
     def kind(self) -> str:
-        return "ivf" if self._ivf() is not None else "flat"
+        return "ivf" if self._ivf_index is not None else "flat"
 
     @property
     def dim(self) -> int:
@@ -55,10 +65,7 @@ class VectorIndex:
         return int(self._index.ntotal)
 
     def _ivf(self) -> Any:
-        try:
-            return faiss.extract_index_ivf(self._index)
-        except RuntimeError:
-            return None
+        return self._ivf_index
 
     # -- building ------------------------------------------------------------------------------------
 
@@ -139,11 +146,10 @@ class VectorIndex:
     def vectors_for(self, ids: Ids) -> Vectors:
         """Stored vectors for ids (exact index only; IVF returns zeros — fusion then gives a
         keyword-only candidate the lowest dense score)."""
-        out = np.zeros((len(ids), self.dim), dtype=np.float32)
-        if self.kind == "flat":
-            for i, id_ in enumerate(ids):
-                out[i] = self._index.reconstruct(int(id_))
-        return out
+        if self.kind == "flat" and len(ids):
+            stored = self._index.reconstruct_batch(np.asarray(ids, dtype=np.int64))  # one call for all
+            return np.asarray(stored, dtype=np.float32)
+        return np.zeros((len(ids), self.dim), dtype=np.float32)
 
     # -- persistence ---------------------------------------------------------------------------------
 

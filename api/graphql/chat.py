@@ -15,7 +15,7 @@ import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import ctx
-from api.graphql.language import preferred_language
+from api.graphql.language import preferred_language, requested_language, with_profile
 from api.graphql.search import RecognizedEntity
 from chat.answer import Answer as AnswerData
 from chat.answer import Citation as CitationData
@@ -25,7 +25,7 @@ from chat.language import reply_language as reply_language_for
 from chat.language import spoken
 from graph.versions import RECORDS
 from queries import load as load_query
-from search.batcher import admitted
+from search.batcher import run_admitted
 from zhiku.errors import InputError, NotFoundError
 from zhiku.i18n import N_, using
 from zhiku.i18n import tr as _
@@ -131,9 +131,10 @@ class ChatQuery:
     ) -> Answer:
         c = ctx(info)
         who = c.require()
-        chosen = await preferred_language(c, who, language)
+        requested = requested_language(c, language)
 
         def answer_and_record() -> tuple[AnswerData, str, bool]:
+            chosen = with_profile(c, who, requested)  # the profile: read here, not in a thread of its own
             reply_language, outside = reply_language_for(chosen, spoken(question))
             c.language = reply_language
             with using(reply_language):
@@ -146,9 +147,9 @@ class ChatQuery:
                 c.state.recommender.record_view(who, answer.citations[0].document_id)
             return answer, reply_language, outside
 
-        # a burst is refused here, not queued without bound (a server built its search at start)
-        with admitted(c.state.search):
-            answer, reply_language, _outside = await asyncio.to_thread(answer_and_record)
+        # a burst is refused here, not queued without bound (a server built its search at start); the
+        # batcher's caller threads let a full batch of questions share one model call
+        answer, reply_language, _outside = await run_admitted(c.state.search, answer_and_record)
         return Answer(
             id=strawberry.ID(issued_answer_id(c.state.settings, answer.id, who.id)),
             question=answer.question,

@@ -1,4 +1,4 @@
-"""The GraphQL endpoint's transports: Strawberry's FastAPI router, made to follow the GraphQL-over-HTTP
+"""The GraphQL endpoint's transports: Strawberry's ASGI app, made to follow the GraphQL-over-HTTP
 spec's media types and to hold graphql-transport-ws to its message shapes.
 
 HTTP. A client that accepts ``application/graphql-response+json`` (before ``application/json`` in its
@@ -15,19 +15,21 @@ JSON object of the protocol's shape closes the socket with 4400 and a fixed reas
 rule) instead of raising inside the handler; the token may come in ``connection_init``'s payload for
 queries and mutations as well as for subscriptions.
 
-    router = ZhikuGraphQLRouter(schema, context_getter=…)
+    app = ZhikuGraphQL(schema, context_getter=…)
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
-from strawberry.fastapi import GraphQLRouter
+from strawberry.asgi import GraphQL
 from strawberry.http import GraphQLHTTPResponse
+from strawberry.schema.base import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
 )
@@ -133,13 +135,29 @@ class SafeTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
         await super().handle_message(message)
 
 
-class ZhikuGraphQLRouter(GraphQLRouter[Any, None]):
-    """``GraphQLRouter`` with the spec's media types, coded errors on every path and a strict
-    graphql-transport-ws handler (see the module's docstring)."""
+class ZhikuGraphQL(GraphQL[Any, None]):
+    """Strawberry's ASGI app with the spec's media types, coded errors on every path and a strict
+    graphql-transport-ws handler (see the module's docstring). The app routes ``/graphql`` to it
+    directly, not through Strawberry's FastAPI router: no FastAPI routing and dependency solving per
+    request (measured: ~12 % of the event loop's time on an executed ``entity`` read).
+    ``context_getter(connection)`` adds Zhiku's entries to Strawberry's ``request`` and ``response``."""
 
     graphql_transport_ws_handler_class = SafeTransportWSHandler
 
-    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        context_getter: Callable[[HTTPConnection], Awaitable[dict[str, Any]]],
+        **options: Any,
+    ) -> None:
+        super().__init__(schema, **options)
+        self._context_getter = context_getter
+
+    async def get_context(self, request: Request | WebSocket, response: Response | WebSocket) -> Any:
+        return {"request": request, "response": response, **await self._context_getter(request)}
+
+    async def render_graphql_ide(self, request: Request) -> Response:
         """GraphiQL from the web bundle (its scripts served by Zhiku, no CDN) when it is built;
         Strawberry's page otherwise."""
         page = graphiql_page(request.app.state.zhiku.settings)

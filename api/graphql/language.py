@@ -22,10 +22,30 @@ def accept_language(c: Context) -> str | None:
 async def preferred_language(c: Context, who: Principal, explicit: str | None) -> str | None:
     """The caller's choice before the question is read: ``explicit`` as given (a tag outside the ten
     is answered in English with a note), else Accept-Language, else the profile; ``None``: none."""
+    chosen = requested_language(c, explicit)
+    if chosen is None:
+        chosen = await asyncio.to_thread(with_profile, c, who, None)
+    return chosen
+
+
+def requested_language(c: Context, explicit: str | None) -> str | None:
+    """:func:`preferred_language` as far as the request says (``explicit``, else Accept-Language), with
+    no graph read; ``None``: the profile decides (:func:`with_profile`)."""
     if explicit and explicit.strip():
         c.language = normalise(explicit) or "en"
         return explicit.strip()
-    chosen = accept_language(c) or await asyncio.to_thread(profile_language, c.state.store, who.id)
+    chosen = accept_language(c)
+    if chosen:
+        c.language = chosen
+    return chosen
+
+
+def with_profile(c: Context, who: Principal, requested: str | None) -> str | None:
+    """``requested`` (:func:`requested_language`), else the caller's profile language — a graph read,
+    so in a worker thread (``ask`` does it in the thread that answers: one hand-off, not two)."""
+    if requested is not None:
+        return requested
+    chosen = profile_language(c.state.store, who.id)
     if chosen:
         c.language = chosen
     return chosen

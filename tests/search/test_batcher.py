@@ -3,6 +3,8 @@ call each would give; a full queue refuses at once with a retryable, coded error
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from search.batcher import BatchedEmbedder, QueryBatcher, admitted, batched
+from search.batcher import BatchedEmbedder, QueryBatcher, admitted, batched, run_admitted
 from search.embedders import E5Embedder, Vectors, load_embedder
 from zhiku.errors import EmbedderBusy
 from zhiku.settings import Settings
@@ -118,3 +120,41 @@ def test_questions_in_flight_past_the_bound_are_refused_before_they_queue_anywhe
             pass
     finally:
         batcher.close()
+
+
+ASKER: contextvars.ContextVar[str] = contextvars.ContextVar("asker", default="")
+
+
+def test_run_admitted_lets_a_full_batch_form_with_the_callers_context() -> None:
+    """asyncio's default pool has cores + 4 threads, at most 32 (six on two cores), which capped a
+    batch at that many questions however many clients waited: ``run_admitted`` runs questions in the
+    batcher's own caller threads, so 36 questions queued behind a busy call share the next one."""
+    model = Gated()
+    batcher = QueryBatcher(model, window_s=0, max_batch=36, max_queue=64)
+    service = SimpleNamespace(embedder=BatchedEmbedder(load_embedder("static"), batcher))
+
+    def question(text: str) -> tuple[str, float]:
+        return ASKER.get(), float(batcher.embed_query(text)[0])
+
+    async def ask(text: str) -> tuple[str, float]:
+        ASKER.set(f"asker of {text}")  # as a resolver's context (the reply language) travels
+        return await run_admitted(service, lambda: question(text))
+
+    async def main() -> list[tuple[str, float]]:
+        first = asyncio.ensure_future(ask("a"))
+        while not model.entered.is_set():  # the model thread is busy with "a"
+            await asyncio.sleep(0.001)
+        rest = [asyncio.ensure_future(ask("b" * n)) for n in range(2, 38)]
+        while batcher._queue.qsize() < 36:  # all 36 queued behind the busy call
+            await asyncio.sleep(0.001)
+        model.gate.set()
+        return [await first, *[await r for r in rest]]
+
+    try:
+        answers = asyncio.run(asyncio.wait_for(main(), timeout=30))
+    finally:
+        model.gate.set()
+        batcher.close()
+    assert [len(b) for b in model.batches] == [1, 36]
+    assert answers[0] == ("asker of a", 1.0)
+    assert answers[1:] == [(f"asker of {'b' * n}", float(n)) for n in range(2, 38)]
