@@ -16,22 +16,20 @@ Example::
 from __future__ import annotations
 
 import functools
-import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 #: jieba's tags of person and organisation names.
 NAME_TAGS = frozenset({"nr", "nrt", "nt"})
-_LOCK = threading.Lock()
 
 
 @functools.cache
-def tags() -> dict[str, str]:
-    """jieba's dictionary: word → part-of-speech tag (loaded once)."""
+def tags() -> Mapping[str, str]:
+    """jieba's dictionary: word → part-of-speech tag — the tagger's own table, read where it is (it is
+    loaded when ``jieba.posseg`` is imported; a copy would hold ~350,000 entries twice)."""
     import jieba.posseg
 
-    with _LOCK:  # jieba's default tokenizer is shared; its first use loads the dictionary
-        jieba.posseg.dt.tokenizer.initialize()
-        return dict(jieba.posseg.dt.word_tag_tab)
+    table: Mapping[str, str] = jieba.posseg.dt.word_tag_tab
+    return table
 
 
 def names(words: Iterable[str]) -> list[str]:

@@ -9,8 +9,8 @@ same vectors as one call per question (the model pools each text on its own), on
 question. The queue is bounded: past ``max_queue`` waiting questions a caller gets
 :class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an
 ever longer wait. The same bound holds before the queue: a server runs each question's work in a
-small thread pool (``asyncio.to_thread``) whose own queue has no bound, so a burst would wait there
-instead; :meth:`QueryBatcher.admit` (:func:`admitted`, around that hand-off) refuses past
+thread pool whose own queue has no bound, so a burst would wait there instead;
+:meth:`QueryBatcher.admit` (around that hand-off) refuses past
 ``max_queue + max_batch`` questions in flight in the process (as many as the queue and one model
 call hold), at once, with the same error. :meth:`QueryBatcher.run` does both for a server: it admits a
 question and runs it in the batcher's own pool of caller threads, ``CALLERS_PER_BATCH × max_batch`` of
@@ -221,12 +221,3 @@ async def run_admitted[T](search: object | None, fn: Callable[[], T]) -> T:
     if isinstance(embedder, BatchedEmbedder):
         return await embedder.batcher.run(fn)
     return await asyncio.to_thread(fn)
-
-
-def admitted(search: object | None) -> contextlib.AbstractContextManager[None]:
-    """:meth:`QueryBatcher.admit` of the search service's batcher (a server's), else nothing to bound
-    (no service yet, or an embedder without a batcher)."""
-    embedder = getattr(search, "embedder", None)
-    if isinstance(embedder, BatchedEmbedder):
-        return embedder.batcher.admit()
-    return contextlib.nullcontext()

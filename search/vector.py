@@ -64,9 +64,6 @@ class VectorIndex:
     def __len__(self) -> int:
         return int(self._index.ntotal)
 
-    def _ivf(self) -> Any:
-        return self._ivf_index
-
     # -- building ------------------------------------------------------------------------------------
 
     @classmethod
@@ -128,7 +125,7 @@ class VectorIndex:
         if len(self) == 0 or k <= 0 or (allowed is not None and len(allowed) == 0):
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
         selector = faiss.IDSelectorBatch(allowed.astype(np.int64)) if allowed is not None else None
-        ivf = self._ivf()
+        ivf = self._ivf_index
         if ivf is not None:
             probes = nprobe or self.nprobe
             if allowed is not None:
@@ -162,14 +159,14 @@ class VectorIndex:
     def load(cls, path: Path, *, trained_at: int = 0, nprobe: int = DEFAULT_NPROBE) -> VectorIndex:
         index = faiss.read_index(str(path))
         out = cls(index, trained_at=trained_at, nprobe=nprobe)
-        ivf = out._ivf()
+        ivf = out._ivf_index
         if ivf is not None:
             ivf.nprobe = nprobe
         return out
 
     def ids(self) -> Ids:
         """Every id in the index (to check it against the catalogue after a crash)."""
-        ivf = self._ivf()
+        ivf = self._ivf_index
         if ivf is None:
             return faiss.vector_to_array(self._index.id_map).astype(np.int64)
         inv = ivf.invlists

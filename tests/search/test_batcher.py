@@ -13,7 +13,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from search.batcher import BatchedEmbedder, QueryBatcher, admitted, batched, run_admitted
+from search.batcher import BatchedEmbedder, QueryBatcher, batched, run_admitted
 from search.embedders import E5Embedder, Vectors, load_embedder
 from zhiku.errors import EmbedderBusy
 from zhiku.settings import Settings
@@ -104,20 +104,19 @@ def test_settings_wrap_the_default_model_and_leave_others_alone(e5: E5Embedder) 
 
 
 def test_questions_in_flight_past_the_bound_are_refused_before_they_queue_anywhere() -> None:
-    """A server hands each question to a thread pool whose own queue has no bound: ``admitted``
-    refuses past what the batcher's queue and one model call hold, and frees a place on the way out."""
+    """A server hands each question to a thread pool whose own queue has no bound: ``admit``
+    refuses past what the batcher's queue and one model call hold, and frees a place on the way out;
+    without a batcher (no service yet, an embedder without one) ``run_admitted`` bounds nothing."""
     batcher = QueryBatcher(Gated(), window_s=0, max_batch=2, max_queue=1)
-    model = load_embedder("static")  # only its name and size are read: no question is embedded
-    service = SimpleNamespace(embedder=BatchedEmbedder(model, batcher))  # what a SearchService has
     try:
-        with admitted(service), admitted(service), admitted(service):  # 1 queued + a call of 2
-            with pytest.raises(EmbedderBusy) as refused, admitted(service):
+        with batcher.admit(), batcher.admit(), batcher.admit():  # 1 queued + a call of 2
+            with pytest.raises(EmbedderBusy) as refused, batcher.admit():
                 pass
             assert refused.value.retry_after >= 1 and refused.value.code == "EMBEDDER_BUSY"
-        with admitted(service):  # the three left: places again
+        with batcher.admit():  # the three left: places again
             pass
-        with admitted(None), admitted(SimpleNamespace(embedder=Gated())):  # nothing to bound
-            pass
+        for unbatched in (None, SimpleNamespace(embedder=Gated())):  # nothing to bound
+            assert asyncio.run(run_admitted(unbatched, lambda: "answered")) == "answered"
     finally:
         batcher.close()
 
