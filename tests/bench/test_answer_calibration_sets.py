@@ -1,4 +1,5 @@
-"""The held-out answering sets (bench/data/answer_calibration_heldout2.tsv, _heldout3.tsv) are well formed.
+"""The held-out answering sets (bench/data/answer_calibration_heldout2.tsv, _heldout3.tsv,
+_heldout4.tsv) are well formed.
 
 Every in-scope label must name a demo document (or the FAQ sheet) and a substring of one of its
 section headings (or of an FAQ row's question), so a bad label fails here instead of silently
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.answer_calibration import DATA, HELDOUT, HELDOUT2, HELDOUT3, load_items
+from bench.answer_calibration import DATA, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, load_items
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 DOCS = DEMO / "docs"
@@ -23,6 +24,7 @@ OUT_REASONS = {"near-miss", "hr-gap", "general", "other-company"}
 SETS = [
     pytest.param(HELDOUT2, "heldout2", (DATA, HELDOUT), id="heldout2"),
     pytest.param(HELDOUT3, "heldout3", (DATA, HELDOUT, HELDOUT2), id="heldout3"),
+    pytest.param(HELDOUT4, "heldout4", (DATA, HELDOUT, HELDOUT2, HELDOUT3), id="heldout4"),
 ]
 
 
