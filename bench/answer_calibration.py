@@ -45,7 +45,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.retrieval_eval import file_name
 from chat.answer import compose_answer
 from chat.gate import Evidence, evidence
-from search.service import SearchService
+from search.service import Hit, SearchService
 from zhiku.access import Principal, load_principal
 from zhiku.settings import Settings
 
@@ -115,20 +115,20 @@ class Figures:
     right_rate: float  # in-scope questions answered with an expected section first
 
 
+def answers(item: Item, hit: Hit) -> bool:
+    """Whether ``hit`` is one of the sections labelled as answering ``item`` (never, out of scope)."""
+    return item.in_scope and any(
+        file_name(hit.uri) == f and s in " / ".join(hit.heading_path) + "\n" + hit.text for f, s in item.expected
+    )
+
+
 def ask(service: SearchService, who: Principal, item: Item, dump: bool = False) -> Outcome:
     answer = compose_answer(service, item.question, who)
     # the same search compose_answer made (cached) and the passage it answers with (its first citation)
     result = service.search(item.question, who, k=6)
     first = answer.citations[0].chunk_id if answer.citations else None
     top = next((h for h in result.hits if h.chunk_id == first), None)
-    correct = bool(
-        item.in_scope
-        and top is not None
-        and any(
-            file_name(top.uri) == f and s in " / ".join(top.heading_path) + "\n" + top.text
-            for f, s in item.expected
-        )
-    )
+    correct = top is not None and answers(item, top)
     cited = f"{file_name(top.uri)} {top.section}" if top else ""
     if dump:
         scope = "IN " if item.in_scope else "OUT"

@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from chat.gaps import normalise
-from chat.gate import decide, evidence, passage_detail, read_question
+from chat.decision import choose, load_model, scored_candidates
+from chat.gate import QuestionReading, Verdict, across, decide, evidence, passage_detail, read_question
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
 from lang.text import well_formed
@@ -158,6 +159,19 @@ def linked_hit(
     )
 
 
+def learned_choice(
+    service: SearchService, result: SearchResult, ordered: list[Hit], reading: QuestionReading
+) -> tuple[Hit, Verdict] | None:
+    """The passage the learned decision (:mod:`chat.decision`) scores best among the first few of
+    ``ordered`` and its verdict (its probability is the confidence); ``None`` when none is scored."""
+    model = load_model()
+    choice = choose(model, [(hit, x) for hit, _, x in scored_candidates(service, result, ordered, reading)])
+    if choice is None:
+        return None
+    answered = choice.probability >= model.threshold
+    return choice.hit, Verdict(answered, round(choice.probability, 3), "model" if answered else "model: unlikely")
+
+
 def compose_answer(
     service: SearchService,
     question: str,
@@ -167,11 +181,14 @@ def compose_answer(
     also: Principal | None = None,
     focus: str = "",
     links: AnswerLinks | None = None,
+    learned: bool = True,
 ) -> Answer:
     """Answer ``question`` for ``who`` from the documents ``who`` may read (and ``also`` may read, when
     given: an agent's suggestion for an employee). ``focus``: the word a follow-up turns on ("那去成都呢"
     → 成都): a passage among the first few hits that contains it answers, when it is about the question.
-    ``links``: the answers engineers linked to questions (:mod:`chat.links`), which answer first."""
+    ``links``: the answers engineers linked to questions (:mod:`chat.links`), which answer first.
+    ``learned``: False keeps the hand-tuned rules of :func:`chat.gate.decide` for every question (the
+    benchmark compares the two)."""
     question = well_formed(question)  # a lone surrogate: answered from the rest (lang.text)
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
@@ -204,7 +221,16 @@ def compose_answer(
     if reading.content is not None:
         candidates = answer_order(candidates, reading.words, lambda h: passage_detail(service, reading, h))
     top = answering_hit(result.query, candidates)
-    verdict = decide(evidence(service, result, top, reading))
+    ev = evidence(service, result, top, reading)
+    choice = None
+    if learned and reading.content is not None and ev is not None and not across(ev):
+        # a Chinese question on Chinese passages: the learned decision picks among the first few (chat.decision)
+        ordered = [top, *(h for h in candidates if h is not top)]
+        choice = learned_choice(service, result, ordered, reading)
+    if choice is not None:
+        top, verdict = choice
+    else:
+        verdict = decide(ev)
     if focus:
         # the passage holding the follow-up's word answers, covered (it may already be the first: the
         # answer order prefers a passage holding more of the question)
@@ -212,7 +238,7 @@ def compose_answer(
         named = top if focus in _body(top) else next(hits_focus, None)
         if named is not None:
             top, verdict = named, decide(evidence(service, result, named, reading), covered=True)
-    if not verdict.answered:
+    if not verdict.answered and choice is None:
         # a close runner-up may hold what the question names (成都 is in the policy's clause, not
         # in the FAQ row ranked just above it)
         for hit in result.hits:

@@ -1,0 +1,197 @@
+"""The learned answer/decline decision: which of the close passages answers, and whether any does.
+
+The hand-tuned rules of :func:`chat.gate.decide` scored 0.95+ precision on the sets they were tuned on
+and ~0.76 on every new set. This module replaces them, for Chinese questions answered from Chinese
+passages, by a logistic regression over a dozen measures the gate already takes (:func:`features`),
+trained on four independently written question sets and scored leave-one-set-out
+(``bench/answer_model.py``; figures in bench/RESULTS.md). Its label is "answering this question with this
+passage is right", so one model both picks the passage among the first few candidates (the best-scored
+one) and decides whether to answer at all (its probability clears :attr:`Model.threshold`, chosen for
+precision ≥ 0.90 on the leave-one-set-out predictions).
+
+The coefficients ship as data (``chat/data/answer_model.json``, versioned), so retraining is running the
+script, not editing code. Scoring is a dot product: microseconds.
+
+Example::
+
+    model = load_model()
+    chosen = choose(model, [(hit, features(ev, closeness_of_hit, position)) for ...])
+    if chosen.probability >= model.threshold: ...  # answer with chosen.hit
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from chat.gate import Evidence, QuestionReading, across, evidence
+from chat.support import closeness, haystack
+from search.service import Hit, SearchResult, SearchService
+
+MODEL_PATH = Path(__file__).resolve().parent / "data" / "answer_model.json"
+#: How many candidates (in :func:`chat.support.answer_order`) the model weighs.
+CANDIDATES = 4
+
+#: The features, in order (see :func:`features`).
+FEATURES: tuple[str, ...] = (
+    "dense",  # the passage's e5 cosine with the question
+    "heading_dense",  # its heading's (an FAQ row's question)
+    "margin",  # its fused score minus the best other hit's (< 0: not the first hit)
+    "coverage",  # IDF-weighted share of the question's terms in the passage
+    "field",  # … in its heading field
+    "unknown",  # share of the question's term weight the knowledge base never uses
+    "support",  # share of the question's specific words the passage holds
+    "closeness",  # the answer order's finer reading of the same (synonyms, entity links)
+    "detail",  # the passage holds the kind of detail asked for
+    "asks_detail",  # the question asks for a kind of detail at all
+    "named",  # the passage names every person / organisation the question names
+    "linked",  # the passage is linked to an entity the question names
+    "keyword",  # 1 / (1 + its BM25 rank); 0 when BM25 did not find it
+    "faq",  # an FAQ row rather than a document section
+    "first",  # first in the answer order
+    "length",  # log(1 + the question's content words)
+    "dense_margin",  # its cosine minus the best other hit's
+    "strangers",  # the question names a person / organisation the knowledge base never uses
+)
+
+
+def features(
+    ev: Evidence,
+    *,
+    closeness: float,
+    position: int,
+    faq: bool,
+    asks_detail: bool,
+    words: int,
+    dense_margin: float,
+    strangers: bool,
+) -> tuple[float, ...]:
+    """The feature vector of one (question, passage) pair, in :data:`FEATURES` order."""
+    rank = ev.keyword_rank
+    return (
+        ev.dense,
+        ev.heading_dense,
+        ev.margin,
+        ev.coverage,
+        ev.field,
+        ev.unknown,
+        ev.support,
+        closeness,
+        float(ev.detail),
+        float(asks_detail),
+        float(ev.named),
+        float(ev.linked),
+        1.0 / (1.0 + rank) if rank is not None else 0.0,
+        float(faq),
+        float(position == 0),
+        math.log1p(words),
+        dense_margin,
+        float(strangers),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Model:
+    """A logistic regression over standardised :data:`FEATURES`: ``p = σ(b + Σ wᵢ (xᵢ − μᵢ) / σᵢ)``."""
+
+    version: str
+    features: tuple[str, ...]
+    mean: tuple[float, ...]
+    scale: tuple[float, ...]
+    coef: tuple[float, ...]
+    intercept: float
+    threshold: float
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = self.intercept + sum(
+            w * (v - m) / s for w, v, m, s in zip(self.coef, x, self.mean, self.scale, strict=True)
+        )
+        return 1.0 / (1.0 + math.exp(-z)) if z > -500 else 0.0
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "version": self.version,
+            "features": list(self.features),
+            "mean": list(self.mean),
+            "scale": list(self.scale),
+            "coef": list(self.coef),
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, object]) -> Model:
+        def floats(key: str) -> tuple[float, ...]:
+            values = data[key]
+            assert isinstance(values, list)
+            return tuple(float(v) for v in values)
+
+        names = data["features"]
+        assert isinstance(names, list)
+        if tuple(names) != FEATURES:
+            raise ValueError(f"answer model features {names} are not this code's {list(FEATURES)}")
+        return cls(
+            str(data["version"]),
+            FEATURES,
+            floats("mean"),
+            floats("scale"),
+            floats("coef"),
+            float(str(data["intercept"])),
+            float(str(data["threshold"])),
+        )
+
+
+@functools.cache
+def load_model(path: Path = MODEL_PATH) -> Model:
+    """The shipped model (``bench/answer_model.py --write`` trains it)."""
+    return Model.from_json(json.loads(path.read_text(encoding="utf-8")))
+
+
+@dataclass(frozen=True, slots=True)
+class Choice[H]:
+    hit: H
+    probability: float
+
+
+def choose[H](model: Model, scored: Sequence[tuple[H, Sequence[float]]]) -> Choice[H] | None:
+    """The candidate the model scores highest (the earliest among equals), or ``None`` for none."""
+    best: Choice[H] | None = None
+    for hit, x in scored:
+        p = model.probability(x)
+        if best is None or p > best.probability:
+            best = Choice(hit, p)
+    return best
+
+
+def scored_candidates(
+    service: SearchService, result: SearchResult, ordered: Sequence[Hit], reading: QuestionReading
+) -> list[tuple[Hit, Evidence, tuple[float, ...]]]:
+    """The first :data:`CANDIDATES` of ``ordered`` (the answer order) in the question's language, each
+    with its evidence (:func:`chat.gate.evidence`) and feature vector."""
+    out = []
+    words = len(reading.words)
+    asks = bool(reading.asked)
+    strangers = any(not name.entities for name in reading.names)
+    cosines = [(h.chunk_id, h.dense_score or 0.0) for h in result.hits]
+    for position, hit in enumerate(ordered[:CANDIDATES]):
+        ev = evidence(service, result, hit, reading)
+        if ev is None or across(ev):
+            continue
+        held = closeness(reading.words, haystack(hit), {e for e, _ in hit.entities})
+        other = max((c for i, c in cosines if i != hit.chunk_id), default=0.0)
+        x = features(
+            ev,
+            closeness=held,
+            position=position,
+            faq=hit.kind == "faq",
+            asks_detail=asks,
+            words=words,
+            dense_margin=ev.dense - other,
+            strangers=strangers,
+        )
+        out.append((hit, ev, x))
+    return out
