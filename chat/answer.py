@@ -159,15 +159,29 @@ def linked_hit(
     )
 
 
+def answer_candidates(service: SearchService, result: SearchResult, reading: QuestionReading) -> list[Hit]:
+    """The hits with content in the order they should answer: reordered by what they themselves say
+    (:func:`chat.support.answer_order`, Chinese questions), then :func:`answering_hit` first."""
+    candidates = [h for h in result.hits if substantive(h)] or result.hits
+    if reading.content is not None:
+        candidates = answer_order(candidates, reading.words, lambda h: passage_detail(service, reading, h))
+    top = answering_hit(result.query, candidates)
+    return [top, *(h for h in candidates if h is not top)]
+
+
 def learned_choice(
     service: SearchService, result: SearchResult, ordered: list[Hit], reading: QuestionReading
 ) -> tuple[Hit, Verdict] | None:
     """The passage the learned decision (:mod:`chat.decision`) scores best among the first few of
-    ``ordered`` and its verdict (its probability is the confidence); ``None`` when none is scored."""
+    ``ordered`` and its verdict (its probability is the confidence); ``None`` when no passage is in the
+    question's language (the hand-tuned rules decide)."""
     model = load_model()
-    choice = choose(model, [(hit, x) for hit, _, x in scored_candidates(service, result, ordered, reading)])
-    if choice is None:
+    scored = scored_candidates(service, result, ordered, reading)
+    if not scored:
         return None
+    choice = choose(model, scored)
+    if choice is None:
+        return ordered[0], Verdict(False, 0.0, "not the detail asked for")
     answered = choice.probability >= model.threshold
     return choice.hit, Verdict(answered, round(choice.probability, 3), "model" if answered else "model: unlikely")
 
@@ -215,17 +229,13 @@ def compose_answer(
         return Answer(
             answer_id, result.query, text, 0.0, [], entities, [], False, message, offers_handoff=not message
         )
-    # the passage that answers: the first hits reordered by what they themselves say (chat.support)
-    candidates = [h for h in result.hits if substantive(h)] or result.hits
     reading = read_question(service, result.query)  # once: every passage weighed below shares it
-    if reading.content is not None:
-        candidates = answer_order(candidates, reading.words, lambda h: passage_detail(service, reading, h))
-    top = answering_hit(result.query, candidates)
+    ordered = answer_candidates(service, result, reading)
+    top = ordered[0]
     ev = evidence(service, result, top, reading)
     choice = None
     if learned and reading.content is not None and ev is not None and not across(ev):
         # a Chinese question on Chinese passages: the learned decision picks among the first few (chat.decision)
-        ordered = [top, *(h for h in candidates if h is not top)]
         choice = learned_choice(service, result, ordered, reading)
     if choice is not None:
         top, verdict = choice

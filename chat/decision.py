@@ -15,8 +15,8 @@ script, not editing code. Scoring is a dot product: microseconds.
 Example::
 
     model = load_model()
-    chosen = choose(model, [(hit, features(ev, closeness_of_hit, position)) for ...])
-    if chosen.probability >= model.threshold: ...  # answer with chosen.hit
+    chosen = choose(model, scored_candidates(service, result, ordered, reading))
+    if chosen is not None and chosen.probability >= model.threshold: ...  # answer with chosen.hit
 """
 
 from __future__ import annotations
@@ -36,25 +36,21 @@ MODEL_PATH = Path(__file__).resolve().parent / "data" / "answer_model.json"
 #: How many candidates (in :func:`chat.support.answer_order`) the model weighs.
 CANDIDATES = 4
 
-#: The features, in order (see :func:`features`).
+#: The features, in order (see :func:`features`). Chosen leave-one-set-out (bench/RESULTS.md, session
+#: 13): the fused-score margin, the plain keyword support, the share of unknown words, the entity link,
+#: the passage naming the question's names and the question's length added nothing the rest did not
+#: carry (their coefficients changed sign between sets) and, dropped, the held-out figures rose.
 FEATURES: tuple[str, ...] = (
     "dense",  # the passage's e5 cosine with the question
     "heading_dense",  # its heading's (an FAQ row's question)
-    "margin",  # its fused score minus the best other hit's (< 0: not the first hit)
-    "coverage",  # IDF-weighted share of the question's terms in the passage
+    "dense_margin",  # its cosine minus the best other hit's
+    "coverage",  # IDF-weighted share of the question's terms in the passage (BM25's view)
     "field",  # … in its heading field
-    "unknown",  # share of the question's term weight the knowledge base never uses
-    "support",  # share of the question's specific words the passage holds
-    "closeness",  # the answer order's finer reading of the same (synonyms, entity links)
-    "detail",  # the passage holds the kind of detail asked for
-    "asks_detail",  # the question asks for a kind of detail at all
-    "named",  # the passage names every person / organisation the question names
-    "linked",  # the passage is linked to an entity the question names
+    "closeness",  # share of the question's specific words it holds (synonyms, entity links: the answer order's)
+    "asks_detail",  # the question asks for a kind of detail (an amount, a person…; lang.needs)
     "keyword",  # 1 / (1 + its BM25 rank); 0 when BM25 did not find it
     "faq",  # an FAQ row rather than a document section
     "first",  # first in the answer order
-    "length",  # log(1 + the question's content words)
-    "dense_margin",  # its cosine minus the best other hit's
     "strangers",  # the question names a person / organisation the knowledge base never uses
 )
 
@@ -66,7 +62,6 @@ def features(
     position: int,
     faq: bool,
     asks_detail: bool,
-    words: int,
     dense_margin: float,
     strangers: bool,
 ) -> tuple[float, ...]:
@@ -75,21 +70,14 @@ def features(
     return (
         ev.dense,
         ev.heading_dense,
-        ev.margin,
+        dense_margin,
         ev.coverage,
         ev.field,
-        ev.unknown,
-        ev.support,
         closeness,
-        float(ev.detail),
         float(asks_detail),
-        float(ev.named),
-        float(ev.linked),
         1.0 / (1.0 + rank) if rank is not None else 0.0,
         float(faq),
         float(position == 0),
-        math.log1p(words),
-        dense_margin,
         float(strangers),
     )
 
@@ -157,10 +145,14 @@ class Choice[H]:
     probability: float
 
 
-def choose[H](model: Model, scored: Sequence[tuple[H, Sequence[float]]]) -> Choice[H] | None:
-    """The candidate the model scores highest (the earliest among equals), or ``None`` for none."""
+def choose[H](model: Model, scored: Sequence[tuple[H, Evidence, Sequence[float]]]) -> Choice[H] | None:
+    """The candidate the model scores highest (the earliest among equals), or ``None`` when none may
+    answer. A passage without the kind of detail the question asks for never answers (the hand-tuned
+    gate's rule, kept: leave-one-set-out it beat leaving the call to the model)."""
     best: Choice[H] | None = None
-    for hit, x in scored:
+    for hit, ev, x in scored:
+        if not ev.detail:
+            continue
         p = model.probability(x)
         if best is None or p > best.probability:
             best = Choice(hit, p)
@@ -173,7 +165,6 @@ def scored_candidates(
     """The first :data:`CANDIDATES` of ``ordered`` (the answer order) in the question's language, each
     with its evidence (:func:`chat.gate.evidence`) and feature vector."""
     out = []
-    words = len(reading.words)
     asks = bool(reading.asked)
     strangers = any(not name.entities for name in reading.names)
     cosines = [(h.chunk_id, h.dense_score or 0.0) for h in result.hits]
@@ -181,15 +172,13 @@ def scored_candidates(
         ev = evidence(service, result, hit, reading)
         if ev is None or across(ev):
             continue
-        held = closeness(reading.words, haystack(hit), {e for e, _ in hit.entities})
         other = max((c for i, c in cosines if i != hit.chunk_id), default=0.0)
         x = features(
             ev,
-            closeness=held,
+            closeness=closeness(reading.words, haystack(hit), {e for e, _ in hit.entities}),
             position=position,
             faq=hit.kind == "faq",
             asks_detail=asks,
-            words=words,
             dense_margin=ev.dense - other,
             strangers=strangers,
         )
