@@ -42,7 +42,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.answer_calibration import DATA, EMPLOYEE, HELDOUT, HELDOUT2, HELDOUT3, answers, demo, load_items
-from chat.decision import FEATURES, MODEL_PATH, Model, scored_candidates
+from chat.decision import FEATURES, MODEL_PATH, Model, paraphrase, pick, scored_candidates
 
 #: The tuning sets, in the order they were written.
 SETS = {"set1": DATA, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3}
@@ -61,6 +61,7 @@ class Question:
     old_correct: bool
     x: list[list[float]]  # one feature vector per candidate that may answer (chat.decision.choose)
     y: list[int]  # 1: the candidate is a labelled answering section
+    paraphrase: list[int]  # 1: the candidate's heading paraphrases the question (chat.decision.paraphrase)
 
 
 def collect(data_dir: str | None) -> list[Question]:
@@ -82,6 +83,7 @@ def collect(data_dir: str | None) -> list[Question]:
                 cited = next((h for h in result.hits if h.chunk_id == first), None)
                 x: list[list[float]] = []
                 y: list[int] = []
+                para: list[int] = []
                 reading = read_question(service, result.query)
                 if result.hits and reading.content is not None:
                     ordered = answer_candidates(service, result, reading)
@@ -90,6 +92,7 @@ def collect(data_dir: str | None) -> list[Question]:
                             continue  # never answers (chat.decision.choose)
                         x.append(list(vector))
                         y.append(int(answers(item, hit)))
+                        para.append(int(paraphrase(ev)))
                 out.append(
                     Question(
                         name,
@@ -99,6 +102,7 @@ def collect(data_dir: str | None) -> list[Question]:
                         bool(old.answered and cited is not None and answers(item, cited)),
                         x,
                         y,
+                        para,
                     )
                 )
         service.close()
@@ -155,38 +159,45 @@ def fit(questions: Sequence[Question], c: float = C) -> Model:
     )
 
 
-def best(model: Model, q: Question) -> tuple[float, bool]:
-    """The best candidate's probability and whether it is a labelled section (0, False: none)."""
-    if not q.x:
-        return 0.0, False
-    ps = [model.probability(v) for v in q.x]
-    i = max(range(len(ps)), key=lambda j: (ps[j], -j))
-    return ps[i], bool(q.y[i])
+Scored = list[tuple[Question, list[float]]]  # each question with its candidates' probabilities
 
 
-def threshold(scored: Sequence[tuple[Question, float, bool]], target: float = TARGET) -> float:
-    """The threshold answering the most questions right with precision ≥ ``target`` over ``scored``
-    ((question, best probability, best is right)); the highest probability + ε when none reaches it."""
-    ranked = sorted(scored, key=lambda s: -s[1])
-    good = total = 0
-    chosen, most = ranked[0][1] + 1e-9 if ranked else 1.0, -1
-    for i, (_, p, right) in enumerate(ranked):
-        total += 1
-        good += right
-        nxt = ranked[i + 1][1] if i + 1 < len(ranked) else -1.0
-        if nxt == p:
-            continue  # a threshold cannot split equal probabilities
-        if good / total >= target and good > most:
-            chosen, most = p, good
+def decision(q: Question, probabilities: Sequence[float], t: float) -> tuple[Question, bool, bool]:
+    """:func:`chat.decision.pick` on ``q`` at threshold ``t``: (question, answered, answered right)."""
+    chosen = pick(probabilities, [bool(v) for v in q.paraphrase], t)
+    if chosen is None or not chosen.answered:
+        return q, False, False
+    return q, True, bool(q.y[chosen.index])
+
+
+def decisions(scored: Scored, t: float) -> list[tuple[Question, bool, bool]]:
+    return [decision(q, ps, t) for q, ps in scored]
+
+
+def threshold(scored: Scored, target: float = TARGET) -> float:
+    """The threshold answering the most questions right with precision ≥ ``target`` over ``scored``;
+    above every probability when none reaches it."""
+    candidates = sorted({max(ps) for _, ps in scored if ps})
+    chosen, most = (candidates[-1] + 1e-9 if candidates else 1.0), -1
+    for t in candidates:
+        made = decisions(scored, t)
+        answered = sum(a for _, a, _ in made)
+        good = sum(r for _, _, r in made)
+        if answered and good / answered >= target and good > most:
+            chosen, most = t, good
     return chosen
 
 
-def out_of_set(questions: Sequence[Question], c: float = C) -> list[tuple[Question, float, bool]]:
+def probabilities(model: Model, q: Question) -> list[float]:
+    return [model.probability(v) for v in q.x]
+
+
+def out_of_set(questions: Sequence[Question], c: float = C) -> Scored:
     """Every question scored by a model fitted on the other sets (leave-one-set-out)."""
     out = []
     for name in dict.fromkeys(q.set for q in questions):
         model = fit([q for q in questions if q.set != name], c)
-        out += [(q, *best(model, q)) for q in questions if q.set == name]
+        out += [(q, probabilities(model, q)) for q in questions if q.set == name]
     return out
 
 
@@ -201,10 +212,7 @@ def evaluate(questions: Sequence[Question], c: float = C) -> None:
         model = fit(train, c)
         t = threshold(out_of_set(train, c))  # chosen on the training sets alone
         old = [(q, q.old_answered, q.old_correct) for q in test]
-        new = []
-        for q in test:
-            p, right = best(model, q)
-            new.append((q, p >= t, p >= t and right))
+        new = decisions([(q, probabilities(model, q)) for q in test], t)
         old_all += old
         new_all += new
         print(figures(old).row(f"{name} old gate"))
@@ -214,10 +222,11 @@ def evaluate(questions: Sequence[Question], c: float = C) -> None:
     # the shipped rule: one threshold, chosen on the pooled leave-one-set-out predictions
     scored = out_of_set(questions, c)
     t = threshold(scored)
+    made = decisions(scored, t)
     print(f"one threshold on the pooled leave-one-set-out predictions (shipped): t={t:.2f}")
     for name in names:
-        print(figures([(q, p >= t, p >= t and r) for q, p, r in scored if q.set == name]).row(f"{name} learned"))
-    print(figures([(q, p >= t, p >= t and r) for q, p, r in scored]).row("pooled learned"))
+        print(figures([d for d in made if d[0].set == name]).row(f"{name} learned"))
+    print(figures(made).row("pooled learned"))
 
 
 def write(questions: Sequence[Question], path: Path = MODEL_PATH, c: float = C) -> Model:

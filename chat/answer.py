@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from chat.gaps import normalise
-from chat.decision import choose, load_model, scored_candidates
+from chat.decision import decide_among, load_model, scored_candidates
 from chat.gate import QuestionReading, Verdict, across, decide, evidence, passage_detail, read_question
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
@@ -175,15 +175,7 @@ def learned_choice(
     """The passage the learned decision (:mod:`chat.decision`) scores best among the first few of
     ``ordered`` and its verdict (its probability is the confidence); ``None`` when no passage is in the
     question's language (the hand-tuned rules decide)."""
-    model = load_model()
-    scored = scored_candidates(service, result, ordered, reading)
-    if not scored:
-        return None
-    choice = choose(model, scored)
-    if choice is None:
-        return ordered[0], Verdict(False, 0.0, "not the detail asked for")
-    answered = choice.probability >= model.threshold
-    return choice.hit, Verdict(answered, round(choice.probability, 3), "model" if answered else "model: unlikely")
+    return decide_among(load_model(), scored_candidates(service, result, ordered, reading))
 
 
 def compose_answer(

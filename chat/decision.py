@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chat.gate import Evidence, QuestionReading, across, evidence
+from chat.gate import QUESTION_SIMILARITY, Evidence, QuestionReading, Verdict, across, decide, evidence
 from chat.support import closeness, haystack
 from search.service import Hit, SearchResult, SearchService
 
@@ -140,23 +140,60 @@ def load_model(path: Path = MODEL_PATH) -> Model:
 
 
 @dataclass(frozen=True, slots=True)
-class Choice[H]:
-    hit: H
-    probability: float
+class Pick:
+    """Which candidate answers (``index``), whether it does, and why."""
+
+    index: int
+    answered: bool
+    confidence: float
+    reason: str
 
 
-def choose[H](model: Model, scored: Sequence[tuple[H, Evidence, Sequence[float]]]) -> Choice[H] | None:
-    """The candidate the model scores highest (the earliest among equals), or ``None`` when none may
-    answer. A passage without the kind of detail the question asks for never answers (the hand-tuned
-    gate's rule, kept: leave-one-set-out it beat leaving the call to the model)."""
-    best: Choice[H] | None = None
-    for hit, ev, x in scored:
-        if not ev.detail:
-            continue
-        p = model.probability(x)
-        if best is None or p > best.probability:
-            best = Choice(hit, p)
-    return best
+def pick(probabilities: Sequence[float], paraphrases: Sequence[bool], threshold: float) -> Pick | None:
+    """The decision over the candidates that may answer (those holding the kind of detail asked for),
+    in answer order: the best-scored one (the earliest among equals) answers when its probability
+    clears ``threshold``; else the first that is a paraphrase of its heading (``paraphrases``: the
+    heading's cosine ≥ :data:`chat.gate.QUESTION_SIMILARITY` and the hand-tuned gate answers with it —
+    kept because leave-one-set-out it beats the model there: the question sets hold few questions
+    worded like an FAQ row's, so the model never learned that such a match answers); else none
+    answers and the best-scored one is the nearest. ``None`` when there is no candidate."""
+    if not probabilities:
+        return None
+    best = max(range(len(probabilities)), key=lambda i: (probabilities[i], -i))
+    p = probabilities[best]
+    if p >= threshold:
+        return Pick(best, True, p, "model")
+    close = next((i for i, yes in enumerate(paraphrases) if yes), None)
+    if close is not None:
+        return Pick(close, True, max(p, threshold), "paraphrase of its heading")
+    return Pick(best, False, p, "model: unlikely")
+
+
+def decide_among[H](
+    model: Model, scored: Sequence[tuple[H, Evidence, Sequence[float]]]
+) -> tuple[H, Verdict] | None:
+    """:func:`pick` over :func:`scored_candidates`: the passage that answers (or the nearest) and the
+    verdict; ``None`` when there is no candidate. A passage without the kind of detail the question
+    asks for never answers (the hand-tuned gate's rule, kept: leave-one-set-out it beat leaving the
+    call to the model)."""
+    if not scored:
+        return None
+    held = [(hit, ev, x) for hit, ev, x in scored if ev.detail]
+    if not held:
+        return scored[0][0], Verdict(False, 0.0, "not the detail asked for")
+    chosen = pick(
+        [model.probability(x) for _, _, x in held],
+        [paraphrase(ev) for _, ev, _ in held],
+        model.threshold,
+    )
+    assert chosen is not None
+    return held[chosen.index][0], Verdict(chosen.answered, round(chosen.confidence, 3), chosen.reason)
+
+
+def paraphrase(ev: Evidence) -> bool:
+    """Whether the passage's heading (an FAQ row's question) is a paraphrase of the question and the
+    hand-tuned gate answers with it."""
+    return ev.heading_dense >= QUESTION_SIMILARITY and decide(ev).answered
 
 
 def scored_candidates(
