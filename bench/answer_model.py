@@ -62,11 +62,12 @@ class Question:
     x: list[list[float]]  # one feature vector per candidate that may answer (chat.decision.choose)
     y: list[int]  # 1: the candidate is a labelled answering section
     paraphrase: list[int]  # 1: the candidate's heading paraphrases the question (chat.decision.paraphrase)
+    rule: list[str]  # the hand-tuned gate's verdict on the candidate: its reason when it answers, else ""
 
 
 def collect(data_dir: str | None) -> list[Question]:
     from chat.answer import answer_candidates, compose_answer
-    from chat.gate import read_question
+    from chat.gate import decide, read_question
     from graph import open_store
     from search.service import SearchService
     from zhiku.access import load_principal
@@ -84,6 +85,7 @@ def collect(data_dir: str | None) -> list[Question]:
                 x: list[list[float]] = []
                 y: list[int] = []
                 para: list[int] = []
+                rule: list[str] = []
                 reading = read_question(service, result.query)
                 if result.hits and reading.content is not None:
                     ordered = answer_candidates(service, result, reading)
@@ -93,6 +95,8 @@ def collect(data_dir: str | None) -> list[Question]:
                         x.append(list(vector))
                         y.append(int(answers(item, hit)))
                         para.append(int(paraphrase(ev)))
+                        verdict = decide(ev)
+                        rule.append(verdict.reason if verdict.answered else "")
                 out.append(
                     Question(
                         name,
@@ -103,6 +107,7 @@ def collect(data_dir: str | None) -> list[Question]:
                         x,
                         y,
                         para,
+                        rule,
                     )
                 )
         service.close()
