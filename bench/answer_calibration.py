@@ -118,7 +118,8 @@ class Figures:
 def answers(item: Item, hit: Hit) -> bool:
     """Whether ``hit`` is one of the sections labelled as answering ``item`` (never, out of scope)."""
     return item.in_scope and any(
-        file_name(hit.uri) == f and s in " / ".join(hit.heading_path) + "\n" + hit.text for f, s in item.expected
+        file_name(hit.uri) == f and s in " / ".join(hit.heading_path) + "\n" + hit.text
+        for f, s in item.expected
     )
 
 
@@ -168,15 +169,18 @@ def demo(data_dir: str | None) -> Iterator[Settings]:
 
 def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], rounds: int = 3) -> str:
     """The answer gate's share of an ``ask``: every call :func:`compose_answer` makes to the gate
-    (:func:`chat.gate.evidence` and :func:`chat.gate.decide`) timed, over ``questions`` asked first
-    with a cold result cache (each question's first search, as a question the server has not seen)
-    and then ``rounds`` times warm (the search answered from its cache)."""
+    (:func:`chat.gate.evidence`, :func:`chat.gate.decide` and the learned decision's
+    :func:`chat.decision.scored_candidates`, which reads the evidence of each candidate) timed, over
+    ``questions`` asked first with a cold result cache (each question's first search, as a question the
+    server has not seen) and then ``rounds`` times warm (the search answered from its cache)."""
     import time
 
     import chat.answer as answer_module
+    import chat.decision as decision_module
 
     spent = {"gate": 0.0, "calls": 0.0}
     evidence_fn, decide_fn = answer_module.evidence, answer_module.decide
+    scored_fn = answer_module.scored_candidates  # the learned decision's evidence reads (chat.decision)
 
     def timed(fn: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -186,6 +190,8 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
             finally:
                 spent["gate"] += time.perf_counter() - started
                 spent["calls"] += fn is evidence_fn
+                if fn is scored_fn:
+                    spent["calls"] += len(args[2][: decision_module.CANDIDATES]) - (args[4] is not None)
 
         return wrapper
 
@@ -197,6 +203,7 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
     places("预热")
     lines = []
     answer_module.evidence, answer_module.decide = timed(evidence_fn), timed(decide_fn)  # type: ignore[assignment]
+    answer_module.scored_candidates = timed(scored_fn)
     try:
         for label, repeat in (("cold", 1), ("warm", rounds)):
             spent.update(gate=0.0, calls=0.0)
@@ -212,6 +219,7 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
             )
     finally:
         answer_module.evidence, answer_module.decide = evidence_fn, decide_fn  # type: ignore[assignment]
+        answer_module.scored_candidates = scored_fn
     return "\n".join(lines)
 
 

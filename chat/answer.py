@@ -21,9 +21,18 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
-from chat.gaps import normalise
 from chat.decision import decide_among, load_model, scored_candidates
-from chat.gate import QuestionReading, Verdict, across, decide, evidence, passage_detail, read_question
+from chat.gaps import normalise
+from chat.gate import (
+    Evidence,
+    QuestionReading,
+    Verdict,
+    across,
+    decide,
+    evidence,
+    passage_detail,
+    read_question,
+)
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
 from lang.text import well_formed
@@ -170,12 +179,16 @@ def answer_candidates(service: SearchService, result: SearchResult, reading: Que
 
 
 def learned_choice(
-    service: SearchService, result: SearchResult, ordered: list[Hit], reading: QuestionReading
+    service: SearchService,
+    result: SearchResult,
+    ordered: list[Hit],
+    reading: QuestionReading,
+    first: Evidence | None = None,
 ) -> tuple[Hit, Verdict] | None:
     """The passage the learned decision (:mod:`chat.decision`) scores best among the first few of
     ``ordered`` and its verdict (its probability is the confidence); ``None`` when no passage is in the
     question's language (the hand-tuned rules decide)."""
-    return decide_among(load_model(), scored_candidates(service, result, ordered, reading))
+    return decide_among(load_model(), scored_candidates(service, result, ordered, reading, first))
 
 
 def compose_answer(
@@ -227,8 +240,8 @@ def compose_answer(
     ev = evidence(service, result, top, reading)
     choice = None
     if learned and reading.content is not None and ev is not None and not across(ev):
-        # a Chinese question on Chinese passages: the learned decision picks among the first few (chat.decision)
-        choice = learned_choice(service, result, ordered, reading)
+        # a Chinese question on Chinese passages: the learned decision (chat.decision) picks and decides
+        choice = learned_choice(service, result, ordered, reading, ev)
     if choice is not None:
         top, verdict = choice
     else:

@@ -46,7 +46,7 @@ FEATURES: tuple[str, ...] = (
     "dense_margin",  # its cosine minus the best other hit's
     "coverage",  # IDF-weighted share of the question's terms in the passage (BM25's view)
     "field",  # … in its heading field
-    "closeness",  # share of the question's specific words it holds (synonyms, entity links: the answer order's)
+    "closeness",  # share of the question's specific words it holds (with synonyms, entity links)
     "asks_detail",  # the question asks for a kind of detail (an amount, a person…; lang.needs)
     "keyword",  # 1 / (1 + its BM25 rank); 0 when BM25 did not find it
     "faq",  # an FAQ row rather than a document section
@@ -197,16 +197,21 @@ def paraphrase(ev: Evidence) -> bool:
 
 
 def scored_candidates(
-    service: SearchService, result: SearchResult, ordered: Sequence[Hit], reading: QuestionReading
+    service: SearchService,
+    result: SearchResult,
+    ordered: Sequence[Hit],
+    reading: QuestionReading,
+    first: Evidence | None = None,
 ) -> list[tuple[Hit, Evidence, tuple[float, ...]]]:
     """The first :data:`CANDIDATES` of ``ordered`` (the answer order) in the question's language, each
-    with its evidence (:func:`chat.gate.evidence`) and feature vector."""
+    with its evidence (:func:`chat.gate.evidence`; ``first``: the first one's, when the caller has it)
+    and feature vector."""
     out = []
     asks = bool(reading.asked)
     strangers = any(not name.entities for name in reading.names)
     cosines = [(h.chunk_id, h.dense_score or 0.0) for h in result.hits]
     for position, hit in enumerate(ordered[:CANDIDATES]):
-        ev = evidence(service, result, hit, reading)
+        ev = first if position == 0 and first is not None else evidence(service, result, hit, reading)
         if ev is None or across(ev):
             continue
         other = max((c for i, c in cosines if i != hit.chunk_id), default=0.0)

@@ -44,13 +44,17 @@ def test_the_shipped_model_is_versioned_and_matches_the_code_s_features() -> Non
 
 
 def test_probability_is_a_logistic_of_the_standardised_features() -> None:
-    model = Model("t", FEATURES, (0.0,) * len(FEATURES), (2.0,) * len(FEATURES), (1.0,) * len(FEATURES), -1.0, 0.5)
+    model = Model(
+        "t", FEATURES, (0.0,) * len(FEATURES), (2.0,) * len(FEATURES), (1.0,) * len(FEATURES), -1.0, 0.5
+    )
     x = [1.0] * len(FEATURES)
     assert model.probability(x) == pytest.approx(1 / (1 + math.exp(-(-1.0 + len(FEATURES) * 0.5))))
     assert model.probability([-1e6] * len(FEATURES)) == 0.0
 
 
-def test_the_learned_decision_answers_supported_questions_and_declines_others(demo_graph, demo_search) -> None:  # type: ignore[no-untyped-def]
+def test_the_learned_decision_answers_supported_questions_and_declines_others(
+    demo_graph, demo_search
+) -> None:  # type: ignore[no-untyped-def]
     who = load_principal(demo_graph, "E1030")
     threshold = load_model().threshold
     # a question worded like an FAQ row's, and a paraphrase the model scores
