@@ -6,7 +6,8 @@ question is about, a confidence, and follow-up questions. Whether the passage re
 question is the answer gate's call (:mod:`chat.gate`: similarity, how much of the question the
 passage contains, words the knowledge base never uses, entity links); when it does not, the reply
 says 没有找到, names the nearest topics the knowledge base does have and offers a human, instead of
-guessing. ``bench/answer_calibration.py`` measures it.
+guessing. For a Chinese question on Chinese passages the call — and which of the first few passages
+answers — is the learned decision's (:mod:`chat.decision`). ``bench/answer_calibration.py`` measures it.
 
 A question a knowledge engineer linked to an answer (:mod:`chat.links`: a near-duplicate of a resolved
 knowledge gap's wording) is answered from the linked document, section or chunk instead — when the
