@@ -2,21 +2,22 @@
 
 The hand-tuned rules of :func:`chat.gate.decide` scored 0.95+ precision on the sets they were tuned on
 and ~0.76 on every new set. This module replaces them, for Chinese questions answered from Chinese
-passages, by a logistic regression over a dozen measures the gate already takes (:func:`features`),
+passages, by a logistic regression over 11 measures the gate already takes (:func:`features`),
 trained on four independently written question sets and scored leave-one-set-out
 (``bench/answer_model.py``; figures in bench/RESULTS.md). Its label is "answering this question with this
 passage is right", so one model both picks the passage among the first few candidates (the best-scored
 one) and decides whether to answer at all (its probability clears :attr:`Model.threshold`, chosen for
-precision ≥ 0.90 on the leave-one-set-out predictions).
+precision ≥ 0.90 on the leave-one-set-out predictions). Two of the gate's rules stay, because
+leave-one-set-out they beat the model where they apply: a passage without the kind of detail asked for
+never answers, and a passage whose heading paraphrases the question answers (:func:`pick`).
 
 The coefficients ship as data (``chat/data/answer_model.json``, versioned), so retraining is running the
 script, not editing code. Scoring is a dot product: microseconds.
 
 Example::
 
-    model = load_model()
-    chosen = choose(model, scored_candidates(service, result, ordered, reading))
-    if chosen is not None and chosen.probability >= model.threshold: ...  # answer with chosen.hit
+    chosen = decide_among(load_model(), scored_candidates(service, result, ordered, reading))
+    if chosen is not None and chosen[1].answered: ...  # answer with chosen[0]
 """
 
 from __future__ import annotations
