@@ -27,6 +27,10 @@ tune the gate and committed before that tuning, is the one run once, at the end;
 question's evidence, for tuning on dev. ``--lang en|ja`` asks the hand-translated sample
 (``bench/data/answer_calibration_xlang.tsv``: the Chinese question's split and labels, the documents
 stay Chinese), which the cross-language rule of :mod:`chat.gate` was tuned on (dev only).
+
+Since session 13 a Chinese question on Chinese passages is decided by the learned decision
+(:mod:`chat.decision`), trained on all four sets: its figures here are in-sample; its leave-one-set-out
+figures, against the hand-tuned gate, come from ``bench/answer_model.py``.
 """
 
 from __future__ import annotations
