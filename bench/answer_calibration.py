@@ -29,6 +29,10 @@ tune the gate and committed before that tuning, is the one run once, at the end;
 question's evidence, for tuning on dev. ``--lang en|ja`` asks the hand-translated sample
 (``bench/data/answer_calibration_xlang.tsv``: the Chinese question's split and labels, the documents
 stay Chinese), which the cross-language rule of :mod:`chat.gate` was tuned on (dev only).
+
+Since session 13 a Chinese question on Chinese passages is decided by the learned decision
+(:mod:`chat.decision`), trained on all four sets: its figures here are in-sample; its leave-one-set-out
+figures, against the hand-tuned gate, come from ``bench/answer_model.py``.
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.retrieval_eval import file_name
 from chat.answer import compose_answer
 from chat.gate import Evidence, evidence
-from search.service import SearchService
+from search.service import Hit, SearchService
 from zhiku.access import Principal, load_principal
 from zhiku.settings import Settings
 
@@ -119,20 +123,21 @@ class Figures:
     right_rate: float  # in-scope questions answered with an expected section first
 
 
+def answers(item: Item, hit: Hit) -> bool:
+    """Whether ``hit`` is one of the sections labelled as answering ``item`` (never, out of scope)."""
+    return item.in_scope and any(
+        file_name(hit.uri) == f and s in " / ".join(hit.heading_path) + "\n" + hit.text
+        for f, s in item.expected
+    )
+
+
 def ask(service: SearchService, who: Principal, item: Item, dump: bool = False) -> Outcome:
     answer = compose_answer(service, item.question, who)
     # the same search compose_answer made (cached) and the passage it answers with (its first citation)
     result = service.search(item.question, who, k=6)
     first = answer.citations[0].chunk_id if answer.citations else None
     top = next((h for h in result.hits if h.chunk_id == first), None)
-    correct = bool(
-        item.in_scope
-        and top is not None
-        and any(
-            file_name(top.uri) == f and s in " / ".join(top.heading_path) + "\n" + top.text
-            for f, s in item.expected
-        )
-    )
+    correct = top is not None and answers(item, top)
     cited = f"{file_name(top.uri)} {top.section}" if top else ""
     if dump:
         scope = "IN " if item.in_scope else "OUT"
@@ -172,15 +177,18 @@ def demo(data_dir: str | None) -> Iterator[Settings]:
 
 def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], rounds: int = 3) -> str:
     """The answer gate's share of an ``ask``: every call :func:`compose_answer` makes to the gate
-    (:func:`chat.gate.evidence` and :func:`chat.gate.decide`) timed, over ``questions`` asked first
-    with a cold result cache (each question's first search, as a question the server has not seen)
-    and then ``rounds`` times warm (the search answered from its cache)."""
+    (:func:`chat.gate.evidence`, :func:`chat.gate.decide` and the learned decision's
+    :func:`chat.decision.scored_candidates`, which reads the evidence of each candidate) timed, over
+    ``questions`` asked first with a cold result cache (each question's first search, as a question the
+    server has not seen) and then ``rounds`` times warm (the search answered from its cache)."""
     import time
 
     import chat.answer as answer_module
+    import chat.decision as decision_module
 
     spent = {"gate": 0.0, "calls": 0.0}
     evidence_fn, decide_fn = answer_module.evidence, answer_module.decide
+    scored_fn = answer_module.scored_candidates  # the learned decision's evidence reads (chat.decision)
 
     def timed(fn: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -190,6 +198,8 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
             finally:
                 spent["gate"] += time.perf_counter() - started
                 spent["calls"] += fn is evidence_fn
+                if fn is scored_fn:
+                    spent["calls"] += len(args[2][: decision_module.CANDIDATES]) - (args[4] is not None)
 
         return wrapper
 
@@ -201,6 +211,7 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
     places("预热")
     lines = []
     answer_module.evidence, answer_module.decide = timed(evidence_fn), timed(decide_fn)  # type: ignore[assignment]
+    answer_module.scored_candidates = timed(scored_fn)
     try:
         for label, repeat in (("cold", 1), ("warm", rounds)):
             spent.update(gate=0.0, calls=0.0)
@@ -216,6 +227,7 @@ def gate_cost(service: SearchService, who: Principal, questions: Sequence[str], 
             )
     finally:
         answer_module.evidence, answer_module.decide = evidence_fn, decide_fn  # type: ignore[assignment]
+        answer_module.scored_candidates = scored_fn
     return "\n".join(lines)
 
 

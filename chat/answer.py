@@ -6,7 +6,8 @@ question is about, a confidence, and follow-up questions. Whether the passage re
 question is the answer gate's call (:mod:`chat.gate`: similarity, how much of the question the
 passage contains, words the knowledge base never uses, entity links); when it does not, the reply
 says 没有找到, names the nearest topics the knowledge base does have and offers a human, instead of
-guessing. ``bench/answer_calibration.py`` measures it.
+guessing. For a Chinese question on Chinese passages the call — and which of the first few passages
+answers — is the learned decision's (:mod:`chat.decision`). ``bench/answer_calibration.py`` measures it.
 
 A question a knowledge engineer linked to an answer (:mod:`chat.links`: a near-duplicate of a resolved
 knowledge gap's wording) is answered from the linked document, section or chunk instead — when the
@@ -21,8 +22,18 @@ from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
 
+from chat.decision import decide_among, load_model, scored_candidates
 from chat.gaps import normalise
-from chat.gate import decide, evidence, passage_detail, read_question
+from chat.gate import (
+    Evidence,
+    QuestionReading,
+    Verdict,
+    across,
+    decide,
+    evidence,
+    passage_detail,
+    read_question,
+)
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
 from lang.text import well_formed
@@ -158,6 +169,29 @@ def linked_hit(
     )
 
 
+def answer_candidates(service: SearchService, result: SearchResult, reading: QuestionReading) -> list[Hit]:
+    """The hits with content in the order they should answer: reordered by what they themselves say
+    (:func:`chat.support.answer_order`, Chinese questions), then :func:`answering_hit` first."""
+    candidates = [h for h in result.hits if substantive(h)] or result.hits
+    if reading.content is not None:
+        candidates = answer_order(candidates, reading.words, lambda h: passage_detail(service, reading, h))
+    top = answering_hit(result.query, candidates)
+    return [top, *(h for h in candidates if h is not top)]
+
+
+def learned_choice(
+    service: SearchService,
+    result: SearchResult,
+    ordered: list[Hit],
+    reading: QuestionReading,
+    first: Evidence | None = None,
+) -> tuple[Hit, Verdict] | None:
+    """The passage the learned decision (:mod:`chat.decision`) scores best among the first few of
+    ``ordered`` and its verdict (its probability is the confidence); ``None`` when no passage is in the
+    question's language (the hand-tuned rules decide)."""
+    return decide_among(load_model(), scored_candidates(service, result, ordered, reading, first))
+
+
 def compose_answer(
     service: SearchService,
     question: str,
@@ -167,11 +201,14 @@ def compose_answer(
     also: Principal | None = None,
     focus: str = "",
     links: AnswerLinks | None = None,
+    learned: bool = True,
 ) -> Answer:
     """Answer ``question`` for ``who`` from the documents ``who`` may read (and ``also`` may read, when
     given: an agent's suggestion for an employee). ``focus``: the word a follow-up turns on ("那去成都呢"
     → 成都): a passage among the first few hits that contains it answers, when it is about the question.
-    ``links``: the answers engineers linked to questions (:mod:`chat.links`), which answer first."""
+    ``links``: the answers engineers linked to questions (:mod:`chat.links`), which answer first.
+    ``learned``: False keeps the hand-tuned rules of :func:`chat.gate.decide` for every question (the
+    benchmark compares the two)."""
     question = well_formed(question)  # a lone surrogate: answered from the rest (lang.text)
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
@@ -198,13 +235,18 @@ def compose_answer(
         return Answer(
             answer_id, result.query, text, 0.0, [], entities, [], False, message, offers_handoff=not message
         )
-    # the passage that answers: the first hits reordered by what they themselves say (chat.support)
-    candidates = [h for h in result.hits if substantive(h)] or result.hits
     reading = read_question(service, result.query)  # once: every passage weighed below shares it
-    if reading.content is not None:
-        candidates = answer_order(candidates, reading.words, lambda h: passage_detail(service, reading, h))
-    top = answering_hit(result.query, candidates)
-    verdict = decide(evidence(service, result, top, reading))
+    ordered = answer_candidates(service, result, reading)
+    top = ordered[0]
+    ev = evidence(service, result, top, reading)
+    choice = None
+    if learned and reading.content is not None and ev is not None and not across(ev):
+        # a Chinese question on Chinese passages: the learned decision (chat.decision) picks and decides
+        choice = learned_choice(service, result, ordered, reading, ev)
+    if choice is not None:
+        top, verdict = choice
+    else:
+        verdict = decide(ev)
     if focus:
         # the passage holding the follow-up's word answers, covered (it may already be the first: the
         # answer order prefers a passage holding more of the question)
@@ -212,7 +254,7 @@ def compose_answer(
         named = top if focus in _body(top) else next(hits_focus, None)
         if named is not None:
             top, verdict = named, decide(evidence(service, result, named, reading), covered=True)
-    if not verdict.answered:
+    if not verdict.answered and choice is None:
         # a close runner-up may hold what the question names (成都 is in the policy's clause, not
         # in the FAQ row ranked just above it)
         for hit in result.hits:

@@ -60,8 +60,14 @@ def test_supported_questions_are_answered_from_the_right_passage(demo_graph, dem
     how = compose_answer(demo_search, "年假怎么请", who)
     # a how-question, not the close yes/no row "年假可以按小时请吗？"
     assert how.answered and "请假申请单" in how.text and "最小单位" not in how.text
-    hotel = compose_answer(demo_search, "出差去北京住酒店一晚能报多少钱", who)
+    hotel = compose_answer(demo_search, "去北京出差住宿标准是多少", who)
     assert hotel.answered and "550" in hotel.text
+    # the hand-tuned rules answer this wording too; the learned decision (chat.decision) rates it ~0.6,
+    # below its threshold, so it declines and offers the hotel standard first among the nearest topics
+    worded = "出差去北京住酒店一晚能报多少钱"
+    assert "550" in compose_answer(demo_search, worded, who, learned=False).text
+    declined = compose_answer(demo_search, worded, who)
+    assert not declined.answered and "相近的内容有：“出差住宿标准是多少？”" in declined.text
     smoking = compose_answer(demo_search, "办公室里能抽烟吗", who)
     # the document's title-only chunk ranks first; the clause that says something is the one offered
     assert smoking.citations and "吸烟" in smoking.citations[0].snippet
