@@ -87,14 +87,14 @@ def runtime_models(
             out[f"onnx-{precision}" + (f"/w{w}" if w > 1 else "")] = (onnx.embed_queries, onnx.embed_passages)
     for name in query_encoders:
         from search.onnx_e5 import OnnxE5Embedder, ensure_model
-        from search.query_encoder import TruncatedQueryEncoder, parse
+        from search.query_encoder import QueryEncoder, parse
 
         built = ensure_model(models, precisions[0])
         spec = parse(name)
         if spec is None:
             continue
         full = OnnxE5Embedder(built, threads=threads)
-        encoder = TruncatedQueryEncoder(full, built, spec, threads=threads)
+        encoder = QueryEncoder(full, built, spec, threads=threads)
         out[f"onnx-{precisions[0]}+{name}"] = (encoder.embed_queries, encoder.embed_passages)
     return out
 

@@ -281,9 +281,9 @@ def load_embedder(
             full = E5Embedder(threads=threads)
         if queries is None:
             return full
-        from search.query_encoder import TruncatedQueryEncoder
+        from search.query_encoder import QueryEncoder
 
-        return TruncatedQueryEncoder(full, built, queries, threads=threads)
+        return QueryEncoder(full, built, queries, threads=threads)
     if query_encoder != "full":
         raise ConfigError.localized(
             N_("未知的查询编码器：{name}"), f"the query encoder {query_encoder} is for e5-small only",

