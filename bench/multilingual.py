@@ -197,6 +197,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path(os.environ.get("ZHIKU_BENCH_CACHE", Path.home() / ".cache" / "zhiku")),
     )
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
+    parser.add_argument(
+        "--query-encoder",
+        default=os.environ.get("ZHIKU_EMBED_QUERY_ENCODER", "full"),
+        help="what embeds questions: full or e5-l<k> (search.query_encoder)",
+    )
     parser.add_argument("--misses", action="store_true", help="list Zhiku's document misses")
     parser.add_argument(
         "--mono", action="store_true", help="also L → L (each language's own keyword analyser at work)"
@@ -213,9 +218,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     docs = pages(load_questions(DATA, "all"))  # the same pool whichever split is asked
     print(f"machine: {machine()}")
     print(f"split: {args.split}; {len(questions)} questions × {1 + len(langs)} languages; {len(docs)} pages")
-    print(f"embedder: {args.model}; cache: {args.cache_dir}")
+    print(f"embedder: {args.model} (queries: {args.query_encoder}); cache: {args.cache_dir}")
     started = time.perf_counter()
-    embedder = load_embedder(args.model)
+    embedder = load_embedder(args.model, query_encoder=args.query_encoder)
     runs: list[Run] = []
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-ml-") as tmp:
         work = Path(tmp)

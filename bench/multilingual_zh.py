@@ -121,6 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=Path(os.environ.get("ZHIKU_BENCH_CACHE", Path.home() / ".cache" / "zhiku")),
     )
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
+    parser.add_argument(
+        "--query-encoder",
+        default=os.environ.get("ZHIKU_EMBED_QUERY_ENCODER", "full"),
+        help="what embeds questions: full or e5-l<k> (search.query_encoder)",
+    )
     parser.add_argument("--misses", action="store_true", help="list Zhiku's document misses")
     parser.add_argument("--answers", action="store_true", help="also measure answered: true (the gate)")
     parser.add_argument("--dump", type=Path, help="with --answers: each question's gate evidence (JSONL)")
@@ -139,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"machine: {machine()}")
     print(f"split: {args.split}; {len(questions)} questions × {len(LANGS)} languages; corpus {CORPUS}")
     started = time.perf_counter()
-    embedder = load_embedder(args.model)
+    embedder = load_embedder(args.model, query_encoder=args.query_encoder)
     root, files = fetch(CORPUS, args.cache_dir / "corpora")
     secs = sections(root, files)
     by_heading = {(s.doc, " / ".join(s.heading_path)): s.key for s in secs}

