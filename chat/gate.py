@@ -60,6 +60,7 @@ from dataclasses import dataclass
 from chat.support import Term, Word, content_words, haystack, specific_terms, support
 from lang.detect import detect_language
 from lang.gazetteer import Gazetteer, fold
+from lang.names import foreign_names
 from lang.names import names as lang_names
 from lang.names import tags as name_tags
 from lang.needs import asked_for, holds
@@ -219,7 +220,7 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
     snap = service.snapshot()
     weights = term_weights(service.analyser.tokens(query), snap.df, max(len(snap.chunks), 1))
     if content is None:
-        return QuestionReading(language, None, weights, "", (), {})
+        return QuestionReading(language, None, weights, "", names_across(service, query, language), {})
     gazetteer = service.gazetteer
     split = service.analyser.chinese.words(query)
     words = content_words(split, general_idf)
@@ -238,6 +239,23 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
     unknown = (n for n in lang_names(split) if snap.df.get(n, 0) == 0 and not asked_for(n))
     names += [Name(n) for n in unknown if n not in held]
     return QuestionReading(language, content, weights, asked_for(query), tuple(names), words)
+
+
+def names_across(service: SearchService, query: str, language: str) -> tuple[Name, ...]:
+    """The persons and organisations a question in another language than Chinese names that the
+    knowledge base never uses — no entity's name in any language (the gazetteer), none of its words in
+    any chunk (:func:`lang.names.foreign_names` reads them from what marks a name in the question's
+    language: "Tencent's", テンセント, 텐센트). The same principle as the Chinese names rule
+    (:func:`read_question`); :func:`decide_across` declines a passage that does not hold them."""
+    snap = service.snapshot()
+    out = []
+    for name in foreign_names(query, language):
+        if service.gazetteer.find(name):
+            continue
+        if any(snap.df.get(t, 0) > 0 for t in service.analyser.tokens(name, language)):
+            continue
+        out.append(Name(fold(name)))
+    return tuple(out)
 
 
 def passage_detail(service: SearchService, reading: QuestionReading, hit: Hit) -> bool:
@@ -359,6 +377,8 @@ def decide_across(ev: Evidence) -> Verdict:
     confidence = round(min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * ev.linked), 3)
     if ev.margin < 0:
         return Verdict(False, confidence, "not the first hit across languages")
+    if not ev.named:  # a company or person the knowledge base never mentions (names_across)
+        return Verdict(False, confidence, "a name the passage does not hold")
     if similarity >= ACROSS_SIMILARITY:
         return Verdict(True, confidence, "similar across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED and ev.linked:

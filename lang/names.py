@@ -16,6 +16,7 @@ Example::
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 
 #: jieba's tags of person and organisation names.
@@ -37,3 +38,71 @@ def names(words: Iterable[str]) -> list[str]:
     organisation's name, each once."""
     table = tags()
     return list(dict.fromkeys(w for w in words if len(w) >= 2 and table.get(w) in NAME_TAGS))
+
+
+# -- other languages: what marks a proper name in each script -----------------------------------------
+
+#: Languages of the ten whose orthography capitalises proper names but not common nouns (German
+#: capitalises every noun, so a capital says nothing there).
+CASED_NAMES = frozenset({"en", "fr", "it", "nl", "pt", "ru"})
+#: IPADIC's proper-noun subtypes of persons and organisations (places are lang.places').
+_JA_NAME_TYPES = frozenset({"人名", "組織"})
+_CAPITALISED = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-öø-ÿа-яё]+(?:[-'’][A-Za-zÀ-ÿА-яЁё]+)*)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？:;]\s*|[\"“«]\s*)$")
+_KATAKANA = re.compile(r"[\u30a1-\u30faー・]{2,}")
+
+
+def foreign_names(text: str, language: str) -> list[str]:
+    """The proper names of persons or organisations a question in ``language`` (ISO 639-1) holds, read
+    from what marks a name in that language, never from a list of names: in Japanese the dictionary's
+    tags (IPADIC 固有名詞 人名/組織, as jieba's for Chinese) and a katakana word the dictionary can only
+    read in pieces (テンセント → テン + セント: a transliterated name); in Korean Kiwi's proper-noun tag
+    (NNP); in the cased languages whose common nouns are lower-case, a capitalised word that does not
+    start a sentence ("Tencent's", "Huawei employees"), except a place after a preposition of place
+    (:func:`lang.places.named_places`: "in Chengdu" is the city slot). Each once, in order. Whether the
+    knowledge base uses the name is the caller's to check."""
+    if language == "ja":
+        return japanese_names(text)
+    if language == "ko":
+        return korean_names(text)
+    if language in CASED_NAMES:
+        return cased_names(text)
+    return []
+
+
+def cased_names(text: str) -> list[str]:
+    from lang.places import named_places
+
+    places = {w for place in named_places(text) for w in place.split()}
+    out = []
+    for m in _CAPITALISED.finditer(text):
+        if _SENTENCE_START.search(text[: m.start()]):
+            continue
+        word = re.sub(r"[''’]s$", "", m.group(1))
+        if word not in places and len(word) >= 2:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def japanese_names(text: str) -> list[str]:
+    from lang.analysers import mecab_words
+
+    words = mecab_words(text)
+    out = [
+        surface
+        for surface, feature in words
+        if feature[1:2] == ("固有名詞",) and feature[2] in _JA_NAME_TYPES
+    ]
+    # a katakana run the dictionary holds only in pieces; a loanword it knows is one word (ホテル)
+    pieces = [surface for surface, _ in words]
+    for m in _KATAKANA.finditer(text):
+        run = m.group(0).strip("・")
+        if run not in pieces and any(p in run and p != run for p in pieces):
+            out.append(run)
+    return [n for n in dict.fromkeys(out) if not any(n != o and n in o for o in out)]  # アリババ, not アリ
+
+
+def korean_names(text: str) -> list[str]:
+    from lang.analysers import kiwi_tags
+
+    return list(dict.fromkeys(form for form, tag in kiwi_tags(text) if tag == "NNP" and len(form) >= 2))
