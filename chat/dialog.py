@@ -39,7 +39,7 @@ from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
 from approvals.labels import chain_labels
 from approvals.rules import Instance, attachments
-from chat.answer import Answer, Citation, compose_answer
+from chat.answer import PINYIN, Answer, Citation, compose_answer
 from chat.chain_sources import chain_citations
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import LANGUAGE_DATA, UNCLEAR, IntentModel
@@ -332,7 +332,7 @@ class DialogEngine:
             return Reply(
                 session.id,
                 "clarify",
-                _("看起来您输入的是拼音。请用汉字（或英文、日文等）输入问题，例如“年假怎么请”。"),
+                _(PINYIN),
                 UNCLEAR,
                 notice=notice,
             )

@@ -304,6 +304,36 @@ def test_ask_in_english_frames_the_chinese_source_and_refuses_an_empty_question(
     assert not empty["answered"] and empty["text"].startswith("Please type a question")
 
 
+def test_odd_input_through_ask_gets_a_clear_reply_in_the_askers_language(writing_client: TestClient) -> None:
+    client = writing_client
+    headers = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
+    query = "query($q: String!) { ask(question: $q) { text answered language citations { title } } }"
+
+    def ask(question: str) -> dict:  # type: ignore[type-arg]
+        body = {"query": query, "variables": {"q": question}}
+        return client.post("/graphql", json=body, headers=headers).json()["data"]["ask"]  # type: ignore[no-any-return]
+
+    # mixed Chinese and English: read as Chinese, about VPN (the VPN topics offered when not answered)
+    mixed = ask("我的 VPN 连不上 help")
+    assert mixed["language"] == "zh_Hans" and any("VPN" in c["title"] for c in mixed["citations"])
+    # emoji only, and nothing left after normalisation: asked for a question, no search
+    for nothing in ("👍👍", "？？？ !!"):
+        reply = ask(nothing)
+        assert not reply["answered"] and reply["text"].startswith("请输入要查询的问题"), reply
+    # pinyin: asked for characters, as the chat does, instead of unrelated "nearest topics"
+    pinyin = ask("nianjia zenme qing")
+    assert (
+        not pinyin["answered"]
+        and pinyin["text"].startswith("看起来您输入的是拼音")
+        and not pinyin["citations"]
+    )
+    # a language outside the ten (Turkish, Arabic): English, sentences spaced, the nearest topic offered
+    for outside in ("Yıllık iznim kaç gün?", "كم يوما إجازة سنوية لدي؟"):
+        reply = ask(outside)
+        assert reply["language"] == "en" and "(Your language is not supported yet" in reply["text"], reply
+        assert "this question. Related topics: " in reply["text"] and "年假" in reply["text"]
+
+
 def test_a_lone_surrogate_in_a_question_is_answered_not_a_server_error(
     demo_copy: object, copy_search: SearchService, fresh_limits: None
 ) -> None:
