@@ -110,6 +110,10 @@ GENERAL_SPAN = 5.0
 ACROSS_SIMILARITY = 0.86  # answer on similarity alone
 ACROSS_SIMILARITY_BACKED = 0.81  # … or this much, backed by an entity link or a clear win:
 ACROSS_MARGIN = 0.015  # the first hit's fused score ahead of the second's by this much
+#: … or this much, backed by both (session 13, dev of answer_calibration_xlang: three more English
+#: questions answered, all right — "Which system do I submit expense claims in?" at 0.786 — and no
+#: out-of-scope one is linked with a clear lead; "Is there a shuttle bus?" at 0.799)
+ACROSS_SIMILARITY_BACKED_TWICE = 0.78
 #: Session 11 (chosen on both sets of ``bench/answer_calibration.py``, both tuning sets now): a passage
 #: holding less than this share of the question's specificity answers only when its own cosine with
 #: the question is at least SUPPORT_SIMILARITY, or its heading's (an FAQ row's question) at least
@@ -385,4 +389,6 @@ def decide_across(ev: Evidence) -> Verdict:
         return Verdict(True, confidence, "linked across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED and ev.margin >= ACROSS_MARGIN:
         return Verdict(True, confidence, "clear across languages")
+    if similarity >= ACROSS_SIMILARITY_BACKED_TWICE and ev.linked and ev.margin >= ACROSS_MARGIN:
+        return Verdict(True, confidence, "linked and clear across languages")
     return Verdict(False, confidence, "low similarity across languages")
