@@ -50,6 +50,8 @@ _JA_NAME_TYPES = frozenset({"人名", "組織"})
 _CAPITALISED = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-öø-ÿа-яё]+(?:[-'’][A-Za-zÀ-ÿА-яЁё]+)*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？:;]\s*|[\"“«]\s*)$")
 _KATAKANA = re.compile(r"[\u30a1-\u30faー・]{2,}")
+#: The longest piece (characters) of a katakana run read as a transliterated name (テン・セント).
+SYLLABLE_PIECE = 3
 
 
 def foreign_names(text: str, language: str) -> list[str]:
@@ -74,11 +76,23 @@ def cased_names(text: str) -> list[str]:
     from lang.places import named_places
 
     places = {w for place in named_places(text) for w in place.split()}
+    found = list(_CAPITALISED.finditer(text))
     out = []
-    for m in _CAPITALISED.finditer(text):
+    for i, m in enumerate(found):
         if _SENTENCE_START.search(text[: m.start()]):
             continue
-        word = re.sub(r"[''’]s$", "", m.group(1))
+        # a run of capitalised words is a title-cased term more often than a company ("Secure Shell",
+        # "Spring Festival"): only a capital standing alone counts
+        # (a sentence's first word is capitalised whatever it is: no neighbour)
+        before = (
+            found[i - 1].end() if i and not _SENTENCE_START.search(text[: found[i - 1].start()]) else None
+        )
+        after = found[i + 1].start() if i + 1 < len(found) else None
+        if (before is not None and text[before : m.start()].isspace()) or (
+            after is not None and text[m.end() : after].isspace()
+        ):
+            continue
+        word = re.sub(r"['’]s$", "", m.group(1))
         if word not in places and len(word) >= 2:
             out.append(word)
     return list(dict.fromkeys(out))
@@ -88,16 +102,21 @@ def japanese_names(text: str) -> list[str]:
     from lang.analysers import mecab_words
 
     words = mecab_words(text)
+    # the dictionary's persons and organisations (it tags an unknown Latin word 組織 too: Latin script
+    # is the cased rule's, not Japanese's, so only names in Japanese script)
     out = [
         surface
         for surface, feature in words
-        if feature[1:2] == ("固有名詞",) and feature[2] in _JA_NAME_TYPES
+        if feature[1:2] == ("固有名詞",) and feature[2] in _JA_NAME_TYPES and not surface.isascii()
     ]
-    # a katakana run the dictionary holds only in pieces; a loanword it knows is one word (ホテル)
+    # a katakana run the dictionary holds only in short pieces, syllables rather than words
+    # (テン・セント, ファー・ウェイ): a transliterated name; a loanword it knows is one word (ホテル), a
+    # compound of loanwords joins words of their own (コマンド・ライン, ディスク・イメージ)
     pieces = [surface for surface, _ in words]
     for m in _KATAKANA.finditer(text):
         run = m.group(0).strip("・")
-        if run not in pieces and any(p in run and p != run for p in pieces):
+        parts = [p for p in pieces if p in run and p != run]
+        if run not in pieces and parts and all(len(p) <= SYLLABLE_PIECE for p in parts):
             out.append(run)
     return [n for n in dict.fromkeys(out) if not any(n != o and n in o for o in out)]  # アリババ, not アリ
 
