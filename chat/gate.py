@@ -28,7 +28,9 @@ The evidence, all about the first hit:
 * ``named`` — whether the passage names every person or organisation the question names: a person of
   the org chart (the gazetteer; any of the entity's names, or a link to it), or a name jieba's
   dictionary knows (:func:`lang.names.names`) that the knowledge base never uses — "华为员工出差能坐
-  商务座吗" is about another company, however close the travel FAQ row is.
+  商务座吗" is about another company, however close the travel FAQ row is. For a question in another
+  language, the names :func:`names_across` reads (テンセント, "Tencent's"; session 13), which
+  :func:`decide_across` reads too.
 
 What is read from the question alone (its language, specific words, term weights, the kind of detail
 asked for, the names it holds, the words :func:`chat.support.answer_order` ranks by) is read once per
@@ -376,7 +378,9 @@ def decide_across(ev: Evidence) -> Verdict:
     and a runner-up — even a similar or linked one — was most often the wrong row on the same topic
     (年假 questions and the other 年假 FAQ rows) on dev.
     No translation is involved. ``covered`` (a follow-up's slot) does not apply: the slot value is
-    matched in the passage's words, not the question's."""
+    matched in the passage's words, not the question's. A question naming a company or person the
+    knowledge base never mentions (``named``) is declined, as the same-language rule declines it; a
+    first hit both linked and clearly ahead answers from a lower cosine than either backing alone."""
     similarity = max(ev.dense, ev.heading_dense)
     confidence = round(min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * ev.linked), 3)
     if ev.margin < 0:

@@ -8,9 +8,15 @@ any company's. The words come already split (:meth:`lang.text.Tokenizer.words`: 
 no guessed ones) and are looked up in the dictionary's tag table, with no second segmentation. Place
 names are :func:`lang.places.places`.
 
+In the other languages :func:`foreign_names` reads what marks a name there, still without any list of
+names: the Japanese dictionary's person/organisation tags and transliterated katakana (テンセント), Kiwi's
+proper-noun tag in Korean, a capital standing alone inside a sentence in the cased languages whose
+common nouns are lower-case ("Tencent's").
+
 Example::
 
     names(["华为", "员工", "出差"])   # ['华为']
+    foreign_names("テンセント社員の食事手当はいくらですか", "ja")   # ['テンセント']
 """
 
 from __future__ import annotations
