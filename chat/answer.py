@@ -36,6 +36,7 @@ from chat.gate import (
 )
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
+from lang.pinyin import looks_like_pinyin
 from lang.text import well_formed
 from search.fusion import field_text
 from search.recommend import follow_ups
@@ -52,6 +53,10 @@ SEARCH_MESSAGES = (
 )
 HANDOFF_OFFER = N_("您可以换个说法再问，或回复“转人工”联系人工客服。")
 NOT_FOUND = N_("抱歉，知识库里没有找到能回答这个问题的资料。")
+#: Romanised Chinese ("nianjia zenme qing", lang.pinyin): the index holds characters, so ask for them.
+PINYIN = N_("看起来您输入的是拼音。请用汉字（或英文、日文等）输入问题，例如“年假怎么请”。")
+#: Reply languages whose sentences follow each other without a space (the others take one).
+UNSPACED = ("zh_Hans", "zh_Hant", "ja")
 #: Topics named when nothing answers (the nearest distinct sections among the hits).
 NEAREST_TOPICS = 3
 #: Hits this close to the first one (fused score) compete for answering: when the employee asks *how*
@@ -136,7 +141,13 @@ def not_found(hits: list[Hit]) -> str:
     """没有找到, the nearest topics the knowledge base does have, and the hand-off offer."""
     topics = list(dict.fromkeys(topic(h) for h in hits if substantive(h)))[:NEAREST_TOPICS]
     near = _("相近的内容有：{topics}。", topics="、".join(topics)) if topics else ""
-    return _(NOT_FOUND) + near + _(HANDOFF_OFFER)
+    return sentences(_(NOT_FOUND), near, _(HANDOFF_OFFER))
+
+
+def sentences(*parts: str) -> str:
+    """Translated sentences one after another: run together in Chinese and Japanese, a space between
+    them in the other languages ("…this question. Related topics: …")."""
+    return ("" if current() in UNSPACED else " ").join(p for p in parts if p)
 
 
 def linked_hit(
@@ -210,9 +221,11 @@ def compose_answer(
     ``learned``: False keeps the hand-tuned rules of :func:`chat.gate.decide` for every question (the
     benchmark compares the two)."""
     question = well_formed(question)  # a lone surrogate: answered from the rest (lang.text)
+    answer_id = f"ans-{uuid.uuid4().hex[:16]}"
+    if looks_like_pinyin(question):  # as the chat answers it (chat.dialog), for ask and the agents too
+        return Answer(answer_id, question, _(PINYIN), 0.0, answered=False, message=_(PINYIN))
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
-    answer_id = f"ans-{uuid.uuid4().hex[:16]}"
     entities = [(e, s) for e, s in result.entities]
     link = links.match(question) if links is not None else None
     linked = linked_hit(service, link, question, who, result, also) if link is not None else None
@@ -231,7 +244,7 @@ def compose_answer(
     if not result.hits:
         # search's own word (an empty question, an empty knowledge base) is shown as it is
         message = _(result.message) if result.message else ""
-        text = message or _(NOT_FOUND) + _(HANDOFF_OFFER)
+        text = message or sentences(_(NOT_FOUND), _(HANDOFF_OFFER))
         return Answer(
             answer_id, result.query, text, 0.0, [], entities, [], False, message, offers_handoff=not message
         )

@@ -37,8 +37,9 @@ from circuitbreaker import CircuitBreaker, CircuitBreakerError
 from approvals.attachments import open_path
 from approvals.chain import resolve_chain
 from approvals.engine import ApprovalEngine
+from approvals.labels import chain_labels
 from approvals.rules import Instance, attachments
-from chat.answer import Answer, Citation, compose_answer
+from chat.answer import PINYIN, Answer, Citation, compose_answer
 from chat.chain_sources import chain_citations
 from chat.desk import TICKET_STATUS_ZH, TicketDesk
 from chat.intents import LANGUAGE_DATA, UNCLEAR, IntentModel
@@ -61,7 +62,7 @@ from queries import load as load_query
 from search.service import SearchService
 from zhiku.access import Principal
 from zhiku.errors import GraphUnavailable, NotFoundError, ZhikuError
-from zhiku.i18n import DEFAULT, N_, everywhere, using
+from zhiku.i18n import DEFAULT, N_, current, everywhere, using
 from zhiku.i18n import tr as _
 
 MAX_MESSAGE_CHARS = 500
@@ -331,7 +332,7 @@ class DialogEngine:
             return Reply(
                 session.id,
                 "clarify",
-                _("看起来您输入的是拼音。请用汉字（或英文、日文等）输入问题，例如“年假怎么请”。"),
+                _(PINYIN),
                 UNCLEAR,
                 notice=notice,
             )
@@ -867,11 +868,13 @@ class DialogEngine:
             raise  # the breaker and the degraded reply handle a store that is down
         except ZhikuError as exc:
             return Reply(session.id, "clarify", exc.message_zh, "谁来审批")
+        # the process and its steps as the asker's language names them, where the data does
+        names = chain_labels(self.store, chain, current())
         steps = []
         for i, step in enumerate(chain.active_steps, 1):
             people = _("、").join(a.name for a in step.approvers) or _("（暂无人担任，请联系管理员）")
             note = _(MODE_NOTE[step.mode]) if MODE_NOTE.get(step.mode) else ""
-            steps.append(f"{i}. {step.name}：{people}{note}")
+            steps.append(f"{i}. {names.step(step)}：{people}{note}")
         condition = _("、").join(
             x
             for x in (
@@ -883,13 +886,13 @@ class DialogEngine:
         head = (
             _(
                 "按“{process}”流程（{condition}），审批步骤如下：",
-                process=chain.process_name,
+                process=names.process,
                 condition=condition,
             )
             if condition
-            else _("按“{process}”流程，审批步骤如下：", process=chain.process_name)
+            else _("按“{process}”流程，审批步骤如下：", process=names.process)
         ) + "\n"
-        skipped = [s.name for s in chain.steps if not s.applies]
+        skipped = [names.step(s) for s in chain.steps if not s.applies]
         tail = "\n" + _("（条件未触发而跳过：{steps}）", steps=_("、").join(skipped)) if skipped else ""
         if (amount is None and any("金额" in s.condition for s in chain.steps)) or (
             days is None and any("天" in s.condition for s in chain.steps)
@@ -898,11 +901,12 @@ class DialogEngine:
         session.last_entities = [(chain.process_id, chain.process_name, "ApprovalProcess")]
         session.last_intent = "谁来审批"
         citations = chain_citations(self.store, self.search, chain, who)
-        sources = "、".join(dict.fromkeys(f"《{c.title}》{c.section}".strip() for c in citations))
+        sources = _("、").join(dict.fromkeys(f"《{c.title}》{c.section}".strip() for c in citations))
+        basis = "\n" + _("（依据：{sources}）", sources=sources) if sources else ""
         return Reply(
             session.id,
             "answer",
-            head + "\n".join(steps) + tail + (f"\n（依据：{sources}）" if sources else ""),
+            head + "\n".join(steps) + tail + basis,
             "谁来审批",
             0.95,
             citations,

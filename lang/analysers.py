@@ -104,6 +104,20 @@ def japanese_tokens(text: str) -> list[str]:
     return [t for t in out if t.strip() and _WORDS.search(t)]
 
 
+def mecab_words(text: str) -> list[tuple[str, tuple[str, ...]]]:
+    """MeCab's (IPADIC) words of ``text`` with their features (part of speech and subtypes first)."""
+    text = unicodedata.normalize("NFKC", text)
+    with _JA_LOCK:
+        return [(word.surface, tuple(word.feature)) for word in _mecab()(text)]
+
+
+def kiwi_tags(text: str) -> list[tuple[str, str]]:
+    """Kiwi's morphemes of ``text`` with their tags (``NNP``: a proper noun)."""
+    text = unicodedata.normalize("NFKC", text)
+    with _KO_LOCK:
+        return [(t.form, t.tag) for t in _kiwi().tokenize(text)]
+
+
 def korean_tokens(text: str) -> list[str]:
     """Kiwi morphemes that carry content (nouns, stems, roots, foreign words, numbers)."""
     text = unicodedata.normalize("NFKC", text).lower()

@@ -8,14 +8,21 @@ any company's. The words come already split (:meth:`lang.text.Tokenizer.words`: 
 no guessed ones) and are looked up in the dictionary's tag table, with no second segmentation. Place
 names are :func:`lang.places.places`.
 
+In the other languages :func:`foreign_names` reads what marks a name there, still without any list of
+names: the Japanese dictionary's person/organisation tags and transliterated katakana (テンセント), Kiwi's
+proper-noun tag in Korean, a capital standing alone inside a sentence in the cased languages whose
+common nouns are lower-case ("Tencent's").
+
 Example::
 
     names(["华为", "员工", "出差"])   # ['华为']
+    foreign_names("テンセント社員の食事手当はいくらですか", "ja")   # ['テンセント']
 """
 
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Iterable, Mapping
 
 #: jieba's tags of person and organisation names.
@@ -37,3 +44,90 @@ def names(words: Iterable[str]) -> list[str]:
     organisation's name, each once."""
     table = tags()
     return list(dict.fromkeys(w for w in words if len(w) >= 2 and table.get(w) in NAME_TAGS))
+
+
+# -- other languages: what marks a proper name in each script -----------------------------------------
+
+#: Languages of the ten whose orthography capitalises proper names but not common nouns (German
+#: capitalises every noun, so a capital says nothing there).
+CASED_NAMES = frozenset({"en", "fr", "it", "nl", "pt", "ru"})
+#: IPADIC's proper-noun subtypes of persons and organisations (places are lang.places').
+_JA_NAME_TYPES = frozenset({"人名", "組織"})
+_CAPITALISED = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-öø-ÿа-яё]+(?:[-'’][A-Za-zÀ-ÿА-яЁё]+)*)")
+_SENTENCE_START = re.compile(r"(?:^|[.!?。！？:;]\s*|[\"“«]\s*)$")
+_KATAKANA = re.compile(r"[\u30a1-\u30faー・]{2,}")
+#: The longest piece (characters) of a katakana run read as a transliterated name (テン・セント).
+SYLLABLE_PIECE = 3
+
+
+def foreign_names(text: str, language: str) -> list[str]:
+    """The proper names of persons or organisations a question in ``language`` (ISO 639-1) holds, read
+    from what marks a name in that language, never from a list of names: in Japanese the dictionary's
+    tags (IPADIC 固有名詞 人名/組織, as jieba's for Chinese) and a katakana word the dictionary can only
+    read in pieces (テンセント → テン + セント: a transliterated name); in Korean Kiwi's proper-noun tag
+    (NNP); in the cased languages whose common nouns are lower-case, a capitalised word that does not
+    start a sentence ("Tencent's", "Huawei employees"), except a place after a preposition of place
+    (:func:`lang.places.named_places`: "in Chengdu" is the city slot). Each once, in order. Whether the
+    knowledge base uses the name is the caller's to check."""
+    if language == "ja":
+        return japanese_names(text)
+    if language == "ko":
+        return korean_names(text)
+    if language in CASED_NAMES:
+        return cased_names(text)
+    return []
+
+
+def cased_names(text: str) -> list[str]:
+    from lang.places import named_places
+
+    places = {w for place in named_places(text) for w in place.split()}
+    found = list(_CAPITALISED.finditer(text))
+    out = []
+    for i, m in enumerate(found):
+        if _SENTENCE_START.search(text[: m.start()]):
+            continue
+        # a run of capitalised words is a title-cased term more often than a company ("Secure Shell",
+        # "Spring Festival"): only a capital standing alone counts
+        # (a sentence's first word is capitalised whatever it is: no neighbour)
+        before = (
+            found[i - 1].end() if i and not _SENTENCE_START.search(text[: found[i - 1].start()]) else None
+        )
+        after = found[i + 1].start() if i + 1 < len(found) else None
+        if (before is not None and text[before : m.start()].isspace()) or (
+            after is not None and text[m.end() : after].isspace()
+        ):
+            continue
+        word = re.sub(r"['’]s$", "", m.group(1))
+        if word not in places and len(word) >= 2:
+            out.append(word)
+    return list(dict.fromkeys(out))
+
+
+def japanese_names(text: str) -> list[str]:
+    from lang.analysers import mecab_words
+
+    words = mecab_words(text)
+    # the dictionary's persons and organisations (it tags an unknown Latin word 組織 too: Latin script
+    # is the cased rule's, not Japanese's, so only names in Japanese script)
+    out = [
+        surface
+        for surface, feature in words
+        if feature[1:2] == ("固有名詞",) and feature[2] in _JA_NAME_TYPES and not surface.isascii()
+    ]
+    # a katakana run the dictionary holds only in short pieces, syllables rather than words
+    # (テン・セント, ファー・ウェイ): a transliterated name; a loanword it knows is one word (ホテル), a
+    # compound of loanwords joins words of their own (コマンド・ライン, ディスク・イメージ)
+    pieces = [surface for surface, _ in words]
+    for m in _KATAKANA.finditer(text):
+        run = m.group(0).strip("・")
+        parts = [p for p in pieces if p in run and p != run]
+        if run not in pieces and parts and all(len(p) <= SYLLABLE_PIECE for p in parts):
+            out.append(run)
+    return [n for n in dict.fromkeys(out) if not any(n != o and n in o for o in out)]  # アリババ, not アリ
+
+
+def korean_names(text: str) -> list[str]:
+    from lang.analysers import kiwi_tags
+
+    return list(dict.fromkeys(form for form, tag in kiwi_tags(text) if tag == "NNP" and len(form) >= 2))

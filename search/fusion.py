@@ -50,6 +50,9 @@ class Weights:
     #: across languages only (:func:`dense_evidence`): the weight of the cosine with the chunk's whole
     #: section, relative to the chunk's own
     section_dense: float = 1.0
+    #: … and the heading cosine's weight beside it (session 13: the section includes the heading, so a
+    #: short heading counted at the same-language weight on top of it is the hub-prone view twice)
+    heading_dense_across: float = 0.3
 
 
 WEIGHTS = Weights()
@@ -150,9 +153,29 @@ def dense_evidence(
     )
     if section_dense is None or weights.section_dense <= 0:
         return out
-    scale = (1.0 + weights.heading_dense) / (1.0 + weights.heading_dense + weights.section_dense)
+    return with_section(dense, heading_dense, section_dense, weights)
+
+
+def with_section(
+    dense: Floats, heading_dense: Floats, section_dense: Floats, weights: Weights = WEIGHTS
+) -> npt.NDArray[np.float64]:
+    """:func:`dense_evidence` when the section cosine applies (no candidate in the question's
+    language): chunk + ``heading_dense_across`` × heading + ``section_dense`` × section, rescaled to the
+    chunk-and-heading scale of the same-language score (the gate reads score leads).
+
+    Session 13 (dev splits of ``bench/multilingual.py`` and ``bench/multilingual_zh.py``, re-scored
+    from captured inputs, question by question against e5 alone): at the same-language heading weight
+    (0.45) the short Chinese headings that resemble every question (修改页面方向, 更改页码…) came first
+    for Dutch, Japanese and Russian questions whose section e5 alone had right; the section already
+    holds its heading. Heading weight 0.45 → 0.3: document top-1 0.541 → 0.546 and 0.879 → 0.893, and
+    no language of ``multilingual_zh`` below e5 (ja and ru were one question under); 0.25–0.35 are a
+    plateau. A hub penalty (CSLS-like, on the heading cosine) and letting the fused score reorder only
+    near the best section cosine were worse or no better (``bench/RESULTS.md``)."""
+    scale = (1.0 + weights.heading_dense) / (1.0 + weights.heading_dense_across + weights.section_dense)
     scaled: npt.NDArray[np.float64] = (
-        out + weights.section_dense * np.asarray(section_dense, dtype=np.float64)
+        np.asarray(dense, dtype=np.float64)
+        + weights.heading_dense_across * np.asarray(heading_dense, dtype=np.float64)
+        + weights.section_dense * np.asarray(section_dense, dtype=np.float64)
     ) * scale
     return scaled
 

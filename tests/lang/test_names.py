@@ -4,7 +4,7 @@ from a question before it weighs any passage."""
 from __future__ import annotations
 
 from lang.gazetteer import Gazetteer
-from lang.names import names
+from lang.names import foreign_names, names
 from lang.text import Tokenizer
 
 
@@ -44,3 +44,27 @@ def test_an_entity_s_surfaces_are_every_name_and_synonym() -> None:
     assert gazetteer.surfaces("SYS-WECOM") == {"企业微信", "企微"}
     assert gazetteer.surfaces("SYS-VPN") == {"vpn"}  # folded, as matched
     assert gazetteer.surfaces("nobody") == frozenset()
+
+
+def test_foreign_names_are_read_from_what_marks_a_name_in_each_language() -> None:
+    # Japanese: a katakana word the dictionary reads only in pieces (テン + セント), or its name tags
+    assert foreign_names("テンセント社員の食事手当はいくらですか", "ja") == ["テンセント"]
+    assert foreign_names("アリババの経費精算は？", "ja") == ["アリババ"]  # not also its piece アリ
+    assert foreign_names("トヨタの社員の結婚休暇は何日ですか", "ja") == ["トヨタ"]
+    assert foreign_names("ホテル代はいくらまで精算できますか", "ja") == []  # a loanword is one word
+    # … and a compound of loanwords is read in words, not syllables
+    assert foreign_names("ログインパスワードを忘れました", "ja") == []
+    assert foreign_names("コマンドラインでのパッケージ管理は？", "ja") == []
+    assert foreign_names("wayland環境でgnomeが使うパッケージは？", "ja") == []  # Latin: not Japanese's rule
+    # Korean: Kiwi's proper-noun tag
+    assert foreign_names("텐센트 직원의 식대는 얼마인가요?", "ko") == ["텐센트"]
+    assert foreign_names("결혼 휴가는 며칠인가요?", "ko") == []
+    # cased languages: a capital inside a sentence, not a place after a preposition of place
+    assert foreign_names("What is Tencent's meal allowance?", "en") == ["Tencent"]
+    assert foreign_names("Do Huawei employees get more leave?", "en") == ["Huawei"]
+    assert foreign_names("What is the hotel allowance in Beijing?", "en") == []
+    assert foreign_names("I lost my badge. What now?", "en") == []  # sentence starts, "I"
+    assert foreign_names("What is the Secure Shell (SSH)?", "en") == []  # a title-cased term
+    assert foreign_names("Quel est le congé de mariage chez Renault ?", "fr") == ["Renault"]
+    # German capitalises every noun: a capital says nothing there
+    assert foreign_names("Wie viele Tage Hochzeitsurlaub bekomme ich?", "de") == []
