@@ -87,6 +87,10 @@ class Evidence:
     support: float = 1.0  # the share of the question's specific words the passage holds
     detail: bool = True  # the passage holds the kind of detail the question asks for
     named: bool = True  # the passage names every person or organisation the question names
+    # the passage's document is about an entity the question names (its title names it, or that
+    # entity's topic: search.about.with_topics): read across languages only, where a clause of
+    # 差旅管理办法 is about 差旅 as a reader sees it
+    linked_document: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,6 +331,8 @@ def evidence(
         support=support(content, passage) if content is not None else 1.0,
         detail=passage_detail(service, reading, top),
         named=all(name.named_by(passage, linked_to) for name in reading.names),
+        linked_document=pos is not None
+        and not query_entities.isdisjoint(snap.topics.get(snap.chunks[pos].doc_id, frozenset())),
     )
 
 
@@ -382,17 +388,18 @@ def decide_across(ev: Evidence) -> Verdict:
     knowledge base never mentions (``named``) is declined, as the same-language rule declines it; a
     first hit both linked and clearly ahead answers from a lower cosine than either backing alone."""
     similarity = max(ev.dense, ev.heading_dense)
-    confidence = round(min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * ev.linked), 3)
+    linked = ev.linked or ev.linked_document
+    confidence = round(min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * linked), 3)
     if ev.margin < 0:
         return Verdict(False, confidence, "not the first hit across languages")
     if not ev.named:  # a company or person the knowledge base never mentions (names_across)
         return Verdict(False, confidence, "a name the passage does not hold")
     if similarity >= ACROSS_SIMILARITY:
         return Verdict(True, confidence, "similar across languages")
-    if similarity >= ACROSS_SIMILARITY_BACKED and ev.linked:
+    if similarity >= ACROSS_SIMILARITY_BACKED and linked:
         return Verdict(True, confidence, "linked across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED and ev.margin >= ACROSS_MARGIN:
         return Verdict(True, confidence, "clear across languages")
-    if similarity >= ACROSS_SIMILARITY_BACKED_TWICE and ev.linked and ev.margin >= ACROSS_MARGIN:
+    if similarity >= ACROSS_SIMILARITY_BACKED_TWICE and linked and ev.margin >= ACROSS_MARGIN:
         return Verdict(True, confidence, "linked and clear across languages")
     return Verdict(False, confidence, "low similarity across languages")

@@ -49,3 +49,15 @@ def document_entities(
         if found:
             out[doc_id] = found
     return out
+
+
+def with_topics(
+    about: Mapping[str, frozenset[str]], topics: Mapping[str, frozenset[str]]
+) -> dict[str, frozenset[str]]:
+    """Document id → the entities it is about and the topics those are filed under: a clause of
+    差旅管理办法 (about ``POL-travel``) is about 差旅 (``TOPIC-travel``) as a reader sees it, though it
+    names only cities and amounts."""
+    out: dict[str, frozenset[str]] = {}
+    for doc_id, entities in about.items():
+        out[doc_id] = entities.union(*(topics.get(e, frozenset()) for e in entities))
+    return out

@@ -45,7 +45,7 @@ from lang.gazetteer import Gazetteer
 from lang.text import NormalisedQuery, has_content, normalise_query
 from queries import load as load_query
 from search import fusion
-from search.about import document_entities
+from search.about import document_entities, with_topics
 from search.batcher import batched
 from search.catalog import Catalog, ChunkRow, DocRow
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
@@ -192,11 +192,15 @@ class Snapshot:
         fields: Fields | None = None,
         sections: Sections | None = None,
         about: dict[str, frozenset[str]] | None = None,
+        topics: dict[str, frozenset[str]] | None = None,
     ) -> None:
         import bm25s
 
         self.version = version
         self.about = about or {}  # document id → the entities its title names (search.about)
+        # document id → what it is about and those entities' topics (a policy's zk:hasTopic): read by
+        # the answer gate across languages (chat.gate.Evidence.linked_document), not by ranking
+        self.topics = topics or {}
         self.fields = fields or Fields.empty(vector.dim)
         self.sections = sections or Sections.empty(vector.dim)
         self.docs = docs
@@ -606,10 +610,16 @@ class SearchService:
             vector,
             fields,
             self._sections(chunks, docs, vector.dim),
-            document_entities(docs, chunks, self.gazetteer),
+            about := document_entities(docs, chunks, self.gazetteer),
+            with_topics(about, self._entity_topics()),
         )
         with self._swap:
             self._snapshot = snapshot
+
+    def _entity_topics(self) -> dict[str, frozenset[str]]:
+        """Policy/process id → the topics it is filed under (read once per published snapshot)."""
+        rows = self.store.query(load_query("entity_topics").text)
+        return {str(r["id"]): frozenset(str(t) for t in r["topics"]) for r in rows}
 
     def _fields(self, chunks: Sequence[ChunkRow], dim: int) -> Fields:
         """The chunks' heading fields, embedded once per distinct text (through the cache: a heading

@@ -4,7 +4,7 @@ document name — not its chapters, not an FAQ's categories."""
 from __future__ import annotations
 
 from lang.gazetteer import Gazetteer
-from search.about import document_entities
+from search.about import document_entities, with_topics
 from search.catalog import ChunkRow, DocRow
 
 GAZETTEER = Gazetteer(
@@ -44,3 +44,12 @@ def test_the_title_and_a_heading_above_every_chunk_name_what_a_document_is_about
     ]
     about = document_entities(docs, chunks, GAZETTEER)
     assert about == {"guide": frozenset({"LOC-TYO"}), "rules": frozenset({"LOC-TYO"})}
+
+
+def test_a_document_about_a_policy_is_about_the_policys_topics_too() -> None:
+    about = {"travel": frozenset({"POL-travel"}), "tokyo": frozenset({"LOC-TYO"})}
+    topics = {"POL-travel": frozenset({"TOPIC-travel", "TOPIC-expense"}), "POL-other": frozenset({"TOPIC-x"})}
+    assert with_topics(about, topics) == {
+        "travel": frozenset({"POL-travel", "TOPIC-travel", "TOPIC-expense"}),
+        "tokyo": frozenset({"LOC-TYO"}),  # nothing filed under it: unchanged
+    }
