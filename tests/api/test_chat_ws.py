@@ -311,7 +311,7 @@ def test_a_burst_of_questions_gets_the_batchers_bound_and_a_retry_message(  # ty
             assert refused["retryAfter"] >= 1 and "秒后再试" in refused["content"]
             ws.send(json.dumps({"type": "question", "content": "套接字限流测试：报销需要谁审批"}))
             assert event(ws)["type"] == "typing"
-            assert event(ws)["type"] not in {"error", "typing"}  # places again: the same question is replied to
+            assert event(ws)["type"] not in {"error", "typing"}  # places again: replied to
         with (
             serve(demo_copy, copy_search, settings) as base,
             connect(chat_url(base, settings) + "&language=ja") as ws,
