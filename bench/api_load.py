@@ -148,8 +148,14 @@ async def cell(
 
 
 def cpu_seconds(process: psutil.Process) -> float:
-    times = process.cpu_times()
-    return float(times.user + times.system)
+    """The server's CPU seconds so far: the process and its live children (``--workers N``: uvicorn's
+    worker processes; the embedded graph server runs daemonised, outside this tree)."""
+    total = 0.0
+    for proc in (process, *process.children(recursive=True)):
+        with contextlib.suppress(psutil.NoSuchProcess):
+            times = proc.cpu_times()
+            total += times.user + times.system
+    return total
 
 
 async def burst(client: httpx.AsyncClient, process: psutil.Process, tokens: list[str], n: int = BURST) -> str:

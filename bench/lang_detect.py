@@ -207,7 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"{len(samples)} texts ({len(reach)} reach the identifier; the rest CJK's script decides)")
     print("\nlanguages: " + " ".join(LANGS) + "; CPU ms a call (one text at a time)\n")
     print("End to end (every text):")
-    measure("zhiku (py3langid)", lambda t: detect_language(t).code, samples, args.misses)
+    measure("zhiku (py3langid)", lambda t: detect_language.__wrapped__(t).code, samples, args.misses)
     old = zhiku_with_lingua()
     if old is not None:
         measure("zhiku rules + lingua", old, samples, args.misses)

@@ -168,9 +168,10 @@ def content_terms(service: SearchService, query: str, language: str | None = Non
     Specificity is measured against general Chinese (jieba's frequencies) and the question words are
     Chinese ones, so support and the detail asked for are read for Chinese questions only; others keep
     the rule as it was."""
-    if (language or detect_language(query).code) != SUPPORT_LANGUAGE:
+    code = language or detect_language(query).code
+    if code != SUPPORT_LANGUAGE:
         return None
-    return specific_terms(question_terms(service.analyser.tokens(query)), general_idf)
+    return specific_terms(question_terms(service.analyser.cached_tokens(query, code)), general_idf)
 
 
 def term_weights(tokens: Sequence[str], df: Mapping[str, int], n: int) -> dict[str, float]:
@@ -228,7 +229,7 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
     language = detect_language(query).code
     content = content_terms(service, query, language)
     snap = service.snapshot()
-    weights = term_weights(service.analyser.tokens(query), snap.df, max(len(snap.chunks), 1))
+    weights = term_weights(service.analyser.cached_tokens(query, language), snap.df, max(len(snap.chunks), 1))
     if content is None:
         return QuestionReading(language, None, weights, "", names_across(service, query, language), {})
     gazetteer = service.gazetteer
@@ -302,8 +303,9 @@ def evidence(
     total = sum(weights.values())
     pos = snap.pos_by_id.get(top.chunk_id)
     tokens = snap.token_set(pos) if pos is not None else frozenset()
-    heading = frozenset(service.analyser.tokens(field_text(top.kind, top.heading_path, top.text), language))
-    title = frozenset(service.analyser.tokens(" ".join([top.title, *top.heading_path]), language))
+    analyser = service.analyser  # the search's question and the passages met again: tokenised once
+    heading = frozenset(analyser.cached_tokens(field_text(top.kind, top.heading_path, top.text), language))
+    title = frozenset(analyser.cached_tokens(" ".join([top.title, *top.heading_path]), language))
 
     def share(found: frozenset[str]) -> float:
         return sum(w for t, w in weights.items() if t in found) / total if total > 0 else 0.0

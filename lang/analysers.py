@@ -31,6 +31,9 @@ from lang.detect import cjk_language, detect_language
 from lang.text import Tokenizer
 
 #: Snowball's algorithm for each European language of the ten.
+#: Texts whose tokens :meth:`Analyser.cached_tokens` keeps: recent questions and the passages they meet.
+CACHED_TEXTS = 8192
+
 SNOWBALL = {
     "en": "english",
     "de": "german",
@@ -139,6 +142,17 @@ class Analyser:
             "ko": korean_tokens,
             **{code: partial(european_tokens, code=code) for code in SNOWBALL},
         }
+        self._cached = lru_cache(maxsize=CACHED_TEXTS)(self._tokens_tuple)
+
+    def cached_tokens(self, text: str, language: str | None = None) -> tuple[str, ...]:
+        """:meth:`tokens` of a text met again and again, made once and kept (the
+        :data:`CACHED_TEXTS` most recent): a question, tokenised by the search and again by the answer
+        gate's reading of it, and a passage's heading and title, weighed for every question it may
+        answer. Only for texts read at query time: ingestion tokenises each text once."""
+        return self._cached(text, language)
+
+    def _tokens_tuple(self, text: str, language: str | None) -> tuple[str, ...]:
+        return tuple(self.tokens(text, language))
 
     def tokens(self, text: str, language: str | None = None) -> list[str]:
         """BM25 tokens; ``language`` an ISO 639-1 code (``zh``, ``en``…), detected when None.

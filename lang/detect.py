@@ -183,9 +183,12 @@ def main_language(codes: Sequence[str], weights: Sequence[int]) -> str:
     return max(total, key=lambda c: total[c]) if total else UNDETERMINED
 
 
+@lru_cache(maxsize=8192)
 def detect_language(text: str) -> Language:
     """The language of ``text``: one of :data:`SUPPORTED`, or :data:`UND` (too short, no letters,
-    ambiguous, or a language outside the ten — then ``other`` names it when the identifier is sure)."""
+    ambiguous, or a language outside the ten — then ``other`` names it when the identifier is sure).
+    Kept for the 8,192 most recent texts (a frozen result): an ``ask`` detects its question's language
+    in the resolver, the search and the answer gate, and the passages it weighs come back often."""
     return detect_languages([text])[0]
 
 

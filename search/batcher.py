@@ -41,6 +41,7 @@ import numpy as np
 
 from search.embedders import Embedder, Vectors
 from zhiku.errors import EmbedderBusy
+from zhiku.i18n import N_
 from zhiku.settings import EMBED_BATCH_MAX, EMBED_BATCH_WINDOW_MS, EMBED_QUEUE_MAX
 
 #: Caller threads per question a model call takes (:meth:`QueryBatcher.run`): one batch waiting on the
@@ -95,11 +96,13 @@ class QueryBatcher:
 
     def _busy(self) -> EmbedderBusy:
         wait = max(1, math.ceil(self.max_queue * self._seconds_per_query))
-        return EmbedderBusy(
-            f"当前提问过多，请 {wait} 秒后再试",
+        busy = EmbedderBusy.localized(
+            N_("当前提问过多，请 {wait} 秒后再试"),
             f"too many questions waiting to be embedded ({self.max_queue}); retry in {wait} s",
-            retry_after=wait,
+            wait=wait,
         )
+        busy.retry_after = wait
+        return busy
 
     @contextlib.contextmanager
     def admit(self) -> Iterator[None]:

@@ -729,7 +729,7 @@ class SearchService:
 
         # The question's language steers its analysis and the fusion (lang.detect; "und" → jieba).
         language = detect_language(norm.text).code
-        tokens = [t for t in self.analyser.tokens(norm.text, language) if t in snap.vocab]
+        tokens = [t for t in self.analyser.cached_tokens(norm.text, language) if t in snap.vocab]
         keyword_score: dict[int, float] = {}
         if "keyword" in lists:
             # None of the question's words in the index (a question in another language than the

@@ -81,8 +81,17 @@ class EmbedderBusy(RetryableError):
 
     code = "EMBEDDER_BUSY"
 
-    def __init__(self, message_zh: str, message_en: str = "", *, retry_after: int = 1) -> None:
-        super().__init__(message_zh, message_en)
+    def __init__(
+        self,
+        message_zh: str,
+        message_en: str = "",
+        *,
+        retry_after: int = 1,
+        hint: str = "",
+        template: str = "",
+        params: dict[str, object] | None = None,
+    ) -> None:
+        super().__init__(message_zh, message_en, hint=hint, template=template, params=params)
         self.retry_after = retry_after
 
 

@@ -4,6 +4,7 @@ and feedback on answers."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import hmac
 import json
@@ -207,7 +208,8 @@ class ChatMutation:
         c = ctx(info)
         who = c.require()
         chosen = await preferred_language(c, who, language)
-        reply = await asyncio.to_thread(c.state.dialog.handle, session_id, who, message, chosen)
+        turn = functools.partial(c.state.dialog.handle, session_id, who, message, chosen)
+        reply = await run_admitted(c.state.search, turn)  # bounded as ``ask`` (and /ws/chat) are
         c.language = reply.language
         return ChatReply(
             session_id=reply.session_id,

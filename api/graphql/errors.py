@@ -178,7 +178,9 @@ class ZhikuErrors(SchemaExtension):
 
     def on_operation(self) -> Iterator[None]:
         yield
-        convert_result(self.execution_context.result, self._language())
+        result = self.execution_context.result
+        if getattr(result, "errors", None):  # the language (an Accept-Language scan) only when needed
+            convert_result(result, self._language())
 
     def on_stream_result(self, result: object) -> Iterator[None]:
         if isinstance(result, ExecutionResult):  # not the raw frames of incremental delivery

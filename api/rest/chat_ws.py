@@ -29,6 +29,7 @@ fails all get an ``error`` with a code — never a dropped connection.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import re
@@ -43,6 +44,7 @@ from api.deps import AppState
 from api.graphql.chat import issued_answer_id
 from api.origin import check_ws_origin
 from chat.language import profile_language
+from search.batcher import run_admitted
 from zhiku.access import Principal
 from zhiku.errors import ZhikuError
 from zhiku.i18n import DEFAULT, FALLBACK, N_, current, from_accept_language, normalise, using
@@ -282,10 +284,16 @@ async def _dispatch(
         if isinstance(asked_in, str) and normalise(asked_in):
             language = asked_in  # the client's UI language now (the console's language switch)
         await ws.send_json({"type": "typing", "sessionId": session_id})
+        turn = functools.partial(state.dialog.handle, session_id, who, str(content), language)
         try:
-            reply = await run_in_threadpool(state.dialog.handle, session_id, who, str(content), language)
+            # as GraphQL's ``ask``: admitted by the query batcher (a burst past its bound is told to retry
+            # at once, not queued without bound) and run in its caller threads
+            reply = await run_admitted(state.search, turn)
         except ZhikuError as exc:
-            await ws.send_json({"type": "error", "code": exc.code, "content": exc.message_in(current())})
+            error = {"type": "error", "code": exc.code, "content": exc.message_in(current())}
+            if (retry_after := getattr(exc, "retry_after", None)) is not None:
+                error["retryAfter"] = retry_after  # EMBEDDER_BUSY: seconds before asking again
+            await ws.send_json(error)
             return
         except Exception:  # a bug in one turn must not end the conversation
             log.exception("chat turn failed for %s", who.id)

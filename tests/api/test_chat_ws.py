@@ -1,8 +1,9 @@
 """``/ws/chat`` against a real uvicorn server on loopback with real WebSocket clients (``websockets``):
 only allowed browser origins may open it, an employee's message allowance holds across sockets and
 across API processes (two apps sharing the one Redis), malformed, oversized and deeply nested frames
-get a coded error on a connection that stays open, the log never shows the token from the URL, and a
-client that opts in gets a reply in pieces before the whole of it."""
+get a coded error on a connection that stays open, the log never shows the token from the URL, a
+client that opts in gets a reply in pieces before the whole of it, and a burst of questions meets the
+query batcher's bound as GraphQL's ``ask`` does."""
 
 from __future__ import annotations
 
@@ -20,6 +21,8 @@ from websockets.sync.client import ClientConnection, connect
 from api.app import create_app
 from api.auth import issue_token
 from api.rest.chat_ws import MIN_PIECE_CHARS, pieces
+from search.batcher import BatchedEmbedder, QueryBatcher
+from tests.api.test_overload import Gated
 from zhiku.logs import REDACTED, uvicorn_log_config
 from zhiku.loopback import running
 from zhiku.settings import Settings
@@ -279,3 +282,48 @@ def test_a_question_may_name_the_reply_language_the_ui_is_switched_to(
     assert english["type"] == "answer" and english["language"] == "en", english
     assert chinese["type"] == "answer" and chinese["language"] == "zh_Hans", chinese
     assert english["content"] != chinese["content"]
+
+
+def test_a_burst_of_questions_gets_the_batchers_bound_and_a_retry_message(  # type: ignore[no-untyped-def]
+    demo_copy, copy_search, settings: Settings, fresh_limits
+) -> None:
+    """A question over the socket is admitted by the query batcher as GraphQL's ``ask`` is: while it
+    waits on the model it counts against the bound, and past the bound the next one is told at once,
+    with a coded, retryable error and ``retryAfter``, in the connection's language."""
+    real = copy_search.embedder
+    model = Gated(real)
+    batcher = QueryBatcher(model, window_s=0, max_batch=1, max_queue=1)  # 2 questions in flight at most
+    copy_search.embedder = BatchedEmbedder(real, batcher)
+    try:
+        with serve(demo_copy, copy_search, settings) as base, connect(chat_url(base, settings)) as ws:
+            assert event(ws)["type"] == "ready"
+            ws.send(json.dumps({"type": "question", "content": "套接字限流测试：年假可以分几次休"}))
+            assert event(ws)["type"] == "typing"
+            assert model.entered.wait(timeout=60)
+            assert batcher._in_flight == 1  # the socket's question holds a place while it is embedded
+            model.gate.set()
+            assert event(ws)["type"] not in {"error", "typing"}  # the dialog's reply (answer or clarify)
+            with batcher.admit(), batcher.admit():  # the bound taken by two questions elsewhere
+                ws.send(json.dumps({"type": "question", "content": "套接字限流测试：报销需要谁审批"}))
+                assert event(ws)["type"] == "typing"
+                refused = event(ws)
+            assert refused["type"] == "error" and refused["code"] == "EMBEDDER_BUSY"
+            assert refused["retryAfter"] >= 1 and "秒后再试" in refused["content"]
+            ws.send(json.dumps({"type": "question", "content": "套接字限流测试：报销需要谁审批"}))
+            assert event(ws)["type"] == "typing"
+            assert event(ws)["type"] not in {"error", "typing"}  # places again: replied to
+        with (
+            serve(demo_copy, copy_search, settings) as base,
+            connect(chat_url(base, settings) + "&language=ja") as ws,
+            batcher.admit(),
+            batcher.admit(),
+        ):
+            assert event(ws)["type"] == "ready"
+            ws.send(json.dumps({"type": "question", "content": "套接字限流测试：班车几点出发"}))
+            assert event(ws)["type"] == "typing"
+            refused = event(ws)
+            assert refused["code"] == "EMBEDDER_BUSY" and "秒後にもう一度お試しください" in refused["content"]
+    finally:
+        model.gate.set()
+        batcher.close()
+        copy_search.embedder = real

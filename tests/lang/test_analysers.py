@@ -44,3 +44,18 @@ def test_chinese_mixed_and_undetermined_text_goes_to_jieba(analyser: Analyser) -
     assert analyser.tokens("我的 VPN 连不上 help") == ["vpn", "连不上", "help"]
     assert analyser.tokens("😀😀") == []
     assert analyser.tokens("¿Cuántos días de vacaciones?", "und")  # out of the ten: still tokens
+
+
+def test_cached_tokens_are_the_tokens_made_once_per_text_and_language(analyser: Analyser) -> None:
+    """The search and the answer gate read a question's tokens (and a passage's heading) through the
+    cache: the same tokens as :meth:`Analyser.tokens`, with or without the detected language, and made
+    once — the second read is the very tuple the first made."""
+    for text, language in (
+        ("婚假有几天", "zh"),
+        ("婚假有几天", None),
+        ("How do I insert page numbers?", None),
+    ):
+        first = analyser.cached_tokens(text, language)
+        assert first == tuple(analyser.tokens(text, language))
+        assert analyser.cached_tokens(text, language) is first
+    assert analyser.cached_tokens("婚假有几天", "zh") == analyser.cached_tokens("婚假有几天", None)
