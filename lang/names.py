@@ -56,6 +56,8 @@ _JA_NAME_TYPES = frozenset({"人名", "組織"})
 _CAPITALISED = re.compile(r"(?<![\w'’-])([A-ZÀ-ÖØ-ÞА-ЯЁ][a-zß-öø-ÿа-яё]+(?:[-'’][A-Za-zÀ-ÿА-яЁё]+)*)")
 _SENTENCE_START = re.compile(r"(?:^|[.!?。！？:;]\s*|[\"“«]\s*)$")
 _KATAKANA = re.compile(r"[\u30a1-\u30faー・]{2,}")
+# what follows a company's or person's name in a Japanese question (a company, its staff, an honorific)
+_JA_NAME_MARKER = re.compile(r"(?:社|さん|様|氏|グループ|の(?:社員|従業員|スタッフ))")
 #: The longest piece (characters) of a katakana run read as a transliterated name (テン・セント).
 SYLLABLE_PIECE = 3
 
@@ -74,14 +76,31 @@ def foreign_names(text: str, language: str) -> list[str]:
     if language == "ko":
         return korean_names(text)
     if language in CASED_NAMES:
-        return cased_names(text)
+        return cased_names(text, language)
     return []
 
 
-def cased_names(text: str) -> list[str]:
+@functools.cache
+def calendar_and_place_words(language: str) -> frozenset[str]:
+    """Words a cased language capitalises that name no one: days, months, languages and countries
+    (Unicode CLDR through Babel's locale data: "Monday", "Chinese", "Juillet" in a title)."""
+    from babel import Locale
+
+    loc = Locale.parse(language)
+    words: set[str] = set()
+    days, months = loc.days["format"], loc.months["format"]
+    for table in (days["wide"], days["abbreviated"], months["wide"]):
+        words.update(table.values())
+    words.update(loc.languages.values())
+    words.update(loc.territories.values())
+    return frozenset(w.casefold() for w in words)
+
+
+def cased_names(text: str, language: str = "en") -> list[str]:
     from lang.places import named_places
 
     places = {w for place in named_places(text) for w in place.split()}
+    common = calendar_and_place_words(language)
     found = list(_CAPITALISED.finditer(text))
     out = []
     for i, m in enumerate(found):
@@ -99,7 +118,7 @@ def cased_names(text: str) -> list[str]:
         ):
             continue
         word = re.sub(r"['’]s$", "", m.group(1))
-        if word not in places and len(word) >= 2:
+        if word not in places and len(word) >= 2 and word.casefold() not in common:
             out.append(word)
     return list(dict.fromkeys(out))
 
@@ -118,11 +137,14 @@ def japanese_names(text: str) -> list[str]:
     # a katakana run the dictionary holds only in short pieces, syllables rather than words
     # (テン・セント, ファー・ウェイ): a transliterated name; a loanword it knows is one word (ホテル), a
     # compound of loanwords joins words of their own (コマンド・ライン, ディスク・イメージ)
+    # — and only where the sentence marks it as a name (テンセント社員, トヨタさん): a compound of short
+    # loanwords splits the same way (カード・キー, バス・カード) and is far more often what is asked about
     pieces = [surface for surface, _ in words]
     for m in _KATAKANA.finditer(text):
         run = m.group(0).strip("・")
         parts = [p for p in pieces if p in run and p != run]
-        if run not in pieces and parts and all(len(p) <= SYLLABLE_PIECE for p in parts):
+        marked = _JA_NAME_MARKER.match(text, m.end()) is not None
+        if run not in pieces and parts and marked and all(len(p) <= SYLLABLE_PIECE for p in parts):
             out.append(run)
     return [n for n in dict.fromkeys(out) if not any(n != o and n in o for o in out)]  # アリババ, not アリ
 

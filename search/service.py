@@ -54,6 +54,7 @@ from search.sections import section_texts
 from search.threads import limit_threads
 from search.vector import DEFAULT_ANN_THRESHOLD, DEFAULT_NPROBE, Ids, VectorIndex
 from zhiku.access import SYSTEM, Principal, admits_parts
+from zhiku.errors import GraphError, GraphUnavailable
 from zhiku.settings import EMBED_THREADS
 
 log = logging.getLogger(__name__)
@@ -617,8 +618,14 @@ class SearchService:
             self._snapshot = snapshot
 
     def _entity_topics(self) -> dict[str, frozenset[str]]:
-        """Policy/process id → the topics it is filed under (read once per published snapshot)."""
-        rows = self.store.query(load_query("entity_topics").text)
+        """Policy/process id → the topics it is filed under (read once per published snapshot). The
+        graph being unreachable at that moment publishes without them (until the next snapshot): a
+        search must not fail for a hint only the cross-language answer gate reads."""
+        try:
+            rows = self.store.query(load_query("entity_topics").text)
+        except (GraphError, GraphUnavailable) as exc:
+            log.warning("entity topics not read (%s): this snapshot goes without them", exc.code)
+            return {}
         return {str(r["id"]): frozenset(str(t) for t in r["topics"]) for r in rows}
 
     def _fields(self, chunks: Sequence[ChunkRow], dim: int) -> Fields:

@@ -49,7 +49,10 @@ def test_an_entity_s_surfaces_are_every_name_and_synonym() -> None:
 def test_foreign_names_are_read_from_what_marks_a_name_in_each_language() -> None:
     # Japanese: a katakana word the dictionary reads only in pieces (テン + セント), or its name tags
     assert foreign_names("テンセント社員の食事手当はいくらですか", "ja") == ["テンセント"]
-    assert foreign_names("アリババの経費精算は？", "ja") == ["アリババ"]  # not also its piece アリ
+    assert foreign_names("アリババの社員の経費精算は？", "ja") == ["アリババ"]  # not also its piece アリ
+    # a compound of short loanwords splits as a name does; only a name marker (社, さん, の社員) tells
+    assert foreign_names("カードキーをなくしました", "ja") == []
+    assert foreign_names("バスカードはどこで受け取りますか", "ja") == []
     assert foreign_names("トヨタの社員の結婚休暇は何日ですか", "ja") == ["トヨタ"]
     assert foreign_names("ホテル代はいくらまで精算できますか", "ja") == []  # a loanword is one word
     # … and a compound of loanwords is read in words, not syllables
@@ -68,3 +71,11 @@ def test_foreign_names_are_read_from_what_marks_a_name_in_each_language() -> Non
     assert foreign_names("Quel est le congé de mariage chez Renault ?", "fr") == ["Renault"]
     # German capitalises every noun: a capital says nothing there
     assert foreign_names("Wie viele Tage Hochzeitsurlaub bekomme ich?", "de") == []
+
+
+def test_days_months_languages_and_countries_are_not_names() -> None:
+    # capitalised in the language, named by Unicode CLDR (Babel), never a company or a person
+    assert foreign_names("Is there a shuttle bus on Monday?", "en") == []
+    assert foreign_names("Is there a Chinese version of the expense form?", "en") == []
+    assert foreign_names("Les congés en Juillet sont-ils payés ?", "fr") == []
+    assert foreign_names("How many days of leave do Tencent employees get?", "en") == ["Tencent"]
