@@ -25,9 +25,7 @@ from rapidfuzz import fuzz
 from chat.decision import decide_among, load_model, scored_candidates
 from chat.gaps import normalise
 from chat.gate import (
-    Evidence,
     QuestionReading,
-    Verdict,
     across,
     decide,
     evidence,
@@ -190,19 +188,6 @@ def answer_candidates(service: SearchService, result: SearchResult, reading: Que
     return [top, *(h for h in candidates if h is not top)]
 
 
-def learned_choice(
-    service: SearchService,
-    result: SearchResult,
-    ordered: list[Hit],
-    reading: QuestionReading,
-    first: Evidence | None = None,
-) -> tuple[Hit, Verdict] | None:
-    """The passage the learned decision (:mod:`chat.decision`) scores best among the first few of
-    ``ordered`` and its verdict (its probability is the confidence); ``None`` when no passage is in the
-    question's language (the hand-tuned rules decide)."""
-    return decide_among(load_model(), scored_candidates(service, result, ordered, reading, first))
-
-
 def compose_answer(
     service: SearchService,
     question: str,
@@ -255,7 +240,7 @@ def compose_answer(
     choice = None
     if learned and reading.content is not None and ev is not None and not across(ev):
         # a Chinese question on Chinese passages: the learned decision (chat.decision) picks and decides
-        choice = learned_choice(service, result, ordered, reading, ev)
+        choice = decide_among(load_model(), scored_candidates(service, result, ordered, reading, ev))
     if choice is not None:
         top, verdict = choice
     else:

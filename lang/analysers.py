@@ -30,10 +30,10 @@ from typing import Any
 from lang.detect import cjk_language, detect_language
 from lang.text import Tokenizer
 
-#: Snowball's algorithm for each European language of the ten.
 #: Texts whose tokens :meth:`Analyser.cached_tokens` keeps: recent questions and the passages they meet.
 CACHED_TEXTS = 8192
 
+#: Snowball's algorithm for each European language of the ten.
 SNOWBALL = {
     "en": "english",
     "de": "german",

@@ -133,13 +133,15 @@ def dense_evidence(
 ) -> npt.NDArray[np.float64]:
     """The dense part of :func:`fuse`'s score: what candidates are compared by across languages.
 
-    Its heading-cosine weight is the same-language one: on the dev split of ``bench/multilingual.py``
-    (18 cross-lingual directions) 0.45 gave document top-1 0.53 against 0.49 for the chunk cosine
-    alone; 0.3, 0.6 and 1.0 and rank fusion of the two cosines were no better overall.
+    Without the section cosine its heading-cosine weight is the same-language one: on the dev split
+    of ``bench/multilingual.py`` (18 cross-lingual directions) 0.45 gave document top-1 0.53 against
+    0.49 for the chunk cosine alone; 0.3, 0.6 and 1.0 and rank fusion of the two cosines were no
+    better overall.
 
     With ``section_dense`` (the cosine with the chunk's whole section, heading and all its text) that
-    cosine is added at ``weights.section_dense`` and the sum rescaled to the chunk-and-heading scale
-    (the answer gate reads score leads). Across languages a short chunk or heading that resembles
+    cosine is added at ``weights.section_dense``, the heading weighs ``weights.heading_dense_across``
+    (:func:`with_section`) and the sum is rescaled to the chunk-and-heading scale (the answer gate
+    reads score leads). Across languages a short chunk or heading that resembles
     every question ("修改页面方向") is a hub that e5 puts first for questions about anything; the
     whole section says more about what it is about. On the dev splits of ``bench/multilingual.py``
     and ``bench/multilingual_zh.py`` (weight 0 → 1.0): document top-1 0.51 → 0.54 and 0.85 → 0.88
@@ -148,12 +150,12 @@ def dense_evidence(
     section (longer, more of its language) widens that gap — on the demo, whose Tokyo rules are in
     Japanese and English, it put them before the Chinese policy that answers (Japanese questions
     answered right 0.58 → 0.50)."""
-    out = np.asarray(dense, dtype=np.float64) + weights.heading_dense * np.asarray(
+    if section_dense is not None and weights.section_dense > 0:
+        return with_section(dense, heading_dense, section_dense, weights)
+    out: npt.NDArray[np.float64] = np.asarray(dense, dtype=np.float64) + weights.heading_dense * np.asarray(
         heading_dense, dtype=np.float64
     )
-    if section_dense is None or weights.section_dense <= 0:
-        return out
-    return with_section(dense, heading_dense, section_dense, weights)
+    return out
 
 
 def with_section(

@@ -281,16 +281,21 @@ def writing_client(demo_copy, copy_search, fresh_limits) -> Iterator[TestClient]
         yield c
 
 
+def ask_over_http(client: TestClient, query: str, question: str) -> dict:  # type: ignore[type-arg]
+    """``query`` (an ``ask`` with ``$q``) posted to /graphql as the client's employee; its ``ask``."""
+    headers = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
+    body = {"query": query, "variables": {"q": question}}
+    return client.post("/graphql", json=body, headers=headers).json()["data"]["ask"]  # type: ignore[no-any-return]
+
+
 def test_ask_in_english_frames_the_chinese_source_and_refuses_an_empty_question(
     writing_client: TestClient,
 ) -> None:
     client = writing_client
-    headers = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
     query = 'query($q: String!) { ask(question: $q, language: "en") { text answered language } }'
 
     def ask(question: str) -> dict:  # type: ignore[type-arg]
-        body = {"query": query, "variables": {"q": question}}
-        return client.post("/graphql", json=body, headers=headers).json()["data"]["ask"]  # type: ignore[no-any-return]
+        return ask_over_http(client, query, question)
 
     bus = ask("公司有班车吗")
     assert bus["language"] == "en" and bus["answered"] and "(in Chinese) says: “" in bus["text"]
@@ -301,12 +306,10 @@ def test_ask_in_english_frames_the_chinese_source_and_refuses_an_empty_question(
 
 def test_odd_input_through_ask_gets_a_clear_reply_in_the_askers_language(writing_client: TestClient) -> None:
     client = writing_client
-    headers = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
     query = "query($q: String!) { ask(question: $q) { text answered language citations { title } } }"
 
     def ask(question: str) -> dict:  # type: ignore[type-arg]
-        body = {"query": query, "variables": {"q": question}}
-        return client.post("/graphql", json=body, headers=headers).json()["data"]["ask"]  # type: ignore[no-any-return]
+        return ask_over_http(client, query, question)
 
     # mixed Chinese and English: read as Chinese, about VPN (the VPN topics offered when not answered)
     mixed = ask("我的 VPN 连不上 help")
