@@ -15,6 +15,7 @@ it) or out of scope. Every question is asked as employee E1030 through :func:`ch
     python bench/answer_calibration.py --heldout2  # the third set (session 11), run once by the lead
     python bench/answer_calibration.py --heldout3  # the fourth set (session 12), run once by the lead
     python bench/answer_calibration.py --heldout4  # the fifth set (session 13), run once by the lead
+    python bench/answer_calibration.py --heldout5  # the sixth set (session 14), run once by the lead
     python bench/answer_calibration.py --cost      # the gate's cost per ask (a microbench)
 
 The gate's thresholds were first tuned on ``dev`` only and ``test`` was run once; since then both
@@ -23,7 +24,8 @@ splits of ``answer_calibration.tsv`` are a tuning set, and so, since session 11,
 bench/RESULTS.md). The third set, ``answer_calibration_heldout2.tsv``, written by someone who did not
 tune the gate and committed before that tuning, is the one run once, at the end; so is the fourth,
 ``answer_calibration_heldout3.tsv``, written the same way before session 12's tuning, and the fifth,
-``answer_calibration_heldout4.tsv``, written the same way before session 13's tuning. Without
+``answer_calibration_heldout4.tsv``, written the same way before session 13's tuning, and the sixth,
+``answer_calibration_heldout5.tsv``, written the same way before session 14's tuning. Without
 ``--data-dir`` it loads the demo into a temporary data directory of its own (``bench.harness``);
 ``--data-dir`` reuses one where ``zhiku demo load`` already ran (read only). ``--dump`` prints every
 question's evidence, for tuning on dev. ``--lang en|ja`` asks the hand-translated sample
@@ -63,6 +65,8 @@ HELDOUT2 = DATA.with_name("answer_calibration_heldout2.tsv")
 HELDOUT3 = DATA.with_name("answer_calibration_heldout3.tsv")
 #: Written by an independent writer before the session-13 tuning; run once, at the end, by the lead.
 HELDOUT4 = DATA.with_name("answer_calibration_heldout4.tsv")
+#: Written by an independent writer before the session-14 tuning; run once, at the end, by the lead.
+HELDOUT5 = DATA.with_name("answer_calibration_heldout5.tsv")
 #: A sample of DATA translated by hand into English and Japanese (issue 19: cross-language answering).
 XLANG = Path(__file__).resolve().parent / "data" / "answer_calibration_xlang.tsv"
 XLANG_COLUMNS = ("en", "ja")
@@ -242,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--heldout2", action="store_true", help="the third set (run it once)")
     parser.add_argument("--heldout3", action="store_true", help="the fourth set (run it once)")
     parser.add_argument("--heldout4", action="store_true", help="the fifth set (run it once)")
+    parser.add_argument("--heldout5", action="store_true", help="the sixth set (run it once)")
     parser.add_argument("--cost", action="store_true", help="time the gate per ask (first set's questions)")
     parser.add_argument(
         "--lang",
@@ -259,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         items, splits = load_items(HELDOUT3), ("heldout3",)
     elif args.heldout4:
         items, splits = load_items(HELDOUT4), ("heldout4",)
+    elif args.heldout5:
+        items, splits = load_items(HELDOUT5), ("heldout5",)
     else:
         items = load_items() if args.lang == "zh" else translated_items(args.lang)
         splits = ("dev", "test") if args.split == "all" else (args.split,)

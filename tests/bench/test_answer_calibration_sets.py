@@ -1,5 +1,5 @@
 """The held-out answering sets (bench/data/answer_calibration_heldout2.tsv, _heldout3.tsv,
-_heldout4.tsv) are well formed.
+_heldout4.tsv, _heldout5.tsv) are well formed.
 
 Every in-scope label must name a demo document (or the FAQ sheet) and a substring of one of its
 section headings (or of an FAQ row's question), so a bad label fails here instead of silently
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bench.answer_calibration import DATA, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, load_items
+from bench.answer_calibration import DATA, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4, HELDOUT5, load_items
 
 DEMO = Path(__file__).resolve().parents[2] / "demo"
 DOCS = DEMO / "docs"
@@ -25,6 +25,7 @@ SETS = [
     pytest.param(HELDOUT2, "heldout2", (DATA, HELDOUT), id="heldout2"),
     pytest.param(HELDOUT3, "heldout3", (DATA, HELDOUT, HELDOUT2), id="heldout3"),
     pytest.param(HELDOUT4, "heldout4", (DATA, HELDOUT, HELDOUT2, HELDOUT3), id="heldout4"),
+    pytest.param(HELDOUT5, "heldout5", (DATA, HELDOUT, HELDOUT2, HELDOUT3, HELDOUT4), id="heldout5"),
 ]
 
 
