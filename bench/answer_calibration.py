@@ -42,6 +42,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import unicodedata
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -127,12 +128,18 @@ class Figures:
     right_rate: float  # in-scope questions answered with an expected section first
 
 
+def _plain(text: str) -> str:
+    """``text`` in NFKC with its whitespace runs as one space: a label copied from a Markdown heading
+    (第2条　勤務時間, an ideographic space) matches the chunk's normalised heading (第2条 勤務時間)."""
+    return " ".join(unicodedata.normalize("NFKC", text).split())
+
+
 def answers(item: Item, hit: Hit) -> bool:
     """Whether ``hit`` is one of the sections labelled as answering ``item`` (never, out of scope)."""
-    return item.in_scope and any(
-        file_name(hit.uri) == f and s in " / ".join(hit.heading_path) + "\n" + hit.text
-        for f, s in item.expected
-    )
+    if not item.in_scope:
+        return False
+    where = _plain(" / ".join(hit.heading_path) + "\n" + hit.text)
+    return any(file_name(hit.uri) == f and _plain(s) in where for f, s in item.expected)
 
 
 def ask(service: SearchService, who: Principal, item: Item, dump: bool = False) -> Outcome:
