@@ -233,7 +233,7 @@ def compose_answer(
         return Answer(
             answer_id, result.query, text, 0.0, [], entities, [], False, message, offers_handoff=not message
         )
-    reading = read_question(service, result.query)  # once: every passage weighed below shares it
+    reading = read_question(service, result)  # once: every passage weighed below shares it
     ordered = answer_candidates(service, result, reading)
     top = ordered[0]
     ev = evidence(service, result, top, reading)

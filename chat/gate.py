@@ -30,7 +30,9 @@ The evidence, all about the first hit:
   dictionary knows (:func:`lang.names.names`) that the knowledge base never uses — "华为员工出差能坐
   商务座吗" is about another company, however close the travel FAQ row is. For a question in another
   language, the names :func:`names_across` reads (テンセント, "Tencent's"; session 13), which
-  :func:`decide_across` reads too.
+  :func:`decide_across` reads too. "Never uses" is counted within the chunks the asker may see (the
+  search's own visibility rule, session 14): a name only an HR-only document holds is unknown to an
+  employee's question, as it would be if that document did not exist.
 
 What is read from the question alone (its language, specific words, term weights, the kind of detail
 asked for, the names it holds, the words :func:`chat.support.answer_order` ranks by) is read once per
@@ -67,7 +69,7 @@ from lang.names import names as lang_names
 from lang.names import tags as name_tags
 from lang.needs import asked_for, holds
 from search.fusion import field_text, idf, same_language
-from search.service import Hit, SearchResult, SearchService
+from search.service import Hit, SearchResult, SearchService, TermCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +98,25 @@ class Evidence:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     answered: bool
-    confidence: float  # 0–1, reported with the answer
+    confidence: float  # 0–1, reported with the answer: ≥ ANSWERED_CONFIDENCE exactly when answered
     reason: str  # which evidence decided (for logs and the benchmark)
+
+
+#: One scale for the confidence every rule reports (session 14): an answer's is at least this, a
+#: decline's under it, whichever rule decided (the same-language rule, the cross-language rule, the
+#: learned decision). Within each half it grows with the rule's own strength of evidence
+#: (:func:`verdict`), so an answer given from the lowest cosine a rule accepts reads 0.5, not ~0.
+ANSWERED_CONFIDENCE = 0.5
+
+
+def verdict(answered: bool, strength: float, reason: str) -> Verdict:
+    """A verdict whose confidence is ``strength`` (0–1, the rule's evidence) placed in the answered half
+    [0.5, 1] or the declined half [0, 0.5) of the scale."""
+    strength = min(1.0, max(0.0, strength))
+    half = 1.0 - ANSWERED_CONFIDENCE
+    if answered:
+        return Verdict(True, round(ANSWERED_CONFIDENCE + half * strength, 3), reason)
+    return Verdict(False, min(round(ANSWERED_CONFIDENCE * strength, 3), ANSWERED_CONFIDENCE - 0.001), reason)
 
 
 #: The decision's thresholds (chosen on the dev split; see the module docstring).
@@ -225,13 +244,19 @@ class QuestionReading:
     words: dict[str, Word]
 
 
-def read_question(service: SearchService, query: str) -> QuestionReading:
+def read_question(service: SearchService, result: SearchResult) -> QuestionReading:
+    """The reading of ``result``'s question, for the reader the search was made for: whether a name is
+    one the knowledge base uses is counted within the chunks that reader may see (``result.scope``,
+    :meth:`search.service.Snapshot.counts`) — counted over every chunk, a decline would tell an
+    employee that a name appears in a document only HR may read."""
+    query = result.query
     language = detect_language(query).code
     content = content_terms(service, query, language)
     snap = service.snapshot()
+    seen = snap.counts(result.scope)
     weights = term_weights(service.analyser.cached_tokens(query, language), snap.df, max(len(snap.chunks), 1))
     if content is None:
-        return QuestionReading(language, None, weights, "", names_across(service, query, language), {})
+        return QuestionReading(language, None, weights, "", names_across(service, query, language, seen), {})
     gazetteer = service.gazetteer
     split = service.analyser.chinese.words(query)
     words = content_words(split, general_idf)
@@ -246,24 +271,23 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
         if mention.candidates and mention.candidates[0][1] in NAME_TYPES:
             names.append(Name(fold(mention.surface), synonyms, ids))
     held = "".join(n.surface for n in names)
-    # a name the knowledge base never uses (a word that asks — 归谁, tagged as a surname — is no name)
-    unknown = (n for n in lang_names(split) if snap.df.get(n, 0) == 0 and not asked_for(n))
+    # a name no chunk the asker may see uses (a word that asks — 归谁, tagged as a surname — is no name)
+    unknown = (n for n in lang_names(split) if n not in seen and not asked_for(n))
     names += [Name(n) for n in unknown if n not in held]
     return QuestionReading(language, content, weights, asked_for(query), tuple(names), words)
 
 
-def names_across(service: SearchService, query: str, language: str) -> tuple[Name, ...]:
+def names_across(service: SearchService, query: str, language: str, seen: TermCounts) -> tuple[Name, ...]:
     """The persons and organisations a question in another language than Chinese names that the
     knowledge base never uses — no entity's name in any language (the gazetteer), none of its words in
-    any chunk (:func:`lang.names.foreign_names` reads them from what marks a name in the question's
-    language: "Tencent's", テンセント, 텐센트). The same principle as the Chinese names rule
-    (:func:`read_question`); :func:`decide_across` declines a passage that does not hold them."""
-    snap = service.snapshot()
+    any chunk the asker may see (``seen``; :func:`lang.names.foreign_names` reads them from what marks a
+    name in the question's language: "Tencent's", テンセント, 텐센트). The same principle as the Chinese
+    names rule (:func:`read_question`); :func:`decide_across` declines a passage that does not hold them."""
     out = []
     for name in foreign_names(query, language):
         if service.gazetteer.find(name):
             continue
-        if any(snap.df.get(t, 0) > 0 for t in service.analyser.tokens(name, language)):
+        if any(t in seen for t in service.analyser.tokens(name, language)):
             continue
         out.append(Name(fold(name)))
     return tuple(out)
@@ -292,11 +316,11 @@ def evidence(
     reading: QuestionReading | None = None,
 ) -> Evidence | None:
     """The evidence for ``top`` (default: ``result``'s first hit; ``None`` when there is none).
-    ``reading``: :func:`read_question` of ``result.query``, when the caller already made it."""
+    ``reading``: :func:`read_question` of ``result``, when the caller already made it."""
     if not result.hits:
         return None
     top = top or result.hits[0]
-    reading = reading or read_question(service, result.query)
+    reading = reading or read_question(service, result)
     snap = service.snapshot()
     weights = reading.weights
     language = getattr(top, "language", "") or None  # the passage's, for its heading and title
@@ -348,27 +372,27 @@ def decide(ev: Evidence | None, *, covered: bool = False) -> Verdict:
     knows the passage holds what the question turns on (a follow-up's new slot value), so the lower
     similarity bar applies."""
     if ev is None:
-        return Verdict(False, 0.0, "no hits")
+        return verdict(False, 0.0, "no hits")
     if across(ev):  # issue 19: its own rule; the one below is the same-language rule
         return decide_across(ev)
     similarity = max(ev.dense, ev.heading_dense)
-    confidence = round(
-        min(1.0, max(0.0, (similarity - 0.80) / 0.15)) * (1.0 - 0.5 * ev.unknown) * (0.8 + 0.2 * ev.linked), 3
+    strength = (
+        min(1.0, max(0.0, (similarity - 0.80) / 0.15)) * (1.0 - 0.5 * ev.unknown) * (0.8 + 0.2 * ev.linked)
     )
     if ev.unknown > MAX_UNKNOWN:
-        return Verdict(False, confidence, "unknown words")
+        return verdict(False, strength, "unknown words")
     if not covered and not ev.named:
-        return Verdict(False, confidence, "a name the passage does not hold")
+        return verdict(False, strength, "a name the passage does not hold")
     if not covered and not ev.detail:
-        return Verdict(False, confidence, "not the detail asked for")
+        return verdict(False, strength, "not the detail asked for")
     paraphrase = ev.dense >= SUPPORT_SIMILARITY or ev.heading_dense >= QUESTION_SIMILARITY
     if not covered and ev.support < MIN_SUPPORT and not paraphrase:
-        return Verdict(False, confidence, "question's words missing")
+        return verdict(False, strength, "question's words missing")
     if similarity >= MIN_SIMILARITY:
-        return Verdict(True, confidence, "similar")
+        return verdict(True, strength, "similar")
     if similarity >= MIN_SIMILARITY_COVERED and (covered or ev.coverage >= MIN_COVERAGE):
-        return Verdict(True, confidence, "covered")
-    return Verdict(False, confidence, "low similarity")
+        return verdict(True, strength, "covered")
+    return verdict(False, strength, "low similarity")
 
 
 def across(ev: Evidence) -> bool:
@@ -391,17 +415,17 @@ def decide_across(ev: Evidence) -> Verdict:
     first hit both linked and clearly ahead answers from a lower cosine than either backing alone."""
     similarity = max(ev.dense, ev.heading_dense)
     linked = ev.linked or ev.linked_document
-    confidence = round(min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * linked), 3)
+    strength = min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * linked)
     if ev.margin < 0:
-        return Verdict(False, confidence, "not the first hit across languages")
+        return verdict(False, strength, "not the first hit across languages")
     if not ev.named:  # a company or person the knowledge base never mentions (names_across)
-        return Verdict(False, confidence, "a name the passage does not hold")
+        return verdict(False, strength, "a name the passage does not hold")
     if similarity >= ACROSS_SIMILARITY:
-        return Verdict(True, confidence, "similar across languages")
+        return verdict(True, strength, "similar across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED and linked:
-        return Verdict(True, confidence, "linked across languages")
+        return verdict(True, strength, "linked across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED and ev.margin >= ACROSS_MARGIN:
-        return Verdict(True, confidence, "clear across languages")
+        return verdict(True, strength, "clear across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED_TWICE and linked and ev.margin >= ACROSS_MARGIN:
-        return Verdict(True, confidence, "linked and clear across languages")
-    return Verdict(False, confidence, "low similarity across languages")
+        return verdict(True, strength, "linked and clear across languages")
+    return verdict(False, strength, "low similarity across languages")
