@@ -204,6 +204,10 @@ def test_odd_input_gets_a_sensible_reply_in_the_askers_language(engine: DialogEn
     emoji, pinyin = talk(engine, "👍👍", "nianjia zenme qing")
     assert emoji.type == "clarify" and "表情" in emoji.text
     assert pinyin.type == "clarify" and "拼音" in pinyin.text
+    # Italian and romanised names split into pinyin syllables too, but are not pinyin
+    italian, names = talk(engine, "Come ti chiami", "Chen Wei Zhang Lei")
+    assert italian.language == "it" and "拼音" not in italian.text and "pinyin" not in italian.text
+    assert "拼音" not in names.text and "pinyin" not in names.text
     (spanish,) = talk(engine, "¿Cuántos días de vacaciones tengo al año?")
     assert spanish.language == "en" and "answering in English" in spanish.notice
     (mixed,) = talk(engine, "我的 VPN 连不上 help")
@@ -325,6 +329,9 @@ def test_odd_input_through_ask_gets_a_clear_reply_in_the_askers_language(writing
         and pinyin["text"].startswith("看起来您输入的是拼音")
         and not pinyin["citations"]
     )
+    for not_pinyin in ("Come ti chiami", "Chen Wei Zhang Lei"):
+        reply = ask(not_pinyin)
+        assert "拼音" not in reply["text"] and "pinyin" not in reply["text"], reply
     # a language outside the ten (Turkish, Arabic): English, sentences spaced, the nearest topic offered
     for outside in ("Yıllık iznim kaç gün?", "كم يوما إجازة سنوية لدي؟"):
         reply = ask(outside)
