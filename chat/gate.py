@@ -58,7 +58,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chat.support import Term, Word, content_words, haystack, specific_terms, support
@@ -193,16 +193,18 @@ def content_terms(service: SearchService, query: str, language: str | None = Non
     return specific_terms(question_terms(service.analyser.cached_tokens(query, code)), general_idf)
 
 
-def term_weights(tokens: Sequence[str], df: Mapping[str, int], n: int) -> dict[str, float]:
-    """Each question term's weight: its IDF in the knowledge base; for a term the knowledge base never
-    uses, the highest IDF scaled by how rare the term is in general Chinese (到底, 哪天, 必须 say little;
-    停车位, 期权 say what the question is about; a word jieba does not know counts half). A search-mode
-    compound whose parts are terms too (今年春节: 今年, 春节) is left to its parts."""
+def term_weights(tokens: Sequence[str], seen: TermCounts) -> dict[str, float]:
+    """Each question term's weight: its IDF in the knowledge base as the asker sees it (``seen``:
+    the chunks they may read); for a term none of those uses, the highest IDF scaled by how rare the
+    term is in general Chinese (到底, 哪天, 必须 say little; 停车位, 期权 say what the question is
+    about; a word jieba does not know counts half). A search-mode compound whose parts are terms too
+    (今年春节: 今年, 春节) is left to its parts."""
+    n = max(seen.chunks, 1)
     top = idf(0, n)
     out = {}
     for t in question_terms(tokens):
-        if df.get(t, 0) > 0:
-            out[t] = idf(df[t], n)
+        if (count := seen.get(t)) > 0:
+            out[t] = idf(count, n)
             continue
         rarity = general_idf(t)
         scale = 0.5 if rarity is None else min(1.0, max(0.0, (rarity - GENERAL_COMMON) / GENERAL_SPAN))
@@ -242,21 +244,25 @@ class QuestionReading:
     asked: str
     names: tuple[Name, ...]
     words: dict[str, Word]
+    # the knowledge base as the asker sees it (the chunks they may read): what "a word it never uses"
+    # means for the weights, the unknown share and the names
+    seen: TermCounts
 
 
 def read_question(service: SearchService, result: SearchResult) -> QuestionReading:
-    """The reading of ``result``'s question, for the reader the search was made for: whether a name is
-    one the knowledge base uses is counted within the chunks that reader may see (``result.scope``,
-    :meth:`search.service.Snapshot.counts`) — counted over every chunk, a decline would tell an
-    employee that a name appears in a document only HR may read."""
+    """The reading of ``result``'s question, for the reader the search was made for: whether a name or
+    a word is one the knowledge base uses, and how rare, is counted within the chunks that reader may
+    see (``result.scope``, :meth:`search.service.Snapshot.counts`) — counted over every chunk, a
+    decline would tell an employee that a name or word appears in a document only HR may read."""
     query = result.query
     language = detect_language(query).code
     content = content_terms(service, query, language)
     snap = service.snapshot()
     seen = snap.counts(result.scope)
-    weights = term_weights(service.analyser.cached_tokens(query, language), snap.df, max(len(snap.chunks), 1))
+    weights = term_weights(service.analyser.cached_tokens(query, language), seen)
     if content is None:
-        return QuestionReading(language, None, weights, "", names_across(service, query, language, seen), {})
+        named = names_across(service, query, language, seen)
+        return QuestionReading(language, None, weights, "", named, {}, seen)
     gazetteer = service.gazetteer
     split = service.analyser.chinese.words(query)
     words = content_words(split, general_idf)
@@ -274,7 +280,7 @@ def read_question(service: SearchService, result: SearchResult) -> QuestionReadi
     # a name no chunk the asker may see uses (a word that asks — 归谁, tagged as a surname — is no name)
     unknown = (n for n in lang_names(split) if n not in seen and not asked_for(n))
     names += [Name(n) for n in unknown if n not in held]
-    return QuestionReading(language, content, weights, asked_for(query), tuple(names), words)
+    return QuestionReading(language, content, weights, asked_for(query), tuple(names), words, seen)
 
 
 def names_across(service: SearchService, query: str, language: str, seen: TermCounts) -> tuple[Name, ...]:
@@ -347,7 +353,7 @@ def evidence(
         dense=top.dense_score or 0.0,
         coverage=share(tokens | title),
         field=share(heading),
-        unknown=sum(w for t, w in weights.items() if t not in snap.vocab) / total if total > 0 else 0.0,
+        unknown=sum(w for t, w in weights.items() if t not in reading.seen) / total if total > 0 else 0.0,
         margin=top.score - other,
         linked=any(e in query_entities for e, _ in top.entities),
         keyword_rank=top.keyword_rank,

@@ -136,6 +136,7 @@ class TermCounts:
 
     every: Mapping[str, int]
     hidden: Mapping[str, int] = field(default_factory=dict)
+    chunks: int = 0  # how many chunks the reader may see
 
     def get(self, term: str) -> int:
         return self.every.get(term, 0) - self.hidden.get(term, 0)
@@ -277,7 +278,7 @@ class Snapshot:
         snapshot, so a change of the index starts afresh."""
         hidden = tuple(k for k in self.groups if k not in scope)
         if not hidden:
-            return TermCounts(self.df)
+            return TermCounts(self.df, chunks=len(self.chunks))
         with self._mask_lock:
             found = self._counts.get(hidden)
         if found is None:
@@ -285,7 +286,8 @@ class Snapshot:
             for key in hidden:
                 for pos in self.groups[key]:
                     minus.update(set(self.chunks[pos].tokens))
-            found = TermCounts(self.df, dict(minus))
+            unseen = sum(len(self.groups[key]) for key in hidden)
+            found = TermCounts(self.df, dict(minus), len(self.chunks) - unseen)
             with self._mask_lock:
                 self._counts[hidden] = found
         return found

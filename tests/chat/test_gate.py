@@ -165,13 +165,18 @@ def test_a_name_only_a_document_the_asker_cannot_read_holds_counts_as_unknown_to
     assert all("马化腾" not in h.text for h in for_employee.hits)  # the document stays hidden
     assert any("马化腾" in h.text for h in for_hr.hits)
     # the employee's question names a person no chunk they may read uses, as if the document did not
-    # exist: no passage they may see holds it, so it is declined on that name …
+    # exist: no passage they may see holds it (and its other words, 调薪 and 幅度, are in HR-only
+    # documents too: unknown to this asker), so it is declined …
     assert [n.surface for n in read_question(search, for_employee).names] == ["马化腾"]
     ev = gate_evidence(search, for_employee)
-    assert ev is not None and not ev.named and decide(ev).reason == "a name the passage does not hold"
+    assert ev is not None and not ev.named and ev.unknown == 1.0 and not decide(ev).answered
     assert not compose_answer(search, question, employee).answered
     # … while for HR it is a name the knowledge base uses, not an unknown one
     assert read_question(search, for_hr).names == ()
+    # the question's words are weighed against the same visible set (their IDF, the unknown share)
+    mine, theirs = read_question(search, for_employee).seen, read_question(search, for_hr).seen
+    assert mine.get("马化腾") == 0 < theirs.get("马化腾") and mine.chunks < theirs.chunks
+    assert "马化腾" not in mine and "马化腾" in theirs
     # across languages the same (chat.gate.names_across): a name an English question holds
     english = "What is Kowalski's raise this year?"
     outside = read_question(search, search.search(english, employee, k=6))
