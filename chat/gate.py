@@ -63,6 +63,7 @@ from dataclasses import dataclass
 
 from chat.support import Term, Word, content_words, haystack, specific_terms, support
 from lang.detect import detect_language
+from lang.detect import warm as warm_identifiers
 from lang.gazetteer import Gazetteer, fold
 from lang.names import foreign_names
 from lang.names import names as lang_names
@@ -169,9 +170,11 @@ def jieba_frequencies() -> tuple[dict[str, int], int]:
 
 def warm() -> None:
     """Load what reading a question needs, once per process: jieba's word frequencies and its
-    part-of-speech table (1–2 s of CPU), at start-up rather than inside the first questions' requests."""
+    part-of-speech table (1–2 s of CPU) and the language identifiers (:func:`lang.detect.warm`), at
+    start-up rather than inside the first questions' requests."""
     jieba_frequencies()
     name_tags()
+    warm_identifiers()
 
 
 def question_terms(tokens: Sequence[str]) -> set[str]:
