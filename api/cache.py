@@ -12,7 +12,8 @@ and read the search index), subscriptions, mutations and people's own records ar
 answered 200 without ``errors``.
 
 **Keyed by** the request body's bytes, the media type it is answered in (``Accept``: see
-:mod:`api.graphql.http`), the caller — employee id, name, departments, roles and level:
+:mod:`api.graphql.http`), the language ``Accept-Language`` asks for (a chain's names follow it),
+the caller — employee id, name, departments, roles and level:
 everything any visibility rule reads (``zhiku.access``; roles are re-read from the graph every
 minute, and changed roles make a different key) — and the graph's data version
 (:mod:`graph.versions`): a token every write through any Zhiku process changes. Non-admins' entries
@@ -45,6 +46,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.graphql.http import response_media_type
 from zhiku.errors import ZhikuError
+from zhiku.i18n import from_accept_language
 from zhiku.metrics import RESPONSE_CACHE
 
 log = logging.getLogger(__name__)
@@ -224,6 +226,11 @@ class ResponseCache:
         # the media type answered in (application/json or application/graphql-response+json)
         accept = headers.get(b"accept")
         digest.update(b"\x1e" + response_media_type(accept.decode("latin-1") if accept else None).encode())
+        # the language Accept-Language asks for (whoApproves names a chain in it; the profile's is the
+        # caller's, in the key already)
+        asked = headers.get(b"accept-language")
+        language = from_accept_language(asked.decode("latin-1")) if asked else None
+        digest.update(b"\x1e" + (language or "").encode())
         return digest.digest()
 
 

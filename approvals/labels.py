@@ -4,7 +4,8 @@ A step is named by its own label in that language when the data has one, else by
 approver roles it asks for ("Direct manager", "HRBP / HR manager"), else as the process definition
 names it (Chinese). The process's name comes from its labels (:func:`lang.labels.label_in`), else
 stays Chinese. The chat's who-approves reply uses it, so an English or Japanese asker reads
-"Expense reimbursement" / 「経費精算申請」, not 费用报销.
+"Expense reimbursement" / 「経費精算申請」, not 费用报销; ``whoApproves`` names the chain, its steps and
+the approvers' roles the same way.
 
 Example::
 
@@ -26,13 +27,18 @@ from queries import load as load_query
 
 @dataclass(frozen=True, slots=True)
 class ChainLabels:
-    """A chain's names in one language (``steps``: step id → name; a step not in it keeps its own)."""
+    """A chain's names in one language (``steps``: step id → name; a step not in it keeps its own;
+    ``roles``: an approver role's own name → its name in the language)."""
 
     process: str
     steps: Mapping[str, str] = field(default_factory=dict)
+    roles: Mapping[str, str] = field(default_factory=dict)
 
     def step(self, step: ChainStep) -> str:
         return self.steps.get(step.id, step.name)
+
+    def role(self, name: str) -> str:
+        return self.roles.get(name, name)
 
 
 def step_label(step: Mapping[str, Any], roles: Sequence[Mapping[str, Any]], language: str) -> str | None:
@@ -61,4 +67,10 @@ def chain_labels(store: GraphStore, chain: Chain, language: str) -> ChainLabels:
         label = step_label(props.get(step_id, {}), [props.get(r, {}) for r in role_ids], language)
         if label:
             named[step_id] = label
-    return ChainLabels(label_in(props.get(chain.process_id, {}), language) or chain.process_name, named)
+    roles = {
+        str(props[r]["name"]): label
+        for r in {r for ids in roles_of.values() for r in ids}
+        if props.get(r, {}).get("name") and (label := label_in(props[r], language))
+    }
+    process = label_in(props.get(chain.process_id, {}), language) or chain.process_name
+    return ChainLabels(process, named, roles)

@@ -86,7 +86,7 @@ def collect(data_dir: str | None) -> list[Question]:
                 y: list[int] = []
                 para: list[int] = []
                 rule: list[str] = []
-                reading = read_question(service, result.query)
+                reading = read_question(service, result)
                 if result.hits and reading.content is not None:
                     ordered = answer_candidates(service, result, reading)
                     for hit, ev, vector in scored_candidates(service, result, ordered, reading):

@@ -134,7 +134,7 @@ def zhiku_with_lingua() -> Callable[[str], str] | None:
         by_script = d._by_script(text)
         if by_script is not None:
             return by_script.code
-        if len(d._LETTER.findall(text)) < 3 or d.looks_like_pinyin(text):
+        if len(d._LETTER.findall(text)) < 3 or d.romanised_chinese(text):
             return "und"
         text = d._CJK.sub(" ", text)[:2000]
         t = ten.compute_language_confidence_values(text)

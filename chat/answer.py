@@ -34,7 +34,7 @@ from chat.gate import (
 )
 from chat.links import AnswerLinks, Link
 from chat.support import answer_order
-from lang.pinyin import looks_like_pinyin
+from lang.detect import romanised_chinese
 from lang.text import well_formed
 from search.fusion import field_text
 from search.recommend import follow_ups
@@ -207,7 +207,7 @@ def compose_answer(
     benchmark compares the two)."""
     question = well_formed(question)  # a lone surrogate: answered from the rest (lang.text)
     answer_id = f"ans-{uuid.uuid4().hex[:16]}"
-    if looks_like_pinyin(question):  # as the chat answers it (chat.dialog), for ask and the agents too
+    if romanised_chinese(question):  # as the chat answers it (chat.dialog), for ask and the agents too
         return Answer(answer_id, question, _(PINYIN), 0.0, answered=False, message=_(PINYIN))
     # one search serves the answer, its citations and the follow-ups (which read 6 hits deep)
     result = service.search(question, who, k=max(sources, FOLLOW_UPS + 3), also=also)
@@ -233,7 +233,7 @@ def compose_answer(
         return Answer(
             answer_id, result.query, text, 0.0, [], entities, [], False, message, offers_handoff=not message
         )
-    reading = read_question(service, result.query)  # once: every passage weighed below shares it
+    reading = read_question(service, result)  # once: every passage weighed below shares it
     ordered = answer_candidates(service, result, reading)
     top = ordered[0]
     ev = evidence(service, result, top, reading)

@@ -29,7 +29,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from chat.gate import QUESTION_SIMILARITY, Evidence, QuestionReading, Verdict, across, decide, evidence
+from chat.gate import (
+    QUESTION_SIMILARITY,
+    Evidence,
+    QuestionReading,
+    Verdict,
+    across,
+    decide,
+    evidence,
+    verdict,
+)
 from chat.support import closeness, haystack
 from search.service import Hit, SearchResult, SearchService
 
@@ -181,14 +190,18 @@ def decide_among[H](
         return None
     held = [(hit, ev, x) for hit, ev, x in scored if ev.detail]
     if not held:
-        return scored[0][0], Verdict(False, 0.0, "not the detail asked for")
+        return scored[0][0], verdict(False, 0.0, "not the detail asked for")
     chosen = pick(
         [model.probability(x) for _, _, x in held],
         [paraphrase(ev) for _, ev, _ in held],
         model.threshold,
     )
     assert chosen is not None
-    return held[chosen.index][0], Verdict(chosen.answered, round(chosen.confidence, 3), chosen.reason)
+    # the probability on the gate's one confidence scale (chat.gate.ANSWERED_CONFIDENCE): the threshold
+    # reads 0.5, an answer above it more, a decline below it less
+    p, threshold = chosen.confidence, model.threshold
+    strength = (p - threshold) / (1.0 - threshold) if chosen.answered else p / threshold
+    return held[chosen.index][0], verdict(chosen.answered, strength, chosen.reason)
 
 
 def paraphrase(ev: Evidence) -> bool:

@@ -30,7 +30,9 @@ The evidence, all about the first hit:
   dictionary knows (:func:`lang.names.names`) that the knowledge base never uses — "华为员工出差能坐
   商务座吗" is about another company, however close the travel FAQ row is. For a question in another
   language, the names :func:`names_across` reads (テンセント, "Tencent's"; session 13), which
-  :func:`decide_across` reads too.
+  :func:`decide_across` reads too. "Never uses" is counted within the chunks the asker may see (the
+  search's own visibility rule, session 14): a name only an HR-only document holds is unknown to an
+  employee's question, as it would be if that document did not exist.
 
 What is read from the question alone (its language, specific words, term weights, the kind of detail
 asked for, the names it holds, the words :func:`chat.support.answer_order` ranks by) is read once per
@@ -56,18 +58,19 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from chat.support import Term, Word, content_words, haystack, specific_terms, support
 from lang.detect import detect_language
+from lang.detect import warm as warm_identifiers
 from lang.gazetteer import Gazetteer, fold
 from lang.names import foreign_names
 from lang.names import names as lang_names
 from lang.names import tags as name_tags
 from lang.needs import asked_for, holds
 from search.fusion import field_text, idf, same_language
-from search.service import Hit, SearchResult, SearchService
+from search.service import Hit, SearchResult, SearchService, TermCounts
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,8 +99,25 @@ class Evidence:
 @dataclass(frozen=True, slots=True)
 class Verdict:
     answered: bool
-    confidence: float  # 0–1, reported with the answer
+    confidence: float  # 0–1, reported with the answer: ≥ ANSWERED_CONFIDENCE exactly when answered
     reason: str  # which evidence decided (for logs and the benchmark)
+
+
+#: One scale for the confidence every rule reports (session 14): an answer's is at least this, a
+#: decline's under it, whichever rule decided (the same-language rule, the cross-language rule, the
+#: learned decision). Within each half it grows with the rule's own strength of evidence
+#: (:func:`verdict`), so an answer given from the lowest cosine a rule accepts reads 0.5, not ~0.
+ANSWERED_CONFIDENCE = 0.5
+
+
+def verdict(answered: bool, strength: float, reason: str) -> Verdict:
+    """A verdict whose confidence is ``strength`` (0–1, the rule's evidence) placed in the answered half
+    [0.5, 1] or the declined half [0, 0.5) of the scale."""
+    strength = min(1.0, max(0.0, strength))
+    half = 1.0 - ANSWERED_CONFIDENCE
+    if answered:
+        return Verdict(True, round(ANSWERED_CONFIDENCE + half * strength, 3), reason)
+    return Verdict(False, min(round(ANSWERED_CONFIDENCE * strength, 3), ANSWERED_CONFIDENCE - 0.001), reason)
 
 
 #: The decision's thresholds (chosen on the dev split; see the module docstring).
@@ -150,9 +170,11 @@ def jieba_frequencies() -> tuple[dict[str, int], int]:
 
 def warm() -> None:
     """Load what reading a question needs, once per process: jieba's word frequencies and its
-    part-of-speech table (1–2 s of CPU), at start-up rather than inside the first questions' requests."""
+    part-of-speech table (1–2 s of CPU) and the language identifiers (:func:`lang.detect.warm`), at
+    start-up rather than inside the first questions' requests."""
     jieba_frequencies()
     name_tags()
+    warm_identifiers()
 
 
 def question_terms(tokens: Sequence[str]) -> set[str]:
@@ -174,16 +196,18 @@ def content_terms(service: SearchService, query: str, language: str | None = Non
     return specific_terms(question_terms(service.analyser.cached_tokens(query, code)), general_idf)
 
 
-def term_weights(tokens: Sequence[str], df: Mapping[str, int], n: int) -> dict[str, float]:
-    """Each question term's weight: its IDF in the knowledge base; for a term the knowledge base never
-    uses, the highest IDF scaled by how rare the term is in general Chinese (到底, 哪天, 必须 say little;
-    停车位, 期权 say what the question is about; a word jieba does not know counts half). A search-mode
-    compound whose parts are terms too (今年春节: 今年, 春节) is left to its parts."""
+def term_weights(tokens: Sequence[str], seen: TermCounts) -> dict[str, float]:
+    """Each question term's weight: its IDF in the knowledge base as the asker sees it (``seen``:
+    the chunks they may read); for a term none of those uses, the highest IDF scaled by how rare the
+    term is in general Chinese (到底, 哪天, 必须 say little; 停车位, 期权 say what the question is
+    about; a word jieba does not know counts half). A search-mode compound whose parts are terms too
+    (今年春节: 今年, 春节) is left to its parts."""
+    n = max(seen.chunks, 1)
     top = idf(0, n)
     out = {}
     for t in question_terms(tokens):
-        if df.get(t, 0) > 0:
-            out[t] = idf(df[t], n)
+        if (count := seen.get(t)) > 0:
+            out[t] = idf(count, n)
             continue
         rarity = general_idf(t)
         scale = 0.5 if rarity is None else min(1.0, max(0.0, (rarity - GENERAL_COMMON) / GENERAL_SPAN))
@@ -223,15 +247,25 @@ class QuestionReading:
     asked: str
     names: tuple[Name, ...]
     words: dict[str, Word]
+    # the knowledge base as the asker sees it (the chunks they may read): what "a word it never uses"
+    # means for the weights, the unknown share and the names
+    seen: TermCounts
 
 
-def read_question(service: SearchService, query: str) -> QuestionReading:
+def read_question(service: SearchService, result: SearchResult) -> QuestionReading:
+    """The reading of ``result``'s question, for the reader the search was made for: whether a name or
+    a word is one the knowledge base uses, and how rare, is counted within the chunks that reader may
+    see (``result.scope``, :meth:`search.service.Snapshot.counts`) — counted over every chunk, a
+    decline would tell an employee that a name or word appears in a document only HR may read."""
+    query = result.query
     language = detect_language(query).code
     content = content_terms(service, query, language)
     snap = service.snapshot()
-    weights = term_weights(service.analyser.cached_tokens(query, language), snap.df, max(len(snap.chunks), 1))
+    seen = snap.counts(result.scope)
+    weights = term_weights(service.analyser.cached_tokens(query, language), seen)
     if content is None:
-        return QuestionReading(language, None, weights, "", names_across(service, query, language), {})
+        named = names_across(service, query, language, seen)
+        return QuestionReading(language, None, weights, "", named, {}, seen)
     gazetteer = service.gazetteer
     split = service.analyser.chinese.words(query)
     words = content_words(split, general_idf)
@@ -246,24 +280,23 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
         if mention.candidates and mention.candidates[0][1] in NAME_TYPES:
             names.append(Name(fold(mention.surface), synonyms, ids))
     held = "".join(n.surface for n in names)
-    # a name the knowledge base never uses (a word that asks — 归谁, tagged as a surname — is no name)
-    unknown = (n for n in lang_names(split) if snap.df.get(n, 0) == 0 and not asked_for(n))
+    # a name no chunk the asker may see uses (a word that asks — 归谁, tagged as a surname — is no name)
+    unknown = (n for n in lang_names(split) if n not in seen and not asked_for(n))
     names += [Name(n) for n in unknown if n not in held]
-    return QuestionReading(language, content, weights, asked_for(query), tuple(names), words)
+    return QuestionReading(language, content, weights, asked_for(query), tuple(names), words, seen)
 
 
-def names_across(service: SearchService, query: str, language: str) -> tuple[Name, ...]:
+def names_across(service: SearchService, query: str, language: str, seen: TermCounts) -> tuple[Name, ...]:
     """The persons and organisations a question in another language than Chinese names that the
     knowledge base never uses — no entity's name in any language (the gazetteer), none of its words in
-    any chunk (:func:`lang.names.foreign_names` reads them from what marks a name in the question's
-    language: "Tencent's", テンセント, 텐센트). The same principle as the Chinese names rule
-    (:func:`read_question`); :func:`decide_across` declines a passage that does not hold them."""
-    snap = service.snapshot()
+    any chunk the asker may see (``seen``; :func:`lang.names.foreign_names` reads them from what marks a
+    name in the question's language: "Tencent's", テンセント, 텐센트). The same principle as the Chinese
+    names rule (:func:`read_question`); :func:`decide_across` declines a passage that does not hold them."""
     out = []
     for name in foreign_names(query, language):
         if service.gazetteer.find(name):
             continue
-        if any(snap.df.get(t, 0) > 0 for t in service.analyser.tokens(name, language)):
+        if any(t in seen for t in service.analyser.tokens(name, language)):
             continue
         out.append(Name(fold(name)))
     return tuple(out)
@@ -292,11 +325,11 @@ def evidence(
     reading: QuestionReading | None = None,
 ) -> Evidence | None:
     """The evidence for ``top`` (default: ``result``'s first hit; ``None`` when there is none).
-    ``reading``: :func:`read_question` of ``result.query``, when the caller already made it."""
+    ``reading``: :func:`read_question` of ``result``, when the caller already made it."""
     if not result.hits:
         return None
     top = top or result.hits[0]
-    reading = reading or read_question(service, result.query)
+    reading = reading or read_question(service, result)
     snap = service.snapshot()
     weights = reading.weights
     language = getattr(top, "language", "") or None  # the passage's, for its heading and title
@@ -323,7 +356,7 @@ def evidence(
         dense=top.dense_score or 0.0,
         coverage=share(tokens | title),
         field=share(heading),
-        unknown=sum(w for t, w in weights.items() if t not in snap.vocab) / total if total > 0 else 0.0,
+        unknown=sum(w for t, w in weights.items() if t not in reading.seen) / total if total > 0 else 0.0,
         margin=top.score - other,
         linked=any(e in query_entities for e, _ in top.entities),
         keyword_rank=top.keyword_rank,
@@ -348,27 +381,27 @@ def decide(ev: Evidence | None, *, covered: bool = False) -> Verdict:
     knows the passage holds what the question turns on (a follow-up's new slot value), so the lower
     similarity bar applies."""
     if ev is None:
-        return Verdict(False, 0.0, "no hits")
+        return verdict(False, 0.0, "no hits")
     if across(ev):  # issue 19: its own rule; the one below is the same-language rule
         return decide_across(ev)
     similarity = max(ev.dense, ev.heading_dense)
-    confidence = round(
-        min(1.0, max(0.0, (similarity - 0.80) / 0.15)) * (1.0 - 0.5 * ev.unknown) * (0.8 + 0.2 * ev.linked), 3
+    strength = (
+        min(1.0, max(0.0, (similarity - 0.80) / 0.15)) * (1.0 - 0.5 * ev.unknown) * (0.8 + 0.2 * ev.linked)
     )
     if ev.unknown > MAX_UNKNOWN:
-        return Verdict(False, confidence, "unknown words")
+        return verdict(False, strength, "unknown words")
     if not covered and not ev.named:
-        return Verdict(False, confidence, "a name the passage does not hold")
+        return verdict(False, strength, "a name the passage does not hold")
     if not covered and not ev.detail:
-        return Verdict(False, confidence, "not the detail asked for")
+        return verdict(False, strength, "not the detail asked for")
     paraphrase = ev.dense >= SUPPORT_SIMILARITY or ev.heading_dense >= QUESTION_SIMILARITY
     if not covered and ev.support < MIN_SUPPORT and not paraphrase:
-        return Verdict(False, confidence, "question's words missing")
+        return verdict(False, strength, "question's words missing")
     if similarity >= MIN_SIMILARITY:
-        return Verdict(True, confidence, "similar")
+        return verdict(True, strength, "similar")
     if similarity >= MIN_SIMILARITY_COVERED and (covered or ev.coverage >= MIN_COVERAGE):
-        return Verdict(True, confidence, "covered")
-    return Verdict(False, confidence, "low similarity")
+        return verdict(True, strength, "covered")
+    return verdict(False, strength, "low similarity")
 
 
 def across(ev: Evidence) -> bool:
@@ -391,17 +424,17 @@ def decide_across(ev: Evidence) -> Verdict:
     first hit both linked and clearly ahead answers from a lower cosine than either backing alone."""
     similarity = max(ev.dense, ev.heading_dense)
     linked = ev.linked or ev.linked_document
-    confidence = round(min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * linked), 3)
+    strength = min(1.0, max(0.0, (similarity - 0.78) / 0.10)) * (0.8 + 0.2 * linked)
     if ev.margin < 0:
-        return Verdict(False, confidence, "not the first hit across languages")
+        return verdict(False, strength, "not the first hit across languages")
     if not ev.named:  # a company or person the knowledge base never mentions (names_across)
-        return Verdict(False, confidence, "a name the passage does not hold")
+        return verdict(False, strength, "a name the passage does not hold")
     if similarity >= ACROSS_SIMILARITY:
-        return Verdict(True, confidence, "similar across languages")
+        return verdict(True, strength, "similar across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED and linked:
-        return Verdict(True, confidence, "linked across languages")
+        return verdict(True, strength, "linked across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED and ev.margin >= ACROSS_MARGIN:
-        return Verdict(True, confidence, "clear across languages")
+        return verdict(True, strength, "clear across languages")
     if similarity >= ACROSS_SIMILARITY_BACKED_TWICE and linked and ev.margin >= ACROSS_MARGIN:
-        return Verdict(True, confidence, "linked and clear across languages")
-    return Verdict(False, confidence, "low similarity across languages")
+        return verdict(True, strength, "linked and clear across languages")
+    return verdict(False, strength, "low similarity across languages")

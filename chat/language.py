@@ -6,7 +6,9 @@ Scripts decide first — kana means Japanese, Hangul Korean, Han characters Chin
 “我的 VPN 连不上 help” (a question with Chinese in it is asked by someone who reads Chinese), Arabic,
 Thai, Hebrew, Devanagari… a language outside the ten. Latin and Cyrillic text goes to the language
 identifier :mod:`lang.detect`. Romanised Chinese (pinyin: “nianjia zenme qing”) is recognised by its
-syllables, so it is not taken for Vietnamese or Indonesian.
+syllables, so it is not taken for Vietnamese or Indonesian — unless it reads as romanised names or the
+identifier places it in one of the ten with confidence ("Come ti chiami":
+:func:`lang.detect.romanised_chinese`).
 
 Example::
 
@@ -21,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from graph.base import GraphStore
-from lang.pinyin import looks_like_pinyin
+from lang.detect import romanised_chinese
 from lang.text import to_simplified
 from queries import load as load_query
 from zhiku.i18n import DEFAULT, FALLBACK, LANGUAGES, normalise
@@ -116,7 +118,7 @@ def spoken(text: str) -> Spoken:
         return Spoken("other", False)
     if not (_LATIN.search(text) or _CYRILLIC.search(text)):
         return Spoken(None, False)
-    if looks_like_pinyin(text):
+    if romanised_chinese(text):
         return Spoken("zh_Hans", True, pinyin=True)
     return _identify(text)
 

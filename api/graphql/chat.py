@@ -10,13 +10,12 @@ import hmac
 import json
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
 
 import strawberry
 from strawberry.types import Info
 
 from api.graphql.context import ctx
-from api.graphql.language import preferred_language, requested_language, with_profile
+from api.graphql.language import LanguageArg, preferred_language, requested_language, with_profile
 from api.graphql.search import RecognizedEntity
 from chat.answer import Answer as AnswerData
 from chat.answer import Citation as CitationData
@@ -31,16 +30,6 @@ from zhiku.errors import InputError, NotFoundError
 from zhiku.i18n import N_, using
 from zhiku.i18n import tr as _
 from zhiku.settings import MAX_TEXT_CHARS, Settings
-
-LanguageArg = Annotated[
-    str | None,
-    strawberry.argument(
-        description="回复语言（zh_Hans、zh_Hant、en、ja、ko、de、fr、it、nl、pt、ru，"
-        "或 BCP 47 标签如 zh-TW）；"
-        "不给则依次取 Accept-Language、员工资料、问题本身的语言 / reply language; default: Accept-Language, "
-        "the employee's profile, the question's own language"
-    ),
-]
 
 
 @strawberry.type(description="答案引用的来源 / a source an answer cites")

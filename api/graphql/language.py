@@ -6,12 +6,24 @@ the language the resolver settled on, else ``Accept-Language``, else Chinese."""
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Annotated, Any
+
+import strawberry
 
 from api.graphql.context import Context
 from chat.language import profile_language
 from zhiku.access import Principal
 from zhiku.i18n import DEFAULT, from_accept_language, normalise
+
+LanguageArg = Annotated[
+    str | None,
+    strawberry.argument(
+        description="回复语言（zh_Hans、zh_Hant、en、ja、ko、de、fr、it、nl、pt、ru，"
+        "或 BCP 47 标签如 zh-TW）；"
+        "不给则依次取 Accept-Language、员工资料、问题本身的语言 / reply language; default: Accept-Language, "
+        "the employee's profile, the question's own language"
+    ),
+]
 
 
 def accept_language(c: Context) -> str | None:

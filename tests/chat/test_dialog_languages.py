@@ -65,8 +65,8 @@ def test_who_approves_names_the_process_and_steps_in_the_askers_language(engine:
     # (demo/vocabulary.ttl: 直属上级 "Direct manager"); people keep their names
     assert "1. Direct manager：林晓燕" in en.text and "直属上级审批" not in en.text
     assert "(Source: " in en.text and "依据" not in en.text
-    # Japanese has no role labels in the demo: the step keeps the definition's name
-    assert "1. 直属上级审批：林晓燕" in ja.text and "（根拠：" in ja.text
+    # … and in Japanese by its role's Japanese label (demo/vocabulary.ttl: 直属上级 「直属の上司」)
+    assert "1. 直属の上司：林晓燕" in ja.text and "直属上级审批" not in ja.text and "（根拠：" in ja.text
     assert "按“费用报销”流程" in zh.text and "1. 直属上级审批：林晓燕" in zh.text and "（依据：" in zh.text
 
 
@@ -204,6 +204,10 @@ def test_odd_input_gets_a_sensible_reply_in_the_askers_language(engine: DialogEn
     emoji, pinyin = talk(engine, "👍👍", "nianjia zenme qing")
     assert emoji.type == "clarify" and "表情" in emoji.text
     assert pinyin.type == "clarify" and "拼音" in pinyin.text
+    # Italian and romanised names split into pinyin syllables too, but are not pinyin
+    italian, names = talk(engine, "Come ti chiami", "Chen Wei Zhang Lei")
+    assert italian.language == "it" and "拼音" not in italian.text and "pinyin" not in italian.text
+    assert "拼音" not in names.text and "pinyin" not in names.text
     (spanish,) = talk(engine, "¿Cuántos días de vacaciones tengo al año?")
     assert spanish.language == "en" and "answering in English" in spanish.notice
     (mixed,) = talk(engine, "我的 VPN 连不上 help")
@@ -243,6 +247,42 @@ def test_graphql_language_argument_then_accept_language_then_the_question(client
     assert english["language"] == "en" and "How can I help" in english["text"]
     spanish = chat("hola", language="es")  # a language outside the ten: English, with the note
     assert spanish["language"] == "en" and "answering in English" in spanish["notice"]
+
+
+WHO_APPROVES = (
+    'query($l: String) { whoApproves(process: "费用报销", amount: 8000, language: $l)'
+    " { processName steps { name approvers { name role } } skipped { name } } }"
+)
+
+
+def test_who_approves_through_graphql_names_the_chain_in_the_askers_language(client: TestClient) -> None:
+    auth = {"Authorization": f"Bearer {client.token}"}  # type: ignore[attr-defined]
+
+    def chain(language: str | None = None, accept: str | None = None) -> tuple[dict, str]:  # type: ignore[type-arg]
+        headers = {**auth, **({"Accept-Language": accept} if accept else {})}
+        body = {"query": WHO_APPROVES, "variables": {"l": language}}
+        response = client.post("/graphql", json=body, headers=headers)
+        return response.json()["data"]["whoApproves"], response.headers.get("x-zhiku-cache", "")
+
+    ja, _ = chain(language="ja")
+    # the process by its first Japanese label, each step by its approver role's Japanese label
+    # (demo/vocabulary.ttl), the approvers' roles too; people keep their names
+    assert ja["processName"] == "経費精算申請"
+    assert [s["name"] for s in ja["steps"]] == ["直属の上司", "経理審査", "CFO"]
+    assert ja["skipped"] == [{"name": "社長承認"}]
+    first = ja["steps"][0]["approvers"][0]
+    assert first == {"name": "林晓燕", "role": "直属の上司"}
+    zh, _ = chain()
+    assert zh["processName"] == "费用报销" and zh["steps"][0]["name"] == "直属上级审批"
+    # Accept-Language decides when there is no argument — and the response cache keeps the languages
+    # apart: the same request body asked in Japanese, then in English, then in Japanese again
+    by_header, _ = chain(accept="ja-JP,ja;q=0.9")
+    english, _ = chain(accept="en")
+    again, cached = chain(accept="ja")
+    assert by_header == ja and again == ja and cached == "hit"  # the cache is on: it served that one
+    assert (
+        english["processName"] == "Expense reimbursement" and english["steps"][0]["name"] == "Direct manager"
+    )
 
 
 def test_graphql_errors_in_the_askers_language_keep_their_code(client: TestClient) -> None:
@@ -325,6 +365,9 @@ def test_odd_input_through_ask_gets_a_clear_reply_in_the_askers_language(writing
         and pinyin["text"].startswith("看起来您输入的是拼音")
         and not pinyin["citations"]
     )
+    for not_pinyin in ("Come ti chiami", "Chen Wei Zhang Lei"):
+        reply = ask(not_pinyin)
+        assert "拼音" not in reply["text"] and "pinyin" not in reply["text"], reply
     # a language outside the ten (Turkish, Arabic): English, sentences spaced, the nearest topic offered
     for outside in ("Yıllık iznim kaç gün?", "كم يوما إجازة سنوية لدي؟"):
         reply = ask(outside)

@@ -3,7 +3,17 @@
 import pytest
 
 from lang.analysers import Analyser
-from lang.detect import CJK_SHARE, SUPPORTED, UND, cjk_share, detect_language, detect_languages
+from lang.detect import (
+    CJK_SHARE,
+    SUPPORTED,
+    UND,
+    cjk_share,
+    detect_language,
+    detect_languages,
+    reads_as_names,
+    romanised_chinese,
+)
+from lang.pinyin import looks_like_pinyin
 
 
 @pytest.mark.parametrize(
@@ -69,6 +79,33 @@ def test_a_language_outside_the_ten_is_undetermined_and_named() -> None:
 @pytest.mark.parametrize("text", ["", "   ", "😀😀", "ok", "12345", "ni hao wo de jia qi"])
 def test_too_short_emoji_and_pinyin_are_undetermined(text: str) -> None:
     assert detect_language(text) == UND
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["nianjia zenme qing", "guoshengri you shenme fuli", "gongsi you banche ma", "can bu you duo shao"],
+)
+def test_pinyin_is_romanised_chinese_even_when_the_ten_would_take_it_for_english(text: str) -> None:
+    # "guoshengri you shenme fuli" is English 0.87 to the identifier restricted to the ten
+    assert romanised_chinese(text) and detect_language(text) == UND
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("Come ti chiami", "it"),
+        ("Come si chiama", "it"),
+        ("mi chiamo Luca", "it"),
+        ("Chen Wei Zhang Lei", None),
+    ],
+)
+def test_italian_and_romanised_names_that_split_into_pinyin_syllables_are_not_pinyin(
+    text: str, code: str | None
+) -> None:
+    assert looks_like_pinyin(text)  # every word splits into pinyin syllables …
+    assert not romanised_chinese(text)  # … but it is Italian, or names
+    assert code is None or detect_language(text).code == code
+    assert reads_as_names("Chen Wei Zhang Lei") and not reads_as_names("Nianjia zenme qing")
 
 
 def test_batch_agrees_with_single_calls() -> None:

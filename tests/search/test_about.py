@@ -6,6 +6,7 @@ from __future__ import annotations
 from lang.gazetteer import Gazetteer
 from search.about import document_entities, with_topics
 from search.catalog import ChunkRow, DocRow
+from zhiku.types import EdgeRecord
 
 GAZETTEER = Gazetteer(
     {
@@ -53,3 +54,25 @@ def test_a_document_about_a_policy_is_about_the_policys_topics_too() -> None:
         "travel": frozenset({"POL-travel", "TOPIC-travel", "TOPIC-expense"}),
         "tokyo": frozenset({"LOC-TYO"}),  # nothing filed under it: unchanged
     }
+
+
+def test_a_policy_refiled_under_another_topic_makes_a_new_index_version_without_a_document_change(  # type: ignore[no-untyped-def]
+    demo_copy, copy_search_writable
+) -> None:
+    """What a policy is filed under (zk:hasTopic) is graph data no document carries: re-filing it (the
+    kb loader's write) reaches the snapshot at the sync that ends the load, and as a new version of the
+    index, which every other process reading it watches — not only with the next changed document."""
+    search = copy_search_writable
+    search.sync()
+    snap = search.snapshot()
+    annual = next(d for d, row in snap.docs.items() if row.title == "云杉科技年假管理办法")
+    assert "TOPIC-leave" in snap.topics[annual] and "TOPIC-benefits" not in snap.topics[annual]
+    version = search.catalog.version
+    assert search.sync().documents_changed == 0 and search.catalog.version == version  # nothing new
+
+    demo_copy.upsert_relationships([EdgeRecord("POL-annual-leave", "HAS_TOPIC", "TOPIC-benefits")])
+    report = search.sync()
+    assert report.documents_changed == 0 and report.chunks_added == 0
+    assert search.catalog.version == version + 1
+    assert "TOPIC-benefits" in search.snapshot().topics[annual]
+    assert search.sync().documents_changed == 0 and search.catalog.version == version + 1

@@ -107,9 +107,24 @@ def test_load_embedder_wraps_e5_and_refuses_other_models(e5: OnnxE5Embedder, tmp
 
 def test_the_setting_defaults_to_the_full_model_and_refuses_unknown_encoders() -> None:
     assert Settings().embed_query_encoder == "full"
-    assert Settings(embed_query_encoder="e5-l6").embed_query_encoder == "e5-l6"
+    assert Settings(embed_query_encoder="e5-l4").embed_query_encoder == "e5-l4"
+    assert Settings(embed_query_encoder="e5-l8-int8").embed_query_encoder == "e5-l8-int8"
     with pytest.raises(ValidationError):
         Settings(embed_query_encoder="e5-l12")
+
+
+def test_the_setting_refuses_a_k_whose_map_does_not_ship_saying_what_ships_and_how_to_fit_one() -> None:
+    shipped = sorted(p.stem for p in MAPS_DIR.glob("e5-l*.npz"))
+    assert shipped == ["e5-l4", "e5-l8"]
+    for name in ("e5-l6", "e5-l6-int8"):
+        with pytest.raises(ConfigError) as refused:
+            Settings(embed_query_encoder=name)
+        error = refused.value
+        assert error.code == "CONFIG_INVALID"
+        for said in (error.message_zh, error.message_en, error.message_in("ja"), error.message_in("de")):
+            assert name in said and "e5-l4, e5-l8" in said
+            assert "python -m search.query_encoder --layers 6" in said
+        assert "マップ" in error.message_in("ja") and "Abbildung" in error.message_in("de")
 
 
 def test_int8_activations_keep_the_full_models_vectors_without_a_map(e5: OnnxE5Embedder) -> None:
