@@ -246,8 +246,11 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
         if mention.candidates and mention.candidates[0][1] in NAME_TYPES:
             names.append(Name(fold(mention.surface), synonyms, ids))
     held = "".join(n.surface for n in names)
-    # a name the knowledge base never uses (a word that asks — 归谁, tagged as a surname — is no name)
-    unknown = (n for n in lang_names(split) if snap.df.get(n, 0) == 0 and not asked_for(n))
+    # a name the knowledge base never uses: in no chunk, no entity's name (a word that asks — 归谁,
+    # tagged as a surname — is no name)
+    unknown = (
+        n for n in lang_names(split) if snap.df.get(n, 0) == 0 and not asked_for(n) and not gazetteer.find(n)
+    )
     names += [Name(n) for n in unknown if n not in held]
     return QuestionReading(language, content, weights, asked_for(query), tuple(names), words)
 
