@@ -96,3 +96,24 @@ def test_the_learned_decision_answers_supported_questions_and_declines_others(
     assert compose_answer(demo_search, "员工去北京出差住宿标准是多少", who).answered
     # the hand-tuned rules still decide when asked (the benchmark compares the two)
     assert compose_answer(demo_search, "公司停车位一个月多少钱", who, learned=False).answered is False
+
+
+def test_a_follow_up_reads_each_passage_s_evidence_once(demo_graph, demo_search, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A follow-up's focus passage ("那去成都呢" → 成都) is most often a passage the decision already
+    weighed: its evidence is not read a second time."""
+    import chat.answer
+    import chat.decision
+    import chat.gate
+
+    read: list[str] = []
+
+    def counted(service, result, top=None, reading=None):  # type: ignore[no-untyped-def]
+        read.append((top or result.hits[0]).chunk_id)
+        return chat.gate.evidence(service, result, top, reading)
+
+    monkeypatch.setattr(chat.answer, "evidence", counted)
+    monkeypatch.setattr(chat.decision, "evidence", counted)
+    who = load_principal(demo_graph, "E1030")
+    answer = compose_answer(demo_search, "员工去成都出差住宿标准是多少", who, focus="成都")
+    assert answer.answered and "450" in answer.text
+    assert read and len(read) == len(set(read)), read
