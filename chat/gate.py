@@ -65,7 +65,7 @@ from lang.gazetteer import Gazetteer, fold
 from lang.names import foreign_names
 from lang.names import names as lang_names
 from lang.names import tags as name_tags
-from lang.needs import asked_for, holds
+from lang.needs import asked_for, asked_unit, holds
 from search.fusion import field_text, idf, same_language
 from search.service import Hit, SearchResult, SearchService
 
@@ -223,6 +223,7 @@ class QuestionReading:
     asked: str
     names: tuple[Name, ...]
     words: dict[str, Word]
+    unit: str = ""  # the unit of measure a count is asked in (lang.needs.asked_unit: 多少米 → 米)
 
 
 def read_question(service: SearchService, query: str) -> QuestionReading:
@@ -252,7 +253,9 @@ def read_question(service: SearchService, query: str) -> QuestionReading:
         n for n in lang_names(split) if snap.df.get(n, 0) == 0 and not asked_for(n) and not gazetteer.find(n)
     )
     names += [Name(n) for n in unknown if n not in held]
-    return QuestionReading(language, content, weights, asked_for(query), tuple(names), words)
+    return QuestionReading(
+        language, content, weights, asked_for(query), tuple(names), words, asked_unit(query)
+    )
 
 
 def names_across(service: SearchService, query: str, language: str) -> tuple[Name, ...]:
@@ -278,7 +281,7 @@ def passage_detail(service: SearchService, reading: QuestionReading, hit: Hit) -
     asked = reading.asked
     body = hit.text.split("答：", 1)[1] if hit.kind == "faq" and "答：" in hit.text else hit.text
     kinds = mention_types(service.gazetteer, body) if asked in ("person", "place") else frozenset()
-    return holds(asked, body, kinds)
+    return holds(asked, body, kinds, reading.unit)
 
 
 @functools.lru_cache(maxsize=4096)
