@@ -175,8 +175,8 @@ def may_answer(ev: Evidence) -> bool:
     question asks for (the hand-tuned gate's rule, kept: leave-one-set-out it beat leaving the call to
     the model), and it names every person or organisation the question names (:attr:`Evidence.named`:
     "小米员工出差住宿标准是多少" asks about another company however close the travel FAQ row is — a feature
-    until session 13, a veto since: leave-one-set-out on the five sets it answers more questions right
-    at the same precision, as the cross-language rule's veto does)."""
+    in session 13, a veto since session 14: leave-one-set-out on the five sets it answers more questions
+    right at the same precision, as the cross-language rule's veto does)."""
     return ev.detail and ev.named
 
 

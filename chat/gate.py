@@ -44,7 +44,9 @@ held-out ``answer_calibration_heldout.tsv``, cost far more right answers than it
 is not part of the gate (RESULTS.md, "Calibrated answering, session 10"). Session 11 added ``support``
 and ``detail`` (:data:`MIN_SUPPORT`, :data:`SUPPORT_SIMILARITY`, :data:`QUESTION_SIMILARITY`), tuned
 on both sets, now both tuning sets (RESULTS.md, "Calibrated answering, session 11"). Session 12 added
-``named`` (RESULTS.md, "Calibrated answering, session 12"; three tuning sets).
+``named`` (RESULTS.md, "Calibrated answering, session 12"; three tuning sets); session 14 the names a
+sentence marks as a company's (:func:`lang.names.marked_names`: 小米员工, 京东的员工), which the learned
+decision (:mod:`chat.decision`) now treats as a veto.
 
 Example::
 

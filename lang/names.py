@@ -3,10 +3,11 @@
 
 "华为员工出差能坐商务座吗" shares everything with the travel FAQ but the name of the company it asks
 about. jieba's dictionary tags the names it knows — persons ``nr``, transliterated names ``nrt``,
-organisations ``nt`` — and that is all this uses: a closed, general list of the language's names, not
-any company's. The words come already split (:meth:`lang.text.Tokenizer.words`: dictionary words only,
-no guessed ones) and are looked up in the dictionary's tag table, with no second segmentation. Place
-names are :func:`lang.places.places`.
+organisations ``nt`` — a closed, general list of the language's names, not any company's; and a name
+it does not tag as one (小米 is a grain to it, 京东 a place) is read from what follows it in the sentence,
+员工, 公司, 集团… (:func:`marked_names`), as Japanese marks one with 社 or さん. The words come already
+split (:meth:`lang.text.Tokenizer.words`: dictionary words only, no guessed ones) and are looked up in
+the dictionary's tag table, with no second segmentation. Place names are :func:`lang.places.places`.
 
 In the other languages :func:`foreign_names` reads what marks a name there, still without any list of
 names: the Japanese dictionary's person/organisation tags and transliterated katakana (テンセント), Kiwi's
