@@ -1,17 +1,17 @@
 """Train and evaluate the learned answer/decline decision (:mod:`chat.decision`) leave-one-set-out.
 
-The four calibration sets of ``bench/answer_calibration.py`` were written independently, by different
+The five calibration sets of ``bench/answer_calibration.py`` were written independently, by different
 people at different times; hand-tuned rules that scored 0.95+ on the sets they were tuned on fell to
 ~0.76 precision on each new one. So the figure this program reports, and the one the model is chosen on,
-is **leave-one-set-out**: fit on three sets, score the fourth, for each of the four, and pool.
+is **leave-one-set-out**: fit on four sets, score the fifth, for each of the five, and pool.
 
 Per question it reads the first :data:`chat.decision.CANDIDATES` passages of the answer order with their
 features (:func:`chat.decision.scored_candidates`, exactly what ``ask`` computes); a passage's label is
 whether it is one of the question's labelled sections (never, out of scope). The decision answers with
 the best-scored passage when its probability clears the threshold. Two figures: in every fold a
-threshold chosen on the three training sets alone (their own leave-one-set-out predictions: the
+threshold chosen on the four training sets alone (their own leave-one-set-out predictions: the
 threshold answering most questions right at precision ≥ :data:`TARGET`), so the held-out set is
-touched only to be scored; and the shipped rule, one threshold chosen on all four sets'
+touched only to be scored; and the shipped rule, one threshold chosen on all five sets'
 leave-one-set-out predictions pooled (the model never saw the set it scores, the one threshold did).
 
 Printed per fold and pooled, for the hand-tuned gate (``compose_answer(learned=False)``; its thresholds
@@ -19,10 +19,10 @@ were tuned on these very sets, so its figures flatter it) and the learned decisi
 ``answered: true``, out of scope declined, in scope answered, in scope right.
 
     python bench/answer_model.py [--data-dir DIR]            # leave-one-set-out figures
-    python bench/answer_model.py --write                      # … then fit on all four, write the model
+    python bench/answer_model.py --write                      # … then fit on all five, write the model
     python bench/answer_model.py --features /tmp/f.json       # cache the features (re-fit without search)
 
-``--write`` fits on all four sets and takes the threshold from the pooled leave-one-set-out
+``--write`` fits on all five sets and takes the threshold from the pooled leave-one-set-out
 predictions; it writes ``chat/data/answer_model.json`` with a version naming the date and sets.
 """
 
@@ -41,11 +41,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.answer_calibration import DATA, EMPLOYEE, HELDOUT, HELDOUT2, HELDOUT3, answers, demo, load_items
-from chat.decision import FEATURES, MODEL_PATH, Model, paraphrase, pick, scored_candidates
+from bench.answer_calibration import (
+    DATA,
+    EMPLOYEE,
+    HELDOUT,
+    HELDOUT2,
+    HELDOUT3,
+    HELDOUT4,
+    answers,
+    demo,
+    load_items,
+)
+from chat.decision import FEATURES, MODEL_PATH, Model, may_answer, paraphrase, pick, scored_candidates
 
-#: The tuning sets, in the order they were written.
-SETS = {"set1": DATA, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3}
+#: The tuning sets, in the order they were written (the fifth since session 14).
+SETS = {"set1": DATA, "heldout": HELDOUT, "heldout2": HELDOUT2, "heldout3": HELDOUT3, "heldout4": HELDOUT4}
 TARGET = 0.90  # precision of answered: true
 #: The logistic regression's inverse L2 strength (features standardised). Few features, few hundred
 #: questions: strong enough to keep coefficients modest; the figures are flat between 0.1 and 1.
@@ -90,8 +100,8 @@ def collect(data_dir: str | None) -> list[Question]:
                 if result.hits and reading.content is not None:
                     ordered = answer_candidates(service, result, reading)
                     for hit, ev, vector in scored_candidates(service, result, ordered, reading):
-                        if not ev.detail:
-                            continue  # never answers (chat.decision.choose)
+                        if not may_answer(ev):
+                            continue  # never answers (chat.decision.decide_among)
                         x.append(list(vector))
                         y.append(int(answers(item, hit)))
                         para.append(int(paraphrase(ev)))
@@ -250,7 +260,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-dir")
     parser.add_argument("--features", help="a JSON cache of the features: read if present, else written")
-    parser.add_argument("--write", action="store_true", help="fit on all four sets and write the model")
+    parser.add_argument("--write", action="store_true", help="fit on all five sets and write the model")
     parser.add_argument("-C", type=float, default=C, help="inverse regularisation strength")
     args = parser.parse_args(argv)
     print(f"machine: {machine()}; load average {os.getloadavg()[0]:.1f}")

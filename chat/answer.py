@@ -237,10 +237,13 @@ def compose_answer(
     ordered = answer_candidates(service, result, reading)
     top = ordered[0]
     ev = evidence(service, result, top, reading)
+    weighed = {top.chunk_id: ev}  # the passages whose evidence is read, by chunk: read once per ask
     choice = None
     if learned and reading.content is not None and ev is not None and not across(ev):
         # a Chinese question on Chinese passages: the learned decision (chat.decision) picks and decides
-        choice = decide_among(load_model(), scored_candidates(service, result, ordered, reading, ev))
+        scored = scored_candidates(service, result, ordered, reading, ev)
+        weighed.update((hit.chunk_id, read) for hit, read, _ in scored)
+        choice = decide_among(load_model(), scored)
     if choice is not None:
         top, verdict = choice
     else:
@@ -251,7 +254,8 @@ def compose_answer(
         hits_focus = (h for h in result.hits[:FOCUS_DEPTH] if focus in _body(h) and substantive(h))
         named = top if focus in _body(top) else next(hits_focus, None)
         if named is not None:
-            top, verdict = named, decide(evidence(service, result, named, reading), covered=True)
+            read = weighed.get(named.chunk_id) or evidence(service, result, named, reading)
+            top, verdict = named, decide(read, covered=True)
     if not verdict.answered and choice is None:
         # a close runner-up may hold what the question names (成都 is in the policy's clause, not
         # in the FAQ row ranked just above it)

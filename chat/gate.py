@@ -46,7 +46,9 @@ held-out ``answer_calibration_heldout.tsv``, cost far more right answers than it
 is not part of the gate (RESULTS.md, "Calibrated answering, session 10"). Session 11 added ``support``
 and ``detail`` (:data:`MIN_SUPPORT`, :data:`SUPPORT_SIMILARITY`, :data:`QUESTION_SIMILARITY`), tuned
 on both sets, now both tuning sets (RESULTS.md, "Calibrated answering, session 11"). Session 12 added
-``named`` (RESULTS.md, "Calibrated answering, session 12"; three tuning sets).
+``named`` (RESULTS.md, "Calibrated answering, session 12"; three tuning sets); session 14 the names a
+sentence marks as a company's (:func:`lang.names.marked_names`: 小米员工, 京东的员工), which the learned
+decision (:mod:`chat.decision`) now treats as a veto.
 
 Example::
 
@@ -68,7 +70,7 @@ from lang.gazetteer import Gazetteer, fold
 from lang.names import foreign_names
 from lang.names import names as lang_names
 from lang.names import tags as name_tags
-from lang.needs import asked_for, holds
+from lang.needs import asked_for, asked_unit, holds
 from search.fusion import field_text, idf, same_language
 from search.service import Hit, SearchResult, SearchService, TermCounts
 
@@ -250,6 +252,7 @@ class QuestionReading:
     # the knowledge base as the asker sees it (the chunks they may read): what "a word it never uses"
     # means for the weights, the unknown share and the names
     seen: TermCounts
+    unit: str = ""  # the unit of measure a count is asked in (lang.needs.asked_unit: 多少米 → 米)
 
 
 def read_question(service: SearchService, result: SearchResult) -> QuestionReading:
@@ -280,10 +283,13 @@ def read_question(service: SearchService, result: SearchResult) -> QuestionReadi
         if mention.candidates and mention.candidates[0][1] in NAME_TYPES:
             names.append(Name(fold(mention.surface), synonyms, ids))
     held = "".join(n.surface for n in names)
-    # a name no chunk the asker may see uses (a word that asks — 归谁, tagged as a surname — is no name)
-    unknown = (n for n in lang_names(split) if n not in seen and not asked_for(n))
+    # a name no chunk the asker may see uses and no entity's name (a word that asks — 归谁, tagged as a
+    # surname — is no name)
+    unknown = (n for n in lang_names(split) if n not in seen and not asked_for(n) and not gazetteer.find(n))
     names += [Name(n) for n in unknown if n not in held]
-    return QuestionReading(language, content, weights, asked_for(query), tuple(names), words, seen)
+    return QuestionReading(
+        language, content, weights, asked_for(query), tuple(names), words, seen, asked_unit(query)
+    )
 
 
 def names_across(service: SearchService, query: str, language: str, seen: TermCounts) -> tuple[Name, ...]:
@@ -308,7 +314,7 @@ def passage_detail(service: SearchService, reading: QuestionReading, hit: Hit) -
     asked = reading.asked
     body = hit.text.split("答：", 1)[1] if hit.kind == "faq" and "答：" in hit.text else hit.text
     kinds = mention_types(service.gazetteer, body) if asked in ("person", "place") else frozenset()
-    return holds(asked, body, kinds)
+    return holds(asked, body, kinds, reading.unit)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -3,10 +3,11 @@
 
 "华为员工出差能坐商务座吗" shares everything with the travel FAQ but the name of the company it asks
 about. jieba's dictionary tags the names it knows — persons ``nr``, transliterated names ``nrt``,
-organisations ``nt`` — and that is all this uses: a closed, general list of the language's names, not
-any company's. The words come already split (:meth:`lang.text.Tokenizer.words`: dictionary words only,
-no guessed ones) and are looked up in the dictionary's tag table, with no second segmentation. Place
-names are :func:`lang.places.places`.
+organisations ``nt`` — a closed, general list of the language's names, not any company's; and a name
+it does not tag as one (小米 is a grain to it, 京东 a place) is read from what follows it in the sentence,
+员工, 公司, 集团… (:func:`marked_names`), as Japanese marks one with 社 or さん. The words come already
+split (:meth:`lang.text.Tokenizer.words`: dictionary words only, no guessed ones) and are looked up in
+the dictionary's tag table, with no second segmentation. Place names are :func:`lang.places.places`.
 
 In the other languages :func:`foreign_names` reads what marks a name there, still without any list of
 names: the Japanese dictionary's person/organisation tags and transliterated katakana (テンセント), Kiwi's
@@ -23,7 +24,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 #: jieba's tags of person and organisation names.
 NAME_TAGS = frozenset({"nr", "nrt", "nt"})
@@ -41,9 +42,53 @@ def tags() -> Mapping[str, str]:
 
 def names(words: Iterable[str]) -> list[str]:
     """The ``words`` of two characters or more that jieba's dictionary tags as a person's or an
-    organisation's name, each once."""
+    organisation's name, each once; with :func:`marked_names`, the words the sentence marks as one."""
     table = tags()
-    return list(dict.fromkeys(w for w in words if len(w) >= 2 and table.get(w) in NAME_TAGS))
+    words = list(words)
+    tagged = (w for w in words if len(w) >= 2 and table.get(w) in NAME_TAGS)
+    return list(dict.fromkeys([*tagged, *marked_names(words)]))
+
+
+#: What follows an organisation's name in a Chinese question: its staff, the company itself, "over
+#: there" (小米员工, 滴滴公司, 蚂蚁集团, 华为那边, 网易园区). A closed class of the language, like
+#: Japanese's 社員 or さん (:data:`_JA_NAME_MARKER`).
+ORGANISATION_MARKERS = frozenset({"员工", "公司", "集团", "那边", "园区", "总部"})
+#: … of which these also follow a place ("东京那边" is the Tokyo office; "京东员工" — jieba tags 京东 a
+#: place — is another company's staff).
+PLACE_MARKERS = frozenset({"员工", "公司", "集团"})
+#: Between a name and its marker: a possessive or "new" (京东的员工, 蔚来新员工).
+_LINKS = frozenset({"的", "新"})
+
+
+def _name_character(word: str, table: Mapping[str, str]) -> bool:
+    """A single Chinese character that may be part of a name jieba does not know (美·团, 快·手): a noun
+    or an adjective, not a pronoun, verb, preposition or numeral (我·在, 能·把, 五·险)."""
+    return len(word) == 1 and "\u4e00" <= word <= "\u9fff" and table.get(word, "")[:1] in ("n", "a")
+
+
+def marked_names(words: Sequence[str]) -> list[str]:
+    """The words a Chinese sentence marks as an organisation's name by what follows them
+    (:data:`ORGANISATION_MARKERS`, possibly after 的 or 新: 小米员工, 京东的员工, 蔚来新员工), whatever
+    jieba's dictionary calls them — 小米 is a grain there, 携程 and 滴滴 common words, 京东 a place. Only
+    nouns of two characters or more (a verb or pronoun before 公司 is "来公司", "咱们公司"), and at the
+    start of the sentence a run of single nouns or adjectives the dictionary could not join (美·团, 快·手:
+    a name it does not know; not 我·在公司). Whether the knowledge base uses the word is the caller's to
+    check (研发中心, 北京 are its own)."""
+    table = tags()
+    out = []
+    for i, word in enumerate(words):
+        j = i + 1
+        while j < len(words) and words[j] in _LINKS:
+            j += 1
+        marker = words[j] if j < len(words) else ""
+        if marker not in ORGANISATION_MARKERS or word in ORGANISATION_MARKERS:
+            continue  # 公司的员工: the company itself
+        tag = table.get(word, "")
+        if len(word) >= 2 and tag.startswith("n") and (tag != "ns" or marker in PLACE_MARKERS):
+            out.append(word)
+        elif i >= 1 and all(_name_character(w, table) for w in words[: i + 1]):
+            out.append("".join(words[: i + 1]))  # the sentence opens with characters jieba could not join
+    return list(dict.fromkeys(out))
 
 
 # -- other languages: what marks a proper name in each script -----------------------------------------

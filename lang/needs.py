@@ -61,6 +61,14 @@ _MONEY = re.compile(
 )
 _NUMBER = re.compile(r"\d|[一二两三四五六七八九十]+\s*(?:个|次|家|种|类|级|间|条|倍|项|人)")
 _ANY_NUMBER = re.compile(r"\d|[一二两三四五六七八九十百千万半]")
+#: A clause's or list item's own number (第六条, 三、, 1.) says where a detail sits, not what it is:
+#: "年度优秀员工奖金有多少" is not answered by "第六条 公司设立年度优秀员工奖".
+_NUMBERING = re.compile(
+    r"第[\d一二三四五六七八九十百]+[条章节款项]|^\s*(?:[一二三四五六七八九十]+、|[(（]?\d+[)）.、])", re.M
+)
+#: Units of measure a count may ask in ("范围是多少米"): only a number in that unit answers. Classifiers
+#: (个, 种, 类, 级…) are left to :data:`_NUMBER`: "分几类" is answered by "分为四级" too.
+_UNIT = re.compile(r"(?:多少|几)(平方米|平米|公里|千米|米|公斤|斤|岁|页|张|台|辆|人)")
 #: Roles and contacts in any organisation (the ontology's persons, roles and departments count too).
 _CONTACT = re.compile(
     r"经理|主管|专员|总监|负责人|管理员|上级|部门|服务台|前台|分机|联系|委员会|小组|本人|个人|公司"
@@ -82,9 +90,20 @@ def asked_for(question: str) -> str:
     return ""
 
 
-def holds(kind: str, text: str, mention_types: Collection[str] = ()) -> bool:
+def asked_unit(question: str) -> str:
+    """The unit of measure ``question`` asks a number in ("多少米" → 米; "" when none)."""
+    m = _UNIT.search(question)
+    return m.group(1) if m else ""
+
+
+def holds(kind: str, text: str, mention_types: Collection[str] = (), unit: str = "") -> bool:
     """Whether ``text`` holds a detail of ``kind`` (``mention_types``: the gazetteer's types of the
-    entities it mentions). An unknown or empty kind is always held."""
+    entities it mentions; ``unit``: :func:`asked_unit`, a number in it is the only count or number that
+    answers). An unknown or empty kind is always held. A clause's own numbering is no number."""
+    if kind in ("count", "number"):
+        text = _NUMBERING.sub("", text)
+        if unit:
+            return re.search(rf"[\d一二两三四五六七八九十百千万半]\s*{unit}", text) is not None
     if kind == "amount":
         return bool(_MONEY.search(text))
     if kind == "duration":

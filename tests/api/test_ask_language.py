@@ -17,7 +17,10 @@ from graph.falkordb_store import FalkorDBStore
 from zhiku.settings import Settings
 
 ASK = "query($q: String!, $l: String) { ask(question: $q, language: $l) { answered language } }"
-QUESTION = "年假可以分几次休"
+#: A question the knowledge base answers (the FAQ row 我有几天年假？). "年假可以分几次休" was used until
+#: session 14, when the answer decision declined it: no document says how many times (the answer it got,
+#: FAQ-005 on unused leave's compensation, was a wrong one).
+QUESTION = "我有几天年假"
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from a question before it weighs any passage."""
 from __future__ import annotations
 
 from lang.gazetteer import Gazetteer
-from lang.names import foreign_names, names
+from lang.names import foreign_names, marked_names, names
 from lang.text import Tokenizer
 
 
@@ -79,3 +79,24 @@ def test_days_months_languages_and_countries_are_not_names() -> None:
     assert foreign_names("Is there a Chinese version of the expense form?", "en") == []
     assert foreign_names("Les congés en Juillet sont-ils payés ?", "fr") == []
     assert foreign_names("How many days of leave do Tencent employees get?", "en") == ["Tencent"]
+
+
+def test_a_word_the_sentence_marks_as_a_company_is_a_name_whatever_the_dictionary_calls_it() -> None:
+    tokenizer = Tokenizer()
+    # 格力 is not tagged as an organisation; 员工, 公司, 集团, 那边 after it say it is one
+    assert marked_names(tokenizer.words("格力的新员工试用期多久")) == ["格力"]
+    assert names(tokenizer.words("格力的新员工试用期多久")) == ["格力"]
+    # a name the dictionary does not know opens the sentence as single characters: joined back
+    assert marked_names(tokenizer.words("大疆员工出差住宿标准是多少")) == ["大疆"]
+    # a place with "over there" is an office, not a company; with 员工 it may be either (the caller
+    # keeps only names the knowledge base never uses)
+    assert marked_names(tokenizer.words("东京那边的加班上限是多少")) == []
+    assert marked_names(tokenizer.words("深圳员工的住房补贴有多少")) == ["深圳"]
+    # pronouns, verbs, prepositions before 公司, and the company itself, are no names
+    for question in (
+        "咱们公司下午几点下班",
+        "早上来公司晚了算迟到吗",
+        "我在公司工作满两年有什么福利",
+        "公司的员工能带家属吗",
+    ):
+        assert marked_names(tokenizer.words(question)) == [], question

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lang.needs import QUESTION_WORDS, asked_for, holds
+from lang.needs import QUESTION_WORDS, asked_for, asked_unit, holds
 
 
 def test_asked_for_names_the_kind_of_detail() -> None:
@@ -40,3 +40,17 @@ def test_holds_finds_a_detail_of_the_kind_asked_for() -> None:
 def test_question_words_are_not_content() -> None:
     assert {"谁", "多久", "怎么办", "最多"} <= QUESTION_WORDS
     assert not {"年假", "个税", "报销"} & QUESTION_WORDS
+
+
+def test_a_clause_s_own_number_is_no_number_and_a_unit_asked_for_must_be_the_one_held() -> None:
+    # the article's or list item's numbering is not the number asked for
+    assert not holds("number", "第三条 公司设立年度最佳新人奖。")
+    assert not holds("count", "二、会议室可提前一周在企业微信预订。")
+    assert holds("number", "第三条 年度最佳新人奖奖金8000元。")
+    assert holds("count", "三、每月可领取2次。")
+    # "多少米" asks metres: a number in another unit does not answer it; no unit, any number does
+    assert asked_unit("停车场离办公楼有多少米") == "米"
+    assert asked_unit("一年能请几次") == asked_unit("公积金比例是多少") == ""
+    assert not holds("number", "员工每日上下班各打卡1次。", unit="米")
+    assert holds("number", "距办公楼约300米。", unit="米")
+    assert holds("count", "每个部门最多报名两人。", unit="人")
