@@ -1,25 +1,30 @@
-"""One worker thread per native model: query embeddings from many callers share one model call.
+"""Model threads for query embeddings: questions from many callers share model calls.
 
 Distinct questions arriving together (concurrent ``ask``s, each in its own worker thread — the event
-loop never runs the model) are queued; the model thread takes the first, waits at most ``window_s``
+loop never runs the model) are queued; a model thread takes the first, waits at most ``window_s``
 for more (or until ``max_batch`` are queued) and embeds them in one call. With the default window of
 0 it takes exactly what queued while its previous call ran: a lone question waits for nothing, and
 under load the batches grow by themselves (bench/embed.py measured this best). A batched call gives the
 same vectors as one call per question (the model pools each text on its own), only cheaper per
-question. The queue is bounded: past ``max_queue`` waiting questions a caller gets
+question. ``model_threads`` threads take batches from the one queue and run the model at once (ONNX
+Runtime runs one session from several threads; each call uses ``ZHIKU_EMBED_THREADS`` native
+threads), so the embeddings are not serialised on one thread (bench/RESULTS.md, session 14).
+
+The queue is bounded: past ``max_queue`` waiting questions a caller gets
 :class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an
 ever longer wait. The same bound holds before the queue: a server runs each question's work in a
 thread pool whose own queue has no bound, so a burst would wait there instead;
-:meth:`QueryBatcher.admit` (around that hand-off) refuses past
-``max_queue + max_batch`` questions in flight in the process (as many as the queue and one model
-call hold), at once, with the same error. :meth:`QueryBatcher.run` does both for a server: it admits a
-question and runs it in the batcher's own pool of caller threads, ``CALLERS_PER_BATCH × max_batch`` of
-them, so that a full batch can form (asyncio's default pool has ``cores + 4`` threads, six on two cores:
-under load the batches stayed at two or three questions, and a query cost nearly what it costs alone).
+:meth:`QueryBatcher.admit` (around that hand-off) refuses past ``max_queue + model_threads ×
+max_batch`` questions in flight in the process (as many as the queue and the model calls hold), at
+once, with the same error. :meth:`QueryBatcher.run` does both for a server: it admits a question and
+runs it in the batcher's own pool of caller threads, ``(model_threads + 1) × max_batch`` of them (a
+batch waiting in each model thread while as many more are searched and answered), so that full
+batches can form (asyncio's default pool has ``cores + 4`` threads, six on two cores: under load the
+batches stayed at two or three questions, and a query cost nearly what it costs alone).
 
 Example::
 
-    batcher = QueryBatcher(embedder, window_s=0.0, max_batch=16, max_queue=256)
+    batcher = QueryBatcher(embedder, window_s=0.0, max_batch=16, max_queue=256, model_threads=2)
     vec = batcher.embed_query("年假怎么请")   # from any thread; blocks until its batch is embedded
     batcher.close()
 """
@@ -42,11 +47,7 @@ import numpy as np
 from search.embedders import Embedder, Vectors
 from zhiku.errors import EmbedderBusy
 from zhiku.i18n import N_
-from zhiku.settings import EMBED_BATCH_MAX, EMBED_BATCH_WINDOW_MS, EMBED_QUEUE_MAX
-
-#: Caller threads per question a model call takes (:meth:`QueryBatcher.run`): one batch waiting on the
-#: model while as many questions are searched and answered around it.
-CALLERS_PER_BATCH = 2
+from zhiku.settings import EMBED_BATCH_MAX, EMBED_BATCH_WINDOW_MS, EMBED_MODEL_THREADS, EMBED_QUEUE_MAX
 
 
 @runtime_checkable
@@ -67,11 +68,13 @@ class QueryBatcher:
         max_batch: int = EMBED_BATCH_MAX,
         max_queue: int = EMBED_QUEUE_MAX,
         seconds_per_query: float = 0.01,
+        model_threads: int = EMBED_MODEL_THREADS,
     ) -> None:
         self._embedder = embedder
         self.window_s = max(0.0, window_s)
         self.max_batch = max(1, max_batch)
         self.max_queue = max(1, max_queue)
+        self.model_threads = max(1, model_threads)
         self._seconds_per_query = seconds_per_query  # only for the Retry-After estimate
         self._queue: queue.Queue[tuple[str, Future[Vectors]] | None] = queue.Queue(self.max_queue)
         self._closed = False
@@ -79,8 +82,13 @@ class QueryBatcher:
         self._admission = threading.Lock()
         self._callers: ThreadPoolExecutor | None = None  # made on the first run()
         self.calls = 0  # model calls made (a benchmark divides queries by it: the mean batch)
-        self._thread = threading.Thread(target=self._run, name="zhiku-query-batcher", daemon=True)
-        self._thread.start()
+        self._calls_lock = threading.Lock()
+        self._threads = [
+            threading.Thread(target=self._run, name=f"zhiku-query-batcher-{i}", daemon=True)
+            for i in range(self.model_threads)
+        ]
+        for thread in self._threads:
+            thread.start()
 
     def embed_query(self, text: str) -> Vectors:
         """``text``'s query vector, embedded together with whatever else is waiting."""
@@ -95,7 +103,7 @@ class QueryBatcher:
         return future.result()
 
     def _busy(self) -> EmbedderBusy:
-        wait = max(1, math.ceil(self.max_queue * self._seconds_per_query))
+        wait = max(1, math.ceil(self.max_queue * self._seconds_per_query / self.model_threads))
         busy = EmbedderBusy.localized(
             N_("当前提问过多，请 {wait} 秒后再试"),
             f"too many questions waiting to be embedded ({self.max_queue}); retry in {wait} s",
@@ -106,10 +114,10 @@ class QueryBatcher:
 
     @contextlib.contextmanager
     def admit(self) -> Iterator[None]:
-        """One question in flight for the block; past ``max_queue + max_batch`` at once (what the
-        queue and a model call hold), :class:`EmbedderBusy`."""
+        """One question in flight for the block; past ``max_queue + model_threads × max_batch`` at
+        once (what the queue and the model calls hold), :class:`EmbedderBusy`."""
         with self._admission:
-            if self._in_flight >= self.max_queue + self.max_batch:
+            if self._in_flight >= self.max_queue + self.model_threads * self.max_batch:
                 raise self._busy()
             self._in_flight += 1
         try:
@@ -125,18 +133,20 @@ class QueryBatcher:
         with self.admit():
             with self._admission:
                 if self._callers is None:
-                    size = CALLERS_PER_BATCH * self.max_batch
+                    size = (self.model_threads + 1) * self.max_batch
                     self._callers = ThreadPoolExecutor(size, thread_name_prefix="zhiku-ask")
                 callers = self._callers
             context = contextvars.copy_context()
             return await asyncio.get_running_loop().run_in_executor(callers, context.run, fn)
 
     def close(self) -> None:
-        """Stop the model thread after the questions already queued."""
+        """Stop the model threads after the questions already queued."""
         self._closed = True
-        if self._thread.is_alive():
+        live = [thread for thread in self._threads if thread.is_alive()]
+        for _ in live:  # one stop each: a thread ends at the first it takes
             self._queue.put(None)
-            self._thread.join()
+        for thread in live:
+            thread.join()
         with self._admission:
             callers, self._callers = self._callers, None
         if callers is not None:
@@ -173,7 +183,8 @@ class QueryBatcher:
             return
         try:
             vectors = self._embedder.embed_queries([text for text, _ in live])
-            self.calls += 1
+            with self._calls_lock:
+                self.calls += 1
         except BaseException as exc:  # the callers see the model's error, the thread lives on
             for _, future in live:
                 future.set_exception(exc)
@@ -213,6 +224,7 @@ def batched(embedder: Embedder, settings: Any) -> Embedder:
         window_s=settings.embed_batch_window_ms / 1000,
         max_batch=settings.embed_batch_max,
         max_queue=settings.embed_queue_max,
+        model_threads=settings.embed_model_threads,
     )
     return BatchedEmbedder(embedder, batcher)
 

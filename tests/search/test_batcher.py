@@ -4,6 +4,7 @@ call each would give; a full queue refuses at once with a retryable, coded error
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import threading
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ QUESTIONS = [f"{q}{suffix}" for q in ("年假怎么请", "报销8000元需要谁
 
 def test_batched_vectors_match_one_at_a_time_within_float_tolerance(e5: E5Embedder) -> None:
     alone = np.stack([e5.embed_query(q) for q in QUESTIONS])
-    batcher = QueryBatcher(e5, window_s=0.05, max_batch=8)
+    batcher = QueryBatcher(e5, window_s=0.05, max_batch=8, model_threads=2)  # the session run at once
     try:
         with ThreadPoolExecutor(8) as pool:
             together = np.stack(list(pool.map(batcher.embed_query, QUESTIONS)))
@@ -51,7 +52,7 @@ class Gated:
 
 def test_a_full_queue_refuses_at_once_with_a_retryable_error() -> None:
     model = Gated()
-    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=2)
+    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=2, model_threads=1)
     pool = ThreadPoolExecutor(3)
     try:
         first = pool.submit(batcher.embed_query, "a")
@@ -107,7 +108,7 @@ def test_questions_in_flight_past_the_bound_are_refused_before_they_queue_anywhe
     """A server hands each question to a thread pool whose own queue has no bound: ``admit``
     refuses past what the batcher's queue and one model call hold, and frees a place on the way out;
     without a batcher (no service yet, an embedder without one) ``run_admitted`` bounds nothing."""
-    batcher = QueryBatcher(Gated(), window_s=0, max_batch=2, max_queue=1)
+    batcher = QueryBatcher(Gated(), window_s=0, max_batch=2, max_queue=1, model_threads=1)
     try:
         with batcher.admit(), batcher.admit(), batcher.admit():  # 1 queued + a call of 2
             with pytest.raises(EmbedderBusy) as refused, batcher.admit():
@@ -121,6 +122,38 @@ def test_questions_in_flight_past_the_bound_are_refused_before_they_queue_anywhe
         batcher.close()
 
 
+def test_each_model_thread_holds_a_call_and_the_bound_counts_them_all() -> None:
+    """With two model threads two batches are in the model at once (a question no longer waits for
+    the other thread's call to end), and in flight the process holds the queue plus a batch in each."""
+
+    class Overlapping:
+        """Each call waits (bounded) until two calls are inside at once."""
+
+        def __init__(self) -> None:
+            self.both_inside = threading.Barrier(2, timeout=30)
+            self.batches: list[list[str]] = []
+
+        def embed_queries(self, texts: Sequence[str]) -> Vectors:
+            self.both_inside.wait()  # BrokenBarrierError: the calls ran one after the other
+            self.batches.append(list(texts))
+            return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+    model = Overlapping()
+    batcher = QueryBatcher(model, window_s=0, max_batch=2, max_queue=1, model_threads=2)
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            assert [v[0] for v in pool.map(batcher.embed_query, ["a", "bb"])] == [1.0, 2.0]
+        assert sorted(model.batches) == [["a"], ["bb"]]  # one call each, side by side
+        with contextlib.ExitStack() as held:
+            for _ in range(1 + 2 * 2):  # the queue's one + a batch of two in each thread
+                held.enter_context(batcher.admit())
+            with pytest.raises(EmbedderBusy), batcher.admit():
+                pass
+    finally:
+        batcher.close()
+    assert not any(thread.is_alive() for thread in batcher._threads)  # close stopped both
+
+
 ASKER: contextvars.ContextVar[str] = contextvars.ContextVar("asker", default="")
 
 
@@ -129,7 +162,7 @@ def test_run_admitted_lets_a_full_batch_form_with_the_callers_context() -> None:
     batch at that many questions however many clients waited: ``run_admitted`` runs questions in the
     batcher's own caller threads, so 36 questions queued behind a busy call share the next one."""
     model = Gated()
-    batcher = QueryBatcher(model, window_s=0, max_batch=36, max_queue=64)
+    batcher = QueryBatcher(model, window_s=0, max_batch=36, max_queue=64, model_threads=1)
     service = SimpleNamespace(embedder=BatchedEmbedder(load_embedder("static"), batcher))
 
     def question(text: str) -> tuple[str, float]:
