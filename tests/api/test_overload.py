@@ -35,7 +35,7 @@ class Gated:
 def test_an_overloaded_embedder_answers_503_with_retry_after(demo_copy: Any, copy_search: Any) -> None:
     real = copy_search.embedder
     model = Gated(real)
-    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=1)
+    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=1, model_threads=1)
     copy_search.embedder = BatchedEmbedder(real, batcher)
     pool = ThreadPoolExecutor(2)
     try:
