@@ -8,7 +8,9 @@ under load the batches grow by themselves (bench/embed.py measured this best). A
 same vectors as one call per question (the model pools each text on its own), only cheaper per
 question. ``model_threads`` threads take batches from the one queue and run the model at once (ONNX
 Runtime runs one session from several threads; each call uses ``ZHIKU_EMBED_THREADS`` native
-threads), so the embeddings are not serialised on one thread (bench/RESULTS.md, session 14).
+threads), so the embeddings are not serialised on one thread. The first thread takes any question;
+the others join only when half a batch waits: a batch costs less a question the larger it is, so a
+light load keeps one thread's batches and only a backlog is split (bench/RESULTS.md, session 14).
 
 The queue is bounded: past ``max_queue`` waiting questions a caller gets
 :class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an
@@ -32,10 +34,10 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import math
-import queue
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -76,17 +78,24 @@ class QueryBatcher:
         self.max_queue = max(1, max_queue)
         self.model_threads = max(1, model_threads)
         self._seconds_per_query = seconds_per_query  # only for the Retry-After estimate
-        self._queue: queue.Queue[tuple[str, Future[Vectors]] | None] = queue.Queue(self.max_queue)
+        self._waiting: collections.deque[tuple[str, Future[Vectors]]] = collections.deque()
+        self._changed = threading.Condition()  # a question queued, or the batcher closing
         self._closed = False
         self._in_flight = 0
         self._admission = threading.Lock()
         self._callers: ThreadPoolExecutor | None = None  # made on the first run()
         self.calls = 0  # model calls made (a benchmark divides queries by it: the mean batch)
         self._calls_lock = threading.Lock()
+        # the first thread takes any question; the others only a backlog of half a batch, so that a
+        # lone question or a light load keeps one thread's larger, cheaper batches
+        self.join_at = max(1, self.max_batch // 2)
         self._threads = [
-            threading.Thread(target=self._run, name=f"zhiku-query-batcher-{i}", daemon=True)
+            threading.Thread(
+                target=self._run, args=(1 if i == 0 else self.join_at,), name=f"zhiku-query-batcher-{i}",
+                daemon=True,
+            )
             for i in range(self.model_threads)
-        ]
+        ]  # fmt: skip
         for thread in self._threads:
             thread.start()
 
@@ -96,11 +105,17 @@ class QueryBatcher:
             row: Vectors = np.asarray(self._embedder.embed_queries([text]))[0]
             return row
         future: Future[Vectors] = Future()
-        try:
-            self._queue.put_nowait((text, future))
-        except queue.Full:
-            raise self._busy() from None
+        with self._changed:
+            if len(self._waiting) >= self.max_queue:
+                raise self._busy()
+            self._waiting.append((text, future))
+            self._changed.notify_all()
         return future.result()
+
+    @property
+    def waiting(self) -> int:
+        """Questions queued for a model thread."""
+        return len(self._waiting)
 
     def _busy(self) -> EmbedderBusy:
         wait = max(1, math.ceil(self.max_queue * self._seconds_per_query / self.model_threads))
@@ -141,41 +156,35 @@ class QueryBatcher:
 
     def close(self) -> None:
         """Stop the model threads after the questions already queued."""
-        self._closed = True
-        live = [thread for thread in self._threads if thread.is_alive()]
-        for _ in live:  # one stop each: a thread ends at the first it takes
-            self._queue.put(None)
-        for thread in live:
+        with self._changed:
+            self._closed = True
+            self._changed.notify_all()
+        for thread in self._threads:
             thread.join()
         with self._admission:
             callers, self._callers = self._callers, None
         if callers is not None:
             callers.shutdown(wait=False)
 
-    def _run(self) -> None:
-        while True:
-            first = self._queue.get()
-            if first is None:
-                return
-            batch = [first]
-            stop = self._collect(batch)
+    def _run(self, least: int) -> None:
+        while batch := self._take(least):
             self._embed(batch)
-            if stop:
-                return
 
-    def _collect(self, batch: list[tuple[str, Future[Vectors]]]) -> bool:
-        """Add what arrives within the window to ``batch``; True when asked to stop."""
-        end = time.monotonic() + self.window_s
-        while len(batch) < self.max_batch:
-            remaining = end - time.monotonic()
-            try:
-                item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-            except queue.Empty:
-                return False
-            if item is None:
-                return True
-            batch.append(item)
-        return False
+    def _take(self, least: int) -> list[tuple[str, Future[Vectors]]]:
+        """The next batch, once ``least`` questions wait (any, when closing), with what else arrives
+        within the window; empty when closed and nothing is left."""
+        with self._changed:
+            while len(self._waiting) < least and not (self._closed and self._waiting):
+                if self._closed:
+                    return []
+                self._changed.wait()
+            end = time.monotonic() + self.window_s
+            while len(self._waiting) < self.max_batch and not self._closed:
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._changed.wait(remaining)
+            return [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
 
     def _embed(self, batch: list[tuple[str, Future[Vectors]]]) -> None:
         live = [(text, future) for text, future in batch if future.set_running_or_notify_cancel()]

@@ -58,7 +58,7 @@ def test_a_full_queue_refuses_at_once_with_a_retryable_error() -> None:
         first = pool.submit(batcher.embed_query, "a")
         assert model.entered.wait(timeout=30)  # the model thread is busy with "a"
         waiting = [pool.submit(batcher.embed_query, t) for t in ("bb", "ccc")]
-        while batcher._queue.qsize() < 2:  # both queued behind the busy call
+        while batcher.waiting < 2:  # both queued behind the busy call
             threading.Event().wait(0.001)
         with pytest.raises(EmbedderBusy) as refused:
             batcher.embed_query("dddd")
@@ -122,34 +122,48 @@ def test_questions_in_flight_past_the_bound_are_refused_before_they_queue_anywhe
         batcher.close()
 
 
-def test_each_model_thread_holds_a_call_and_the_bound_counts_them_all() -> None:
-    """With two model threads two batches are in the model at once (a question no longer waits for
-    the other thread's call to end), and in flight the process holds the queue plus a batch in each."""
+def test_a_second_model_thread_takes_a_backlog_beside_a_busy_call_and_the_bound_counts_it() -> None:
+    """With two model threads a backlog is embedded beside a call already in the model (a question no
+    longer waits for the other thread's call to end); the second thread joins only once half a batch
+    waits, so one question behind a busy call is not embedded alone. In flight the process holds the
+    queue plus a batch in each thread."""
 
-    class Overlapping:
-        """Each call waits (bounded) until two calls are inside at once."""
+    class Entering(Gated):
+        """Records each call's questions as it enters, then waits at the gate."""
 
         def __init__(self) -> None:
-            self.both_inside = threading.Barrier(2, timeout=30)
-            self.batches: list[list[str]] = []
+            super().__init__()
+            self.started: list[list[str]] = []
+            self.two_inside = threading.Event()
 
         def embed_queries(self, texts: Sequence[str]) -> Vectors:
-            self.both_inside.wait()  # BrokenBarrierError: the calls ran one after the other
-            self.batches.append(list(texts))
-            return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+            self.started.append(list(texts))
+            if len(self.started) == 2:
+                self.two_inside.set()
+            return super().embed_queries(texts)
 
-    model = Overlapping()
-    batcher = QueryBatcher(model, window_s=0, max_batch=2, max_queue=1, model_threads=2)
+    model = Entering()
+    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=8, model_threads=2)  # joins at 2
+    pool = ThreadPoolExecutor(3)
     try:
-        with ThreadPoolExecutor(2) as pool:
-            assert [v[0] for v in pool.map(batcher.embed_query, ["a", "bb"])] == [1.0, 2.0]
-        assert sorted(model.batches) == [["a"], ["bb"]]  # one call each, side by side
+        first = pool.submit(batcher.embed_query, "a")
+        assert model.entered.wait(timeout=30)  # one thread busy with "a"
+        second = pool.submit(batcher.embed_query, "bb")
+        while batcher.waiting < 1:
+            threading.Event().wait(0.001)
+        third = pool.submit(batcher.embed_query, "ccc")  # a backlog of two: the other thread takes it
+        assert model.two_inside.wait(timeout=30)  # two calls in the model at once
+        assert model.started == [["a"], ["bb", "ccc"]]
         with contextlib.ExitStack() as held:
-            for _ in range(1 + 2 * 2):  # the queue's one + a batch of two in each thread
+            for _ in range(8 + 2 * 4):  # the queue's 8 + a batch of 4 in each thread
                 held.enter_context(batcher.admit())
             with pytest.raises(EmbedderBusy), batcher.admit():
                 pass
+        model.gate.set()
+        assert [f.result(timeout=30)[0] for f in (first, second, third)] == [1.0, 2.0, 3.0]
     finally:
+        model.gate.set()
+        pool.shutdown()
         batcher.close()
     assert not any(thread.is_alive() for thread in batcher._threads)  # close stopped both
 
@@ -177,7 +191,7 @@ def test_run_admitted_lets_a_full_batch_form_with_the_callers_context() -> None:
         while not model.entered.is_set():  # the model thread is busy with "a"
             await asyncio.sleep(0.001)
         rest = [asyncio.ensure_future(ask("b" * n)) for n in range(2, 38)]
-        while batcher._queue.qsize() < 36:  # all 36 queued behind the busy call
+        while batcher.waiting < 36:  # all 36 queued behind the busy call
             await asyncio.sleep(0.001)
         model.gate.set()
         return [await first, *[await r for r in rest]]
