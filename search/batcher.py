@@ -109,7 +109,10 @@ class QueryBatcher:
             if len(self._waiting) >= self.max_queue:
                 raise self._busy()
             self._waiting.append((text, future))
-            self._changed.notify_all()
+            # wake the model threads only when a wait of theirs may end: the first question (the first
+            # thread), half a batch (the others), any question while a window is open
+            if len(self._waiting) in (1, self.join_at) or self.window_s > 0:
+                self._changed.notify_all()
         return future.result()
 
     @property
