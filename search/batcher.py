@@ -8,9 +8,11 @@ under load the batches grow by themselves (bench/embed.py measured this best). A
 same vectors as one call per question (the model pools each text on its own), only cheaper per
 question. ``model_threads`` threads take batches from the one queue and run the model at once (ONNX
 Runtime runs one session from several threads; each call uses ``ZHIKU_EMBED_THREADS`` native
-threads), so the embeddings are not serialised on one thread. The first thread takes any question;
-the others join only when half a batch waits: a batch costs less a question the larger it is, so a
-light load keeps one thread's batches and only a backlog is split (bench/RESULTS.md, session 14).
+threads), so the embeddings need not be serialised on one thread. The first thread takes any
+question; the others join only when half a batch waits: a batch costs less a question the larger it
+is, so a light load keeps one thread's batches and only a backlog is split. The default is one
+thread: on the shared 2-core machine two were no faster and cost more CPU a question
+(bench/RESULTS.md, session 14).
 
 The queue is bounded: past ``max_queue`` waiting questions a caller gets
 :class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an
