@@ -103,18 +103,20 @@ class QueryBatcher:
 
     def embed_query(self, text: str) -> Vectors:
         """``text``'s query vector, embedded together with whatever else is waiting."""
-        if self._closed:  # after close (a service shut down): embed alone, in this thread
+        future: Future[Vectors] = Future()
+        with self._changed:  # closed is read under the lock close() sets it with: never queued too late
+            closed = self._closed
+            if not closed:
+                if len(self._waiting) >= self.max_queue:
+                    raise self._busy()
+                self._waiting.append((text, future))
+                # wake the model threads only when a wait of theirs may end: the first question (the
+                # first thread), half a batch (the others), any question while a window is open
+                if len(self._waiting) in (1, self.join_at) or self.window_s > 0:
+                    self._changed.notify_all()
+        if closed:  # after close (a service shut down): embed alone, in this thread
             row: Vectors = np.asarray(self._embedder.embed_queries([text]))[0]
             return row
-        future: Future[Vectors] = Future()
-        with self._changed:
-            if len(self._waiting) >= self.max_queue:
-                raise self._busy()
-            self._waiting.append((text, future))
-            # wake the model threads only when a wait of theirs may end: the first question (the first
-            # thread), half a batch (the others), any question while a window is open
-            if len(self._waiting) in (1, self.join_at) or self.window_s > 0:
-                self._changed.notify_all()
         return future.result()
 
     @property
