@@ -10,9 +10,9 @@ question. ``model_threads`` threads take batches from the one queue and run the 
 Runtime runs one session from several threads; each call uses ``ZHIKU_EMBED_THREADS`` native
 threads), so the embeddings need not be serialised on one thread. The first thread takes any
 question; the others join only when half a batch waits: a batch costs less a question the larger it
-is, so a light load keeps one thread's batches and only a backlog is split. The default is one
-thread: on the shared 2-core machine two gained at 32 clients, not at 128, and cost more CPU a
-question (bench/RESULTS.md, session 14).
+is, so a light load keeps one thread's batches and only a backlog is split. Two threads (the
+default) took distinct questions from 81–84 to 120–125 req/s on 2 idle cores (bench/RESULTS.md,
+session 14).
 
 The queue is bounded: past ``max_queue`` waiting questions a caller gets
 :class:`~zhiku.errors.EmbedderBusy` (retryable, with ``retry_after``) at once instead of joining an

@@ -68,9 +68,9 @@ EMBED_BATCH_MAX = 16
 EMBED_QUEUE_MAX = 256
 #: Model threads taking batches from that one queue (``ZHIKU_EMBED_MODEL_THREADS``), each running the
 #: model with ``ZHIKU_EMBED_THREADS`` native threads (ONNX Runtime runs one session from several
-#: threads at once). 1: on the shared 2-core machine (load 2.5–7) two gained ~15 % at 32 clients, none
-#: at 128 (worse p99), and cost 0.3–2.7 ms more CPU a distinct question: bench/RESULTS.md, session 14.
-EMBED_MODEL_THREADS = 1
+#: threads at once). 2: on the 2-core machine with nothing else running, distinct questions 81–84 →
+#: 120–125 req/s at 32 and 128 clients, p99 no worse (bench/RESULTS.md, session 14).
+EMBED_MODEL_THREADS = 2
 #: Where ``zhiku serve`` listens (``ZHIKU_API_HOST``, ``ZHIKU_API_PORT``).
 API_HOST = "127.0.0.1"
 API_PORT = 8000
