@@ -20,6 +20,7 @@ from typing import Any
 import jwt
 from cachetools import LRUCache
 
+from chat.language import profile_language
 from graph.base import GraphStore
 from queries import load as load_query
 from zhiku.access import Principal, load_principal
@@ -94,11 +95,13 @@ def bearer(header: str | None) -> str | None:
 
 
 class PrincipalCache:
-    """Employee id → principal from the graph, refreshed every :data:`PRINCIPAL_TTL_S` seconds."""
+    """Employee id → principal (and profile language) from the graph, refreshed every
+    :data:`PRINCIPAL_TTL_S` seconds."""
 
     def __init__(self, store: GraphStore) -> None:
         self.store = store
         self._items: dict[str, tuple[float, Principal]] = {}
+        self._languages: dict[str, tuple[float, str | None]] = {}
         self._lock = threading.Lock()
         # token → (employee id, expiry): a token's signature is checked once, its expiry every time
         self._tokens: LRUCache[str, tuple[str, float]] = LRUCache(maxsize=TOKEN_MEMO)
@@ -122,6 +125,21 @@ class PrincipalCache:
         with self._lock:
             self._items[employee_id] = (now, principal)
         return principal
+
+    def language(self, employee_id: str) -> str | None:
+        """The employee's profile language (:func:`chat.language.profile_language`), refreshed as the
+        principal is, every :data:`PRINCIPAL_TTL_S` seconds: one graph read per employee a minute
+        instead of one per question (a distinct ``ask`` read it every time: ~0.2 ms of CPU, half of
+        it the graph server's, and a round trip)."""
+        now = time.monotonic()
+        with self._lock:
+            hit = self._languages.get(employee_id)
+        if hit and now - hit[0] < PRINCIPAL_TTL_S:
+            return hit[1]
+        chosen = profile_language(self.store, employee_id)
+        with self._lock:
+            self._languages[employee_id] = (now, chosen)
+        return chosen
 
     def _active(self, employee_id: str) -> bool:
         """False once an org sync marked the employee as having left (``access.py``'s principal is left

@@ -35,6 +35,7 @@ import argparse
 import asyncio
 import collections
 import contextlib
+import json
 import os
 import shutil
 import subprocess
@@ -286,13 +287,20 @@ def _ms(value: str) -> float:
     return float(value)
 
 
+def write_bodies(path: Path, query: str, variables: list[dict[str, str]]) -> None:
+    """One GraphQL request body a line, for :data:`WRK_SCRIPT`."""
+    lines = [json.dumps({"query": query, "variables": v}, ensure_ascii=False) for v in variables]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def run_wrk(
     base: str, tokens: list[str], seconds: float, kinds: list[str], ids: list[str], process: psutil.Process
 ) -> None:
     """The same cells with wrk (a C load generator: the server gets more of the 2 cores), with the
     server's CPU milliseconds per request and the load average after each row. ``ask-distinct`` sends
-    questions this run has not asked yet (as many as the cells could take), never one twice."""
-    import json
+    questions this run has not asked yet, never one twice: each cell gets its own body file (every wrk
+    process starts at its file's first line — until session 14 the cells shared one file, so each
+    re-sent the questions the cells before it had asked, and its figures were partly repeated ones)."""
     import re
 
     global _distinct_asked
@@ -310,18 +318,14 @@ def run_wrk(
             query = QUERY_OF[kind]
             bodies = Path(tmp) / f"{kind}.txt"
             variables = [{"id": e} for e in ids] if query == "entity" else [{"q": q} for q in questions]
-            cells = CLIENTS.get(kind, DEFAULT_CLIENTS)
-            if kind == "ask-distinct":  # wrk cycles through its bodies: more than the cells can send
-                fresh = distinct_questions(int(len(cells) * seconds * 2000), start=_distinct_asked)
-                _distinct_asked += len(fresh)
-                variables = [{"q": q} for q in fresh]
-            lines = [
-                json.dumps({"query": QUERIES[query], "variables": v}, ensure_ascii=False) for v in variables
-            ]
-            bodies.write_text("\n".join(lines) + "\n", encoding="utf-8")
+            write_bodies(bodies, QUERIES[query], variables)
             env = {**os.environ, "ZHIKU_WRK_BODIES": str(bodies), "ZHIKU_WRK_TOKENS": str(token_file),
                    "ZHIKU_WRK_NOCACHE": "1" if kind == "entity-nc" else "0"}  # fmt: skip
-            for concurrency in cells:
+            for concurrency in CLIENTS.get(kind, DEFAULT_CLIENTS):
+                if kind == "ask-distinct":  # new questions for each cell, more than it can send
+                    fresh = distinct_questions(int(seconds * 2000), start=_distinct_asked)
+                    _distinct_asked += len(fresh)
+                    write_bodies(bodies, QUERIES[query], [{"q": q} for q in fresh])
                 cpu = cpu_seconds(process)
                 out = subprocess.run(
                     ["wrk", "-t1", f"-c{concurrency}", f"-d{int(seconds)}s", "--latency", "--timeout", "10s",

@@ -70,6 +70,11 @@ EMBED_BATCH_WINDOW_MS = 0.0
 #: … or until this many are queued (1: no batching); past this many waiting, answer EMBEDDER_BUSY.
 EMBED_BATCH_MAX = 16
 EMBED_QUEUE_MAX = 256
+#: Model threads taking batches from that one queue (``ZHIKU_EMBED_MODEL_THREADS``), each running the
+#: model with ``ZHIKU_EMBED_THREADS`` native threads (ONNX Runtime runs one session from several
+#: threads at once). 2: on the 2-core machine with nothing else running, distinct questions 81–84 →
+#: 120–125 req/s at 32 and 128 clients, p99 no worse (bench/RESULTS.md, session 14).
+EMBED_MODEL_THREADS = 2
 #: Where ``zhiku serve`` listens (``ZHIKU_API_HOST``, ``ZHIKU_API_PORT``).
 API_HOST = "127.0.0.1"
 API_PORT = 8000
@@ -186,6 +191,11 @@ class Settings(BaseSettings):
     )
     embed_batch_max: int = Field(
         EMBED_BATCH_MAX, ge=1, description="Most questions per model call (1: no micro-batching)."
+    )
+    embed_model_threads: int = Field(
+        EMBED_MODEL_THREADS,
+        ge=1,
+        description="Threads running the query model at once, each taking the next batch from one queue.",
     )
     embed_queue_max: int = Field(
         EMBED_QUEUE_MAX,

@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import strawberry
 
 from api.graphql.context import Context
-from chat.language import profile_language
 from zhiku.access import Principal
 from zhiku.i18n import DEFAULT, from_accept_language, normalise
 
@@ -53,11 +52,12 @@ def requested_language(c: Context, explicit: str | None) -> str | None:
 
 
 def with_profile(c: Context, who: Principal, requested: str | None) -> str | None:
-    """``requested`` (:func:`requested_language`), else the caller's profile language — a graph read,
-    so in a worker thread (``ask`` does it in the thread that answers: one hand-off, not two)."""
+    """``requested`` (:func:`requested_language`), else the caller's profile language — a graph read
+    once a minute per employee (:meth:`api.auth.PrincipalCache.language`), so in a worker thread
+    (``ask`` does it in the thread that answers: one hand-off, not two)."""
     if requested is not None:
         return requested
-    chosen = profile_language(c.state.store, who.id)
+    chosen = c.state.principals.language(who.id)
     if chosen:
         c.language = chosen
     return chosen

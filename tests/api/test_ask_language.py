@@ -48,3 +48,18 @@ def test_ask_answers_in_the_profile_language_unless_the_request_names_one(api: T
     assert language(api, "E1030", accept="de") == "de"  # Accept-Language before the profile
     assert language(api, "E1030", explicit="fr", accept="de") == "fr"  # the argument before both
     assert language(api, "E1031") == "zh_Hans"  # no profile language: the question's own
+
+
+def test_the_profile_language_is_read_with_the_principal_once_a_minute(
+    api: TestClient, demo_copy: FalkorDBStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A distinct ``ask`` read the profile from the graph every time; it is now refreshed as the
+    caller's roles are (``PRINCIPAL_TTL_S``): a profile changed in the org data applies within it."""
+    assert language(api, "E1030") == "ja"
+    demo_copy.execute("MATCH (e:Employee {id: 'E1030'}) SET e.language = 'de'")
+    try:
+        assert language(api, "E1030") == "ja"  # within the minute: the profile as read
+        monkeypatch.setattr("api.auth.PRINCIPAL_TTL_S", 0.0)
+        assert language(api, "E1030") == "de"  # past it: read again
+    finally:
+        demo_copy.execute("MATCH (e:Employee {id: 'E1030'}) SET e.language = 'ja'")

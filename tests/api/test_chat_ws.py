@@ -292,7 +292,8 @@ def test_a_burst_of_questions_gets_the_batchers_bound_and_a_retry_message(  # ty
     with a coded, retryable error and ``retryAfter``, in the connection's language."""
     real = copy_search.embedder
     model = Gated(real)
-    batcher = QueryBatcher(model, window_s=0, max_batch=1, max_queue=1)  # 2 questions in flight at most
+    # 2 questions in flight at most
+    batcher = QueryBatcher(model, window_s=0, max_batch=1, max_queue=1, model_threads=1)
     copy_search.embedder = BatchedEmbedder(real, batcher)
     try:
         with serve(demo_copy, copy_search, settings) as base, connect(chat_url(base, settings)) as ws:

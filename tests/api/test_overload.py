@@ -35,7 +35,7 @@ class Gated:
 def test_an_overloaded_embedder_answers_503_with_retry_after(demo_copy: Any, copy_search: Any) -> None:
     real = copy_search.embedder
     model = Gated(real)
-    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=1)
+    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=1, model_threads=1)
     copy_search.embedder = BatchedEmbedder(real, batcher)
     pool = ThreadPoolExecutor(2)
     try:
@@ -49,7 +49,7 @@ def test_an_overloaded_embedder_answers_503_with_retry_after(demo_copy: Any, cop
             first = pool.submit(ask, "过载测试：年假可以分几次休")
             assert model.entered.wait(timeout=60)
             second = pool.submit(ask, "过载测试：报销需要谁审批")
-            while batcher._queue.qsize() < 1:  # the second question waits behind the first call
+            while batcher.waiting < 1:  # the second question waits behind the first call
                 threading.Event().wait(0.005)
             refused = ask("过载测试：班车几点出发")
             assert refused.status_code == 503

@@ -4,6 +4,7 @@ call each would give; a full queue refuses at once with a retryable, coded error
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import threading
 from collections.abc import Sequence
@@ -24,7 +25,7 @@ QUESTIONS = [f"{q}{suffix}" for q in ("年假怎么请", "报销8000元需要谁
 
 def test_batched_vectors_match_one_at_a_time_within_float_tolerance(e5: E5Embedder) -> None:
     alone = np.stack([e5.embed_query(q) for q in QUESTIONS])
-    batcher = QueryBatcher(e5, window_s=0.05, max_batch=8)
+    batcher = QueryBatcher(e5, window_s=0.05, max_batch=8, model_threads=2)  # the session run at once
     try:
         with ThreadPoolExecutor(8) as pool:
             together = np.stack(list(pool.map(batcher.embed_query, QUESTIONS)))
@@ -51,13 +52,13 @@ class Gated:
 
 def test_a_full_queue_refuses_at_once_with_a_retryable_error() -> None:
     model = Gated()
-    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=2)
+    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=2, model_threads=1)
     pool = ThreadPoolExecutor(3)
     try:
         first = pool.submit(batcher.embed_query, "a")
         assert model.entered.wait(timeout=30)  # the model thread is busy with "a"
         waiting = [pool.submit(batcher.embed_query, t) for t in ("bb", "ccc")]
-        while batcher._queue.qsize() < 2:  # both queued behind the busy call
+        while batcher.waiting < 2:  # both queued behind the busy call
             threading.Event().wait(0.001)
         with pytest.raises(EmbedderBusy) as refused:
             batcher.embed_query("dddd")
@@ -107,7 +108,7 @@ def test_questions_in_flight_past_the_bound_are_refused_before_they_queue_anywhe
     """A server hands each question to a thread pool whose own queue has no bound: ``admit``
     refuses past what the batcher's queue and one model call hold, and frees a place on the way out;
     without a batcher (no service yet, an embedder without one) ``run_admitted`` bounds nothing."""
-    batcher = QueryBatcher(Gated(), window_s=0, max_batch=2, max_queue=1)
+    batcher = QueryBatcher(Gated(), window_s=0, max_batch=2, max_queue=1, model_threads=1)
     try:
         with batcher.admit(), batcher.admit(), batcher.admit():  # 1 queued + a call of 2
             with pytest.raises(EmbedderBusy) as refused, batcher.admit():
@@ -121,6 +122,52 @@ def test_questions_in_flight_past_the_bound_are_refused_before_they_queue_anywhe
         batcher.close()
 
 
+def test_a_second_model_thread_takes_a_backlog_beside_a_busy_call_and_the_bound_counts_it() -> None:
+    """With two model threads a backlog is embedded beside a call already in the model (a question no
+    longer waits for the other thread's call to end); the second thread joins only once half a batch
+    waits, so one question behind a busy call is not embedded alone. In flight the process holds the
+    queue plus a batch in each thread."""
+
+    class Entering(Gated):
+        """Records each call's questions as it enters, then waits at the gate."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.started: list[list[str]] = []
+            self.two_inside = threading.Event()
+
+        def embed_queries(self, texts: Sequence[str]) -> Vectors:
+            self.started.append(list(texts))
+            if len(self.started) == 2:
+                self.two_inside.set()
+            return super().embed_queries(texts)
+
+    model = Entering()
+    batcher = QueryBatcher(model, window_s=0, max_batch=4, max_queue=8, model_threads=2)  # joins at 2
+    pool = ThreadPoolExecutor(3)
+    try:
+        first = pool.submit(batcher.embed_query, "a")
+        assert model.entered.wait(timeout=30)  # one thread busy with "a"
+        second = pool.submit(batcher.embed_query, "bb")
+        while batcher.waiting < 1:
+            threading.Event().wait(0.001)
+        third = pool.submit(batcher.embed_query, "ccc")  # a backlog of two: the other thread takes it
+        assert model.two_inside.wait(timeout=30)  # two calls in the model at once
+        assert model.started == [["a"], ["bb", "ccc"]]
+        with contextlib.ExitStack() as held:
+            for _ in range(8 + 2 * 4):  # the queue's 8 + a batch of 4 in each thread
+                held.enter_context(batcher.admit())
+            with pytest.raises(EmbedderBusy), batcher.admit():
+                pass
+        model.gate.set()
+        assert [f.result(timeout=30)[0] for f in (first, second, third)] == [1.0, 2.0, 3.0]
+    finally:
+        model.gate.set()
+        pool.shutdown()
+        batcher.close()
+    assert not any(thread.is_alive() for thread in batcher._threads)  # close stopped both
+
+
 ASKER: contextvars.ContextVar[str] = contextvars.ContextVar("asker", default="")
 
 
@@ -129,7 +176,7 @@ def test_run_admitted_lets_a_full_batch_form_with_the_callers_context() -> None:
     batch at that many questions however many clients waited: ``run_admitted`` runs questions in the
     batcher's own caller threads, so 36 questions queued behind a busy call share the next one."""
     model = Gated()
-    batcher = QueryBatcher(model, window_s=0, max_batch=36, max_queue=64)
+    batcher = QueryBatcher(model, window_s=0, max_batch=36, max_queue=64, model_threads=1)
     service = SimpleNamespace(embedder=BatchedEmbedder(load_embedder("static"), batcher))
 
     def question(text: str) -> tuple[str, float]:
@@ -144,7 +191,7 @@ def test_run_admitted_lets_a_full_batch_form_with_the_callers_context() -> None:
         while not model.entered.is_set():  # the model thread is busy with "a"
             await asyncio.sleep(0.001)
         rest = [asyncio.ensure_future(ask("b" * n)) for n in range(2, 38)]
-        while batcher._queue.qsize() < 36:  # all 36 queued behind the busy call
+        while batcher.waiting < 36:  # all 36 queued behind the busy call
             await asyncio.sleep(0.001)
         model.gate.set()
         return [await first, *[await r for r in rest]]
