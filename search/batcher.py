@@ -179,19 +179,23 @@ class QueryBatcher:
 
     def _take(self, least: int) -> list[tuple[str, Future[Vectors]]]:
         """The next batch, once ``least`` questions wait (any, when closing), with what else arrives
-        within the window; empty when closed and nothing is left."""
+        within the window; empty only when closed and nothing is left. While this thread waits out the
+        window (the lock released) another model thread may take every question queued: then it waits
+        for the next ones instead of returning an empty batch, which would end the thread for good."""
         with self._changed:
-            while len(self._waiting) < least and not (self._closed and self._waiting):
-                if self._closed:
-                    return []
-                self._changed.wait()
-            end = time.monotonic() + self.window_s
-            while len(self._waiting) < self.max_batch and not self._closed:
-                remaining = end - time.monotonic()
-                if remaining <= 0:
-                    break
-                self._changed.wait(remaining)
-            return [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
+            while True:
+                while len(self._waiting) < least and not (self._closed and self._waiting):
+                    if self._closed:
+                        return []
+                    self._changed.wait()
+                end = time.monotonic() + self.window_s
+                while len(self._waiting) < self.max_batch and not self._closed:
+                    remaining = end - time.monotonic()
+                    if remaining <= 0:
+                        break
+                    self._changed.wait(remaining)
+                if self._waiting:
+                    return [self._waiting.popleft() for _ in range(min(self.max_batch, len(self._waiting)))]
 
     def _embed(self, batch: list[tuple[str, Future[Vectors]]]) -> None:
         live = [(text, future) for text, future in batch if future.set_running_or_notify_cancel()]

@@ -204,3 +204,30 @@ def test_run_admitted_lets_a_full_batch_form_with_the_callers_context() -> None:
     assert [len(b) for b in model.batches] == [1, 36]
     assert answers[0] == ("asker of a", 1.0)
     assert answers[1:] == [(f"asker of {'b' * n}", float(n)) for n in range(2, 38)]
+
+
+class Quick:
+    """A model that answers after a few milliseconds (long enough for another thread's window to open)."""
+
+    def embed_queries(self, texts: Sequence[str]) -> Vectors:
+        threading.Event().wait(0.005)
+        return np.ones((len(texts), 2), dtype=np.float32)
+
+
+def test_model_threads_outlive_a_window_in_which_another_thread_took_every_question() -> None:
+    """With a batch window, one model thread may wait out its window while another takes every queued
+    question; it must go back to waiting, not end (a lone question would then wait forever)."""
+    batcher = QueryBatcher(Quick(), window_s=0.02, max_batch=4, max_queue=64, model_threads=2)
+    pool = ThreadPoolExecutor(16)
+    try:
+        for burst in range(12):
+            for future in [
+                pool.submit(batcher.embed_query, f"q{burst}-{i}") for i in range((1, 5, 8)[burst % 3])
+            ]:
+                future.result(timeout=10)
+            assert all(thread.is_alive() for thread in batcher._threads), burst
+        assert pool.submit(batcher.embed_query, "lone").result(timeout=10).shape == (2,)
+    finally:
+        batcher.close()
+        pool.shutdown(wait=False)
+    assert not any(thread.is_alive() for thread in batcher._threads)
