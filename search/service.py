@@ -76,6 +76,9 @@ RELOAD_CHECK_S = 1.0
 #: Results kept per index version (keyed by query, page and the caller's access groups); popular
 #: questions repeat, and a new version of the index starts an empty cache.
 RESULT_CACHE = 4096
+#: Term counts kept per snapshot, one per set of hidden access groups (:meth:`Snapshot.counts`): each
+#: holds the hidden chunks' vocabulary, so a server with many distinct scopes keeps only the most used.
+COUNTS_CACHE = 64
 QUERY_VECTOR_CACHE = 4096
 
 AccessKey = tuple[tuple[str, ...], tuple[str, ...], int]
@@ -242,7 +245,7 @@ class Snapshot:
         self.groups = {k: np.array(v, dtype=np.int64) for k, v in groups.items()}
         self.entity_positions = {k: np.array(v, dtype=np.int64) for k, v in entity_positions.items()}
         self._masks: dict[tuple[AccessKey, ...], np.ndarray | None] = {}
-        self._counts: dict[tuple[AccessKey, ...], TermCounts] = {}
+        self._counts: OrderedDict[tuple[AccessKey, ...], TermCounts] = OrderedDict()
         self._results: OrderedDict[tuple[Any, ...], SearchResult] = OrderedDict()
         self._mask_lock = threading.Lock()
         self._token_sets: dict[int, frozenset[str]] = {}
@@ -275,12 +278,14 @@ class Snapshot:
         """Document frequencies within ``scope`` (the access groups of :meth:`admitted`): what a
         reader's question is weighed against, so that whether a question is answered says nothing
         about documents the reader cannot see. Made once per set of hidden groups and kept with this
-        snapshot, so a change of the index starts afresh."""
+        snapshot (the :data:`COUNTS_CACHE` most recently used), so a change of the index starts afresh."""
         hidden = tuple(k for k in self.groups if k not in scope)
         if not hidden:
             return TermCounts(self.df, chunks=len(self.chunks))
         with self._mask_lock:
             found = self._counts.get(hidden)
+            if found is not None:
+                self._counts.move_to_end(hidden)
         if found is None:
             minus: Counter[str] = Counter()
             for key in hidden:
@@ -290,6 +295,8 @@ class Snapshot:
             found = TermCounts(self.df, dict(minus), len(self.chunks) - unseen)
             with self._mask_lock:
                 self._counts[hidden] = found
+                if len(self._counts) > COUNTS_CACHE:
+                    self._counts.popitem(last=False)
         return found
 
     def cached(self, key: tuple[Any, ...]) -> SearchResult | None:
