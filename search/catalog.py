@@ -8,6 +8,7 @@ is compared with it on every sync, so a crash or a lost index file costs a re-sy
 
 from __future__ import annotations
 
+import fcntl
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator
@@ -76,7 +77,18 @@ class Catalog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        # Several server workers open the catalogue at once on first start: switching a new database to
+        # WAL and creating or migrating its tables take turns under a file lock (two at once failed
+        # with "database is locked"); the busy timeout covers later writes.
+        with path.with_name(path.name + ".init.lock").open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+                self._setup()
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def _setup(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.executescript(SCHEMA)
         columns = {r[1] for r in self._db.execute("PRAGMA table_info(chunks)")}
