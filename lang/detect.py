@@ -89,14 +89,17 @@ _LOCK = threading.Lock()
 
 
 @lru_cache(maxsize=1)
-def _identifiers() -> tuple[Any, Any]:
+def _identifiers() -> tuple[Any, Any, Any]:
+    """py3langid over the ten, over the ten with decoys, and over every language its model knows (~140;
+    read only on what looks like pinyin, :func:`romanised_chinese`)."""
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
     ten = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     ten.set_languages(SUPPORTED)
     wide = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
     wide.set_languages((*SUPPORTED, *_DECOYS))
-    return ten, wide
+    every = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    return ten, wide, every
 
 
 @lru_cache(maxsize=1)
@@ -162,7 +165,7 @@ def _by_script(text: str) -> Language | None:
 
 
 def _identify(text: str) -> Language:
-    ten, wide = _identifiers()
+    ten, wide, _ = _identifiers()
     name, value = ten.classify(text)
     top_code, top_value = wide.classify(text)
     if top_code not in SUPPORTED and top_value >= MIN_OTHER_CONFIDENCE:
@@ -173,19 +176,10 @@ def _identify(text: str) -> Language:
     return UND
 
 
-@lru_cache(maxsize=1)
-def _every_language() -> Any:
-    """py3langid over every language its model knows (~140): read only on what looks like pinyin."""
-    from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-    return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-
-
 def warm() -> None:
     """Load the identifiers (~1.6 s of CPU: the ten, the ten with decoys, and the full model that
     tells pinyin from Italian) at start-up rather than inside the first questions' requests."""
     _identifiers()
-    _every_language()
 
 
 #: Syllables of pinyin that the identifier over every language it knows puts in one of the ten at least
@@ -210,7 +204,7 @@ def romanised_chinese(text: str) -> bool:
     (:data:`PINYIN_NOT_BELOW`) — Italian and pinyin share most syllables."""
     if not looks_like_pinyin(text) or reads_as_names(text):
         return False
-    code, value = _every_language().classify(text)
+    code, value = _identifiers()[2].classify(text)
     return not (code in SUPPORTED and float(value) >= PINYIN_NOT_BELOW)
 
 
