@@ -73,6 +73,17 @@ NewChunk = tuple[
 ]
 
 
+@contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """``path`` (made if missing) locked exclusively across processes for the block."""
+    with path.open("a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 class Catalog:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -80,13 +91,9 @@ class Catalog:
         # Several server workers open the catalogue at once on first start: switching a new database to
         # WAL and creating or migrating its tables take turns under a file lock (two at once failed
         # with "database is locked"); the busy timeout covers later writes.
-        with path.with_name(path.name + ".init.lock").open("a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
-                self._setup()
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(path.with_name(path.name + ".init.lock")):
+            self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
+            self._setup()
 
     def _setup(self) -> None:
         self._db.execute("PRAGMA journal_mode=WAL")

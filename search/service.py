@@ -24,15 +24,14 @@ Example::
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import json
 import logging
 import threading
 import time
 from collections import Counter, OrderedDict, defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -49,7 +48,7 @@ from queries import load as load_query
 from search import fusion
 from search.about import document_entities, with_topics
 from search.batcher import batched
-from search.catalog import Catalog, ChunkRow, DocRow
+from search.catalog import Catalog, ChunkRow, DocRow, file_lock
 from search.embedders import Embedder, EmbeddingCache, load_embedder, text_hash
 from search.fusion import WEIGHTS, coverage, field_text, fuse, idf, same_language
 from search.sections import section_texts
@@ -457,14 +456,8 @@ class SearchService:
 
     # -- writing -------------------------------------------------------------------------------------
 
-    @contextmanager
-    def _writer(self) -> Iterator[None]:
-        with self._lock_path.open("a") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(fh, fcntl.LOCK_UN)
+    def _writer(self) -> AbstractContextManager[None]:
+        return file_lock(self._lock_path)
 
     def sync(self, *, progress: Callable[[str, int, int], None] | None = None) -> SyncReport:
         """Bring the index level with the graph; cheap when nothing changed."""
