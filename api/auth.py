@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -106,12 +107,23 @@ class PrincipalCache:
         # token → (employee id, expiry): a token's signature is checked once, its expiry every time
         self._tokens: LRUCache[str, tuple[str, float]] = LRUCache(maxsize=TOKEN_MEMO)
 
-    def get(self, employee_id: str) -> Principal:
+    def _fresh[T](self, table: dict[str, tuple[float, T]], employee_id: str, load: Callable[[str], T]) -> T:
+        """``table``'s entry for the employee while younger than :data:`PRINCIPAL_TTL_S`, else
+        ``load(employee_id)``, kept."""
         now = time.monotonic()
         with self._lock:
-            hit = self._items.get(employee_id)
+            hit = table.get(employee_id)
         if hit and now - hit[0] < PRINCIPAL_TTL_S:
             return hit[1]
+        value = load(employee_id)
+        with self._lock:
+            table[employee_id] = (now, value)
+        return value
+
+    def get(self, employee_id: str) -> Principal:
+        return self._fresh(self._items, employee_id, self._load)
+
+    def _load(self, employee_id: str) -> Principal:
         try:
             principal = load_principal(self.store, employee_id)
         except NotFoundError:
@@ -122,8 +134,6 @@ class PrincipalCache:
                 f"employee {employee_id} is inactive (left the organisation)",
                 hint="如有疑问请联系管理员",
             )
-        with self._lock:
-            self._items[employee_id] = (now, principal)
         return principal
 
     def language(self, employee_id: str) -> str | None:
@@ -131,15 +141,7 @@ class PrincipalCache:
         principal is, every :data:`PRINCIPAL_TTL_S` seconds: one graph read per employee a minute
         instead of one per question (a distinct ``ask`` read it every time: ~0.2 ms of CPU, half of
         it the graph server's, and a round trip)."""
-        now = time.monotonic()
-        with self._lock:
-            hit = self._languages.get(employee_id)
-        if hit and now - hit[0] < PRINCIPAL_TTL_S:
-            return hit[1]
-        chosen = profile_language(self.store, employee_id)
-        with self._lock:
-            self._languages[employee_id] = (now, chosen)
-        return chosen
+        return self._fresh(self._languages, employee_id, lambda e: profile_language(self.store, e))
 
     def _active(self, employee_id: str) -> bool:
         """False once an org sync marked the employee as having left (``access.py``'s principal is left
