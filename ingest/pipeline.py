@@ -58,6 +58,12 @@ class IndexSync(Protocol):
     def sync(self, *, progress: Progress | None = None) -> SyncReport: ...
 
 
+def opened(index: IndexSync | Callable[[], IndexSync]) -> IndexSync:
+    """The search index itself, or the one a lazy ``index`` function opens (callers pass a function
+    so that the index is opened only by a run that syncs it)."""
+    return index if hasattr(index, "sync") else index()
+
+
 @dataclass(slots=True)
 class IngestReport:
     """What one ingestion run did."""
@@ -379,8 +385,7 @@ class IngestRun:
         changed = bool(report.new or report.changed or report.removed)
         if self.index is None or report.dry_run or (self.sync == "changed" and not changed):
             return report
-        index = self.index if hasattr(self.index, "sync") else self.index()
-        report.index = index.sync(progress=self.progress)
+        report.index = opened(self.index).sync(progress=self.progress)
         return report
 
 

@@ -763,7 +763,7 @@ def load_project(
     would change and writes nothing; ``prune`` removes what the project loaded before and no longer
     has (documents, and instances other than employees). ``ingest_options`` go to the ingestion
     pipeline (``max_bytes``, ``ner_model``)."""
-    from ingest.pipeline import IngestRun
+    from ingest.pipeline import IngestRun, opened
 
     if not project.parts and not project.has_config_file:
         raise ConfigError(
@@ -799,7 +799,7 @@ def load_project(
     elif index is not None and not dry_run:
         # no documents, but the structured parts may have re-filed a policy or process under other
         # topics, which the search index reads (search.service: a new version when they change)
-        (index if hasattr(index, "sync") else index()).sync(progress=progress)
+        opened(index).sync(progress=progress)
     if registry is not None and not dry_run:
         report.registered = register_project(registry, project, report)
     return report
